@@ -1,0 +1,555 @@
+//! The bounded, byte-preserving decoder.
+
+use ciborium_ll::{Decoder, Header};
+use std::collections::HashSet;
+
+/// Bounds applied while decoding untrusted input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest accepted input, in bytes.
+    pub max_input: usize,
+    /// Deepest accepted nesting of arrays, maps and tags.
+    pub max_depth: usize,
+    /// Most data items in one input (guards against many tiny items).
+    pub max_items: usize,
+    /// Accept indefinite-length strings, arrays and maps.
+    pub allow_indefinite: bool,
+}
+
+impl Limits {
+    /// Defaults sized for 18013-5 messages: 16 MiB, depth 32, 1 M items, definite lengths.
+    pub const DEFAULT: Limits = Limits {
+        max_input: 16 * 1024 * 1024,
+        max_depth: 32,
+        max_items: 1 << 20,
+        allow_indefinite: false,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}
+
+/// What is wrong with a CBOR input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CborErrorKind {
+    /// The input ends inside an item.
+    Truncated,
+    /// A head uses a reserved additional-information value or is otherwise invalid.
+    InvalidHead,
+    /// A string, array or map declares more content than the input holds.
+    LengthBeyondInput { declared: u64 },
+    /// Input larger than [`Limits::max_input`].
+    InputTooLarge { len: usize, max: usize },
+    /// Nesting deeper than [`Limits::max_depth`].
+    TooDeep { max: usize },
+    /// More items than [`Limits::max_items`].
+    TooManyItems { max: usize },
+    /// An indefinite-length item where only definite lengths are accepted.
+    IndefiniteLength,
+    /// A text string that is not valid UTF-8.
+    InvalidUtf8,
+    /// A map with the same key twice.
+    DuplicateMapKey,
+    /// A break (0xff) outside an indefinite-length item.
+    UnexpectedBreak,
+    /// A chunk of an indefinite-length string has the wrong major type.
+    InvalidChunk,
+    /// Bytes left after the top-level item.
+    TrailingBytes { count: usize },
+}
+
+/// A CBOR decoding failure and the byte offset where it was detected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("CBOR {kind:?} at byte {offset}")]
+pub struct CborError {
+    pub kind: CborErrorKind,
+    /// Offset from the start of the decoded buffer.
+    pub offset: usize,
+}
+
+impl CborError {
+    pub fn cause(&self) -> crate::Cause {
+        crate::Cause::Malformed
+    }
+}
+
+/// One decoded data item and the exact bytes it was decoded from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item<'a> {
+    raw: &'a [u8],
+    offset: usize,
+    value: ItemValue<'a>,
+}
+
+/// The decoded content of an [`Item`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum ItemValue<'a> {
+    Uint(u64),
+    /// A negative integer `-1 - n`, holding `n`.
+    Nint(u64),
+    /// A byte string; indefinite-length strings are joined (hence owned).
+    Bytes(std::borrow::Cow<'a, [u8]>),
+    Text(std::borrow::Cow<'a, str>),
+    Array(Vec<Item<'a>>),
+    Map(Vec<(Item<'a>, Item<'a>)>),
+    Tag(u64, Box<Item<'a>>),
+    Bool(bool),
+    Null,
+    Undefined,
+    Float(f64),
+    Simple(u8),
+}
+
+impl<'a> Item<'a> {
+    /// The exact encoded bytes of this item, as received.
+    pub fn raw(&self) -> &'a [u8] {
+        self.raw
+    }
+
+    /// Offset of this item from the start of the decoded buffer.
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+
+    pub fn value(&self) -> &ItemValue<'a> {
+        &self.value
+    }
+
+    pub fn as_uint(&self) -> Option<u64> {
+        match self.value {
+            ItemValue::Uint(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// An integer of either sign that fits in `i64`.
+    pub fn as_int(&self) -> Option<i64> {
+        match self.value {
+            ItemValue::Uint(n) => i64::try_from(n).ok(),
+            ItemValue::Nint(n) => i64::try_from(n).ok().map(|n| -1 - n),
+            _ => None,
+        }
+    }
+
+    pub fn as_text(&self) -> Option<&str> {
+        match &self.value {
+            ItemValue::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn as_bytes(&self) -> Option<&[u8]> {
+        match &self.value {
+            ItemValue::Bytes(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.value {
+            ItemValue::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.value, ItemValue::Null)
+    }
+
+    pub fn as_array(&self) -> Option<&[Item<'a>]> {
+        match &self.value {
+            ItemValue::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&[(Item<'a>, Item<'a>)]> {
+        match &self.value {
+            ItemValue::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The tag number and tagged item.
+    pub fn as_tag(&self) -> Option<(u64, &Item<'a>)> {
+        match &self.value {
+            ItemValue::Tag(t, inner) => Some((*t, inner)),
+            _ => None,
+        }
+    }
+
+    /// Look up a text key in a map.
+    pub fn get_text_key(&self, key: &str) -> Option<&Item<'a>> {
+        self.as_map()?
+            .iter()
+            .find(|(k, _)| k.as_text() == Some(key))
+            .map(|(_, v)| v)
+    }
+
+    /// Look up an integer key in a map.
+    pub fn get_int_key(&self, key: i64) -> Option<&Item<'a>> {
+        self.as_map()?
+            .iter()
+            .find(|(k, _)| k.as_int() == Some(key))
+            .map(|(_, v)| v)
+    }
+
+    /// A short name of this item's CBOR type, for error messages.
+    pub fn type_name(&self) -> &'static str {
+        match self.value {
+            ItemValue::Uint(_) => "uint",
+            ItemValue::Nint(_) => "nint",
+            ItemValue::Bytes(_) => "bstr",
+            ItemValue::Text(_) => "tstr",
+            ItemValue::Array(_) => "array",
+            ItemValue::Map(_) => "map",
+            ItemValue::Tag(..) => "tag",
+            ItemValue::Bool(_) => "bool",
+            ItemValue::Null => "null",
+            ItemValue::Undefined => "undefined",
+            ItemValue::Float(_) => "float",
+            ItemValue::Simple(_) => "simple",
+        }
+    }
+
+    /// Convert to an owned [`crate::cbor::Value`].
+    pub fn to_value(&self) -> super::Value {
+        use super::Value as V;
+        match &self.value {
+            ItemValue::Uint(n) => V::Uint(*n),
+            ItemValue::Nint(n) => V::Nint(*n),
+            ItemValue::Bytes(b) => V::Bytes(b.to_vec()),
+            ItemValue::Text(t) => V::Text(t.to_string()),
+            ItemValue::Array(a) => V::Array(a.iter().map(Item::to_value).collect()),
+            ItemValue::Map(m) => V::Map(m.iter().map(|(k, v)| (k.to_value(), v.to_value())).collect()),
+            ItemValue::Tag(t, inner) => V::Tag(*t, Box::new(inner.to_value())),
+            ItemValue::Bool(b) => V::Bool(*b),
+            ItemValue::Null => V::Null,
+            ItemValue::Undefined => V::Undefined,
+            ItemValue::Float(f) => V::Float(*f),
+            ItemValue::Simple(s) => V::Simple(*s),
+        }
+    }
+}
+
+/// Decode exactly one item filling `input`, with [`Limits::DEFAULT`].
+pub fn decode(input: &[u8]) -> Result<Item<'_>, CborError> {
+    decode_with(input, &Limits::DEFAULT)
+}
+
+/// Decode exactly one item filling `input`.
+pub fn decode_with<'a>(input: &'a [u8], limits: &Limits) -> Result<Item<'a>, CborError> {
+    if input.len() > limits.max_input {
+        return Err(CborError {
+            kind: CborErrorKind::InputTooLarge {
+                len: input.len(),
+                max: limits.max_input,
+            },
+            offset: 0,
+        });
+    }
+    let mut p = Parser {
+        input,
+        pos: 0,
+        items: 0,
+        limits,
+    };
+    let item = p.item(0)?;
+    if p.pos != input.len() {
+        return Err(CborError {
+            kind: CborErrorKind::TrailingBytes {
+                count: input.len() - p.pos,
+            },
+            offset: p.pos,
+        });
+    }
+    Ok(item)
+}
+
+struct Parser<'a, 'l> {
+    input: &'a [u8],
+    pos: usize,
+    items: usize,
+    limits: &'l Limits,
+}
+
+/// A hashable identity for map keys, so duplicates are found whatever their encoding.
+#[derive(Hash, PartialEq, Eq)]
+enum KeyId<'k> {
+    Uint(u64),
+    Nint(u64),
+    Text(&'k str),
+    Bytes(&'k [u8]),
+    /// Other key types compare by their canonical re-encoding.
+    Other(Vec<u8>),
+}
+
+fn key_id<'k>(item: &'k Item<'_>) -> KeyId<'k> {
+    match &item.value {
+        ItemValue::Uint(n) => KeyId::Uint(*n),
+        ItemValue::Nint(n) => KeyId::Nint(*n),
+        ItemValue::Text(t) => KeyId::Text(t),
+        ItemValue::Bytes(b) => KeyId::Bytes(b),
+        _ => KeyId::Other(item.to_value().to_vec()),
+    }
+}
+
+impl<'a> Parser<'a, '_> {
+    fn err(&self, kind: CborErrorKind, offset: usize) -> CborError {
+        CborError { kind, offset }
+    }
+
+    fn head(&mut self) -> Result<(Header, usize), CborError> {
+        let start = self.pos;
+        let rest = &self.input[self.pos..];
+        if rest.is_empty() {
+            return Err(self.err(CborErrorKind::Truncated, start));
+        }
+        let mut dec = Decoder::from(rest);
+        let header = dec.pull().map_err(|e| match e {
+            ciborium_ll::Error::Io(_) => self.err(CborErrorKind::Truncated, start),
+            ciborium_ll::Error::Syntax(_) => self.err(CborErrorKind::InvalidHead, start),
+        })?;
+        self.pos += dec.offset();
+        Ok((header, start))
+    }
+
+    fn take(&mut self, len: u64, start: usize) -> Result<&'a [u8], CborError> {
+        let remaining = (self.input.len() - self.pos) as u64;
+        if len > remaining {
+            return Err(self.err(CborErrorKind::LengthBeyondInput { declared: len }, start));
+        }
+        let len = len as usize;
+        let s = &self.input[self.pos..self.pos + len];
+        self.pos += len;
+        Ok(s)
+    }
+
+    fn count_item(&mut self, start: usize) -> Result<(), CborError> {
+        self.items += 1;
+        if self.items > self.limits.max_items {
+            return Err(self.err(
+                CborErrorKind::TooManyItems {
+                    max: self.limits.max_items,
+                },
+                start,
+            ));
+        }
+        Ok(())
+    }
+
+    fn item(&mut self, depth: usize) -> Result<Item<'a>, CborError> {
+        if depth > self.limits.max_depth {
+            return Err(self.err(
+                CborErrorKind::TooDeep {
+                    max: self.limits.max_depth,
+                },
+                self.pos,
+            ));
+        }
+        let (header, start) = self.head()?;
+        self.count_item(start)?;
+        let value = match header {
+            Header::Positive(n) => ItemValue::Uint(n),
+            Header::Negative(n) => ItemValue::Nint(n),
+            Header::Float(f) => ItemValue::Float(f),
+            Header::Simple(20) => ItemValue::Bool(false),
+            Header::Simple(21) => ItemValue::Bool(true),
+            Header::Simple(22) => ItemValue::Null,
+            Header::Simple(23) => ItemValue::Undefined,
+            Header::Simple(s) => ItemValue::Simple(s),
+            Header::Break => return Err(self.err(CborErrorKind::UnexpectedBreak, start)),
+            Header::Tag(t) => ItemValue::Tag(t, Box::new(self.item(depth + 1)?)),
+            Header::Bytes(Some(len)) => {
+                ItemValue::Bytes(std::borrow::Cow::Borrowed(self.take(len as u64, start)?))
+            }
+            Header::Bytes(None) => {
+                self.check_indefinite(start)?;
+                ItemValue::Bytes(std::borrow::Cow::Owned(self.chunks(start, true)?))
+            }
+            Header::Text(Some(len)) => {
+                let bytes = self.take(len as u64, start)?;
+                let text = std::str::from_utf8(bytes)
+                    .map_err(|_| self.err(CborErrorKind::InvalidUtf8, start))?;
+                ItemValue::Text(std::borrow::Cow::Borrowed(text))
+            }
+            Header::Text(None) => {
+                self.check_indefinite(start)?;
+                let joined = self.chunks(start, false)?;
+                let text = String::from_utf8(joined)
+                    .map_err(|_| self.err(CborErrorKind::InvalidUtf8, start))?;
+                ItemValue::Text(std::borrow::Cow::Owned(text))
+            }
+            Header::Array(len) => {
+                let mut items = Vec::new();
+                match len {
+                    Some(n) => {
+                        // Each element takes at least one byte: a cheap bound before allocating.
+                        self.check_count(n as u64, start)?;
+                        items.reserve(n);
+                        for _ in 0..n {
+                            items.push(self.item(depth + 1)?);
+                        }
+                    }
+                    None => {
+                        self.check_indefinite(start)?;
+                        while !self.at_break()? {
+                            items.push(self.item(depth + 1)?);
+                        }
+                    }
+                }
+                ItemValue::Array(items)
+            }
+            Header::Map(len) => {
+                let mut entries = Vec::new();
+                match len {
+                    Some(n) => {
+                        self.check_count((n as u64).saturating_mul(2), start)?;
+                        entries.reserve(n);
+                        for _ in 0..n {
+                            let k = self.item(depth + 1)?;
+                            let v = self.item(depth + 1)?;
+                            entries.push((k, v));
+                        }
+                    }
+                    None => {
+                        self.check_indefinite(start)?;
+                        while !self.at_break()? {
+                            let k = self.item(depth + 1)?;
+                            let v = self.item(depth + 1)?;
+                            entries.push((k, v));
+                        }
+                    }
+                }
+                if entries.len() > 1 {
+                    let mut seen = HashSet::with_capacity(entries.len());
+                    for (k, _) in &entries {
+                        if !seen.insert(key_id(k)) {
+                            return Err(self.err(CborErrorKind::DuplicateMapKey, k.offset));
+                        }
+                    }
+                }
+                ItemValue::Map(entries)
+            }
+        };
+        Ok(Item {
+            raw: &self.input[start..self.pos],
+            offset: start,
+            value,
+        })
+    }
+
+    fn check_count(&self, n: u64, start: usize) -> Result<(), CborError> {
+        let remaining = (self.input.len() - self.pos) as u64;
+        if n > remaining {
+            return Err(self.err(CborErrorKind::LengthBeyondInput { declared: n }, start));
+        }
+        Ok(())
+    }
+
+    fn check_indefinite(&self, start: usize) -> Result<(), CborError> {
+        if self.limits.allow_indefinite {
+            Ok(())
+        } else {
+            Err(self.err(CborErrorKind::IndefiniteLength, start))
+        }
+    }
+
+    /// Consume a break if one is next.
+    fn at_break(&mut self) -> Result<bool, CborError> {
+        match self.input.get(self.pos) {
+            Some(0xff) => {
+                self.pos += 1;
+                Ok(true)
+            }
+            Some(_) => Ok(false),
+            None => Err(self.err(CborErrorKind::Truncated, self.pos)),
+        }
+    }
+
+    fn chunks(&mut self, start: usize, bytes: bool) -> Result<Vec<u8>, CborError> {
+        let mut out = Vec::new();
+        while !self.at_break()? {
+            let (h, at) = self.head()?;
+            self.count_item(at)?;
+            let len = match (h, bytes) {
+                (Header::Bytes(Some(n)), true) | (Header::Text(Some(n)), false) => n,
+                _ => return Err(self.err(CborErrorKind::InvalidChunk, at)),
+            };
+            out.extend_from_slice(self.take(len as u64, at)?);
+        }
+        let _ = start;
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_non_shortest_bytes() {
+        // 0x18 0x01 is a non-shortest encoding of 1.
+        let input = [0x82, 0x18, 0x01, 0x01];
+        let item = decode(&input).unwrap();
+        let a = item.as_array().unwrap();
+        assert_eq!(a[0].raw(), &[0x18, 0x01]);
+        assert_eq!(a[0].as_uint(), Some(1));
+        assert_eq!(a[1].raw(), &[0x01]);
+    }
+
+    #[test]
+    fn rejects_duplicate_keys_in_any_encoding() {
+        let input = [0xa2, 0x01, 0x00, 0x18, 0x01, 0x00];
+        assert_eq!(decode(&input).unwrap_err().kind, CborErrorKind::DuplicateMapKey);
+    }
+
+    #[test]
+    fn rejects_trailing_bytes() {
+        assert_eq!(
+            decode(&[0x01, 0x02]).unwrap_err().kind,
+            CborErrorKind::TrailingBytes { count: 1 }
+        );
+    }
+
+    #[test]
+    fn rejects_huge_length() {
+        let input = [0x5b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
+        assert!(matches!(
+            decode(&input).unwrap_err().kind,
+            CborErrorKind::LengthBeyondInput { .. }
+        ));
+        let input = [0x9b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
+        assert!(matches!(
+            decode(&input).unwrap_err().kind,
+            CborErrorKind::LengthBeyondInput { .. }
+        ));
+    }
+
+    #[test]
+    fn rejects_deep_nesting() {
+        let input = vec![0x81; 100];
+        assert!(matches!(decode(&input).unwrap_err().kind, CborErrorKind::TooDeep { .. }));
+    }
+
+    #[test]
+    fn indefinite_only_when_allowed() {
+        let input = [0x5f, 0x41, 0xaa, 0x41, 0xbb, 0xff];
+        assert_eq!(decode(&input).unwrap_err().kind, CborErrorKind::IndefiniteLength);
+        let limits = Limits {
+            allow_indefinite: true,
+            ..Limits::DEFAULT
+        };
+        let item = decode_with(&input, &limits).unwrap();
+        assert_eq!(item.as_bytes(), Some(&[0xaa, 0xbb][..]));
+    }
+
+    #[test]
+    fn rejects_bad_utf8_and_stray_break() {
+        assert_eq!(decode(&[0x61, 0xff]).unwrap_err().kind, CborErrorKind::InvalidUtf8);
+        assert_eq!(decode(&[0xff]).unwrap_err().kind, CborErrorKind::UnexpectedBreak);
+    }
+}

@@ -1,0 +1,217 @@
+//! COSE_Sign1 with ECDSA (ES256/ES384/ES512) and x5chain.
+
+use super::{alg_of, map_coset, untag, CoseError, HEADER_X5CHAIN};
+use crate::crypto::{CryptoProvider, Curve, EcPrivateKey, EcPublicKey, HashAlg};
+use coset::{CborSerializable, TaggedCborSerializable};
+
+/// The ECDSA algorithms ISO 18013-5 allows for issuer, reader and device signatures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureAlg {
+    /// ECDSA P-256 with SHA-256 (COSE -7).
+    Es256,
+    /// ECDSA P-384 with SHA-384 (COSE -35).
+    Es384,
+    /// ECDSA P-521 with SHA-512 (COSE -36).
+    Es512,
+}
+
+impl SignatureAlg {
+    pub fn from_cose(alg: i64) -> Option<Self> {
+        match alg {
+            -7 => Some(SignatureAlg::Es256),
+            -35 => Some(SignatureAlg::Es384),
+            -36 => Some(SignatureAlg::Es512),
+            _ => None,
+        }
+    }
+
+    pub fn cose_id(self) -> i64 {
+        match self {
+            SignatureAlg::Es256 => -7,
+            SignatureAlg::Es384 => -35,
+            SignatureAlg::Es512 => -36,
+        }
+    }
+
+    pub fn curve(self) -> Curve {
+        match self {
+            SignatureAlg::Es256 => Curve::P256,
+            SignatureAlg::Es384 => Curve::P384,
+            SignatureAlg::Es512 => Curve::P521,
+        }
+    }
+
+    pub fn hash(self) -> HashAlg {
+        self.curve().default_hash()
+    }
+
+    /// The algorithm that goes with a key's curve.
+    pub fn for_curve(curve: Curve) -> Self {
+        match curve {
+            Curve::P256 => SignatureAlg::Es256,
+            Curve::P384 => SignatureAlg::Es384,
+            Curve::P521 => SignatureAlg::Es512,
+        }
+    }
+}
+
+/// A received (or built) COSE_Sign1, with its encoding kept.
+#[derive(Debug, Clone)]
+pub struct Sign1 {
+    raw: Vec<u8>,
+    tagged: bool,
+    inner: coset::CoseSign1,
+}
+
+impl Sign1 {
+    /// Parse a COSE_Sign1, tagged (18) or untagged.
+    pub fn from_slice(bytes: &[u8]) -> Result<Self, CoseError> {
+        let (_, tagged) = untag(bytes, 0xd2)?;
+        let inner = if tagged {
+            coset::CoseSign1::from_tagged_slice(bytes)
+        } else {
+            coset::CoseSign1::from_slice(bytes)
+        }
+        .map_err(map_coset)?;
+        Ok(Sign1 {
+            raw: bytes.to_vec(),
+            tagged,
+            inner,
+        })
+    }
+
+    /// The bytes as received.
+    pub fn raw(&self) -> &[u8] {
+        &self.raw
+    }
+
+    pub fn is_tagged(&self) -> bool {
+        self.tagged
+    }
+
+    /// The attached payload, if any.
+    pub fn payload(&self) -> Option<&[u8]> {
+        self.inner.payload.as_deref()
+    }
+
+    /// The protected header bytes as received.
+    pub fn protected_bytes(&self) -> Option<&[u8]> {
+        self.inner.protected.original_data.as_deref()
+    }
+
+    /// The signature algorithm, which ISO 18013-5 requires in the protected header.
+    pub fn algorithm(&self) -> Result<SignatureAlg, CoseError> {
+        let alg = alg_of(&self.inner.protected.header).ok_or(CoseError::MissingAlgorithm)?;
+        SignatureAlg::from_cose(alg).ok_or(CoseError::UnsupportedAlgorithm(alg))
+    }
+
+    /// The DER certificates of `x5chain` (leaf first), from either header bucket.
+    pub fn x5chain(&self) -> Result<Vec<&[u8]>, CoseError> {
+        let label = coset::Label::Int(HEADER_X5CHAIN);
+        let found = self
+            .inner
+            .unprotected
+            .rest
+            .iter()
+            .chain(self.inner.protected.header.rest.iter())
+            .find(|(l, _)| *l == label)
+            .map(|(_, v)| v)
+            .ok_or(CoseError::MissingX5Chain)?;
+        match found {
+            ciborium::Value::Bytes(b) if !b.is_empty() => Ok(vec![b.as_slice()]),
+            ciborium::Value::Array(a) if !a.is_empty() => a
+                .iter()
+                .map(|v| match v {
+                    ciborium::Value::Bytes(b) if !b.is_empty() => Ok(b.as_slice()),
+                    _ => Err(CoseError::MalformedX5Chain),
+                })
+                .collect(),
+            _ => Err(CoseError::MalformedX5Chain),
+        }
+    }
+
+    /// The Sig_structure bytes that were signed (payload attached or supplied).
+    pub fn to_be_signed(&self, detached_payload: Option<&[u8]>) -> Result<Vec<u8>, CoseError> {
+        match (&self.inner.payload, detached_payload) {
+            (_, Some(p)) => Ok(self.inner.tbs_detached_data(p, b"")),
+            (Some(_), None) => Ok(self.inner.tbs_data(b"")),
+            (None, None) => Err(CoseError::MissingPayload),
+        }
+    }
+
+    /// Verify the signature with `key`; `detached_payload` replaces a `null` payload.
+    pub fn verify(
+        &self,
+        crypto: &dyn CryptoProvider,
+        key: &EcPublicKey,
+        detached_payload: Option<&[u8]>,
+    ) -> Result<(), CoseError> {
+        let alg = self.algorithm()?;
+        if alg.curve() != key.curve() {
+            return Err(CoseError::AlgorithmKeyMismatch {
+                alg,
+                curve: key.curve(),
+            });
+        }
+        let tbs = self.to_be_signed(detached_payload)?;
+        crypto
+            .verify_ecdsa(key, alg.hash(), &tbs, &self.inner.signature)
+            .map_err(|e| match e {
+                crate::crypto::CryptoError::BadSignature => CoseError::BadSignature,
+                crate::crypto::CryptoError::MalformedSignature { .. } => CoseError::BadSignature,
+                other => CoseError::Crypto(other),
+            })
+    }
+
+    /// Build and sign a COSE_Sign1 (untagged, as in ISO 18013-5).
+    ///
+    /// `payload` is embedded unless `detached`, in which case the payload is `null` on the wire.
+    pub fn sign(
+        crypto: &dyn CryptoProvider,
+        key: &EcPrivateKey,
+        payload: &[u8],
+        detached: bool,
+        x5chain: &[Vec<u8>],
+    ) -> Result<Self, CoseError> {
+        let alg = SignatureAlg::for_curve(key.curve());
+        let protected = coset::HeaderBuilder::new()
+            .algorithm(match alg {
+                SignatureAlg::Es256 => coset::iana::Algorithm::ES256,
+                SignatureAlg::Es384 => coset::iana::Algorithm::ES384,
+                SignatureAlg::Es512 => coset::iana::Algorithm::ES512,
+            })
+            .build();
+        let mut unprotected = coset::HeaderBuilder::new();
+        match x5chain {
+            [] => {}
+            [one] => {
+                unprotected = unprotected.value(HEADER_X5CHAIN, ciborium::Value::Bytes(one.clone()));
+            }
+            many => {
+                unprotected = unprotected.value(
+                    HEADER_X5CHAIN,
+                    ciborium::Value::Array(
+                        many.iter().map(|c| ciborium::Value::Bytes(c.clone())).collect(),
+                    ),
+                );
+            }
+        }
+        let builder = coset::CoseSign1Builder::new()
+            .protected(protected)
+            .unprotected(unprotected.build());
+        let signed = if detached {
+            builder.try_create_detached_signature(payload, b"", |tbs| {
+                crypto.sign_ecdsa(key, alg.hash(), tbs)
+            })?
+        } else {
+            builder
+                .payload(payload.to_vec())
+                .try_create_signature(b"", |tbs| crypto.sign_ecdsa(key, alg.hash(), tbs))?
+        }
+        .build();
+        let raw = signed.clone().to_vec().map_err(map_coset)?;
+        // Re-parse so that the protected header's original bytes are recorded.
+        let _ = signed;
+        Self::from_slice(&raw)
+    }
+}

@@ -1,0 +1,196 @@
+//! Elliptic-curve key material independent of any crypto backend.
+
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+/// The NIST curves used by ISO 18013-5 and JOSE (ES256/ES384/ES512).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Curve {
+    P256,
+    P384,
+    P521,
+}
+
+impl Curve {
+    /// Size in bytes of a field element (and of each half of a raw signature).
+    pub const fn field_len(self) -> usize {
+        match self {
+            Curve::P256 => 32,
+            Curve::P384 => 48,
+            Curve::P521 => 66,
+        }
+    }
+
+    /// The COSE curve identifier (RFC 9053 table 18).
+    pub const fn cose_crv(self) -> i64 {
+        match self {
+            Curve::P256 => 1,
+            Curve::P384 => 2,
+            Curve::P521 => 3,
+        }
+    }
+
+    /// The curve for a COSE curve identifier.
+    pub fn from_cose_crv(crv: i64) -> Option<Curve> {
+        match crv {
+            1 => Some(Curve::P256),
+            2 => Some(Curve::P384),
+            3 => Some(Curve::P521),
+            _ => None,
+        }
+    }
+
+    /// The hash ECDSA conventionally pairs with this curve (ES256/ES384/ES512).
+    pub const fn default_hash(self) -> HashAlg {
+        match self {
+            Curve::P256 => HashAlg::Sha256,
+            Curve::P384 => HashAlg::Sha384,
+            Curve::P521 => HashAlg::Sha512,
+        }
+    }
+
+    /// The JOSE/COSE curve name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Curve::P256 => "P-256",
+            Curve::P384 => "P-384",
+            Curve::P521 => "P-521",
+        }
+    }
+}
+
+/// SHA-2 digests, as named by ISO 18013-5 `digestAlgorithm`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HashAlg {
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl HashAlg {
+    /// The name used in the MSO `digestAlgorithm` field.
+    pub const fn mso_name(self) -> &'static str {
+        match self {
+            HashAlg::Sha256 => "SHA-256",
+            HashAlg::Sha384 => "SHA-384",
+            HashAlg::Sha512 => "SHA-512",
+        }
+    }
+
+    /// Parse an MSO `digestAlgorithm` name.
+    pub fn from_mso_name(name: &str) -> Option<HashAlg> {
+        match name {
+            "SHA-256" => Some(HashAlg::Sha256),
+            "SHA-384" => Some(HashAlg::Sha384),
+            "SHA-512" => Some(HashAlg::Sha512),
+            _ => None,
+        }
+    }
+
+    /// Digest length in bytes.
+    pub const fn output_len(self) -> usize {
+        match self {
+            HashAlg::Sha256 => 32,
+            HashAlg::Sha384 => 48,
+            HashAlg::Sha512 => 64,
+        }
+    }
+}
+
+/// An EC public key as an uncompressed SEC1 point (`04 || x || y`).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct EcPublicKey {
+    curve: Curve,
+    sec1: Vec<u8>,
+}
+
+impl core::fmt::Debug for EcPublicKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "EcPublicKey({:?}, ", self.curve)?;
+        for b in &self.sec1 {
+            write!(f, "{b:02x}")?;
+        }
+        f.write_str(")")
+    }
+}
+
+impl EcPublicKey {
+    /// Build from affine coordinates, each exactly the curve's field length.
+    ///
+    /// This checks lengths only; the point is validated when a backend uses it.
+    pub fn from_coordinates(curve: Curve, x: &[u8], y: &[u8]) -> Option<Self> {
+        let n = curve.field_len();
+        if x.len() != n || y.len() != n {
+            return None;
+        }
+        let mut sec1 = Vec::with_capacity(1 + 2 * n);
+        sec1.push(0x04);
+        sec1.extend_from_slice(x);
+        sec1.extend_from_slice(y);
+        Some(EcPublicKey { curve, sec1 })
+    }
+
+    /// Build from an uncompressed SEC1 encoding.
+    pub fn from_sec1_uncompressed(curve: Curve, sec1: &[u8]) -> Option<Self> {
+        let n = curve.field_len();
+        if sec1.len() != 1 + 2 * n || sec1[0] != 0x04 {
+            return None;
+        }
+        Some(EcPublicKey {
+            curve,
+            sec1: sec1.to_vec(),
+        })
+    }
+
+    pub fn curve(&self) -> Curve {
+        self.curve
+    }
+
+    /// The uncompressed SEC1 bytes.
+    pub fn sec1(&self) -> &[u8] {
+        &self.sec1
+    }
+
+    pub fn x(&self) -> &[u8] {
+        &self.sec1[1..1 + self.curve.field_len()]
+    }
+
+    pub fn y(&self) -> &[u8] {
+        &self.sec1[1 + self.curve.field_len()..]
+    }
+}
+
+/// An EC private scalar. Zeroized on drop; `Debug` never shows it.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct EcPrivateKey {
+    #[zeroize(skip)]
+    curve: Curve,
+    scalar: Vec<u8>,
+}
+
+impl core::fmt::Debug for EcPrivateKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "EcPrivateKey({:?}, <redacted>)", self.curve)
+    }
+}
+
+impl EcPrivateKey {
+    /// Build from a big-endian scalar of exactly the curve's field length.
+    pub fn from_scalar(curve: Curve, scalar: &[u8]) -> Option<Self> {
+        if scalar.len() != curve.field_len() {
+            return None;
+        }
+        Some(EcPrivateKey {
+            curve,
+            scalar: scalar.to_vec(),
+        })
+    }
+
+    pub fn curve(&self) -> Curve {
+        self.curve
+    }
+
+    /// The big-endian scalar. Handle with care: it is the secret.
+    pub fn scalar_bytes(&self) -> &[u8] {
+        &self.scalar
+    }
+}

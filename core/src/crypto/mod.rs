@@ -1,0 +1,127 @@
+//! The crypto seam: every cryptographic operation the protocol and verification code needs,
+//! behind one small trait, like rustls' `CryptoProvider`.
+//!
+//! Protocol code never names a crypto crate; it calls a [`CryptoProvider`]. The default backend,
+//! [`RustCrypto`], is built on the RustCrypto crates (p256/p384/p521, sha2, hkdf, hmac, aes-gcm).
+//! A second backend (ring, aws-lc-rs) implements the same trait and slots in without touching
+//! protocol code.
+
+mod keys;
+mod rustcrypto;
+
+pub use keys::{Curve, EcPrivateKey, EcPublicKey, HashAlg};
+pub use rustcrypto::RustCrypto;
+
+use zeroize::Zeroizing;
+
+/// A cryptographic operation failed, or its inputs were unusable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CryptoError {
+    /// A public key is not a valid point on its curve.
+    #[error("invalid {curve:?} public key")]
+    InvalidPublicKey { curve: Curve },
+    /// A private key is not a valid scalar for its curve.
+    #[error("invalid {curve:?} private key")]
+    InvalidPrivateKey { curve: Curve },
+    /// The signature has the wrong length or encoding for its curve.
+    #[error("malformed {curve:?} signature ({len} bytes)")]
+    MalformedSignature { curve: Curve, len: usize },
+    /// The signature does not verify.
+    #[error("signature does not verify")]
+    BadSignature,
+    /// The two keys of an ECDH agreement are on different curves.
+    #[error("ECDH key curves differ ({private:?} vs {public:?})")]
+    CurveMismatch { private: Curve, public: Curve },
+    /// AEAD decryption failed: wrong key, wrong IV or tampered ciphertext.
+    #[error("AES-GCM authentication failed")]
+    AeadFailure,
+    /// HKDF was asked for more output than it can produce.
+    #[error("HKDF output length {0} is invalid")]
+    HkdfLength(usize),
+    /// The random number generator failed.
+    #[error("random number generator failed")]
+    Rng,
+}
+
+impl CryptoError {
+    /// The cause group of this error.
+    pub fn cause(&self) -> crate::Cause {
+        match self {
+            CryptoError::BadSignature | CryptoError::AeadFailure => crate::Cause::FailedCheck,
+            CryptoError::CurveMismatch { .. } | CryptoError::HkdfLength(_) | CryptoError::Rng => {
+                crate::Cause::Misuse
+            }
+            _ => crate::Cause::Malformed,
+        }
+    }
+}
+
+/// A shared secret from ECDH (the x-coordinate), zeroized on drop.
+pub type SharedSecret = Zeroizing<Vec<u8>>;
+
+/// The operations Kakunin needs from a crypto library.
+///
+/// Signatures are raw `r || s` (the COSE and JOSE form), each half the curve's field size.
+pub trait CryptoProvider: Send + Sync {
+    /// Verify an ECDSA signature over `msg`, hashed with `hash`.
+    fn verify_ecdsa(
+        &self,
+        key: &EcPublicKey,
+        hash: HashAlg,
+        msg: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError>;
+
+    /// Sign `msg`, hashed with `hash`, returning raw `r || s`.
+    fn sign_ecdsa(
+        &self,
+        key: &EcPrivateKey,
+        hash: HashAlg,
+        msg: &[u8],
+    ) -> Result<Vec<u8>, CryptoError>;
+
+    /// ECDH: the x-coordinate of `private * public`.
+    fn ecdh(&self, private: &EcPrivateKey, public: &EcPublicKey)
+        -> Result<SharedSecret, CryptoError>;
+
+    /// The public key of a private key.
+    fn public_key(&self, private: &EcPrivateKey) -> Result<EcPublicKey, CryptoError>;
+
+    /// A fresh random private key on `curve`.
+    fn generate_key(&self, curve: Curve) -> Result<EcPrivateKey, CryptoError>;
+
+    /// HKDF-SHA-256 (RFC 5869) extract-and-expand into `out`.
+    fn hkdf_sha256(
+        &self,
+        ikm: &[u8],
+        salt: &[u8],
+        info: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), CryptoError>;
+
+    /// HMAC-SHA-256 of `msg` under `key`.
+    fn hmac_sha256(&self, key: &[u8], msg: &[u8]) -> [u8; 32];
+
+    /// A message digest.
+    fn hash(&self, alg: HashAlg, data: &[u8]) -> Vec<u8>;
+
+    /// AES-256-GCM encryption with a 12-byte IV and no AAD; the 16-byte tag is appended.
+    fn aes256gcm_seal(&self, key: &[u8; 32], iv: &[u8; 12], plaintext: &[u8]) -> Vec<u8>;
+
+    /// AES-256-GCM decryption of `ciphertext || tag` with no AAD.
+    fn aes256gcm_open(
+        &self,
+        key: &[u8; 32],
+        iv: &[u8; 12],
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>, CryptoError>;
+
+    /// Fill `out` with cryptographically secure random bytes.
+    fn fill_random(&self, out: &mut [u8]) -> Result<(), CryptoError>;
+}
+
+/// The default provider.
+pub fn default_provider() -> &'static dyn CryptoProvider {
+    static PROVIDER: RustCrypto = RustCrypto;
+    &PROVIDER
+}

@@ -1,0 +1,11 @@
+//! Kakunin core: ISO/IEC 18013-5 mdoc structures, COSE, session encryption and trust
+//! evaluation, with no I/O. Time is always passed in; crypto goes through
+//! [`crypto::CryptoProvider`].
+#![forbid(unsafe_code)]
+
+pub mod cbor;
+pub mod cose;
+pub mod crypto;
+mod error;
+
+pub use error::Cause;
