@@ -1,1 +1,18 @@
+//! Kakunin verifier: complete verification of ISO/IEC 18013-5 DeviceResponses (clause 9.3.1:
+//! issuer data authentication, mdoc authentication) and of DeviceRequest reader
+//! authentication (9.1.4), producing a report per document and per element.
+//!
+//! Verification never reads the clock: the time is an argument. All crypto goes through a
+//! [`kakunin_core::crypto::CryptoProvider`].
 #![forbid(unsafe_code)]
+
+mod error;
+pub mod json;
+mod reader_auth;
+mod report;
+mod response;
+
+pub use error::{Check, CheckError};
+pub use reader_auth::{verify_device_request, verify_device_request_with, DocRequestReport, RequestReport};
+pub use report::{CheckResult, DisclosedElement, DocumentReport, IssuerSummary, Outcome, ResponseReport};
+pub use response::{verify_device_response, Verifier};

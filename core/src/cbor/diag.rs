@@ -34,7 +34,19 @@ fn write_item(out: &mut String, item: &Item<'_>, level: usize) {
         ItemValue::Nint(n) => {
             let _ = write!(out, "{}", -1 - (*n as i128));
         }
-        ItemValue::Bytes(b) => write_bytes(out, b),
+        ItemValue::Bytes(b) => {
+            // A byte string holding a tag-24 item (e.g. a COSE payload that is
+            // MobileSecurityObjectBytes) is shown decoded too.
+            if b.starts_with(&[0xd8, 0x18]) {
+                if let Ok(nested) = decode_with(b, &Limits::DEFAULT) {
+                    out.push_str("<< ");
+                    write_item(out, &nested, level);
+                    out.push_str(" >>");
+                    return;
+                }
+            }
+            write_bytes(out, b)
+        }
         ItemValue::Text(t) => {
             let _ = write!(out, "{t:?}");
         }

@@ -6,9 +6,11 @@
 //! A second backend (ring, aws-lc-rs) implements the same trait and slots in without touching
 //! protocol code.
 
+mod import;
 mod keys;
 mod rustcrypto;
 
+pub use import::{import_private_key, KeyImportError};
 pub use keys::{Curve, EcPrivateKey, EcPublicKey, HashAlg};
 pub use rustcrypto::RustCrypto;
 

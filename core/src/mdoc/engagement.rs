@@ -1,0 +1,132 @@
+//! DeviceEngagement (clause 8.2.1.1), including the second-edition keys 5 (OriginInfos) and
+//! 6 (Capabilities), which require version "1.1".
+
+use super::fields::{array, decode_top, int, invalid, map, tag24, text, uint, wrong};
+use super::MdocError;
+use crate::cbor::{Item, Value};
+use crate::cose::decode_cose_key;
+use crate::crypto::EcPublicKey;
+
+/// The Security element: cipher suite and the mdoc's ephemeral key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Security {
+    pub cipher_suite: i64,
+    /// EDeviceKeyBytes exactly as received (tag 24 included).
+    pub e_device_key_bytes: Vec<u8>,
+    pub e_device_key: EcPublicKey,
+}
+
+/// One DeviceRetrievalMethod `[type, version, options]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetrievalMethod {
+    /// 1 NFC, 2 BLE, 3 Wi-Fi Aware.
+    pub kind: u64,
+    pub version: u64,
+    /// The options map, kept as a value (its keys depend on `kind`).
+    pub options: Value,
+}
+
+/// A decoded DeviceEngagement and its received bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceEngagement {
+    raw: Vec<u8>,
+    pub version: String,
+    pub security: Security,
+    pub device_retrieval_methods: Vec<RetrievalMethod>,
+    pub server_retrieval_methods: Option<Value>,
+    pub protocol_info: Option<Value>,
+    pub origin_infos: Option<Value>,
+    pub capabilities: Option<Value>,
+}
+
+impl DeviceEngagement {
+    /// Decode DeviceEngagement bytes (untagged; use [`Self::from_tagged`] for
+    /// DeviceEngagementBytes).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, MdocError> {
+        let top = decode_top(bytes, "DeviceEngagement")?;
+        Self::from_item(&top)
+    }
+
+    /// Decode DeviceEngagementBytes (`#6.24(bstr .cbor DeviceEngagement)`).
+    pub fn from_tagged(bytes: &[u8]) -> Result<Self, MdocError> {
+        let top = decode_top(bytes, "DeviceEngagementBytes")?;
+        let inner = tag24(&top, "DeviceEngagementBytes")?;
+        Self::from_item(&inner)
+    }
+
+    pub(crate) fn from_item(item: &Item<'_>) -> Result<Self, MdocError> {
+        const P: &str = "DeviceEngagement";
+        map(item, P)?;
+        let version = text(
+            item.get_int_key(0).ok_or_else(|| MdocError::Missing {
+                path: format!("{P}[0]"),
+            })?,
+            "DeviceEngagement[0] (version)",
+        )?
+        .to_string();
+        if !version.starts_with("1.") {
+            return Err(MdocError::UnsupportedVersion {
+                path: format!("{P}.version"),
+                version,
+            });
+        }
+        let sec = item.get_int_key(1).ok_or_else(|| MdocError::Missing {
+            path: format!("{P}[1] (Security)"),
+        })?;
+        let sec_a = array(sec, "DeviceEngagement.Security")?;
+        let [suite, key_bytes] = sec_a else {
+            return Err(invalid("DeviceEngagement.Security", "must be [cipherSuite, EDeviceKeyBytes]"));
+        };
+        let cipher_suite = int(suite, "DeviceEngagement.Security[0]")?;
+        if cipher_suite != 1 {
+            return Err(invalid("DeviceEngagement.Security[0]", "cipher suite must be 1"));
+        }
+        let key_item = tag24(key_bytes, "DeviceEngagement.Security[1] (EDeviceKeyBytes)")?;
+        let e_device_key = decode_cose_key(&key_item).map_err(|source| MdocError::CoseKey {
+            path: "DeviceEngagement.Security[1] (EDeviceKey)".into(),
+            source,
+        })?;
+        let mut methods = Vec::new();
+        if let Some(m) = item.get_int_key(2) {
+            for (i, method) in array(m, "DeviceEngagement[2]")?.iter().enumerate() {
+                let path = format!("DeviceEngagement.DeviceRetrievalMethods[{i}]");
+                let parts = array(method, &path)?;
+                if parts.len() < 3 {
+                    return Err(invalid(&path, "must be [type, version, options]"));
+                }
+                if parts[2].as_map().is_none() {
+                    return Err(wrong(&path, "options map", &parts[2]));
+                }
+                methods.push(RetrievalMethod {
+                    kind: uint(&parts[0], &path)?,
+                    version: uint(&parts[1], &path)?,
+                    options: parts[2].to_value(),
+                });
+            }
+        }
+        let origin_infos = item.get_int_key(5).map(Item::to_value);
+        let capabilities = item.get_int_key(6).map(Item::to_value);
+        if (origin_infos.is_some() || capabilities.is_some()) && version == "1.0" {
+            return Err(invalid(P, "keys 5/6 (OriginInfos/Capabilities) require version 1.1"));
+        }
+        Ok(DeviceEngagement {
+            raw: item.raw().to_vec(),
+            version,
+            security: Security {
+                cipher_suite,
+                e_device_key_bytes: key_bytes.raw().to_vec(),
+                e_device_key,
+            },
+            device_retrieval_methods: methods,
+            server_retrieval_methods: item.get_int_key(3).map(Item::to_value),
+            protocol_info: item.get_int_key(4).map(Item::to_value),
+            origin_infos,
+            capabilities,
+        })
+    }
+
+    /// The DeviceEngagement bytes as received.
+    pub fn raw(&self) -> &[u8] {
+        &self.raw
+    }
+}

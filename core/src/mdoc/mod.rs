@@ -1,0 +1,38 @@
+//! ISO/IEC 18013-5 data structures (clause 8.3.2 and 9.1), decoded from received bytes.
+//!
+//! Every structure keeps the exact bytes that later get hashed, signed or MACed
+//! (IssuerSignedItemBytes, MobileSecurityObjectBytes, DeviceNameSpacesBytes, the
+//! SessionTranscript, ItemsRequestBytes). Unknown map keys are ignored for forward
+//! compatibility; missing or mistyped required fields are errors naming the path.
+
+mod engagement;
+mod error;
+mod fields;
+mod mso;
+mod request;
+mod response;
+mod transcript;
+
+pub use engagement::{DeviceEngagement, RetrievalMethod, Security};
+pub use error::MdocError;
+pub use mso::{KeyAuthorizations, MobileSecurityObject, MsoStatus, ValidityInfo};
+pub use request::{DeviceRequest, DocRequest, ItemsRequest, RequestedElement};
+pub use response::{
+    DeviceAuth, DeviceResponse, DeviceSigned, Document, DocumentError, ElementError,
+    IssuerNameSpace, IssuerSigned, IssuerSignedItem,
+};
+pub use transcript::{SessionTranscript, device_authentication_bytes, reader_authentication_bytes};
+
+/// The mDL document type (clause 7.1).
+pub const MDL_DOCTYPE: &str = "org.iso.18013.5.1.mDL";
+/// The mDL namespace (clause 7.2).
+pub const MDL_NAMESPACE: &str = "org.iso.18013.5.1";
+
+/// DeviceResponse status: OK (Table 8).
+pub const STATUS_OK: u64 = 0;
+/// DeviceResponse status: general error.
+pub const STATUS_GENERAL_ERROR: u64 = 10;
+/// DeviceResponse status: CBOR decoding error.
+pub const STATUS_CBOR_DECODING_ERROR: u64 = 11;
+/// DeviceResponse status: CBOR validation error.
+pub const STATUS_CBOR_VALIDATION_ERROR: u64 = 12;

@@ -1,0 +1,218 @@
+//! MobileSecurityObject (clause 9.1.2.4): digests, device key, validity and the optional
+//! second-edition `status` (IETF Token Status List or identifier list, clause 12.3.6).
+
+use super::fields::{array, bytes, decode_top, field, invalid, map, opt_field, tag24, tdate, text, uint};
+use super::MdocError;
+use crate::cbor::{Item, Value};
+use crate::cose::decode_cose_key;
+use crate::crypto::{EcPublicKey, HashAlg};
+use std::collections::BTreeMap;
+
+/// ValidityInfo: when the MSO was signed and the window in which it may be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValidityInfo {
+    pub signed: time::OffsetDateTime,
+    pub valid_from: time::OffsetDateTime,
+    pub valid_until: time::OffsetDateTime,
+    pub expected_update: Option<time::OffsetDateTime>,
+}
+
+/// KeyAuthorizations: which namespaces and elements the device key may sign.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyAuthorizations {
+    pub name_spaces: Vec<String>,
+    pub data_elements: BTreeMap<String, Vec<String>>,
+}
+
+impl KeyAuthorizations {
+    /// Whether the device key may sign `element` in `namespace`.
+    pub fn permits(&self, namespace: &str, element: &str) -> bool {
+        self.name_spaces.iter().any(|n| n == namespace)
+            || self
+                .data_elements
+                .get(namespace)
+                .is_some_and(|els| els.iter().any(|e| e == element))
+    }
+}
+
+/// The MSO `status` field: where the credential's revocation status is published.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MsoStatus {
+    /// IETF Token Status List reference.
+    StatusList {
+        idx: u64,
+        uri: String,
+        certificate: Option<Vec<u8>>,
+    },
+    /// ISO 18013-5 identifier list reference.
+    IdentifierList {
+        id: Vec<u8>,
+        uri: String,
+        certificate: Option<Vec<u8>>,
+    },
+    /// A status mechanism this version does not know, kept as received.
+    Other(Value),
+}
+
+/// A decoded MSO with the bytes it was decoded from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MobileSecurityObject {
+    /// MobileSecurityObjectBytes as signed (tag 24 included).
+    raw_tagged: Vec<u8>,
+    pub version: String,
+    pub digest_algorithm: HashAlg,
+    /// namespace -> digestID -> digest.
+    pub value_digests: BTreeMap<String, BTreeMap<u64, Vec<u8>>>,
+    pub device_key: EcPublicKey,
+    pub key_authorizations: Option<KeyAuthorizations>,
+    pub key_info: Option<Value>,
+    pub doc_type: String,
+    pub validity: ValidityInfo,
+    pub status: Option<MsoStatus>,
+}
+
+const P: &str = "MobileSecurityObject";
+
+impl MobileSecurityObject {
+    /// Decode MobileSecurityObjectBytes (`#6.24(bstr .cbor MSO)`), the issuerAuth payload.
+    pub fn from_tagged_bytes(bytes: &[u8]) -> Result<Self, MdocError> {
+        let top = decode_top(bytes, "MobileSecurityObjectBytes")?;
+        let mso = tag24(&top, "MobileSecurityObjectBytes")?;
+        Self::from_item(&mso, bytes)
+    }
+
+    fn from_item(mso: &Item<'_>, raw_tagged: &[u8]) -> Result<Self, MdocError> {
+        map(mso, P)?;
+        let version = text(field(mso, "version", P)?, "MobileSecurityObject.version")?.to_string();
+        if !version.starts_with("1.") {
+            return Err(MdocError::UnsupportedVersion {
+                path: format!("{P}.version"),
+                version,
+            });
+        }
+        let alg_name = text(field(mso, "digestAlgorithm", P)?, "MobileSecurityObject.digestAlgorithm")?;
+        let digest_algorithm = HashAlg::from_mso_name(alg_name)
+            .ok_or_else(|| invalid("MobileSecurityObject.digestAlgorithm", "must be SHA-256, SHA-384 or SHA-512"))?;
+
+        let mut value_digests = BTreeMap::new();
+        let vd = field(mso, "valueDigests", P)?;
+        for (ns, digests) in map(vd, "MobileSecurityObject.valueDigests")? {
+            let ns = text(ns, "MobileSecurityObject.valueDigests (namespace)")?;
+            let path = format!("MobileSecurityObject.valueDigests[{ns:?}]");
+            let mut ids = BTreeMap::new();
+            for (id, digest) in map(digests, &path)? {
+                let id = uint(id, &path)?;
+                let d = bytes(digest, &format!("{path}[{id}]"))?;
+                if d.len() != digest_algorithm.output_len() {
+                    return Err(invalid(&format!("{path}[{id}]"), "digest length does not match digestAlgorithm"));
+                }
+                ids.insert(id, d.to_vec());
+            }
+            value_digests.insert(ns.to_string(), ids);
+        }
+
+        let dki = field(mso, "deviceKeyInfo", P)?;
+        let device_key = decode_cose_key(field(dki, "deviceKey", "MobileSecurityObject.deviceKeyInfo")?)
+            .map_err(|source| MdocError::CoseKey {
+                path: "MobileSecurityObject.deviceKeyInfo.deviceKey".into(),
+                source,
+            })?;
+        let key_authorizations = match opt_field(dki, "keyAuthorizations", "MobileSecurityObject.deviceKeyInfo")? {
+            None => None,
+            Some(ka) => Some(parse_key_authorizations(ka)?),
+        };
+        let key_info = opt_field(dki, "keyInfo", "MobileSecurityObject.deviceKeyInfo")?.map(Item::to_value);
+
+        let doc_type = text(field(mso, "docType", P)?, "MobileSecurityObject.docType")?.to_string();
+        let vi = field(mso, "validityInfo", P)?;
+        const VP: &str = "MobileSecurityObject.validityInfo";
+        let validity = ValidityInfo {
+            signed: tdate(field(vi, "signed", VP)?, "MobileSecurityObject.validityInfo.signed")?,
+            valid_from: tdate(field(vi, "validFrom", VP)?, "MobileSecurityObject.validityInfo.validFrom")?,
+            valid_until: tdate(field(vi, "validUntil", VP)?, "MobileSecurityObject.validityInfo.validUntil")?,
+            expected_update: match opt_field(vi, "expectedUpdate", VP)? {
+                None => None,
+                Some(t) => Some(tdate(t, "MobileSecurityObject.validityInfo.expectedUpdate")?),
+            },
+        };
+        if validity.valid_until < validity.valid_from {
+            return Err(invalid(VP, "validUntil is before validFrom"));
+        }
+        let status = opt_field(mso, "status", P)?.map(parse_status).transpose()?;
+        Ok(MobileSecurityObject {
+            raw_tagged: raw_tagged.to_vec(),
+            version,
+            digest_algorithm,
+            value_digests,
+            device_key,
+            key_authorizations,
+            key_info,
+            doc_type,
+            validity,
+            status,
+        })
+    }
+
+    /// MobileSecurityObjectBytes as received (the signed payload).
+    pub fn raw_tagged(&self) -> &[u8] {
+        &self.raw_tagged
+    }
+
+    /// The digest recorded for `digest_id` in `namespace`.
+    pub fn digest(&self, namespace: &str, digest_id: u64) -> Option<&[u8]> {
+        self.value_digests.get(namespace)?.get(&digest_id).map(Vec::as_slice)
+    }
+}
+
+fn parse_key_authorizations(ka: &Item<'_>) -> Result<KeyAuthorizations, MdocError> {
+    const KP: &str = "MobileSecurityObject.deviceKeyInfo.keyAuthorizations";
+    let mut out = KeyAuthorizations::default();
+    if let Some(ns) = opt_field(ka, "nameSpaces", KP)? {
+        for n in array(ns, &format!("{KP}.nameSpaces"))? {
+            out.name_spaces.push(text(n, &format!("{KP}.nameSpaces"))?.to_string());
+        }
+    }
+    if let Some(de) = opt_field(ka, "dataElements", KP)? {
+        for (ns, els) in map(de, &format!("{KP}.dataElements"))? {
+            let ns = text(ns, &format!("{KP}.dataElements"))?.to_string();
+            let path = format!("{KP}.dataElements[{ns:?}]");
+            if out.name_spaces.contains(&ns) {
+                // 9.1.2.4: a namespace in nameSpaces shall not also appear in dataElements.
+                return Err(invalid(&path, "namespace is also listed in keyAuthorizations.nameSpaces"));
+            }
+            let list = array(els, &path)?
+                .iter()
+                .map(|e| text(e, &path).map(str::to_string))
+                .collect::<Result<Vec<_>, _>>()?;
+            out.data_elements.insert(ns, list);
+        }
+    }
+    Ok(out)
+}
+
+fn parse_status(st: &Item<'_>) -> Result<MsoStatus, MdocError> {
+    const SP: &str = "MobileSecurityObject.status";
+    map(st, SP)?;
+    let cert = |m: &Item<'_>, path: &str| -> Result<Option<Vec<u8>>, MdocError> {
+        opt_field(m, "certificate", path)?
+            .map(|c| bytes(c, path).map(<[u8]>::to_vec))
+            .transpose()
+    };
+    if let Some(sl) = opt_field(st, "status_list", SP)? {
+        let path = "MobileSecurityObject.status.status_list";
+        return Ok(MsoStatus::StatusList {
+            idx: uint(field(sl, "idx", path)?, path)?,
+            uri: text(field(sl, "uri", path)?, path)?.to_string(),
+            certificate: cert(sl, path)?,
+        });
+    }
+    if let Some(il) = opt_field(st, "identifier_list", SP)? {
+        let path = "MobileSecurityObject.status.identifier_list";
+        return Ok(MsoStatus::IdentifierList {
+            id: bytes(field(il, "id", path)?, path)?.to_vec(),
+            uri: text(field(il, "uri", path)?, path)?.to_string(),
+            certificate: cert(il, path)?,
+        });
+    }
+    Ok(MsoStatus::Other(st.to_value()))
+}

@@ -1,0 +1,107 @@
+//! DeviceRequest (clause 8.3.2.1.2.1): document requests with ItemsRequestBytes and optional
+//! reader authentication (9.1.4).
+
+use super::fields::{array, boolean, decode_top, field, map, opt_field, tag24, text};
+use super::MdocError;
+use crate::cbor::{Item, Value};
+use crate::cose::Sign1;
+
+/// One requested element and whether the reader intends to retain it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestedElement {
+    pub namespace: String,
+    pub element: String,
+    pub intent_to_retain: bool,
+}
+
+/// A decoded ItemsRequest with its ItemsRequestBytes as received.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemsRequest {
+    /// ItemsRequestBytes (tag 24 included): part of the readerAuth payload.
+    pub raw: Vec<u8>,
+    pub doc_type: String,
+    pub elements: Vec<RequestedElement>,
+    pub request_info: Option<Value>,
+}
+
+/// One DocRequest.
+#[derive(Debug, Clone)]
+pub struct DocRequest {
+    pub items_request: ItemsRequest,
+    pub reader_auth: Option<Sign1>,
+}
+
+/// A decoded DeviceRequest.
+#[derive(Debug, Clone)]
+pub struct DeviceRequest {
+    pub version: String,
+    pub doc_requests: Vec<DocRequest>,
+}
+
+const P: &str = "DeviceRequest";
+
+impl DeviceRequest {
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, MdocError> {
+        let top = decode_top(bytes, P)?;
+        map(&top, P)?;
+        let version = text(field(&top, "version", P)?, "DeviceRequest.version")?.to_string();
+        if !version.starts_with("1.") {
+            return Err(MdocError::UnsupportedVersion {
+                path: "DeviceRequest.version".into(),
+                version,
+            });
+        }
+        let mut doc_requests = Vec::new();
+        for (i, dr) in array(field(&top, "docRequests", P)?, "DeviceRequest.docRequests")?
+            .iter()
+            .enumerate()
+        {
+            let path = format!("DeviceRequest.docRequests[{i}]");
+            doc_requests.push(parse_doc_request(dr, &path)?);
+        }
+        Ok(DeviceRequest {
+            version,
+            doc_requests,
+        })
+    }
+}
+
+fn parse_doc_request(dr: &Item<'_>, path: &str) -> Result<DocRequest, MdocError> {
+    map(dr, path)?;
+    let ip = format!("{path}.itemsRequest");
+    let irb = field(dr, "itemsRequest", path)?;
+    let ir = tag24(irb, &ip)?;
+    map(&ir, &ip)?;
+    let doc_type = text(field(&ir, "docType", &ip)?, &format!("{ip}.docType"))?.to_string();
+    let mut elements = Vec::new();
+    let np = format!("{ip}.nameSpaces");
+    for (ns, els) in map(field(&ir, "nameSpaces", &ip)?, &np)? {
+        let ns = text(ns, &np)?;
+        let ep = format!("{np}[{ns:?}]");
+        for (el, retain) in map(els, &ep)? {
+            elements.push(RequestedElement {
+                namespace: ns.to_string(),
+                element: text(el, &ep)?.to_string(),
+                intent_to_retain: boolean(retain, &ep)?,
+            });
+        }
+    }
+    let request_info = opt_field(&ir, "requestInfo", &ip)?.map(Item::to_value);
+    let reader_auth = opt_field(dr, "readerAuth", path)?
+        .map(|ra| {
+            Sign1::from_slice(ra.raw()).map_err(|source| MdocError::Cose {
+                path: format!("{path}.readerAuth"),
+                source,
+            })
+        })
+        .transpose()?;
+    Ok(DocRequest {
+        items_request: ItemsRequest {
+            raw: irb.raw().to_vec(),
+            doc_type,
+            elements,
+            request_info,
+        },
+        reader_auth,
+    })
+}

@@ -1,0 +1,245 @@
+//! DeviceResponse (clause 8.3.2.1.2.2): documents with IssuerSigned and DeviceSigned parts.
+
+use super::fields::{array, bytes, decode_top, field, int, invalid, map, opt_field, tag24, text, uint, wrong};
+use super::MdocError;
+use crate::cbor::{Item, Value};
+use crate::cose::{Mac0, Sign1};
+
+/// One issuer-signed element with its IssuerSignedItemBytes as received.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssuerSignedItem {
+    /// IssuerSignedItemBytes exactly as received (tag 24 included): the digest input.
+    pub raw: Vec<u8>,
+    pub digest_id: u64,
+    pub random: Vec<u8>,
+    pub element_identifier: String,
+    pub element_value: Value,
+}
+
+/// The issuer-signed items of one namespace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssuerNameSpace {
+    pub name: String,
+    pub items: Vec<IssuerSignedItem>,
+}
+
+/// IssuerSigned: the disclosed items and the issuer's signature over the MSO.
+#[derive(Debug, Clone)]
+pub struct IssuerSigned {
+    pub name_spaces: Vec<IssuerNameSpace>,
+    pub issuer_auth: Sign1,
+}
+
+/// DeviceAuth: a signature or a MAC by the device key.
+#[derive(Debug, Clone)]
+pub enum DeviceAuth {
+    Signature(Sign1),
+    Mac(Mac0),
+}
+
+/// DeviceSigned: device-signed elements and the device authentication.
+#[derive(Debug, Clone)]
+pub struct DeviceSigned {
+    /// DeviceNameSpacesBytes exactly as received (tag 24 included).
+    pub name_spaces_bytes: Vec<u8>,
+    /// namespace -> (element identifier, value).
+    pub name_spaces: Vec<(String, Vec<(String, Value)>)>,
+    pub device_auth: DeviceAuth,
+}
+
+/// An element the mdoc reports it did not return, with its ErrorCode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ElementError {
+    pub namespace: String,
+    pub element: String,
+    pub code: i64,
+}
+
+/// A document the mdoc reports it did not return, with its ErrorCode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentError {
+    pub doc_type: String,
+    pub code: i64,
+}
+
+/// One returned document.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub doc_type: String,
+    pub issuer_signed: IssuerSigned,
+    pub device_signed: DeviceSigned,
+    pub errors: Vec<ElementError>,
+}
+
+/// A decoded DeviceResponse.
+#[derive(Debug, Clone)]
+pub struct DeviceResponse {
+    pub version: String,
+    pub documents: Vec<Document>,
+    pub document_errors: Vec<DocumentError>,
+    pub status: u64,
+}
+
+const P: &str = "DeviceResponse";
+
+impl DeviceResponse {
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, MdocError> {
+        let top = decode_top(bytes, P)?;
+        map(&top, P)?;
+        let version = text(field(&top, "version", P)?, "DeviceResponse.version")?.to_string();
+        if !version.starts_with("1.") {
+            return Err(MdocError::UnsupportedVersion {
+                path: "DeviceResponse.version".into(),
+                version,
+            });
+        }
+        let status = uint(field(&top, "status", P)?, "DeviceResponse.status")?;
+        let mut documents = Vec::new();
+        if let Some(docs) = opt_field(&top, "documents", P)? {
+            for (i, d) in array(docs, "DeviceResponse.documents")?.iter().enumerate() {
+                documents.push(parse_document(d, &format!("DeviceResponse.documents[{i}]"))?);
+            }
+        }
+        let mut document_errors = Vec::new();
+        if let Some(errs) = opt_field(&top, "documentErrors", P)? {
+            for (i, e) in array(errs, "DeviceResponse.documentErrors")?.iter().enumerate() {
+                let path = format!("DeviceResponse.documentErrors[{i}]");
+                for (dt, code) in map(e, &path)? {
+                    document_errors.push(DocumentError {
+                        doc_type: text(dt, &path)?.to_string(),
+                        code: int(code, &path)?,
+                    });
+                }
+            }
+        }
+        Ok(DeviceResponse {
+            version,
+            documents,
+            document_errors,
+            status,
+        })
+    }
+}
+
+fn parse_document(d: &Item<'_>, path: &str) -> Result<Document, MdocError> {
+    map(d, path)?;
+    let doc_type = text(field(d, "docType", path)?, &format!("{path}.docType"))?.to_string();
+    let is_path = format!("{path}.issuerSigned");
+    let issuer_signed = parse_issuer_signed(field(d, "issuerSigned", path)?, &is_path)?;
+    let ds_path = format!("{path}.deviceSigned");
+    let device_signed = parse_device_signed(field(d, "deviceSigned", path)?, &ds_path)?;
+    let mut errors = Vec::new();
+    if let Some(errs) = opt_field(d, "errors", path)? {
+        let ep = format!("{path}.errors");
+        for (ns, els) in map(errs, &ep)? {
+            let ns = text(ns, &ep)?;
+            let np = format!("{ep}[{ns:?}]");
+            for (el, code) in map(els, &np)? {
+                errors.push(ElementError {
+                    namespace: ns.to_string(),
+                    element: text(el, &np)?.to_string(),
+                    code: int(code, &np)?,
+                });
+            }
+        }
+    }
+    Ok(Document {
+        doc_type,
+        issuer_signed,
+        device_signed,
+        errors,
+    })
+}
+
+/// Decode `IssuerSigned` (also used on its own, e.g. for issued credentials at rest).
+pub(crate) fn parse_issuer_signed(is: &Item<'_>, path: &str) -> Result<IssuerSigned, MdocError> {
+    map(is, path)?;
+    let mut name_spaces = Vec::new();
+    if let Some(nss) = opt_field(is, "nameSpaces", path)? {
+        let np = format!("{path}.nameSpaces");
+        for (ns, items) in map(nss, &np)? {
+            let ns = text(ns, &np)?;
+            let ip = format!("{np}[{ns:?}]");
+            let list = array(items, &ip)?;
+            if list.is_empty() {
+                return Err(invalid(&ip, "namespace has no items"));
+            }
+            let mut parsed = Vec::with_capacity(list.len());
+            for (j, item_bytes) in list.iter().enumerate() {
+                parsed.push(parse_issuer_signed_item(item_bytes, &format!("{ip}[{j}]"))?);
+            }
+            name_spaces.push(IssuerNameSpace {
+                name: ns.to_string(),
+                items: parsed,
+            });
+        }
+    }
+    let ia_path = format!("{path}.issuerAuth");
+    let ia = field(is, "issuerAuth", path)?;
+    let issuer_auth = Sign1::from_slice(ia.raw()).map_err(|source| MdocError::Cose {
+        path: ia_path.clone(),
+        source,
+    })?;
+    if issuer_auth.payload().is_none() {
+        return Err(invalid(&ia_path, "payload (MobileSecurityObjectBytes) is missing"));
+    }
+    Ok(IssuerSigned {
+        name_spaces,
+        issuer_auth,
+    })
+}
+
+fn parse_issuer_signed_item(item_bytes: &Item<'_>, path: &str) -> Result<IssuerSignedItem, MdocError> {
+    let item = tag24(item_bytes, path)?;
+    map(&item, path)?;
+    let random = bytes(field(&item, "random", path)?, &format!("{path}.random"))?.to_vec();
+    Ok(IssuerSignedItem {
+        raw: item_bytes.raw().to_vec(),
+        digest_id: uint(field(&item, "digestID", path)?, &format!("{path}.digestID"))?,
+        random,
+        element_identifier: text(field(&item, "elementIdentifier", path)?, &format!("{path}.elementIdentifier"))?
+            .to_string(),
+        element_value: field(&item, "elementValue", path)?.to_value(),
+    })
+}
+
+fn parse_device_signed(ds: &Item<'_>, path: &str) -> Result<DeviceSigned, MdocError> {
+    map(ds, path)?;
+    let nsb = field(ds, "nameSpaces", path)?;
+    let np = format!("{path}.nameSpaces");
+    let ns_item = tag24(nsb, &np)?;
+    let mut name_spaces = Vec::new();
+    for (ns, els) in map(&ns_item, &np)? {
+        let ns = text(ns, &np)?;
+        let ep = format!("{np}[{ns:?}]");
+        let mut list = Vec::new();
+        for (el, v) in map(els, &ep)? {
+            list.push((text(el, &ep)?.to_string(), v.to_value()));
+        }
+        name_spaces.push((ns.to_string(), list));
+    }
+    let ap = format!("{path}.deviceAuth");
+    let da = field(ds, "deviceAuth", path)?;
+    map(da, &ap)?;
+    let sig = da.get_text_key("deviceSignature");
+    let mac = da.get_text_key("deviceMac");
+    let device_auth = match (sig, mac) {
+        (Some(s), None) => DeviceAuth::Signature(Sign1::from_slice(s.raw()).map_err(|source| {
+            MdocError::Cose {
+                path: format!("{ap}.deviceSignature"),
+                source,
+            }
+        })?),
+        (None, Some(m)) => DeviceAuth::Mac(Mac0::from_slice(m.raw()).map_err(|source| MdocError::Cose {
+            path: format!("{ap}.deviceMac"),
+            source,
+        })?),
+        (Some(_), Some(_)) => return Err(invalid(&ap, "has both deviceSignature and deviceMac")),
+        (None, None) => return Err(wrong(&ap, "deviceSignature or deviceMac", da)),
+    };
+    Ok(DeviceSigned {
+        name_spaces_bytes: nsb.raw().to_vec(),
+        name_spaces,
+        device_auth,
+    })
+}

@@ -1,0 +1,99 @@
+//! Trust anchors: the IACA roots a verifier trusts for document signing, or the roots it
+//! trusts for reader authentication.
+
+use super::{parse_cert, TrustError, MAX_CERT_LEN};
+
+/// One trusted root certificate.
+#[derive(Debug, Clone)]
+pub struct Anchor {
+    pub(crate) der: Vec<u8>,
+    pub(crate) cert: x509_cert::Certificate,
+}
+
+impl Anchor {
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+}
+
+/// A set of trusted root certificates.
+#[derive(Debug, Clone, Default)]
+pub struct TrustAnchors {
+    pub(crate) anchors: Vec<Anchor>,
+}
+
+impl TrustAnchors {
+    /// Build from DER certificates; each must parse and be usable as a webpki trust anchor.
+    pub fn from_der_certs<I, B>(certs: I) -> Result<Self, TrustError>
+    where
+        I: IntoIterator<Item = B>,
+        B: AsRef<[u8]>,
+    {
+        let mut anchors = Vec::new();
+        for (index, der) in certs.into_iter().enumerate() {
+            let der = der.as_ref();
+            let cert = parse_cert(der, index)?;
+            let der_owned = rustls_pki_types::CertificateDer::from(der);
+            webpki::anchor_from_trusted_cert(&der_owned).map_err(|_| TrustError::MalformedCertificate {
+                index,
+                reason: "not usable as a trust anchor",
+            })?;
+            anchors.push(Anchor {
+                der: der.to_vec(),
+                cert,
+            });
+        }
+        Ok(TrustAnchors { anchors })
+    }
+
+    pub fn len(&self) -> usize {
+        self.anchors.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.anchors.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Anchor> {
+        self.anchors.iter()
+    }
+}
+
+/// Accept a certificate as DER, PEM (`-----BEGIN CERTIFICATE-----`) or hex text.
+pub fn parse_certificate_input(input: &[u8]) -> Result<Vec<u8>, TrustError> {
+    if input.len() > 4 * MAX_CERT_LEN {
+        return Err(TrustError::CertificateTooLarge {
+            index: 0,
+            len: input.len(),
+        });
+    }
+    let bad = TrustError::MalformedCertificate {
+        index: 0,
+        reason: "not a DER, PEM or hex certificate",
+    };
+    let der = if let Ok(text) = std::str::from_utf8(input) {
+        let t = text.trim();
+        if t.starts_with("-----BEGIN CERTIFICATE-----") {
+            let (label, der) = der::pem::decode_vec(t.as_bytes()).map_err(|_| bad.clone())?;
+            if label != "CERTIFICATE" {
+                return Err(bad);
+            }
+            der
+        } else {
+            let compact: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+            if !compact.is_empty() && compact.len() % 2 == 0 && compact.bytes().all(|b| b.is_ascii_hexdigit()) {
+                (0..compact.len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(&compact[i..i + 2], 16))
+                    .collect::<Result<Vec<u8>, _>>()
+                    .map_err(|_| bad.clone())?
+            } else {
+                input.to_vec()
+            }
+        }
+    } else {
+        input.to_vec()
+    };
+    parse_cert(&der, 0)?;
+    Ok(der)
+}

@@ -1,0 +1,197 @@
+//! ISO 18013-5 Annex B certificate profiles (IACA, Document Signer, reader authentication)
+//! checked on top of path validation.
+
+use super::TrustError;
+use der::asn1::ObjectIdentifier;
+use der::Decode;
+use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages};
+
+const OID_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
+const OID_BASIC_CONSTRAINTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.19");
+const OID_EKU: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
+const OID_CN: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
+const OID_C: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.6");
+const OID_ST: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.8");
+const OID_O: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.10");
+
+/// Which Annex B profile a leaf certificate must follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertProfile {
+    /// mdoc Document Signer, EKU 1.0.18013.5.1.2, under an IACA.
+    DocumentSigner,
+    /// mdoc reader authentication, EKU 1.0.18013.5.1.6.
+    ReaderAuth,
+    /// JWS signer (server retrieval, SD-JWT issuers), EKU 1.0.18013.5.1.3.
+    JwsSigner,
+}
+
+impl CertProfile {
+    /// The DER value bytes of the required EKU OID.
+    pub(crate) fn eku_der(self) -> &'static [u8] {
+        // 1.0.18013.5.1.x: 0x28 (1*40+0), 18013 = 0x81 0x8c 0x5d, 5, 1, x.
+        match self {
+            CertProfile::DocumentSigner => &[0x28, 0x81, 0x8c, 0x5d, 0x05, 0x01, 0x02],
+            CertProfile::JwsSigner => &[0x28, 0x81, 0x8c, 0x5d, 0x05, 0x01, 0x03],
+            CertProfile::ReaderAuth => &[0x28, 0x81, 0x8c, 0x5d, 0x05, 0x01, 0x06],
+        }
+    }
+
+    pub fn eku_name(self) -> &'static str {
+        match self {
+            CertProfile::DocumentSigner => "1.0.18013.5.1.2 (mdoc Document Signer)",
+            CertProfile::JwsSigner => "1.0.18013.5.1.3 (JWS signer)",
+            CertProfile::ReaderAuth => "1.0.18013.5.1.6 (mdoc reader authentication)",
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            CertProfile::DocumentSigner => "IACA",
+            CertProfile::JwsSigner => "IACA",
+            CertProfile::ReaderAuth => "reader root",
+        }
+    }
+}
+
+/// The parts of a distinguished name a person looks at.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DistinguishedNameSummary {
+    pub common_name: Option<String>,
+    pub country: Option<String>,
+    pub state: Option<String>,
+    pub organization: Option<String>,
+}
+
+impl DistinguishedNameSummary {
+    pub fn of(name: &x509_cert::name::Name) -> Self {
+        let mut s = DistinguishedNameSummary::default();
+        for rdn in name.0.iter() {
+            for atv in rdn.0.iter() {
+                let Some(text) = string_value(&atv.value) else { continue };
+                let slot = match atv.oid {
+                    o if o == OID_CN => &mut s.common_name,
+                    o if o == OID_C => &mut s.country,
+                    o if o == OID_ST => &mut s.state,
+                    o if o == OID_O => &mut s.organization,
+                    _ => continue,
+                };
+                slot.get_or_insert(text);
+            }
+        }
+        s
+    }
+}
+
+fn string_value(any: &der::Any) -> Option<String> {
+    use der::{Tag, Tagged};
+    match any.tag() {
+        Tag::Utf8String | Tag::PrintableString | Tag::Ia5String | Tag::TeletexString | Tag::VisibleString => {
+            std::str::from_utf8(any.value()).ok().map(str::to_string)
+        }
+        _ => None,
+    }
+}
+
+fn extension<'c>(cert: &'c x509_cert::Certificate, oid: ObjectIdentifier) -> Option<&'c [u8]> {
+    cert.tbs_certificate
+        .extensions
+        .as_ref()?
+        .iter()
+        .find(|e| e.extn_id == oid)
+        .map(|e| e.extn_value.as_bytes())
+}
+
+fn key_usage(cert: &x509_cert::Certificate, index: usize) -> Result<Option<KeyUsage>, TrustError> {
+    extension(cert, OID_KEY_USAGE)
+        .map(|v| {
+            KeyUsage::from_der(v).map_err(|_| TrustError::MalformedCertificate {
+                index,
+                reason: "bad KeyUsage extension",
+            })
+        })
+        .transpose()
+}
+
+fn is_ca(cert: &x509_cert::Certificate) -> bool {
+    extension(cert, OID_BASIC_CONSTRAINTS)
+        .and_then(|v| BasicConstraints::from_der(v).ok())
+        .is_some_and(|bc| bc.ca)
+}
+
+/// Leaf checks: digitalSignature key usage, not a CA, and the EKU (also enforced by webpki;
+/// checked here too so the profile stands on its own).
+pub(crate) fn check_leaf(profile: CertProfile, leaf: &x509_cert::Certificate) -> Result<(), TrustError> {
+    let ku = key_usage(leaf, 0)?.ok_or(TrustError::MissingKeyUsage {
+        index: 0,
+        needed: "digitalSignature",
+    })?;
+    if !ku.0.contains(KeyUsages::DigitalSignature) {
+        return Err(TrustError::MissingKeyUsage {
+            index: 0,
+            needed: "digitalSignature",
+        });
+    }
+    if is_ca(leaf) {
+        return Err(TrustError::LeafIsCa);
+    }
+    let eku = extension(leaf, OID_EKU)
+        .and_then(|v| ExtendedKeyUsage::from_der(v).ok())
+        .ok_or(TrustError::WrongExtendedKeyUsage {
+            expected: profile.eku_name(),
+        })?;
+    let wanted = ObjectIdentifier::from_bytes(profile.eku_der()).map_err(|_| TrustError::WrongExtendedKeyUsage {
+        expected: profile.eku_name(),
+    })?;
+    if !eku.0.contains(&wanted) {
+        return Err(TrustError::WrongExtendedKeyUsage {
+            expected: profile.eku_name(),
+        });
+    }
+    Ok(())
+}
+
+/// Root checks: a CA with keyCertSign (Annex B IACA / reader root profiles).
+pub(crate) fn check_anchor(profile: CertProfile, anchor: &x509_cert::Certificate) -> Result<(), TrustError> {
+    let p = profile.name();
+    if !is_ca(anchor) {
+        return Err(TrustError::AnchorProfile {
+            profile: p,
+            reason: "BasicConstraints cA is not true",
+        });
+    }
+    match key_usage(anchor, 0) {
+        Ok(Some(ku)) if ku.0.contains(KeyUsages::KeyCertSign) => Ok(()),
+        _ => Err(TrustError::AnchorProfile {
+            profile: p,
+            reason: "KeyUsage lacks keyCertSign",
+        }),
+    }
+}
+
+/// Issuing-country consistency (Annex B): the IACA names a country, and the leaf's issuer
+/// and subject (where present) name the same one.
+pub(crate) fn check_country(
+    profile: CertProfile,
+    leaf: &x509_cert::Certificate,
+    anchor: &x509_cert::Certificate,
+) -> Result<(), TrustError> {
+    if profile == CertProfile::ReaderAuth {
+        // Readers may be certified by a root of another country.
+        return Ok(());
+    }
+    let anchor_c = DistinguishedNameSummary::of(&anchor.tbs_certificate.subject).country;
+    let Some(anchor_c) = anchor_c else {
+        return Err(TrustError::AnchorProfile {
+            profile: profile.name(),
+            reason: "subject has no countryName",
+        });
+    };
+    for name in [&leaf.tbs_certificate.issuer, &leaf.tbs_certificate.subject] {
+        if let Some(c) = DistinguishedNameSummary::of(name).country {
+            if !c.eq_ignore_ascii_case(&anchor_c) {
+                return Err(TrustError::CountryMismatch { leaf: c, anchor: anchor_c });
+            }
+        }
+    }
+    Ok(())
+}

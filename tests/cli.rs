@@ -1,0 +1,162 @@
+//! The command line as a user runs it: exit codes, text and JSON output, input formats.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn annex(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("spec-vectors/data/annex-d").join(name)
+}
+
+fn kakunin(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kakunin")).args(args).output().expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn p(name: &str) -> String {
+    annex(name).display().to_string()
+}
+
+fn verify_args<'a>(response: &'a str, extra: &[&'a str]) -> Vec<String> {
+    let mut v: Vec<String> = vec![
+        "verify-response".into(),
+        "--response".into(),
+        response.into(),
+        "--transcript".into(),
+        p("session_transcript_bytes.hex"),
+        "--trust-anchor".into(),
+        p("iaca_cert.der.hex"),
+    ];
+    v.extend(extra.iter().map(|s| s.to_string()));
+    v
+}
+
+fn run(args: &[String]) -> (i32, String, String) {
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    kakunin(&refs)
+}
+
+#[test]
+fn vectors_all_pass() {
+    let (code, out, _) = kakunin(&["vectors"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(" 0 failed"), "{out}");
+    let (code, out, _) = kakunin(&["vectors", "--json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["failed"], 0);
+    assert!(v["passed"].as_u64().unwrap() >= 30);
+}
+
+#[test]
+fn verify_response_valid_json() {
+    let resp = p("device_response.hex");
+    let key = p("e_reader_key_priv_d.hex");
+    let (code, out, err) = run(&verify_args(&resp, &["--reader-key", &key, "--at", "2021-01-01T00:00:00Z", "--json"]));
+    assert_eq!(code, 0, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["valid"], true);
+    let doc = &v["documents"][0];
+    assert_eq!(doc["docType"], "org.iso.18013.5.1.mDL");
+    assert_eq!(doc["checks"]["issuer_signature"], "passed");
+    assert_eq!(doc["checks"]["device_authentication"], "passed");
+    let elements = doc["elements"].as_array().unwrap();
+    assert_eq!(elements.len(), 6);
+    let family = elements.iter().find(|e| e["identifier"] == "family_name").unwrap();
+    assert_eq!(family["value"], "Doe");
+    assert_eq!(family["verified"], true);
+}
+
+#[test]
+fn verify_response_invalid_exit_1() {
+    // Without the reader key, DeviceMac cannot be verified: invalid, exit 1.
+    let resp = p("device_response.hex");
+    let (code, out, _) = run(&verify_args(&resp, &["--at", "2021-01-01T00:00:00Z", "--json"]));
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["documents"][0]["errors"][0]["code"], "device_mac_needs_reader_key");
+    // Verified today, the Annex D certificates have long expired.
+    let key = p("e_reader_key_priv_d.hex");
+    let (code, out, _) = run(&verify_args(&resp, &["--reader-key", &key]));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("INVALID") && out.contains("expired"), "{out}");
+}
+
+#[test]
+fn verify_response_raw_binary_input() {
+    let dir = std::env::temp_dir().join(format!("kakunin-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let raw = dir.join("response.cbor");
+    let hex_text = std::fs::read_to_string(annex("device_response.hex")).unwrap();
+    std::fs::write(&raw, hex::decode(hex_text.trim()).unwrap()).unwrap();
+    let key = p("e_reader_key_priv_d.hex");
+    let (code, out, _) = run(&verify_args(raw.to_str().unwrap(), &["--reader-key", &key, "--at", "2021-01-01T00:00:00Z"]));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("VALID") && out.contains("family_name = \"Doe\""), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn usage_and_input_errors_exit_2() {
+    let (code, _, _) = kakunin(&["verify-response"]);
+    assert_eq!(code, 2);
+    let (code, _, err) = run(&verify_args("/nonexistent/response", &[]));
+    assert_eq!(code, 2);
+    assert!(err.contains("/nonexistent/response"), "{err}");
+    let resp = p("device_response.hex");
+    let (code, _, err) = run(&verify_args(&resp, &["--at", "yesterday"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("RFC 3339"), "{err}");
+    // A DeviceResponse given as the trust anchor is not a certificate.
+    let (code, _, err) = kakunin(&[
+        "verify-response",
+        "--response",
+        &resp,
+        "--transcript",
+        &p("session_transcript_bytes.hex"),
+        "--trust-anchor",
+        &resp,
+    ]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn verify_request_reader_auth() {
+    let (code, out, err) = kakunin(&[
+        "verify-request",
+        "--request",
+        &p("device_request.hex"),
+        "--transcript",
+        &p("session_transcript_bytes.hex"),
+        "--trust-anchor",
+        &p("reader_root_cert.der.hex"),
+        "--at",
+        "2021-01-01T00:00:00Z",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("READER AUTHENTICATED") && out.contains("\"reader\""), "{out}");
+    assert!(out.contains("org.iso.18013.5.1/portrait\n"), "portrait has intentToRetain false: {out}");
+}
+
+#[test]
+fn inspect_decodes_tag24_contents() {
+    let (code, out, _) = kakunin(&["inspect", &p("device_response.hex")]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("# DeviceResponse"), "{out}");
+    // IssuerSignedItemBytes and the MSO inside the issuerAuth payload are shown decoded.
+    assert!(out.contains("24(<< {"), "{out}");
+    assert!(out.contains("\"elementIdentifier\": \"family_name\""), "{out}");
+    assert!(out.contains("\"valueDigests\""), "{out}");
+    let (code, out, _) = kakunin(&["inspect", &p("derived_device_engagement_qr_uri.txt")]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("# DeviceEngagement"), "{out}");
+    let (code, out, _) = kakunin(&["inspect", &p("session_establishment.hex")]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("# SessionEstablishment"), "{out}");
+    let (code, _, _) = kakunin(&["inspect", &p("README.md")]);
+    assert_eq!(code, 2);
+}

@@ -1,0 +1,144 @@
+//! JSON rendering of reports, for `--json` output and for tooling.
+
+use crate::report::{DocumentReport, ResponseReport};
+use crate::{Check, CheckError, DocRequestReport, RequestReport};
+use kakunin_core::cbor::Value;
+use serde_json::{json, Map, Value as Json};
+
+/// Render a CBOR value as JSON: byte strings become `{"bytes": hex}`, `tdate`/`full-date`
+/// tags become their text, other tags `{"tag": n, "value": ...}`.
+pub fn cbor_to_json(v: &Value) -> Json {
+    match v {
+        Value::Uint(n) => json!(n),
+        Value::Nint(n) => {
+            let x = -1 - (*n as i128);
+            i64::try_from(x).map(Json::from).unwrap_or_else(|_| Json::String(x.to_string()))
+        }
+        Value::Bytes(b) => json!({ "bytes": hex_string(b) }),
+        Value::Text(t) => json!(t),
+        Value::Array(a) => Json::Array(a.iter().map(cbor_to_json).collect()),
+        Value::Map(m) => {
+            let mut out = Map::new();
+            for (k, x) in m {
+                let key = match k {
+                    Value::Text(t) => t.clone(),
+                    other => cbor_to_json(other).to_string(),
+                };
+                out.insert(key, cbor_to_json(x));
+            }
+            Json::Object(out)
+        }
+        Value::Tag(0 | 1004, inner) if matches!(**inner, Value::Text(_)) => cbor_to_json(inner),
+        Value::Tag(t, inner) => json!({ "tag": t, "value": cbor_to_json(inner) }),
+        Value::Bool(b) => json!(b),
+        Value::Null | Value::Undefined => Json::Null,
+        Value::Float(f) => json!(f),
+        Value::Simple(s) => json!({ "simple": s }),
+        Value::Raw(r) => json!({ "cbor": hex_string(r) }),
+    }
+}
+
+fn hex_string(b: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(b.len() * 2);
+    for x in b {
+        let _ = write!(s, "{x:02x}");
+    }
+    s
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> Json {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .map(Json::String)
+        .unwrap_or(Json::Null)
+}
+
+/// One error as JSON: its code, cause, check, and message.
+pub fn error_to_json(e: &CheckError) -> Json {
+    json!({
+        "code": e.code(),
+        "cause": e.cause().to_string(),
+        "check": e.check().map(Check::name),
+        "message": e.to_string(),
+    })
+}
+
+fn document_to_json(d: &DocumentReport) -> Json {
+    let mut checks = Map::new();
+    for c in &d.checks {
+        checks.insert(c.check.name().to_string(), json!(c.outcome.name()));
+    }
+    json!({
+        "docType": d.doc_type,
+        "valid": d.valid(),
+        "checks": checks,
+        "deviceAuth": d.device_auth,
+        "issuer": d.issuer.as_ref().map(|i| json!({
+            "dsCommonName": i.ds_common_name,
+            "country": i.country,
+            "iacaCommonName": i.iaca_common_name,
+        })),
+        "validity": d.validity.map(|v| json!({
+            "signed": rfc3339(v.signed),
+            "validFrom": rfc3339(v.valid_from),
+            "validUntil": rfc3339(v.valid_until),
+            "expectedUpdate": v.expected_update.map(rfc3339),
+        })),
+        "status": d.status.as_ref().map(|s| match s {
+            kakunin_core::mdoc::MsoStatus::StatusList { idx, uri, .. } => json!({"status_list": {"idx": idx, "uri": uri}}),
+            kakunin_core::mdoc::MsoStatus::IdentifierList { id, uri, .. } => json!({"identifier_list": {"id": hex_string(id), "uri": uri}}),
+            kakunin_core::mdoc::MsoStatus::Other(v) => cbor_to_json(v),
+        }),
+        "elements": d.elements.iter().map(|e| json!({
+            "namespace": e.namespace,
+            "identifier": e.identifier,
+            "value": cbor_to_json(&e.value),
+            "digestID": e.digest_id,
+            "verified": e.verified,
+        })).collect::<Vec<_>>(),
+        "notReturned": d.not_returned.iter().map(|e| json!({
+            "namespace": e.namespace, "identifier": e.element, "errorCode": e.code,
+        })).collect::<Vec<_>>(),
+        "errors": d.errors.iter().map(error_to_json).collect::<Vec<_>>(),
+    })
+}
+
+impl ResponseReport {
+    /// The report as a JSON object with `valid`, `documents` (each with `docType`, `checks`,
+    /// `elements` and `errors`) and response-level `errors`.
+    pub fn to_json(&self) -> Json {
+        json!({
+            "valid": self.valid(),
+            "version": self.version,
+            "status": self.status,
+            "documents": self.documents.iter().map(document_to_json).collect::<Vec<_>>(),
+            "documentErrors": self.document_errors.iter().map(|e| json!({"docType": e.doc_type, "errorCode": e.code})).collect::<Vec<_>>(),
+            "errors": self.errors.iter().map(error_to_json).collect::<Vec<_>>(),
+        })
+    }
+}
+
+fn doc_request_to_json(d: &DocRequestReport) -> Json {
+    json!({
+        "docType": d.doc_type,
+        "readerAuthPresent": d.reader_auth_present,
+        "readerAuthenticated": d.reader_authenticated(),
+        "readerCommonName": d.reader_common_name,
+        "readerOrganization": d.reader_organization,
+        "elements": d.elements.iter().map(|e| json!({
+            "namespace": e.namespace, "identifier": e.element, "intentToRetain": e.intent_to_retain,
+        })).collect::<Vec<_>>(),
+        "errors": d.errors.iter().map(error_to_json).collect::<Vec<_>>(),
+    })
+}
+
+impl RequestReport {
+    pub fn to_json(&self) -> Json {
+        json!({
+            "allReaderAuthenticated": self.all_reader_authenticated(),
+            "version": self.version,
+            "docRequests": self.doc_requests.iter().map(doc_request_to_json).collect::<Vec<_>>(),
+            "errors": self.errors.iter().map(error_to_json).collect::<Vec<_>>(),
+        })
+    }
+}
