@@ -15,7 +15,10 @@ const MAX_FILE: u64 = 32 * 1024 * 1024;
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
     #[error("{path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: file is larger than {MAX_FILE} bytes")]
     TooLarge { path: PathBuf },
     #[error("{path}: not a certificate: {source}")]
@@ -50,7 +53,11 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, InputError> {
 
 /// Hex text (whitespace ignored) is decoded; anything else is taken as raw bytes.
 pub fn hex_or_raw(bytes: Vec<u8>) -> Vec<u8> {
-    let compact: Vec<u8> = bytes.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+    let compact: Vec<u8> = bytes
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
     if !compact.is_empty() && compact.iter().all(u8::is_ascii_hexdigit) {
         if let Ok(decoded) = hex::decode(&compact) {
             return decoded;
@@ -67,9 +74,11 @@ pub fn read_anchors(paths: &[PathBuf]) -> Result<TrustAnchors, InputError> {
     let mut ders = Vec::with_capacity(paths.len());
     for p in paths {
         let bytes = read_file(p)?;
-        let der = kakunin_core::trust::parse_certificate_input(&bytes).map_err(|source| InputError::Certificate {
-            path: p.clone(),
-            source,
+        let der = kakunin_core::trust::parse_certificate_input(&bytes).map_err(|source| {
+            InputError::Certificate {
+                path: p.clone(),
+                source,
+            }
         })?;
         ders.push(der);
     }
@@ -90,7 +99,9 @@ pub fn parse_time(at: Option<&str>) -> Result<time::OffsetDateTime, InputError> 
     match at {
         None => Ok(time::OffsetDateTime::now_utc()),
         Some(s) => time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-            .map_err(|_| InputError::Time { value: s.to_string() }),
+            .map_err(|_| InputError::Time {
+                value: s.to_string(),
+            }),
     }
 }
 
@@ -120,14 +131,21 @@ pub fn render_response_report(r: &ResponseReport) -> String {
         "DeviceResponse: {} (version {}, status {}, {} document(s))",
         if r.valid() { "VALID" } else { "INVALID" },
         r.version.as_deref().unwrap_or("?"),
-        r.status.map(|x| x.to_string()).unwrap_or_else(|| "?".into()),
+        r.status
+            .map(|x| x.to_string())
+            .unwrap_or_else(|| "?".into()),
         r.documents.len()
     );
     for e in &r.errors {
         let _ = writeln!(s, "  error [{}]: {e}", e.code());
     }
     for (i, d) in r.documents.iter().enumerate() {
-        let _ = writeln!(s, "Document {i}: {} -- {}", d.doc_type, if d.valid() { "VALID" } else { "INVALID" });
+        let _ = writeln!(
+            s,
+            "Document {i}: {} -- {}",
+            d.doc_type,
+            if d.valid() { "VALID" } else { "INVALID" }
+        );
         if let Some(iss) = &d.issuer {
             let _ = writeln!(
                 s,
@@ -138,7 +156,11 @@ pub fn render_response_report(r: &ResponseReport) -> String {
             );
         }
         if let Some(v) = d.validity {
-            let _ = writeln!(s, "  validity: signed {}, valid {} .. {}", v.signed, v.valid_from, v.valid_until);
+            let _ = writeln!(
+                s,
+                "  validity: signed {}, valid {} .. {}",
+                v.signed, v.valid_from, v.valid_until
+            );
         }
         let _ = writeln!(s, "  device authentication: {}", d.device_auth);
         for c in &d.checks {
@@ -148,21 +170,33 @@ pub fn render_response_report(r: &ResponseReport) -> String {
             let _ = writeln!(
                 s,
                 "  {} {}/{} = {}",
-                if e.verified { "verified  " } else { "UNVERIFIED" },
+                if e.verified {
+                    "verified  "
+                } else {
+                    "UNVERIFIED"
+                },
                 e.namespace,
                 e.identifier,
                 short_value(&e.value)
             );
         }
         for e in &d.not_returned {
-            let _ = writeln!(s, "  not returned: {}/{} (error code {})", e.namespace, e.element, e.code);
+            let _ = writeln!(
+                s,
+                "  not returned: {}/{} (error code {})",
+                e.namespace, e.element, e.code
+            );
         }
         for e in &d.errors {
             let _ = writeln!(s, "  error [{}]: {e}", e.code());
         }
     }
     for e in &r.document_errors {
-        let _ = writeln!(s, "Document not returned: {} (error code {})", e.doc_type, e.code);
+        let _ = writeln!(
+            s,
+            "Document not returned: {} (error code {})",
+            e.doc_type, e.code
+        );
     }
     s
 }
@@ -172,7 +206,11 @@ pub fn render_request_report(r: &RequestReport) -> String {
     let _ = writeln!(
         s,
         "DeviceRequest: {} (version {}, {} docRequest(s))",
-        if r.all_reader_authenticated() { "READER AUTHENTICATED" } else { "NOT AUTHENTICATED" },
+        if r.all_reader_authenticated() {
+            "READER AUTHENTICATED"
+        } else {
+            "NOT AUTHENTICATED"
+        },
         r.version.as_deref().unwrap_or("?"),
         r.doc_requests.len()
     );
@@ -196,7 +234,11 @@ pub fn render_request_report(r: &RequestReport) -> String {
                 "  {}/{}{}",
                 e.namespace,
                 e.element,
-                if e.intent_to_retain { " (will retain)" } else { "" }
+                if e.intent_to_retain {
+                    " (will retain)"
+                } else {
+                    ""
+                }
             );
         }
         for e in &d.errors {

@@ -58,7 +58,10 @@ pub fn run(path: &Path) -> Result<ExitCode, InputError> {
             match base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(b64) {
                 Ok(b) => b,
                 Err(e) => {
-                    eprintln!("kakunin: {}: mdoc: URI is not base64url: {e}", path.display());
+                    eprintln!(
+                        "kakunin: {}: mdoc: URI is not base64url: {e}",
+                        path.display()
+                    );
                     return Ok(ExitCode::from(2));
                 }
             }

@@ -10,7 +10,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "kakunin", version, about = "Issue, hold and verify ISO 18013-5 mdoc credentials")]
+#[command(
+    name = "kakunin",
+    version,
+    about = "Issue, hold and verify ISO 18013-5 mdoc credentials"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -81,7 +85,14 @@ fn main() -> ExitCode {
             reader_key,
             at,
             json,
-        } => verify_response(&response, &transcript, &trust_anchors, reader_key.as_deref(), at.as_deref(), json),
+        } => verify_response(
+            &response,
+            &transcript,
+            &trust_anchors,
+            reader_key.as_deref(),
+            at.as_deref(),
+            json,
+        ),
         Command::VerifyRequest {
             request,
             transcript,
@@ -119,7 +130,10 @@ fn run_vectors(json: bool) -> ExitCode {
         for c in &checks {
             match &c.failure {
                 None => println!("PASS  {:<44} {:<14} {}", c.id, c.clause, c.description),
-                Some(f) => println!("FAIL  {:<44} {:<14} {} -- {f}", c.id, c.clause, c.description),
+                Some(f) => println!(
+                    "FAIL  {:<44} {:<14} {} -- {f}",
+                    c.id, c.clause, c.description
+                ),
             }
         }
         println!("annex-d: {passed} passed, {failed} failed");
@@ -150,11 +164,18 @@ fn verify_response(
     }
     let report = verifier.verify_device_response(&response, &transcript, at);
     if json {
-        println!("{}", serde_json::to_string_pretty(&report.to_json()).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report.to_json()).unwrap_or_default()
+        );
     } else {
         print!("{}", input::render_response_report(&report));
     }
-    Ok(if report.valid() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if report.valid() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn verify_request(
@@ -170,7 +191,10 @@ fn verify_request(
     let at = input::parse_time(at)?;
     let report = kakunin_verifier::verify_device_request(&request, &transcript, &anchors, at);
     if json {
-        println!("{}", serde_json::to_string_pretty(&report.to_json()).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report.to_json()).unwrap_or_default()
+        );
     } else {
         print!("{}", input::render_request_report(&report));
     }

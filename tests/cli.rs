@@ -4,11 +4,16 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn annex(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("spec-vectors/data/annex-d").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("spec-vectors/data/annex-d")
+        .join(name)
 }
 
 fn kakunin(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_kakunin")).args(args).output().expect("runs");
+    let out = Command::new(env!("CARGO_BIN_EXE_kakunin"))
+        .args(args)
+        .output()
+        .expect("runs");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -55,7 +60,16 @@ fn vectors_all_pass() {
 fn verify_response_valid_json() {
     let resp = p("device_response.hex");
     let key = p("e_reader_key_priv_d.hex");
-    let (code, out, err) = run(&verify_args(&resp, &["--reader-key", &key, "--at", "2021-01-01T00:00:00Z", "--json"]));
+    let (code, out, err) = run(&verify_args(
+        &resp,
+        &[
+            "--reader-key",
+            &key,
+            "--at",
+            "2021-01-01T00:00:00Z",
+            "--json",
+        ],
+    ));
     assert_eq!(code, 0, "{out}{err}");
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(v["valid"], true);
@@ -65,7 +79,10 @@ fn verify_response_valid_json() {
     assert_eq!(doc["checks"]["device_authentication"], "passed");
     let elements = doc["elements"].as_array().unwrap();
     assert_eq!(elements.len(), 6);
-    let family = elements.iter().find(|e| e["identifier"] == "family_name").unwrap();
+    let family = elements
+        .iter()
+        .find(|e| e["identifier"] == "family_name")
+        .unwrap();
     assert_eq!(family["value"], "Doe");
     assert_eq!(family["verified"], true);
 }
@@ -74,11 +91,17 @@ fn verify_response_valid_json() {
 fn verify_response_invalid_exit_1() {
     // Without the reader key, DeviceMac cannot be verified: invalid, exit 1.
     let resp = p("device_response.hex");
-    let (code, out, _) = run(&verify_args(&resp, &["--at", "2021-01-01T00:00:00Z", "--json"]));
+    let (code, out, _) = run(&verify_args(
+        &resp,
+        &["--at", "2021-01-01T00:00:00Z", "--json"],
+    ));
     assert_eq!(code, 1, "{out}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["valid"], false);
-    assert_eq!(v["documents"][0]["errors"][0]["code"], "device_mac_needs_reader_key");
+    assert_eq!(
+        v["documents"][0]["errors"][0]["code"],
+        "device_mac_needs_reader_key"
+    );
     // Verified today, the Annex D certificates have long expired.
     let key = p("e_reader_key_priv_d.hex");
     let (code, out, _) = run(&verify_args(&resp, &["--reader-key", &key]));
@@ -94,9 +117,15 @@ fn verify_response_raw_binary_input() {
     let hex_text = std::fs::read_to_string(annex("device_response.hex")).unwrap();
     std::fs::write(&raw, hex::decode(hex_text.trim()).unwrap()).unwrap();
     let key = p("e_reader_key_priv_d.hex");
-    let (code, out, _) = run(&verify_args(raw.to_str().unwrap(), &["--reader-key", &key, "--at", "2021-01-01T00:00:00Z"]));
+    let (code, out, _) = run(&verify_args(
+        raw.to_str().unwrap(),
+        &["--reader-key", &key, "--at", "2021-01-01T00:00:00Z"],
+    ));
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("VALID") && out.contains("family_name = \"Doe\""), "{out}");
+    assert!(
+        out.contains("VALID") && out.contains("family_name = \"Doe\""),
+        "{out}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -138,8 +167,14 @@ fn verify_request_reader_auth() {
         "2021-01-01T00:00:00Z",
     ]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("READER AUTHENTICATED") && out.contains("\"reader\""), "{out}");
-    assert!(out.contains("org.iso.18013.5.1/portrait\n"), "portrait has intentToRetain false: {out}");
+    assert!(
+        out.contains("READER AUTHENTICATED") && out.contains("\"reader\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("org.iso.18013.5.1/portrait\n"),
+        "portrait has intentToRetain false: {out}"
+    );
 }
 
 #[test]
@@ -149,7 +184,10 @@ fn inspect_decodes_tag24_contents() {
     assert!(out.starts_with("# DeviceResponse"), "{out}");
     // IssuerSignedItemBytes and the MSO inside the issuerAuth payload are shown decoded.
     assert!(out.contains("24(<< {"), "{out}");
-    assert!(out.contains("\"elementIdentifier\": \"family_name\""), "{out}");
+    assert!(
+        out.contains("\"elementIdentifier\": \"family_name\""),
+        "{out}"
+    );
     assert!(out.contains("\"valueDigests\""), "{out}");
     let (code, out, _) = kakunin(&["inspect", &p("derived_device_engagement_qr_uri.txt")]);
     assert_eq!(code, 0);

@@ -6,9 +6,9 @@
 pub mod cbor;
 pub mod cose;
 pub mod crypto;
+mod error;
 pub mod mdoc;
 pub mod session;
 pub mod trust;
-mod error;
 
 pub use error::Cause;

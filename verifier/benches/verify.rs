@@ -28,7 +28,11 @@ struct Floor {
 }
 
 fn spki_point(cert: &x509_cert::Certificate) -> EcPublicKey {
-    let bits = cert.tbs_certificate.subject_public_key_info.subject_public_key.raw_bytes();
+    let bits = cert
+        .tbs_certificate
+        .subject_public_key_info
+        .subject_public_key
+        .raw_bytes();
     EcPublicKey::from_sec1_uncompressed(Curve::P256, bits).expect("P-256 key")
 }
 
@@ -37,11 +41,20 @@ fn floor_inputs() -> Floor {
     let ds = x509_cert::Certificate::from_der(&bytes("ds_cert.der")).expect("DS cert");
     let iaca = x509_cert::Certificate::from_der(&bytes("iaca_cert.der")).expect("IACA cert");
     let der_sig = ds.signature.raw_bytes();
-    let cert_sig = p256::ecdsa::Signature::from_der(der_sig).expect("sig").to_bytes().to_vec();
+    let cert_sig = p256::ecdsa::Signature::from_der(der_sig)
+        .expect("sig")
+        .to_bytes()
+        .to_vec();
     let ia = kakunin_core::cose::Sign1::from_slice(&bytes("issuer_auth")).expect("issuerAuth");
-    let mso = kakunin_core::mdoc::MobileSecurityObject::from_tagged_bytes(ia.payload().expect("payload")).expect("MSO");
-    let ia_item = kakunin_core::cbor::decode(&bytes("issuer_auth")).expect("cbor");
-    let issuer_sig = ia_item.as_array().expect("array")[3].as_bytes().expect("sig").to_vec();
+    let mso =
+        kakunin_core::mdoc::MobileSecurityObject::from_tagged_bytes(ia.payload().expect("payload"))
+            .expect("MSO");
+    let ia_bytes = bytes("issuer_auth");
+    let ia_item = kakunin_core::cbor::decode(&ia_bytes).expect("cbor");
+    let issuer_sig = ia_item.as_array().expect("array")[3]
+        .as_bytes()
+        .expect("sig")
+        .to_vec();
     Floor {
         issuer_tbs: bytes("issuer_auth_sig_structure"),
         issuer_sig,
@@ -66,23 +79,30 @@ fn floor_inputs() -> Floor {
     }
 }
 
-fn crypto_floor(c: &dyn CryptoProvider, f: &Floor, reader: &kakunin_core::crypto::EcPrivateKey) -> [u8; 32] {
-    c.verify_ecdsa(&f.ds_key, HashAlg::Sha256, &f.issuer_tbs, &f.issuer_sig).expect("issuer sig");
-    c.verify_ecdsa(&f.iaca_key, HashAlg::Sha256, &f.cert_tbs, &f.cert_sig).expect("cert sig");
+fn crypto_floor(
+    c: &dyn CryptoProvider,
+    f: &Floor,
+    reader: &kakunin_core::crypto::EcPrivateKey,
+) -> [u8; 32] {
+    c.verify_ecdsa(&f.ds_key, HashAlg::Sha256, &f.issuer_tbs, &f.issuer_sig)
+        .expect("issuer sig");
+    c.verify_ecdsa(&f.iaca_key, HashAlg::Sha256, &f.cert_tbs, &f.cert_sig)
+        .expect("cert sig");
     for item in &f.items {
         black_box(c.hash(HashAlg::Sha256, item));
     }
     let zab = c.ecdh(reader, &f.device_key).expect("ecdh");
     let salt = c.hash(HashAlg::Sha256, &f.transcript_bytes);
     let mut emac = [0u8; 32];
-    c.hkdf_sha256(&zab, &salt, b"EMacKey", &mut emac).expect("hkdf");
+    c.hkdf_sha256(&zab, &salt, b"EMacKey", &mut emac)
+        .expect("hkdf");
     c.hmac_sha256(&emac, &f.mac_structure)
 }
 
 fn paired_ratio(full: &mut dyn FnMut(), floor: &mut dyn FnMut()) -> (Duration, Duration) {
     const BATCH: u32 = 50;
     const ROUNDS: usize = 21;
-    let mut time = |f: &mut dyn FnMut()| {
+    let time = |f: &mut dyn FnMut()| {
         let start = Instant::now();
         for _ in 0..BATCH {
             f();
@@ -112,21 +132,38 @@ fn main() {
     let verifier = Verifier::new(&anchors).with_reader_key(&key);
     let crypto = default_provider();
     let floor = floor_inputs();
-    assert!(verifier.verify_device_response(&response, &transcript, VERIFICATION_TIME).valid());
-    assert_eq!(crypto_floor(crypto, &floor, &key).as_slice(), bytes("device_mac_tag").as_slice());
+    assert!(verifier
+        .verify_device_response(&response, &transcript, VERIFICATION_TIME)
+        .valid());
+    assert_eq!(
+        crypto_floor(crypto, &floor, &key).as_slice(),
+        bytes("device_mac_tag").as_slice()
+    );
 
     let mut c = Criterion::default().configure_from_args();
     let mut group = c.benchmark_group("annex_d");
     group.bench_function("verify_device_response", |b| {
-        b.iter(|| black_box(verifier.verify_device_response(black_box(&response), &transcript, VERIFICATION_TIME)))
+        b.iter(|| {
+            black_box(verifier.verify_device_response(
+                black_box(&response),
+                &transcript,
+                VERIFICATION_TIME,
+            ))
+        })
     });
-    group.bench_function("crypto_floor", |b| b.iter(|| black_box(crypto_floor(crypto, &floor, &key))));
+    group.bench_function("crypto_floor", |b| {
+        b.iter(|| black_box(crypto_floor(crypto, &floor, &key)))
+    });
     group.finish();
     c.final_summary();
 
     let (full, bare) = paired_ratio(
         &mut || {
-            black_box(verifier.verify_device_response(black_box(&response), &transcript, VERIFICATION_TIME));
+            black_box(verifier.verify_device_response(
+                black_box(&response),
+                &transcript,
+                VERIFICATION_TIME,
+            ));
         },
         &mut || {
             black_box(crypto_floor(crypto, &floor, &key));
@@ -135,8 +172,14 @@ fn main() {
     let ratio = full.as_secs_f64() / bare.as_secs_f64();
     println!();
     println!("paired medians (21 interleaved batches of 50):");
-    println!("  verify_device_response  {:>10.1} us", full.as_secs_f64() * 1e6);
-    println!("  crypto floor            {:>10.1} us", bare.as_secs_f64() * 1e6);
+    println!(
+        "  verify_device_response  {:>10.1} us",
+        full.as_secs_f64() * 1e6
+    );
+    println!(
+        "  crypto floor            {:>10.1} us",
+        bare.as_secs_f64() * 1e6
+    );
     println!(
         "  ratio full / floor      {ratio:>10.3}   (goal <= 1.2: {})",
         if ratio <= 1.2 { "met" } else { "NOT met" }

@@ -12,7 +12,10 @@ fn main() {
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         if a == "--iterations" {
-            iterations = args.next().and_then(|v| v.parse().ok()).unwrap_or(iterations);
+            iterations = args
+                .next()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(iterations);
         }
     }
     let response = bytes("device_response");
@@ -20,16 +23,27 @@ fn main() {
     let anchors = iaca_anchors();
     let key = e_reader_key();
     let verifier = Verifier::new(&anchors).with_reader_key(&key);
-    if !verifier.verify_device_response(&response, &transcript, VERIFICATION_TIME).valid() {
+    if !verifier
+        .verify_device_response(&response, &transcript, VERIFICATION_TIME)
+        .valid()
+    {
         eprintln!("verify_timing: the Annex D response did not verify");
         std::process::exit(1);
     }
     for _ in 0..iterations / 10 {
-        std::hint::black_box(verifier.verify_device_response(&response, &transcript, VERIFICATION_TIME));
+        std::hint::black_box(verifier.verify_device_response(
+            &response,
+            &transcript,
+            VERIFICATION_TIME,
+        ));
     }
     let start = Instant::now();
     for _ in 0..iterations {
-        std::hint::black_box(verifier.verify_device_response(&response, &transcript, VERIFICATION_TIME));
+        std::hint::black_box(verifier.verify_device_response(
+            &response,
+            &transcript,
+            VERIFICATION_TIME,
+        ));
     }
     let ns = start.elapsed().as_nanos() as f64 / iterations as f64;
     println!("{{\"lib\":\"kakunin\",\"version\":\"{}\",\"ns_per_op\":{ns:.0},\"iterations\":{iterations}}}", env!("CARGO_PKG_VERSION"));

@@ -176,11 +176,13 @@ impl CheckError {
     /// The cause group.
     pub fn cause(&self) -> Cause {
         match self {
-            CheckError::Malformed(_) | CheckError::MalformedMso { .. } | CheckError::IssuerAuthHeader { .. } => {
-                Cause::Malformed
-            }
-            CheckError::UntrustedIssuer { source, .. } | CheckError::UntrustedReader { source, .. } => source.cause(),
-            CheckError::DeviceMacNeedsReaderKey { .. } | CheckError::ReaderKeyNotInTranscript { .. } => Cause::Misuse,
+            CheckError::Malformed(_)
+            | CheckError::MalformedMso { .. }
+            | CheckError::IssuerAuthHeader { .. } => Cause::Malformed,
+            CheckError::UntrustedIssuer { source, .. }
+            | CheckError::UntrustedReader { source, .. } => source.cause(),
+            CheckError::DeviceMacNeedsReaderKey { .. }
+            | CheckError::ReaderKeyNotInTranscript { .. } => Cause::Misuse,
             CheckError::IssuerSignature { source, .. }
             | CheckError::DeviceSignature { source, .. }
             | CheckError::DeviceMac { source, .. }
@@ -194,7 +196,9 @@ impl CheckError {
     pub fn check(&self) -> Option<Check> {
         Some(match self {
             CheckError::MalformedMso { .. } => Check::MsoStructure,
-            CheckError::IssuerAuthHeader { .. } | CheckError::UntrustedIssuer { .. } => Check::IssuerCertificateChain,
+            CheckError::IssuerAuthHeader { .. } | CheckError::UntrustedIssuer { .. } => {
+                Check::IssuerCertificateChain
+            }
             CheckError::IssuerSignature { .. } => Check::IssuerSignature,
             CheckError::DocTypeMismatch { .. } => Check::DocType,
             CheckError::NotYetValid { .. }
@@ -204,9 +208,8 @@ impl CheckError {
             | CheckError::DigestMissing { .. }
             | CheckError::DuplicateDigestId { .. }
             | CheckError::DuplicateElement { .. } => Check::ValueDigests,
-            CheckError::DeviceKeyNotAuthorized { .. } | CheckError::DeviceSignedOverridesIssuer { .. } => {
-                Check::KeyAuthorizations
-            }
+            CheckError::DeviceKeyNotAuthorized { .. }
+            | CheckError::DeviceSignedOverridesIssuer { .. } => Check::KeyAuthorizations,
             CheckError::DeviceSignature { .. }
             | CheckError::DeviceMac { .. }
             | CheckError::DeviceMacNeedsReaderKey { .. }
@@ -238,7 +241,9 @@ impl CheckError {
             CheckError::DocTypeMismatch { .. } => "doc_type_mismatch",
             CheckError::NotYetValid { .. } => "not_yet_valid",
             CheckError::Expired { .. } => "expired",
-            CheckError::SignedOutsideCertificateValidity { .. } => "signed_outside_certificate_validity",
+            CheckError::SignedOutsideCertificateValidity { .. } => {
+                "signed_outside_certificate_validity"
+            }
             CheckError::DigestMismatch { .. } => "digest_mismatch",
             CheckError::DigestMissing { .. } => "digest_missing",
             CheckError::DuplicateDigestId { .. } => "duplicate_digest_id",

@@ -12,7 +12,9 @@ pub fn cbor_to_json(v: &Value) -> Json {
         Value::Uint(n) => json!(n),
         Value::Nint(n) => {
             let x = -1 - (*n as i128);
-            i64::try_from(x).map(Json::from).unwrap_or_else(|_| Json::String(x.to_string()))
+            i64::try_from(x)
+                .map(Json::from)
+                .unwrap_or_else(|_| Json::String(x.to_string()))
         }
         Value::Bytes(b) => json!({ "bytes": hex_string(b) }),
         Value::Text(t) => json!(t),

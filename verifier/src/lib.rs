@@ -13,6 +13,10 @@ mod report;
 mod response;
 
 pub use error::{Check, CheckError};
-pub use reader_auth::{verify_device_request, verify_device_request_with, DocRequestReport, RequestReport};
-pub use report::{CheckResult, DisclosedElement, DocumentReport, IssuerSummary, Outcome, ResponseReport};
+pub use reader_auth::{
+    verify_device_request, verify_device_request_with, DocRequestReport, RequestReport,
+};
+pub use report::{
+    CheckResult, DisclosedElement, DocumentReport, IssuerSummary, Outcome, ResponseReport,
+};
 pub use response::{verify_device_response, Verifier};

@@ -4,7 +4,9 @@
 
 use crate::CheckError;
 use kakunin_core::crypto::{default_provider, CryptoProvider};
-use kakunin_core::mdoc::{reader_authentication_bytes, DeviceRequest, RequestedElement, SessionTranscript};
+use kakunin_core::mdoc::{
+    reader_authentication_bytes, DeviceRequest, RequestedElement, SessionTranscript,
+};
 use kakunin_core::trust::{validate_chain, CertProfile, TrustAnchors};
 use time::OffsetDateTime;
 
@@ -41,7 +43,10 @@ impl RequestReport {
     pub fn all_reader_authenticated(&self) -> bool {
         self.errors.is_empty()
             && !self.doc_requests.is_empty()
-            && self.doc_requests.iter().all(DocRequestReport::reader_authenticated)
+            && self
+                .doc_requests
+                .iter()
+                .all(DocRequestReport::reader_authenticated)
     }
 }
 
@@ -107,7 +112,8 @@ pub fn verify_device_request_with(
                     r.reader_organization = chain.leaf_subject.organization.clone();
                     let payload = reader_authentication_bytes(&transcript, &dr.items_request.raw);
                     if let Err(source) = ra.verify(crypto, &chain.leaf_public_key, Some(&payload)) {
-                        r.errors.push(CheckError::ReaderAuthSignature { doc: idx, source });
+                        r.errors
+                            .push(CheckError::ReaderAuthSignature { doc: idx, source });
                     }
                 }
             }

@@ -105,11 +105,15 @@ impl ResponseReport {
     /// The response decoded, its status is OK, it holds at least one document, and every
     /// document passed every check.
     pub fn valid(&self) -> bool {
-        self.errors.is_empty() && !self.documents.is_empty() && self.documents.iter().all(DocumentReport::valid)
+        self.errors.is_empty()
+            && !self.documents.is_empty()
+            && self.documents.iter().all(DocumentReport::valid)
     }
 
     /// Every error, response-level first.
     pub fn all_errors(&self) -> impl Iterator<Item = &CheckError> {
-        self.errors.iter().chain(self.documents.iter().flat_map(|d| d.errors.iter()))
+        self.errors
+            .iter()
+            .chain(self.documents.iter().flat_map(|d| d.errors.iter()))
     }
 }

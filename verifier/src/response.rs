@@ -1,10 +1,13 @@
 //! DeviceResponse verification (ISO 18013-5 clause 9.3.1).
 
-use crate::report::{CheckResult, DisclosedElement, DocumentReport, IssuerSummary, Outcome, ResponseReport};
+use crate::report::{
+    CheckResult, DisclosedElement, DocumentReport, IssuerSummary, Outcome, ResponseReport,
+};
 use crate::{Check, CheckError};
 use kakunin_core::crypto::{default_provider, CryptoProvider, EcPrivateKey};
 use kakunin_core::mdoc::{
-    device_authentication_bytes, DeviceAuth, DeviceResponse, Document, MobileSecurityObject, SessionTranscript,
+    device_authentication_bytes, DeviceAuth, DeviceResponse, Document, MobileSecurityObject,
+    SessionTranscript,
 };
 use kakunin_core::session::derive_emac_key;
 use kakunin_core::trust::{validate_chain, CertProfile, TrustAnchors};
@@ -41,7 +44,12 @@ impl<'a> Verifier<'a> {
     }
 
     /// Verify a DeviceResponse against a SessionTranscript (bare or tag-24-wrapped) at `at`.
-    pub fn verify_device_response(&self, response: &[u8], transcript: &[u8], at: OffsetDateTime) -> ResponseReport {
+    pub fn verify_device_response(
+        &self,
+        response: &[u8],
+        transcript: &[u8],
+        at: OffsetDateTime,
+    ) -> ResponseReport {
         let mut report = ResponseReport {
             version: None,
             status: None,
@@ -66,14 +74,18 @@ impl<'a> Verifier<'a> {
         report.version = Some(parsed.version.clone());
         report.status = Some(parsed.status);
         if parsed.status != kakunin_core::mdoc::STATUS_OK {
-            report.errors.push(CheckError::ResponseStatus { status: parsed.status });
+            report.errors.push(CheckError::ResponseStatus {
+                status: parsed.status,
+            });
         }
         if parsed.documents.is_empty() {
             report.errors.push(CheckError::NoDocuments);
         }
         report.document_errors = parsed.document_errors.clone();
         for (i, doc) in parsed.documents.iter().enumerate() {
-            report.documents.push(self.verify_document(i, doc, &transcript, at));
+            report
+                .documents
+                .push(self.verify_document(i, doc, &transcript, at));
         }
         report
     }
@@ -123,18 +135,31 @@ impl<'a> Verifier<'a> {
 
         // 1. The MSO. Without it nothing else can be checked.
         let issuer_auth = &doc.issuer_signed.issuer_auth;
-        let mso = match issuer_auth.payload().map(MobileSecurityObject::from_tagged_bytes) {
+        let mso = match issuer_auth
+            .payload()
+            .map(MobileSecurityObject::from_tagged_bytes)
+        {
             Some(Ok(m)) => m,
             Some(Err(source)) => {
-                record(&mut r, Check::MsoStructure, Err(vec![CheckError::MalformedMso { doc: idx, source }]));
+                record(
+                    &mut r,
+                    Check::MsoStructure,
+                    Err(vec![CheckError::MalformedMso { doc: idx, source }]),
+                );
                 skip_rest(&mut r);
                 return r;
             }
             None => {
                 let source = kakunin_core::mdoc::MdocError::Missing {
-                    path: format!("DeviceResponse.documents[{idx}].issuerSigned.issuerAuth.payload"),
+                    path: format!(
+                        "DeviceResponse.documents[{idx}].issuerSigned.issuerAuth.payload"
+                    ),
                 };
-                record(&mut r, Check::MsoStructure, Err(vec![CheckError::MalformedMso { doc: idx, source }]));
+                record(
+                    &mut r,
+                    Check::MsoStructure,
+                    Err(vec![CheckError::MalformedMso { doc: idx, source }]),
+                );
                 skip_rest(&mut r);
                 return r;
             }
@@ -166,7 +191,11 @@ impl<'a> Verifier<'a> {
         if let Some(chain) = &chain {
             r.issuer = Some(IssuerSummary {
                 ds_common_name: chain.leaf_subject.common_name.clone(),
-                country: chain.leaf_subject.country.clone().or(chain.issuer_subject.country.clone()),
+                country: chain
+                    .leaf_subject
+                    .country
+                    .clone()
+                    .or(chain.issuer_subject.country.clone()),
                 iaca_common_name: chain.issuer_subject.common_name.clone(),
             });
         }
@@ -230,7 +259,11 @@ impl<'a> Verifier<'a> {
                 });
             }
         }
-        record(&mut r, Check::Validity, if verrs.is_empty() { Ok(()) } else { Err(verrs) });
+        record(
+            &mut r,
+            Check::Validity,
+            if verrs.is_empty() { Ok(()) } else { Err(verrs) },
+        );
 
         // 6. Digests of every returned element.
         let digests_ok = self.collect_elements(&mut r, idx, doc, &mso, sig_ok);
@@ -238,13 +271,24 @@ impl<'a> Verifier<'a> {
             .into_iter()
             .partition::<Vec<_>, _>(|e| e.check() == Some(Check::ValueDigests));
         r.errors = digest_errors.1;
-        record(&mut r, Check::ValueDigests, if digests_ok { Ok(()) } else { Err(digest_errors.0) });
+        record(
+            &mut r,
+            Check::ValueDigests,
+            if digests_ok {
+                Ok(())
+            } else {
+                Err(digest_errors.0)
+            },
+        );
 
         // 7. KeyAuthorizations for device-signed elements.
         let mut kerrs = Vec::new();
         for (ns, els) in &doc.device_signed.name_spaces {
             for (el, _) in els {
-                let allowed = mso.key_authorizations.as_ref().is_some_and(|ka| ka.permits(ns, el));
+                let allowed = mso
+                    .key_authorizations
+                    .as_ref()
+                    .is_some_and(|ka| ka.permits(ns, el));
                 if !allowed {
                     kerrs.push(CheckError::DeviceKeyNotAuthorized {
                         doc: idx,
@@ -252,7 +296,10 @@ impl<'a> Verifier<'a> {
                         element: el.clone(),
                     });
                 }
-                if r.elements.iter().any(|e| e.namespace == *ns && e.identifier == *el) {
+                if r.elements
+                    .iter()
+                    .any(|e| e.namespace == *ns && e.identifier == *el)
+                {
                     kerrs.push(CheckError::DeviceSignedOverridesIssuer {
                         doc: idx,
                         namespace: ns.clone(),
@@ -261,13 +308,18 @@ impl<'a> Verifier<'a> {
                 }
             }
         }
-        record(&mut r, Check::KeyAuthorizations, if kerrs.is_empty() { Ok(()) } else { Err(kerrs) });
+        record(
+            &mut r,
+            Check::KeyAuthorizations,
+            if kerrs.is_empty() { Ok(()) } else { Err(kerrs) },
+        );
 
         // 8. Device authentication over DeviceAuthenticationBytes.
         let device_ok = record(
             &mut r,
             Check::DeviceAuthentication,
-            self.verify_device_auth(idx, doc, &mso, transcript).map_err(|e| vec![e]),
+            self.verify_device_auth(idx, doc, &mso, transcript)
+                .map_err(|e| vec![e]),
         );
         for (ns, els) in &doc.device_signed.name_spaces {
             for (el, value) in els {
@@ -331,7 +383,11 @@ impl<'a> Verifier<'a> {
                     Some(expected) => {
                         let actual = self.crypto.hash(mso.digest_algorithm, &item.raw);
                         let same = actual.len() == expected.len()
-                            && actual.iter().zip(expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+                            && actual
+                                .iter()
+                                .zip(expected)
+                                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                                == 0;
                         if !same {
                             r.errors.push(CheckError::DigestMismatch {
                                 doc,
@@ -362,28 +418,39 @@ impl<'a> Verifier<'a> {
         mso: &MobileSecurityObject,
         transcript: &SessionTranscript,
     ) -> Result<(), CheckError> {
-        let payload = device_authentication_bytes(transcript, &doc.doc_type, &doc.device_signed.name_spaces_bytes);
+        let payload = device_authentication_bytes(
+            transcript,
+            &doc.doc_type,
+            &doc.device_signed.name_spaces_bytes,
+        );
         match &doc.device_signed.device_auth {
             DeviceAuth::Signature(sig) => sig
                 .verify(self.crypto, &mso.device_key, Some(&payload))
                 .map_err(|source| CheckError::DeviceSignature { doc: idx, source }),
             DeviceAuth::Mac(mac) => {
-                let reader_key = self.reader_key.ok_or(CheckError::DeviceMacNeedsReaderKey { doc: idx })?;
+                let reader_key = self
+                    .reader_key
+                    .ok_or(CheckError::DeviceMacNeedsReaderKey { doc: idx })?;
                 let emac = derive_emac_key(self.crypto, reader_key, &mso.device_key, transcript)
                     .map_err(|source| CheckError::Crypto { doc: idx, source })?;
-                mac.verify(self.crypto, emac.as_ref(), Some(&payload)).map_err(|source| {
-                    // Only on failure: tell a wrong reader key apart from a bad MAC.
-                    if !self.reader_key_matches_transcript(reader_key, transcript) {
-                        CheckError::ReaderKeyNotInTranscript { doc: idx }
-                    } else {
-                        CheckError::DeviceMac { doc: idx, source }
-                    }
-                })
+                mac.verify(self.crypto, emac.as_ref(), Some(&payload))
+                    .map_err(|source| {
+                        // Only on failure: tell a wrong reader key apart from a bad MAC.
+                        if !self.reader_key_matches_transcript(reader_key, transcript) {
+                            CheckError::ReaderKeyNotInTranscript { doc: idx }
+                        } else {
+                            CheckError::DeviceMac { doc: idx, source }
+                        }
+                    })
             }
         }
     }
 
-    fn reader_key_matches_transcript(&self, key: &EcPrivateKey, transcript: &SessionTranscript) -> bool {
+    fn reader_key_matches_transcript(
+        &self,
+        key: &EcPrivateKey,
+        transcript: &SessionTranscript,
+    ) -> bool {
         let Ok(public) = self.crypto.public_key(key) else {
             return false;
         };

@@ -224,7 +224,11 @@ impl<'a> Item<'a> {
             ItemValue::Bytes(b) => V::Bytes(b.to_vec()),
             ItemValue::Text(t) => V::Text(t.to_string()),
             ItemValue::Array(a) => V::Array(a.iter().map(Item::to_value).collect()),
-            ItemValue::Map(m) => V::Map(m.iter().map(|(k, v)| (k.to_value(), v.to_value())).collect()),
+            ItemValue::Map(m) => V::Map(
+                m.iter()
+                    .map(|(k, v)| (k.to_value(), v.to_value()))
+                    .collect(),
+            ),
             ItemValue::Tag(t, inner) => V::Tag(*t, Box::new(inner.to_value())),
             ItemValue::Bool(b) => V::Bool(*b),
             ItemValue::Null => V::Null,
@@ -504,7 +508,10 @@ mod tests {
     #[test]
     fn rejects_duplicate_keys_in_any_encoding() {
         let input = [0xa2, 0x01, 0x00, 0x18, 0x01, 0x00];
-        assert_eq!(decode(&input).unwrap_err().kind, CborErrorKind::DuplicateMapKey);
+        assert_eq!(
+            decode(&input).unwrap_err().kind,
+            CborErrorKind::DuplicateMapKey
+        );
     }
 
     #[test]
@@ -532,13 +539,19 @@ mod tests {
     #[test]
     fn rejects_deep_nesting() {
         let input = vec![0x81; 100];
-        assert!(matches!(decode(&input).unwrap_err().kind, CborErrorKind::TooDeep { .. }));
+        assert!(matches!(
+            decode(&input).unwrap_err().kind,
+            CborErrorKind::TooDeep { .. }
+        ));
     }
 
     #[test]
     fn indefinite_only_when_allowed() {
         let input = [0x5f, 0x41, 0xaa, 0x41, 0xbb, 0xff];
-        assert_eq!(decode(&input).unwrap_err().kind, CborErrorKind::IndefiniteLength);
+        assert_eq!(
+            decode(&input).unwrap_err().kind,
+            CborErrorKind::IndefiniteLength
+        );
         let limits = Limits {
             allow_indefinite: true,
             ..Limits::DEFAULT
@@ -549,7 +562,13 @@ mod tests {
 
     #[test]
     fn rejects_bad_utf8_and_stray_break() {
-        assert_eq!(decode(&[0x61, 0xff]).unwrap_err().kind, CborErrorKind::InvalidUtf8);
-        assert_eq!(decode(&[0xff]).unwrap_err().kind, CborErrorKind::UnexpectedBreak);
+        assert_eq!(
+            decode(&[0x61, 0xff]).unwrap_err().kind,
+            CborErrorKind::InvalidUtf8
+        );
+        assert_eq!(
+            decode(&[0xff]).unwrap_err().kind,
+            CborErrorKind::UnexpectedBreak
+        );
     }
 }

@@ -136,7 +136,11 @@ mod tests {
             prop_oneof![
                 proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
                 proptest::collection::btree_map(any::<u32>(), inner.clone(), 0..6).prop_map(|m| {
-                    Value::Map(m.into_iter().map(|(k, v)| (Value::Uint(k as u64), v)).collect())
+                    Value::Map(
+                        m.into_iter()
+                            .map(|(k, v)| (Value::Uint(k as u64), v))
+                            .collect(),
+                    )
                 }),
                 (0u64..1000, inner).prop_map(|(t, v)| Value::Tag(t, Box::new(v))),
             ]

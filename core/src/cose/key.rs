@@ -35,13 +35,19 @@ pub fn decode_cose_key(item: &Item<'_>) -> Result<EcPublicKey, CoseKeyError> {
         .get_int_key(-2)
         .and_then(Item::as_bytes)
         .ok_or(CoseKeyError::BadCoordinate("x"))?;
-    let y_item = item.get_int_key(-3).ok_or(CoseKeyError::BadCoordinate("y"))?;
+    let y_item = item
+        .get_int_key(-3)
+        .ok_or(CoseKeyError::BadCoordinate("y"))?;
     if y_item.as_bool().is_some() {
         return Err(CoseKeyError::CompressedPoint);
     }
     let y = y_item.as_bytes().ok_or(CoseKeyError::BadCoordinate("y"))?;
     EcPublicKey::from_coordinates(curve, x, y).ok_or(CoseKeyError::BadCoordinate(
-        if x.len() != curve.field_len() { "x" } else { "y" },
+        if x.len() != curve.field_len() {
+            "x"
+        } else {
+            "y"
+        },
     ))
 }
 

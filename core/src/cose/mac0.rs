@@ -86,9 +86,7 @@ impl Mac0 {
         let protected = coset::HeaderBuilder::new()
             .algorithm(coset::iana::Algorithm::HMAC_256_256)
             .build();
-        let mac = coset::CoseMac0Builder::new()
-            .protected(protected)
-            .build();
+        let mac = coset::CoseMac0Builder::new().protected(protected).build();
         let data = coset::mac_structure_data(
             coset::MacContext::CoseMac0,
             mac.protected.clone(),

@@ -12,7 +12,7 @@ mod sign1;
 
 pub use key::{decode_cose_key, encode_cose_key, CoseKeyError};
 pub use mac0::Mac0;
-pub use sign1::{SignatureAlg, Sign1};
+pub use sign1::{Sign1, SignatureAlg};
 
 use crate::crypto::CryptoError;
 

@@ -185,13 +185,16 @@ impl Sign1 {
         match x5chain {
             [] => {}
             [one] => {
-                unprotected = unprotected.value(HEADER_X5CHAIN, ciborium::Value::Bytes(one.clone()));
+                unprotected =
+                    unprotected.value(HEADER_X5CHAIN, ciborium::Value::Bytes(one.clone()));
             }
             many => {
                 unprotected = unprotected.value(
                     HEADER_X5CHAIN,
                     ciborium::Value::Array(
-                        many.iter().map(|c| ciborium::Value::Bytes(c.clone())).collect(),
+                        many.iter()
+                            .map(|c| ciborium::Value::Bytes(c.clone()))
+                            .collect(),
                     ),
                 );
             }

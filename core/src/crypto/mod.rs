@@ -83,8 +83,11 @@ pub trait CryptoProvider: Send + Sync {
     ) -> Result<Vec<u8>, CryptoError>;
 
     /// ECDH: the x-coordinate of `private * public`.
-    fn ecdh(&self, private: &EcPrivateKey, public: &EcPublicKey)
-        -> Result<SharedSecret, CryptoError>;
+    fn ecdh(
+        &self,
+        private: &EcPrivateKey,
+        public: &EcPublicKey,
+    ) -> Result<SharedSecret, CryptoError>;
 
     /// The public key of a private key.
     fn public_key(&self, private: &EcPrivateKey) -> Result<EcPublicKey, CryptoError>;

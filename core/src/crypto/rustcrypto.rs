@@ -48,17 +48,20 @@ impl CryptoProvider for RustCrypto {
         };
         match curve {
             Curve::P256 => {
-                let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(key.sec1()).map_err(|_| bad_key)?;
+                let vk =
+                    p256::ecdsa::VerifyingKey::from_sec1_bytes(key.sec1()).map_err(|_| bad_key)?;
                 let sig = p256::ecdsa::Signature::from_slice(signature).map_err(|_| bad_sig)?;
                 vk.verify_prehash(&prehash, &sig)
             }
             Curve::P384 => {
-                let vk = p384::ecdsa::VerifyingKey::from_sec1_bytes(key.sec1()).map_err(|_| bad_key)?;
+                let vk =
+                    p384::ecdsa::VerifyingKey::from_sec1_bytes(key.sec1()).map_err(|_| bad_key)?;
                 let sig = p384::ecdsa::Signature::from_slice(signature).map_err(|_| bad_sig)?;
                 vk.verify_prehash(&prehash, &sig)
             }
             Curve::P521 => {
-                let vk = p521::ecdsa::VerifyingKey::from_sec1_bytes(key.sec1()).map_err(|_| bad_key)?;
+                let vk =
+                    p521::ecdsa::VerifyingKey::from_sec1_bytes(key.sec1()).map_err(|_| bad_key)?;
                 let sig = p521::ecdsa::Signature::from_slice(signature).map_err(|_| bad_sig)?;
                 vk.verify_prehash(&prehash, &sig)
             }
@@ -77,18 +80,24 @@ impl CryptoProvider for RustCrypto {
         let bad_key = CryptoError::InvalidPrivateKey { curve };
         let sig: Vec<u8> = match curve {
             Curve::P256 => {
-                let sk = p256::ecdsa::SigningKey::from_slice(key.scalar_bytes()).map_err(|_| bad_key)?;
-                let sig: p256::ecdsa::Signature = sk.sign_prehash(&prehash).map_err(|_| CryptoError::Rng)?;
+                let sk =
+                    p256::ecdsa::SigningKey::from_slice(key.scalar_bytes()).map_err(|_| bad_key)?;
+                let sig: p256::ecdsa::Signature =
+                    sk.sign_prehash(&prehash).map_err(|_| CryptoError::Rng)?;
                 sig.to_bytes().to_vec()
             }
             Curve::P384 => {
-                let sk = p384::ecdsa::SigningKey::from_slice(key.scalar_bytes()).map_err(|_| bad_key)?;
-                let sig: p384::ecdsa::Signature = sk.sign_prehash(&prehash).map_err(|_| CryptoError::Rng)?;
+                let sk =
+                    p384::ecdsa::SigningKey::from_slice(key.scalar_bytes()).map_err(|_| bad_key)?;
+                let sig: p384::ecdsa::Signature =
+                    sk.sign_prehash(&prehash).map_err(|_| CryptoError::Rng)?;
                 sig.to_bytes().to_vec()
             }
             Curve::P521 => {
-                let sk = p521::ecdsa::SigningKey::from_slice(key.scalar_bytes()).map_err(|_| bad_key)?;
-                let sig: p521::ecdsa::Signature = sk.sign_prehash(&prehash).map_err(|_| CryptoError::Rng)?;
+                let sk =
+                    p521::ecdsa::SigningKey::from_slice(key.scalar_bytes()).map_err(|_| bad_key)?;
+                let sig: p521::ecdsa::Signature =
+                    sk.sign_prehash(&prehash).map_err(|_| CryptoError::Rng)?;
                 sig.to_bytes().to_vec()
             }
         };
@@ -111,19 +120,22 @@ impl CryptoProvider for RustCrypto {
         let bad_pub = CryptoError::InvalidPublicKey { curve };
         let out = match curve {
             Curve::P256 => {
-                let sk = p256::SecretKey::from_slice(private.scalar_bytes()).map_err(|_| bad_priv)?;
+                let sk =
+                    p256::SecretKey::from_slice(private.scalar_bytes()).map_err(|_| bad_priv)?;
                 let pk = p256::PublicKey::from_sec1_bytes(public.sec1()).map_err(|_| bad_pub)?;
                 let shared = p256::ecdh::diffie_hellman(sk.to_nonzero_scalar(), pk.as_affine());
                 shared.raw_secret_bytes().to_vec()
             }
             Curve::P384 => {
-                let sk = p384::SecretKey::from_slice(private.scalar_bytes()).map_err(|_| bad_priv)?;
+                let sk =
+                    p384::SecretKey::from_slice(private.scalar_bytes()).map_err(|_| bad_priv)?;
                 let pk = p384::PublicKey::from_sec1_bytes(public.sec1()).map_err(|_| bad_pub)?;
                 let shared = p384::ecdh::diffie_hellman(sk.to_nonzero_scalar(), pk.as_affine());
                 shared.raw_secret_bytes().to_vec()
             }
             Curve::P521 => {
-                let sk = p521::SecretKey::from_slice(private.scalar_bytes()).map_err(|_| bad_priv)?;
+                let sk =
+                    p521::SecretKey::from_slice(private.scalar_bytes()).map_err(|_| bad_priv)?;
                 let pk = p521::PublicKey::from_sec1_bytes(public.sec1()).map_err(|_| bad_pub)?;
                 let shared = p521::ecdh::diffie_hellman(sk.to_nonzero_scalar(), pk.as_affine());
                 shared.raw_secret_bytes().to_vec()
@@ -156,7 +168,8 @@ impl CryptoProvider for RustCrypto {
                 .as_bytes()
                 .to_vec(),
         };
-        EcPublicKey::from_sec1_uncompressed(curve, &point).ok_or(CryptoError::InvalidPublicKey { curve })
+        EcPublicKey::from_sec1_uncompressed(curve, &point)
+            .ok_or(CryptoError::InvalidPublicKey { curve })
     }
 
     fn generate_key(&self, curve: Curve) -> Result<EcPrivateKey, CryptoError> {
@@ -228,7 +241,8 @@ mod tests {
             let pk = p.public_key(&sk).unwrap();
             let sig = p.sign_ecdsa(&sk, curve.default_hash(), b"msg").unwrap();
             assert_eq!(sig.len(), 2 * curve.field_len());
-            p.verify_ecdsa(&pk, curve.default_hash(), b"msg", &sig).unwrap();
+            p.verify_ecdsa(&pk, curve.default_hash(), b"msg", &sig)
+                .unwrap();
             assert_eq!(
                 p.verify_ecdsa(&pk, curve.default_hash(), b"msh", &sig),
                 Err(CryptoError::BadSignature)

@@ -75,11 +75,17 @@ impl DeviceEngagement {
         })?;
         let sec_a = array(sec, "DeviceEngagement.Security")?;
         let [suite, key_bytes] = sec_a else {
-            return Err(invalid("DeviceEngagement.Security", "must be [cipherSuite, EDeviceKeyBytes]"));
+            return Err(invalid(
+                "DeviceEngagement.Security",
+                "must be [cipherSuite, EDeviceKeyBytes]",
+            ));
         };
         let cipher_suite = int(suite, "DeviceEngagement.Security[0]")?;
         if cipher_suite != 1 {
-            return Err(invalid("DeviceEngagement.Security[0]", "cipher suite must be 1"));
+            return Err(invalid(
+                "DeviceEngagement.Security[0]",
+                "cipher suite must be 1",
+            ));
         }
         let key_item = tag24(key_bytes, "DeviceEngagement.Security[1] (EDeviceKeyBytes)")?;
         let e_device_key = decode_cose_key(&key_item).map_err(|source| MdocError::CoseKey {
@@ -107,7 +113,10 @@ impl DeviceEngagement {
         let origin_infos = item.get_int_key(5).map(Item::to_value);
         let capabilities = item.get_int_key(6).map(Item::to_value);
         if (origin_infos.is_some() || capabilities.is_some()) && version == "1.0" {
-            return Err(invalid(P, "keys 5/6 (OriginInfos/Capabilities) require version 1.1"));
+            return Err(invalid(
+                P,
+                "keys 5/6 (OriginInfos/Capabilities) require version 1.1",
+            ));
         }
         Ok(DeviceEngagement {
             raw: item.raw().to_vec(),

@@ -96,7 +96,9 @@ pub(crate) fn tag24<'a>(item: &Item<'a>, path: &str) -> Result<Item<'a>, MdocErr
 
 /// A `tdate` (tag 0, RFC 3339) or, leniently, an epoch time (tag 1).
 pub(crate) fn tdate(item: &Item<'_>, path: &str) -> Result<time::OffsetDateTime, MdocError> {
-    let (tag, inner) = item.as_tag().ok_or_else(|| wrong(path, "tdate (tag 0)", item))?;
+    let (tag, inner) = item
+        .as_tag()
+        .ok_or_else(|| wrong(path, "tdate (tag 0)", item))?;
     match tag {
         0 => {
             let s = text(inner, path)?;

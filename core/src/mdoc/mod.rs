@@ -21,7 +21,7 @@ pub use response::{
     DeviceAuth, DeviceResponse, DeviceSigned, Document, DocumentError, ElementError,
     IssuerNameSpace, IssuerSigned, IssuerSignedItem,
 };
-pub use transcript::{SessionTranscript, device_authentication_bytes, reader_authentication_bytes};
+pub use transcript::{device_authentication_bytes, reader_authentication_bytes, SessionTranscript};
 
 /// The mDL document type (clause 7.1).
 pub const MDL_DOCTYPE: &str = "org.iso.18013.5.1.mDL";

@@ -1,7 +1,9 @@
 //! MobileSecurityObject (clause 9.1.2.4): digests, device key, validity and the optional
 //! second-edition `status` (IETF Token Status List or identifier list, clause 12.3.6).
 
-use super::fields::{array, bytes, decode_top, field, invalid, map, opt_field, tag24, tdate, text, uint};
+use super::fields::{
+    array, bytes, decode_top, field, invalid, map, opt_field, tag24, tdate, text, uint,
+};
 use super::MdocError;
 use crate::cbor::{Item, Value};
 use crate::cose::decode_cose_key;
@@ -90,9 +92,16 @@ impl MobileSecurityObject {
                 version,
             });
         }
-        let alg_name = text(field(mso, "digestAlgorithm", P)?, "MobileSecurityObject.digestAlgorithm")?;
-        let digest_algorithm = HashAlg::from_mso_name(alg_name)
-            .ok_or_else(|| invalid("MobileSecurityObject.digestAlgorithm", "must be SHA-256, SHA-384 or SHA-512"))?;
+        let alg_name = text(
+            field(mso, "digestAlgorithm", P)?,
+            "MobileSecurityObject.digestAlgorithm",
+        )?;
+        let digest_algorithm = HashAlg::from_mso_name(alg_name).ok_or_else(|| {
+            invalid(
+                "MobileSecurityObject.digestAlgorithm",
+                "must be SHA-256, SHA-384 or SHA-512",
+            )
+        })?;
 
         let mut value_digests = BTreeMap::new();
         let vd = field(mso, "valueDigests", P)?;
@@ -104,7 +113,10 @@ impl MobileSecurityObject {
                 let id = uint(id, &path)?;
                 let d = bytes(digest, &format!("{path}[{id}]"))?;
                 if d.len() != digest_algorithm.output_len() {
-                    return Err(invalid(&format!("{path}[{id}]"), "digest length does not match digestAlgorithm"));
+                    return Err(invalid(
+                        &format!("{path}[{id}]"),
+                        "digest length does not match digestAlgorithm",
+                    ));
                 }
                 ids.insert(id, d.to_vec());
             }
@@ -112,27 +124,48 @@ impl MobileSecurityObject {
         }
 
         let dki = field(mso, "deviceKeyInfo", P)?;
-        let device_key = decode_cose_key(field(dki, "deviceKey", "MobileSecurityObject.deviceKeyInfo")?)
-            .map_err(|source| MdocError::CoseKey {
-                path: "MobileSecurityObject.deviceKeyInfo.deviceKey".into(),
-                source,
-            })?;
-        let key_authorizations = match opt_field(dki, "keyAuthorizations", "MobileSecurityObject.deviceKeyInfo")? {
+        let device_key = decode_cose_key(field(
+            dki,
+            "deviceKey",
+            "MobileSecurityObject.deviceKeyInfo",
+        )?)
+        .map_err(|source| MdocError::CoseKey {
+            path: "MobileSecurityObject.deviceKeyInfo.deviceKey".into(),
+            source,
+        })?;
+        let key_authorizations = match opt_field(
+            dki,
+            "keyAuthorizations",
+            "MobileSecurityObject.deviceKeyInfo",
+        )? {
             None => None,
             Some(ka) => Some(parse_key_authorizations(ka)?),
         };
-        let key_info = opt_field(dki, "keyInfo", "MobileSecurityObject.deviceKeyInfo")?.map(Item::to_value);
+        let key_info =
+            opt_field(dki, "keyInfo", "MobileSecurityObject.deviceKeyInfo")?.map(Item::to_value);
 
         let doc_type = text(field(mso, "docType", P)?, "MobileSecurityObject.docType")?.to_string();
         let vi = field(mso, "validityInfo", P)?;
         const VP: &str = "MobileSecurityObject.validityInfo";
         let validity = ValidityInfo {
-            signed: tdate(field(vi, "signed", VP)?, "MobileSecurityObject.validityInfo.signed")?,
-            valid_from: tdate(field(vi, "validFrom", VP)?, "MobileSecurityObject.validityInfo.validFrom")?,
-            valid_until: tdate(field(vi, "validUntil", VP)?, "MobileSecurityObject.validityInfo.validUntil")?,
+            signed: tdate(
+                field(vi, "signed", VP)?,
+                "MobileSecurityObject.validityInfo.signed",
+            )?,
+            valid_from: tdate(
+                field(vi, "validFrom", VP)?,
+                "MobileSecurityObject.validityInfo.validFrom",
+            )?,
+            valid_until: tdate(
+                field(vi, "validUntil", VP)?,
+                "MobileSecurityObject.validityInfo.validUntil",
+            )?,
             expected_update: match opt_field(vi, "expectedUpdate", VP)? {
                 None => None,
-                Some(t) => Some(tdate(t, "MobileSecurityObject.validityInfo.expectedUpdate")?),
+                Some(t) => Some(tdate(
+                    t,
+                    "MobileSecurityObject.validityInfo.expectedUpdate",
+                )?),
             },
         };
         if validity.valid_until < validity.valid_from {
@@ -160,7 +193,10 @@ impl MobileSecurityObject {
 
     /// The digest recorded for `digest_id` in `namespace`.
     pub fn digest(&self, namespace: &str, digest_id: u64) -> Option<&[u8]> {
-        self.value_digests.get(namespace)?.get(&digest_id).map(Vec::as_slice)
+        self.value_digests
+            .get(namespace)?
+            .get(&digest_id)
+            .map(Vec::as_slice)
     }
 }
 
@@ -169,7 +205,8 @@ fn parse_key_authorizations(ka: &Item<'_>) -> Result<KeyAuthorizations, MdocErro
     let mut out = KeyAuthorizations::default();
     if let Some(ns) = opt_field(ka, "nameSpaces", KP)? {
         for n in array(ns, &format!("{KP}.nameSpaces"))? {
-            out.name_spaces.push(text(n, &format!("{KP}.nameSpaces"))?.to_string());
+            out.name_spaces
+                .push(text(n, &format!("{KP}.nameSpaces"))?.to_string());
         }
     }
     if let Some(de) = opt_field(ka, "dataElements", KP)? {
@@ -178,7 +215,10 @@ fn parse_key_authorizations(ka: &Item<'_>) -> Result<KeyAuthorizations, MdocErro
             let path = format!("{KP}.dataElements[{ns:?}]");
             if out.name_spaces.contains(&ns) {
                 // 9.1.2.4: a namespace in nameSpaces shall not also appear in dataElements.
-                return Err(invalid(&path, "namespace is also listed in keyAuthorizations.nameSpaces"));
+                return Err(invalid(
+                    &path,
+                    "namespace is also listed in keyAuthorizations.nameSpaces",
+                ));
             }
             let list = array(els, &path)?
                 .iter()

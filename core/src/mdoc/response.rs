@@ -1,6 +1,8 @@
 //! DeviceResponse (clause 8.3.2.1.2.2): documents with IssuerSigned and DeviceSigned parts.
 
-use super::fields::{array, bytes, decode_top, field, int, invalid, map, opt_field, tag24, text, uint, wrong};
+use super::fields::{
+    array, bytes, decode_top, field, int, invalid, map, opt_field, tag24, text, uint, wrong,
+};
 use super::MdocError;
 use crate::cbor::{Item, Value};
 use crate::cose::{Mac0, Sign1};
@@ -97,12 +99,18 @@ impl DeviceResponse {
         let mut documents = Vec::new();
         if let Some(docs) = opt_field(&top, "documents", P)? {
             for (i, d) in array(docs, "DeviceResponse.documents")?.iter().enumerate() {
-                documents.push(parse_document(d, &format!("DeviceResponse.documents[{i}]"))?);
+                documents.push(parse_document(
+                    d,
+                    &format!("DeviceResponse.documents[{i}]"),
+                )?);
             }
         }
         let mut document_errors = Vec::new();
         if let Some(errs) = opt_field(&top, "documentErrors", P)? {
-            for (i, e) in array(errs, "DeviceResponse.documentErrors")?.iter().enumerate() {
+            for (i, e) in array(errs, "DeviceResponse.documentErrors")?
+                .iter()
+                .enumerate()
+            {
                 let path = format!("DeviceResponse.documentErrors[{i}]");
                 for (dt, code) in map(e, &path)? {
                     document_errors.push(DocumentError {
@@ -181,7 +189,10 @@ pub(crate) fn parse_issuer_signed(is: &Item<'_>, path: &str) -> Result<IssuerSig
         source,
     })?;
     if issuer_auth.payload().is_none() {
-        return Err(invalid(&ia_path, "payload (MobileSecurityObjectBytes) is missing"));
+        return Err(invalid(
+            &ia_path,
+            "payload (MobileSecurityObjectBytes) is missing",
+        ));
     }
     Ok(IssuerSigned {
         name_spaces,
@@ -189,7 +200,10 @@ pub(crate) fn parse_issuer_signed(is: &Item<'_>, path: &str) -> Result<IssuerSig
     })
 }
 
-fn parse_issuer_signed_item(item_bytes: &Item<'_>, path: &str) -> Result<IssuerSignedItem, MdocError> {
+fn parse_issuer_signed_item(
+    item_bytes: &Item<'_>,
+    path: &str,
+) -> Result<IssuerSignedItem, MdocError> {
     let item = tag24(item_bytes, path)?;
     map(&item, path)?;
     let random = bytes(field(&item, "random", path)?, &format!("{path}.random"))?.to_vec();
@@ -197,8 +211,11 @@ fn parse_issuer_signed_item(item_bytes: &Item<'_>, path: &str) -> Result<IssuerS
         raw: item_bytes.raw().to_vec(),
         digest_id: uint(field(&item, "digestID", path)?, &format!("{path}.digestID"))?,
         random,
-        element_identifier: text(field(&item, "elementIdentifier", path)?, &format!("{path}.elementIdentifier"))?
-            .to_string(),
+        element_identifier: text(
+            field(&item, "elementIdentifier", path)?,
+            &format!("{path}.elementIdentifier"),
+        )?
+        .to_string(),
         element_value: field(&item, "elementValue", path)?.to_value(),
     })
 }
@@ -224,16 +241,20 @@ fn parse_device_signed(ds: &Item<'_>, path: &str) -> Result<DeviceSigned, MdocEr
     let sig = da.get_text_key("deviceSignature");
     let mac = da.get_text_key("deviceMac");
     let device_auth = match (sig, mac) {
-        (Some(s), None) => DeviceAuth::Signature(Sign1::from_slice(s.raw()).map_err(|source| {
-            MdocError::Cose {
-                path: format!("{ap}.deviceSignature"),
+        (Some(s), None) => {
+            DeviceAuth::Signature(
+                Sign1::from_slice(s.raw()).map_err(|source| MdocError::Cose {
+                    path: format!("{ap}.deviceSignature"),
+                    source,
+                })?,
+            )
+        }
+        (None, Some(m)) => {
+            DeviceAuth::Mac(Mac0::from_slice(m.raw()).map_err(|source| MdocError::Cose {
+                path: format!("{ap}.deviceMac"),
                 source,
-            }
-        })?),
-        (None, Some(m)) => DeviceAuth::Mac(Mac0::from_slice(m.raw()).map_err(|source| MdocError::Cose {
-            path: format!("{ap}.deviceMac"),
-            source,
-        })?),
+            })?)
+        }
         (Some(_), Some(_)) => return Err(invalid(&ap, "has both deviceSignature and deviceMac")),
         (None, None) => return Err(wrong(&ap, "deviceSignature or deviceMac", da)),
     };

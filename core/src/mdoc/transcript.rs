@@ -38,7 +38,11 @@ impl SessionTranscript {
     ///
     /// `device_engagement_bytes` and `e_reader_key_bytes` are the tag-24 items as exchanged;
     /// `handover` is the encoded Handover (`null` for QR, `[HS, HR/null]` for NFC).
-    pub fn build(device_engagement_bytes: &[u8], e_reader_key_bytes: &[u8], handover: &[u8]) -> Self {
+    pub fn build(
+        device_engagement_bytes: &[u8],
+        e_reader_key_bytes: &[u8],
+        handover: &[u8],
+    ) -> Self {
         let mut e = Encoder::new();
         e.array(3)
             .raw(device_engagement_bytes)
@@ -109,7 +113,10 @@ pub fn device_authentication_bytes(
 
 /// `ReaderAuthenticationBytes = #6.24(bstr .cbor ["ReaderAuthentication", SessionTranscript,
 /// ItemsRequestBytes])`, the detached payload of readerAuth.
-pub fn reader_authentication_bytes(transcript: &SessionTranscript, items_request_bytes: &[u8]) -> Vec<u8> {
+pub fn reader_authentication_bytes(
+    transcript: &SessionTranscript,
+    items_request_bytes: &[u8],
+) -> Vec<u8> {
     let mut e = Encoder::with_capacity(transcript.bare.len() + items_request_bytes.len() + 32);
     e.array(3)
         .text("ReaderAuthentication")

@@ -38,6 +38,8 @@ impl SessionError {
 const READER_TO_MDOC: [u8; 8] = [0, 0, 0, 0, 0, 0, 0, 0];
 const MDOC_TO_READER: [u8; 8] = [0, 0, 0, 0, 0, 0, 0, 1];
 
+type Direction<'k> = ([u8; 8], &'k [u8; 32]);
+
 /// Encrypts outgoing and decrypts incoming session messages for one side.
 pub struct SessionCipher {
     keys: SessionKeys,
@@ -96,7 +98,8 @@ impl SessionCipher {
         self.terminated = true;
     }
 
-    fn directions(&self) -> (([u8; 8], &[u8; 32]), ([u8; 8], &[u8; 32])) {
+    /// (send direction, receive direction), each as (IV identifier, key).
+    fn directions(&self) -> (Direction<'_>, Direction<'_>) {
         match self.role {
             Role::Reader => (
                 (READER_TO_MDOC, &self.keys.sk_reader),
@@ -119,9 +122,9 @@ impl SessionCipher {
             return Err(SessionError::Terminated);
         }
         let counter = self.send_counter;
-        let next = counter.checked_add(1).ok_or(SessionError::CounterExhausted {
-            direction: "send",
-        })?;
+        let next = counter
+            .checked_add(1)
+            .ok_or(SessionError::CounterExhausted { direction: "send" })?;
         let ((ident, key), _) = self.directions();
         let ct = crypto.aes256gcm_seal(key, &iv(ident, counter), plaintext);
         self.send_counter = next;
@@ -139,9 +142,11 @@ impl SessionCipher {
             return Err(SessionError::Terminated);
         }
         let counter = self.recv_counter;
-        let next = counter.checked_add(1).ok_or(SessionError::CounterExhausted {
-            direction: "receive",
-        })?;
+        let next = counter
+            .checked_add(1)
+            .ok_or(SessionError::CounterExhausted {
+                direction: "receive",
+            })?;
         let (_, (ident, key)) = self.directions();
         let pt = crypto
             .aes256gcm_open(key, &iv(ident, counter), ciphertext)
@@ -170,7 +175,10 @@ mod tests {
             sk_reader: [1; 32],
             sk_device: [2; 32],
         };
-        (SessionCipher::new(k(), Role::Reader), SessionCipher::new(k(), Role::Mdoc))
+        (
+            SessionCipher::new(k(), Role::Reader),
+            SessionCipher::new(k(), Role::Mdoc),
+        )
     }
 
     #[test]
@@ -180,7 +188,10 @@ mod tests {
         let m1 = reader.encrypt(&c, b"request").unwrap();
         assert_eq!(mdoc.decrypt(&c, &m1).unwrap(), b"request");
         // A replayed message uses an old counter and fails.
-        assert_eq!(mdoc.decrypt(&c, &m1), Err(SessionError::DecryptFailed { counter: 2 }));
+        assert_eq!(
+            mdoc.decrypt(&c, &m1),
+            Err(SessionError::DecryptFailed { counter: 2 })
+        );
         let r1 = mdoc.encrypt(&c, b"response").unwrap();
         assert_eq!(reader.decrypt(&c, &r1).unwrap(), b"response");
         let mut tampered = reader.encrypt(&c, b"x").unwrap();

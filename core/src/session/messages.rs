@@ -44,12 +44,16 @@ impl SessionEstablishment {
         if top.as_map().is_none() {
             return Err(wrong(P, "map", &top));
         }
-        let key = top.get_text_key("eReaderKey").ok_or_else(|| missing("SessionEstablishment.eReaderKey"))?;
+        let key = top
+            .get_text_key("eReaderKey")
+            .ok_or_else(|| missing("SessionEstablishment.eReaderKey"))?;
         match key.as_tag() {
             Some((24, inner)) if inner.as_bytes().is_some() => {}
             _ => return Err(wrong("SessionEstablishment.eReaderKey", "tag 24 bstr", key)),
         }
-        let data = top.get_text_key("data").ok_or_else(|| missing("SessionEstablishment.data"))?;
+        let data = top
+            .get_text_key("data")
+            .ok_or_else(|| missing("SessionEstablishment.data"))?;
         let data = data
             .as_bytes()
             .ok_or_else(|| wrong("SessionEstablishment.data", "bstr", data))?;
@@ -86,11 +90,18 @@ impl SessionData {
         }
         let data = match top.get_text_key("data") {
             None => None,
-            Some(d) => Some(d.as_bytes().ok_or_else(|| wrong("SessionData.data", "bstr", d))?.to_vec()),
+            Some(d) => Some(
+                d.as_bytes()
+                    .ok_or_else(|| wrong("SessionData.data", "bstr", d))?
+                    .to_vec(),
+            ),
         };
         let status = match top.get_text_key("status") {
             None => None,
-            Some(s) => Some(s.as_uint().ok_or_else(|| wrong("SessionData.status", "uint", s))?),
+            Some(s) => Some(
+                s.as_uint()
+                    .ok_or_else(|| wrong("SessionData.status", "uint", s))?,
+            ),
         };
         if data.is_none() && status.is_none() {
             return Err(MdocError::Invalid {

@@ -12,4 +12,7 @@ mod messages;
 
 pub use cipher::{Role, SessionCipher, SessionError};
 pub use keys::{derive_emac_key, derive_session_keys, SessionKeys};
-pub use messages::{SessionData, SessionEstablishment, STATUS_CBOR_ERROR, STATUS_ENCRYPTION_ERROR, STATUS_TERMINATION};
+pub use messages::{
+    SessionData, SessionEstablishment, STATUS_CBOR_ERROR, STATUS_ENCRYPTION_ERROR,
+    STATUS_TERMINATION,
+};

@@ -34,9 +34,11 @@ impl TrustAnchors {
             let der = der.as_ref();
             let cert = parse_cert(der, index)?;
             let der_owned = rustls_pki_types::CertificateDer::from(der);
-            webpki::anchor_from_trusted_cert(&der_owned).map_err(|_| TrustError::MalformedCertificate {
-                index,
-                reason: "not usable as a trust anchor",
+            webpki::anchor_from_trusted_cert(&der_owned).map_err(|_| {
+                TrustError::MalformedCertificate {
+                    index,
+                    reason: "not usable as a trust anchor",
+                }
             })?;
             anchors.push(Anchor {
                 der: der.to_vec(),
@@ -81,7 +83,10 @@ pub fn parse_certificate_input(input: &[u8]) -> Result<Vec<u8>, TrustError> {
             der
         } else {
             let compact: String = t.chars().filter(|c| !c.is_whitespace()).collect();
-            if !compact.is_empty() && compact.len() % 2 == 0 && compact.bytes().all(|b| b.is_ascii_hexdigit()) {
+            if !compact.is_empty()
+                && compact.len() % 2 == 0
+                && compact.bytes().all(|b| b.is_ascii_hexdigit())
+            {
                 (0..compact.len())
                     .step_by(2)
                     .map(|i| u8::from_str_radix(&compact[i..i + 2], 16))

@@ -40,9 +40,15 @@ pub enum TrustError {
     #[error("certificate {index} signature does not verify")]
     BadSignature { index: usize },
     #[error("certificate {index} expired at {not_after}")]
-    Expired { index: usize, not_after: OffsetDateTime },
+    Expired {
+        index: usize,
+        not_after: OffsetDateTime,
+    },
     #[error("certificate {index} is not valid before {not_before}")]
-    NotYetValid { index: usize, not_before: OffsetDateTime },
+    NotYetValid {
+        index: usize,
+        not_before: OffsetDateTime,
+    },
     #[error("leaf certificate lacks the extended key usage {expected}")]
     WrongExtendedKeyUsage { expected: &'static str },
     #[error("certificate {index} key usage lacks {needed}")]
@@ -50,7 +56,10 @@ pub enum TrustError {
     #[error("leaf certificate is a CA certificate")]
     LeafIsCa,
     #[error("root certificate does not fit the {profile} profile: {reason}")]
-    AnchorProfile { profile: &'static str, reason: &'static str },
+    AnchorProfile {
+        profile: &'static str,
+        reason: &'static str,
+    },
     #[error("issuing country mismatch: certificate says {leaf:?}, root says {anchor:?}")]
     CountryMismatch { leaf: String, anchor: String },
     #[error("certificate {index} public key is not an uncompressed P-256/P-384/P-521 EC key")]
@@ -68,9 +77,9 @@ impl TrustError {
             | TrustError::MalformedCertificate { .. }
             | TrustError::UnsupportedKey { .. } => crate::Cause::Malformed,
             TrustError::NoAnchors => crate::Cause::Misuse,
-            TrustError::BadSignature { .. } | TrustError::Expired { .. } | TrustError::NotYetValid { .. } => {
-                crate::Cause::FailedCheck
-            }
+            TrustError::BadSignature { .. }
+            | TrustError::Expired { .. }
+            | TrustError::NotYetValid { .. } => crate::Cause::FailedCheck,
             _ => crate::Cause::Untrusted,
         }
     }
@@ -92,7 +101,10 @@ pub struct ValidatedChain {
 
 pub(crate) fn parse_cert(der: &[u8], index: usize) -> Result<x509_cert::Certificate, TrustError> {
     if der.len() > MAX_CERT_LEN {
-        return Err(TrustError::CertificateTooLarge { index, len: der.len() });
+        return Err(TrustError::CertificateTooLarge {
+            index,
+            len: der.len(),
+        });
     }
     x509_cert::Certificate::from_der(der).map_err(|_| TrustError::MalformedCertificate {
         index,
@@ -102,7 +114,8 @@ pub(crate) fn parse_cert(der: &[u8], index: usize) -> Result<x509_cert::Certific
 
 fn to_time(t: &x509_cert::time::Time) -> OffsetDateTime {
     let secs = t.to_unix_duration().as_secs();
-    OffsetDateTime::from_unix_timestamp(i64::try_from(secs).unwrap_or(i64::MAX)).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    OffsetDateTime::from_unix_timestamp(i64::try_from(secs).unwrap_or(i64::MAX))
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 pub(crate) fn validity(cert: &x509_cert::Certificate) -> (OffsetDateTime, OffsetDateTime) {
@@ -111,11 +124,18 @@ pub(crate) fn validity(cert: &x509_cert::Certificate) -> (OffsetDateTime, Offset
 }
 
 /// The EC public key of a certificate.
-pub fn certificate_public_key(cert: &x509_cert::Certificate, index: usize) -> Result<EcPublicKey, TrustError> {
-    const EC_PUBLIC_KEY: der::asn1::ObjectIdentifier = der::asn1::ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
-    const P256: der::asn1::ObjectIdentifier = der::asn1::ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
-    const P384: der::asn1::ObjectIdentifier = der::asn1::ObjectIdentifier::new_unwrap("1.3.132.0.34");
-    const P521: der::asn1::ObjectIdentifier = der::asn1::ObjectIdentifier::new_unwrap("1.3.132.0.35");
+pub fn certificate_public_key(
+    cert: &x509_cert::Certificate,
+    index: usize,
+) -> Result<EcPublicKey, TrustError> {
+    const EC_PUBLIC_KEY: der::asn1::ObjectIdentifier =
+        der::asn1::ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+    const P256: der::asn1::ObjectIdentifier =
+        der::asn1::ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+    const P384: der::asn1::ObjectIdentifier =
+        der::asn1::ObjectIdentifier::new_unwrap("1.3.132.0.34");
+    const P521: der::asn1::ObjectIdentifier =
+        der::asn1::ObjectIdentifier::new_unwrap("1.3.132.0.35");
     let spki = &cert.tbs_certificate.subject_public_key_info;
     let unsupported = TrustError::UnsupportedKey { index };
     if spki.algorithm.oid != EC_PUBLIC_KEY {
@@ -133,7 +153,10 @@ pub fn certificate_public_key(cert: &x509_cert::Certificate, index: usize) -> Re
         c if c == P521 => Curve::P521,
         _ => return Err(unsupported),
     };
-    let point = spki.subject_public_key.as_bytes().ok_or(unsupported.clone())?;
+    let point = spki
+        .subject_public_key
+        .as_bytes()
+        .ok_or(unsupported.clone())?;
     EcPublicKey::from_sec1_uncompressed(curve, point).ok_or(unsupported)
 }
 
@@ -149,7 +172,9 @@ pub fn validate_chain(
         return Err(TrustError::EmptyChain);
     };
     if chain_der.len() > MAX_CHAIN_LEN {
-        return Err(TrustError::ChainTooLong { len: chain_der.len() });
+        return Err(TrustError::ChainTooLong {
+            len: chain_der.len(),
+        });
     }
     if anchors.is_empty() {
         return Err(TrustError::NoAnchors);
@@ -163,7 +188,8 @@ pub fn validate_chain(
     let leaf_public_key = certificate_public_key(leaf_cert, 0)?;
 
     let leaf = rustls_pki_types::CertificateDer::from(*leaf_der);
-    let ee = webpki::EndEntityCert::try_from(&leaf).map_err(|e| map_webpki(e, &parsed, at, profile))?;
+    let ee =
+        webpki::EndEntityCert::try_from(&leaf).map_err(|e| map_webpki(e, &parsed, at, profile))?;
     let anchor_ders: Vec<rustls_pki_types::CertificateDer<'_>> = anchors
         .anchors
         .iter()
@@ -173,8 +199,10 @@ pub fn validate_chain(
         .iter()
         .map(|d| webpki::anchor_from_trusted_cert(d).map_err(|_| TrustError::NoAnchors))
         .collect::<Result<Vec<_>, _>>()?;
-    let intermediates: Vec<rustls_pki_types::CertificateDer<'_>> =
-        chain_der[1..].iter().map(|d| rustls_pki_types::CertificateDer::from(*d)).collect();
+    let intermediates: Vec<rustls_pki_types::CertificateDer<'_>> = chain_der[1..]
+        .iter()
+        .map(|d| rustls_pki_types::CertificateDer::from(*d))
+        .collect();
     let unix = rustls_pki_types::UnixTime::since_unix_epoch(std::time::Duration::from_secs(
         u64::try_from(at.unix_timestamp()).unwrap_or(0),
     ));
@@ -193,7 +221,9 @@ pub fn validate_chain(
     let used = path.anchor();
     let anchor_index = trust_anchors
         .iter()
-        .position(|t| t.subject == used.subject && t.subject_public_key_info == used.subject_public_key_info)
+        .position(|t| {
+            t.subject == used.subject && t.subject_public_key_info == used.subject_public_key_info
+        })
         .ok_or(TrustError::UnknownIssuer)?;
     let anchor = &anchors.anchors[anchor_index].cert;
     let chain_len = path.intermediate_certificates().count() + 1;
@@ -215,17 +245,28 @@ pub fn validate_chain(
 }
 
 /// Translate a webpki error into ours, naming the certificate where we can tell.
-fn map_webpki(e: webpki::Error, chain: &[x509_cert::Certificate], at: OffsetDateTime, profile: CertProfile) -> TrustError {
+fn map_webpki(
+    e: webpki::Error,
+    chain: &[x509_cert::Certificate],
+    at: OffsetDateTime,
+    profile: CertProfile,
+) -> TrustError {
     use webpki::Error as E;
     match e {
         E::CertExpired { .. } | E::CertNotValidYet { .. } => {
             for (index, c) in chain.iter().enumerate() {
                 let (nb, na) = validity(c);
                 if at > na {
-                    return TrustError::Expired { index, not_after: na };
+                    return TrustError::Expired {
+                        index,
+                        not_after: na,
+                    };
                 }
                 if at < nb {
-                    return TrustError::NotYetValid { index, not_before: nb };
+                    return TrustError::NotYetValid {
+                        index,
+                        not_before: nb,
+                    };
                 }
             }
             TrustError::UnknownIssuer
@@ -238,12 +279,14 @@ fn map_webpki(e: webpki::Error, chain: &[x509_cert::Certificate], at: OffsetDate
         }
         E::UnknownIssuer => TrustError::UnknownIssuer,
         E::CaUsedAsEndEntity => TrustError::LeafIsCa,
-        E::BadDer | E::BadDerTime | E::TrailingData(_) | E::MalformedExtensions | E::ExtensionValueInvalid => {
-            TrustError::MalformedCertificate {
-                index: 0,
-                reason: "webpki could not parse it",
-            }
-        }
+        E::BadDer
+        | E::BadDerTime
+        | E::TrailingData(_)
+        | E::MalformedExtensions
+        | E::ExtensionValueInvalid => TrustError::MalformedCertificate {
+            index: 0,
+            reason: "webpki could not parse it",
+        },
         E::UnsupportedCertVersion => TrustError::Rejected {
             index: 0,
             reason: "not an X.509 v3 certificate",
@@ -252,7 +295,8 @@ fn map_webpki(e: webpki::Error, chain: &[x509_cert::Certificate], at: OffsetDate
             index: 0,
             reason: "unsupported critical extension",
         },
-        E::UnsupportedSignatureAlgorithmContext(_) | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_)
+        E::UnsupportedSignatureAlgorithmContext(_)
+        | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_)
         | E::SignatureAlgorithmMismatch => TrustError::Rejected {
             index: 0,
             reason: "unsupported signature algorithm",

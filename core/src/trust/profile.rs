@@ -67,7 +67,9 @@ impl DistinguishedNameSummary {
         let mut s = DistinguishedNameSummary::default();
         for rdn in name.0.iter() {
             for atv in rdn.0.iter() {
-                let Some(text) = string_value(&atv.value) else { continue };
+                let Some(text) = string_value(&atv.value) else {
+                    continue;
+                };
                 let slot = match atv.oid {
                     o if o == OID_CN => &mut s.common_name,
                     o if o == OID_C => &mut s.country,
@@ -85,14 +87,16 @@ impl DistinguishedNameSummary {
 fn string_value(any: &der::Any) -> Option<String> {
     use der::{Tag, Tagged};
     match any.tag() {
-        Tag::Utf8String | Tag::PrintableString | Tag::Ia5String | Tag::TeletexString | Tag::VisibleString => {
-            std::str::from_utf8(any.value()).ok().map(str::to_string)
-        }
+        Tag::Utf8String
+        | Tag::PrintableString
+        | Tag::Ia5String
+        | Tag::TeletexString
+        | Tag::VisibleString => std::str::from_utf8(any.value()).ok().map(str::to_string),
         _ => None,
     }
 }
 
-fn extension<'c>(cert: &'c x509_cert::Certificate, oid: ObjectIdentifier) -> Option<&'c [u8]> {
+fn extension(cert: &x509_cert::Certificate, oid: ObjectIdentifier) -> Option<&[u8]> {
     cert.tbs_certificate
         .extensions
         .as_ref()?
@@ -120,7 +124,10 @@ fn is_ca(cert: &x509_cert::Certificate) -> bool {
 
 /// Leaf checks: digitalSignature key usage, not a CA, and the EKU (also enforced by webpki;
 /// checked here too so the profile stands on its own).
-pub(crate) fn check_leaf(profile: CertProfile, leaf: &x509_cert::Certificate) -> Result<(), TrustError> {
+pub(crate) fn check_leaf(
+    profile: CertProfile,
+    leaf: &x509_cert::Certificate,
+) -> Result<(), TrustError> {
     let ku = key_usage(leaf, 0)?.ok_or(TrustError::MissingKeyUsage {
         index: 0,
         needed: "digitalSignature",
@@ -139,8 +146,10 @@ pub(crate) fn check_leaf(profile: CertProfile, leaf: &x509_cert::Certificate) ->
         .ok_or(TrustError::WrongExtendedKeyUsage {
             expected: profile.eku_name(),
         })?;
-    let wanted = ObjectIdentifier::from_bytes(profile.eku_der()).map_err(|_| TrustError::WrongExtendedKeyUsage {
-        expected: profile.eku_name(),
+    let wanted = ObjectIdentifier::from_bytes(profile.eku_der()).map_err(|_| {
+        TrustError::WrongExtendedKeyUsage {
+            expected: profile.eku_name(),
+        }
     })?;
     if !eku.0.contains(&wanted) {
         return Err(TrustError::WrongExtendedKeyUsage {
@@ -151,7 +160,10 @@ pub(crate) fn check_leaf(profile: CertProfile, leaf: &x509_cert::Certificate) ->
 }
 
 /// Root checks: a CA with keyCertSign (Annex B IACA / reader root profiles).
-pub(crate) fn check_anchor(profile: CertProfile, anchor: &x509_cert::Certificate) -> Result<(), TrustError> {
+pub(crate) fn check_anchor(
+    profile: CertProfile,
+    anchor: &x509_cert::Certificate,
+) -> Result<(), TrustError> {
     let p = profile.name();
     if !is_ca(anchor) {
         return Err(TrustError::AnchorProfile {
@@ -189,7 +201,10 @@ pub(crate) fn check_country(
     for name in [&leaf.tbs_certificate.issuer, &leaf.tbs_certificate.subject] {
         if let Some(c) = DistinguishedNameSummary::of(name).country {
             if !c.eq_ignore_ascii_case(&anchor_c) {
-                return Err(TrustError::CountryMismatch { leaf: c, anchor: anchor_c });
+                return Err(TrustError::CountryMismatch {
+                    leaf: c,
+                    anchor: anchor_c,
+                });
             }
         }
     }

@@ -3,7 +3,9 @@
 //! seam as everything else (and P-521 works without ring or aws-lc-rs).
 
 use crate::crypto::{default_provider, Curve, EcPublicKey, HashAlg};
-use rustls_pki_types::{alg_id, AlgorithmIdentifier, InvalidSignature, SignatureVerificationAlgorithm};
+use rustls_pki_types::{
+    alg_id, AlgorithmIdentifier, InvalidSignature, SignatureVerificationAlgorithm,
+};
 
 /// ECDSA on one curve with one hash; X.509 signatures are DER `ECDSA-Sig-Value`.
 #[derive(Debug)]
@@ -16,15 +18,30 @@ pub struct EcdsaAlgorithm {
 
 fn der_to_raw(curve: Curve, sig: &[u8]) -> Option<Vec<u8>> {
     Some(match curve {
-        Curve::P256 => p256::ecdsa::Signature::from_der(sig).ok()?.to_bytes().to_vec(),
-        Curve::P384 => p384::ecdsa::Signature::from_der(sig).ok()?.to_bytes().to_vec(),
-        Curve::P521 => p521::ecdsa::Signature::from_der(sig).ok()?.to_bytes().to_vec(),
+        Curve::P256 => p256::ecdsa::Signature::from_der(sig)
+            .ok()?
+            .to_bytes()
+            .to_vec(),
+        Curve::P384 => p384::ecdsa::Signature::from_der(sig)
+            .ok()?
+            .to_bytes()
+            .to_vec(),
+        Curve::P521 => p521::ecdsa::Signature::from_der(sig)
+            .ok()?
+            .to_bytes()
+            .to_vec(),
     })
 }
 
 impl SignatureVerificationAlgorithm for EcdsaAlgorithm {
-    fn verify_signature(&self, public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), InvalidSignature> {
-        let key = EcPublicKey::from_sec1_uncompressed(self.curve, public_key).ok_or(InvalidSignature)?;
+    fn verify_signature(
+        &self,
+        public_key: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), InvalidSignature> {
+        let key =
+            EcPublicKey::from_sec1_uncompressed(self.curve, public_key).ok_or(InvalidSignature)?;
         let raw = der_to_raw(self.curve, signature).ok_or(InvalidSignature)?;
         default_provider()
             .verify_ecdsa(&key, self.hash, message, &raw)
