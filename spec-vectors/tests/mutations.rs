@@ -1176,3 +1176,27 @@ fn r08_request_truncation_never_panics() {
         assert!(!r.errors.is_empty(), "truncated to {len}: no error");
     }
 }
+
+#[test]
+fn m49_device_signature_with_attached_payload() {
+    // DeviceSignature must have a detached (null) payload; an attached one is refused, not
+    // verified in place of DeviceAuthenticationBytes (found by the `structures` fuzz target).
+    let crypto = default_provider();
+    let key = random_p256();
+    let sig = kakunin_core::cose::Sign1::sign(crypto, &key, b"attached", false, &[]).unwrap();
+    let r = verify(&mutate(|v| {
+        *at(v, &doc_path(&[K::T("deviceSigned"), K::T("deviceAuth")])) = Value::Map(vec![(
+            Value::text("deviceSignature"),
+            Value::Raw(sig.raw().to_vec()),
+        )]);
+    }));
+    rejected(&r, "attached payload", |e| {
+        matches!(
+            e,
+            CheckError::DeviceSignature {
+                source: kakunin_core::cose::CoseError::UnexpectedPayload,
+                ..
+            }
+        )
+    });
+}

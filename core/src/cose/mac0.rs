@@ -46,9 +46,10 @@ impl Mac0 {
 
     /// The MAC_structure bytes (payload attached or supplied).
     pub fn to_be_maced(&self, detached_payload: Option<&[u8]>) -> Result<Vec<u8>, CoseError> {
-        let payload = match (detached_payload, &self.inner.payload) {
-            (Some(p), _) => p,
-            (None, Some(p)) => p.as_slice(),
+        let payload = match (&self.inner.payload, detached_payload) {
+            (None, Some(p)) => p,
+            (Some(p), None) => p.as_slice(),
+            (Some(_), Some(_)) => return Err(CoseError::UnexpectedPayload),
             (None, None) => return Err(CoseError::MissingPayload),
         };
         Ok(coset::mac_structure_data(

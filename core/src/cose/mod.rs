@@ -46,6 +46,8 @@ pub enum CoseError {
     MalformedX5Chain,
     #[error("payload is missing (detached) but none was supplied")]
     MissingPayload,
+    #[error("payload is attached where 18013-5 requires a detached (null) payload")]
+    UnexpectedPayload,
     #[error("signature does not verify")]
     BadSignature,
     #[error("MAC tag does not verify")]

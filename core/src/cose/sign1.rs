@@ -130,13 +130,23 @@ impl Sign1 {
         }
     }
 
-    /// The Sig_structure bytes that were signed (payload attached or supplied).
+    /// The Sig_structure bytes that were signed. `detached_payload` is for messages whose
+    /// payload is `null` on the wire (readerAuth, DeviceSignature); supplying one for a
+    /// message that carries its own payload is an error, not a silent substitution.
     pub fn to_be_signed(&self, detached_payload: Option<&[u8]>) -> Result<Vec<u8>, CoseError> {
-        match (&self.inner.payload, detached_payload) {
-            (_, Some(p)) => Ok(self.inner.tbs_detached_data(p, b"")),
-            (Some(_), None) => Ok(self.inner.tbs_data(b"")),
-            (None, None) => Err(CoseError::MissingPayload),
-        }
+        let payload = match (&self.inner.payload, detached_payload) {
+            (None, Some(p)) => p,
+            (Some(p), None) => p.as_slice(),
+            (Some(_), Some(_)) => return Err(CoseError::UnexpectedPayload),
+            (None, None) => return Err(CoseError::MissingPayload),
+        };
+        Ok(coset::sig_structure_data(
+            coset::SignatureContext::CoseSign1,
+            self.inner.protected.clone(),
+            None,
+            b"",
+            payload,
+        ))
     }
 
     /// Verify the signature with `key`; `detached_payload` replaces a `null` payload.
