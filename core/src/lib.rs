@@ -12,3 +12,6 @@ pub mod session;
 pub mod trust;
 
 pub use error::Cause;
+
+#[cfg(test)]
+mod proptests;

@@ -320,3 +320,6 @@ fn map_webpki(
         _ => TrustError::UnknownIssuer,
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,193 @@
+//! Trust tests on the Annex D certificates (DS under the "utopia" IACA, reader under the
+//! reader root), at pinned times.
+
+use super::*;
+use time::macros::datetime;
+
+fn cert(name: &str) -> Vec<u8> {
+    let text = match name {
+        "ds" => include_str!("../../../spec-vectors/data/annex-d/ds_cert.der.hex"),
+        "iaca" => include_str!("../../../spec-vectors/data/annex-d/iaca_cert.der.hex"),
+        "reader" => include_str!("../../../spec-vectors/data/annex-d/reader_cert.der.hex"),
+        _ => include_str!("../../../spec-vectors/data/annex-d/reader_root_cert.der.hex"),
+    };
+    parse_certificate_input(text.as_bytes()).expect("hex certificate")
+}
+
+fn anchors(name: &str) -> TrustAnchors {
+    TrustAnchors::from_der_certs([cert(name)]).expect("anchor")
+}
+
+const AT: OffsetDateTime = datetime!(2021-01-01 00:00:00 UTC);
+
+#[test]
+fn ds_validates_under_iaca() {
+    let v = validate_chain(
+        &[&cert("ds")],
+        &anchors("iaca"),
+        CertProfile::DocumentSigner,
+        AT,
+    )
+    .unwrap();
+    assert_eq!(v.leaf_subject.common_name.as_deref(), Some("utopia ds"));
+    assert_eq!(v.issuer_subject.common_name.as_deref(), Some("utopia iaca"));
+    assert_eq!(v.issuer_subject.country.as_deref(), Some("US"));
+    assert_eq!(v.chain_len, 1);
+    assert_eq!(v.leaf_public_key.curve(), Curve::P256);
+}
+
+#[test]
+fn ds_time_window() {
+    let a = anchors("iaca");
+    let late = validate_chain(
+        &[&cert("ds")],
+        &a,
+        CertProfile::DocumentSigner,
+        datetime!(2021-10-02 00:00:00 UTC),
+    );
+    assert!(
+        matches!(late, Err(TrustError::Expired { index: 0, .. })),
+        "{late:?}"
+    );
+    let early = validate_chain(
+        &[&cert("ds")],
+        &a,
+        CertProfile::DocumentSigner,
+        datetime!(2020-09-30 00:00:00 UTC),
+    );
+    assert!(
+        matches!(early, Err(TrustError::NotYetValid { index: 0, .. })),
+        "{early:?}"
+    );
+}
+
+#[test]
+fn wrong_anchor_and_wrong_profile() {
+    assert_eq!(
+        validate_chain(
+            &[&cert("ds")],
+            &anchors("reader_root"),
+            CertProfile::DocumentSigner,
+            AT
+        ),
+        Err(TrustError::UnknownIssuer)
+    );
+    assert!(matches!(
+        validate_chain(
+            &[&cert("ds")],
+            &anchors("iaca"),
+            CertProfile::ReaderAuth,
+            AT
+        ),
+        Err(TrustError::WrongExtendedKeyUsage { .. })
+    ));
+    let reader = validate_chain(
+        &[&cert("reader")],
+        &anchors("reader_root"),
+        CertProfile::ReaderAuth,
+        AT,
+    )
+    .unwrap();
+    assert_eq!(reader.leaf_subject.common_name.as_deref(), Some("reader"));
+    assert!(matches!(
+        validate_chain(
+            &[&cert("reader")],
+            &anchors("reader_root"),
+            CertProfile::DocumentSigner,
+            AT
+        ),
+        Err(TrustError::WrongExtendedKeyUsage { .. })
+    ));
+}
+
+#[test]
+fn garbled_certificates_give_typed_errors() {
+    let a = anchors("iaca");
+    let mut sig_flipped = cert("ds");
+    let n = sig_flipped.len();
+    sig_flipped[n - 5] ^= 0x01;
+    assert_eq!(
+        validate_chain(&[&sig_flipped], &a, CertProfile::DocumentSigner, AT),
+        Err(TrustError::BadSignature { index: 0 })
+    );
+    let ds = cert("ds");
+    for len in 0..ds.len() {
+        let r = validate_chain(&[&ds[..len]], &a, CertProfile::DocumentSigner, AT);
+        assert!(r.is_err(), "truncated to {len} accepted");
+    }
+    for i in 0..ds.len() {
+        let mut m = ds.clone();
+        m[i] ^= 0x10;
+        assert!(
+            validate_chain(&[&m], &a, CertProfile::DocumentSigner, AT).is_err(),
+            "flip at {i} accepted"
+        );
+    }
+}
+
+#[test]
+fn bounds_and_empty_inputs() {
+    let a = anchors("iaca");
+    assert_eq!(
+        validate_chain(&[], &a, CertProfile::DocumentSigner, AT),
+        Err(TrustError::EmptyChain)
+    );
+    let ds = cert("ds");
+    let long: Vec<&[u8]> = std::iter::repeat(ds.as_slice())
+        .take(MAX_CHAIN_LEN + 1)
+        .collect();
+    assert!(matches!(
+        validate_chain(&long, &a, CertProfile::DocumentSigner, AT),
+        Err(TrustError::ChainTooLong { .. })
+    ));
+    let huge = vec![0x30u8; MAX_CERT_LEN + 1];
+    assert!(matches!(
+        validate_chain(&[&huge], &a, CertProfile::DocumentSigner, AT),
+        Err(TrustError::CertificateTooLarge { .. })
+    ));
+    assert_eq!(
+        validate_chain(
+            &[&ds],
+            &TrustAnchors::default(),
+            CertProfile::DocumentSigner,
+            AT
+        ),
+        Err(TrustError::NoAnchors)
+    );
+}
+
+#[test]
+fn anchor_profile_and_country() {
+    let ds = parse_cert(&cert("ds"), 0).unwrap();
+    let iaca = parse_cert(&cert("iaca"), 0).unwrap();
+    let reader = parse_cert(&cert("reader"), 0).unwrap();
+    // A leaf is never an acceptable root.
+    assert!(matches!(
+        profile::check_anchor(CertProfile::DocumentSigner, &ds),
+        Err(TrustError::AnchorProfile { .. })
+    ));
+    assert_eq!(
+        profile::check_anchor(CertProfile::DocumentSigner, &iaca),
+        Ok(())
+    );
+    assert_eq!(
+        profile::check_country(CertProfile::DocumentSigner, &ds, &iaca),
+        Ok(())
+    );
+    // The reader certificate is not a DS: no digitalSignature problem, but the EKU is wrong.
+    assert!(matches!(
+        profile::check_leaf(CertProfile::DocumentSigner, &reader),
+        Err(TrustError::WrongExtendedKeyUsage { .. })
+    ));
+}
+
+#[test]
+fn certificate_input_formats() {
+    let der = cert("iaca");
+    assert_eq!(parse_certificate_input(&der).unwrap(), der);
+    let pem = der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, &der).unwrap();
+    assert_eq!(parse_certificate_input(pem.as_bytes()).unwrap(), der);
+    assert!(parse_certificate_input(b"not a certificate").is_err());
+    let key_pem = der::pem::encode_string("PRIVATE KEY", der::pem::LineEnding::LF, &der).unwrap();
+    assert!(parse_certificate_input(key_pem.as_bytes()).is_err());
+}
