@@ -2,7 +2,7 @@
 
 use crate::cbor::{decode, wrap_tag24, Encoder};
 use crate::cose::{decode_cose_key, encode_cose_key};
-use crate::crypto::{default_provider, CryptoProvider, Curve};
+use crate::crypto::{default_provider, Curve};
 use crate::mdoc::SessionTranscript;
 use crate::session::{Role, SessionCipher, SessionData, SessionEstablishment, SessionKeys};
 use proptest::prelude::*;

@@ -133,9 +133,7 @@ fn bounds_and_empty_inputs() {
         Err(TrustError::EmptyChain)
     );
     let ds = cert("ds");
-    let long: Vec<&[u8]> = std::iter::repeat(ds.as_slice())
-        .take(MAX_CHAIN_LEN + 1)
-        .collect();
+    let long: Vec<&[u8]> = std::iter::repeat_n(ds.as_slice(), MAX_CHAIN_LEN + 1).collect();
     assert!(matches!(
         validate_chain(&long, &a, CertProfile::DocumentSigner, AT),
         Err(TrustError::ChainTooLong { .. })
