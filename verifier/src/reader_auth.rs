@@ -5,9 +5,9 @@
 use crate::CheckError;
 use kakunin_core::crypto::{default_provider, CryptoProvider};
 use kakunin_core::mdoc::{
-    reader_authentication_bytes, DeviceRequest, RequestedElement, SessionTranscript,
+    verify_reader_auth, DeviceRequest, ReaderAuthError, RequestedElement, SessionTranscript,
 };
-use kakunin_core::trust::{validate_chain, CertProfile, TrustAnchors};
+use kakunin_core::trust::TrustAnchors;
 use time::OffsetDateTime;
 
 /// Verification of one DocRequest.
@@ -97,25 +97,19 @@ pub fn verify_device_request_with(
             reader_organization: None,
             errors: Vec::new(),
         };
-        if let Some(ra) = &dr.reader_auth {
-            let chain = ra
-                .x5chain()
-                .map_err(|source| CheckError::ReaderAuthSignature { doc: idx, source })
-                .and_then(|certs| {
-                    validate_chain(&certs, reader_trust, CertProfile::ReaderAuth, at)
-                        .map_err(|source| CheckError::UntrustedReader { doc: idx, source })
-                });
-            match chain {
-                Err(e) => r.errors.push(e),
-                Ok(chain) => {
-                    r.reader_common_name = chain.leaf_subject.common_name.clone();
-                    r.reader_organization = chain.leaf_subject.organization.clone();
-                    let payload = reader_authentication_bytes(&transcript, &dr.items_request.raw);
-                    if let Err(source) = ra.verify(crypto, &chain.leaf_public_key, Some(&payload)) {
-                        r.errors
-                            .push(CheckError::ReaderAuthSignature { doc: idx, source });
-                    }
+        if dr.reader_auth.is_some() {
+            match verify_reader_auth(crypto, dr, &transcript, reader_trust, at) {
+                Ok(subject) => {
+                    r.reader_common_name = subject.common_name;
+                    r.reader_organization = subject.organization;
                 }
+                Err(ReaderAuthError::Untrusted(source)) => r
+                    .errors
+                    .push(CheckError::UntrustedReader { doc: idx, source }),
+                Err(ReaderAuthError::Cose(source)) => r
+                    .errors
+                    .push(CheckError::ReaderAuthSignature { doc: idx, source }),
+                Err(ReaderAuthError::Missing) => {}
             }
         }
         report.doc_requests.push(r);

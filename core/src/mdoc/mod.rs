@@ -9,6 +9,7 @@ mod engagement;
 mod error;
 mod fields;
 mod mso;
+mod reader_auth;
 mod request;
 mod response;
 mod transcript;
@@ -16,6 +17,7 @@ mod transcript;
 pub use engagement::{DeviceEngagement, RetrievalMethod, Security};
 pub use error::MdocError;
 pub use mso::{KeyAuthorizations, MobileSecurityObject, MsoStatus, ValidityInfo};
+pub use reader_auth::{sign_reader_auth, verify_reader_auth, ReaderAuthError};
 pub use request::{DeviceRequest, DocRequest, ItemsRequest, RequestedElement};
 pub use response::{
     DeviceAuth, DeviceResponse, DeviceSigned, Document, DocumentError, ElementError,
