@@ -139,3 +139,28 @@ impl DeviceEngagement {
         &self.raw
     }
 }
+
+/// Encode a DeviceEngagement (version "1.0") with cipher suite 1, the mdoc's ephemeral key
+/// and the given DeviceRetrievalMethods (each an encoded `[type, version, options]`).
+pub fn encode_device_engagement(
+    e_device_key: &EcPublicKey,
+    retrieval_methods: &[Value],
+) -> Vec<u8> {
+    let mut e = crate::cbor::Encoder::new();
+    e.map(if retrieval_methods.is_empty() { 2 } else { 3 })
+        .uint(0)
+        .text("1.0")
+        .uint(1)
+        .array(2)
+        .uint(1)
+        .raw(&crate::cbor::wrap_tag24(&crate::cose::encode_cose_key(
+            e_device_key,
+        )));
+    if !retrieval_methods.is_empty() {
+        e.uint(2).array(retrieval_methods.len());
+        for m in retrieval_methods {
+            e.value(m);
+        }
+    }
+    e.into_bytes()
+}

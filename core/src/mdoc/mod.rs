@@ -5,6 +5,7 @@
 //! SessionTranscript, ItemsRequestBytes). Unknown map keys are ignored for forward
 //! compatibility; missing or mistyped required fields are errors naming the path.
 
+mod build;
 mod engagement;
 mod error;
 mod fields;
@@ -14,7 +15,12 @@ mod request;
 mod response;
 mod transcript;
 
-pub use engagement::{DeviceEngagement, RetrievalMethod, Security};
+pub use build::{
+    decode_issuer_signed, encode_device_request, encode_device_response, encode_issuer_signed,
+    encode_items_request, encode_mso_bytes, full_date, issuer_signed_item_bytes, tdate,
+    DocumentParts, MsoParts, NamespaceDigests,
+};
+pub use engagement::{encode_device_engagement, DeviceEngagement, RetrievalMethod, Security};
 pub use error::MdocError;
 pub use mso::{KeyAuthorizations, MobileSecurityObject, MsoStatus, ValidityInfo};
 pub use reader_auth::{sign_reader_auth, verify_reader_auth, ReaderAuthError};

@@ -1,0 +1,13 @@
+//! Kakunin holder simulator: a wallet that stores mdoc credentials in single-use batches and
+//! answers DeviceRequests with selective disclosure, like a real wallet — including a consent
+//! policy and an unlock gate.
+#![forbid(unsafe_code)]
+
+pub mod respond;
+pub mod wallet;
+
+pub use respond::{
+    respond, Consent, DeviceAuthMode, DocOutcome, HolderError, HolderPolicy, Presentation,
+    ReaderIdentity, Refusal, Withheld,
+};
+pub use wallet::{CredentialInfo, StoredCredential, Wallet, WalletError};

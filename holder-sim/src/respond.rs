@@ -1,0 +1,406 @@
+//! Answering a DeviceRequest (ISO 18013-5 clause 8.3.2.1.2): check who is asking
+//! (readerAuth), apply the consent policy and the unlock gate, and return only the requested
+//! and approved elements, authenticated by DeviceSignature or DeviceMac with a fresh
+//! credential of the batch. Refusals go back on the wire as ISO documentErrors / element
+//! errors / status codes, and are reported to the caller in plain terms.
+
+use crate::wallet::{Wallet, WalletError};
+use kakunin_core::cbor::wrap_tag24;
+use kakunin_core::cose::{Mac0, Sign1};
+use kakunin_core::crypto::CryptoProvider;
+use kakunin_core::mdoc::{
+    decode_issuer_signed, device_authentication_bytes, encode_device_response,
+    encode_issuer_signed, verify_reader_auth, DeviceRequest, DocumentParts, ReaderAuthError,
+    SessionTranscript,
+};
+use kakunin_core::session::derive_emac_key;
+use kakunin_core::trust::TrustAnchors;
+use time::OffsetDateTime;
+
+/// ErrorCode 0: data not returned (Table 9).
+const NOT_RETURNED: i64 = 0;
+
+/// What the holder agrees to disclose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Consent {
+    /// Everything requested that the credential holds.
+    ApproveAll,
+    /// Only these elements (`element` or `namespace/element`).
+    ApproveListed(Vec<String>),
+    /// Nothing.
+    Deny,
+}
+
+impl Consent {
+    fn approves(&self, namespace: &str, element: &str) -> bool {
+        match self {
+            Consent::ApproveAll => true,
+            Consent::Deny => false,
+            Consent::ApproveListed(list) => list.iter().any(|a| {
+                a == element
+                    || a.split_once('/')
+                        .is_some_and(|(n, e)| n == namespace && e == element)
+            }),
+        }
+    }
+}
+
+/// How the mdoc authenticates itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceAuthMode {
+    /// COSE_Sign1 with the device key.
+    Signature,
+    /// COSE_Mac0 with EMacKey (needs the reader's ephemeral key from the transcript).
+    Mac,
+}
+
+/// The holder's settings for one presentation.
+#[derive(Debug, Clone)]
+pub struct HolderPolicy {
+    pub consent: Consent,
+    /// If set, the presentation needs this PIN (standing in for the device's biometric).
+    pub unlock_pin: Option<String>,
+    /// Reader roots to authenticate requests against; `None` shows readers as unchecked.
+    pub reader_trust: Option<TrustAnchors>,
+    /// Refuse requests without a verified readerAuth.
+    pub require_reader_auth: bool,
+    pub device_auth: DeviceAuthMode,
+}
+
+impl Default for HolderPolicy {
+    fn default() -> Self {
+        HolderPolicy {
+            consent: Consent::ApproveAll,
+            unlock_pin: None,
+            reader_trust: None,
+            require_reader_auth: false,
+            device_auth: DeviceAuthMode::Signature,
+        }
+    }
+}
+
+/// Who is asking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReaderIdentity {
+    /// readerAuth verified against the reader trust anchors.
+    Authenticated {
+        common_name: Option<String>,
+        organization: Option<String>,
+    },
+    /// The request carries no readerAuth.
+    Anonymous,
+    /// readerAuth is present but was not checked (no reader trust configured).
+    Unchecked,
+    /// readerAuth failed.
+    Untrusted(ReaderAuthError),
+}
+
+/// Why a requested document was not returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    NotHeld,
+    BatchExhausted,
+    Denied,
+    PinRejected,
+    UntrustedReader,
+}
+
+/// Why a requested element was not returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Withheld {
+    NotApproved,
+    NotInCredential,
+}
+
+/// What happened to one DocRequest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocOutcome {
+    pub doc_type: String,
+    pub reader: ReaderIdentity,
+    pub credential_id: Option<String>,
+    /// (namespace, element, intentToRetain) disclosed.
+    pub disclosed: Vec<(String, String, bool)>,
+    pub withheld: Vec<(String, String, Withheld)>,
+    pub refusal: Option<Refusal>,
+    /// Unused credentials of this docType left after this presentation.
+    pub remaining: usize,
+}
+
+/// The DeviceResponse and what it disclosed.
+#[derive(Debug, Clone)]
+pub struct Presentation {
+    pub response: Vec<u8>,
+    pub status: u64,
+    pub documents: Vec<DocOutcome>,
+}
+
+/// Presentation failed on the holder's side (not a protocol refusal).
+#[derive(Debug, thiserror::Error)]
+pub enum HolderError {
+    #[error("session transcript: {0}")]
+    Transcript(kakunin_core::mdoc::MdocError),
+    #[error("wallet: {0}")]
+    Wallet(#[from] WalletError),
+    #[error("stored credential {id}: {source}")]
+    StoredCredential {
+        id: String,
+        source: kakunin_core::mdoc::MdocError,
+    },
+    #[error("device authentication: {0}")]
+    DeviceAuth(#[from] kakunin_core::cose::CoseError),
+    #[error("DeviceMac needs the reader's ephemeral key in the transcript: {0}")]
+    MacKey(&'static str),
+    #[error("crypto: {0}")]
+    Crypto(#[from] kakunin_core::crypto::CryptoError),
+}
+
+impl HolderError {
+    pub fn cause(&self) -> kakunin_core::Cause {
+        match self {
+            HolderError::Transcript(_)
+            | HolderError::StoredCredential { .. }
+            | HolderError::MacKey(_) => kakunin_core::Cause::Malformed,
+            HolderError::Wallet(e) => e.cause(),
+            HolderError::DeviceAuth(e) => e.cause(),
+            HolderError::Crypto(e) => e.cause(),
+        }
+    }
+}
+
+/// One document's encoded parts, before the response is assembled.
+struct BuiltDocument {
+    doc_type: String,
+    issuer_signed: Vec<u8>,
+    device_name_spaces: Vec<u8>,
+    auth_kind: &'static str,
+    auth: Vec<u8>,
+    errors: Vec<(String, String, i64)>,
+}
+
+fn pin_matches(expected: &str, entered: Option<&str>) -> bool {
+    use subtle_eq::ct_eq;
+    entered.is_some_and(|p| ct_eq(expected.as_bytes(), p.as_bytes()))
+}
+
+mod subtle_eq {
+    /// Length-revealing, content-constant-time comparison for the unlock PIN.
+    pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+}
+
+fn e_reader_key(
+    transcript: &SessionTranscript,
+) -> Result<kakunin_core::crypto::EcPublicKey, HolderError> {
+    let bytes = transcript
+        .e_reader_key_bytes()
+        .map_err(HolderError::Transcript)?;
+    let item = kakunin_core::cbor::decode(&bytes)
+        .map_err(|_| HolderError::MacKey("EReaderKeyBytes is not CBOR"))?;
+    let inner = match item.as_tag() {
+        Some((24, inner)) => inner
+            .as_bytes()
+            .ok_or(HolderError::MacKey("EReaderKeyBytes is not a bstr"))?,
+        _ => return Err(HolderError::MacKey("EReaderKeyBytes is not tag 24")),
+    };
+    let key = kakunin_core::cbor::decode(inner)
+        .map_err(|_| HolderError::MacKey("EReaderKey is not CBOR"))?;
+    kakunin_core::cose::decode_cose_key(&key)
+        .map_err(|_| HolderError::MacKey("EReaderKey is not an EC2 COSE_Key"))
+}
+
+/// Answer `request` (DeviceRequest CBOR) in `transcript`'s session.
+pub fn respond(
+    crypto: &dyn CryptoProvider,
+    wallet: &Wallet,
+    request: &[u8],
+    transcript: &[u8],
+    policy: &HolderPolicy,
+    entered_pin: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<Presentation, HolderError> {
+    let transcript = SessionTranscript::from_bytes(transcript).map_err(HolderError::Transcript)?;
+    let request = match DeviceRequest::from_bytes(request) {
+        Ok(r) => r,
+        Err(e) => {
+            let status = e.iso_status();
+            return Ok(Presentation {
+                response: encode_device_response(&[], &[], status),
+                status,
+                documents: Vec::new(),
+            });
+        }
+    };
+    let unlocked = policy
+        .unlock_pin
+        .as_deref()
+        .is_none_or(|pin| pin_matches(pin, entered_pin));
+    let mut outcomes = Vec::new();
+    let mut docs: Vec<BuiltDocument> = Vec::new();
+    let mut doc_errors: Vec<(String, i64)> = Vec::new();
+    let mut taken: Vec<String> = Vec::new();
+
+    for dr in &request.doc_requests {
+        let ir = &dr.items_request;
+        let reader = match (&dr.reader_auth, &policy.reader_trust) {
+            (None, _) => ReaderIdentity::Anonymous,
+            (Some(_), None) => ReaderIdentity::Unchecked,
+            (Some(_), Some(trust)) => match verify_reader_auth(crypto, dr, &transcript, trust, now)
+            {
+                Ok(s) => ReaderIdentity::Authenticated {
+                    common_name: s.common_name,
+                    organization: s.organization,
+                },
+                Err(e) => ReaderIdentity::Untrusted(e),
+            },
+        };
+        let mut outcome = DocOutcome {
+            doc_type: ir.doc_type.clone(),
+            reader: reader.clone(),
+            credential_id: None,
+            disclosed: Vec::new(),
+            withheld: Vec::new(),
+            refusal: None,
+            remaining: 0,
+        };
+        let held: Vec<_> = wallet
+            .list()?
+            .into_iter()
+            .filter(|c| c.doc_type == ir.doc_type)
+            .collect();
+        let unused: Vec<_> = held
+            .iter()
+            .filter(|c| !c.used && !taken.contains(&c.id))
+            .collect();
+        outcome.refusal = if matches!(reader, ReaderIdentity::Untrusted(_))
+            || (policy.require_reader_auth
+                && !matches!(reader, ReaderIdentity::Authenticated { .. }))
+        {
+            Some(Refusal::UntrustedReader)
+        } else if !unlocked {
+            Some(Refusal::PinRejected)
+        } else if policy.consent == Consent::Deny {
+            Some(Refusal::Denied)
+        } else if held.is_empty() {
+            Some(Refusal::NotHeld)
+        } else if unused.is_empty() {
+            Some(Refusal::BatchExhausted)
+        } else {
+            None
+        };
+        if outcome.refusal.is_some() {
+            outcome.remaining = unused.len();
+            doc_errors.push((ir.doc_type.clone(), NOT_RETURNED));
+            outcomes.push(outcome);
+            continue;
+        }
+        let Some(info) = unused.first() else { continue };
+        let cred = wallet.load(&info.id)?;
+        let issuer_signed = decode_issuer_signed(&cred.issuer_signed).map_err(|source| {
+            HolderError::StoredCredential {
+                id: cred.id.clone(),
+                source,
+            }
+        })?;
+        let mut chosen: Vec<(String, Vec<&[u8]>)> = Vec::new();
+        let mut element_errors = Vec::new();
+        for want in &ir.elements {
+            let item = issuer_signed
+                .name_spaces
+                .iter()
+                .filter(|ns| ns.name == want.namespace)
+                .flat_map(|ns| ns.items.iter())
+                .find(|i| i.element_identifier == want.element);
+            let reason = match item {
+                None => Some(Withheld::NotInCredential),
+                Some(_) if !policy.consent.approves(&want.namespace, &want.element) => {
+                    Some(Withheld::NotApproved)
+                }
+                Some(_) => None,
+            };
+            match (reason, item) {
+                (None, Some(item)) => {
+                    match chosen.iter_mut().find(|(n, _)| *n == want.namespace) {
+                        Some((_, v)) => v.push(&item.raw),
+                        None => chosen.push((want.namespace.clone(), vec![&item.raw])),
+                    }
+                    outcome.disclosed.push((
+                        want.namespace.clone(),
+                        want.element.clone(),
+                        want.intent_to_retain,
+                    ));
+                }
+                (reason, _) => {
+                    let reason = reason.unwrap_or(Withheld::NotInCredential);
+                    outcome
+                        .withheld
+                        .push((want.namespace.clone(), want.element.clone(), reason));
+                    element_errors.push((
+                        want.namespace.clone(),
+                        want.element.clone(),
+                        NOT_RETURNED,
+                    ));
+                }
+            }
+        }
+        let ns_refs: Vec<(&str, Vec<&[u8]>)> = chosen
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.clone()))
+            .collect();
+        let returned = encode_issuer_signed(&ns_refs, issuer_signed.issuer_auth.raw());
+        let device_ns = wrap_tag24(&[0xa0]);
+        let payload = device_authentication_bytes(&transcript, &ir.doc_type, &device_ns);
+        let (kind, auth) = match policy.device_auth {
+            DeviceAuthMode::Signature => (
+                "deviceSignature",
+                Sign1::sign(crypto, &cred.device_key, &payload, true, &[])?
+                    .raw()
+                    .to_vec(),
+            ),
+            DeviceAuthMode::Mac => {
+                let reader_pub = e_reader_key(&transcript)?;
+                let key = derive_emac_key(crypto, &cred.device_key, &reader_pub, &transcript)?;
+                (
+                    "deviceMac",
+                    Mac0::create_detached(crypto, key.as_ref(), &payload)?
+                        .raw()
+                        .to_vec(),
+                )
+            }
+        };
+        taken.push(cred.id.clone());
+        outcome.credential_id = Some(cred.id.clone());
+        outcome.remaining = unused.len() - 1;
+        docs.push(BuiltDocument {
+            doc_type: ir.doc_type.clone(),
+            issuer_signed: returned,
+            device_name_spaces: device_ns,
+            auth_kind: kind,
+            auth,
+            errors: element_errors,
+        });
+        outcomes.push(outcome);
+    }
+
+    let parts: Vec<DocumentParts<'_>> = docs
+        .iter()
+        .map(|d| DocumentParts {
+            doc_type: &d.doc_type,
+            issuer_signed: d.issuer_signed.clone(),
+            device_name_spaces_bytes: &d.device_name_spaces,
+            device_auth: (d.auth_kind, &d.auth),
+            errors: d.errors.clone(),
+        })
+        .collect();
+    let status = kakunin_core::mdoc::STATUS_OK;
+    let response = encode_device_response(&parts, &doc_errors, status);
+    // Only now, with the response built, are the credentials spent.
+    for id in &taken {
+        wallet.mark_used(id)?;
+    }
+    Ok(Presentation {
+        response,
+        status,
+        documents: outcomes,
+    })
+}
