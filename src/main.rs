@@ -2,8 +2,12 @@
 //! work is done by the library crates.
 #![forbid(unsafe_code)]
 
+mod demo;
+mod error;
+mod holder_cmd;
 mod input;
 mod inspect;
+mod issue_cmd;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -22,6 +26,49 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The end-to-end demo on embedded defaults: issue, request age_over_20, present, verify.
+    Demo,
+    /// Test PKI (ISO 18013-5 Annex B profiles).
+    Pki {
+        #[command(subcommand)]
+        command: PkiCommand,
+    },
+    /// Issue credentials.
+    Issue {
+        #[command(subcommand)]
+        command: IssueCommand,
+    },
+    /// Build a DeviceRequest (the reader side).
+    Request {
+        /// Document type: mdl, jp-pid, or a full docType.
+        #[arg(long, default_value = "mdl")]
+        doctype: String,
+        /// Namespace of the elements (default: the document type's own).
+        #[arg(long)]
+        namespace: Option<String>,
+        /// Element to request; repeat for several.
+        #[arg(long = "element", required = true)]
+        elements: Vec<String>,
+        /// Set intentToRetain on every element.
+        #[arg(long)]
+        intent_to_retain: bool,
+        /// Reader certificate for readerAuth (PEM/DER).
+        #[arg(long, value_name = "FILE")]
+        reader_cert: Option<PathBuf>,
+        /// Reader private key for readerAuth.
+        #[arg(long, value_name = "FILE")]
+        reader_key: Option<PathBuf>,
+        /// SessionTranscript to bind to; created (with a reader ephemeral key beside it) if the file does not exist. Default: OUT.transcript.
+        #[arg(long, value_name = "FILE")]
+        transcript: Option<PathBuf>,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// The holder simulator.
+    Holder {
+        #[command(subcommand)]
+        command: HolderCommand,
+    },
     /// Run every ISO 18013-5 Annex D check; exit 0 only if all pass.
     Vectors {
         /// Print a JSON object instead of one line per check.
@@ -74,9 +121,183 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum PkiCommand {
+    /// Create an IACA, Document Signer(s) and a reader root with a reader certificate; refuses to overwrite.
+    Init {
+        /// ISO 3166-1 alpha-2 country of the IACA.
+        #[arg(long, default_value = "JP")]
+        country: String,
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Number of Document Signer certificates.
+        #[arg(long, default_value_t = 1)]
+        document_signers: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum IssueCommand {
+    /// Issue a batch of mdoc credentials for one holder into a wallet directory.
+    Mdoc {
+        #[arg(long, value_name = "DIR")]
+        pki: PathBuf,
+        /// Claims as a JSON object of element identifiers (see docs/examples/).
+        #[arg(long, value_name = "FILE")]
+        claims: PathBuf,
+        /// mdl, jp-pid, or a full docType.
+        #[arg(long, default_value = "mdl")]
+        doctype: String,
+        /// The holder's device key (private key of a simulated holder, or SPKI public key); one per credential.
+        #[arg(long = "device-key", value_name = "FILE")]
+        device_keys: Vec<PathBuf>,
+        /// Generate a fresh device key per credential (stored with it in the wallet).
+        #[arg(long)]
+        new_device_keys: bool,
+        #[arg(long, default_value_t = 1)]
+        count: usize,
+        /// Wallet directory to write the credentials into.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Days of validity from now.
+        #[arg(long, default_value_t = 30)]
+        valid_days: i64,
+        /// Which Document Signer of the PKI signs.
+        #[arg(long, default_value = "ds-1")]
+        signer: String,
+        /// Issuance time (RFC 3339); default: now.
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum HolderCommand {
+    /// Answer a DeviceRequest from the wallet.
+    Respond {
+        #[arg(long, value_name = "DIR")]
+        wallet: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        request: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        transcript: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Reader-authentication roots; when given, requests without valid readerAuth are refused.
+        #[arg(long = "reader-trust", value_name = "FILE")]
+        reader_trust: Vec<PathBuf>,
+        /// Consent: all, none, or a comma-separated list of elements (element or namespace/element).
+        #[arg(long, default_value = "all")]
+        approve: String,
+        /// Require this unlock PIN (stands in for the device's biometric).
+        #[arg(long)]
+        pin: Option<String>,
+        /// The PIN the user entered.
+        #[arg(long)]
+        entered_pin: Option<String>,
+        /// Authenticate with DeviceMac instead of DeviceSignature.
+        #[arg(long)]
+        device_mac: bool,
+        /// Presentation time (RFC 3339); default: now.
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
+    },
+    /// List the wallet's credentials.
+    List {
+        #[arg(long, value_name = "DIR")]
+        wallet: PathBuf,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo => demo::run(),
+        Command::Pki {
+            command:
+                PkiCommand::Init {
+                    country,
+                    out,
+                    document_signers,
+                },
+        } => issue_cmd::pki_init(&country, &out, document_signers).map(|_| ExitCode::SUCCESS),
+        Command::Issue {
+            command:
+                IssueCommand::Mdoc {
+                    pki,
+                    claims,
+                    doctype,
+                    device_keys,
+                    new_device_keys,
+                    count,
+                    out,
+                    valid_days,
+                    signer,
+                    at,
+                },
+        } => issue_cmd::issue_mdoc(&issue_cmd::IssueArgs {
+            pki: &pki,
+            claims: &claims,
+            doctype: &doctype,
+            device_keys: &device_keys,
+            new_device_keys,
+            count,
+            out: &out,
+            valid_days,
+            signer: &signer,
+            at: at.as_deref(),
+        })
+        .map(|_| ExitCode::SUCCESS),
+        Command::Request {
+            doctype,
+            namespace,
+            elements,
+            intent_to_retain,
+            reader_cert,
+            reader_key,
+            transcript,
+            out,
+        } => holder_cmd::request(&holder_cmd::RequestArgs {
+            doctype: &doctype,
+            namespace: namespace.as_deref(),
+            elements: &elements,
+            retain: intent_to_retain,
+            reader_cert: reader_cert.as_deref(),
+            reader_key: reader_key.as_deref(),
+            transcript: transcript.as_deref(),
+            out: &out,
+        })
+        .map(|_| ExitCode::SUCCESS),
+        Command::Holder {
+            command:
+                HolderCommand::Respond {
+                    wallet,
+                    request,
+                    transcript,
+                    out,
+                    reader_trust,
+                    approve,
+                    pin,
+                    entered_pin,
+                    device_mac,
+                    at,
+                },
+        } => holder_cmd::holder_respond(&holder_cmd::RespondArgs {
+            wallet: &wallet,
+            request: &request,
+            transcript: &transcript,
+            out: &out,
+            reader_trust: &reader_trust,
+            approve: &approve,
+            pin: pin.as_deref(),
+            entered_pin: entered_pin.as_deref(),
+            device_mac,
+            at: at.as_deref(),
+        })
+        .map(|_| ExitCode::SUCCESS),
+        Command::Holder {
+            command: HolderCommand::List { wallet },
+        } => holder_cmd::list(&wallet).map(|_| ExitCode::SUCCESS),
         Command::Vectors { json } => Ok(run_vectors(json)),
         Command::VerifyResponse {
             response,
@@ -100,7 +321,7 @@ fn main() -> ExitCode {
             at,
             json,
         } => verify_request(&request, &transcript, &trust_anchors, at.as_deref(), json),
-        Command::Inspect { file } => inspect::run(&file),
+        Command::Inspect { file } => inspect::run(&file).map_err(error::CliError::from),
     };
     match result {
         Ok(code) => code,
@@ -152,7 +373,7 @@ fn verify_response(
     reader_key: Option<&std::path::Path>,
     at: Option<&str>,
     json: bool,
-) -> Result<ExitCode, input::InputError> {
+) -> Result<ExitCode, error::CliError> {
     let response = input::read_cbor(response)?;
     let transcript = input::read_cbor(transcript)?;
     let anchors = input::read_anchors(anchors)?;
@@ -184,7 +405,7 @@ fn verify_request(
     anchors: &[PathBuf],
     at: Option<&str>,
     json: bool,
-) -> Result<ExitCode, input::InputError> {
+) -> Result<ExitCode, error::CliError> {
     let request = input::read_cbor(request)?;
     let transcript = input::read_cbor(transcript)?;
     let anchors = input::read_anchors(anchors)?;

@@ -198,3 +198,136 @@ fn inspect_decodes_tag24_contents() {
     let (code, _, _) = kakunin(&["inspect", &p("README.md")]);
     assert_eq!(code, 2);
 }
+
+#[test]
+fn demo_runs_end_to_end() {
+    let (code, out, err) = kakunin(&["demo"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("verdict: OK - over 20"), "{out}");
+    assert!(
+        out.contains("org.iso.18013.5.1/age_over_20 = true"),
+        "{out}"
+    );
+    // The till learned two elements and nothing else.
+    let learned: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.contains("What the till learned"))
+        .filter(|l| l.contains(" = "))
+        .collect();
+    assert_eq!(learned.len(), 2, "{learned:?}");
+}
+
+#[test]
+fn issue_request_respond_verify_via_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |n: &str| dir.path().join(n).display().to_string();
+    let claims = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/examples/mdl-claims.json");
+    let (code, out, err) = kakunin(&["pki", "init", "--country", "JP", "--out", &d("pki")]);
+    assert_eq!(code, 0, "{out}{err}");
+    // Keys are private to the owner.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("pki/iaca.key.pem"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // A second init into the same directory is refused.
+    let (code, _, err) = kakunin(&["pki", "init", "--country", "JP", "--out", &d("pki")]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("refusing to overwrite"), "{err}");
+
+    let (code, out, err) = kakunin(&[
+        "issue",
+        "mdoc",
+        "--pki",
+        &d("pki"),
+        "--claims",
+        claims.to_str().unwrap(),
+        "--new-device-keys",
+        "--count",
+        "3",
+        "--out",
+        &d("wallet"),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, _) = kakunin(&["holder", "list", "--wallet", &d("wallet")]);
+    assert_eq!(code, 0);
+    assert!(out.contains("3 credential(s), 3 unused"), "{out}");
+
+    let (code, out, err) = kakunin(&[
+        "request",
+        "--doctype",
+        "mdl",
+        "--element",
+        "age_over_20",
+        "--reader-cert",
+        &d("pki/reader.cert.pem"),
+        "--reader-key",
+        &d("pki/reader.key.pem"),
+        "--out",
+        &d("request.cbor"),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = kakunin(&[
+        "holder",
+        "respond",
+        "--wallet",
+        &d("wallet"),
+        "--request",
+        &d("request.cbor"),
+        "--transcript",
+        &d("request.cbor.transcript"),
+        "--reader-trust",
+        &d("pki/reader-root.cert.pem"),
+        "--out",
+        &d("response.cbor"),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("Kakunin test reader (authenticated)") && out.contains("2 unused left"),
+        "{out}"
+    );
+
+    let (code, out, err) = kakunin(&[
+        "verify-response",
+        "--response",
+        &d("response.cbor"),
+        "--transcript",
+        &d("request.cbor.transcript"),
+        "--trust-anchor",
+        &d("pki/iaca.cert.pem"),
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let elements = v["documents"][0]["elements"].as_array().unwrap();
+    assert_eq!(elements.len(), 1);
+    assert_eq!(elements[0]["identifier"], "age_over_20");
+    assert_eq!(elements[0]["value"], true);
+
+    // Claims are validated with errors naming the field.
+    std::fs::write(
+        dir.path().join("bad.json"),
+        r#"{"family_name": "X", "birth_date": "2000-13-01"}"#,
+    )
+    .unwrap();
+    let (code, _, err) = kakunin(&[
+        "issue",
+        "mdoc",
+        "--pki",
+        &d("pki"),
+        "--claims",
+        &d("bad.json"),
+        "--new-device-keys",
+        "--out",
+        &d("w2"),
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("given_name") || err.contains("birth_date"),
+        "{err}"
+    );
+}

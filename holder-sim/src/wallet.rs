@@ -110,7 +110,6 @@ impl Wallet {
         issuer_signed: &[u8],
         device_key: &EcPrivateKey,
     ) -> Result<(), WalletError> {
-        use p256::pkcs8::EncodePrivateKey;
         if id.is_empty()
             || !id
                 .bytes()
@@ -131,18 +130,12 @@ impl Wallet {
         std::fs::create_dir(&tmp).map_err(io(&tmp))?;
         write_new(&tmp.join(ISSUER_SIGNED), issuer_signed, 0o644)?;
         write_new(&tmp.join(DOC_TYPE), doc_type.as_bytes(), 0o644)?;
-        let sk = p256::SecretKey::from_slice(device_key.scalar_bytes()).map_err(|_| {
+        let pem = kakunin_core::crypto::export_private_key_pem(device_key).map_err(|_| {
             WalletError::Corrupt {
                 path: d.clone(),
-                reason: "device key is not a P-256 key",
+                reason: "device key cannot be encoded",
             }
         })?;
-        let pem =
-            sk.to_pkcs8_pem(p256::pkcs8::LineEnding::LF)
-                .map_err(|_| WalletError::Corrupt {
-                    path: d.clone(),
-                    reason: "device key cannot be encoded",
-                })?;
         write_new(&tmp.join(DEVICE_KEY), pem.as_bytes(), 0o600)?;
         std::fs::rename(&tmp, &d).map_err(io(&d))
     }

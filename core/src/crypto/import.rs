@@ -97,3 +97,51 @@ fn decode_hex(t: &str) -> Vec<u8> {
         })
         .collect()
 }
+
+/// Export a private key as PKCS#8 PEM (zeroized on drop).
+pub fn export_private_key_pem(key: &EcPrivateKey) -> Result<Zeroizing<String>, KeyImportError> {
+    use p256::pkcs8::{EncodePrivateKey, LineEnding};
+    let pem = match key.curve() {
+        Curve::P256 => p256::SecretKey::from_slice(key.scalar_bytes())
+            .map_err(|_| KeyImportError::UnrecognizedFormat)?
+            .to_pkcs8_pem(LineEnding::LF),
+        Curve::P384 => p384::SecretKey::from_slice(key.scalar_bytes())
+            .map_err(|_| KeyImportError::UnrecognizedFormat)?
+            .to_pkcs8_pem(LineEnding::LF),
+        Curve::P521 => p521::SecretKey::from_slice(key.scalar_bytes())
+            .map_err(|_| KeyImportError::UnrecognizedFormat)?
+            .to_pkcs8_pem(LineEnding::LF),
+    }
+    .map_err(|_| KeyImportError::UnrecognizedFormat)?;
+    Ok(Zeroizing::new(pem.to_string()))
+}
+
+/// Import an EC public key from SubjectPublicKeyInfo (PEM or DER).
+pub fn import_public_key(input: &[u8]) -> Result<super::EcPublicKey, KeyImportError> {
+    use p256::elliptic_curve::sec1::ToEncodedPoint;
+    use p256::pkcs8::DecodePublicKey;
+    if input.len() > 16 * 1024 {
+        return Err(KeyImportError::TooLarge(input.len()));
+    }
+    let text = std::str::from_utf8(input).ok().map(str::trim).unwrap_or("");
+    let point = |curve: Curve, sec1: &[u8]| super::EcPublicKey::from_sec1_uncompressed(curve, sec1);
+    if let Ok(k) = p256::PublicKey::from_public_key_pem(text)
+        .or_else(|_| p256::PublicKey::from_public_key_der(input))
+    {
+        return point(Curve::P256, k.to_encoded_point(false).as_bytes())
+            .ok_or(KeyImportError::UnrecognizedFormat);
+    }
+    if let Ok(k) = p384::PublicKey::from_public_key_pem(text)
+        .or_else(|_| p384::PublicKey::from_public_key_der(input))
+    {
+        return point(Curve::P384, k.to_encoded_point(false).as_bytes())
+            .ok_or(KeyImportError::UnrecognizedFormat);
+    }
+    if let Ok(k) = p521::PublicKey::from_public_key_pem(text)
+        .or_else(|_| p521::PublicKey::from_public_key_der(input))
+    {
+        return point(Curve::P521, k.to_encoded_point(false).as_bytes())
+            .ok_or(KeyImportError::UnrecognizedFormat);
+    }
+    Err(KeyImportError::UnrecognizedFormat)
+}

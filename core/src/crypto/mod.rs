@@ -10,7 +10,7 @@ mod import;
 mod keys;
 mod rustcrypto;
 
-pub use import::{import_private_key, KeyImportError};
+pub use import::{export_private_key_pem, import_private_key, import_public_key, KeyImportError};
 pub use keys::{Curve, EcPrivateKey, EcPublicKey, HashAlg};
 pub use rustcrypto::RustCrypto;
 
