@@ -156,10 +156,16 @@ pub fn render_response_report(r: &ResponseReport) -> String {
             );
         }
         if let Some(v) = d.validity {
+            let t = |x: time::OffsetDateTime| {
+                x.format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_else(|_| x.to_string())
+            };
             let _ = writeln!(
                 s,
                 "  validity: signed {}, valid {} .. {}",
-                v.signed, v.valid_from, v.valid_until
+                t(v.signed),
+                t(v.valid_from),
+                t(v.valid_until)
             );
         }
         let _ = writeln!(s, "  device authentication: {}", d.device_auth);
@@ -189,6 +195,9 @@ pub fn render_response_report(r: &ResponseReport) -> String {
         }
         for e in &d.errors {
             let _ = writeln!(s, "  error [{}]: {e}", e.code());
+        }
+        for w in &d.warnings {
+            let _ = writeln!(s, "  warning: {w}");
         }
     }
     for e in &r.document_errors {

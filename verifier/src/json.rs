@@ -102,6 +102,7 @@ fn document_to_json(d: &DocumentReport) -> Json {
             "namespace": e.namespace, "identifier": e.element, "errorCode": e.code,
         })).collect::<Vec<_>>(),
         "errors": d.errors.iter().map(error_to_json).collect::<Vec<_>>(),
+        "warnings": d.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
     })
 }
 

@@ -51,6 +51,28 @@ pub struct DisclosedElement {
     pub verified: bool,
 }
 
+/// Something tolerated during verification that an interop tester should know about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Warning {
+    /// A COSE unprotected header carried parameters with an `undefined`/`null` value (e.g.
+    /// `{4: undefined}`); they are outside the signature and were ignored.
+    IgnoredUnprotectedHeader {
+        structure: &'static str,
+        labels: Vec<i64>,
+    },
+}
+
+impl core::fmt::Display for Warning {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Warning::IgnoredUnprotectedHeader { structure, labels } => write!(
+                f,
+                "{structure}: unprotected header label(s) {labels:?} had an undefined/null value; ignored (not covered by the signature)"
+            ),
+        }
+    }
+}
+
 /// Verification of one document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DocumentReport {
@@ -64,6 +86,7 @@ pub struct DocumentReport {
     /// Elements the mdoc reports it did not return.
     pub not_returned: Vec<ElementError>,
     pub errors: Vec<CheckError>,
+    pub warnings: Vec<Warning>,
 }
 
 impl DocumentReport {

@@ -1,5 +1,6 @@
 //! DeviceResponse verification (ISO 18013-5 clause 9.3.1).
 
+use crate::report::Warning;
 use crate::report::{
     CheckResult, DisclosedElement, DocumentReport, IssuerSummary, Outcome, ResponseReport,
 };
@@ -110,7 +111,23 @@ impl<'a> Verifier<'a> {
             elements: Vec::new(),
             not_returned: doc.errors.clone(),
             errors: Vec::new(),
+            warnings: Vec::new(),
         };
+        let ignored = doc.issuer_signed.issuer_auth.ignored_unprotected_labels();
+        if !ignored.is_empty() {
+            r.warnings.push(Warning::IgnoredUnprotectedHeader {
+                structure: "issuerAuth",
+                labels: ignored.to_vec(),
+            });
+        }
+        if let DeviceAuth::Signature(sig) = &doc.device_signed.device_auth {
+            if !sig.ignored_unprotected_labels().is_empty() {
+                r.warnings.push(Warning::IgnoredUnprotectedHeader {
+                    structure: "deviceSignature",
+                    labels: sig.ignored_unprotected_labels().to_vec(),
+                });
+            }
+        }
         let record = |r: &mut DocumentReport, check: Check, result: Result<(), Vec<CheckError>>| {
             let outcome = match result {
                 Ok(()) => Outcome::Passed,

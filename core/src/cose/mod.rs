@@ -82,6 +82,49 @@ fn untag(bytes: &[u8], tag_byte: u8) -> Result<(&[u8], bool), CoseError> {
     }
 }
 
+/// Some issuers put header parameters with an `undefined` or `null` value in the unprotected
+/// header (e.g. `{4: undefined}` for an absent kid); coset rightly refuses them. The
+/// unprotected header is not covered by the signature, so such entries can be dropped
+/// without changing what is verified. Returns the structure without them (everything else
+/// byte for byte) and the labels dropped, or `None` if there is nothing to drop.
+fn drop_empty_unprotected(bytes: &[u8], tagged: bool) -> Option<(Vec<u8>, Vec<i64>)> {
+    use crate::cbor::{decode, ItemValue};
+    let top = decode(bytes).ok()?;
+    let arr = if tagged {
+        top.as_tag()?.1.as_array()?
+    } else {
+        top.as_array()?
+    };
+    let [protected, unprotected, rest @ ..] = arr else {
+        return None;
+    };
+    let entries = unprotected.as_map()?;
+    let empty =
+        |v: &crate::cbor::Item<'_>| matches!(v.value(), ItemValue::Undefined | ItemValue::Null);
+    let dropped: Vec<i64> = entries
+        .iter()
+        .filter(|(_, v)| empty(v))
+        .filter_map(|(k, _)| k.as_int())
+        .collect();
+    if dropped.is_empty() {
+        return None;
+    }
+    let mut e = crate::cbor::Encoder::with_capacity(bytes.len());
+    if tagged {
+        e.tag(top.as_tag()?.0);
+    }
+    e.array(arr.len()).raw(protected.raw());
+    let kept: Vec<_> = entries.iter().filter(|(_, v)| !empty(v)).collect();
+    e.map(kept.len());
+    for (k, v) in kept {
+        e.raw(k.raw()).raw(v.raw());
+    }
+    for item in rest {
+        e.raw(item.raw());
+    }
+    Some((e.into_bytes(), dropped))
+}
+
 fn map_coset(e: coset::CoseError) -> CoseError {
     use coset::CoseError as E;
     CoseError::Malformed(match e {

@@ -61,23 +61,39 @@ pub struct Sign1 {
     raw: Vec<u8>,
     tagged: bool,
     inner: coset::CoseSign1,
+    ignored_unprotected: Vec<i64>,
 }
 
 impl Sign1 {
     /// Parse a COSE_Sign1, tagged (18) or untagged.
     pub fn from_slice(bytes: &[u8]) -> Result<Self, CoseError> {
         let (_, tagged) = untag(bytes, 0xd2)?;
-        let inner = if tagged {
-            coset::CoseSign1::from_tagged_slice(bytes)
-        } else {
-            coset::CoseSign1::from_slice(bytes)
-        }
-        .map_err(map_coset)?;
+        let parse = |b: &[u8]| {
+            if tagged {
+                coset::CoseSign1::from_tagged_slice(b)
+            } else {
+                coset::CoseSign1::from_slice(b)
+            }
+        };
+        let (inner, ignored_unprotected) = match parse(bytes) {
+            Ok(inner) => (inner, Vec::new()),
+            Err(e) => match super::drop_empty_unprotected(bytes, tagged) {
+                Some((cleaned, dropped)) => (parse(&cleaned).map_err(map_coset)?, dropped),
+                None => return Err(map_coset(e)),
+            },
+        };
         Ok(Sign1 {
             raw: bytes.to_vec(),
             tagged,
             inner,
+            ignored_unprotected,
         })
+    }
+
+    /// Unprotected header labels that carried `undefined`/`null` and were ignored (they are
+    /// outside the signature); empty for a well-formed message.
+    pub fn ignored_unprotected_labels(&self) -> &[i64] {
+        &self.ignored_unprotected
     }
 
     /// The bytes as received.
