@@ -1,0 +1,297 @@
+//! Interop, both ways, with real peer libraries (installed by scripts/install-peers.sh):
+//! Kakunin's DeviceResponse verified by @auth0/mdl (npm) and pymdoccbor (PyPI), and a
+//! DeviceResponse built by @auth0/mdl's issuer and device-response builder verified by Kakunin.
+//! Each peer's verdict is asserted — including that it rejects a tampered response, so an
+//! accepting peer is known to have really checked.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn interop() -> PathBuf {
+    root().join("tests/interop")
+}
+
+fn python() -> PathBuf {
+    interop().join(".venv/bin/python")
+}
+
+fn require_peers() {
+    assert!(
+        interop().join("node_modules/@auth0/mdl").is_dir(),
+        "@auth0/mdl is not installed: run `bash scripts/install-peers.sh` (or `scripts/test`)"
+    );
+    let py = Command::new("python3")
+        .args(["-c", "import pymdoccbor"])
+        .status()
+        .expect("python3");
+    assert!(
+        py.success(),
+        "pymdoccbor is not installed: run `bash scripts/install-peers.sh`"
+    );
+}
+
+fn kakunin(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_kakunin"))
+        .args(args)
+        .output()
+        .expect("kakunin runs");
+    assert!(
+        out.status.success(),
+        "kakunin {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Run a peer script; returns (exit success, parsed JSON verdict line).
+fn peer(
+    program: impl AsRef<std::ffi::OsStr>,
+    script: &str,
+    args: &[&Path],
+) -> (bool, serde_json::Value) {
+    let out = Command::new(program)
+        .arg(interop().join(script))
+        .args(args)
+        .output()
+        .expect("peer runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout.lines().last().unwrap_or_default();
+    let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| {
+        panic!(
+            "{script}: no JSON verdict ({e}): {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.success(), v)
+}
+
+struct Flow {
+    dir: tempfile::TempDir,
+}
+
+impl Flow {
+    fn p(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+    fn s(&self, name: &str) -> String {
+        self.p(name).display().to_string()
+    }
+}
+
+/// PKI, a batch of 3, a signed request for `elements`, and the holder's response.
+fn kakunin_flow(elements: &[&str]) -> Flow {
+    let f = Flow {
+        dir: tempfile::tempdir().unwrap(),
+    };
+    let claims = root()
+        .join("docs/examples/mdl-claims.json")
+        .display()
+        .to_string();
+    kakunin(&["pki", "init", "--country", "JP", "--out", &f.s("pki")]);
+    kakunin(&[
+        "issue",
+        "mdoc",
+        "--pki",
+        &f.s("pki"),
+        "--claims",
+        &claims,
+        "--new-device-keys",
+        "--count",
+        "3",
+        "--out",
+        &f.s("wallet"),
+    ]);
+    let mut req = vec!["request", "--doctype", "mdl"];
+    for e in elements {
+        req.extend(["--element", e]);
+    }
+    let (cert, key, out) = (
+        f.s("pki/reader.cert.pem"),
+        f.s("pki/reader.key.pem"),
+        f.s("request.cbor"),
+    );
+    req.extend(["--reader-cert", &cert, "--reader-key", &key, "--out", &out]);
+    kakunin(&req);
+    kakunin(&[
+        "holder",
+        "respond",
+        "--wallet",
+        &f.s("wallet"),
+        "--request",
+        &f.s("request.cbor"),
+        "--transcript",
+        &f.s("request.cbor.transcript"),
+        "--reader-trust",
+        &f.s("pki/reader-root.cert.pem"),
+        "--out",
+        &f.s("response.cbor"),
+    ]);
+    f
+}
+
+fn element_names(v: &serde_json::Value) -> Vec<String> {
+    let mut names: Vec<String> = v["elements"]
+        .as_object()
+        .expect("elements")
+        .keys()
+        .cloned()
+        .collect();
+    names.sort();
+    names
+}
+
+/// Flip one byte inside the first disclosed element's value, keeping the CBOR well-formed.
+fn tamper(response: &Path, out: &Path) {
+    let mut bytes = std::fs::read(response).unwrap();
+    let at = bytes
+        .windows(11)
+        .position(|w| w == b"age_over_20")
+        .expect("element in response")
+        + 11;
+    // `age_over_20` is followed by "elementValue" and a bool (f5/f4): flip true <-> false.
+    let pos = bytes[at..]
+        .iter()
+        .position(|b| *b == 0xf5 || *b == 0xf4)
+        .expect("bool value")
+        + at;
+    bytes[pos] ^= 0x01;
+    std::fs::write(out, bytes).unwrap();
+}
+
+#[test]
+fn auth0_mdl_verifies_kakunin_response() {
+    require_peers();
+    let f = kakunin_flow(&["age_over_20"]);
+    let (ok, v) = peer(
+        "node",
+        "auth0_verify.mjs",
+        &[
+            &f.p("response.cbor"),
+            &f.p("request.cbor.transcript"),
+            &f.p("pki/iaca.cert.pem"),
+        ],
+    );
+    assert!(
+        ok && v["valid"] == true,
+        "@auth0/mdl rejected Kakunin's response: {v}"
+    );
+    assert_eq!(element_names(&v), vec!["org.iso.18013.5.1/age_over_20"]);
+    assert_eq!(v["elements"]["org.iso.18013.5.1/age_over_20"], true);
+    tamper(&f.p("response.cbor"), &f.p("tampered.cbor"));
+    let (ok, v) = peer(
+        "node",
+        "auth0_verify.mjs",
+        &[
+            &f.p("tampered.cbor"),
+            &f.p("request.cbor.transcript"),
+            &f.p("pki/iaca.cert.pem"),
+        ],
+    );
+    assert!(
+        !ok && v["valid"] == false,
+        "@auth0/mdl accepted a tampered response: {v}"
+    );
+}
+
+#[test]
+fn pymdoccbor_verifies_kakunin_response() {
+    require_peers();
+    let f = kakunin_flow(&["age_over_20", "portrait"]);
+    let (ok, v) = peer(
+        python(),
+        "pymdoc_verify.py",
+        &[&f.p("response.cbor"), &f.p("pki/iaca.cert.pem")],
+    );
+    assert!(
+        ok && v["valid"] == true,
+        "pymdoccbor rejected Kakunin's response: {v}"
+    );
+    assert_eq!(
+        element_names(&v),
+        vec![
+            "org.iso.18013.5.1/age_over_20",
+            "org.iso.18013.5.1/portrait"
+        ]
+    );
+    tamper(&f.p("response.cbor"), &f.p("tampered.cbor"));
+    let (ok, v) = peer(
+        python(),
+        "pymdoc_verify.py",
+        &[&f.p("tampered.cbor"), &f.p("pki/iaca.cert.pem")],
+    );
+    assert!(
+        !ok && v["valid"] == false,
+        "pymdoccbor accepted a tampered response: {v}"
+    );
+}
+
+#[test]
+fn kakunin_verifies_auth0_mdl_response() {
+    require_peers();
+    let f = kakunin_flow(&["age_over_20"]);
+    let (ok, v) = peer(
+        "node",
+        "auth0_issue.mjs",
+        &[
+            &f.p("pki/ds-1.key.pem"),
+            &f.p("pki/ds-1.cert.pem"),
+            &f.p("request.cbor.transcript"),
+            &f.p("auth0.cbor"),
+        ],
+    );
+    assert!(ok, "@auth0/mdl could not issue/present: {v}");
+    let out = Command::new(env!("CARGO_BIN_EXE_kakunin"))
+        .args([
+            "verify-response",
+            "--response",
+            &f.s("auth0.cbor"),
+            "--transcript",
+            &f.s("request.cbor.transcript"),
+            "--trust-anchor",
+            &f.s("pki/iaca.cert.pem"),
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{report:#}");
+    assert_eq!(report["valid"], true);
+    let doc = &report["documents"][0];
+    let elements = doc["elements"].as_array().unwrap();
+    assert_eq!(elements.len(), 1, "{elements:?}");
+    assert_eq!(elements[0]["identifier"], "age_over_20");
+    assert_eq!(elements[0]["value"], true);
+    assert_eq!(doc["deviceAuth"], "deviceSignature");
+    // @auth0/mdl writes `{4: undefined}` in unprotected headers; Kakunin says so.
+    assert!(doc["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w.as_str().unwrap().contains("label(s) [4]")));
+    // And a wrong transcript (another session) is caught in the device signature.
+    let other = kakunin_flow(&["age_over_20"]);
+    let out = Command::new(env!("CARGO_BIN_EXE_kakunin"))
+        .args([
+            "verify-response",
+            "--response",
+            &f.s("auth0.cbor"),
+            "--transcript",
+            &other.s("request.cbor.transcript"),
+            "--trust-anchor",
+            &f.s("pki/iaca.cert.pem"),
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["documents"][0]["checks"]["device_authentication"],
+        "failed"
+    );
+}
