@@ -24,13 +24,12 @@ fn require_peers() {
         interop().join("node_modules/@auth0/mdl").is_dir(),
         "@auth0/mdl is not installed: run `bash scripts/install-peers.sh` (or `scripts/test`)"
     );
-    let py = Command::new("python3")
+    let py = Command::new(python())
         .args(["-c", "import pymdoccbor"])
-        .status()
-        .expect("python3");
+        .status();
     assert!(
-        py.success(),
-        "pymdoccbor is not installed: run `bash scripts/install-peers.sh`"
+        py.is_ok_and(|s| s.success()),
+        "pymdoccbor is not installed in tests/interop/.venv: run `bash scripts/install-peers.sh`"
     );
 }
 
