@@ -7,7 +7,7 @@ pub mod respond;
 pub mod wallet;
 
 pub use respond::{
-    respond, Consent, DeviceAuthMode, DocOutcome, HolderError, HolderPolicy, Presentation,
-    ReaderIdentity, Refusal, Withheld,
+    disclose, respond, Consent, DeviceAuthMode, DisclosedDocument, DocOutcome, HolderError,
+    HolderPolicy, Presentation, ReaderIdentity, Refusal, Withheld,
 };
 pub use wallet::{CredentialInfo, StoredCredential, Wallet, WalletError};

@@ -209,6 +209,109 @@ fn e_reader_key(
         .map_err(|_| HolderError::MacKey("EReaderKey is not an EC2 COSE_Key"))
 }
 
+/// One credential's selectively disclosed document, before it goes into a DeviceResponse.
+#[derive(Debug, Clone)]
+pub struct DisclosedDocument {
+    /// IssuerSigned with only the disclosed items (received bytes, re-embedded).
+    pub issuer_signed: Vec<u8>,
+    /// DeviceNameSpacesBytes (empty map: nothing is device-signed).
+    pub device_name_spaces: Vec<u8>,
+    /// `deviceSignature` or `deviceMac`.
+    pub auth_kind: &'static str,
+    pub auth: Vec<u8>,
+    /// (namespace, element, intentToRetain) returned.
+    pub disclosed: Vec<(String, String, bool)>,
+    pub withheld: Vec<(String, String, Withheld)>,
+    /// Element errors for the response: (namespace, element, ErrorCode).
+    pub element_errors: Vec<(String, String, i64)>,
+}
+
+/// Select the requested and approved elements of one stored credential and authenticate
+/// them for this session. No I/O: the wallet bookkeeping is [`respond`]'s.
+pub fn disclose(
+    crypto: &dyn CryptoProvider,
+    issuer_signed: &[u8],
+    device_key: &kakunin_core::crypto::EcPrivateKey,
+    ir: &kakunin_core::mdoc::ItemsRequest,
+    transcript: &SessionTranscript,
+    consent: &Consent,
+    mode: DeviceAuthMode,
+) -> Result<DisclosedDocument, HolderError> {
+    let issuer_signed =
+        decode_issuer_signed(issuer_signed).map_err(|source| HolderError::StoredCredential {
+            id: String::new(),
+            source,
+        })?;
+    let mut disclosed = Vec::new();
+    let mut withheld = Vec::new();
+    let mut chosen: Vec<(String, Vec<&[u8]>)> = Vec::new();
+    let mut element_errors = Vec::new();
+    for want in &ir.elements {
+        let item = issuer_signed
+            .name_spaces
+            .iter()
+            .filter(|ns| ns.name == want.namespace)
+            .flat_map(|ns| ns.items.iter())
+            .find(|i| i.element_identifier == want.element);
+        match item {
+            Some(item) if consent.approves(&want.namespace, &want.element) => {
+                match chosen.iter_mut().find(|(n, _)| *n == want.namespace) {
+                    Some((_, v)) => v.push(&item.raw),
+                    None => chosen.push((want.namespace.clone(), vec![&item.raw])),
+                }
+                disclosed.push((
+                    want.namespace.clone(),
+                    want.element.clone(),
+                    want.intent_to_retain,
+                ));
+            }
+            found => {
+                let reason = if found.is_some() {
+                    Withheld::NotApproved
+                } else {
+                    Withheld::NotInCredential
+                };
+                withheld.push((want.namespace.clone(), want.element.clone(), reason));
+                element_errors.push((want.namespace.clone(), want.element.clone(), NOT_RETURNED));
+            }
+        }
+    }
+    let ns_refs: Vec<(&str, Vec<&[u8]>)> = chosen
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.clone()))
+        .collect();
+    let returned = encode_issuer_signed(&ns_refs, issuer_signed.issuer_auth.raw());
+    let device_ns = wrap_tag24(&[0xa0]);
+    let payload = device_authentication_bytes(transcript, &ir.doc_type, &device_ns);
+    let (auth_kind, auth) = match mode {
+        DeviceAuthMode::Signature => (
+            "deviceSignature",
+            Sign1::sign(crypto, device_key, &payload, true, &[])?
+                .raw()
+                .to_vec(),
+        ),
+        DeviceAuthMode::Mac => {
+            let reader_pub = e_reader_key(transcript)?;
+            let key = derive_emac_key(crypto, device_key, &reader_pub, transcript)?;
+            (
+                "deviceMac",
+                Mac0::create_detached(crypto, key.as_ref(), &payload)?
+                    .raw()
+                    .to_vec(),
+            )
+        }
+    };
+    Ok(DisclosedDocument {
+        issuer_signed: returned,
+        device_name_spaces: device_ns,
+        auth_kind,
+        auth,
+        disclosed,
+        withheld,
+        element_errors,
+    })
+}
+
 /// Answer `request` (DeviceRequest CBOR) in `transcript`'s session.
 pub fn respond(
     crypto: &dyn CryptoProvider,
@@ -296,78 +399,31 @@ pub fn respond(
         }
         let Some(info) = unused.first() else { continue };
         let cred = wallet.load(&info.id)?;
-        let issuer_signed = decode_issuer_signed(&cred.issuer_signed).map_err(|source| {
-            HolderError::StoredCredential {
+        let d = disclose(
+            crypto,
+            &cred.issuer_signed,
+            &cred.device_key,
+            ir,
+            &transcript,
+            &policy.consent,
+            policy.device_auth,
+        )
+        .map_err(|e| match e {
+            HolderError::StoredCredential { source, .. } => HolderError::StoredCredential {
                 id: cred.id.clone(),
                 source,
-            }
+            },
+            other => other,
         })?;
-        let mut chosen: Vec<(String, Vec<&[u8]>)> = Vec::new();
-        let mut element_errors = Vec::new();
-        for want in &ir.elements {
-            let item = issuer_signed
-                .name_spaces
-                .iter()
-                .filter(|ns| ns.name == want.namespace)
-                .flat_map(|ns| ns.items.iter())
-                .find(|i| i.element_identifier == want.element);
-            let reason = match item {
-                None => Some(Withheld::NotInCredential),
-                Some(_) if !policy.consent.approves(&want.namespace, &want.element) => {
-                    Some(Withheld::NotApproved)
-                }
-                Some(_) => None,
-            };
-            match (reason, item) {
-                (None, Some(item)) => {
-                    match chosen.iter_mut().find(|(n, _)| *n == want.namespace) {
-                        Some((_, v)) => v.push(&item.raw),
-                        None => chosen.push((want.namespace.clone(), vec![&item.raw])),
-                    }
-                    outcome.disclosed.push((
-                        want.namespace.clone(),
-                        want.element.clone(),
-                        want.intent_to_retain,
-                    ));
-                }
-                (reason, _) => {
-                    let reason = reason.unwrap_or(Withheld::NotInCredential);
-                    outcome
-                        .withheld
-                        .push((want.namespace.clone(), want.element.clone(), reason));
-                    element_errors.push((
-                        want.namespace.clone(),
-                        want.element.clone(),
-                        NOT_RETURNED,
-                    ));
-                }
-            }
-        }
-        let ns_refs: Vec<(&str, Vec<&[u8]>)> = chosen
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.clone()))
-            .collect();
-        let returned = encode_issuer_signed(&ns_refs, issuer_signed.issuer_auth.raw());
-        let device_ns = wrap_tag24(&[0xa0]);
-        let payload = device_authentication_bytes(&transcript, &ir.doc_type, &device_ns);
-        let (kind, auth) = match policy.device_auth {
-            DeviceAuthMode::Signature => (
-                "deviceSignature",
-                Sign1::sign(crypto, &cred.device_key, &payload, true, &[])?
-                    .raw()
-                    .to_vec(),
-            ),
-            DeviceAuthMode::Mac => {
-                let reader_pub = e_reader_key(&transcript)?;
-                let key = derive_emac_key(crypto, &cred.device_key, &reader_pub, &transcript)?;
-                (
-                    "deviceMac",
-                    Mac0::create_detached(crypto, key.as_ref(), &payload)?
-                        .raw()
-                        .to_vec(),
-                )
-            }
-        };
+        outcome.disclosed = d.disclosed;
+        outcome.withheld = d.withheld;
+        let (returned, device_ns, kind, auth, element_errors) = (
+            d.issuer_signed,
+            d.device_name_spaces,
+            d.auth_kind,
+            d.auth,
+            d.element_errors,
+        );
         taken.push(cred.id.clone());
         outcome.credential_id = Some(cred.id.clone());
         outcome.remaining = unused.len() - 1;

@@ -333,3 +333,92 @@ pub fn elements_from_json(
     });
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    fn mdl() -> Json {
+        serde_json::from_str(include_str!("../../docs/examples/mdl-claims.json")).unwrap()
+    }
+
+    fn err(profile: DocProfile, j: &Json) -> ClaimError {
+        elements_from_json(profile, j, date!(2026 - 11 - 24)).unwrap_err()
+    }
+
+    #[test]
+    fn example_claims_validate_and_ages_are_derived() {
+        let els = elements_from_json(DocProfile::Mdl, &mdl(), date!(2026 - 11 - 24)).unwrap();
+        let get = |id: &str| {
+            els.iter()
+                .find(|e| e.identifier == id)
+                .map(|e| e.value.clone())
+        };
+        assert_eq!(get("age_over_18"), Some(Value::Bool(true)));
+        assert_eq!(get("age_over_20"), Some(Value::Bool(true)));
+        assert_eq!(get("age_over_21"), Some(Value::Bool(true)));
+        assert_eq!(get("age_over_65"), Some(Value::Bool(false)));
+        assert_eq!(get("age_in_years"), Some(Value::Uint(26)));
+        assert_eq!(get("age_birth_year"), Some(Value::Uint(2000)));
+        assert!(matches!(get("birth_date"), Some(Value::Tag(1004, _))));
+        assert!(matches!(get("portrait"), Some(Value::Bytes(_))));
+        let pid: Json =
+            serde_json::from_str(include_str!("../../docs/examples/jp-pid-claims.json")).unwrap();
+        let els = elements_from_json(DocProfile::JpPid, &pid, date!(2026 - 11 - 24)).unwrap();
+        assert!(els.iter().all(|e| e.namespace == JP_PID_NAMESPACE));
+        assert!(els
+            .iter()
+            .any(|e| e.identifier == "age_over_20" && e.value == Value::Bool(true)));
+    }
+
+    #[test]
+    fn age_boundaries() {
+        let birth = date!(2006 - 11 - 24);
+        assert_eq!(age_on(birth, date!(2026 - 11 - 23)), 19);
+        assert_eq!(age_on(birth, date!(2026 - 11 - 24)), 20);
+        // Born on 29 February: 20 on 1 March in a common year.
+        let leap = date!(2004 - 02 - 29);
+        assert_eq!(age_on(leap, date!(2024 - 02 - 28)), 19);
+        assert_eq!(age_on(leap, date!(2024 - 02 - 29)), 20);
+        assert_eq!(age_on(leap, date!(2025 - 02 - 28)), 20);
+    }
+
+    #[test]
+    fn rejections_name_the_field() {
+        let mut j = mdl();
+        j.as_object_mut().unwrap().remove("document_number");
+        assert_eq!(err(DocProfile::Mdl, &j).field, "document_number");
+        let mut j = mdl();
+        j["birth_date"] = Json::from("2000-02-30");
+        assert_eq!(err(DocProfile::Mdl, &j).field, "birth_date");
+        let mut j = mdl();
+        j["age_over_20"] = Json::from(true);
+        assert_eq!(err(DocProfile::Mdl, &j).field, "age_over_20");
+        let mut j = mdl();
+        j["favourite_colour"] = Json::from("blue");
+        assert_eq!(err(DocProfile::Mdl, &j).field, "favourite_colour");
+        let mut j = mdl();
+        j["issuing_country"] = Json::from("Japan");
+        assert_eq!(err(DocProfile::Mdl, &j).field, "issuing_country");
+        let mut j = mdl();
+        j["portrait"] = Json::from("bm90IGEgSlBFRw==");
+        assert_eq!(err(DocProfile::Mdl, &j).field, "portrait");
+        let mut j = mdl();
+        j["expiry_date"] = Json::from("2020-01-01");
+        assert_eq!(err(DocProfile::Mdl, &j).field, "expiry_date");
+        let mut j = mdl();
+        j["driving_privileges"] = serde_json::json!([{"issue_date": "2020-01-01"}]);
+        assert_eq!(
+            err(DocProfile::Mdl, &j).field,
+            "driving_privileges[0].vehicle_category_code"
+        );
+        let mut j = mdl();
+        j["sex"] = Json::from(3);
+        assert_eq!(err(DocProfile::Mdl, &j).field, "sex");
+        let mut j = mdl();
+        j["birth_date"] = Json::from("2030-01-01");
+        assert_eq!(err(DocProfile::Mdl, &j).field, "birth_date");
+        assert_eq!(err(DocProfile::Mdl, &Json::from(5)).field, "(top level)");
+    }
+}

@@ -191,3 +191,108 @@ impl<'a> MdocIssuer<'a> {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kakunin_core::crypto::{default_provider, Curve};
+    use kakunin_core::mdoc::{decode_issuer_signed, MobileSecurityObject};
+
+    fn setup() -> (crate::TestPki, Vec<Element>, ValidityInfo) {
+        let c = default_provider();
+        let now = time::macros::datetime!(2026-11-24 00:00 UTC);
+        let pki = crate::TestPki::generate(c, "JP", 1, now).unwrap();
+        let claims: serde_json::Value =
+            serde_json::from_str(include_str!("../../docs/examples/mdl-claims.json")).unwrap();
+        let els = crate::elements_from_json(crate::DocProfile::Mdl, &claims, now.date()).unwrap();
+        let v = ValidityInfo {
+            signed: now,
+            valid_from: now,
+            valid_until: now + time::Duration::days(30),
+            expected_update: None,
+        };
+        (pki, els, v)
+    }
+
+    #[test]
+    fn salts_ids_and_digests() {
+        let c = default_provider();
+        let (pki, els, v) = setup();
+        let ds = &pki.document_signers[0];
+        for alg in [HashAlg::Sha256, HashAlg::Sha384, HashAlg::Sha512] {
+            let issuer =
+                MdocIssuer::new(c, &ds.key, vec![ds.cert_der.clone()]).with_digest_algorithm(alg);
+            let key = c.public_key(&c.generate_key(Curve::P256).unwrap()).unwrap();
+            let cred = issuer
+                .issue("org.iso.18013.5.1.mDL", &els, &key, v, None)
+                .unwrap();
+            let is = decode_issuer_signed(&cred.issuer_signed).unwrap();
+            let mso =
+                MobileSecurityObject::from_tagged_bytes(is.issuer_auth.payload().unwrap()).unwrap();
+            assert_eq!(mso.digest_algorithm, alg);
+            assert_eq!(mso.device_key, key);
+            let items = &is.name_spaces[0].items;
+            assert_eq!(items.len(), els.len());
+            let ids: Vec<u64> = items.iter().map(|i| i.digest_id).collect();
+            let mut sorted = ids.clone();
+            sorted.sort();
+            sorted.dedup();
+            assert_eq!(sorted.len(), ids.len(), "digestIDs unique");
+            assert!(
+                ids.windows(2).any(|w| w[1] != w[0] + 1),
+                "digestIDs are not sequential"
+            );
+            for i in items {
+                assert!(i.random.len() >= 16);
+                assert_eq!(
+                    mso.digest(&is.name_spaces[0].name, i.digest_id).unwrap(),
+                    c.hash(alg, &i.raw).as_slice()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn batch_credentials_share_nothing_linkable() {
+        let c = default_provider();
+        let (pki, els, v) = setup();
+        let ds = &pki.document_signers[0];
+        let issuer = MdocIssuer::new(c, &ds.key, vec![ds.cert_der.clone()]);
+        let keys: Vec<_> = (0..3)
+            .map(|_| c.public_key(&c.generate_key(Curve::P256).unwrap()).unwrap())
+            .collect();
+        let batch = issuer
+            .issue_batch("org.iso.18013.5.1.mDL", &els, &keys, v)
+            .unwrap();
+        let decoded: Vec<_> = batch
+            .iter()
+            .map(|b| decode_issuer_signed(&b.issuer_signed).unwrap())
+            .collect();
+        for (i, a) in decoded.iter().enumerate() {
+            for b in &decoded[i + 1..] {
+                assert_ne!(a.issuer_auth.payload(), b.issuer_auth.payload());
+                for (x, y) in a.name_spaces[0].items.iter().zip(&b.name_spaces[0].items) {
+                    assert_ne!(x.random, y.random);
+                    assert_ne!(x.raw, y.raw);
+                }
+            }
+        }
+        assert!(matches!(
+            issuer.issue_batch("x", &els, &[], v),
+            Err(IssueError::BatchSize(0))
+        ));
+        let bad = ValidityInfo {
+            valid_until: v.valid_from,
+            ..v
+        };
+        assert!(matches!(
+            issuer.issue("x", &els, &keys[0], bad, None),
+            Err(IssueError::Validity(_))
+        ));
+        let dup = [els[0].clone(), els[0].clone()];
+        assert!(matches!(
+            issuer.issue("x", &dup, &keys[0], v, None),
+            Err(IssueError::DuplicateElement { .. })
+        ));
+    }
+}

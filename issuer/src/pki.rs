@@ -414,3 +414,70 @@ pub fn load_pair(dir: &Path, name: &str) -> Result<KeyAndCert, PkiError> {
         cert_der: read_cert(&cert_path(dir, name))?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kakunin_core::crypto::default_provider;
+    use kakunin_core::trust::{validate_chain, CertProfile, TrustAnchors, TrustError};
+
+    #[test]
+    fn generated_pki_follows_the_profiles() {
+        let now = time::macros::datetime!(2026-11-24 00:00 UTC);
+        let pki = TestPki::generate(default_provider(), "JP", 2, now).unwrap();
+        let iaca = TrustAnchors::from_der_certs([pki.iaca.cert_der.clone()]).unwrap();
+        let readers = TrustAnchors::from_der_certs([pki.reader_root.cert_der.clone()]).unwrap();
+        for ds in &pki.document_signers {
+            let v =
+                validate_chain(&[&ds.cert_der], &iaca, CertProfile::DocumentSigner, now).unwrap();
+            assert_eq!(v.leaf_subject.country.as_deref(), Some("JP"));
+            // A DS is not a reader certificate.
+            assert!(matches!(
+                validate_chain(&[&ds.cert_der], &iaca, CertProfile::ReaderAuth, now),
+                Err(TrustError::WrongExtendedKeyUsage { .. })
+            ));
+        }
+        validate_chain(
+            &[&pki.reader.cert_der],
+            &readers,
+            CertProfile::ReaderAuth,
+            now,
+        )
+        .unwrap();
+        assert_eq!(
+            validate_chain(&[&pki.reader.cert_der], &iaca, CertProfile::ReaderAuth, now),
+            Err(TrustError::UnknownIssuer)
+        );
+        let later = now + time::Duration::days(4 * 365);
+        assert!(matches!(
+            validate_chain(
+                &[&pki.document_signers[0].cert_der],
+                &iaca,
+                CertProfile::DocumentSigner,
+                later
+            ),
+            Err(TrustError::Expired { .. })
+        ));
+        assert!(matches!(
+            TestPki::generate(default_provider(), "Japan", 1, now),
+            Err(PkiError::BadCountry(_))
+        ));
+    }
+
+    #[test]
+    fn write_refuses_to_overwrite_and_round_trips() {
+        let now = time::macros::datetime!(2026-11-24 00:00 UTC);
+        let pki = TestPki::generate(default_provider(), "JP", 1, now).unwrap();
+        let dir = std::env::temp_dir().join(format!("kakunin-pki-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        pki.write(&dir).unwrap();
+        assert!(matches!(pki.write(&dir), Err(PkiError::Exists(_))));
+        let ds = load_pair(&dir, "ds-1").unwrap();
+        assert_eq!(ds.cert_der, pki.document_signers[0].cert_der);
+        assert_eq!(
+            ds.key.scalar_bytes(),
+            pki.document_signers[0].key.scalar_bytes()
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
