@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 iterations=${1:-300}
 
 if [ ! -d bench/auth0-mdl/node_modules/@auth0/mdl ]; then
-  (cd bench/auth0-mdl && npm ci --no-audit --no-fund >/dev/null)
+  (cd bench/auth0-mdl && npm install --no-audit --no-fund --loglevel=error >/dev/null)
 fi
 cargo build --release -q -p kakunin-verifier --example verify_timing
 

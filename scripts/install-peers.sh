@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../tests/interop"
 if [ ! -d node_modules/@auth0/mdl ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm ci` trips over an npm 11 lockfile bug with optional platform packages
+  # (cbor-extract); `npm install` still follows the committed lock.
+  npm install --no-audit --no-fund --loglevel=error
 fi
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
