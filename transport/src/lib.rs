@@ -8,3 +8,7 @@
 pub mod handover;
 pub mod ndef;
 pub mod qr;
+pub mod session;
+
+#[cfg(test)]
+mod session_tests;

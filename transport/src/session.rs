@@ -1,0 +1,521 @@
+//! The 18013-5 session (clause 9.1.1) as two sans-IO state machines: [`MdocSession`] for the
+//! holder's device and [`ReaderSession`] for the reader. Each takes received message bytes
+//! and returns the bytes to send and what happened; neither does any I/O, so every path —
+//! including every failure — runs in memory and over any transport.
+//!
+//! Failures end the session with the status the standard assigns (Table 20): 10 for a
+//! message that does not decrypt (tampered, replayed, out of order), 11 for one that does not
+//! decode; the failing side hands back the SessionData to send, so both ends close cleanly.
+
+use kakunin_core::cbor::wrap_tag24;
+use kakunin_core::cose::encode_cose_key;
+use kakunin_core::crypto::{CryptoError, CryptoProvider, EcPrivateKey};
+use kakunin_core::mdoc::{DeviceEngagement, MdocError, SessionTranscript};
+use kakunin_core::session::{
+    derive_session_keys, Role, SessionCipher, SessionData, SessionError, SessionEstablishment,
+    STATUS_CBOR_ERROR, STATUS_ENCRYPTION_ERROR, STATUS_TERMINATION,
+};
+
+/// Largest session message accepted (a DeviceResponse with portraits fits easily).
+pub const MAX_MESSAGE: usize = 4 * 1024 * 1024;
+
+/// Why a session ended abnormally. Each carries the SessionData to send to the peer, if any.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProximityError {
+    #[error("message of {len} bytes exceeds {MAX_MESSAGE}")]
+    TooLarge { len: usize, send: Vec<u8> },
+    #[error("message does not decode: {source}")]
+    Malformed { source: MdocError, send: Vec<u8> },
+    #[error("message does not decrypt: {source}")]
+    Decrypt { source: SessionError, send: Vec<u8> },
+    #[error("peer ended the session with status {status}")]
+    PeerError { status: u64 },
+    #[error("peer sent unknown status {status}")]
+    UnknownStatus { status: u64, send: Vec<u8> },
+    #[error("{0}")]
+    Crypto(CryptoError),
+    #[error("the engagement is unusable: {0}")]
+    Engagement(MdocError),
+    #[error("not allowed in state {state}: {action}")]
+    WrongState {
+        state: &'static str,
+        action: &'static str,
+    },
+}
+
+impl ProximityError {
+    /// SessionData to send to the peer before closing the transport, if any.
+    pub fn message_to_send(&self) -> Option<&[u8]> {
+        match self {
+            ProximityError::TooLarge { send, .. }
+            | ProximityError::Malformed { send, .. }
+            | ProximityError::Decrypt { send, .. }
+            | ProximityError::UnknownStatus { send, .. } => Some(send),
+            _ => None,
+        }
+    }
+
+    pub fn cause(&self) -> kakunin_core::Cause {
+        match self {
+            ProximityError::TooLarge { .. }
+            | ProximityError::Malformed { .. }
+            | ProximityError::Engagement(_) => kakunin_core::Cause::Malformed,
+            ProximityError::Decrypt { .. }
+            | ProximityError::PeerError { .. }
+            | ProximityError::UnknownStatus { .. } => kakunin_core::Cause::FailedCheck,
+            ProximityError::Crypto(e) => e.cause(),
+            ProximityError::WrongState { .. } => kakunin_core::Cause::Misuse,
+        }
+    }
+}
+
+fn status_message(status: u64) -> Vec<u8> {
+    SessionData {
+        data: None,
+        status: Some(status),
+    }
+    .to_bytes()
+}
+
+fn check_size(msg: &[u8]) -> Result<(), ProximityError> {
+    if msg.len() > MAX_MESSAGE {
+        return Err(ProximityError::TooLarge {
+            len: msg.len(),
+            send: status_message(STATUS_CBOR_ERROR),
+        });
+    }
+    Ok(())
+}
+
+/// What a received message meant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// (mdoc side) a DeviceRequest to answer with [`MdocSession::respond`].
+    Request(Vec<u8>),
+    /// (reader side) a DeviceResponse; `terminated` if the mdoc also ended the session.
+    Response { response: Vec<u8>, terminated: bool },
+    /// The peer ended the session normally (status 20).
+    Terminated,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MdocState {
+    AwaitingEstablishment,
+    Responding,
+    Established,
+    Closed,
+}
+
+impl MdocState {
+    fn name(self) -> &'static str {
+        match self {
+            MdocState::AwaitingEstablishment => "awaiting SessionEstablishment",
+            MdocState::Responding => "request pending",
+            MdocState::Established => "established",
+            MdocState::Closed => "closed",
+        }
+    }
+}
+
+/// The holder's side of a session.
+pub struct MdocSession {
+    e_device_key: EcPrivateKey,
+    device_engagement_bytes: Vec<u8>,
+    handover: Vec<u8>,
+    transcript: Option<SessionTranscript>,
+    cipher: Option<SessionCipher>,
+    state: MdocState,
+}
+
+impl MdocSession {
+    /// `device_engagement_bytes` is DeviceEngagementBytes (tag 24) exactly as the reader
+    /// received it; `handover` the encoded Handover (`null` for QR).
+    pub fn new(
+        e_device_key: EcPrivateKey,
+        device_engagement_bytes: Vec<u8>,
+        handover: Vec<u8>,
+    ) -> Self {
+        MdocSession {
+            e_device_key,
+            device_engagement_bytes,
+            handover,
+            transcript: None,
+            cipher: None,
+            state: MdocState::AwaitingEstablishment,
+        }
+    }
+
+    /// The SessionTranscript, once the reader's key is known.
+    pub fn transcript(&self) -> Option<&SessionTranscript> {
+        self.transcript.as_ref()
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.state == MdocState::Closed
+    }
+
+    fn fail(&mut self, e: ProximityError) -> ProximityError {
+        self.state = MdocState::Closed;
+        if let Some(c) = &mut self.cipher {
+            c.terminate();
+        }
+        e
+    }
+
+    /// Handle a message from the reader.
+    pub fn handle(
+        &mut self,
+        crypto: &dyn CryptoProvider,
+        msg: &[u8],
+    ) -> Result<Event, ProximityError> {
+        check_size(msg).map_err(|e| self.fail(e))?;
+        match self.state {
+            MdocState::AwaitingEstablishment => self.establish(crypto, msg),
+            MdocState::Established | MdocState::Responding => self.session_data(crypto, msg),
+            MdocState::Closed => Err(ProximityError::WrongState {
+                state: self.state.name(),
+                action: "receive",
+            }),
+        }
+    }
+
+    fn establish(
+        &mut self,
+        crypto: &dyn CryptoProvider,
+        msg: &[u8],
+    ) -> Result<Event, ProximityError> {
+        let se = SessionEstablishment::from_bytes(msg).map_err(|source| {
+            self.fail(ProximityError::Malformed {
+                source,
+                send: status_message(STATUS_CBOR_ERROR),
+            })
+        })?;
+        let transcript = SessionTranscript::build(
+            &self.device_engagement_bytes,
+            &se.e_reader_key_bytes,
+            &self.handover,
+        );
+        let reader_key = reader_public_key(&se.e_reader_key_bytes).map_err(|source| {
+            self.fail(ProximityError::Malformed {
+                source,
+                send: status_message(STATUS_CBOR_ERROR),
+            })
+        })?;
+        let keys = derive_session_keys(crypto, &self.e_device_key, &reader_key, &transcript)
+            .map_err(|e| self.fail(ProximityError::Crypto(e)))?;
+        let mut cipher = SessionCipher::new(keys, Role::Mdoc);
+        let request = cipher.decrypt(crypto, &se.data).map_err(|source| {
+            self.fail(ProximityError::Decrypt {
+                source,
+                send: status_message(STATUS_ENCRYPTION_ERROR),
+            })
+        })?;
+        self.cipher = Some(cipher);
+        self.transcript = Some(transcript);
+        self.state = MdocState::Responding;
+        Ok(Event::Request(request))
+    }
+
+    fn session_data(
+        &mut self,
+        crypto: &dyn CryptoProvider,
+        msg: &[u8],
+    ) -> Result<Event, ProximityError> {
+        let sd = SessionData::from_bytes(msg).map_err(|source| {
+            self.fail(ProximityError::Malformed {
+                source,
+                send: status_message(STATUS_CBOR_ERROR),
+            })
+        })?;
+        if let Some(data) = &sd.data {
+            let Some(cipher) = self.cipher.as_mut() else {
+                return Err(ProximityError::WrongState {
+                    state: "no keys",
+                    action: "decrypt",
+                });
+            };
+            let request = cipher
+                .decrypt(crypto, data)
+                .map_err(|source| ProximityError::Decrypt {
+                    source,
+                    send: status_message(STATUS_ENCRYPTION_ERROR),
+                });
+            let request = request.map_err(|e| self.fail(e))?;
+            self.state = MdocState::Responding;
+            return Ok(Event::Request(request));
+        }
+        match sd.status {
+            Some(STATUS_TERMINATION) => {
+                self.state = MdocState::Closed;
+                Ok(Event::Terminated)
+            }
+            Some(s @ (STATUS_ENCRYPTION_ERROR | STATUS_CBOR_ERROR)) => {
+                Err(self.fail(ProximityError::PeerError { status: s }))
+            }
+            Some(s) => Err(self.fail(ProximityError::UnknownStatus {
+                status: s,
+                send: status_message(STATUS_TERMINATION),
+            })),
+            None => Err(self.fail(ProximityError::Malformed {
+                source: MdocError::Missing {
+                    path: "SessionData.data".into(),
+                },
+                send: status_message(STATUS_CBOR_ERROR),
+            })),
+        }
+    }
+
+    /// Encrypt the DeviceResponse for the pending request; with `terminate`, the same
+    /// message also ends the session (status 20).
+    pub fn respond(
+        &mut self,
+        crypto: &dyn CryptoProvider,
+        device_response: &[u8],
+        terminate: bool,
+    ) -> Result<Vec<u8>, ProximityError> {
+        if self.state != MdocState::Responding {
+            return Err(ProximityError::WrongState {
+                state: self.state.name(),
+                action: "respond",
+            });
+        }
+        let Some(cipher) = self.cipher.as_mut() else {
+            return Err(ProximityError::WrongState {
+                state: "no keys",
+                action: "respond",
+            });
+        };
+        let data =
+            cipher
+                .encrypt(crypto, device_response)
+                .map_err(|source| ProximityError::Decrypt {
+                    source,
+                    send: status_message(STATUS_TERMINATION),
+                })?;
+        self.state = if terminate {
+            MdocState::Closed
+        } else {
+            MdocState::Established
+        };
+        Ok(SessionData {
+            data: Some(data),
+            status: terminate.then_some(STATUS_TERMINATION),
+        }
+        .to_bytes())
+    }
+
+    /// End the session: the SessionData to send.
+    pub fn terminate(&mut self) -> Vec<u8> {
+        self.state = MdocState::Closed;
+        status_message(STATUS_TERMINATION)
+    }
+}
+
+fn reader_public_key(
+    e_reader_key_bytes: &[u8],
+) -> Result<kakunin_core::crypto::EcPublicKey, MdocError> {
+    let bad = |reason| MdocError::Invalid {
+        path: "SessionEstablishment.eReaderKey".into(),
+        reason,
+    };
+    let item =
+        kakunin_core::cbor::decode(e_reader_key_bytes).map_err(|source| MdocError::Cbor {
+            path: "SessionEstablishment.eReaderKey".into(),
+            source,
+        })?;
+    let inner = match item.as_tag() {
+        Some((24, inner)) => inner.as_bytes().ok_or(bad("tag 24 must hold a bstr"))?,
+        _ => return Err(bad("must be tag 24")),
+    };
+    let key = kakunin_core::cbor::decode(inner).map_err(|source| MdocError::Cbor {
+        path: "SessionEstablishment.eReaderKey".into(),
+        source,
+    })?;
+    kakunin_core::cose::decode_cose_key(&key).map_err(|source| MdocError::CoseKey {
+        path: "SessionEstablishment.eReaderKey".into(),
+        source,
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReaderState {
+    Ready,
+    AwaitingResponse,
+    Established,
+    Closed,
+}
+
+impl ReaderState {
+    fn name(self) -> &'static str {
+        match self {
+            ReaderState::Ready => "ready",
+            ReaderState::AwaitingResponse => "awaiting response",
+            ReaderState::Established => "established",
+            ReaderState::Closed => "closed",
+        }
+    }
+}
+
+/// The reader's side of a session.
+pub struct ReaderSession {
+    e_reader_key_bytes: Vec<u8>,
+    transcript: SessionTranscript,
+    cipher: SessionCipher,
+    state: ReaderState,
+}
+
+impl ReaderSession {
+    /// Start from the engagement the reader received: DeviceEngagementBytes (tag 24, exactly
+    /// as read from the QR code or NFC record) and the encoded Handover, with the reader's
+    /// fresh ephemeral key (on the curve of EDeviceKey).
+    pub fn new(
+        crypto: &dyn CryptoProvider,
+        device_engagement_bytes: &[u8],
+        handover: &[u8],
+        e_reader_key: &EcPrivateKey,
+    ) -> Result<Self, ProximityError> {
+        let de = DeviceEngagement::from_tagged(device_engagement_bytes)
+            .map_err(ProximityError::Engagement)?;
+        let reader_pub = crypto
+            .public_key(e_reader_key)
+            .map_err(ProximityError::Crypto)?;
+        let e_reader_key_bytes = wrap_tag24(&encode_cose_key(&reader_pub));
+        let transcript =
+            SessionTranscript::build(device_engagement_bytes, &e_reader_key_bytes, handover);
+        let keys =
+            derive_session_keys(crypto, e_reader_key, &de.security.e_device_key, &transcript)
+                .map_err(ProximityError::Crypto)?;
+        Ok(ReaderSession {
+            e_reader_key_bytes,
+            transcript,
+            cipher: SessionCipher::new(keys, Role::Reader),
+            state: ReaderState::Ready,
+        })
+    }
+
+    /// The SessionTranscript of this session (for verifying the response).
+    pub fn transcript(&self) -> &SessionTranscript {
+        &self.transcript
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.state == ReaderState::Closed
+    }
+
+    /// Send a DeviceRequest: SessionEstablishment the first time, SessionData afterwards.
+    pub fn request(
+        &mut self,
+        crypto: &dyn CryptoProvider,
+        device_request: &[u8],
+    ) -> Result<Vec<u8>, ProximityError> {
+        let first = match self.state {
+            ReaderState::Ready => true,
+            ReaderState::Established => false,
+            s => {
+                return Err(ProximityError::WrongState {
+                    state: s.name(),
+                    action: "request",
+                })
+            }
+        };
+        let data = self
+            .cipher
+            .encrypt(crypto, device_request)
+            .map_err(|source| ProximityError::Decrypt {
+                source,
+                send: status_message(STATUS_TERMINATION),
+            })?;
+        self.state = ReaderState::AwaitingResponse;
+        Ok(if first {
+            SessionEstablishment {
+                e_reader_key_bytes: self.e_reader_key_bytes.clone(),
+                data,
+            }
+            .to_bytes()
+        } else {
+            SessionData {
+                data: Some(data),
+                status: None,
+            }
+            .to_bytes()
+        })
+    }
+
+    fn fail(&mut self, e: ProximityError) -> ProximityError {
+        self.state = ReaderState::Closed;
+        self.cipher.terminate();
+        e
+    }
+
+    /// Handle a message from the mdoc.
+    pub fn handle(
+        &mut self,
+        crypto: &dyn CryptoProvider,
+        msg: &[u8],
+    ) -> Result<Event, ProximityError> {
+        if self.state == ReaderState::Closed {
+            return Err(ProximityError::WrongState {
+                state: self.state.name(),
+                action: "receive",
+            });
+        }
+        check_size(msg).map_err(|e| self.fail(e))?;
+        let sd = SessionData::from_bytes(msg).map_err(|source| {
+            self.fail(ProximityError::Malformed {
+                source,
+                send: status_message(STATUS_CBOR_ERROR),
+            })
+        })?;
+        if let Some(data) = &sd.data {
+            if self.state != ReaderState::AwaitingResponse {
+                return Err(self.fail(ProximityError::WrongState {
+                    state: self.state.name(),
+                    action: "receive unsolicited data",
+                }));
+            }
+            let response =
+                self.cipher
+                    .decrypt(crypto, data)
+                    .map_err(|source| ProximityError::Decrypt {
+                        source,
+                        send: status_message(STATUS_ENCRYPTION_ERROR),
+                    });
+            let response = response.map_err(|e| self.fail(e))?;
+            let terminated = sd.status == Some(STATUS_TERMINATION);
+            self.state = if terminated {
+                ReaderState::Closed
+            } else {
+                ReaderState::Established
+            };
+            return Ok(Event::Response {
+                response,
+                terminated,
+            });
+        }
+        match sd.status {
+            Some(STATUS_TERMINATION) => {
+                self.state = ReaderState::Closed;
+                Ok(Event::Terminated)
+            }
+            Some(s @ (STATUS_ENCRYPTION_ERROR | STATUS_CBOR_ERROR)) => {
+                Err(self.fail(ProximityError::PeerError { status: s }))
+            }
+            Some(s) => Err(self.fail(ProximityError::UnknownStatus {
+                status: s,
+                send: status_message(STATUS_TERMINATION),
+            })),
+            None => Err(self.fail(ProximityError::Malformed {
+                source: MdocError::Missing {
+                    path: "SessionData.data".into(),
+                },
+                send: status_message(STATUS_CBOR_ERROR),
+            })),
+        }
+    }
+
+    /// End the session: the SessionData to send.
+    pub fn terminate(&mut self) -> Vec<u8> {
+        self.state = ReaderState::Closed;
+        status_message(STATUS_TERMINATION)
+    }
+}
