@@ -5,6 +5,8 @@
 //! They take bytes and return bytes and events; radios and PC/SC are thin adapters outside.
 #![forbid(unsafe_code)]
 
+pub mod ble;
+pub mod ble_sim;
 pub mod handover;
 pub mod ndef;
 pub mod qr;
@@ -12,3 +14,6 @@ pub mod session;
 
 #[cfg(test)]
 mod session_tests;
+
+#[cfg(test)]
+mod ble_sim_tests;
