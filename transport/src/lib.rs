@@ -5,10 +5,12 @@
 //! They take bytes and return bytes and events; radios and PC/SC are thin adapters outside.
 #![forbid(unsafe_code)]
 
+pub mod apdu;
 pub mod ble;
 pub mod ble_sim;
 pub mod handover;
 pub mod ndef;
+pub mod nfc;
 pub mod qr;
 pub mod session;
 
@@ -17,3 +19,6 @@ mod session_tests;
 
 #[cfg(test)]
 mod ble_sim_tests;
+
+#[cfg(test)]
+mod nfc_tests;

@@ -1,0 +1,124 @@
+//! NFC engagement and data transfer against the in-memory card.
+
+use crate::handover::{build_static_select, nfc_handover, Handover, NfcCarrier};
+use crate::nfc::*;
+use crate::session::{Event, MdocSession, ReaderSession};
+use kakunin_core::crypto::{default_provider, Curve, EcPrivateKey};
+use kakunin_spec_vectors::annex_d::{bytes, e_reader_key};
+
+fn card_with(response: Vec<u8>) -> MemoryCard<'static> {
+    let c = default_provider();
+    let hs = build_static_select(
+        &bytes("device_engagement_nfc"),
+        None,
+        Some(&NfcCarrier {
+            version: 1,
+            max_command_data: Some(65535),
+            max_response_data: Some(65536),
+        }),
+    );
+    let de_bytes = Handover::parse(&hs)
+        .unwrap()
+        .device_engagement_bytes()
+        .unwrap();
+    let key = EcPrivateKey::from_scalar(Curve::P256, &bytes("e_device_key_priv_d")).unwrap();
+    MemoryCard {
+        card: NfcCard::new(&hs),
+        session: MdocSession::new(key, de_bytes, nfc_handover(&hs, None)),
+        crypto: c,
+        responder: Box::new(move |_| response.clone()),
+        last_error: None,
+    }
+}
+
+fn transact(config: ReaderConfig, response: Vec<u8>) -> Vec<u8> {
+    let c = default_provider();
+    let mut reader = NfcReader::new(card_with(response), config);
+    let hs = reader.read_handover_select().unwrap();
+    let parsed = Handover::parse(&hs).unwrap();
+    let mut session = ReaderSession::new(
+        c,
+        &parsed.device_engagement_bytes().unwrap(),
+        &nfc_handover(&hs, None),
+        &e_reader_key(),
+    )
+    .unwrap();
+    reader.select_mdoc().unwrap();
+    let answer = reader
+        .exchange(&session.request(c, &bytes("device_request")).unwrap())
+        .unwrap();
+    let Event::Response { response, .. } = session.handle(c, &answer).unwrap() else {
+        panic!()
+    };
+    reader.send_final(&session.terminate()).unwrap();
+    assert!(reader.into_inner().session.is_closed());
+    response
+}
+
+#[test]
+fn engagement_and_transfer_extended_and_short() {
+    for config in [ReaderConfig::EXTENDED, ReaderConfig::SHORT] {
+        let response = transact(config, bytes("device_response"));
+        assert_eq!(response, bytes("device_response"));
+    }
+}
+
+#[test]
+fn apdu_counts_for_16_kib() {
+    let c = default_provider();
+    let big = vec![0x5a; 16 * 1024];
+    let mut counts = Vec::new();
+    for config in [ReaderConfig::EXTENDED, ReaderConfig::SHORT] {
+        let mut reader = NfcReader::new(card_with(big.clone()), config);
+        let hs = reader.read_handover_select().unwrap();
+        let de = Handover::parse(&hs)
+            .unwrap()
+            .device_engagement_bytes()
+            .unwrap();
+        let mut s = ReaderSession::new(c, &de, &nfc_handover(&hs, None), &e_reader_key()).unwrap();
+        reader.select_mdoc().unwrap();
+        let before = reader.stats().commands;
+        let answer = reader
+            .exchange(&s.request(c, &bytes("device_request")).unwrap())
+            .unwrap();
+        let Event::Response { response, .. } = s.handle(c, &answer).unwrap() else {
+            panic!()
+        };
+        assert_eq!(response, big);
+        counts.push(reader.stats().commands - before);
+    }
+    // Extended: one ENVELOPE, the answer in one response. Short: 3 chained ENVELOPEs for the
+    // ~750-byte request, then 256-byte response parts.
+    assert_eq!(counts[0], 1);
+    let request_len = 4 + bytes("session_establishment").len();
+    let answer_len: usize = 16 * 1024 + 16 + 20;
+    assert!(
+        counts[1] >= request_len.div_ceil(255) + answer_len.div_ceil(256) - 1,
+        "{counts:?}"
+    );
+}
+
+#[test]
+fn card_rejects_nonsense() {
+    let mut card = NfcCard::new(&[0xd1, 0x01, 0x00, 0x54]);
+    let sw = |r: CardStep| match r {
+        CardStep::Reply(b) => u16::from_be_bytes([b[b.len() - 2], b[b.len() - 1]]),
+        CardStep::Message(_) => 0,
+    };
+    assert_eq!(sw(card.process(&[0x00])), 0x6700);
+    assert_eq!(
+        sw(card.process(&[0x00, 0xb0, 0, 0, 1])),
+        0x6d00,
+        "READ BINARY before SELECT"
+    );
+    assert_eq!(sw(card.process(&[0x80, 0xa4, 4, 0, 1, 1])), 0x6e00);
+    assert_eq!(sw(card.process(&[0x00, 0xa4, 4, 0, 3, 1, 2, 3])), 0x6a82);
+    // ENVELOPE with a broken data object.
+    let mut sel = vec![0x00, 0xa4, 0x04, 0x00, 0x07];
+    sel.extend_from_slice(&MDOC_AID);
+    assert_eq!(sw(card.process(&sel)), 0x9000);
+    assert_eq!(
+        sw(card.process(&[0x00, 0xc3, 0, 0, 2, 0x54, 0x00, 0x00])),
+        0x6f00
+    );
+}
