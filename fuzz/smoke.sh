@@ -8,7 +8,7 @@ bash seed.sh
 log=$(mktemp)
 for t in $(cargo fuzz list); do
   echo "--- fuzz $t (${secs}s)"
-  if ! RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" -- -max_total_time="$secs" -rss_limit_mb=2048 \
+  if ! RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" -- -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
       -print_final_stats=1 >"$log" 2>&1; then
     tail -n 60 "$log"
     echo "fuzz target $t failed" >&2

@@ -1,13 +1,18 @@
-//! Certificate input parsing and path validation under every profile.
+//! Certificate input parsing (DER, PEM, hex), trust-anchor construction, and path validation
+//! under every profile (DS and JWS signer under the Annex D IACA, reader auth under its root).
 #![no_main]
-use kakunin_core::trust::{parse_certificate_input, validate_chain, CertProfile};
+use kakunin_core::trust::{parse_certificate_input, validate_chain, CertProfile, TrustAnchors};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let f = kakunin_fuzz::fixtures();
-    let _ = parse_certificate_input(data);
-    for profile in [CertProfile::DocumentSigner, CertProfile::ReaderAuth] {
-        let _ = validate_chain(&[data], &f.iaca, profile, f.at);
+    let _ = validate_chain(&[data], &f.iaca, CertProfile::DocumentSigner, f.at);
+    let _ = validate_chain(&[data], &f.iaca, CertProfile::JwsSigner, f.at);
+    let _ = validate_chain(&[data], &f.reader_root, CertProfile::ReaderAuth, f.at);
+    if let Ok(der) = parse_certificate_input(data) {
+        if der != data {
+            let _ = validate_chain(&[&der], &f.iaca, CertProfile::DocumentSigner, f.at);
+        }
     }
-    let _ = kakunin_core::trust::TrustAnchors::from_der_certs([data]);
+    let _ = TrustAnchors::from_der_certs([data]);
 });

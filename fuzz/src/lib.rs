@@ -27,8 +27,13 @@ pub fn fixtures() -> &'static Fixtures {
     F.get_or_init(|| Fixtures {
         transcript: hex_bytes(annex!("session_transcript_bytes")),
         iaca: TrustAnchors::from_der_certs([hex_bytes(annex!("iaca_cert.der"))]).expect("IACA"),
-        reader_root: TrustAnchors::from_der_certs([hex_bytes(annex!("reader_root_cert.der"))]).expect("root"),
-        reader_key: EcPrivateKey::from_scalar(Curve::P256, &hex_bytes(annex!("e_reader_key_priv_d"))).expect("key"),
+        reader_root: TrustAnchors::from_der_certs([hex_bytes(annex!("reader_root_cert.der"))])
+            .expect("root"),
+        reader_key: EcPrivateKey::from_scalar(
+            Curve::P256,
+            &hex_bytes(annex!("e_reader_key_priv_d")),
+        )
+        .expect("key"),
         at: time::macros::datetime!(2021-01-01 00:00:00 UTC),
     })
 }
