@@ -1,9 +1,33 @@
 #!/usr/bin/env bash
-# Install the peer libraries the interop tests run against (tests/interop/): @auth0/mdl from
-# npm (pinned in package-lock.json) and pymdoccbor from PyPI (pinned in requirements.txt,
-# into tests/interop/.venv so no system Python is touched). Idempotent.
+# Install and start what the tests run against:
+#  - pcscd with vsmartcard's vpcd driver and libpcsclite-dev (NFC over a real PC/SC stack,
+#    tests/nfc_pcsc.rs), from Debian's packages; pcscd is started if it is not running;
+#  - @auth0/mdl from npm (pinned in tests/interop/package-lock.json) and pymdoccbor from PyPI
+#    (pinned in tests/interop/requirements.txt, into tests/interop/.venv).
+# Idempotent: skips what is already there.
 set -euo pipefail
-cd "$(dirname "$0")/../tests/interop"
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v pcscd >/dev/null 2>&1 || need_apt+=(pcscd)
+[ -e /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] || need_apt+=(vsmartcard-vpcd)
+pkg-config --exists libpcsclite 2>/dev/null || need_apt+=(libpcsclite-dev pkg-config)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "install-peers: need ${need_apt[*]} (Debian packages); run as root on Debian or install them" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+if ! pgrep -x pcscd >/dev/null 2>&1; then
+  mkdir -p /run/pcscd
+  pcscd
+  sleep 1
+fi
+
+cd tests/interop
 if [ ! -d node_modules/@auth0/mdl ]; then
   # `npm ci` trips over an npm 11 lockfile bug with optional platform packages
   # (cbor-extract); `npm install` still follows the committed lock.

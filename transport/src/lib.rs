@@ -11,8 +11,11 @@ pub mod ble_sim;
 pub mod handover;
 pub mod ndef;
 pub mod nfc;
+#[cfg(feature = "pcsc")]
+pub mod pcsc_reader;
 pub mod qr;
 pub mod session;
+pub mod vpcd;
 
 #[cfg(test)]
 mod session_tests;

@@ -392,8 +392,10 @@ impl<T: Transceive> NfcReader<T> {
     }
 }
 
-/// Turns a DeviceRequest into a DeviceResponse (the holder's part).
-pub type Responder<'a> = Box<dyn FnMut(&[u8]) -> Vec<u8> + 'a>;
+/// Turns a DeviceRequest into a DeviceResponse (the holder's part), given the session's
+/// transcript.
+pub type Responder<'a> =
+    Box<dyn FnMut(&[u8], &kakunin_core::mdoc::SessionTranscript) -> Vec<u8> + 'a>;
 
 /// An in-memory card: the NFC card state machine driving an mdoc session, with `responder`
 /// turning each DeviceRequest into a DeviceResponse.
@@ -415,7 +417,10 @@ impl Transceive for MemoryCard<'_> {
             CardStep::Message(m) => {
                 let out = match self.session.handle(self.crypto, &m) {
                     Ok(crate::session::Event::Request(req)) => {
-                        let resp = (self.responder)(&req);
+                        let resp = match self.session.transcript() {
+                            Some(t) => (self.responder)(&req, t),
+                            None => Vec::new(),
+                        };
                         self.session
                             .respond(self.crypto, &resp, false)
                             .unwrap_or_else(|e| {

@@ -26,7 +26,7 @@ fn card_with(response: Vec<u8>) -> MemoryCard<'static> {
         card: NfcCard::new(&hs),
         session: MdocSession::new(key, de_bytes, nfc_handover(&hs, None)),
         crypto: c,
-        responder: Box::new(move |_| response.clone()),
+        responder: Box::new(move |_, _| response.clone()),
         last_error: None,
     }
 }

@@ -1,0 +1,171 @@
+//! A virtual contactless card attached to a real pcscd through vsmartcard's `vpcd` driver.
+//!
+//! vpcd listens on TCP (port 35963 by default, `CHANNELID 0x8C7B` in its reader.conf) for
+//! the virtual card to connect. Each message in either direction is a 2-byte big-endian
+//! length and that many bytes. A 1-byte message from vpcd is a control code (0 power off,
+//! 1 power on, 2 reset, 4 get ATR — answered with the ATR); anything longer is a command
+//! APDU, answered with the response APDU. This adapter is the only I/O; the card logic is
+//! any [`Transceive`].
+
+use crate::nfc::Transceive;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+/// vpcd's default port.
+pub const VPCD_PORT: u16 = 0x8c7b;
+/// ATR presented for the virtual card: T=1, no historical bytes.
+pub const ATR: [u8; 5] = [0x3b, 0x80, 0x80, 0x01, 0x01];
+const CTRL_OFF: u8 = 0;
+const CTRL_ON: u8 = 1;
+const CTRL_RESET: u8 = 2;
+const CTRL_ATR: u8 = 4;
+/// Largest APDU accepted from vpcd (an extended APDU with 64 KiB of data).
+const MAX_APDU: usize = 65544;
+
+/// Why the virtual card stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum VpcdError {
+    #[error("vpcd connection: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("vpcd sent a message of {0} bytes")]
+    TooLarge(usize),
+    #[error("card: {0}")]
+    Card(String),
+    #[error("no command from the reader in time")]
+    Idle,
+}
+
+/// A connection to vpcd, serving one card.
+pub struct VirtualCard {
+    stream: TcpStream,
+}
+
+impl VirtualCard {
+    /// Connect to vpcd at `addr` (e.g. `127.0.0.1:35963`), retrying for up to `wait`.
+    pub fn connect(addr: &str, wait: Duration) -> Result<Self, VpcdError> {
+        let start = std::time::Instant::now();
+        loop {
+            match TcpStream::connect(addr) {
+                Ok(stream) => {
+                    stream.set_nodelay(true)?;
+                    return Ok(VirtualCard { stream });
+                }
+                Err(e) if start.elapsed() >= wait => return Err(e.into()),
+                Err(_) => std::thread::sleep(Duration::from_millis(100)),
+            }
+        }
+    }
+
+    fn read_message(&mut self) -> Result<Option<Vec<u8>>, VpcdError> {
+        let mut len = [0u8; 2];
+        match self.stream.read_exact(&mut len) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Err(VpcdError::Idle)
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let n = usize::from(u16::from_be_bytes(len));
+        if n > MAX_APDU {
+            return Err(VpcdError::TooLarge(n));
+        }
+        let mut buf = vec![0u8; n];
+        self.stream.read_exact(&mut buf)?;
+        Ok(Some(buf))
+    }
+
+    fn write_message(&mut self, data: &[u8]) -> Result<(), VpcdError> {
+        let len = u16::try_from(data.len()).map_err(|_| VpcdError::TooLarge(data.len()))?;
+        let mut out = len.to_be_bytes().to_vec();
+        out.extend_from_slice(data);
+        self.stream.write_all(&out)?;
+        Ok(())
+    }
+
+    /// Serve `card` until vpcd closes the connection or `done` says to stop (checked after
+    /// each APDU). Returns the number of APDUs answered. With `idle`, gives up with
+    /// [`VpcdError::Idle`] when vpcd sends nothing for that long.
+    pub fn serve<T: Transceive>(
+        &mut self,
+        card: &mut T,
+        idle: Option<Duration>,
+        mut done: impl FnMut(&T) -> bool,
+    ) -> Result<usize, VpcdError> {
+        self.stream.set_read_timeout(idle)?;
+        let mut apdus = 0;
+        while let Some(msg) = self.read_message()? {
+            match msg.as_slice() {
+                [CTRL_ATR] => self.write_message(&ATR)?,
+                [CTRL_OFF] | [CTRL_ON] | [CTRL_RESET] => {}
+                [_] => {}
+                apdu => {
+                    let reply = card
+                        .transceive(apdu)
+                        .map_err(|e| VpcdError::Card(e.to_string()))?;
+                    self.write_message(&reply)?;
+                    apdus += 1;
+                    if done(card) {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(apdus)
+    }
+
+    /// Serve `card`, re-inserting it (reconnecting to vpcd) when the reader does not start
+    /// talking to it within `first_command`. pcscd can leave a freshly inserted virtual card
+    /// powered down (seen after a previous client disconnected with an unpower disposition);
+    /// a re-insertion makes it power the card up again.
+    pub fn serve_with_reinsertion<T: Transceive>(
+        addr: &str,
+        card: &mut T,
+        first_command: Duration,
+        attempts: usize,
+        mut done: impl FnMut(&T) -> bool,
+    ) -> Result<usize, VpcdError> {
+        let mut last = VpcdError::Idle;
+        for _ in 0..attempts.max(1) {
+            let mut vicc = VirtualCard::connect(addr, Duration::from_secs(10))?;
+            // Wait for the first APDU with a deadline; ATR polls keep arriving meanwhile.
+            let deadline = std::time::Instant::now() + first_command;
+            vicc.stream
+                .set_read_timeout(Some(Duration::from_millis(200)))?;
+            let mut started = false;
+            while !started && std::time::Instant::now() < deadline {
+                match vicc.read_message() {
+                    Ok(Some(msg)) => match msg.as_slice() {
+                        [CTRL_ATR] => vicc.write_message(&ATR)?,
+                        [_] => {}
+                        apdu => {
+                            let reply = card
+                                .transceive(apdu)
+                                .map_err(|e| VpcdError::Card(e.to_string()))?;
+                            vicc.write_message(&reply)?;
+                            started = true;
+                        }
+                    },
+                    Ok(None) => break,
+                    Err(VpcdError::Idle) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            if !started {
+                last = VpcdError::Idle;
+                continue;
+            }
+            if done(card) {
+                return Ok(1);
+            }
+            return vicc.serve(card, None, done).map(|n| n + 1);
+        }
+        Err(last)
+    }
+}
