@@ -8,6 +8,7 @@ mod holder_cmd;
 mod input;
 mod inspect;
 mod issue_cmd;
+mod proximity_cmd;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -69,6 +70,47 @@ enum Command {
         #[command(subcommand)]
         command: HolderCommand,
     },
+    /// The holder simulator as a proximity device: a virtual NFC card (vpcd) or a simulated BLE peripheral.
+    HolderSim {
+        #[command(subcommand)]
+        command: HolderSimCommand,
+    },
+    /// The mdoc reader: engage over NFC (PC/SC) or a QR code, request, verify, print the report.
+    Reader {
+        /// Engage and transfer over NFC through PC/SC.
+        #[arg(long)]
+        nfc: bool,
+        /// The mdoc: URI from the holder's QR code.
+        #[arg(long, value_name = "URI")]
+        qr: Option<String>,
+        /// Transfer over the simulated BLE link.
+        #[arg(long)]
+        ble_sim: bool,
+        #[arg(long, default_value = "mdl")]
+        doctype: String,
+        /// Ask for age_over_N.
+        #[arg(long, value_name = "N")]
+        age_over: Option<u8>,
+        /// Also ask for this element; repeat for several.
+        #[arg(long = "element")]
+        elements: Vec<String>,
+        /// Trusted IACA certificate; repeat for several.
+        #[arg(long = "trust-anchor", value_name = "FILE", required = true)]
+        trust_anchors: Vec<PathBuf>,
+        /// Reader certificate and key for readerAuth.
+        #[arg(long, value_name = "FILE")]
+        reader_cert: Option<PathBuf>,
+        #[arg(long, value_name = "FILE")]
+        reader_key: Option<PathBuf>,
+        /// PC/SC reader name (substring).
+        #[arg(long, default_value = "Virtual PCD 00 00")]
+        pcsc_reader: String,
+        /// Use short APDUs only (for readers limited to 255 bytes).
+        #[arg(long)]
+        short_apdus: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Run every ISO 18013-5 Annex D check; exit 0 only if all pass.
     Vectors {
         /// Print a JSON object instead of one line per check.
@@ -118,6 +160,29 @@ enum Command {
     Inspect {
         /// Raw CBOR, hex, or an `mdoc:` engagement URI.
         file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum HolderSimCommand {
+    /// Serve one proximity presentation from a wallet.
+    Serve {
+        #[arg(long, value_name = "DIR")]
+        wallet: PathBuf,
+        /// Be a virtual NFC card attached to pcscd through vpcd.
+        #[arg(long)]
+        nfc: bool,
+        /// Advertise on the simulated BLE link (prints the mdoc: QR URI).
+        #[arg(long)]
+        ble_sim: bool,
+        /// Reader-authentication roots; requests without valid readerAuth are refused.
+        #[arg(long = "reader-trust", value_name = "FILE")]
+        reader_trust: Vec<PathBuf>,
+        #[arg(long, default_value = "all")]
+        approve: String,
+        /// vpcd address.
+        #[arg(long, default_value = "127.0.0.1:35963")]
+        vpcd: String,
     },
 }
 
@@ -298,6 +363,51 @@ fn main() -> ExitCode {
         Command::Holder {
             command: HolderCommand::List { wallet },
         } => holder_cmd::list(&wallet).map(|_| ExitCode::SUCCESS),
+        Command::HolderSim {
+            command:
+                HolderSimCommand::Serve {
+                    wallet,
+                    nfc,
+                    ble_sim,
+                    reader_trust,
+                    approve,
+                    vpcd,
+                },
+        } => proximity_cmd::serve(&proximity_cmd::ServeArgs {
+            wallet: &wallet,
+            nfc,
+            ble_sim,
+            reader_trust: &reader_trust,
+            approve: &approve,
+            vpcd: &vpcd,
+        }),
+        Command::Reader {
+            nfc,
+            qr,
+            ble_sim,
+            doctype,
+            age_over,
+            elements,
+            trust_anchors,
+            reader_cert,
+            reader_key,
+            pcsc_reader,
+            short_apdus,
+            json,
+        } => proximity_cmd::reader(&proximity_cmd::ReaderArgs {
+            nfc,
+            qr: qr.as_deref(),
+            ble_sim,
+            doctype: &doctype,
+            age_over,
+            elements: &elements,
+            trust_anchors: &trust_anchors,
+            reader_cert: reader_cert.as_deref(),
+            reader_key: reader_key.as_deref(),
+            pcsc_reader: &pcsc_reader,
+            extended: !short_apdus,
+            json,
+        }),
         Command::Vectors { json } => Ok(run_vectors(json)),
         Command::VerifyResponse {
             response,
