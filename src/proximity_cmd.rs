@@ -388,13 +388,15 @@ fn nfc_reader(
 
 #[cfg(not(feature = "pcsc"))]
 fn nfc_reader(
-    _: &ReaderArgs<'_>,
+    a: &ReaderArgs<'_>,
     _: &kakunin_core::crypto::EcPrivateKey,
     _: &RequestBuilder<'_>,
 ) -> Result<(Vec<u8>, Vec<u8>), CliError> {
-    Err(CliError::Usage(
-        "this build has no PC/SC support: build with --features pcsc".into(),
-    ))
+    Err(CliError::Usage(format!(
+        "this build has no PC/SC support (reader {:?}, {} APDUs): build with --features pcsc",
+        a.pcsc_reader,
+        if a.extended { "extended" } else { "short" }
+    )))
 }
 
 fn ble_sim_reader(
