@@ -77,6 +77,26 @@ fn status_message(status: u64) -> Vec<u8> {
     .to_bytes()
 }
 
+/// The meaning of a SessionData that carries a status and no data (Table 20).
+fn status_only(status: Option<u64>) -> Result<Event, ProximityError> {
+    match status {
+        Some(STATUS_TERMINATION) => Ok(Event::Terminated),
+        Some(s @ (STATUS_ENCRYPTION_ERROR | STATUS_CBOR_ERROR)) => {
+            Err(ProximityError::PeerError { status: s })
+        }
+        Some(s) => Err(ProximityError::UnknownStatus {
+            status: s,
+            send: status_message(STATUS_TERMINATION),
+        }),
+        None => Err(ProximityError::Malformed {
+            source: MdocError::Missing {
+                path: "SessionData.data".into(),
+            },
+            send: status_message(STATUS_CBOR_ERROR),
+        }),
+    }
+}
+
 fn check_size(msg: &[u8]) -> Result<(), ProximityError> {
     if msg.len() > MAX_MESSAGE {
         return Err(ProximityError::TooLarge {
@@ -244,25 +264,9 @@ impl MdocSession {
             self.state = MdocState::Responding;
             return Ok(Event::Request(request));
         }
-        match sd.status {
-            Some(STATUS_TERMINATION) => {
-                self.state = MdocState::Closed;
-                Ok(Event::Terminated)
-            }
-            Some(s @ (STATUS_ENCRYPTION_ERROR | STATUS_CBOR_ERROR)) => {
-                Err(self.fail(ProximityError::PeerError { status: s }))
-            }
-            Some(s) => Err(self.fail(ProximityError::UnknownStatus {
-                status: s,
-                send: status_message(STATUS_TERMINATION),
-            })),
-            None => Err(self.fail(ProximityError::Malformed {
-                source: MdocError::Missing {
-                    path: "SessionData.data".into(),
-                },
-                send: status_message(STATUS_CBOR_ERROR),
-            })),
-        }
+        // A status without data ends the session either way.
+        self.state = MdocState::Closed;
+        status_only(sd.status)
     }
 
     /// Encrypt the DeviceResponse for the pending request; with `terminate`, the same
@@ -492,25 +496,9 @@ impl ReaderSession {
                 terminated,
             });
         }
-        match sd.status {
-            Some(STATUS_TERMINATION) => {
-                self.state = ReaderState::Closed;
-                Ok(Event::Terminated)
-            }
-            Some(s @ (STATUS_ENCRYPTION_ERROR | STATUS_CBOR_ERROR)) => {
-                Err(self.fail(ProximityError::PeerError { status: s }))
-            }
-            Some(s) => Err(self.fail(ProximityError::UnknownStatus {
-                status: s,
-                send: status_message(STATUS_TERMINATION),
-            })),
-            None => Err(self.fail(ProximityError::Malformed {
-                source: MdocError::Missing {
-                    path: "SessionData.data".into(),
-                },
-                send: status_message(STATUS_CBOR_ERROR),
-            })),
-        }
+        self.state = ReaderState::Closed;
+        self.cipher.terminate();
+        status_only(sd.status)
     }
 
     /// End the session: the SessionData to send.
