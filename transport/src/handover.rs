@@ -385,6 +385,69 @@ pub fn build_static_select(
     encode_message(&records)
 }
 
+/// Build the reader's Handover Request for negotiated handover: a collision-resolution
+/// record, an alternative carrier for NFC, and the NFC carrier record with the reader's
+/// APDU limits.
+pub fn build_handover_request(collision_random: u16, nfc: &NfcCarrier) -> Vec<u8> {
+    let cr = Record::new(
+        TNF_WELL_KNOWN,
+        TYPE_COLLISION_RESOLUTION,
+        &[],
+        &collision_random.to_be_bytes(),
+    );
+    let mut hr_payload = vec![HANDOVER_VERSION];
+    hr_payload.extend(encode_message(&[cr, ac_record(b"nfc", &[])]));
+    encode_message(&[
+        Record::new(TNF_WELL_KNOWN, TYPE_HANDOVER_REQUEST, &[], &hr_payload),
+        Record::new(TNF_EXTERNAL, TYPE_NFC_CARRIER, b"nfc", &nfc.encode()),
+    ])
+}
+
+/// TNEP (NFC Forum Tag NDEF Exchange Protocol) records used for negotiated handover.
+pub mod tnep {
+    use crate::ndef::{encode_message, Record, TNF_WELL_KNOWN};
+
+    pub const SERVICE_HANDOVER: &[u8] = b"urn:nfc:sn:handover";
+    pub const TYPE_SERVICE_PARAMETER: &[u8] = b"Tp";
+    pub const TYPE_SERVICE_SELECT: &[u8] = b"Ts";
+    pub const TYPE_STATUS: &[u8] = b"Te";
+    /// TNEP version 1.0.
+    pub const VERSION: u8 = 0x10;
+
+    /// The Service Parameter message the card offers first: the handover service, single
+    /// response mode, WT 0, N_wait 15, max NDEF 0xFFFF.
+    pub fn service_parameter() -> Vec<u8> {
+        let mut p = vec![VERSION, SERVICE_HANDOVER.len() as u8];
+        p.extend_from_slice(SERVICE_HANDOVER);
+        p.extend_from_slice(&[0x00, 0x00, 0x0f, 0xff, 0xff]);
+        encode_message(&[Record::new(TNF_WELL_KNOWN, TYPE_SERVICE_PARAMETER, &[], &p)])
+    }
+
+    /// The reader's Service Select for the handover service.
+    pub fn service_select() -> Vec<u8> {
+        let mut p = vec![SERVICE_HANDOVER.len() as u8];
+        p.extend_from_slice(SERVICE_HANDOVER);
+        encode_message(&[Record::new(TNF_WELL_KNOWN, TYPE_SERVICE_SELECT, &[], &p)])
+    }
+
+    /// A TNEP Status message (0x00 success).
+    pub fn status(code: u8) -> Vec<u8> {
+        encode_message(&[Record::new(TNF_WELL_KNOWN, TYPE_STATUS, &[], &[code])])
+    }
+
+    /// The service a Service Parameter or Service Select record names.
+    pub fn service_name(record: &Record) -> Option<&[u8]> {
+        let p = &record.payload;
+        let (len_at, start) = if record.record_type == TYPE_SERVICE_PARAMETER {
+            (1, 2)
+        } else {
+            (0, 1)
+        };
+        let n = usize::from(*p.get(len_at)?);
+        p.get(start..start + n)
+    }
+}
+
 /// The Handover element of the SessionTranscript: `[HS, HR or null]` (clause 9.1.5.1).
 pub fn nfc_handover(select: &[u8], request: Option<&[u8]>) -> Vec<u8> {
     let mut e = kakunin_core::cbor::Encoder::new();

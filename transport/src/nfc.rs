@@ -23,6 +23,9 @@ const INS_SELECT: u8 = 0xa4;
 const INS_READ_BINARY: u8 = 0xb0;
 const INS_ENVELOPE: u8 = 0xc3;
 const INS_GET_RESPONSE: u8 = 0xc0;
+const INS_UPDATE_BINARY: u8 = 0xd6;
+/// Largest NDEF file (NLEN + message) the card keeps.
+const MAX_NDEF_FILE: usize = 0x7fff;
 /// Largest session message the card accepts.
 pub const MAX_MESSAGE: usize = crate::session::MAX_MESSAGE;
 
@@ -49,11 +52,22 @@ pub enum CardStep {
     Message(Vec<u8>),
 }
 
-/// The holder's NFC card: static-handover engagement and mdoc data transfer.
+/// Negotiated handover state (TNEP): what the card offers and what was agreed.
+#[derive(Debug, Clone)]
+struct Negotiation {
+    device_engagement: Vec<u8>,
+    nfc: crate::handover::NfcCarrier,
+    service_selected: bool,
+    /// (Handover Select, Handover Request) once exchanged.
+    agreed: Option<(Vec<u8>, Vec<u8>)>,
+}
+
+/// The holder's NFC card: static- or negotiated-handover engagement and mdoc data transfer.
 #[derive(Debug)]
 pub struct NfcCard {
     cc: Vec<u8>,
     ndef_file: Vec<u8>,
+    negotiation: Option<Negotiation>,
     app: App,
     file: File,
     incoming: Vec<u8>,
@@ -75,11 +89,96 @@ impl NfcCard {
         NfcCard {
             cc,
             ndef_file,
+            negotiation: None,
             app: App::None,
             file: File::None,
             incoming: Vec::new(),
             outgoing: Vec::new(),
             le: 256,
+        }
+    }
+
+    /// A card for negotiated handover (TNEP): the NDEF file first offers the handover
+    /// service; the reader selects it, writes its Handover Request, and reads the Handover
+    /// Select the card builds with `device_engagement` and its NFC carrier.
+    pub fn negotiated(device_engagement: &[u8], nfc: crate::handover::NfcCarrier) -> Self {
+        let mut card = NfcCard::new(&crate::handover::tnep::service_parameter());
+        // Writable NDEF file (CC write access 0x00).
+        if let Some(w) = card.cc.last_mut() {
+            *w = 0x00;
+        }
+        card.negotiation = Some(Negotiation {
+            device_engagement: device_engagement.to_vec(),
+            nfc,
+            service_selected: false,
+            agreed: None,
+        });
+        card
+    }
+
+    /// The SessionTranscript Handover `[HS, HR]` once negotiated handover has finished.
+    pub fn negotiated_handover(&self) -> Option<Vec<u8>> {
+        let (hs, hr) = self.negotiation.as_ref()?.agreed.as_ref()?;
+        Some(crate::handover::nfc_handover(hs, Some(hr)))
+    }
+
+    fn set_ndef(&mut self, message: &[u8]) {
+        let mut f = (message.len() as u16).to_be_bytes().to_vec();
+        f.extend_from_slice(message);
+        self.ndef_file = f;
+    }
+
+    fn update_binary(&mut self, c: &Command) -> CardStep {
+        if self.file != File::Ndef || self.negotiation.is_none() {
+            return Self::status(apdu::SW_CONDITIONS);
+        }
+        let offset = usize::from(u16::from_be_bytes([c.p1 & 0x7f, c.p2]));
+        let end = offset + c.data.len();
+        if end > MAX_NDEF_FILE {
+            return Self::status(apdu::SW_WRONG_LENGTH);
+        }
+        if self.ndef_file.len() < end {
+            self.ndef_file.resize(end, 0);
+        }
+        self.ndef_file[offset..end].copy_from_slice(&c.data);
+        // The NDEF write procedure ends by writing a non-zero NLEN: then the message is whole.
+        if offset == 0 && c.data.len() >= 2 {
+            let nlen = usize::from(u16::from_be_bytes([self.ndef_file[0], self.ndef_file[1]]));
+            if nlen > 0 && 2 + nlen <= self.ndef_file.len() {
+                let message = self.ndef_file[2..2 + nlen].to_vec();
+                self.written(&message);
+            }
+        }
+        Self::status(apdu::SW_OK)
+    }
+
+    /// React to a message the reader wrote: a Service Select, then a Handover Request.
+    fn written(&mut self, message: &[u8]) {
+        use crate::handover::{build_static_select, tnep, Handover, HandoverKind};
+        let Some(n) = self.negotiation.clone() else {
+            return;
+        };
+        let records = crate::ndef::parse_message(message).unwrap_or_default();
+        let first = records.first();
+        if let Some(r) =
+            first.filter(|r| r.is(crate::ndef::TNF_WELL_KNOWN, tnep::TYPE_SERVICE_SELECT))
+        {
+            let ok = tnep::service_name(r) == Some(tnep::SERVICE_HANDOVER);
+            if let Some(neg) = self.negotiation.as_mut() {
+                neg.service_selected = ok;
+            }
+            self.set_ndef(&tnep::status(if ok { 0x00 } else { 0x01 }));
+            return;
+        }
+        match Handover::parse(message) {
+            Ok(h) if h.kind == HandoverKind::Request && n.service_selected => {
+                let hs = build_static_select(&n.device_engagement, None, Some(&n.nfc));
+                self.set_ndef(&hs);
+                if let Some(neg) = self.negotiation.as_mut() {
+                    neg.agreed = Some((hs, message.to_vec()));
+                }
+            }
+            _ => self.set_ndef(&tnep::status(0x01)),
         }
     }
 
@@ -95,6 +194,7 @@ impl NfcCard {
         match (c.cla & !0x10, c.ins) {
             (0x00, INS_SELECT) => self.select(&c),
             (0x00, INS_READ_BINARY) if self.app == App::Ndef => self.read_binary(&c),
+            (0x00, INS_UPDATE_BINARY) if self.app == App::Ndef => self.update_binary(&c),
             (0x00, INS_ENVELOPE) if self.app == App::Mdoc => self.envelope(&c),
             (0x00, INS_GET_RESPONSE) if self.app == App::Mdoc => {
                 self.le = c.le.unwrap_or(256);
@@ -199,6 +299,8 @@ pub enum NfcError<E: std::fmt::Display> {
     BadNdefLength(usize),
     #[error("the card's answer exceeds {MAX_MESSAGE} bytes")]
     TooLarge,
+    #[error("negotiated handover: {0}")]
+    Negotiation(&'static str),
 }
 
 /// How the reader talks to the card.
@@ -283,8 +385,8 @@ impl<T: Transceive> NfcReader<T> {
         Ok(r.data)
     }
 
-    /// Read the Handover Select from the card's NDEF file (static handover).
-    pub fn read_handover_select(&mut self) -> Result<Vec<u8>, NfcError<T::Error>> {
+    /// Select the NDEF application, read the CC, and select the NDEF file; returns the CC.
+    fn open_ndef(&mut self) -> Result<Vec<u8>, NfcError<T::Error>> {
         self.expect_ok(
             &Command::new(0x00, INS_SELECT, 0x04, 0x00, &NDEF_AID, None),
             "SELECT NDEF application",
@@ -293,7 +395,7 @@ impl<T: Transceive> NfcReader<T> {
             &Command::new(0x00, INS_SELECT, 0x00, 0x0c, &CC_FILE, None),
             "SELECT CC file",
         )?;
-        self.expect_ok(
+        let cc = self.expect_ok(
             &Command::new(0x00, INS_READ_BINARY, 0, 0, &[], Some(15)),
             "READ CC",
         )?;
@@ -301,6 +403,11 @@ impl<T: Transceive> NfcReader<T> {
             &Command::new(0x00, INS_SELECT, 0x00, 0x0c, &NDEF_FILE, None),
             "SELECT NDEF file",
         )?;
+        Ok(cc)
+    }
+
+    /// Read the NDEF message in the selected NDEF file.
+    fn read_ndef(&mut self) -> Result<Vec<u8>, NfcError<T::Error>> {
         let nlen = self.expect_ok(
             &Command::new(0x00, INS_READ_BINARY, 0, 0, &[], Some(2)),
             "READ NLEN",
@@ -329,6 +436,65 @@ impl<T: Transceive> NfcReader<T> {
         }
         out.truncate(total);
         Ok(out)
+    }
+
+    /// The NFC Forum Type 4 Tag NDEF write procedure: NLEN 0, the message, then NLEN.
+    fn write_ndef(&mut self, message: &[u8]) -> Result<(), NfcError<T::Error>> {
+        self.expect_ok(
+            &Command::new(0x00, INS_UPDATE_BINARY, 0, 0, &[0, 0], None),
+            "UPDATE NLEN 0",
+        )?;
+        let chunk = if self.config.extended { 0x7fff } else { 255 };
+        for (i, part) in message.chunks(chunk).enumerate() {
+            let [p1, p2] = ((2 + i * chunk) as u16).to_be_bytes();
+            self.expect_ok(
+                &Command::new(0x00, INS_UPDATE_BINARY, p1, p2, part, None),
+                "UPDATE NDEF",
+            )?;
+        }
+        let nlen = (message.len() as u16).to_be_bytes();
+        self.expect_ok(
+            &Command::new(0x00, INS_UPDATE_BINARY, 0, 0, &nlen, None),
+            "UPDATE NLEN",
+        )?;
+        Ok(())
+    }
+
+    /// Read the Handover Select from the card's NDEF file (static handover).
+    pub fn read_handover_select(&mut self) -> Result<Vec<u8>, NfcError<T::Error>> {
+        self.open_ndef()?;
+        self.read_ndef()
+    }
+
+    /// Negotiated handover (TNEP): select the card's handover service, write
+    /// `handover_request`, and read the card's Handover Select. Returns the Handover Select.
+    pub fn negotiate_handover(
+        &mut self,
+        handover_request: &[u8],
+    ) -> Result<Vec<u8>, NfcError<T::Error>> {
+        use crate::handover::tnep;
+        self.open_ndef()?;
+        let offer = self.read_ndef()?;
+        let offers_handover = crate::ndef::parse_message(&offer)
+            .ok()
+            .and_then(|r| r.into_iter().next())
+            .is_some_and(|r| {
+                r.is(crate::ndef::TNF_WELL_KNOWN, tnep::TYPE_SERVICE_PARAMETER)
+                    && tnep::service_name(&r) == Some(tnep::SERVICE_HANDOVER)
+            });
+        if !offers_handover {
+            return Err(NfcError::Negotiation(
+                "the card offers no TNEP handover service",
+            ));
+        }
+        self.write_ndef(&tnep::service_select())?;
+        if self.read_ndef()? != tnep::status(0x00) {
+            return Err(NfcError::Negotiation(
+                "the card refused the handover service",
+            ));
+        }
+        self.write_ndef(handover_request)?;
+        self.read_ndef()
     }
 
     /// Select the mdoc application.
@@ -415,6 +581,10 @@ impl Transceive for MemoryCard<'_> {
         Ok(match self.card.process(command) {
             CardStep::Reply(r) => r,
             CardStep::Message(m) => {
+                if let Some(h) = self.card.negotiated_handover() {
+                    // Negotiated handover finished before the first message: [HS, HR].
+                    let _ = self.session.set_handover(h);
+                }
                 let out = match self.session.handle(self.crypto, &m) {
                     Ok(crate::session::Event::Request(req)) => {
                         let resp = match self.session.transcript() {

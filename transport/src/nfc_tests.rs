@@ -122,3 +122,93 @@ fn card_rejects_nonsense() {
         0x6f00
     );
 }
+
+#[test]
+fn negotiated_handover_then_transfer() {
+    use crate::handover::{build_handover_request, HandoverKind};
+    let c = default_provider();
+    let nfc = NfcCarrier {
+        version: 1,
+        max_command_data: Some(255),
+        max_response_data: Some(256),
+    };
+    let de = bytes("device_engagement_nfc");
+    for config in [ReaderConfig::SHORT, ReaderConfig::EXTENDED] {
+        let mut reader = NfcReader::new(
+            MemoryCard {
+                card: NfcCard::negotiated(&de, nfc.clone()),
+                session: MdocSession::new(
+                    EcPrivateKey::from_scalar(Curve::P256, &bytes("e_device_key_priv_d")).unwrap(),
+                    kakunin_core::cbor::wrap_tag24(&de),
+                    vec![0xf6],
+                ),
+                crypto: c,
+                responder: Box::new(|_, _| bytes("device_response")),
+                last_error: None,
+            },
+            config,
+        );
+        let hr = build_handover_request(0x0102, &nfc);
+        let hs = reader.negotiate_handover(&hr).unwrap();
+        let parsed = Handover::parse(&hs).unwrap();
+        assert_eq!(parsed.kind, HandoverKind::Select);
+        assert_eq!(Handover::parse(&hr).unwrap().kind, HandoverKind::Request);
+        let mut s = ReaderSession::new(
+            c,
+            &parsed.device_engagement_bytes().unwrap(),
+            &nfc_handover(&hs, Some(&hr)),
+            &e_reader_key(),
+        )
+        .unwrap();
+        reader.select_mdoc().unwrap();
+        let answer = reader
+            .exchange(&s.request(c, &bytes("device_request")).unwrap())
+            .unwrap();
+        let Event::Response { response, .. } = s.handle(c, &answer).unwrap() else {
+            panic!()
+        };
+        assert_eq!(response, bytes("device_response"));
+        // Both sides used the same transcript, with Handover = [HS, HR].
+        let inner = reader.into_inner();
+        assert_eq!(inner.session.transcript().unwrap(), s.transcript());
+    }
+}
+
+#[test]
+fn negotiation_refuses_wrong_service_and_static_cards() {
+    use crate::handover::{build_handover_request, tnep};
+    let nfc = NfcCarrier {
+        version: 1,
+        max_command_data: None,
+        max_response_data: None,
+    };
+    // A static-handover card offers no TNEP service.
+    let mut reader = NfcReader::new(card_with(bytes("device_response")), ReaderConfig::SHORT);
+    assert!(matches!(
+        reader.negotiate_handover(&build_handover_request(1, &nfc)),
+        Err(NfcError::Negotiation(_))
+    ));
+    // A Handover Request written without selecting the service first is refused.
+    let mut card = NfcCard::negotiated(&bytes("device_engagement_nfc"), nfc.clone());
+    let apdu = |cla: u8, ins: u8, p1: u8, p2: u8, data: &[u8], le: Option<usize>| {
+        crate::apdu::Command::new(cla, ins, p1, p2, data, le)
+            .encode(false)
+            .unwrap()
+    };
+    for a in [
+        apdu(0, 0xa4, 4, 0, &NDEF_AID, None),
+        apdu(0, 0xa4, 0, 0x0c, &[0xe1, 0x04], None),
+    ] {
+        card.process(&a);
+    }
+    let hr = build_handover_request(1, &nfc);
+    let mut file = (hr.len() as u16).to_be_bytes().to_vec();
+    file.extend_from_slice(&hr);
+    card.process(&apdu(0, 0xd6, 0, 0, &file, None));
+    assert!(card.negotiated_handover().is_none());
+    match card.process(&apdu(0, 0xb0, 0, 0, &[], Some(64))) {
+        CardStep::Reply(r) => assert!(r.windows(3).any(|w| w == b"Te\x01"), "{r:02x?}"),
+        CardStep::Message(_) => panic!(),
+    }
+    let _ = tnep::status(0);
+}

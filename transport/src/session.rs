@@ -165,6 +165,19 @@ impl MdocSession {
         }
     }
 
+    /// Set the Handover once negotiated handover has finished (before the reader's first
+    /// message); the engagement bytes stay as they were.
+    pub fn set_handover(&mut self, handover: Vec<u8>) -> Result<(), ProximityError> {
+        if self.state != MdocState::AwaitingEstablishment {
+            return Err(ProximityError::WrongState {
+                state: self.state.name(),
+                action: "change the handover",
+            });
+        }
+        self.handover = handover;
+        Ok(())
+    }
+
     /// The SessionTranscript, once the reader's key is known.
     pub fn transcript(&self) -> Option<&SessionTranscript> {
         self.transcript.as_ref()
