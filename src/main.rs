@@ -80,6 +80,9 @@ enum Command {
         /// Engage and transfer over NFC through PC/SC.
         #[arg(long)]
         nfc: bool,
+        /// Use negotiated handover (TNEP) for NFC engagement.
+        #[arg(long)]
+        negotiated: bool,
         /// The mdoc: URI from the holder's QR code.
         #[arg(long, value_name = "URI")]
         qr: Option<String>,
@@ -172,6 +175,9 @@ enum HolderSimCommand {
         /// Be a virtual NFC card attached to pcscd through vpcd.
         #[arg(long)]
         nfc: bool,
+        /// Offer negotiated handover (TNEP) instead of static handover.
+        #[arg(long)]
+        negotiated: bool,
         /// Advertise on the simulated BLE link (prints the mdoc: QR URI).
         #[arg(long)]
         ble_sim: bool,
@@ -368,6 +374,7 @@ fn main() -> ExitCode {
                 HolderSimCommand::Serve {
                     wallet,
                     nfc,
+                    negotiated,
                     ble_sim,
                     reader_trust,
                     approve,
@@ -376,6 +383,7 @@ fn main() -> ExitCode {
         } => proximity_cmd::serve(&proximity_cmd::ServeArgs {
             wallet: &wallet,
             nfc,
+            negotiated,
             ble_sim,
             reader_trust: &reader_trust,
             approve: &approve,
@@ -383,6 +391,7 @@ fn main() -> ExitCode {
         }),
         Command::Reader {
             nfc,
+            negotiated,
             qr,
             ble_sim,
             doctype,
@@ -396,6 +405,7 @@ fn main() -> ExitCode {
             json,
         } => proximity_cmd::reader(&proximity_cmd::ReaderArgs {
             nfc,
+            negotiated,
             qr: qr.as_deref(),
             ble_sim,
             doctype: &doctype,

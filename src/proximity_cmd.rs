@@ -27,6 +27,7 @@ const SIM_MTU: u16 = 185;
 pub struct ServeArgs<'a> {
     pub wallet: &'a Path,
     pub nfc: bool,
+    pub negotiated: bool,
     pub ble_sim: bool,
     pub reader_trust: &'a [PathBuf],
     pub approve: &'a str,
@@ -110,10 +111,15 @@ pub fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
             max_response_data: Some(65536),
         };
         let hs = build_static_select(&de, None, Some(&nfc));
+        let nfc_card = if a.negotiated {
+            NfcCard::negotiated(&de, nfc)
+        } else {
+            NfcCard::new(&hs)
+        };
         let wallet2 = wallet.clone();
         let policy2 = policy.clone();
         let mut card = MemoryCard {
-            card: NfcCard::new(&hs),
+            card: nfc_card,
             session: MdocSession::new(e_device_key, wrap_tag24(&de), nfc_handover(&hs, None)),
             crypto: c,
             responder: Box::new(move |req, transcript| {
@@ -240,6 +246,7 @@ pub fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
 
 pub struct ReaderArgs<'a> {
     pub nfc: bool,
+    pub negotiated: bool,
     pub qr: Option<&'a str>,
     pub ble_sim: bool,
     pub doctype: &'a str,
@@ -361,13 +368,34 @@ fn nfc_reader(
             ReaderConfig::SHORT
         },
     );
-    let hs = nfc.read_handover_select().map_err(|x| e(&x))?;
+    let (hs, hr) = if a.negotiated {
+        let limits = if a.extended {
+            (65535, 65536)
+        } else {
+            (255, 256)
+        };
+        let hr = kakunin_transport::handover::build_handover_request(
+            0x4b4b,
+            &NfcCarrier {
+                version: 1,
+                max_command_data: Some(limits.0),
+                max_response_data: Some(limits.1),
+            },
+        );
+        (nfc.negotiate_handover(&hr).map_err(|x| e(&x))?, Some(hr))
+    } else {
+        (nfc.read_handover_select().map_err(|x| e(&x))?, None)
+    };
+    println!(
+        "reader: NFC engagement by {} handover",
+        if hr.is_some() { "negotiated" } else { "static" }
+    );
     let parsed = Handover::parse(&hs).map_err(|x| e(&x))?;
     let de = parsed
         .device_engagement_bytes()
         .ok_or_else(|| CliError::Usage("no DeviceEngagement".into()))?;
-    let mut session =
-        ReaderSession::new(c, &de, &nfc_handover(&hs, None), reader_key).map_err(|x| e(&x))?;
+    let mut session = ReaderSession::new(c, &de, &nfc_handover(&hs, hr.as_deref()), reader_key)
+        .map_err(|x| e(&x))?;
     nfc.select_mdoc().map_err(|x| e(&x))?;
     let request = build_request(&session)?;
     let answer = nfc
@@ -393,9 +421,10 @@ fn nfc_reader(
     _: &RequestBuilder<'_>,
 ) -> Result<(Vec<u8>, Vec<u8>), CliError> {
     Err(CliError::Usage(format!(
-        "this build has no PC/SC support (reader {:?}, {} APDUs): build with --features pcsc",
+        "this build has no PC/SC support (reader {:?}, {} APDUs, {} handover): build with --features pcsc",
         a.pcsc_reader,
-        if a.extended { "extended" } else { "short" }
+        if a.extended { "extended" } else { "short" },
+        if a.negotiated { "negotiated" } else { "static" }
     )))
 }
 
