@@ -89,6 +89,9 @@ enum Command {
         /// Transfer over the simulated BLE link.
         #[arg(long)]
         ble_sim: bool,
+        /// Transfer over a real Bluetooth controller via btleplug (build with --features ble).
+        #[arg(long)]
+        ble: bool,
         #[arg(long, default_value = "mdl")]
         doctype: String,
         /// Ask for age_over_N.
@@ -181,6 +184,9 @@ enum HolderSimCommand {
         /// Advertise on the simulated BLE link (prints the mdoc: QR URI).
         #[arg(long)]
         ble_sim: bool,
+        /// Advertise on a real Bluetooth controller via BlueZ (build with --features ble).
+        #[arg(long)]
+        ble: bool,
         /// Reader-authentication roots; requests without valid readerAuth are refused.
         #[arg(long = "reader-trust", value_name = "FILE")]
         reader_trust: Vec<PathBuf>,
@@ -376,11 +382,13 @@ fn main() -> ExitCode {
                     nfc,
                     negotiated,
                     ble_sim,
+                    ble,
                     reader_trust,
                     approve,
                     vpcd,
                 },
         } => proximity_cmd::serve(&proximity_cmd::ServeArgs {
+            ble,
             wallet: &wallet,
             nfc,
             negotiated,
@@ -394,6 +402,7 @@ fn main() -> ExitCode {
             negotiated,
             qr,
             ble_sim,
+            ble,
             doctype,
             age_over,
             elements,
@@ -404,6 +413,7 @@ fn main() -> ExitCode {
             short_apdus,
             json,
         } => proximity_cmd::reader(&proximity_cmd::ReaderArgs {
+            ble,
             nfc,
             negotiated,
             qr: qr.as_deref(),

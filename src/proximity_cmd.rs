@@ -25,6 +25,7 @@ use std::time::Duration;
 const SIM_MTU: u16 = 185;
 
 pub struct ServeArgs<'a> {
+    pub ble: bool,
     pub wallet: &'a Path,
     pub nfc: bool,
     pub negotiated: bool,
@@ -100,8 +101,10 @@ pub fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
     let e_device_pub = c
         .public_key(&e_device_key)
         .map_err(|e| CliError::Usage(e.to_string()))?;
-    if a.nfc == a.ble_sim {
-        return Err(CliError::Usage("choose one of --nfc or --ble-sim".into()));
+    if [a.nfc, a.ble_sim, a.ble].iter().filter(|x| **x).count() != 1 {
+        return Err(CliError::Usage(
+            "choose one of --nfc, --ble-sim or --ble".into(),
+        ));
     }
     if a.nfc {
         let de = encode_device_engagement(&e_device_pub, &[]);
@@ -167,20 +170,14 @@ pub fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
         }
         return Ok(ExitCode::SUCCESS);
     }
+    if a.ble {
+        return serve_ble(&wallet, &policy, e_device_key, &e_device_pub);
+    }
     // BLE, mdoc peripheral server mode, over the simulated radio.
     let mut uuid = [0u8; 16];
     c.fill_random(&mut uuid)
         .map_err(|e| CliError::Usage(e.to_string()))?;
-    let method = Value::Array(vec![
-        Value::Uint(2),
-        Value::Uint(1),
-        Value::Map(vec![
-            (Value::Uint(0), Value::Bool(true)),
-            (Value::Uint(1), Value::Bool(false)),
-            (Value::Uint(10), Value::Bytes(uuid.to_vec())),
-        ]),
-    ]);
-    let de = encode_device_engagement(&e_device_pub, &[method]);
+    let de = ble_engagement(&e_device_pub, &uuid);
     let path = sim_socket(&uuid);
     let _ = std::fs::remove_file(&path);
     let listener =
@@ -245,6 +242,7 @@ pub fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
 }
 
 pub struct ReaderArgs<'a> {
+    pub ble: bool,
     pub nfc: bool,
     pub negotiated: bool,
     pub qr: Option<&'a str>,
@@ -322,10 +320,15 @@ pub fn reader(a: &ReaderArgs<'_>) -> Result<ExitCode, CliError> {
         };
         Ok(encode_device_request(&[(items.clone(), ra)]))
     };
-    let (response, transcript) = match (a.nfc, a.qr, a.ble_sim) {
-        (true, None, false) => nfc_reader(a, &reader_key, &build_request)?,
-        (false, Some(uri), true) => ble_sim_reader(uri, &reader_key, &build_request)?,
-        _ => return Err(CliError::Usage("use --nfc, or --qr URI --ble-sim".into())),
+    let (response, transcript) = match (a.nfc, a.qr, a.ble_sim, a.ble) {
+        (true, None, false, false) => nfc_reader(a, &reader_key, &build_request)?,
+        (false, Some(uri), true, false) => ble_sim_reader(uri, &reader_key, &build_request)?,
+        (false, Some(uri), false, true) => ble_reader(uri, &reader_key, &build_request)?,
+        _ => {
+            return Err(CliError::Usage(
+                "use --nfc, or --qr URI with --ble-sim or --ble".into(),
+            ))
+        }
     };
     let report = kakunin_verifier::Verifier::new(&anchors)
         .with_reader_key(&reader_key)
@@ -438,20 +441,9 @@ fn ble_sim_reader(
         .map_err(|e| CliError::Usage(format!("QR: {e}")))?;
     let engagement = DeviceEngagement::from_bytes(&de)
         .map_err(|e| CliError::Usage(format!("engagement: {e}")))?;
-    let uuid = engagement
-        .device_retrieval_methods
-        .iter()
-        .filter(|m| m.kind == 2)
-        .find_map(|m| match &m.options {
-            Value::Map(opts) => opts.iter().find_map(|(k, v)| match (k, v) {
-                (Value::Uint(10), Value::Bytes(b)) => Some(b.clone()),
-                _ => None,
-            }),
-            _ => None,
-        })
-        .ok_or_else(|| {
-            CliError::Usage("the engagement offers no BLE peripheral server mode UUID".into())
-        })?;
+    let uuid = peripheral_uuid(&engagement).ok_or_else(|| {
+        CliError::Usage("the engagement offers no BLE peripheral server mode UUID".into())
+    })?;
     let tagged = wrap_tag24(&de);
     let mut session = ReaderSession::new(c, &tagged, &[0xf6], reader_key)
         .map_err(|e| CliError::Usage(e.to_string()))?;
@@ -484,4 +476,187 @@ fn ble_sim_reader(
     };
     send_message(&mut link, &session.terminate())?;
     Ok((response, session.transcript().tagged_bytes().to_vec()))
+}
+
+/// The BLE peripheral-server-mode service UUID a DeviceEngagement offers (key 10).
+fn peripheral_uuid(engagement: &DeviceEngagement) -> Option<Vec<u8>> {
+    engagement
+        .device_retrieval_methods
+        .iter()
+        .filter(|m| m.kind == 2)
+        .find_map(|m| match &m.options {
+            Value::Map(opts) => opts.iter().find_map(|(k, v)| match (k, v) {
+                (Value::Uint(10), Value::Bytes(b)) => Some(b.clone()),
+                _ => None,
+            }),
+            _ => None,
+        })
+}
+
+fn ble_engagement(e_device_pub: &kakunin_core::crypto::EcPublicKey, uuid: &[u8; 16]) -> Vec<u8> {
+    let method = Value::Array(vec![
+        Value::Uint(2),
+        Value::Uint(1),
+        Value::Map(vec![
+            (Value::Uint(0), Value::Bool(true)),
+            (Value::Uint(1), Value::Bool(false)),
+            (Value::Uint(10), Value::Bytes(uuid.to_vec())),
+        ]),
+    ]);
+    encode_device_engagement(e_device_pub, &[method])
+}
+
+#[cfg(feature = "ble")]
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Usage(format!("async runtime: {e}")))
+}
+
+#[cfg(feature = "ble")]
+fn serve_ble(
+    wallet: &Wallet,
+    policy: &HolderPolicy,
+    e_device_key: kakunin_core::crypto::EcPrivateKey,
+    e_device_pub: &kakunin_core::crypto::EcPublicKey,
+) -> Result<ExitCode, CliError> {
+    use kakunin_transport::radio::peripheral::Peripheral;
+    let c = default_provider();
+    let mut uuid = [0u8; 16];
+    c.fill_random(&mut uuid)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let de = ble_engagement(e_device_pub, &uuid);
+    let r = |e: kakunin_transport::radio::RadioError| CliError::Usage(format!("BLE: {e}"));
+    runtime()?.block_on(async {
+        let mut radio = Peripheral::advertise(::uuid::Uuid::from_bytes(uuid), SIM_MTU)
+            .await
+            .map_err(r)?;
+        println!("{}", kakunin_transport::qr::engagement_uri(&de));
+        println!(
+            "holder-sim: advertising on BLE (peripheral server mode, UUID {})",
+            hex::encode(uuid)
+        );
+        radio
+            .wait_start(Duration::from_secs(300))
+            .await
+            .map_err(r)?;
+        let mut session = MdocSession::new(e_device_key, wrap_tag24(&de), vec![0xf6]);
+        loop {
+            let msg = match radio.receive(Duration::from_secs(60)).await {
+                Ok(m) => m,
+                Err(_) => break,
+            };
+            match session.handle(c, &msg) {
+                Ok(Event::Request(req)) => {
+                    let t = session
+                        .transcript()
+                        .map(|t| t.tagged_bytes().to_vec())
+                        .unwrap_or_default();
+                    let p = respond(
+                        c,
+                        wallet,
+                        &req,
+                        &t,
+                        policy,
+                        None,
+                        time::OffsetDateTime::now_utc(),
+                    )?;
+                    print!("{}", describe(&p));
+                    let out = session
+                        .respond(c, &p.response, false)
+                        .map_err(|e| CliError::Usage(e.to_string()))?;
+                    radio.send(&out).await.map_err(r)?;
+                }
+                Ok(_) => break,
+                Err(e) => {
+                    if let Some(m) = e.message_to_send() {
+                        let _ = radio.send(m).await;
+                    }
+                    return Err(CliError::Usage(format!("session: {e}")));
+                }
+            }
+        }
+        println!("holder-sim: session over");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+#[cfg(not(feature = "ble"))]
+fn serve_ble(
+    _: &Wallet,
+    _: &HolderPolicy,
+    _: kakunin_core::crypto::EcPrivateKey,
+    _: &kakunin_core::crypto::EcPublicKey,
+) -> Result<ExitCode, CliError> {
+    Err(CliError::Usage(
+        "this build has no BLE radio support: build with --features ble".into(),
+    ))
+}
+
+#[cfg(feature = "ble")]
+fn ble_reader(
+    uri: &str,
+    reader_key: &kakunin_core::crypto::EcPrivateKey,
+    build_request: &RequestBuilder<'_>,
+) -> Result<(Vec<u8>, Vec<u8>), CliError> {
+    use kakunin_transport::radio::central::Central;
+    let c = default_provider();
+    let de = kakunin_transport::qr::parse_engagement_uri(uri)
+        .map_err(|e| CliError::Usage(format!("QR: {e}")))?;
+    let engagement = DeviceEngagement::from_bytes(&de)
+        .map_err(|e| CliError::Usage(format!("engagement: {e}")))?;
+    let uuid = peripheral_uuid(&engagement)
+        .and_then(|u| <[u8; 16]>::try_from(u.as_slice()).ok())
+        .ok_or_else(|| {
+            CliError::Usage("the engagement offers no BLE peripheral server mode UUID".into())
+        })?;
+    let mut session = ReaderSession::new(c, &wrap_tag24(&de), &[0xf6], reader_key)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let request = build_request(&session)?;
+    let r = |e: kakunin_transport::radio::RadioError| CliError::Usage(format!("BLE: {e}"));
+    runtime()?.block_on(async {
+        let mut radio = Central::connect(
+            ::uuid::Uuid::from_bytes(uuid),
+            SIM_MTU,
+            Duration::from_secs(30),
+        )
+        .await
+        .map_err(r)?;
+        radio.start().await.map_err(r)?;
+        radio
+            .send(
+                &session
+                    .request(c, &request)
+                    .map_err(|e| CliError::Usage(e.to_string()))?,
+            )
+            .await
+            .map_err(r)?;
+        let answer = radio.receive(Duration::from_secs(30)).await.map_err(r)?;
+        let response = match session
+            .handle(c, &answer)
+            .map_err(|e| CliError::Usage(e.to_string()))?
+        {
+            Event::Response { response, .. } => response,
+            _ => {
+                return Err(CliError::Usage(
+                    "the mdoc ended the session without a response".into(),
+                ))
+            }
+        };
+        let _ = radio.send(&session.terminate()).await;
+        let _ = radio.end().await;
+        Ok((response, session.transcript().tagged_bytes().to_vec()))
+    })
+}
+
+#[cfg(not(feature = "ble"))]
+fn ble_reader(
+    _: &str,
+    _: &kakunin_core::crypto::EcPrivateKey,
+    _: &RequestBuilder<'_>,
+) -> Result<(Vec<u8>, Vec<u8>), CliError> {
+    Err(CliError::Usage(
+        "this build has no BLE radio support: build with --features ble".into(),
+    ))
 }

@@ -14,6 +14,7 @@ pub mod nfc;
 #[cfg(feature = "pcsc")]
 pub mod pcsc_reader;
 pub mod qr;
+pub mod radio;
 pub mod session;
 pub mod vpcd;
 
