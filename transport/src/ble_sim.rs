@@ -151,11 +151,22 @@ fn reassemble(values: &[Vec<u8>], mtu: u16) -> Result<Vec<u8>, BleError> {
     Err(BleError::Incomplete)
 }
 
-/// One request/response over the simulated link in mdoc peripheral server mode: the reader
-/// writes State 0x01 and the SessionEstablishment, the mdoc answers through `responder`
-/// (DeviceRequest in, DeviceResponse out), the reader ends with State 0x02. Any failure ends
-/// both sides cleanly: the failing side sends its status message if the link still works,
-/// and the transaction reports which side failed and why.
+/// Which side is the GATT server (clause 8.3.3.1.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The mdoc is the GATT server; the reader writes requests and gets notified responses.
+    PeripheralServer,
+    /// The reader is the GATT server and serves `served_ident` in its Ident characteristic;
+    /// the mdoc reads and checks it first, then gets notified requests and writes responses.
+    CentralClient { served_ident: [u8; 16] },
+}
+
+/// One request/response over the simulated link: the client writes State 0x01, the reader's
+/// SessionEstablishment goes to the mdoc, the mdoc answers through `responder` (DeviceRequest
+/// in, DeviceResponse out), the reader ends the session. In central client mode the mdoc
+/// first reads Ident and refuses a reader whose Ident is not HKDF(EDeviceKeyBytes, "BLEIdent").
+/// Any failure ends both sides cleanly: the failing side sends its status message if the link
+/// still works, and the transaction reports which side failed and why.
 pub fn transaction(
     crypto: &dyn CryptoProvider,
     link: &mut SimLink,
@@ -164,14 +175,66 @@ pub fn transaction(
     device_request: &[u8],
     responder: &mut dyn FnMut(&[u8]) -> Vec<u8>,
 ) -> Transaction {
+    transaction_in_mode(
+        crypto,
+        link,
+        Mode::PeripheralServer,
+        reader,
+        mdoc,
+        device_request,
+        responder,
+    )
+}
+
+/// [`transaction`] in either mode.
+pub fn transaction_in_mode(
+    crypto: &dyn CryptoProvider,
+    link: &mut SimLink,
+    mode: Mode,
+    reader: &mut ReaderSession,
+    mdoc: &mut MdocSession,
+    device_request: &[u8],
+    responder: &mut dyn FnMut(&[u8]) -> Vec<u8>,
+) -> Transaction {
+    // Reader-to-mdoc goes by write in peripheral server mode, by notification in central
+    // client mode; mdoc-to-reader the other way.
+    let central = matches!(mode, Mode::CentralClient { .. });
+    let to_mdoc = |link: &mut SimLink, m: &[u8]| {
+        if central {
+            link.notify(m)
+        } else {
+            link.write(m)
+        }
+    };
+    let to_reader = |link: &mut SimLink, m: &[u8]| {
+        if central {
+            link.write(m)
+        } else {
+            link.notify(m)
+        }
+    };
     let mtu = link.cfg.mtu;
     let result = (|| {
+        if let Mode::CentralClient { served_ident } = mode {
+            // The mdoc reads Ident before anything else.
+            link.carry(&served_ident).map_err(TransactionError::Link)?;
+            let expected =
+                kakunin_core::mdoc::DeviceEngagement::from_tagged(mdoc.device_engagement_bytes())
+                    .map_err(|e| TransactionError::Mdoc(ProximityError::Engagement(e)))
+                    .and_then(|de| {
+                        crate::ble::ident(crypto, &de.security.e_device_key_bytes)
+                            .map_err(|e| TransactionError::Mdoc(ProximityError::Crypto(e)))
+                    })?;
+            if served_ident != expected {
+                return Err(TransactionError::Link(BleError::IdentMismatch));
+            }
+        }
         // Start: the client writes 0x01 to State.
         link.carry(&[STATE_START]).map_err(TransactionError::Link)?;
         let establishment = reader
             .request(crypto, device_request)
             .map_err(TransactionError::Reader)?;
-        let values = link.write(&establishment).map_err(TransactionError::Link)?;
+        let values = to_mdoc(link, &establishment).map_err(TransactionError::Link)?;
         let received = reassemble(&values, mtu).map_err(TransactionError::Link)?;
         let request = match mdoc.handle(crypto, &received) {
             Ok(Event::Request(r)) => r,
@@ -184,7 +247,7 @@ pub fn transaction(
             Err(e) => {
                 // Tell the reader why, then stop.
                 if let Some(msg) = e.message_to_send() {
-                    if let Ok(values) = link.notify(msg) {
+                    if let Ok(values) = to_reader(link, msg) {
                         if let Ok(m) = reassemble(&values, mtu) {
                             let _ = reader.handle(crypto, &m);
                         }
@@ -197,12 +260,12 @@ pub fn transaction(
         let data = mdoc
             .respond(crypto, &response, false)
             .map_err(TransactionError::Mdoc)?;
-        let values = link.notify(&data).map_err(TransactionError::Link)?;
+        let values = to_reader(link, &data).map_err(TransactionError::Link)?;
         let received = reassemble(&values, mtu).map_err(TransactionError::Link)?;
         match reader.handle(crypto, &received) {
             Ok(Event::Response { response, .. }) => {
                 let end = reader.terminate();
-                if link.write(&end).is_ok() {
+                if to_mdoc(link, &end).is_ok() {
                     let _ = mdoc.handle(crypto, &end);
                 }
                 let _ = link.carry(&[STATE_END]);
@@ -214,7 +277,7 @@ pub fn transaction(
             })),
             Err(e) => {
                 if let Some(msg) = e.message_to_send() {
-                    if let Ok(values) = link.write(msg) {
+                    if let Ok(values) = to_mdoc(link, msg) {
                         if let Ok(m) = reassemble(&values, mtu) {
                             let _ = mdoc.handle(crypto, &m);
                         }

@@ -123,3 +123,48 @@ fn duplicated_write_is_caught_by_the_mdoc() {
         "the reader learns of it through the status message"
     );
 }
+
+fn run_central(served_ident: [u8; 16]) -> Transaction {
+    let c = default_provider();
+    let mut reader = ReaderSession::new(
+        c,
+        &bytes("device_engagement_bytes_nfc"),
+        &bytes("nfc_handover"),
+        &e_reader_key(),
+    )
+    .unwrap();
+    let key = EcPrivateKey::from_scalar(Curve::P256, &bytes("e_device_key_priv_d")).unwrap();
+    let mut mdoc = MdocSession::new(
+        key,
+        bytes("device_engagement_bytes_nfc"),
+        bytes("nfc_handover"),
+    );
+    let mut link = SimLink::new(LinkConfig::typical(185), Faults::default());
+    transaction_in_mode(
+        c,
+        &mut link,
+        Mode::CentralClient { served_ident },
+        &mut reader,
+        &mut mdoc,
+        &bytes("device_request"),
+        &mut |_| bytes("device_response"),
+    )
+}
+
+#[test]
+fn central_client_mode_checks_ident() {
+    let ident: [u8; 16] = bytes("derived_ble_ident").try_into().unwrap();
+    let t = run_central(ident);
+    assert_eq!(
+        t.result.as_deref().unwrap(),
+        bytes("device_response").as_slice()
+    );
+    let mut wrong = ident;
+    wrong[0] ^= 1;
+    let t = run_central(wrong);
+    assert_eq!(
+        t.result,
+        Err(TransactionError::Link(BleError::IdentMismatch))
+    );
+    assert!(t.reader_closed && t.mdoc_closed);
+}

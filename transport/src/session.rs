@@ -183,6 +183,11 @@ impl MdocSession {
         self.transcript.as_ref()
     }
 
+    /// DeviceEngagementBytes this session was engaged with.
+    pub fn device_engagement_bytes(&self) -> &[u8] {
+        &self.device_engagement_bytes
+    }
+
     pub fn is_closed(&self) -> bool {
         self.state == MdocState::Closed
     }

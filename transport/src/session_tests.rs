@@ -171,3 +171,27 @@ fn undecodable_unknown_status_oversize_and_wrong_state() {
         );
     }
 }
+
+#[test]
+fn skipped_or_reordered_counter_fails() {
+    use kakunin_core::session::{Role, SessionCipher, SessionKeys};
+    let c = default_provider();
+    let keys = || SessionKeys {
+        sk_reader: [3; 32],
+        sk_device: [4; 32],
+    };
+    let mut reader = SessionCipher::new(keys(), Role::Reader);
+    let mut mdoc = SessionCipher::new(keys(), Role::Mdoc);
+    let first = reader.encrypt(c, b"first").unwrap();
+    let second = reader.encrypt(c, b"second").unwrap();
+    // The second arrives first: counter 2 where 1 is due.
+    assert!(mdoc.decrypt(c, &second).is_err());
+    assert_eq!(mdoc.decrypt(c, &first).unwrap(), b"first");
+    // And the reader's state machine never sends twice without an answer.
+    let mut r = reader();
+    r.request(c, b"q").unwrap();
+    assert!(matches!(
+        r.request(c, b"q2"),
+        Err(ProximityError::WrongState { .. })
+    ));
+}
