@@ -180,10 +180,10 @@ fn skipped_or_reordered_counter_fails() {
         sk_reader: [3; 32],
         sk_device: [4; 32],
     };
-    let mut reader = SessionCipher::new(keys(), Role::Reader);
+    let mut sender = SessionCipher::new(keys(), Role::Reader);
     let mut mdoc = SessionCipher::new(keys(), Role::Mdoc);
-    let first = reader.encrypt(c, b"first").unwrap();
-    let second = reader.encrypt(c, b"second").unwrap();
+    let first = sender.encrypt(c, b"first").unwrap();
+    let second = sender.encrypt(c, b"second").unwrap();
     // The second arrives first: counter 2 where 1 is due.
     assert!(mdoc.decrypt(c, &second).is_err());
     assert_eq!(mdoc.decrypt(c, &first).unwrap(), b"first");
