@@ -8,6 +8,7 @@ pub mod cose;
 pub mod crypto;
 mod error;
 pub mod mdoc;
+pub mod sdjwt;
 pub mod session;
 pub mod trust;
 

@@ -1,0 +1,168 @@
+//! SD-JWT issuance (RFC 9901 §4) and presentation (§4.3, §4.3.1 Key Binding JWT).
+
+use super::{b64, Disclosure, Jws, JwsError};
+use crate::crypto::{CryptoProvider, EcPrivateKey, HashAlg};
+use serde_json::{Map, Value};
+use std::collections::HashSet;
+
+/// Salt bytes per Disclosure (RFC 9901 recommends 128 bits or more).
+pub const SALT_BYTES: usize = 16;
+
+/// What to make selectively disclosable: JSON pointers such as `/given_name`,
+/// `/address/street_address` or `/nationalities/1`. Nested pointers give recursive
+/// Disclosures.
+pub struct SdSpec<'a> {
+    pub pointers: &'a [&'a str],
+    /// Decoy digests added to every `_sd` array.
+    pub decoys_per_object: usize,
+    pub sd_alg: HashAlg,
+}
+
+struct Builder<'a> {
+    crypto: &'a dyn CryptoProvider,
+    sd: HashSet<&'a str>,
+    decoys: usize,
+    alg: HashAlg,
+    disclosures: Vec<Disclosure>,
+}
+
+impl Builder<'_> {
+    fn salt(&self) -> Result<String, JwsError> {
+        let mut s = [0u8; SALT_BYTES];
+        self.crypto.fill_random(&mut s)?;
+        Ok(b64(&s))
+    }
+
+    fn decoy(&self) -> Result<String, JwsError> {
+        let mut s = [0u8; 32];
+        self.crypto.fill_random(&mut s)?;
+        Ok(b64(&self.crypto.hash(self.alg, &s)))
+    }
+
+    fn apply(&mut self, v: &mut Value, path: &str) -> Result<(), JwsError> {
+        match v {
+            Value::Object(m) => {
+                let keys: Vec<String> = m.keys().cloned().collect();
+                let mut digests = Vec::new();
+                for k in keys {
+                    let p = format!("{path}/{k}");
+                    if let Some(child) = m.get_mut(&k) {
+                        self.apply(child, &p)?;
+                    }
+                    if self.sd.contains(p.as_str()) {
+                        if let Some(value) = m.remove(&k) {
+                            let d = Disclosure::new(&self.salt()?, Some(&k), value);
+                            digests.push(d.digest(self.crypto, self.alg));
+                            self.disclosures.push(d);
+                        }
+                    }
+                }
+                if !digests.is_empty() {
+                    for _ in 0..self.decoys {
+                        digests.push(self.decoy()?);
+                    }
+                    // Sorted, so the order says nothing about the claims' order.
+                    digests.sort();
+                    m.insert("_sd".into(), Value::from(digests));
+                }
+                Ok(())
+            }
+            Value::Array(a) => {
+                for (i, el) in a.iter_mut().enumerate() {
+                    let p = format!("{path}/{i}");
+                    self.apply(el, &p)?;
+                    if self.sd.contains(p.as_str()) {
+                        let d = Disclosure::new(&self.salt()?, None, el.take());
+                        *el = serde_json::json!({ "...": d.digest(self.crypto, self.alg) });
+                        self.disclosures.push(d);
+                    }
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Issue an SD-JWT: `claims` with `spec.pointers` made selectively disclosable, signed with
+/// `key` under `header` (e.g. `typ` dc+sd-jwt, `x5c`). Returns `<JWT>~<Disclosure>~…~`.
+pub fn issue(
+    crypto: &dyn CryptoProvider,
+    key: &EcPrivateKey,
+    header: Map<String, Value>,
+    claims: &Map<String, Value>,
+    spec: &SdSpec<'_>,
+) -> Result<String, JwsError> {
+    let mut b = Builder {
+        crypto,
+        sd: spec.pointers.iter().copied().collect(),
+        decoys: spec.decoys_per_object,
+        alg: spec.sd_alg,
+        disclosures: Vec::new(),
+    };
+    let mut payload = Value::Object(claims.clone());
+    b.apply(&mut payload, "")?;
+    let Value::Object(mut payload) = payload else {
+        return Err(JwsError::NotJsonObject);
+    };
+    payload.insert("_sd_alg".into(), Value::from(alg_name(spec.sd_alg)));
+    let jwt = Jws::sign(crypto, key, header, &payload)?;
+    let mut out = jwt;
+    for d in &b.disclosures {
+        out.push('~');
+        out.push_str(&d.encoded);
+    }
+    out.push('~');
+    Ok(out)
+}
+
+fn alg_name(alg: HashAlg) -> &'static str {
+    match alg {
+        HashAlg::Sha256 => "sha-256",
+        HashAlg::Sha384 => "sha-384",
+        HashAlg::Sha512 => "sha-512",
+    }
+}
+
+/// Keep only the Disclosures `keep` selects (holder side); returns `<JWT>~<kept>~…~`.
+pub fn select(sd_jwt: &str, keep: impl Fn(&Disclosure) -> bool) -> Option<String> {
+    let mut parts = sd_jwt.split('~');
+    let jwt = parts.next()?;
+    let mut out = jwt.to_string();
+    for p in parts.filter(|p| !p.is_empty()) {
+        let d = Disclosure::parse(p)?;
+        if keep(&d) {
+            out.push('~');
+            out.push_str(p);
+        }
+    }
+    out.push('~');
+    Some(out)
+}
+
+/// Append a Key Binding JWT (`typ` kb+jwt; `iat`, `aud`, `nonce`, `sd_hash`) signed with the
+/// holder's key to a presentation that ends with `~`.
+pub fn add_key_binding(
+    crypto: &dyn CryptoProvider,
+    presentation: &str,
+    holder_key: &EcPrivateKey,
+    sd_alg: HashAlg,
+    aud: &str,
+    nonce: &str,
+    iat: i64,
+) -> Result<String, JwsError> {
+    let mut header = Map::new();
+    header.insert("typ".into(), Value::from("kb+jwt"));
+    let mut payload = Map::new();
+    payload.insert("iat".into(), Value::from(iat));
+    payload.insert("aud".into(), Value::from(aud));
+    payload.insert("nonce".into(), Value::from(nonce));
+    payload.insert(
+        "sd_hash".into(),
+        Value::from(b64(&crypto.hash(sd_alg, presentation.as_bytes()))),
+    );
+    Ok(format!(
+        "{presentation}{}",
+        Jws::sign(crypto, holder_key, header, &payload)?
+    ))
+}

@@ -1,0 +1,200 @@
+//! Compact JWS (RFC 7515) with ECDSA (ES256/ES384/ES512, RFC 7518 §3.4) through the crypto
+//! provider, and EC JWKs (RFC 7517/7518 §6.2). The signing input is the received text.
+
+use super::{b64, unb64};
+use crate::cose::SignatureAlg;
+use crate::crypto::{CryptoProvider, Curve, EcPrivateKey, EcPublicKey};
+use serde_json::{Map, Value};
+
+/// A JWS is malformed, unsupported or does not verify.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JwsError {
+    #[error("not a compact JWS (three base64url parts)")]
+    Malformed,
+    #[error("JWS header or payload is not a JSON object")]
+    NotJsonObject,
+    #[error("JWS alg \"none\" is not accepted")]
+    AlgNone,
+    #[error("JWS alg {0:?} is not supported")]
+    UnsupportedAlg(String),
+    #[error("JWS alg {alg:?} does not match a {curve:?} key")]
+    AlgKeyMismatch { alg: String, curve: Curve },
+    #[error("JWS signature does not verify")]
+    BadSignature,
+    #[error("JWK is not a P-256/P-384/P-521 EC public key")]
+    BadJwk,
+    #[error("x5c header is missing or malformed")]
+    BadX5c,
+    #[error("crypto: {0}")]
+    Crypto(#[from] crate::crypto::CryptoError),
+}
+
+impl JwsError {
+    pub fn cause(&self) -> crate::Cause {
+        match self {
+            JwsError::BadSignature | JwsError::AlgKeyMismatch { .. } => crate::Cause::FailedCheck,
+            JwsError::AlgNone | JwsError::UnsupportedAlg(_) => crate::Cause::Untrusted,
+            JwsError::Crypto(e) => e.cause(),
+            _ => crate::Cause::Malformed,
+        }
+    }
+}
+
+/// A parsed compact JWS.
+#[derive(Debug, Clone)]
+pub struct Jws {
+    raw: String,
+    pub header: Map<String, Value>,
+    pub payload: Map<String, Value>,
+    signature: Vec<u8>,
+}
+
+fn alg_of(name: &str) -> Result<SignatureAlg, JwsError> {
+    match name {
+        "ES256" => Ok(SignatureAlg::Es256),
+        "ES384" => Ok(SignatureAlg::Es384),
+        "ES512" => Ok(SignatureAlg::Es512),
+        "none" | "None" | "NONE" => Err(JwsError::AlgNone),
+        other => Err(JwsError::UnsupportedAlg(other.to_string())),
+    }
+}
+
+fn alg_name(alg: SignatureAlg) -> &'static str {
+    match alg {
+        SignatureAlg::Es256 => "ES256",
+        SignatureAlg::Es384 => "ES384",
+        SignatureAlg::Es512 => "ES512",
+    }
+}
+
+impl Jws {
+    pub fn parse(s: &str) -> Result<Self, JwsError> {
+        let mut parts = s.split('.');
+        let (Some(h), Some(p), Some(sig), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(JwsError::Malformed);
+        };
+        let object = |part: &str| -> Result<Map<String, Value>, JwsError> {
+            let bytes = unb64(part).ok_or(JwsError::Malformed)?;
+            match serde_json::from_slice(&bytes) {
+                Ok(Value::Object(m)) => Ok(m),
+                _ => Err(JwsError::NotJsonObject),
+            }
+        };
+        Ok(Jws {
+            raw: s.to_string(),
+            header: object(h)?,
+            payload: object(p)?,
+            signature: unb64(sig).ok_or(JwsError::Malformed)?,
+        })
+    }
+
+    /// The JWS as received.
+    pub fn raw(&self) -> &str {
+        &self.raw
+    }
+
+    fn signing_input(&self) -> &str {
+        match self.raw.rfind('.') {
+            Some(i) => &self.raw[..i],
+            None => &self.raw,
+        }
+    }
+
+    pub fn typ(&self) -> Option<&str> {
+        self.header.get("typ").and_then(Value::as_str)
+    }
+
+    /// The signature algorithm (refusing `none` and anything but ES256/384/512).
+    pub fn alg(&self) -> Result<SignatureAlg, JwsError> {
+        alg_of(
+            self.header
+                .get("alg")
+                .and_then(Value::as_str)
+                .ok_or(JwsError::UnsupportedAlg(String::new()))?,
+        )
+    }
+
+    /// Verify with `key`.
+    pub fn verify(&self, crypto: &dyn CryptoProvider, key: &EcPublicKey) -> Result<(), JwsError> {
+        let alg = self.alg()?;
+        if alg.curve() != key.curve() {
+            return Err(JwsError::AlgKeyMismatch {
+                alg: alg_name(alg).into(),
+                curve: key.curve(),
+            });
+        }
+        crypto
+            .verify_ecdsa(
+                key,
+                alg.hash(),
+                self.signing_input().as_bytes(),
+                &self.signature,
+            )
+            .map_err(|_| JwsError::BadSignature)
+    }
+
+    /// The DER certificates of the `x5c` header (standard base64, leaf first).
+    pub fn x5c(&self) -> Result<Vec<Vec<u8>>, JwsError> {
+        use base64::Engine;
+        let arr = self
+            .header
+            .get("x5c")
+            .and_then(Value::as_array)
+            .ok_or(JwsError::BadX5c)?;
+        if arr.is_empty() {
+            return Err(JwsError::BadX5c);
+        }
+        arr.iter()
+            .map(|c| {
+                c.as_str()
+                    .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
+                    .ok_or(JwsError::BadX5c)
+            })
+            .collect()
+    }
+
+    /// Sign `payload` with `key`; `header` gets the matching `alg`.
+    pub fn sign(
+        crypto: &dyn CryptoProvider,
+        key: &EcPrivateKey,
+        mut header: Map<String, Value>,
+        payload: &Map<String, Value>,
+    ) -> Result<String, JwsError> {
+        let alg = SignatureAlg::for_curve(key.curve());
+        header.insert("alg".into(), Value::from(alg_name(alg)));
+        let input = format!(
+            "{}.{}",
+            b64(Value::Object(header).to_string().as_bytes()),
+            b64(Value::Object(payload.clone()).to_string().as_bytes())
+        );
+        let sig = crypto.sign_ecdsa(key, alg.hash(), input.as_bytes())?;
+        Ok(format!("{input}.{}", b64(&sig)))
+    }
+}
+
+/// An EC public key from a JWK (`kty` EC, `crv` P-256/P-384/P-521, `x`, `y`).
+pub fn jwk_to_key(jwk: &Value) -> Result<EcPublicKey, JwsError> {
+    if jwk.get("kty").and_then(Value::as_str) != Some("EC") {
+        return Err(JwsError::BadJwk);
+    }
+    let curve = match jwk.get("crv").and_then(Value::as_str) {
+        Some("P-256") => Curve::P256,
+        Some("P-384") => Curve::P384,
+        Some("P-521") => Curve::P521,
+        _ => return Err(JwsError::BadJwk),
+    };
+    let coord = |k: &str| {
+        jwk.get(k)
+            .and_then(Value::as_str)
+            .and_then(unb64)
+            .ok_or(JwsError::BadJwk)
+    };
+    EcPublicKey::from_coordinates(curve, &coord("x")?, &coord("y")?).ok_or(JwsError::BadJwk)
+}
+
+/// The JWK of a public key.
+pub fn key_to_jwk(key: &EcPublicKey) -> Value {
+    serde_json::json!({"kty": "EC", "crv": key.curve().name(), "x": b64(key.x()), "y": b64(key.y())})
+}

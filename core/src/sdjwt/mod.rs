@@ -1,0 +1,50 @@
+//! SD-JWT (RFC 9901) and SD-JWT VC: compact JWS with the crypto provider, Disclosures,
+//! issuance with `_sd` digests (objects, array elements, nested, decoys), presentation with a
+//! Key Binding JWT, and verification of every MUST of RFC 9901 §7.
+//!
+//! As with mdoc, the received encodings are the truth: digests are computed over each
+//! Disclosure exactly as received (its base64url text), and `sd_hash` over the presentation
+//! text as received.
+
+mod disclosure;
+mod issue;
+mod jws;
+mod verify;
+
+#[cfg(test)]
+mod tests;
+
+pub use disclosure::Disclosure;
+pub use issue::{add_key_binding, issue, select, SdSpec, SALT_BYTES};
+pub use jws::{jwk_to_key, key_to_jwk, Jws, JwsError};
+pub use verify::{verify_presentation, KbRequirements, SdJwtError, VerifiedSdJwt};
+
+/// Largest SD-JWT (with disclosures and KB-JWT) accepted, in bytes.
+pub const MAX_SD_JWT: usize = 1024 * 1024;
+/// Most Disclosures in one SD-JWT.
+pub const MAX_DISCLOSURES: usize = 4096;
+/// Deepest JSON nesting processed.
+pub const MAX_DEPTH: usize = 32;
+
+/// base64url without padding.
+pub(crate) fn b64(data: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(data)
+}
+
+pub(crate) fn unb64(s: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(s)
+        .ok()
+}
+
+/// The `_sd_alg` names RFC 9901 uses (IANA "Named Information Hash Algorithm").
+pub fn sd_alg(name: &str) -> Option<crate::crypto::HashAlg> {
+    match name {
+        "sha-256" => Some(crate::crypto::HashAlg::Sha256),
+        "sha-384" => Some(crate::crypto::HashAlg::Sha384),
+        "sha-512" => Some(crate::crypto::HashAlg::Sha512),
+        _ => None,
+    }
+}

@@ -1,0 +1,331 @@
+//! SD-JWT verification (RFC 9901 §7.1 and §7.3): the issuer signature, `_sd_alg`, every
+//! Disclosure referenced exactly once by a digest, no duplicate digests, no Disclosure named
+//! `_sd` or `...` or overwriting a claim, array/object Disclosures in their place, decoys
+//! dropped; then the Key Binding JWT (`typ` kb+jwt, holder key from `cnf.jwk`, `iat` window,
+//! `aud`, `nonce`, `sd_hash` over the presentation as received) and `exp`/`nbf`.
+
+use super::{b64, sd_alg, Disclosure, Jws, JwsError, MAX_DEPTH, MAX_DISCLOSURES, MAX_SD_JWT};
+use crate::crypto::{CryptoProvider, EcPublicKey, HashAlg};
+use serde_json::{Map, Value};
+use std::collections::{HashMap, HashSet};
+use time::OffsetDateTime;
+
+/// Why an SD-JWT presentation was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SdJwtError {
+    #[error("SD-JWT of {0} bytes exceeds the limit")]
+    TooLarge(usize),
+    #[error("SD-JWT is malformed: {0}")]
+    Malformed(&'static str),
+    #[error("{part}: {source}")]
+    Jws {
+        part: &'static str,
+        source: JwsError,
+    },
+    #[error("_sd_alg {0:?} is not supported")]
+    UnsupportedSdAlg(String),
+    #[error("Disclosure {index} is malformed")]
+    BadDisclosure { index: usize },
+    #[error("digest {0} appears more than once")]
+    DuplicateDigest(String),
+    #[error("Disclosure {index} is not referenced by any digest")]
+    UnreferencedDisclosure { index: usize },
+    #[error("Disclosure claim name {0:?} is forbidden")]
+    ForbiddenClaimName(String),
+    #[error("Disclosure would overwrite claim {0:?}")]
+    ClaimOverwrite(String),
+    #[error("a Disclosure of the wrong kind (object vs array element) is referenced at {0}")]
+    WrongDisclosureKind(String),
+    #[error("`_sd` at {0} is not an array of digest strings")]
+    BadSdArray(String),
+    #[error("claims nest deeper than {MAX_DEPTH}")]
+    TooDeep,
+    #[error("a Key Binding JWT is required but missing")]
+    MissingKeyBinding,
+    #[error("the SD-JWT carries no holder key (cnf.jwk)")]
+    NoHolderKey,
+    #[error("KB-JWT typ must be kb+jwt")]
+    KbTyp,
+    #[error("KB-JWT aud does not match")]
+    KbAudience,
+    #[error("KB-JWT nonce does not match")]
+    KbNonce,
+    #[error("KB-JWT iat is outside the accepted window")]
+    KbIat,
+    #[error("KB-JWT sd_hash does not match the presentation")]
+    KbSdHash,
+    #[error("the SD-JWT expired")]
+    Expired,
+    #[error("the SD-JWT is not valid yet")]
+    NotYetValid,
+}
+
+impl SdJwtError {
+    pub fn cause(&self) -> crate::Cause {
+        match self {
+            SdJwtError::Jws { source, .. } => source.cause(),
+            SdJwtError::TooLarge(_)
+            | SdJwtError::Malformed(_)
+            | SdJwtError::BadDisclosure { .. }
+            | SdJwtError::BadSdArray(_)
+            | SdJwtError::TooDeep => crate::Cause::Malformed,
+            SdJwtError::UnsupportedSdAlg(_) => crate::Cause::Untrusted,
+            _ => crate::Cause::FailedCheck,
+        }
+    }
+}
+
+/// What a verifier requires of the Key Binding JWT.
+#[derive(Debug, Clone, Copy)]
+pub struct KbRequirements<'a> {
+    pub required: bool,
+    pub aud: &'a str,
+    pub nonce: &'a str,
+    /// How old `iat` may be.
+    pub max_age: time::Duration,
+    /// How far in the future `iat` may be (clock skew).
+    pub max_skew: time::Duration,
+}
+
+/// A verified presentation.
+#[derive(Debug, Clone)]
+pub struct VerifiedSdJwt {
+    pub header: Map<String, Value>,
+    /// The processed claims: disclosed values in place, `_sd`/`_sd_alg`/decoys removed.
+    pub claims: Map<String, Value>,
+    pub holder_key: Option<EcPublicKey>,
+    pub key_bound: bool,
+    /// Number of Disclosures that were presented.
+    pub disclosures: usize,
+}
+
+struct Walk<'a> {
+    by_digest: HashMap<String, usize>,
+    disclosures: &'a [Disclosure],
+    used: Vec<bool>,
+    seen: HashSet<String>,
+}
+
+impl Walk<'_> {
+    fn digest_seen(&mut self, d: &str) -> Result<Option<usize>, SdJwtError> {
+        if !self.seen.insert(d.to_string()) {
+            return Err(SdJwtError::DuplicateDigest(d.to_string()));
+        }
+        Ok(self.by_digest.get(d).copied())
+    }
+
+    fn value(&mut self, v: &mut Value, path: &str, depth: usize) -> Result<(), SdJwtError> {
+        if depth > MAX_DEPTH {
+            return Err(SdJwtError::TooDeep);
+        }
+        match v {
+            Value::Object(m) => self.object(m, path, depth),
+            Value::Array(a) => {
+                let mut out = Vec::with_capacity(a.len());
+                for (i, mut el) in std::mem::take(a).into_iter().enumerate() {
+                    let p = format!("{path}/{i}");
+                    let reference = match &el {
+                        Value::Object(m) if m.len() == 1 && m.contains_key("...") => {
+                            Some(m["..."].clone())
+                        }
+                        _ => None,
+                    };
+                    match reference {
+                        Some(Value::String(d)) => {
+                            // No Disclosure for the digest: a decoy or an undisclosed
+                            // element, dropped.
+                            if let Some(idx) = self.digest_seen(&d)? {
+                                let disc = &self.disclosures[idx];
+                                if disc.name.is_some() {
+                                    return Err(SdJwtError::WrongDisclosureKind(p));
+                                }
+                                self.used[idx] = true;
+                                let mut value = disc.value.clone();
+                                self.value(&mut value, &p, depth + 1)?;
+                                out.push(value);
+                            }
+                        }
+                        Some(_) => return Err(SdJwtError::BadSdArray(p)),
+                        None => {
+                            self.value(&mut el, &p, depth + 1)?;
+                            out.push(el);
+                        }
+                    }
+                }
+                *a = out;
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn object(
+        &mut self,
+        m: &mut Map<String, Value>,
+        path: &str,
+        depth: usize,
+    ) -> Result<(), SdJwtError> {
+        for (k, v) in m.iter_mut() {
+            if k != "_sd" {
+                self.value(v, &format!("{path}/{k}"), depth + 1)?;
+            }
+        }
+        let Some(sd) = m.remove("_sd") else {
+            return Ok(());
+        };
+        let Value::Array(digests) = sd else {
+            return Err(SdJwtError::BadSdArray(path.to_string()));
+        };
+        for d in digests {
+            let Value::String(d) = d else {
+                return Err(SdJwtError::BadSdArray(path.to_string()));
+            };
+            let Some(idx) = self.digest_seen(&d)? else {
+                continue;
+            };
+            let disc = &self.disclosures[idx];
+            let Some(name) = disc.name.clone() else {
+                return Err(SdJwtError::WrongDisclosureKind(path.to_string()));
+            };
+            if name == "_sd" || name == "..." {
+                return Err(SdJwtError::ForbiddenClaimName(name));
+            }
+            if m.contains_key(&name) {
+                return Err(SdJwtError::ClaimOverwrite(name));
+            }
+            self.used[idx] = true;
+            let mut value = disc.value.clone();
+            self.value(&mut value, &format!("{path}/{name}"), depth + 1)?;
+            m.insert(name, value);
+        }
+        Ok(())
+    }
+}
+
+/// Verify an SD-JWT presentation (`<JWT>~<Disclosure>~…~[<KB-JWT>]`) against the issuer's key,
+/// at `now`.
+pub fn verify_presentation(
+    crypto: &dyn CryptoProvider,
+    presentation: &str,
+    issuer_key: &EcPublicKey,
+    kb: Option<&KbRequirements<'_>>,
+    now: OffsetDateTime,
+) -> Result<VerifiedSdJwt, SdJwtError> {
+    if presentation.len() > MAX_SD_JWT {
+        return Err(SdJwtError::TooLarge(presentation.len()));
+    }
+    let parts: Vec<&str> = presentation.split('~').collect();
+    if parts.len() < 2 {
+        return Err(SdJwtError::Malformed("no '~' after the issuer-signed JWT"));
+    }
+    if parts.len() - 2 > MAX_DISCLOSURES {
+        return Err(SdJwtError::TooLarge(presentation.len()));
+    }
+    let (kb_jwt, middle) = match parts.split_last() {
+        Some((&"", rest)) => (None, rest),
+        Some((last, rest)) => (Some(*last), rest),
+        None => return Err(SdJwtError::Malformed("empty")),
+    };
+    let (jwt, disclosure_texts) = middle.split_first().ok_or(SdJwtError::Malformed("empty"))?;
+    let jws = Jws::parse(jwt).map_err(|source| SdJwtError::Jws {
+        part: "issuer-signed JWT",
+        source,
+    })?;
+    jws.verify(crypto, issuer_key)
+        .map_err(|source| SdJwtError::Jws {
+            part: "issuer-signed JWT",
+            source,
+        })?;
+    let alg = match jws.payload.get("_sd_alg") {
+        None => HashAlg::Sha256,
+        Some(Value::String(s)) => {
+            sd_alg(s).ok_or_else(|| SdJwtError::UnsupportedSdAlg(s.clone()))?
+        }
+        Some(other) => return Err(SdJwtError::UnsupportedSdAlg(other.to_string())),
+    };
+    let mut disclosures = Vec::with_capacity(disclosure_texts.len());
+    for (index, d) in disclosure_texts.iter().enumerate() {
+        disclosures.push(Disclosure::parse(d).ok_or(SdJwtError::BadDisclosure { index })?);
+    }
+    let mut by_digest = HashMap::with_capacity(disclosures.len());
+    for (i, d) in disclosures.iter().enumerate() {
+        if by_digest.insert(d.digest(crypto, alg), i).is_some() {
+            return Err(SdJwtError::DuplicateDigest(d.digest(crypto, alg)));
+        }
+    }
+    let mut walk = Walk {
+        by_digest,
+        disclosures: &disclosures,
+        used: vec![false; disclosures.len()],
+        seen: HashSet::new(),
+    };
+    let mut claims = jws.payload.clone();
+    walk.object(&mut claims, "", 0)?;
+    if let Some(index) = walk.used.iter().position(|u| !u) {
+        return Err(SdJwtError::UnreferencedDisclosure { index });
+    }
+    claims.remove("_sd_alg");
+
+    let ts = |k: &str| claims.get(k).and_then(Value::as_i64);
+    if ts("exp").is_some_and(|exp| now.unix_timestamp() >= exp) {
+        return Err(SdJwtError::Expired);
+    }
+    if ts("nbf").is_some_and(|nbf| now.unix_timestamp() < nbf) {
+        return Err(SdJwtError::NotYetValid);
+    }
+    let holder_key = match claims.get("cnf").and_then(|c| c.get("jwk")) {
+        Some(jwk) => Some(super::jwk_to_key(jwk).map_err(|source| SdJwtError::Jws {
+            part: "cnf.jwk",
+            source,
+        })?),
+        None => None,
+    };
+
+    let mut key_bound = false;
+    match (kb_jwt, kb) {
+        (None, Some(req)) if req.required => return Err(SdJwtError::MissingKeyBinding),
+        (Some(kb_text), Some(req)) => {
+            let kbj = Jws::parse(kb_text).map_err(|source| SdJwtError::Jws {
+                part: "KB-JWT",
+                source,
+            })?;
+            if kbj.typ() != Some("kb+jwt") {
+                return Err(SdJwtError::KbTyp);
+            }
+            let key = holder_key.as_ref().ok_or(SdJwtError::NoHolderKey)?;
+            kbj.verify(crypto, key).map_err(|source| SdJwtError::Jws {
+                part: "KB-JWT",
+                source,
+            })?;
+            let iat = kbj
+                .payload
+                .get("iat")
+                .and_then(Value::as_i64)
+                .ok_or(SdJwtError::KbIat)?;
+            let t = now.unix_timestamp();
+            if iat < t - req.max_age.whole_seconds() || iat > t + req.max_skew.whole_seconds() {
+                return Err(SdJwtError::KbIat);
+            }
+            if kbj.payload.get("aud").and_then(Value::as_str) != Some(req.aud) {
+                return Err(SdJwtError::KbAudience);
+            }
+            if kbj.payload.get("nonce").and_then(Value::as_str) != Some(req.nonce) {
+                return Err(SdJwtError::KbNonce);
+            }
+            let signed_part = &presentation[..presentation.len() - kb_text.len()];
+            let expected = b64(&crypto.hash(alg, signed_part.as_bytes()));
+            if kbj.payload.get("sd_hash").and_then(Value::as_str) != Some(expected.as_str()) {
+                return Err(SdJwtError::KbSdHash);
+            }
+            key_bound = true;
+        }
+        _ => {}
+    }
+    Ok(VerifiedSdJwt {
+        header: jws.header.clone(),
+        claims,
+        holder_key,
+        key_bound,
+        disclosures: disclosures.len(),
+    })
+}
