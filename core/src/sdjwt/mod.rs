@@ -9,6 +9,7 @@
 mod disclosure;
 mod issue;
 mod jws;
+mod vc;
 mod verify;
 
 #[cfg(test)]
@@ -17,6 +18,7 @@ mod tests;
 pub use disclosure::Disclosure;
 pub use issue::{add_key_binding, issue, select, SdSpec, SALT_BYTES};
 pub use jws::{jwk_to_key, key_to_jwk, Jws, JwsError};
+pub use vc::{verify_sd_jwt_vc, IssuerKey, VcError};
 pub use verify::{verify_presentation, KbRequirements, SdJwtError, VerifiedSdJwt};
 
 /// Largest SD-JWT (with disclosures and KB-JWT) accepted, in bytes.

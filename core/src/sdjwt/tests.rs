@@ -339,3 +339,57 @@ fn truncation_never_panics() {
         }
     }
 }
+
+#[test]
+fn sd_jwt_vc_typ_and_claims() {
+    let c = default_provider();
+    let f = fixture();
+    let p = present(&f, |d| d.name.as_deref() == Some("age_equal_or_over"));
+    let issuer = c.public_key(&f.issuer).unwrap();
+    let v = verify_sd_jwt_vc(c, &p, IssuerKey::Key(&issuer), Some(&kb()), false, NOW).unwrap();
+    assert_eq!(v.claims["vct"], "urn:kakunin:jp-pid:1");
+    assert_eq!(
+        v.claims["age_equal_or_over"],
+        json!({}),
+        "container disclosed, its entries not"
+    );
+    // The same credential re-signed with typ vc+sd-jwt: refused unless configured.
+    let (jwt, rest) = f.issued.split_once('~').unwrap();
+    let jws = Jws::parse(jwt).unwrap();
+    let mut header = jws.header.clone();
+    header.remove("alg");
+    header.insert("typ".into(), Value::from("vc+sd-jwt"));
+    let old_typ = format!(
+        "{}~{rest}",
+        Jws::sign(c, &f.issuer, header, &jws.payload).unwrap()
+    );
+    let old_typ = add_key_binding(
+        c,
+        &select(&old_typ, |_| false).unwrap(),
+        &f.holder,
+        HashAlg::Sha256,
+        "till-42",
+        "n-123",
+        NOW.unix_timestamp(),
+    )
+    .unwrap();
+    assert_eq!(
+        verify_sd_jwt_vc(
+            c,
+            &old_typ,
+            IssuerKey::Key(&issuer),
+            Some(&kb()),
+            false,
+            NOW
+        )
+        .unwrap_err(),
+        VcError::Typ(Some("vc+sd-jwt".into()))
+    );
+    assert!(verify_sd_jwt_vc(c, &old_typ, IssuerKey::Key(&issuer), Some(&kb()), true, NOW).is_ok());
+    // No x5c in the header: refused when the issuer must chain to anchors.
+    let anchors = crate::trust::TrustAnchors::default();
+    assert!(matches!(
+        verify_sd_jwt_vc(c, &p, IssuerKey::X5c(&anchors), Some(&kb()), false, NOW),
+        Err(VcError::SdJwt(SdJwtError::Jws { part: "x5c", .. }))
+    ));
+}
