@@ -166,3 +166,75 @@ pub fn add_key_binding(
         Jws::sign(crypto, holder_key, header, &payload)?
     ))
 }
+
+/// Keep the Disclosures needed to reveal each dotted path (e.g. `age_equal_or_over.20`):
+/// the Disclosure of every selectively disclosable step on the way. Returns the presentation
+/// (`<JWT>~<kept>~…~`) and the paths that could not be found.
+pub fn select_paths(
+    crypto: &dyn CryptoProvider,
+    sd_jwt: &str,
+    paths: &[&str],
+) -> Result<(String, Vec<String>), JwsError> {
+    let mut parts = sd_jwt.split('~');
+    let jwt = parts.next().ok_or(JwsError::Malformed)?;
+    let jws = Jws::parse(jwt)?;
+    let alg = match jws.payload.get("_sd_alg").and_then(Value::as_str) {
+        None => HashAlg::Sha256,
+        Some(s) => super::sd_alg(s).ok_or_else(|| JwsError::UnsupportedAlg(s.to_string()))?,
+    };
+    let disclosures: Vec<Disclosure> = parts
+        .filter(|p| !p.is_empty())
+        .filter_map(Disclosure::parse)
+        .collect();
+    let by_digest: std::collections::HashMap<String, usize> = disclosures
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.digest(crypto, alg), i))
+        .collect();
+    let mut keep = vec![false; disclosures.len()];
+    let mut missing = Vec::new();
+    for path in paths {
+        let mut node = Value::Object(jws.payload.clone());
+        let mut found = true;
+        for step in path.split('.') {
+            let Value::Object(m) = &node else {
+                found = false;
+                break;
+            };
+            if let Some(v) = m.get(step) {
+                node = v.clone();
+                continue;
+            }
+            let hit = m
+                .get("_sd")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .filter_map(|d| by_digest.get(d))
+                .find(|i| disclosures[**i].name.as_deref() == Some(step));
+            match hit {
+                Some(i) => {
+                    keep[*i] = true;
+                    node = disclosures[*i].value.clone();
+                }
+                None => {
+                    found = false;
+                    break;
+                }
+            }
+        }
+        if !found {
+            missing.push(path.to_string());
+        }
+    }
+    let mut out = jwt.to_string();
+    for (d, k) in disclosures.iter().zip(&keep) {
+        if *k {
+            out.push('~');
+            out.push_str(&d.encoded);
+        }
+    }
+    out.push('~');
+    Ok((out, missing))
+}

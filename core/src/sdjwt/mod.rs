@@ -16,7 +16,7 @@ mod verify;
 mod tests;
 
 pub use disclosure::Disclosure;
-pub use issue::{add_key_binding, issue, select, SdSpec, SALT_BYTES};
+pub use issue::{add_key_binding, issue, select, select_paths, SdSpec, SALT_BYTES};
 pub use jws::{jwk_to_key, key_to_jwk, Jws, JwsError};
 pub use vc::{verify_sd_jwt_vc, IssuerKey, VcError};
 pub use verify::{verify_presentation, KbRequirements, SdJwtError, VerifiedSdJwt};

@@ -393,3 +393,25 @@ fn sd_jwt_vc_typ_and_claims() {
         Err(VcError::SdJwt(SdJwtError::Jws { part: "x5c", .. }))
     ));
 }
+
+#[test]
+fn select_by_path() {
+    let c = default_provider();
+    let f = fixture();
+    let (p, missing) = select_paths(c, &f.issued, &["age_equal_or_over.20", "nope"]).unwrap();
+    assert_eq!(missing, vec!["nope".to_string()]);
+    let p = add_key_binding(
+        c,
+        &p,
+        &f.holder,
+        HashAlg::Sha256,
+        "till-42",
+        "n-123",
+        NOW.unix_timestamp(),
+    )
+    .unwrap();
+    let v = verify(&f, &p).unwrap();
+    assert_eq!(v.claims["age_equal_or_over"], json!({"20": true}));
+    assert_eq!(v.disclosures, 2);
+    assert!(!v.claims.contains_key("name"));
+}
