@@ -9,6 +9,7 @@ mod input;
 mod inspect;
 mod issue_cmd;
 mod proximity_cmd;
+mod sdjwt_cmd;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -117,6 +118,32 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Present a stored credential (SD-JWT VC) with selected disclosures and a KB-JWT.
+    Present {
+        #[command(subcommand)]
+        command: PresentCommand,
+    },
+    /// Verify an SD-JWT VC presentation (exit 0 valid, 1 invalid, 2 usage or input error).
+    VerifySdJwt {
+        /// The presentation (text).
+        file: PathBuf,
+        /// Trusted IACA / issuer root for the x5c chain; repeat for several.
+        #[arg(long = "trust-anchor", value_name = "FILE", required = true)]
+        trust_anchors: Vec<PathBuf>,
+        /// Expected KB-JWT audience.
+        #[arg(long)]
+        aud: String,
+        /// Expected KB-JWT nonce.
+        #[arg(long)]
+        nonce: String,
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
+        /// Also accept typ vc+sd-jwt.
+        #[arg(long)]
+        accept_vc_sd_jwt: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Run every ISO 18013-5 Annex D check; exit 0 only if all pass.
     Vectors {
         /// Print a JSON object instead of one line per check.
@@ -170,6 +197,25 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+enum PresentCommand {
+    /// Present an unused SD-JWT VC from the wallet.
+    SdJwt {
+        #[arg(long, value_name = "DIR")]
+        wallet: PathBuf,
+        /// Claim path to disclose (dotted, e.g. age_equal_or_over.20); repeat for several.
+        #[arg(long = "disclose", required = true)]
+        disclose: Vec<String>,
+        #[arg(long)]
+        aud: String,
+        #[arg(long)]
+        nonce: String,
+        /// Write the presentation here instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
 enum HolderSimCommand {
     /// Serve one proximity presentation from a wallet.
     Serve {
@@ -215,6 +261,28 @@ enum PkiCommand {
 
 #[derive(Subcommand)]
 enum IssueCommand {
+    /// Issue a batch of SD-JWT VCs (Japanese PID profile) for one holder into a wallet directory.
+    SdJwt {
+        #[arg(long, value_name = "DIR")]
+        pki: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        claims: PathBuf,
+        /// The holder's public JWK (or a JWK Set); one key per credential.
+        #[arg(long = "holder-jwk", value_name = "FILE")]
+        holder_jwks: Vec<PathBuf>,
+        /// Generate a holder key per credential (stored with it in the wallet).
+        #[arg(long)]
+        new_holder_keys: bool,
+        #[arg(long, default_value_t = 1)]
+        count: usize,
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 30)]
+        valid_days: i64,
+        /// The `iss` claim.
+        #[arg(long, default_value = "https://issuer.kakunin.invalid")]
+        iss: String,
+    },
     /// Issue a batch of mdoc credentials for one holder into a wallet directory.
     Mdoc {
         #[arg(long, value_name = "DIR")]
@@ -426,6 +494,55 @@ fn main() -> ExitCode {
             reader_key: reader_key.as_deref(),
             pcsc_reader: &pcsc_reader,
             extended: !short_apdus,
+            json,
+        }),
+        Command::Issue {
+            command:
+                IssueCommand::SdJwt {
+                    pki,
+                    claims,
+                    holder_jwks,
+                    new_holder_keys,
+                    count,
+                    out,
+                    valid_days,
+                    iss,
+                },
+        } => sdjwt_cmd::issue(&sdjwt_cmd::IssueArgs {
+            pki: &pki,
+            claims: &claims,
+            holder_jwks: &holder_jwks,
+            new_holder_keys,
+            count,
+            out: &out,
+            valid_days,
+            issuer_id: &iss,
+        }),
+        Command::Present {
+            command:
+                PresentCommand::SdJwt {
+                    wallet,
+                    disclose,
+                    aud,
+                    nonce,
+                    out,
+                },
+        } => sdjwt_cmd::present(&wallet, &disclose, &aud, &nonce, out.as_deref()),
+        Command::VerifySdJwt {
+            file,
+            trust_anchors,
+            aud,
+            nonce,
+            at,
+            accept_vc_sd_jwt,
+            json,
+        } => sdjwt_cmd::verify(&sdjwt_cmd::VerifyArgs {
+            file: &file,
+            trust_anchors: &trust_anchors,
+            aud: &aud,
+            nonce: &nonce,
+            at: at.as_deref(),
+            accept_vc_typ: accept_vc_sd_jwt,
             json,
         }),
         Command::Vectors { json } => Ok(run_vectors(json)),

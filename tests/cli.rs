@@ -331,3 +331,87 @@ fn issue_request_respond_verify_via_cli() {
         "{err}"
     );
 }
+
+#[test]
+fn sd_jwt_vc_issue_present_verify_via_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |n: &str| dir.path().join(n).display().to_string();
+    let claims = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/examples/jp-pid-claims.json");
+    assert_eq!(kakunin(&["pki", "init", "--out", &d("pki")]).0, 0);
+    let (code, out, err) = kakunin(&[
+        "issue",
+        "sd-jwt",
+        "--pki",
+        &d("pki"),
+        "--claims",
+        claims.to_str().unwrap(),
+        "--new-holder-keys",
+        "--count",
+        "2",
+        "--out",
+        &d("wallet"),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, _, err) = kakunin(&[
+        "present",
+        "sd-jwt",
+        "--wallet",
+        &d("wallet"),
+        "--disclose",
+        "age_equal_or_over.20",
+        "--aud",
+        "till-1",
+        "--nonce",
+        "n1",
+        "--out",
+        &d("p.txt"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = kakunin(&[
+        "verify-sd-jwt",
+        &d("p.txt"),
+        "--trust-anchor",
+        &d("pki/iaca.cert.pem"),
+        "--aud",
+        "till-1",
+        "--nonce",
+        "n1",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["valid"], true);
+    assert_eq!(
+        v["claims"]["age_equal_or_over"],
+        serde_json::json!({"20": true})
+    );
+    for hidden in ["name", "birth_date", "resident_address", "sex"] {
+        assert!(v["claims"].get(hidden).is_none(), "{hidden} leaked");
+    }
+    // Wrong nonce (replay into another session): invalid, exit 1.
+    let (code, out, _) = kakunin(&[
+        "verify-sd-jwt",
+        &d("p.txt"),
+        "--trust-anchor",
+        &d("pki/iaca.cert.pem"),
+        "--aud",
+        "till-1",
+        "--nonce",
+        "n2",
+    ]);
+    assert_eq!(code, 1);
+    assert!(out.contains("nonce"), "{out}");
+    // Another IACA: untrusted.
+    assert_eq!(kakunin(&["pki", "init", "--out", &d("pki2")]).0, 0);
+    let (code, out, _) = kakunin(&[
+        "verify-sd-jwt",
+        &d("p.txt"),
+        "--trust-anchor",
+        &d("pki2/iaca.cert.pem"),
+        "--aud",
+        "till-1",
+        "--nonce",
+        "n1",
+    ]);
+    assert_eq!(code, 1, "{out}");
+}

@@ -62,6 +62,7 @@ pub struct Wallet {
 }
 
 const ISSUER_SIGNED: &str = "issuer_signed.cbor";
+const SD_JWT: &str = "sd_jwt.txt";
 const DEVICE_KEY: &str = "device_key.pem";
 const DOC_TYPE: &str = "doctype";
 const USED: &str = "used";
@@ -102,12 +103,23 @@ impl Wallet {
         &self.dir
     }
 
-    /// Store a credential under `id` (a fresh directory name).
+    /// Store an mdoc credential under `id` (a fresh directory name).
     pub fn store(
         &self,
         id: &str,
         doc_type: &str,
         issuer_signed: &[u8],
+        device_key: &EcPrivateKey,
+    ) -> Result<(), WalletError> {
+        self.store_files(id, doc_type, ISSUER_SIGNED, issuer_signed, device_key)
+    }
+
+    fn store_files(
+        &self,
+        id: &str,
+        doc_type: &str,
+        file: &str,
+        content: &[u8],
         device_key: &EcPrivateKey,
     ) -> Result<(), WalletError> {
         if id.is_empty()
@@ -128,7 +140,7 @@ impl Wallet {
             return Err(WalletError::Exists(d));
         }
         std::fs::create_dir(&tmp).map_err(io(&tmp))?;
-        write_new(&tmp.join(ISSUER_SIGNED), issuer_signed, 0o644)?;
+        write_new(&tmp.join(file), content, 0o644)?;
         write_new(&tmp.join(DOC_TYPE), doc_type.as_bytes(), 0o644)?;
         let pem = kakunin_core::crypto::export_private_key_pem(device_key).map_err(|_| {
             WalletError::Corrupt {
@@ -140,6 +152,31 @@ impl Wallet {
         std::fs::rename(&tmp, &d).map_err(io(&d))
     }
 
+    /// Store an SD-JWT VC (as issued, with all Disclosures) and its holder key.
+    pub fn store_sd_jwt(
+        &self,
+        id: &str,
+        vct: &str,
+        sd_jwt: &str,
+        holder_key: &EcPrivateKey,
+    ) -> Result<(), WalletError> {
+        self.store_files(id, vct, SD_JWT, sd_jwt.as_bytes(), holder_key)
+    }
+
+    /// Load a stored SD-JWT VC and its holder key.
+    pub fn load_sd_jwt(&self, id: &str) -> Result<(String, EcPrivateKey), WalletError> {
+        let d = self.dir.join(id);
+        let text = std::fs::read_to_string(d.join(SD_JWT)).map_err(io(&d))?;
+        let key_pem = Zeroizing::new(std::fs::read(d.join(DEVICE_KEY)).map_err(io(&d))?);
+        let key = kakunin_core::crypto::import_private_key(&key_pem).map_err(|_| {
+            WalletError::Corrupt {
+                path: d.join(DEVICE_KEY),
+                reason: "not a PKCS#8 private key",
+            }
+        })?;
+        Ok((text.trim().to_string(), key))
+    }
+
     /// Every credential, sorted by id.
     pub fn list(&self) -> Result<Vec<CredentialInfo>, WalletError> {
         let mut out = Vec::new();
@@ -147,7 +184,9 @@ impl Wallet {
             let entry = entry.map_err(io(&self.dir))?;
             let name = entry.file_name().to_string_lossy().into_owned();
             let path = entry.path();
-            if name.starts_with('.') || !path.join(ISSUER_SIGNED).exists() {
+            if name.starts_with('.')
+                || !(path.join(ISSUER_SIGNED).exists() || path.join(SD_JWT).exists())
+            {
                 continue;
             }
             let doc_type = std::fs::read_to_string(path.join(DOC_TYPE)).map_err(io(&path))?;

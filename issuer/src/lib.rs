@@ -5,6 +5,7 @@
 pub mod claims;
 pub mod mdoc;
 pub mod pki;
+pub mod sd_jwt_vc;
 
 pub use claims::{elements_from_json, ClaimError, DocProfile, Element};
 pub use mdoc::{IssueError, IssuedMdoc, MdocIssuer};

@@ -27,6 +27,8 @@ use zeroize::Zeroizing;
 pub const EKU_MDOC_DS: &str = "1.0.18013.5.1.2";
 /// mdoc reader authentication EKU (Annex B).
 pub const EKU_MDOC_READER_AUTH: &str = "1.0.18013.5.1.6";
+/// JWS signer EKU (Annex B), used here for SD-JWT VC issuers.
+pub const EKU_JWS_SIGNER: &str = "1.0.18013.5.1.3";
 
 /// A PKI operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +75,8 @@ pub struct KeyAndCert {
 pub struct TestPki {
     pub iaca: KeyAndCert,
     pub document_signers: Vec<KeyAndCert>,
+    /// SD-JWT VC issuer (JWS signer) certificate under the IACA.
+    pub jws_signer: KeyAndCert,
     pub reader_root: KeyAndCert,
     pub reader: KeyAndCert,
 }
@@ -274,6 +278,18 @@ impl TestPki {
                 cert_der: cert,
             });
         }
+        let jws_key = new_key()?;
+        let jws_cert = build_cert(
+            crypto,
+            Kind::Leaf {
+                eku: EKU_JWS_SIGNER,
+            },
+            name(&format!("Kakunin test SD-JWT VC issuer {country}"), country)?,
+            &jws_key,
+            Some((&iaca_name, &iaca_key)),
+            validity(start, 3 * 365)?,
+            Some("https://kakunin.invalid/iaca"),
+        )?;
         let root_name = name("Kakunin test reader root", country)?;
         let root_key = new_key()?;
         let root_cert = build_cert(
@@ -303,6 +319,10 @@ impl TestPki {
                 cert_der: iaca_cert,
             },
             document_signers: dss,
+            jws_signer: KeyAndCert {
+                key: jws_key,
+                cert_der: jws_cert,
+            },
             reader_root: KeyAndCert {
                 key: root_key,
                 cert_der: root_cert,
@@ -331,6 +351,7 @@ impl TestPki {
         for (i, ds) in self.document_signers.iter().enumerate() {
             write_pair(dir, &format!("ds-{}", i + 1), ds)?;
         }
+        write_pair(dir, "jws-1", &self.jws_signer)?;
         write_pair(dir, "reader-root", &self.reader_root)?;
         write_pair(dir, "reader", &self.reader)?;
         Ok(())

@@ -1,0 +1,232 @@
+//! `kakunin issue sd-jwt`, `kakunin present sd-jwt` and `kakunin verify-sd-jwt`.
+
+use crate::error::{write_file, CliError};
+use crate::input::{parse_time, read_anchors, read_file};
+use kakunin_core::crypto::{default_provider, Curve, EcPrivateKey, EcPublicKey, HashAlg};
+use kakunin_core::sdjwt::{
+    add_key_binding, select_paths, verify_sd_jwt_vc, IssuerKey, KbRequirements, VcError,
+};
+use kakunin_holder_sim::Wallet;
+use kakunin_issuer::pki::load_pair;
+use kakunin_issuer::sd_jwt_vc::{issue_sd_jwt_vcs, JP_PID_VCT};
+use kakunin_issuer::{elements_from_json, DocProfile};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+fn usage(e: impl std::fmt::Display) -> CliError {
+    CliError::Usage(e.to_string())
+}
+
+/// Holder keys: JWK files (public; the credential is written without a key) or fresh ones.
+fn holder_keys(
+    files: &[PathBuf],
+    new: bool,
+    count: usize,
+) -> Result<Vec<(EcPublicKey, Option<EcPrivateKey>)>, CliError> {
+    let c = default_provider();
+    if new {
+        return (0..count)
+            .map(|_| {
+                let k = c.generate_key(Curve::P256).map_err(usage)?;
+                Ok((c.public_key(&k).map_err(usage)?, Some(k)))
+            })
+            .collect();
+    }
+    let mut out = Vec::new();
+    for f in files {
+        let v: serde_json::Value =
+            serde_json::from_slice(&read_file(f)?).map_err(|e| CliError::BadInput {
+                path: f.clone(),
+                reason: format!("not JSON: {e}"),
+            })?;
+        let keys = match v.get("keys").and_then(|k| k.as_array()) {
+            Some(set) => set.clone(),
+            None => vec![v],
+        };
+        for k in keys {
+            out.push((
+                kakunin_core::sdjwt::jwk_to_key(&k).map_err(|e| CliError::BadInput {
+                    path: f.clone(),
+                    reason: e.to_string(),
+                })?,
+                None,
+            ));
+        }
+    }
+    if out.len() != count {
+        return Err(CliError::Usage(format!(
+            "--count {count} needs {count} holder keys (one per credential, so presentations cannot be linked); got {}",
+            out.len()
+        )));
+    }
+    Ok(out)
+}
+
+pub struct IssueArgs<'a> {
+    pub pki: &'a Path,
+    pub claims: &'a Path,
+    pub holder_jwks: &'a [PathBuf],
+    pub new_holder_keys: bool,
+    pub count: usize,
+    pub out: &'a Path,
+    pub valid_days: i64,
+    pub issuer_id: &'a str,
+}
+
+pub fn issue(a: &IssueArgs<'_>) -> Result<ExitCode, CliError> {
+    let c = default_provider();
+    let claims: serde_json::Value =
+        serde_json::from_slice(&read_file(a.claims)?).map_err(|e| CliError::BadInput {
+            path: a.claims.into(),
+            reason: format!("not JSON: {e}"),
+        })?;
+    let now = time::OffsetDateTime::now_utc();
+    let elements = elements_from_json(DocProfile::JpPid, &claims, now.date())?;
+    let keys = holder_keys(a.holder_jwks, a.new_holder_keys, a.count)?;
+    let signer = load_pair(a.pki, "jws-1")?;
+    let publics: Vec<EcPublicKey> = keys.iter().map(|(p, _)| p.clone()).collect();
+    let creds = issue_sd_jwt_vcs(
+        c,
+        &signer.key,
+        std::slice::from_ref(&signer.cert_der),
+        a.issuer_id,
+        &elements,
+        &publics,
+        (
+            now.unix_timestamp(),
+            (now + time::Duration::days(a.valid_days)).unix_timestamp(),
+        ),
+    )
+    .map_err(usage)?;
+    let wallet = Wallet::open(a.out)?;
+    let mut batch = [0u8; 4];
+    c.fill_random(&mut batch).map_err(usage)?;
+    for (i, (cred, (_, private))) in creds.iter().zip(&keys).enumerate() {
+        let id = format!("sdjwt-{}-{i:03}", hex::encode(batch));
+        match private {
+            Some(k) => wallet.store_sd_jwt(&id, JP_PID_VCT, cred, k)?,
+            None => {
+                std::fs::create_dir_all(a.out.join(&id)).map_err(|source| CliError::Write {
+                    path: a.out.join(&id),
+                    source,
+                })?;
+                write_file(&a.out.join(&id).join("sd_jwt.txt"), cred.as_bytes())?;
+            }
+        }
+    }
+    println!(
+        "issued {} SD-JWT VC(s) ({JP_PID_VCT}) into {}",
+        creds.len(),
+        a.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn present(
+    wallet: &Path,
+    disclose: &[String],
+    aud: &str,
+    nonce: &str,
+    out: Option<&Path>,
+) -> Result<ExitCode, CliError> {
+    let c = default_provider();
+    let w = Wallet::open(wallet)?;
+    let info = w
+        .list()?
+        .into_iter()
+        .find(|i| !i.used && i.doc_type == JP_PID_VCT)
+        .ok_or_else(|| {
+            CliError::Usage("no unused SD-JWT VC in the wallet (batch exhausted?)".into())
+        })?;
+    let (sd_jwt, key) = w.load_sd_jwt(&info.id)?;
+    let paths: Vec<&str> = disclose.iter().map(String::as_str).collect();
+    let (selected, missing) = select_paths(c, &sd_jwt, &paths).map_err(usage)?;
+    if !missing.is_empty() {
+        return Err(CliError::Usage(format!(
+            "not in the credential: {}",
+            missing.join(", ")
+        )));
+    }
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let presentation =
+        add_key_binding(c, &selected, &key, HashAlg::Sha256, aud, nonce, now).map_err(usage)?;
+    w.mark_used(&info.id)?;
+    match out {
+        Some(p) => write_file(p, presentation.as_bytes())?,
+        None => println!("{presentation}"),
+    }
+    eprintln!(
+        "holder: presented {} from {} (disclosed: {})",
+        JP_PID_VCT,
+        info.id,
+        disclose.join(", ")
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub struct VerifyArgs<'a> {
+    pub file: &'a Path,
+    pub trust_anchors: &'a [PathBuf],
+    pub aud: &'a str,
+    pub nonce: &'a str,
+    pub at: Option<&'a str>,
+    pub accept_vc_typ: bool,
+    pub json: bool,
+}
+
+pub fn verify(a: &VerifyArgs<'_>) -> Result<ExitCode, CliError> {
+    let c = default_provider();
+    let text = String::from_utf8(read_file(a.file)?).map_err(|_| CliError::BadInput {
+        path: a.file.into(),
+        reason: "not UTF-8 text".into(),
+    })?;
+    let anchors = read_anchors(a.trust_anchors)?;
+    let now = parse_time(a.at)?;
+    let kb = KbRequirements {
+        required: true,
+        aud: a.aud,
+        nonce: a.nonce,
+        max_age: time::Duration::minutes(5),
+        max_skew: time::Duration::minutes(1),
+    };
+    let result: Result<_, VcError> = verify_sd_jwt_vc(
+        c,
+        text.trim(),
+        IssuerKey::X5c(&anchors),
+        Some(&kb),
+        a.accept_vc_typ,
+        now,
+    );
+    let valid = result.is_ok();
+    if a.json {
+        let out = match &result {
+            Ok(v) => {
+                serde_json::json!({"valid": true, "keyBound": v.key_bound, "disclosures": v.disclosures, "claims": v.claims})
+            }
+            Err(e) => {
+                serde_json::json!({"valid": false, "errors": [{"cause": e.cause().to_string(), "message": e.to_string()}]})
+            }
+        };
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    } else {
+        match &result {
+            Ok(v) => {
+                println!(
+                    "SD-JWT VC: VALID (key-bound: {}, {} disclosure(s))",
+                    v.key_bound, v.disclosures
+                );
+                for (k, val) in &v.claims {
+                    if k != "cnf" {
+                        println!("  {k} = {val}");
+                    }
+                }
+            }
+            Err(e) => println!("SD-JWT VC: INVALID -- {e}"),
+        }
+    }
+    Ok(if valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
