@@ -2,8 +2,9 @@
 # Install and start what the tests run against:
 #  - pcscd with vsmartcard's vpcd driver and libpcsclite-dev (NFC over a real PC/SC stack,
 #    tests/nfc_pcsc.rs), from Debian's packages; pcscd is started if it is not running;
-#  - @auth0/mdl from npm (pinned in tests/interop/package-lock.json) and pymdoccbor from PyPI
-#    (pinned in tests/interop/requirements.txt, into tests/interop/.venv).
+#  - @auth0/mdl and @sd-jwt/sd-jwt-vc from npm (pinned in tests/interop/package-lock.json), and
+#    pymdoccbor and sd-jwt from PyPI (pinned in tests/interop/requirements.txt, into
+#    tests/interop/.venv).
 # Idempotent: skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +29,7 @@ if ! pgrep -x pcscd >/dev/null 2>&1; then
 fi
 
 cd tests/interop
-if [ ! -d node_modules/@auth0/mdl ]; then
+if [ ! -d node_modules/@auth0/mdl ] || [ ! -d node_modules/@sd-jwt/sd-jwt-vc ]; then
   # `npm ci` trips over an npm 11 lockfile bug with optional platform packages
   # (cbor-extract); `npm install` still follows the committed lock.
   npm install --no-audit --no-fund --loglevel=error
@@ -36,6 +37,6 @@ fi
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -c 'import importlib.metadata as m, sys; sys.exit(m.version("pymdoccbor") != "1.4.0")' 2>/dev/null; then
+if ! .venv/bin/python -c 'import importlib.metadata as m, sys; sys.exit(m.version("pymdoccbor") != "1.4.0" or m.version("sd-jwt") != "0.10.4")' 2>/dev/null; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 fi

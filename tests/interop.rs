@@ -294,3 +294,198 @@ fn kakunin_verifies_auth0_mdl_response() {
         "failed"
     );
 }
+
+// --- SD-JWT VC ------------------------------------------------------------------------------
+
+fn peer_str(
+    program: impl AsRef<std::ffi::OsStr>,
+    script: &str,
+    args: &[&str],
+) -> (bool, serde_json::Value) {
+    let out = Command::new(program)
+        .arg(interop().join(script))
+        .args(args)
+        .output()
+        .expect("peer runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout.lines().last().unwrap_or_default();
+    let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| {
+        panic!(
+            "{script}: no JSON verdict ({e}): {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.success(), v)
+}
+
+/// A PKI and a Kakunin SD-JWT VC presentation of age_equal_or_over.20 for (aud, nonce).
+fn kakunin_sd_jwt(aud: &str, nonce: &str) -> Flow {
+    let f = Flow {
+        dir: tempfile::tempdir().unwrap(),
+    };
+    let claims = root()
+        .join("docs/examples/jp-pid-claims.json")
+        .display()
+        .to_string();
+    kakunin(&["pki", "init", "--out", &f.s("pki")]);
+    kakunin(&[
+        "issue",
+        "sd-jwt",
+        "--pki",
+        &f.s("pki"),
+        "--claims",
+        &claims,
+        "--new-holder-keys",
+        "--count",
+        "2",
+        "--out",
+        &f.s("wallet"),
+    ]);
+    kakunin(&[
+        "present",
+        "sd-jwt",
+        "--wallet",
+        &f.s("wallet"),
+        "--disclose",
+        "age_equal_or_over.20",
+        "--aud",
+        aud,
+        "--nonce",
+        nonce,
+        "--out",
+        &f.s("presentation.txt"),
+    ]);
+    f
+}
+
+fn tamper_sd_jwt(path: &Path, out: &Path) {
+    // Replace the last Disclosure before the KB-JWT by another well-formed one: its digest is
+    // then referenced nowhere.
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut parts: Vec<String> = text.trim().split('~').map(str::to_string).collect();
+    let n = parts.len();
+    use base64::Engine;
+    parts[n - 2] = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(r#"["c2FsdHNhbHRzYWx0","20",false]"#);
+    std::fs::write(out, parts.join("~")).unwrap();
+}
+
+#[test]
+fn sd_jwt_peers_verify_kakunin_presentation() {
+    require_peers();
+    let f = kakunin_sd_jwt("till-9", "n-42");
+    let args = [
+        f.s("presentation.txt"),
+        f.s("pki/jws-1.cert.pem"),
+        "till-9".into(),
+        "n-42".into(),
+    ];
+    let a: Vec<&str> = std::iter::once("verify")
+        .chain(args.iter().map(String::as_str))
+        .collect();
+    for (program, script) in [
+        (std::ffi::OsString::from("node"), "sdjwt_peer.mjs"),
+        (python().into_os_string(), "sdjwt_peer.py"),
+    ] {
+        let (ok, v) = peer_str(&program, script, &a);
+        assert!(
+            ok && v["valid"] == true,
+            "{script} rejected Kakunin's presentation: {v}"
+        );
+        assert_eq!(
+            v["claims"]["age_equal_or_over"],
+            serde_json::json!({"20": true}),
+            "{script}: {v}"
+        );
+        assert!(
+            v["claims"].get("name").is_none() && v["claims"].get("birth_date").is_none(),
+            "{script}: {v}"
+        );
+    }
+    tamper_sd_jwt(&f.p("presentation.txt"), &f.p("tampered.txt"));
+    let t = [
+        f.s("tampered.txt"),
+        f.s("pki/jws-1.cert.pem"),
+        "till-9".into(),
+        "n-42".into(),
+    ];
+    let t: Vec<&str> = std::iter::once("verify")
+        .chain(t.iter().map(String::as_str))
+        .collect();
+    for (program, script) in [
+        (std::ffi::OsString::from("node"), "sdjwt_peer.mjs"),
+        (python().into_os_string(), "sdjwt_peer.py"),
+    ] {
+        let (ok, v) = peer_str(&program, script, &t);
+        assert!(
+            !ok && v["valid"] == false,
+            "{script} accepted a tampered presentation: {v}"
+        );
+    }
+}
+
+#[test]
+fn kakunin_verifies_sd_jwt_peer_presentations() {
+    require_peers();
+    let f = kakunin_sd_jwt("till-9", "n-42");
+    for (program, script, out) in [
+        (
+            std::ffi::OsString::from("node"),
+            "sdjwt_peer.mjs",
+            "npm.txt",
+        ),
+        (python().into_os_string(), "sdjwt_peer.py", "py.txt"),
+    ] {
+        let (ok, v) = peer_str(
+            &program,
+            script,
+            &[
+                "issue",
+                &f.s("pki/jws-1.key.pem"),
+                &f.s("pki/jws-1.cert.pem"),
+                &f.s(out),
+                "till-9",
+                "n-42",
+            ],
+        );
+        assert!(ok, "{script} could not issue/present: {v}");
+        let res = Command::new(env!("CARGO_BIN_EXE_kakunin"))
+            .args([
+                "verify-sd-jwt",
+                &f.s(out),
+                "--trust-anchor",
+                &f.s("pki/iaca.cert.pem"),
+                "--aud",
+                "till-9",
+                "--nonce",
+                "n-42",
+                "--json",
+            ])
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&res.stdout).unwrap();
+        assert_eq!(res.status.code(), Some(0), "{script}: {report:#}");
+        assert_eq!(report["keyBound"], true);
+        assert_eq!(
+            report["claims"]["age_equal_or_over"],
+            serde_json::json!({"20": true}),
+            "{script}: {report:#}"
+        );
+        assert!(report["claims"].get("name").is_none());
+        // Another nonce: the KB-JWT does not match.
+        let res = Command::new(env!("CARGO_BIN_EXE_kakunin"))
+            .args([
+                "verify-sd-jwt",
+                &f.s(out),
+                "--trust-anchor",
+                &f.s("pki/iaca.cert.pem"),
+                "--aud",
+                "till-9",
+                "--nonce",
+                "other",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(res.status.code(), Some(1));
+    }
+}
