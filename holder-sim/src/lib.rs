@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod respond;
+pub mod sd_jwt;
 pub mod wallet;
 
 pub use respond::{

@@ -11,6 +11,7 @@ pub mod json;
 mod reader_auth;
 mod report;
 mod response;
+mod sd_jwt;
 
 pub use error::{Check, CheckError};
 pub use reader_auth::{
@@ -20,3 +21,4 @@ pub use report::{
     CheckResult, DisclosedElement, DocumentReport, IssuerSummary, Outcome, ResponseReport,
 };
 pub use response::{verify_device_response, Verifier};
+pub use sd_jwt::verify_sd_jwt_response;

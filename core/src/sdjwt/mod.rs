@@ -9,6 +9,7 @@
 mod disclosure;
 mod issue;
 mod jws;
+pub mod proximity;
 mod vc;
 mod verify;
 
