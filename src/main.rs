@@ -144,7 +144,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Run every ISO 18013-5 Annex D check; exit 0 only if all pass.
+    /// Run every spec-vector suite (ISO 18013-5 Annex D, RFC 9901 examples, the sd-jwt-python
+    /// test cases); exit 0 only if all pass.
     Vectors {
         /// Print a JSON object instead of one line per check.
         #[arg(long)]
@@ -580,31 +581,45 @@ fn main() -> ExitCode {
 }
 
 fn run_vectors(json: bool) -> ExitCode {
-    let checks = kakunin_spec_vectors::annex_d::run_all();
-    let passed = checks.iter().filter(|c| c.passed()).count();
-    let failed = checks.len() - passed;
+    let suites = kakunin_spec_vectors::run_all_suites();
+    let count = |checks: &[kakunin_spec_vectors::VectorCheck]| {
+        let passed = checks.iter().filter(|c| c.passed()).count();
+        (passed, checks.len() - passed)
+    };
+    let failed: usize = suites.iter().map(|s| count(&s.checks).1).sum();
+    let passed: usize = suites.iter().map(|s| count(&s.checks).0).sum();
     if json {
         let out = serde_json::json!({
-            "suite": "ISO/IEC 18013-5:2021 Annex D",
             "passed": passed,
             "failed": failed,
-            "checks": checks.iter().map(|c| serde_json::json!({
-                "id": c.id, "clause": c.clause, "description": c.description,
-                "passed": c.passed(), "failure": c.failure,
-            })).collect::<Vec<_>>(),
+            "suites": suites.iter().map(|s| {
+                let (p, f) = count(&s.checks);
+                serde_json::json!({
+                    "suite": s.name, "source": s.source, "passed": p, "failed": f,
+                    "checks": s.checks.iter().map(|c| serde_json::json!({
+                        "id": c.id, "clause": c.clause, "description": c.description,
+                        "passed": c.passed(), "failure": c.failure,
+                    })).collect::<Vec<_>>(),
+                })
+            }).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
     } else {
-        for c in &checks {
-            match &c.failure {
-                None => println!("PASS  {:<44} {:<14} {}", c.id, c.clause, c.description),
-                Some(f) => println!(
-                    "FAIL  {:<44} {:<14} {} -- {f}",
-                    c.id, c.clause, c.description
-                ),
+        for s in &suites {
+            println!("== {} ({})", s.name, s.source);
+            for c in &s.checks {
+                match &c.failure {
+                    None => println!("PASS  {:<52} {:<16} {}", c.id, c.clause, c.description),
+                    Some(f) => println!(
+                        "FAIL  {:<52} {:<16} {} -- {f}",
+                        c.id, c.clause, c.description
+                    ),
+                }
             }
+            let (p, f) = count(&s.checks);
+            println!("{}: {p} passed, {f} failed", s.name);
         }
-        println!("annex-d: {passed} passed, {failed} failed");
+        println!("all suites: {passed} passed, {failed} failed");
     }
     if failed == 0 {
         ExitCode::SUCCESS

@@ -53,7 +53,14 @@ fn vectors_all_pass() {
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(v["failed"], 0);
-    assert!(v["passed"].as_u64().unwrap() >= 30);
+    assert!(v["passed"].as_u64().unwrap() >= 90);
+    let suites: Vec<&str> = v["suites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["suite"].as_str().unwrap())
+        .collect();
+    assert_eq!(suites, ["annex-d", "rfc9901", "sd-jwt-python"]);
 }
 
 #[test]

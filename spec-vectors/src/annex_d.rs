@@ -3,7 +3,7 @@
 //! Annex D describes one NFC-engaged transaction (D.3–D.5). Its certificates expired in
 //! 2021, so every time-dependent check runs at [`VERIFICATION_TIME`], inside their validity.
 
-use crate::VectorCheck;
+use crate::{err, CheckResult, Runner, VectorCheck};
 use kakunin_core::cbor;
 use kakunin_core::cose::{Mac0, Sign1};
 use kakunin_core::crypto::{default_provider, Curve, EcPrivateKey, EcPublicKey, HashAlg};
@@ -136,8 +136,6 @@ pub fn reader_anchors() -> TrustAnchors {
         .unwrap_or_else(|e| panic!("reader root: {e}"))
 }
 
-type CheckResult = Result<(), String>;
-
 fn same(what: &str, actual: &[u8], expected: &[u8]) -> CheckResult {
     if actual == expected {
         Ok(())
@@ -160,35 +158,6 @@ fn ensure(cond: bool, what: impl FnOnce() -> String) -> CheckResult {
         Ok(())
     } else {
         Err(what())
-    }
-}
-
-fn err<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> String {
-    move |e| format!("{what}: {e}")
-}
-
-struct Runner {
-    checks: Vec<VectorCheck>,
-}
-
-impl Runner {
-    fn run(
-        &mut self,
-        id: &'static str,
-        clause: &'static str,
-        description: &'static str,
-        f: impl FnOnce() -> CheckResult,
-    ) {
-        let failure = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
-            Ok(r) => r.err(),
-            Err(_) => Some("the check panicked".to_string()),
-        };
-        self.checks.push(VectorCheck {
-            id,
-            clause,
-            description,
-            failure,
-        });
     }
 }
 

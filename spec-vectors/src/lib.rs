@@ -1,21 +1,61 @@
 //! Specification test vectors and the checks that run on them.
 //!
-//! [`annex_d`] holds the ISO/IEC 18013-5:2021 Annex D vectors (embedded at build time from
-//! `data/annex-d/`, provenance in `data/annex-d/PROVENANCE.md`) and one check per
-//! cross-verification listed in that folder's README. `kakunin vectors` prints them.
+//! Each suite embeds its data at build time from `data/<suite>/`, whose `PROVENANCE.md` says
+//! where it came from:
+//!
+//! - [`annex_d`]: the ISO/IEC 18013-5:2021 Annex D vectors, one check per cross-verification
+//!   listed in that folder's README.
+//! - [`rfc9901`]: the SD-JWT examples of RFC 9901 (§5, §6, Appendix A) verified as published,
+//!   and the RFC's MUST-rejects applied to them.
+//! - [`sd_jwt_python`]: the end-to-end test cases of the sd-jwt-python reference
+//!   implementation, run through Kakunin's issuer, holder and verifier.
+//!
+//! `kakunin vectors` runs them all and prints one line per check.
 #![forbid(unsafe_code)]
 
 pub mod annex_d;
+pub mod rfc9901;
+pub mod sd_jwt_python;
+
+/// A suite of checks, as `kakunin vectors` reports it.
+pub struct Suite {
+    /// Short name, e.g. `annex-d`.
+    pub name: &'static str,
+    /// The document or implementation the vectors come from.
+    pub source: &'static str,
+    pub checks: Vec<VectorCheck>,
+}
+
+/// Every suite, run.
+pub fn run_all_suites() -> Vec<Suite> {
+    vec![
+        Suite {
+            name: "annex-d",
+            source: "ISO/IEC 18013-5:2021 Annex D",
+            checks: annex_d::run_all(),
+        },
+        Suite {
+            name: "rfc9901",
+            source: "RFC 9901 (SD-JWT) examples, sections 5, 6 and Appendix A",
+            checks: rfc9901::run_all(),
+        },
+        Suite {
+            name: "sd-jwt-python",
+            source: sd_jwt_python::SOURCE,
+            checks: sd_jwt_python::run_all(),
+        },
+    ]
+}
 
 /// The result of one vector check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VectorCheck {
     /// Stable identifier, e.g. `annex-d/session/sk-reader`.
-    pub id: &'static str,
-    /// The Annex D clause the check belongs to.
-    pub clause: &'static str,
+    pub id: String,
+    /// The clause (or test case) of the source the check belongs to.
+    pub clause: String,
     /// What is checked.
-    pub description: &'static str,
+    pub description: String,
     /// `None` if the check passed, otherwise what differed.
     pub failure: Option<String>,
 }
@@ -24,4 +64,37 @@ impl VectorCheck {
     pub fn passed(&self) -> bool {
         self.failure.is_none()
     }
+}
+
+pub(crate) type CheckResult = Result<(), String>;
+
+/// Runs checks and records each outcome; a panicking check is a failed check, not a crash.
+pub(crate) struct Runner {
+    pub(crate) checks: Vec<VectorCheck>,
+}
+
+impl Runner {
+    pub(crate) fn run(
+        &mut self,
+        id: impl Into<String>,
+        clause: impl Into<String>,
+        description: impl Into<String>,
+        f: impl FnOnce() -> CheckResult,
+    ) {
+        let failure = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+            Ok(r) => r.err(),
+            Err(_) => Some("the check panicked".to_string()),
+        };
+        self.checks.push(VectorCheck {
+            id: id.into(),
+            clause: clause.into(),
+            description: description.into(),
+            failure,
+        });
+    }
+}
+
+/// A `map_err` adapter naming what failed.
+pub(crate) fn err<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> String {
+    move |e| format!("{what}: {e}")
 }

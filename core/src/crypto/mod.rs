@@ -3,15 +3,20 @@
 //!
 //! Protocol code never names a crypto crate; it calls a [`CryptoProvider`]. The default backend,
 //! [`RustCrypto`], is built on the RustCrypto crates (p256/p384/p521, sha2, hkdf, hmac, aes-gcm).
-//! A second backend (ring, aws-lc-rs) implements the same trait and slots in without touching
-//! protocol code.
+//! With the `ring` feature (on by default) the default provider is [`Ring`], which verifies
+//! ECDSA and hashes with `ring` (about four times faster on P-256, see docs/decisions/0005) and
+//! delegates the rest to RustCrypto. Either slots in without touching protocol code.
 
 mod import;
 mod keys;
+#[cfg(feature = "ring")]
+mod ring_backend;
 mod rustcrypto;
 
 pub use import::{export_private_key_pem, import_private_key, import_public_key, KeyImportError};
 pub use keys::{Curve, EcPrivateKey, EcPublicKey, HashAlg};
+#[cfg(feature = "ring")]
+pub use ring_backend::Ring;
 pub use rustcrypto::RustCrypto;
 
 use zeroize::Zeroizing;
@@ -125,8 +130,11 @@ pub trait CryptoProvider: Send + Sync {
     fn fill_random(&self, out: &mut [u8]) -> Result<(), CryptoError>;
 }
 
-/// The default provider.
+/// The default provider: [`Ring`] with the `ring` feature, else [`RustCrypto`].
 pub fn default_provider() -> &'static dyn CryptoProvider {
+    #[cfg(feature = "ring")]
+    static PROVIDER: Ring = Ring;
+    #[cfg(not(feature = "ring"))]
     static PROVIDER: RustCrypto = RustCrypto;
     &PROVIDER
 }

@@ -8,9 +8,9 @@ use std::collections::HashSet;
 /// Salt bytes per Disclosure (RFC 9901 recommends 128 bits or more).
 pub const SALT_BYTES: usize = 16;
 
-/// What to make selectively disclosable: JSON pointers such as `/given_name`,
-/// `/address/street_address` or `/nationalities/1`. Nested pointers give recursive
-/// Disclosures.
+/// What to make selectively disclosable: JSON pointers (RFC 6901, so `~` and `/` in a name are
+/// written `~0` and `~1`) such as `/given_name`, `/address/street_address` or
+/// `/nationalities/1`. Nested pointers give recursive Disclosures.
 pub struct SdSpec<'a> {
     pub pointers: &'a [&'a str],
     /// Decoy digests added to every `_sd` array.
@@ -45,7 +45,7 @@ impl Builder<'_> {
                 let keys: Vec<String> = m.keys().cloned().collect();
                 let mut digests = Vec::new();
                 for k in keys {
-                    let p = format!("{path}/{k}");
+                    let p = format!("{path}/{}", pointer_token(&k));
                     if let Some(child) = m.get_mut(&k) {
                         self.apply(child, &p)?;
                     }
@@ -114,6 +114,11 @@ pub fn issue(
     }
     out.push('~');
     Ok(out)
+}
+
+/// A property name as a JSON Pointer reference token (RFC 6901 §3).
+pub fn pointer_token(name: &str) -> String {
+    name.replace('~', "~0").replace('/', "~1")
 }
 
 fn alg_name(alg: HashAlg) -> &'static str {
@@ -237,4 +242,115 @@ pub fn select_paths(
     }
     out.push('~');
     Ok((out, missing))
+}
+
+/// Keep the Disclosures a disclosure frame asks for (holder side): the frame mirrors the
+/// claims, and at each selectively disclosable place `true`, an object or an array discloses
+/// it (the object or array then says what to disclose inside it), while `false`, `null` or an
+/// absent entry withholds it. For arrays, the frame is an array with one entry per element.
+/// This is the frame of the sd-jwt-python test cases (`holder_disclosed_claims`). Returns
+/// `<JWT>~<kept>~…~`.
+pub fn select_frame(
+    crypto: &dyn CryptoProvider,
+    sd_jwt: &str,
+    frame: &Value,
+) -> Result<String, JwsError> {
+    let mut parts = sd_jwt.split('~');
+    let jwt = parts.next().ok_or(JwsError::Malformed)?;
+    let jws = Jws::parse(jwt)?;
+    let alg = match jws.payload.get("_sd_alg").and_then(Value::as_str) {
+        None => HashAlg::Sha256,
+        Some(s) => super::sd_alg(s).ok_or_else(|| JwsError::UnsupportedAlg(s.to_string()))?,
+    };
+    let disclosures: Vec<Disclosure> = parts
+        .filter(|p| !p.is_empty())
+        .map(|p| Disclosure::parse(p).ok_or(JwsError::Malformed))
+        .collect::<Result<_, _>>()?;
+    let mut frames = Frames {
+        by_digest: disclosures
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.digest(crypto, alg), i))
+            .collect(),
+        disclosures: &disclosures,
+        keep: vec![false; disclosures.len()],
+    };
+    frames.walk(&Value::Object(jws.payload.clone()), frame, 0);
+    let mut out = jwt.to_string();
+    for (d, k) in disclosures.iter().zip(&frames.keep) {
+        if *k {
+            out.push('~');
+            out.push_str(&d.encoded);
+        }
+    }
+    out.push('~');
+    Ok(out)
+}
+
+struct Frames<'a> {
+    by_digest: std::collections::HashMap<String, usize>,
+    disclosures: &'a [Disclosure],
+    keep: Vec<bool>,
+}
+
+/// Whether a frame entry asks for the selectively disclosable value it stands beside.
+fn frame_selects(entry: Option<&Value>) -> bool {
+    matches!(
+        entry,
+        Some(Value::Bool(true) | Value::Object(_) | Value::Array(_))
+    )
+}
+
+impl Frames<'_> {
+    fn walk(&mut self, claims: &Value, frame: &Value, depth: usize) {
+        if depth > super::MAX_DEPTH {
+            return;
+        }
+        match claims {
+            Value::Object(m) => {
+                for (k, v) in m {
+                    if k == "_sd" {
+                        for digest in v.as_array().into_iter().flatten().filter_map(Value::as_str) {
+                            let Some(&i) = self.by_digest.get(digest) else {
+                                continue;
+                            };
+                            let Some(name) = self.disclosures[i].name.as_deref() else {
+                                continue;
+                            };
+                            let entry = frame.get(name);
+                            if frame_selects(entry) {
+                                self.keep[i] = true;
+                                let value = self.disclosures[i].value.clone();
+                                self.walk(&value, entry.unwrap_or(&Value::Null), depth + 1);
+                            }
+                        }
+                    } else {
+                        self.walk(v, frame.get(k).unwrap_or(&Value::Null), depth + 1);
+                    }
+                }
+            }
+            Value::Array(a) => {
+                for (i, el) in a.iter().enumerate() {
+                    let entry = frame.get(i);
+                    let reference = el
+                        .as_object()
+                        .filter(|m| m.len() == 1)
+                        .and_then(|m| m.get("..."))
+                        .and_then(Value::as_str)
+                        .and_then(|d| self.by_digest.get(d).copied());
+                    match reference {
+                        Some(di) if self.disclosures[di].name.is_none() => {
+                            if frame_selects(entry) {
+                                self.keep[di] = true;
+                                let value = self.disclosures[di].value.clone();
+                                self.walk(&value, entry.unwrap_or(&Value::Null), depth + 1);
+                            }
+                        }
+                        _ => self.walk(el, entry.unwrap_or(&Value::Null), depth + 1),
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }

@@ -159,19 +159,32 @@ impl Jws {
     pub fn sign(
         crypto: &dyn CryptoProvider,
         key: &EcPrivateKey,
-        mut header: Map<String, Value>,
+        header: Map<String, Value>,
         payload: &Map<String, Value>,
     ) -> Result<String, JwsError> {
-        let alg = SignatureAlg::for_curve(key.curve());
-        header.insert("alg".into(), Value::from(alg_name(alg)));
-        let input = format!(
-            "{}.{}",
-            b64(Value::Object(header).to_string().as_bytes()),
-            b64(Value::Object(payload.clone()).to_string().as_bytes())
-        );
-        let sig = crypto.sign_ecdsa(key, alg.hash(), input.as_bytes())?;
-        Ok(format!("{input}.{}", b64(&sig)))
+        let payload = b64(Value::Object(payload.clone()).to_string().as_bytes());
+        let (protected, signature) = sign_encoded_payload(crypto, key, header, &payload)?;
+        Ok(format!("{protected}.{payload}.{signature}"))
     }
+}
+
+/// Sign an already base64url-encoded payload; returns the base64url protected header (with
+/// the matching `alg`) and signature.
+pub(crate) fn sign_encoded_payload(
+    crypto: &dyn CryptoProvider,
+    key: &EcPrivateKey,
+    mut header: Map<String, Value>,
+    payload_b64: &str,
+) -> Result<(String, String), JwsError> {
+    let alg = SignatureAlg::for_curve(key.curve());
+    header.insert("alg".into(), Value::from(alg_name(alg)));
+    let protected = b64(Value::Object(header).to_string().as_bytes());
+    let sig = crypto.sign_ecdsa(
+        key,
+        alg.hash(),
+        format!("{protected}.{payload_b64}").as_bytes(),
+    )?;
+    Ok((protected, b64(&sig)))
 }
 
 /// An EC public key from a JWK (`kty` EC, `crv` P-256/P-384/P-521, `x`, `y`).

@@ -8,6 +8,7 @@
 
 mod disclosure;
 mod issue;
+mod json_serialization;
 mod jws;
 pub mod proximity;
 mod vc;
@@ -17,7 +18,10 @@ mod verify;
 mod tests;
 
 pub use disclosure::Disclosure;
-pub use issue::{add_key_binding, issue, select, select_paths, SdSpec, SALT_BYTES};
+pub use issue::{
+    add_key_binding, issue, pointer_token, select, select_frame, select_paths, SdSpec, SALT_BYTES,
+};
+pub use json_serialization::{verify_json_presentation, JsonSdJwt, JsonSignature, MAX_SIGNATURES};
 pub use jws::{jwk_to_key, key_to_jwk, Jws, JwsError};
 pub use vc::{verify_sd_jwt_vc, IssuerKey, VcError};
 pub use verify::{verify_presentation, KbRequirements, SdJwtError, VerifiedSdJwt};

@@ -211,6 +211,43 @@ pub fn verify_presentation(
     kb: Option<&KbRequirements<'_>>,
     now: OffsetDateTime,
 ) -> Result<VerifiedSdJwt, SdJwtError> {
+    let compact = split_compact(presentation)?;
+    verify_parts(crypto, &compact.parts(), issuer_key, kb, now)
+}
+
+/// A presentation taken apart: what the checks of RFC 9901 §7 run on, whichever serialization
+/// it arrived in.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Parts<'a> {
+    /// The issuer-signed JWT (compact JWS).
+    pub jwt: &'a str,
+    pub disclosures: &'a [&'a str],
+    pub kb_jwt: Option<&'a str>,
+    /// The SD-JWT in compact form up to and including the `~` before the KB-JWT: what
+    /// `sd_hash` covers (§4.3.1; for the JSON serialization, §8.1 says how it is assembled).
+    pub sd_hash_input: &'a str,
+}
+
+/// A compact presentation split at `~`; [`Parts`] borrows from it.
+pub(crate) struct Compact<'a> {
+    jwt: &'a str,
+    disclosures: Vec<&'a str>,
+    kb_jwt: Option<&'a str>,
+    sd_hash_input: &'a str,
+}
+
+impl<'a> Compact<'a> {
+    pub(crate) fn parts(&'a self) -> Parts<'a> {
+        Parts {
+            jwt: self.jwt,
+            disclosures: &self.disclosures,
+            kb_jwt: self.kb_jwt,
+            sd_hash_input: self.sd_hash_input,
+        }
+    }
+}
+
+fn split_compact(presentation: &str) -> Result<Compact<'_>, SdJwtError> {
     if presentation.len() > MAX_SD_JWT {
         return Err(SdJwtError::TooLarge(presentation.len()));
     }
@@ -226,7 +263,30 @@ pub fn verify_presentation(
         Some((last, rest)) => (Some(*last), rest),
         None => return Err(SdJwtError::Malformed("empty")),
     };
-    let (jwt, disclosure_texts) = middle.split_first().ok_or(SdJwtError::Malformed("empty"))?;
+    let (jwt, disclosures) = middle.split_first().ok_or(SdJwtError::Malformed("empty"))?;
+    let sd_hash_input = &presentation[..presentation.len() - kb_jwt.map_or(0, str::len)];
+    Ok(Compact {
+        jwt,
+        disclosures: disclosures.to_vec(),
+        kb_jwt,
+        sd_hash_input,
+    })
+}
+
+/// Verify a presentation taken apart into [`Parts`].
+pub(crate) fn verify_parts(
+    crypto: &dyn CryptoProvider,
+    parts: &Parts<'_>,
+    issuer_key: &EcPublicKey,
+    kb: Option<&KbRequirements<'_>>,
+    now: OffsetDateTime,
+) -> Result<VerifiedSdJwt, SdJwtError> {
+    let Parts {
+        jwt,
+        disclosures: disclosure_texts,
+        kb_jwt,
+        sd_hash_input,
+    } = *parts;
     let jws = Jws::parse(jwt).map_err(|source| SdJwtError::Jws {
         part: "issuer-signed JWT",
         source,
@@ -312,8 +372,7 @@ pub fn verify_presentation(
             if kbj.payload.get("nonce").and_then(Value::as_str) != Some(req.nonce) {
                 return Err(SdJwtError::KbNonce);
             }
-            let signed_part = &presentation[..presentation.len() - kb_text.len()];
-            let expected = b64(&crypto.hash(alg, signed_part.as_bytes()));
+            let expected = b64(&crypto.hash(alg, sd_hash_input.as_bytes()));
             if kbj.payload.get("sd_hash").and_then(Value::as_str) != Some(expected.as_str()) {
                 return Err(SdJwtError::KbSdHash);
             }

@@ -1,0 +1,195 @@
+//! A [`CryptoProvider`] that verifies ECDSA signatures and computes digests with `ring`
+//! (assembly field arithmetic for P-256 and P-384, hardware SHA where the CPU has it) and
+//! delegates every other operation to [`RustCrypto`].
+//!
+//! Verification is what a verifier does thousands of times a day; signing, ECDH and key
+//! generation stay on RustCrypto, whose keys need no PKCS#8 round trip and whose ECDSA
+//! signatures are deterministic (RFC 6979). P-521 is not in `ring` and stays on RustCrypto too.
+//! So are the cross pairings (P-256 with SHA-384 and the like), which `ring` offers only in ASN.1
+//! form. The two backends must agree on every input: `tests` cross-checks them.
+
+use super::{
+    CryptoError, CryptoProvider, Curve, EcPrivateKey, EcPublicKey, HashAlg, RustCrypto,
+    SharedSecret,
+};
+use ring::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
+
+/// `ring` for ECDSA verification and digests, [`RustCrypto`] for the rest.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ring;
+
+/// The `ring` algorithm for a curve and hash, when `ring` has one.
+fn ecdsa_algorithm(curve: Curve, hash: HashAlg) -> Option<&'static dyn VerificationAlgorithm> {
+    Some(match (curve, hash) {
+        (Curve::P256, HashAlg::Sha256) => &signature::ECDSA_P256_SHA256_FIXED,
+        (Curve::P384, HashAlg::Sha384) => &signature::ECDSA_P384_SHA384_FIXED,
+        _ => return None,
+    })
+}
+
+impl CryptoProvider for Ring {
+    fn verify_ecdsa(
+        &self,
+        key: &EcPublicKey,
+        hash: HashAlg,
+        msg: &[u8],
+        sig: &[u8],
+    ) -> Result<(), CryptoError> {
+        let curve = key.curve();
+        let Some(alg) = ecdsa_algorithm(curve, hash) else {
+            return RustCrypto.verify_ecdsa(key, hash, msg, sig);
+        };
+        if sig.len() != 2 * curve.field_len() {
+            return Err(CryptoError::MalformedSignature {
+                curve,
+                len: sig.len(),
+            });
+        }
+        if UnparsedPublicKey::new(alg, key.sec1())
+            .verify(msg, sig)
+            .is_ok()
+        {
+            return Ok(());
+        }
+        // `ring` says only "no". Off the hot path, ask RustCrypto why (a key off its curve, a
+        // scalar out of range, or a signature that does not verify), so both backends report
+        // the same error; never let that second opinion turn a rejection into an acceptance.
+        match RustCrypto.verify_ecdsa(key, hash, msg, sig) {
+            Err(e) => Err(e),
+            Ok(()) => Err(CryptoError::BadSignature),
+        }
+    }
+
+    fn sign_ecdsa(
+        &self,
+        key: &EcPrivateKey,
+        hash: HashAlg,
+        msg: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
+        RustCrypto.sign_ecdsa(key, hash, msg)
+    }
+
+    fn ecdh(
+        &self,
+        private: &EcPrivateKey,
+        public: &EcPublicKey,
+    ) -> Result<SharedSecret, CryptoError> {
+        RustCrypto.ecdh(private, public)
+    }
+
+    fn public_key(&self, private: &EcPrivateKey) -> Result<EcPublicKey, CryptoError> {
+        RustCrypto.public_key(private)
+    }
+
+    fn generate_key(&self, curve: Curve) -> Result<EcPrivateKey, CryptoError> {
+        RustCrypto.generate_key(curve)
+    }
+
+    fn hkdf_sha256(
+        &self,
+        ikm: &[u8],
+        salt: &[u8],
+        info: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        RustCrypto.hkdf_sha256(ikm, salt, info, out)
+    }
+
+    fn hmac_sha256(&self, key: &[u8], msg: &[u8]) -> [u8; 32] {
+        RustCrypto.hmac_sha256(key, msg)
+    }
+
+    fn hash(&self, alg: HashAlg, data: &[u8]) -> Vec<u8> {
+        let alg = match alg {
+            HashAlg::Sha256 => &ring::digest::SHA256,
+            HashAlg::Sha384 => &ring::digest::SHA384,
+            HashAlg::Sha512 => &ring::digest::SHA512,
+        };
+        ring::digest::digest(alg, data).as_ref().to_vec()
+    }
+
+    fn aes256gcm_seal(&self, key: &[u8; 32], iv: &[u8; 12], plaintext: &[u8]) -> Vec<u8> {
+        RustCrypto.aes256gcm_seal(key, iv, plaintext)
+    }
+
+    fn aes256gcm_open(
+        &self,
+        key: &[u8; 32],
+        iv: &[u8; 12],
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
+        RustCrypto.aes256gcm_open(key, iv, ciphertext)
+    }
+
+    fn fill_random(&self, out: &mut [u8]) -> Result<(), CryptoError> {
+        RustCrypto.fill_random(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both backends accept what the other signs and reject the same tampering, for every
+    /// curve and hash pairing (the pairings `ring` lacks fall back and must agree too).
+    #[test]
+    fn ring_and_rustcrypto_agree() {
+        let (r, rc) = (Ring, RustCrypto);
+        for curve in [Curve::P256, Curve::P384, Curve::P521] {
+            let sk = rc.generate_key(curve).unwrap();
+            let pk = rc.public_key(&sk).unwrap();
+            for hash in [HashAlg::Sha256, HashAlg::Sha384, HashAlg::Sha512] {
+                // RustCrypto signs only with digests no longer than the curve's order allows
+                // (e.g. not P-256 with SHA-512); its usual pairing must always work.
+                let Ok(sig) = rc.sign_ecdsa(&sk, hash, b"message") else {
+                    assert_ne!(hash, curve.default_hash());
+                    continue;
+                };
+                assert_eq!(r.verify_ecdsa(&pk, hash, b"message", &sig), Ok(()));
+                let mut bad = sig.clone();
+                bad[5] ^= 1;
+                assert_eq!(
+                    r.verify_ecdsa(&pk, hash, b"message", &bad),
+                    rc.verify_ecdsa(&pk, hash, b"message", &bad)
+                );
+                assert_eq!(
+                    r.verify_ecdsa(&pk, hash, b"messagf", &sig),
+                    Err(CryptoError::BadSignature)
+                );
+                assert!(matches!(
+                    r.verify_ecdsa(&pk, hash, b"message", &sig[1..]),
+                    Err(CryptoError::MalformedSignature { .. })
+                ));
+                assert_eq!(r.hash(hash, b"abc"), rc.hash(hash, b"abc"));
+            }
+        }
+    }
+
+    /// Out-of-range signatures and keys off the curve fail with the same error on both
+    /// backends, and never panic.
+    #[test]
+    fn bad_inputs_fail_alike() {
+        let rc = RustCrypto;
+        let pk = rc
+            .public_key(&rc.generate_key(Curve::P256).unwrap())
+            .unwrap();
+        let sig = rc.sign_ecdsa(
+            &rc.generate_key(Curve::P256).unwrap(),
+            HashAlg::Sha256,
+            b"m",
+        );
+        let zero = [0u8; 64];
+        assert_eq!(
+            Ring.verify_ecdsa(&pk, HashAlg::Sha256, b"m", &zero),
+            rc.verify_ecdsa(&pk, HashAlg::Sha256, b"m", &zero)
+        );
+        let mut off_curve = pk.sec1().to_vec();
+        off_curve[64] ^= 1;
+        let off = EcPublicKey::from_sec1_uncompressed(Curve::P256, &off_curve).unwrap();
+        let sig = sig.unwrap();
+        assert_eq!(
+            Ring.verify_ecdsa(&off, HashAlg::Sha256, b"m", &sig),
+            Err(CryptoError::InvalidPublicKey { curve: Curve::P256 })
+        );
+    }
+}
