@@ -53,7 +53,12 @@ fn rfc9901_examples_and_rejections() {
         assert!(ids.contains(&id), "missing check {id}; have {ids:#?}");
     }
     // One digest check per Disclosure the RFC prints a digest for.
-    assert_eq!(ids.iter().filter(|i| i.starts_with("rfc9901/digest/")).count(), 9);
+    assert_eq!(
+        ids.iter()
+            .filter(|i| i.starts_with("rfc9901/digest/"))
+            .count(),
+        9
+    );
 }
 
 #[test]

@@ -21,13 +21,16 @@ impl Disclosure {
     /// Parse one Disclosure; `None` if it is not base64url JSON of the right shape.
     pub fn parse(encoded: &str) -> Option<Self> {
         let json = unb64(encoded)?;
-        let arr: Vec<Value> = serde_json::from_slice(&json).ok()?;
-        let salt = arr.first()?.as_str()?.to_string();
-        let (name, value) = match arr.len() {
-            3 => (Some(arr[1].as_str()?.to_string()), arr[2].clone()),
-            2 => (None, arr[1].clone()),
-            _ => return None,
+        let mut arr: Vec<Value> = serde_json::from_slice(&json).ok()?;
+        if !(2..=3).contains(&arr.len()) {
+            return None;
+        }
+        let value = arr.pop()?;
+        let name = match arr.len() {
+            2 => Some(arr.pop()?.as_str()?.to_string()),
+            _ => None,
         };
+        let salt = arr.pop()?.as_str()?.to_string();
         Some(Disclosure {
             encoded: encoded.to_string(),
             salt,

@@ -99,34 +99,56 @@ pub struct VerifiedSdJwt {
     pub disclosures: usize,
 }
 
+/// Where in the claims the walk is, as a chain of steps; rendered as a JSON Pointer only when
+/// an error names it, so the walk allocates no paths on the way.
+#[derive(Clone, Copy)]
+enum At<'p> {
+    Root,
+    Key(&'p At<'p>, &'p str),
+    Index(&'p At<'p>, usize),
+}
+
+impl At<'_> {
+    fn pointer(&self) -> String {
+        match self {
+            At::Root => String::new(),
+            At::Key(parent, k) => format!("{}/{}", parent.pointer(), super::pointer_token(k)),
+            At::Index(parent, i) => format!("{}/{i}", parent.pointer()),
+        }
+    }
+}
+
 struct Walk<'a> {
     by_digest: HashMap<String, usize>,
-    disclosures: &'a [Disclosure],
+    /// Each Disclosure's value is taken out when its digest is met (at most once: a second
+    /// meeting is a duplicate digest).
+    disclosures: &'a mut [Disclosure],
     used: Vec<bool>,
     seen: HashSet<String>,
 }
 
 impl Walk<'_> {
-    fn digest_seen(&mut self, d: &str) -> Result<Option<usize>, SdJwtError> {
-        if !self.seen.insert(d.to_string()) {
-            return Err(SdJwtError::DuplicateDigest(d.to_string()));
+    fn digest_seen(&mut self, d: String) -> Result<Option<usize>, SdJwtError> {
+        let idx = self.by_digest.get(&d).copied();
+        match self.seen.replace(d) {
+            Some(duplicate) => Err(SdJwtError::DuplicateDigest(duplicate)),
+            None => Ok(idx),
         }
-        Ok(self.by_digest.get(d).copied())
     }
 
-    fn value(&mut self, v: &mut Value, path: &str, depth: usize) -> Result<(), SdJwtError> {
+    fn value(&mut self, v: &mut Value, at: &At<'_>, depth: usize) -> Result<(), SdJwtError> {
         if depth > MAX_DEPTH {
             return Err(SdJwtError::TooDeep);
         }
         match v {
-            Value::Object(m) => self.object(m, path, depth),
+            Value::Object(m) => self.object(m, at, depth),
             Value::Array(a) => {
                 let mut out = Vec::with_capacity(a.len());
                 for (i, mut el) in std::mem::take(a).into_iter().enumerate() {
-                    let p = format!("{path}/{i}");
-                    let reference = match &el {
+                    let here = At::Index(at, i);
+                    let reference = match &mut el {
                         Value::Object(m) if m.len() == 1 && m.contains_key("...") => {
-                            Some(m["..."].clone())
+                            m.remove("...")
                         }
                         _ => None,
                     };
@@ -134,20 +156,20 @@ impl Walk<'_> {
                         Some(Value::String(d)) => {
                             // No Disclosure for the digest: a decoy or an undisclosed
                             // element, dropped.
-                            if let Some(idx) = self.digest_seen(&d)? {
-                                let disc = &self.disclosures[idx];
+                            if let Some(idx) = self.digest_seen(d)? {
+                                let disc = &mut self.disclosures[idx];
                                 if disc.name.is_some() {
-                                    return Err(SdJwtError::WrongDisclosureKind(p));
+                                    return Err(SdJwtError::WrongDisclosureKind(here.pointer()));
                                 }
                                 self.used[idx] = true;
-                                let mut value = disc.value.clone();
-                                self.value(&mut value, &p, depth + 1)?;
+                                let mut value = std::mem::take(&mut disc.value);
+                                self.value(&mut value, &here, depth + 1)?;
                                 out.push(value);
                             }
                         }
-                        Some(_) => return Err(SdJwtError::BadSdArray(p)),
+                        Some(_) => return Err(SdJwtError::BadSdArray(here.pointer())),
                         None => {
-                            self.value(&mut el, &p, depth + 1)?;
+                            self.value(&mut el, &here, depth + 1)?;
                             out.push(el);
                         }
                     }
@@ -162,30 +184,30 @@ impl Walk<'_> {
     fn object(
         &mut self,
         m: &mut Map<String, Value>,
-        path: &str,
+        at: &At<'_>,
         depth: usize,
     ) -> Result<(), SdJwtError> {
         for (k, v) in m.iter_mut() {
             if k != "_sd" {
-                self.value(v, &format!("{path}/{k}"), depth + 1)?;
+                self.value(v, &At::Key(at, k), depth + 1)?;
             }
         }
         let Some(sd) = m.remove("_sd") else {
             return Ok(());
         };
         let Value::Array(digests) = sd else {
-            return Err(SdJwtError::BadSdArray(path.to_string()));
+            return Err(SdJwtError::BadSdArray(at.pointer()));
         };
         for d in digests {
             let Value::String(d) = d else {
-                return Err(SdJwtError::BadSdArray(path.to_string()));
+                return Err(SdJwtError::BadSdArray(at.pointer()));
             };
-            let Some(idx) = self.digest_seen(&d)? else {
+            let Some(idx) = self.digest_seen(d)? else {
                 continue;
             };
-            let disc = &self.disclosures[idx];
-            let Some(name) = disc.name.clone() else {
-                return Err(SdJwtError::WrongDisclosureKind(path.to_string()));
+            let disc = &mut self.disclosures[idx];
+            let Some(name) = disc.name.take() else {
+                return Err(SdJwtError::WrongDisclosureKind(at.pointer()));
             };
             if name == "_sd" || name == "..." {
                 return Err(SdJwtError::ForbiddenClaimName(name));
@@ -194,8 +216,8 @@ impl Walk<'_> {
                 return Err(SdJwtError::ClaimOverwrite(name));
             }
             self.used[idx] = true;
-            let mut value = disc.value.clone();
-            self.value(&mut value, &format!("{path}/{name}"), depth + 1)?;
+            let mut value = std::mem::take(&mut disc.value);
+            self.value(&mut value, &At::Key(at, &name), depth + 1)?;
             m.insert(name, value);
         }
         Ok(())
@@ -313,14 +335,19 @@ pub(crate) fn verify_parts(
             return Err(SdJwtError::DuplicateDigest(d.digest(crypto, alg)));
         }
     }
+    let disclosure_count = disclosures.len();
     let mut walk = Walk {
         by_digest,
-        disclosures: &disclosures,
-        used: vec![false; disclosures.len()],
+        disclosures: &mut disclosures,
+        used: vec![false; disclosure_count],
         seen: HashSet::new(),
     };
-    let mut claims = jws.payload.clone();
-    walk.object(&mut claims, "", 0)?;
+    let Jws {
+        header,
+        payload: mut claims,
+        ..
+    } = jws;
+    walk.object(&mut claims, &At::Root, 0)?;
     if let Some(index) = walk.used.iter().position(|u| !u) {
         return Err(SdJwtError::UnreferencedDisclosure { index });
     }
@@ -381,10 +408,10 @@ pub(crate) fn verify_parts(
         _ => {}
     }
     Ok(VerifiedSdJwt {
-        header: jws.header.clone(),
+        header,
         claims,
         holder_key,
         key_bound,
-        disclosures: disclosures.len(),
+        disclosures: disclosure_count,
     })
 }
