@@ -25,6 +25,11 @@ seed mso mobile_security_object_bytes
 seed cose issuer_auth reader_auth device_auth e_device_key_bytes e_reader_key_bytes
 seed transcript session_transcript session_transcript_bytes
 seed certificate ds_cert.der iaca_cert.der reader_cert.der reader_root_cert.der
+# The RFC 9901 examples (compact SD-JWTs and SD-JWT+KBs) seed the SD-JWT target.
+mkdir -p corpus/sd_jwt
+for f in ../spec-vectors/data/rfc9901/*.txt; do
+  tr -d '\n' < "$f" > "corpus/sd_jwt/rfc9901-$(basename "$f" .txt)"
+done
 # Committed reproducers, regressions/<target>-<name>.hex (or raw .bin), replay first.
 for r in regressions/*.hex regressions/*.bin; do
   [ -e "$r" ] || continue

@@ -1,7 +1,10 @@
-//! SD-JWT presentation parsing and verification (RFC 9901), with and without Key Binding.
+//! SD-JWT presentation parsing and verification (RFC 9901), with and without Key Binding, in
+//! compact and JWS JSON serialization.
 #![no_main]
 use kakunin_core::crypto::{default_provider, Curve, EcPrivateKey};
-use kakunin_core::sdjwt::{verify_presentation, Disclosure, Jws, KbRequirements};
+use kakunin_core::sdjwt::{
+    verify_json_presentation, verify_presentation, Disclosure, Jws, JsonSdJwt, KbRequirements,
+};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -19,6 +22,8 @@ fuzz_target!(|data: &[u8]| {
     };
     let _ = verify_presentation(c, text, &public, Some(&kb), f.at);
     let _ = verify_presentation(c, text, &public, None, f.at);
+    let _ = verify_json_presentation(c, text, &public, Some(&kb), f.at);
+    let _ = JsonSdJwt::parse(text);
     let _ = Jws::parse(text);
     let _ = Disclosure::parse(text);
 });

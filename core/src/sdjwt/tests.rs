@@ -415,3 +415,121 @@ fn select_by_path() {
     assert_eq!(v.disclosures, 2);
     assert!(!v.claims.contains_key("name"));
 }
+
+#[test]
+fn select_by_frame() {
+    let c = default_provider();
+    let f = fixture();
+    // Disclose age 20 (inside the recursive age_equal_or_over) and the second nationality.
+    let frame =
+        json!({"age_equal_or_over": {"20": true, "65": false}, "nationalities": [null, true]});
+    let p = select_frame(c, &f.issued, &frame).unwrap();
+    let p = add_key_binding(
+        c,
+        &p,
+        &f.holder,
+        HashAlg::Sha256,
+        "till-42",
+        "n-123",
+        NOW.unix_timestamp(),
+    )
+    .unwrap();
+    let v = verify(&f, &p).unwrap();
+    assert_eq!(v.claims["age_equal_or_over"], json!({"20": true}));
+    assert_eq!(v.claims["nationalities"], json!(["JP", "FR"]));
+    assert_eq!(v.disclosures, 3);
+    // An empty frame discloses nothing selectively disclosable.
+    let none = select_frame(c, &f.issued, &json!({})).unwrap();
+    assert_eq!(none.matches('~').count(), 1);
+}
+
+/// The JWS JSON Serialization (§8): flattened and general, the Disclosures and KB-JWT in the
+/// (first) unprotected header, `sd_hash` over the compact form of the first signature.
+#[test]
+fn json_serialization() {
+    let c = default_provider();
+    let f = fixture();
+    let issuer_pub = c.public_key(&f.issuer).unwrap();
+    let keep_age = |d: &str| {
+        Disclosure::parse(d)
+            .is_some_and(|d| matches!(d.name.as_deref(), Some("age_equal_or_over" | "20")))
+    };
+    let mut json = JsonSdJwt::from_compact(&f.issued).unwrap();
+    json.retain_disclosures(keep_age);
+    json.add_key_binding(
+        c,
+        &f.holder,
+        HashAlg::Sha256,
+        "till-42",
+        "n-123",
+        NOW.unix_timestamp(),
+    )
+    .unwrap();
+    let text = json.to_json();
+    assert_eq!(JsonSdJwt::parse(&text).unwrap(), json);
+    let v = verify_json_presentation(c, &text, &issuer_pub, Some(&kb()), NOW).unwrap();
+    assert_eq!(v.claims["age_equal_or_over"], json!({"20": true}));
+    assert!(v.key_bound);
+
+    // The same presentation in compact form verifies too: sd_hash covers the same string.
+    let compact = format!("{}{}", json.sd_hash_input(), json.kb_jwt.clone().unwrap());
+    verify_presentation(c, &compact, &issuer_pub, Some(&kb()), NOW).unwrap();
+
+    // General form with a second signer; either signer's key verifies it.
+    let other = c.generate_key(Curve::P256).unwrap();
+    let mut general = json.clone();
+    general
+        .add_signature(c, &other, Map::new(), Map::new())
+        .unwrap();
+    let text = general.to_json();
+    assert!(text.contains("\"signatures\""));
+    for key in [issuer_pub.clone(), c.public_key(&other).unwrap()] {
+        verify_json_presentation(c, &text, &key, Some(&kb()), NOW).unwrap();
+    }
+    let stranger = c.public_key(&c.generate_key(Curve::P256).unwrap()).unwrap();
+    assert_eq!(
+        verify_json_presentation(c, &text, &stranger, Some(&kb()), NOW).unwrap_err(),
+        SdJwtError::Jws {
+            part: "issuer-signed JWT",
+            source: JwsError::BadSignature
+        }
+    );
+
+    // Disclosures may only be in the first unprotected header.
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    v["signatures"][1]["header"]["disclosures"] = json!([]);
+    assert!(matches!(
+        JsonSdJwt::parse(&v.to_string()),
+        Err(SdJwtError::Malformed(_))
+    ));
+
+    // A Disclosure added after the KB-JWT was made breaks sd_hash.
+    let mut v: Value = serde_json::from_str(&json.to_json()).unwrap();
+    let all = JsonSdJwt::from_compact(&f.issued).unwrap().disclosures;
+    v["header"]["disclosures"]
+        .as_array_mut()
+        .unwrap()
+        .push(Value::from(
+            all.iter().find(|d| !keep_age(d)).unwrap().clone(),
+        ));
+    assert_eq!(
+        verify_json_presentation(c, &v.to_string(), &issuer_pub, Some(&kb()), NOW).unwrap_err(),
+        SdJwtError::KbSdHash
+    );
+
+    // Bounds and shape.
+    for bad in [
+        "",
+        "[]",
+        "{}",
+        r#"{"payload":"x"}"#,
+        r#"{"payload":"x","signatures":[]}"#,
+    ] {
+        assert!(JsonSdJwt::parse(bad).is_err(), "{bad}");
+    }
+    let many = json!({"payload": "x", "signatures": vec![json!({"protected": "a", "signature": "b"}); MAX_SIGNATURES + 1]});
+    assert!(matches!(
+        JsonSdJwt::parse(&many.to_string()),
+        Err(SdJwtError::TooLarge(_))
+    ));
+}
