@@ -421,4 +421,27 @@ fn sd_jwt_vc_issue_present_verify_via_cli() {
         "n1",
     ]);
     assert_eq!(code, 1, "{out}");
+    // The same presentation in the JWS JSON Serialization (RFC 9901 §8) verifies alike.
+    let compact = std::fs::read_to_string(d("p.txt")).unwrap();
+    let json = kakunin_core::sdjwt::JsonSdJwt::from_compact(compact.trim())
+        .unwrap()
+        .to_json();
+    std::fs::write(d("p.json"), json).unwrap();
+    let (code, out, _) = kakunin(&[
+        "verify-sd-jwt",
+        &d("p.json"),
+        "--trust-anchor",
+        &d("pki/iaca.cert.pem"),
+        "--aud",
+        "till-1",
+        "--nonce",
+        "n1",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["claims"]["age_equal_or_over"],
+        serde_json::json!({"20": true})
+    );
 }

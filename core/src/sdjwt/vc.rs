@@ -2,7 +2,10 @@
 //! and `iss` present, the issuer key from an `x5c` chain to configured trust anchors (JWS
 //! signer profile) or from a configured JWK.
 
-use super::{verify_presentation, Jws, KbRequirements, SdJwtError, VerifiedSdJwt};
+use super::{
+    verify_json_presentation, verify_presentation, JsonSdJwt, Jws, KbRequirements, SdJwtError,
+    VerifiedSdJwt,
+};
 use crate::crypto::{CryptoProvider, EcPublicKey};
 use crate::trust::{validate_chain, CertProfile, TrustAnchors, TrustError};
 use time::OffsetDateTime;
@@ -39,7 +42,9 @@ impl VcError {
     }
 }
 
-/// Verify an SD-JWT VC presentation.
+/// Verify an SD-JWT VC presentation, in compact form or in the JWS JSON Serialization (RFC 9901
+/// §8; a JSON object). With the JSON form, `typ` and `x5c` are read from the first signature's
+/// protected header.
 pub fn verify_sd_jwt_vc(
     crypto: &dyn CryptoProvider,
     presentation: &str,
@@ -48,8 +53,20 @@ pub fn verify_sd_jwt_vc(
     accept_vc_sd_jwt: bool,
     now: OffsetDateTime,
 ) -> Result<VerifiedSdJwt, VcError> {
-    let jwt = presentation.split('~').next().unwrap_or_default();
-    let jws = Jws::parse(jwt).map_err(|source| SdJwtError::Jws {
+    let json = if presentation.trim_start().starts_with('{') {
+        Some(JsonSdJwt::parse(presentation)?)
+    } else {
+        None
+    };
+    let jwt = match &json {
+        Some(j) => j.jwt(0).unwrap_or_default(),
+        None => presentation
+            .split('~')
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+    };
+    let jws = Jws::parse(&jwt).map_err(|source| SdJwtError::Jws {
         part: "issuer-signed JWT",
         source,
     })?;
@@ -71,7 +88,10 @@ pub fn verify_sd_jwt_vc(
                 .leaf_public_key
         }
     };
-    let v = verify_presentation(crypto, presentation, &key, kb, now)?;
+    let v = match json {
+        Some(_) => verify_json_presentation(crypto, presentation, &key, kb, now)?,
+        None => verify_presentation(crypto, presentation, &key, kb, now)?,
+    };
     for claim in ["vct", "iss"] {
         if !v
             .claims
