@@ -128,8 +128,15 @@ enum Command {
         /// The presentation (text).
         file: PathBuf,
         /// Trusted IACA / issuer root for the x5c chain; repeat for several.
-        #[arg(long = "trust-anchor", value_name = "FILE", required = true)]
+        #[arg(
+            long = "trust-anchor",
+            value_name = "FILE",
+            required_unless_present = "issuer_jwk"
+        )]
         trust_anchors: Vec<PathBuf>,
+        /// Instead of an x5c chain: the issuer's public key as a JWK, configured out of band.
+        #[arg(long, value_name = "FILE", conflicts_with = "trust_anchors")]
+        issuer_jwk: Option<PathBuf>,
         /// Expected KB-JWT audience.
         #[arg(long)]
         aud: String,
@@ -283,6 +290,15 @@ enum IssueCommand {
         /// The `iss` claim.
         #[arg(long, default_value = "https://issuer.kakunin.invalid")]
         iss: String,
+        /// The `_sd_alg` digest: sha-256, sha-384 or sha-512.
+        #[arg(long, default_value = "sha-256")]
+        sd_alg: String,
+        /// Put each credential on this token status list (`status.status_list.uri`).
+        #[arg(long, value_name = "URI")]
+        status_list: Option<String>,
+        /// The status list index of the first credential; the next ones follow.
+        #[arg(long, default_value_t = 0, requires = "status_list")]
+        status_index: u64,
     },
     /// Issue a batch of mdoc credentials for one holder into a wallet directory.
     Mdoc {
@@ -508,6 +524,9 @@ fn main() -> ExitCode {
                     out,
                     valid_days,
                     iss,
+                    sd_alg,
+                    status_list,
+                    status_index,
                 },
         } => sdjwt_cmd::issue(&sdjwt_cmd::IssueArgs {
             pki: &pki,
@@ -518,6 +537,8 @@ fn main() -> ExitCode {
             out: &out,
             valid_days,
             issuer_id: &iss,
+            sd_alg: &sd_alg,
+            status_list: status_list.map(|uri| (uri, status_index)),
         }),
         Command::Present {
             command:
@@ -532,6 +553,7 @@ fn main() -> ExitCode {
         Command::VerifySdJwt {
             file,
             trust_anchors,
+            issuer_jwk,
             aud,
             nonce,
             at,
@@ -540,6 +562,7 @@ fn main() -> ExitCode {
         } => sdjwt_cmd::verify(&sdjwt_cmd::VerifyArgs {
             file: &file,
             trust_anchors: &trust_anchors,
+            issuer_jwk: issuer_jwk.as_deref(),
             aud: &aud,
             nonce: &nonce,
             at: at.as_deref(),

@@ -2,13 +2,13 @@
 
 use crate::error::{write_file, CliError};
 use crate::input::{parse_time, read_anchors, read_file};
-use kakunin_core::crypto::{default_provider, Curve, EcPrivateKey, EcPublicKey, HashAlg};
+use kakunin_core::crypto::{default_provider, Curve, EcPrivateKey, EcPublicKey};
 use kakunin_core::sdjwt::{
     add_key_binding, select_paths, verify_sd_jwt_vc, IssuerKey, KbRequirements, VcError,
 };
 use kakunin_holder_sim::Wallet;
 use kakunin_issuer::pki::load_pair;
-use kakunin_issuer::sd_jwt_vc::{issue_sd_jwt_vcs, JP_PID_VCT};
+use kakunin_issuer::sd_jwt_vc::{issue_sd_jwt_vcs, SdJwtVcSettings, StatusList, JP_PID_VCT};
 use kakunin_issuer::{elements_from_json, DocProfile};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -71,6 +71,10 @@ pub struct IssueArgs<'a> {
     pub out: &'a Path,
     pub valid_days: i64,
     pub issuer_id: &'a str,
+    /// `sha-256`, `sha-384` or `sha-512`.
+    pub sd_alg: &'a str,
+    /// Status list URI and the first credential's index.
+    pub status_list: Option<(String, u64)>,
 }
 
 pub fn issue(a: &IssueArgs<'_>) -> Result<ExitCode, CliError> {
@@ -85,17 +89,30 @@ pub fn issue(a: &IssueArgs<'_>) -> Result<ExitCode, CliError> {
     let keys = holder_keys(a.holder_jwks, a.new_holder_keys, a.count)?;
     let signer = load_pair(a.pki, "jws-1")?;
     let publics: Vec<EcPublicKey> = keys.iter().map(|(p, _)| p.clone()).collect();
+    let sd_alg = kakunin_core::sdjwt::sd_alg(a.sd_alg).ok_or_else(|| {
+        CliError::Usage(format!(
+            "--sd-alg {}: expected sha-256, sha-384 or sha-512",
+            a.sd_alg
+        ))
+    })?;
+    let settings = SdJwtVcSettings {
+        issuer_id: a.issuer_id,
+        valid_from: now.unix_timestamp(),
+        valid_until: (now + time::Duration::days(a.valid_days)).unix_timestamp(),
+        sd_alg,
+        status_list: a
+            .status_list
+            .clone()
+            .map(|(uri, first_index)| StatusList { uri, first_index }),
+        ..SdJwtVcSettings::default()
+    };
     let creds = issue_sd_jwt_vcs(
         c,
         &signer.key,
         std::slice::from_ref(&signer.cert_der),
-        a.issuer_id,
         &elements,
         &publics,
-        (
-            now.unix_timestamp(),
-            (now + time::Duration::days(a.valid_days)).unix_timestamp(),
-        ),
+        &settings,
     )
     .map_err(usage)?;
     let wallet = Wallet::open(a.out)?;
@@ -148,8 +165,7 @@ pub fn present(
         )));
     }
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let presentation =
-        add_key_binding(c, &selected, &key, HashAlg::Sha256, aud, nonce, now).map_err(usage)?;
+    let presentation = add_key_binding(c, &selected, &key, aud, nonce, now).map_err(usage)?;
     w.mark_used(&info.id)?;
     match out {
         Some(p) => write_file(p, presentation.as_bytes())?,
@@ -167,6 +183,8 @@ pub fn present(
 pub struct VerifyArgs<'a> {
     pub file: &'a Path,
     pub trust_anchors: &'a [PathBuf],
+    /// The issuer's public JWK, instead of an `x5c` chain to `trust_anchors`.
+    pub issuer_jwk: Option<&'a Path>,
     pub aud: &'a str,
     pub nonce: &'a str,
     pub at: Option<&'a str>,
@@ -180,7 +198,32 @@ pub fn verify(a: &VerifyArgs<'_>) -> Result<ExitCode, CliError> {
         path: a.file.into(),
         reason: "not UTF-8 text".into(),
     })?;
-    let anchors = read_anchors(a.trust_anchors)?;
+    let configured_key = match a.issuer_jwk {
+        Some(path) => {
+            let jwk: serde_json::Value =
+                serde_json::from_slice(&read_file(path)?).map_err(|e| CliError::BadInput {
+                    path: path.into(),
+                    reason: format!("not JSON: {e}"),
+                })?;
+            Some(
+                kakunin_core::sdjwt::jwk_to_key(&jwk).map_err(|e| CliError::BadInput {
+                    path: path.into(),
+                    reason: e.to_string(),
+                })?,
+            )
+        }
+        None => None,
+    };
+    let anchors = if configured_key.is_some() {
+        None
+    } else {
+        Some(read_anchors(a.trust_anchors)?)
+    };
+    let issuer = match (&configured_key, &anchors) {
+        (Some(k), _) => IssuerKey::Key(k),
+        (None, Some(anchors)) => IssuerKey::X5c(anchors),
+        (None, None) => return Err(usage("--trust-anchor or --issuer-jwk is required")),
+    };
     let now = parse_time(a.at)?;
     let kb = KbRequirements {
         required: true,
@@ -189,14 +232,8 @@ pub fn verify(a: &VerifyArgs<'_>) -> Result<ExitCode, CliError> {
         max_age: time::Duration::minutes(5),
         max_skew: time::Duration::minutes(1),
     };
-    let result: Result<_, VcError> = verify_sd_jwt_vc(
-        c,
-        text.trim(),
-        IssuerKey::X5c(&anchors),
-        Some(&kb),
-        a.accept_vc_typ,
-        now,
-    );
+    let result: Result<_, VcError> =
+        verify_sd_jwt_vc(c, text.trim(), issuer, Some(&kb), a.accept_vc_typ, now);
     let valid = result.is_ok();
     if a.json {
         let out = match &result {

@@ -445,3 +445,124 @@ fn sd_jwt_vc_issue_present_verify_via_cli() {
         serde_json::json!({"20": true})
     );
 }
+
+/// `_sd_alg` by configuration, the `status` claim carried through, and the issuer key as a
+/// configured JWK instead of an `x5c` chain.
+#[test]
+fn sd_jwt_vc_sd_alg_status_and_issuer_jwk_via_cli() {
+    use base64::Engine;
+    let dir = tempfile::tempdir().unwrap();
+    let d = |n: &str| dir.path().join(n).display().to_string();
+    let claims = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/examples/jp-pid-claims.json");
+    assert_eq!(kakunin(&["pki", "init", "--out", &d("pki")]).0, 0);
+    let (code, out, err) = kakunin(&[
+        "issue",
+        "sd-jwt",
+        "--pki",
+        &d("pki"),
+        "--claims",
+        claims.to_str().unwrap(),
+        "--new-holder-keys",
+        "--count",
+        "2",
+        "--sd-alg",
+        "sha-384",
+        "--status-list",
+        "https://status.kakunin.invalid/lists/1",
+        "--status-index",
+        "7",
+        "--out",
+        &d("wallet"),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, _, err) = kakunin(&[
+        "present",
+        "sd-jwt",
+        "--wallet",
+        &d("wallet"),
+        "--disclose",
+        "age_equal_or_over.20",
+        "--aud",
+        "till-1",
+        "--nonce",
+        "n1",
+        "--out",
+        &d("p.txt"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let presentation = std::fs::read_to_string(d("p.txt")).unwrap();
+    let payload = presentation
+        .split('~')
+        .next()
+        .unwrap()
+        .split('.')
+        .nth(1)
+        .unwrap();
+    let payload: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(payload["_sd_alg"], "sha-384");
+    assert_eq!(payload["nbf"], payload["iat"]);
+
+    // The issuer's key as a JWK file.
+    let cert = std::fs::read(d("pki/jws-1.cert.pem")).unwrap();
+    let der = kakunin_core::trust::parse_certificate_input(&cert).unwrap();
+    let cert = <x509_cert::Certificate as der::Decode>::from_der(&der).unwrap();
+    let key = kakunin_core::trust::certificate_public_key(&cert, 0).unwrap();
+    std::fs::write(
+        d("issuer.jwk"),
+        kakunin_core::sdjwt::key_to_jwk(&key).to_string(),
+    )
+    .unwrap();
+    let (code, out, _) = kakunin(&[
+        "verify-sd-jwt",
+        &d("p.txt"),
+        "--issuer-jwk",
+        &d("issuer.jwk"),
+        "--aud",
+        "till-1",
+        "--nonce",
+        "n1",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["claims"]["age_equal_or_over"],
+        serde_json::json!({"20": true})
+    );
+    let idx = &v["claims"]["status"]["status_list"]["idx"];
+    assert!(idx == 7 || idx == 8, "{v}");
+    assert_eq!(
+        v["claims"]["status"]["status_list"]["uri"],
+        "https://status.kakunin.invalid/lists/1"
+    );
+    // Another issuer's key: invalid.
+    assert_eq!(kakunin(&["pki", "init", "--out", &d("pki2")]).0, 0);
+    let cert = std::fs::read(d("pki2/jws-1.cert.pem")).unwrap();
+    let der = kakunin_core::trust::parse_certificate_input(&cert).unwrap();
+    let cert = <x509_cert::Certificate as der::Decode>::from_der(&der).unwrap();
+    let other = kakunin_core::trust::certificate_public_key(&cert, 0).unwrap();
+    std::fs::write(
+        d("other.jwk"),
+        kakunin_core::sdjwt::key_to_jwk(&other).to_string(),
+    )
+    .unwrap();
+    let (code, out, _) = kakunin(&[
+        "verify-sd-jwt",
+        &d("p.txt"),
+        "--issuer-jwk",
+        &d("other.jwk"),
+        "--aud",
+        "till-1",
+        "--nonce",
+        "n1",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    // Neither a trust anchor nor a key: usage error.
+    let (code, _, _) = kakunin(&["verify-sd-jwt", &d("p.txt"), "--aud", "a", "--nonce", "n"]);
+    assert_eq!(code, 2);
+}

@@ -11,7 +11,7 @@ use kakunin_core::sdjwt::VcError;
 use kakunin_core::trust::TrustAnchors;
 use kakunin_holder_sim::sd_jwt::respond_sd_jwt;
 use kakunin_holder_sim::{Consent, Wallet};
-use kakunin_issuer::sd_jwt_vc::{issue_sd_jwt_vcs, JP_PID_VCT};
+use kakunin_issuer::sd_jwt_vc::{issue_sd_jwt_vcs, SdJwtVcSettings, JP_PID_VCT};
 use kakunin_issuer::{elements_from_json, DocProfile, TestPki};
 use kakunin_transport::ble_sim::{transaction, Faults, LinkConfig, SimLink};
 use kakunin_transport::handover::{build_static_select, nfc_handover, Handover, NfcCarrier};
@@ -40,10 +40,14 @@ fn world() -> World {
         c,
         &pki.jws_signer.key,
         std::slice::from_ref(&pki.jws_signer.cert_der),
-        "https://issuer.example",
         &elements,
         &publics,
-        (now.unix_timestamp(), now.unix_timestamp() + 86400),
+        &SdJwtVcSettings {
+            issuer_id: "https://issuer.example",
+            valid_from: now.unix_timestamp(),
+            valid_until: now.unix_timestamp() + 86400,
+            ..SdJwtVcSettings::default()
+        },
     )
     .unwrap();
     let dir = tempfile::tempdir().unwrap();

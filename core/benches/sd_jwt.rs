@@ -49,16 +49,8 @@ fn main() {
     )
     .unwrap();
     let (selected, _) = select_paths(c, &issued, &["age_equal_or_over.20"]).unwrap();
-    let presentation = add_key_binding(
-        c,
-        &selected,
-        &holder,
-        HashAlg::Sha256,
-        "till",
-        "nonce",
-        now.unix_timestamp(),
-    )
-    .unwrap();
+    let presentation =
+        add_key_binding(c, &selected, &holder, "till", "nonce", now.unix_timestamp()).unwrap();
     let kb = KbRequirements {
         required: true,
         aud: "till",

@@ -4,7 +4,7 @@
 
 use crate::respond::{Consent, HolderError};
 use crate::wallet::Wallet;
-use kakunin_core::crypto::{CryptoProvider, HashAlg};
+use kakunin_core::crypto::CryptoProvider;
 use kakunin_core::mdoc::SessionTranscript;
 use kakunin_core::sdjwt::proximity::{
     decode_request, encode_response, transcript_nonce, PROXIMITY_AUDIENCE,
@@ -61,7 +61,6 @@ pub fn respond_sd_jwt(
             crypto,
             &selected,
             &key,
-            HashAlg::Sha256,
             PROXIMITY_AUDIENCE,
             &nonce,
             now.unix_timestamp(),

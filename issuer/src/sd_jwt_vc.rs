@@ -40,16 +40,52 @@ fn kakunin_core_b64(b: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
 }
 
-/// Issue one SD-JWT VC per holder key: `<JWT>~<Disclosures>~`, valid from `iat` to `exp`
-/// (Unix seconds).
+/// A token status list entry (draft-ietf-oauth-status-list): credential `i` of a batch gets
+/// index `first_index + i` in the list at `uri`.
+#[derive(Debug, Clone)]
+pub struct StatusList {
+    pub uri: String,
+    pub first_index: u64,
+}
+
+/// How a batch of SD-JWT VCs is issued.
+#[derive(Debug, Clone)]
+pub struct SdJwtVcSettings<'a> {
+    /// The `iss` claim.
+    pub issuer_id: &'a str,
+    /// `iat` and `nbf` (Unix seconds).
+    pub valid_from: i64,
+    /// `exp` (Unix seconds).
+    pub valid_until: i64,
+    /// The `_sd_alg` digest (RFC 9901 §4.1.1); SHA-256 unless configured.
+    pub sd_alg: HashAlg,
+    /// Decoy digests per `_sd` array (RFC 9901 §4.2.5), hiding how many claims an object has.
+    pub decoys_per_object: usize,
+    /// The `status` claim to carry, if the credentials are on a status list.
+    pub status_list: Option<StatusList>,
+}
+
+impl Default for SdJwtVcSettings<'_> {
+    fn default() -> Self {
+        SdJwtVcSettings {
+            issuer_id: "https://issuer.kakunin.invalid",
+            valid_from: 0,
+            valid_until: 0,
+            sd_alg: HashAlg::Sha256,
+            decoys_per_object: 2,
+            status_list: None,
+        }
+    }
+}
+
+/// Issue one SD-JWT VC per holder key: `<JWT>~<Disclosures>~`.
 pub fn issue_sd_jwt_vcs(
     crypto: &dyn CryptoProvider,
     signer_key: &EcPrivateKey,
     signer_chain: &[Vec<u8>],
-    issuer_id: &str,
     elements: &[Element],
     holder_keys: &[EcPublicKey],
-    (iat, exp): (i64, i64),
+    settings: &SdJwtVcSettings<'_>,
 ) -> Result<Vec<String>, JwsError> {
     use base64::Engine;
     let mut claims = Map::new();
@@ -82,13 +118,22 @@ pub fn issue_sd_jwt_vcs(
     let pointer_refs: Vec<&str> = pointers.iter().map(String::as_str).collect();
     holder_keys
         .iter()
-        .map(|hk| {
+        .enumerate()
+        .map(|(i, hk)| {
             let mut c = claims.clone();
-            c.insert("iss".into(), json!(issuer_id));
+            c.insert("iss".into(), json!(settings.issuer_id));
             c.insert("vct".into(), json!(JP_PID_VCT));
-            c.insert("iat".into(), json!(iat));
-            c.insert("exp".into(), json!(exp));
+            c.insert("iat".into(), json!(settings.valid_from));
+            c.insert("nbf".into(), json!(settings.valid_from));
+            c.insert("exp".into(), json!(settings.valid_until));
             c.insert("cnf".into(), json!({ "jwk": key_to_jwk(hk) }));
+            if let Some(list) = &settings.status_list {
+                // Not selectively disclosable: the verifier needs it to check revocation.
+                c.insert(
+                    "status".into(),
+                    json!({"status_list": {"idx": list.first_index + i as u64, "uri": list.uri}}),
+                );
+            }
             issue(
                 crypto,
                 signer_key,
@@ -96,8 +141,8 @@ pub fn issue_sd_jwt_vcs(
                 &c,
                 &SdSpec {
                     pointers: &pointer_refs,
-                    decoys_per_object: 2,
-                    sd_alg: HashAlg::Sha256,
+                    decoys_per_object: settings.decoys_per_object,
+                    sd_alg: settings.sd_alg,
                 },
             )
         })

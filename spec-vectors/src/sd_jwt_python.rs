@@ -189,7 +189,7 @@ pub fn run_case(settings: &Value, case: &Value) -> CheckResult {
         let kept: Vec<&str> = chosen.split('~').skip(1).collect();
         json.retain_disclosures(|d| kept.contains(&d));
         if key_binding {
-            json.add_key_binding(crypto, &holder, HashAlg::Sha256, verifier, nonce, ISSUED_AT)
+            json.add_key_binding(crypto, &holder, verifier, nonce, ISSUED_AT)
                 .map_err(err("KB-JWT"))?;
         }
         let text = json.to_json();
@@ -203,16 +203,8 @@ pub fn run_case(settings: &Value, case: &Value) -> CheckResult {
             .collect::<Result<_, _>>()?
     } else {
         let presentation = if key_binding {
-            add_key_binding(
-                crypto,
-                &chosen,
-                &holder,
-                HashAlg::Sha256,
-                verifier,
-                nonce,
-                ISSUED_AT,
-            )
-            .map_err(err("KB-JWT"))?
+            add_key_binding(crypto, &chosen, &holder, verifier, nonce, ISSUED_AT)
+                .map_err(err("KB-JWT"))?
         } else {
             chosen
         };

@@ -146,16 +146,19 @@ pub fn select(sd_jwt: &str, keep: impl Fn(&Disclosure) -> bool) -> Option<String
 }
 
 /// Append a Key Binding JWT (`typ` kb+jwt; `iat`, `aud`, `nonce`, `sd_hash`) signed with the
-/// holder's key to a presentation that ends with `~`.
+/// holder's key to a presentation that ends with `~`. `sd_hash` uses the SD-JWT's own
+/// `_sd_alg` (RFC 9901 §4.3.1), read from the issuer-signed JWT, so it cannot disagree with
+/// what the verifier computes.
 pub fn add_key_binding(
     crypto: &dyn CryptoProvider,
     presentation: &str,
     holder_key: &EcPrivateKey,
-    sd_alg: HashAlg,
     aud: &str,
     nonce: &str,
     iat: i64,
 ) -> Result<String, JwsError> {
+    let jwt = presentation.split('~').next().unwrap_or_default();
+    let sd_alg = payload_sd_alg(&Jws::parse(jwt)?)?;
     let mut header = Map::new();
     header.insert("typ".into(), Value::from("kb+jwt"));
     let mut payload = Map::new();
@@ -172,6 +175,14 @@ pub fn add_key_binding(
     ))
 }
 
+/// The `_sd_alg` of an issuer-signed JWT (SHA-256 when absent, §4.1.1).
+fn payload_sd_alg(jws: &Jws) -> Result<HashAlg, JwsError> {
+    match jws.payload.get("_sd_alg").and_then(Value::as_str) {
+        None => Ok(HashAlg::Sha256),
+        Some(s) => super::sd_alg(s).ok_or_else(|| JwsError::UnsupportedAlg(s.to_string())),
+    }
+}
+
 /// Keep the Disclosures needed to reveal each dotted path (e.g. `age_equal_or_over.20`):
 /// the Disclosure of every selectively disclosable step on the way. Returns the presentation
 /// (`<JWT>~<kept>~…~`) and the paths that could not be found.
@@ -183,10 +194,7 @@ pub fn select_paths(
     let mut parts = sd_jwt.split('~');
     let jwt = parts.next().ok_or(JwsError::Malformed)?;
     let jws = Jws::parse(jwt)?;
-    let alg = match jws.payload.get("_sd_alg").and_then(Value::as_str) {
-        None => HashAlg::Sha256,
-        Some(s) => super::sd_alg(s).ok_or_else(|| JwsError::UnsupportedAlg(s.to_string()))?,
-    };
+    let alg = payload_sd_alg(&jws)?;
     let disclosures: Vec<Disclosure> = parts
         .filter(|p| !p.is_empty())
         .filter_map(Disclosure::parse)
@@ -258,10 +266,7 @@ pub fn select_frame(
     let mut parts = sd_jwt.split('~');
     let jwt = parts.next().ok_or(JwsError::Malformed)?;
     let jws = Jws::parse(jwt)?;
-    let alg = match jws.payload.get("_sd_alg").and_then(Value::as_str) {
-        None => HashAlg::Sha256,
-        Some(s) => super::sd_alg(s).ok_or_else(|| JwsError::UnsupportedAlg(s.to_string()))?,
-    };
+    let alg = payload_sd_alg(&jws)?;
     let disclosures: Vec<Disclosure> = parts
         .filter(|p| !p.is_empty())
         .map(|p| Disclosure::parse(p).ok_or(JwsError::Malformed))

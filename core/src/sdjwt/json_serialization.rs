@@ -13,7 +13,7 @@ use super::{
     add_key_binding, JwsError, KbRequirements, SdJwtError, VerifiedSdJwt, MAX_DISCLOSURES,
     MAX_SD_JWT,
 };
-use crate::crypto::{CryptoProvider, EcPrivateKey, EcPublicKey, HashAlg};
+use crate::crypto::{CryptoProvider, EcPrivateKey, EcPublicKey};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
@@ -234,13 +234,12 @@ impl JsonSdJwt {
         &mut self,
         crypto: &dyn CryptoProvider,
         holder_key: &EcPrivateKey,
-        sd_alg: HashAlg,
         aud: &str,
         nonce: &str,
         iat: i64,
     ) -> Result<(), JwsError> {
         let input = self.sd_hash_input();
-        let with_kb = add_key_binding(crypto, &input, holder_key, sd_alg, aud, nonce, iat)?;
+        let with_kb = add_key_binding(crypto, &input, holder_key, aud, nonce, iat)?;
         self.kb_jwt = Some(with_kb[input.len()..].to_string());
         Ok(())
     }

@@ -70,16 +70,7 @@ fn kb<'a>() -> KbRequirements<'a> {
 fn present(f: &Fixture, keep: impl Fn(&Disclosure) -> bool) -> String {
     let c = default_provider();
     let p = select(&f.issued, keep).unwrap();
-    add_key_binding(
-        c,
-        &p,
-        &f.holder,
-        HashAlg::Sha256,
-        "till-42",
-        "n-123",
-        NOW.unix_timestamp(),
-    )
-    .unwrap()
+    add_key_binding(c, &p, &f.holder, "till-42", "n-123", NOW.unix_timestamp()).unwrap()
 }
 
 fn verify(f: &Fixture, p: &str) -> Result<VerifiedSdJwt, SdJwtError> {
@@ -130,16 +121,7 @@ fn tamper_jwt_payload(f: &Fixture, edit: impl Fn(&mut Map<String, Value>)) -> St
     header.remove("alg");
     let jwt = Jws::sign(c, &f.issuer, header, &payload).unwrap();
     let p = format!("{jwt}~{rest}");
-    add_key_binding(
-        c,
-        &p,
-        &f.holder,
-        HashAlg::Sha256,
-        "till-42",
-        "n-123",
-        NOW.unix_timestamp(),
-    )
-    .unwrap()
+    add_key_binding(c, &p, &f.holder, "till-42", "n-123", NOW.unix_timestamp()).unwrap()
 }
 
 #[test]
@@ -193,7 +175,6 @@ fn rejections() {
         c,
         &format!("{base}{}~", extra.encoded),
         &f.holder,
-        HashAlg::Sha256,
         "till-42",
         "n-123",
         NOW.unix_timestamp(),
@@ -214,16 +195,8 @@ fn rejections() {
             }
         });
         let p = p.split_once('~').unwrap().0.to_string() + "~" + &d.encoded + "~";
-        let p = add_key_binding(
-            c,
-            &p,
-            &f.holder,
-            HashAlg::Sha256,
-            "till-42",
-            "n-123",
-            NOW.unix_timestamp(),
-        )
-        .unwrap();
+        let p =
+            add_key_binding(c, &p, &f.holder, "till-42", "n-123", NOW.unix_timestamp()).unwrap();
         let err = verify(&f, &p).unwrap_err();
         if expect_forbidden {
             assert_eq!(err, SdJwtError::ForbiddenClaimName(name.into()));
@@ -245,33 +218,16 @@ fn rejections() {
         SdJwtError::MissingKeyBinding
     );
     let sel = select(&f.issued, |_| true).unwrap();
-    let wrong_aud = add_key_binding(
-        c,
-        &sel,
-        &f.holder,
-        HashAlg::Sha256,
-        "other",
-        "n-123",
-        NOW.unix_timestamp(),
-    )
-    .unwrap();
+    let wrong_aud =
+        add_key_binding(c, &sel, &f.holder, "other", "n-123", NOW.unix_timestamp()).unwrap();
     assert_eq!(verify(&f, &wrong_aud).unwrap_err(), SdJwtError::KbAudience);
-    let wrong_nonce = add_key_binding(
-        c,
-        &sel,
-        &f.holder,
-        HashAlg::Sha256,
-        "till-42",
-        "n-999",
-        NOW.unix_timestamp(),
-    )
-    .unwrap();
+    let wrong_nonce =
+        add_key_binding(c, &sel, &f.holder, "till-42", "n-999", NOW.unix_timestamp()).unwrap();
     assert_eq!(verify(&f, &wrong_nonce).unwrap_err(), SdJwtError::KbNonce);
     let old = add_key_binding(
         c,
         &sel,
         &f.holder,
-        HashAlg::Sha256,
         "till-42",
         "n-123",
         NOW.unix_timestamp() - 3600,
@@ -280,16 +236,8 @@ fn rejections() {
     assert_eq!(verify(&f, &old).unwrap_err(), SdJwtError::KbIat);
     // KB signed by another key.
     let stranger = c.generate_key(Curve::P256).unwrap();
-    let forged = add_key_binding(
-        c,
-        &sel,
-        &stranger,
-        HashAlg::Sha256,
-        "till-42",
-        "n-123",
-        NOW.unix_timestamp(),
-    )
-    .unwrap();
+    let forged =
+        add_key_binding(c, &sel, &stranger, "till-42", "n-123", NOW.unix_timestamp()).unwrap();
     assert!(matches!(
         verify(&f, &forged),
         Err(SdJwtError::Jws {
@@ -367,7 +315,6 @@ fn sd_jwt_vc_typ_and_claims() {
         c,
         &select(&old_typ, |_| false).unwrap(),
         &f.holder,
-        HashAlg::Sha256,
         "till-42",
         "n-123",
         NOW.unix_timestamp(),
@@ -400,16 +347,7 @@ fn select_by_path() {
     let f = fixture();
     let (p, missing) = select_paths(c, &f.issued, &["age_equal_or_over.20", "nope"]).unwrap();
     assert_eq!(missing, vec!["nope".to_string()]);
-    let p = add_key_binding(
-        c,
-        &p,
-        &f.holder,
-        HashAlg::Sha256,
-        "till-42",
-        "n-123",
-        NOW.unix_timestamp(),
-    )
-    .unwrap();
+    let p = add_key_binding(c, &p, &f.holder, "till-42", "n-123", NOW.unix_timestamp()).unwrap();
     let v = verify(&f, &p).unwrap();
     assert_eq!(v.claims["age_equal_or_over"], json!({"20": true}));
     assert_eq!(v.disclosures, 2);
@@ -424,16 +362,7 @@ fn select_by_frame() {
     let frame =
         json!({"age_equal_or_over": {"20": true, "65": false}, "nationalities": [null, true]});
     let p = select_frame(c, &f.issued, &frame).unwrap();
-    let p = add_key_binding(
-        c,
-        &p,
-        &f.holder,
-        HashAlg::Sha256,
-        "till-42",
-        "n-123",
-        NOW.unix_timestamp(),
-    )
-    .unwrap();
+    let p = add_key_binding(c, &p, &f.holder, "till-42", "n-123", NOW.unix_timestamp()).unwrap();
     let v = verify(&f, &p).unwrap();
     assert_eq!(v.claims["age_equal_or_over"], json!({"20": true}));
     assert_eq!(v.claims["nationalities"], json!(["JP", "FR"]));
@@ -456,15 +385,8 @@ fn json_serialization() {
     };
     let mut json = JsonSdJwt::from_compact(&f.issued).unwrap();
     json.retain_disclosures(keep_age);
-    json.add_key_binding(
-        c,
-        &f.holder,
-        HashAlg::Sha256,
-        "till-42",
-        "n-123",
-        NOW.unix_timestamp(),
-    )
-    .unwrap();
+    json.add_key_binding(c, &f.holder, "till-42", "n-123", NOW.unix_timestamp())
+        .unwrap();
     let text = json.to_json();
     assert_eq!(JsonSdJwt::parse(&text).unwrap(), json);
     let v = verify_json_presentation(c, &text, &issuer_pub, Some(&kb()), NOW).unwrap();
