@@ -339,31 +339,35 @@ fn issue_request_respond_verify_via_cli() {
     );
 }
 
-#[test]
-fn sd_jwt_vc_issue_present_verify_via_cli() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = |n: &str| dir.path().join(n).display().to_string();
+/// `pki init` into `dir/pki`, `issue sd-jwt` (two credentials, plus `extra` flags) into
+/// `dir/wallet`, and `present sd-jwt` of `age_equal_or_over.20` to aud `till-1`, nonce `n1`,
+/// into `dir/p.txt`.
+fn sd_jwt_presentation(dir: &std::path::Path, extra: &[&str]) {
+    let d = |n: &str| dir.join(n).display().to_string();
     let claims = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/examples/jp-pid-claims.json");
     assert_eq!(kakunin(&["pki", "init", "--out", &d("pki")]).0, 0);
-    let (code, out, err) = kakunin(&[
+    let (pki, wallet) = (d("pki"), d("wallet"));
+    let mut args = vec![
         "issue",
         "sd-jwt",
         "--pki",
-        &d("pki"),
+        &pki,
         "--claims",
         claims.to_str().unwrap(),
         "--new-holder-keys",
         "--count",
         "2",
         "--out",
-        &d("wallet"),
-    ]);
+        &wallet,
+    ];
+    args.extend_from_slice(extra);
+    let (code, out, err) = kakunin(&args);
     assert_eq!(code, 0, "{out}{err}");
     let (code, _, err) = kakunin(&[
         "present",
         "sd-jwt",
         "--wallet",
-        &d("wallet"),
+        &wallet,
         "--disclose",
         "age_equal_or_over.20",
         "--aud",
@@ -374,6 +378,22 @@ fn sd_jwt_vc_issue_present_verify_via_cli() {
         &d("p.txt"),
     ]);
     assert_eq!(code, 0, "{err}");
+}
+
+/// The public key of `pki/jws-1.cert.pem` as a JWK file at `out`.
+fn jws_signer_jwk(pki: &str, out: &str) {
+    let cert = std::fs::read(format!("{pki}/jws-1.cert.pem")).unwrap();
+    let der = kakunin_core::trust::parse_certificate_input(&cert).unwrap();
+    let cert = <x509_cert::Certificate as der::Decode>::from_der(&der).unwrap();
+    let key = kakunin_core::trust::certificate_public_key(&cert, 0).unwrap();
+    std::fs::write(out, kakunin_core::sdjwt::key_to_jwk(&key).to_string()).unwrap();
+}
+
+#[test]
+fn sd_jwt_vc_issue_present_verify_via_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |n: &str| dir.path().join(n).display().to_string();
+    sd_jwt_presentation(dir.path(), &[]);
     let (code, out, _) = kakunin(&[
         "verify-sd-jwt",
         &d("p.txt"),
@@ -453,43 +473,17 @@ fn sd_jwt_vc_sd_alg_status_and_issuer_jwk_via_cli() {
     use base64::Engine;
     let dir = tempfile::tempdir().unwrap();
     let d = |n: &str| dir.path().join(n).display().to_string();
-    let claims = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/examples/jp-pid-claims.json");
-    assert_eq!(kakunin(&["pki", "init", "--out", &d("pki")]).0, 0);
-    let (code, out, err) = kakunin(&[
-        "issue",
-        "sd-jwt",
-        "--pki",
-        &d("pki"),
-        "--claims",
-        claims.to_str().unwrap(),
-        "--new-holder-keys",
-        "--count",
-        "2",
-        "--sd-alg",
-        "sha-384",
-        "--status-list",
-        "https://status.kakunin.invalid/lists/1",
-        "--status-index",
-        "7",
-        "--out",
-        &d("wallet"),
-    ]);
-    assert_eq!(code, 0, "{out}{err}");
-    let (code, _, err) = kakunin(&[
-        "present",
-        "sd-jwt",
-        "--wallet",
-        &d("wallet"),
-        "--disclose",
-        "age_equal_or_over.20",
-        "--aud",
-        "till-1",
-        "--nonce",
-        "n1",
-        "--out",
-        &d("p.txt"),
-    ]);
-    assert_eq!(code, 0, "{err}");
+    sd_jwt_presentation(
+        dir.path(),
+        &[
+            "--sd-alg",
+            "sha-384",
+            "--status-list",
+            "https://status.kakunin.invalid/lists/1",
+            "--status-index",
+            "7",
+        ],
+    );
     let presentation = std::fs::read_to_string(d("p.txt")).unwrap();
     let payload = presentation
         .split('~')
@@ -508,15 +502,7 @@ fn sd_jwt_vc_sd_alg_status_and_issuer_jwk_via_cli() {
     assert_eq!(payload["nbf"], payload["iat"]);
 
     // The issuer's key as a JWK file.
-    let cert = std::fs::read(d("pki/jws-1.cert.pem")).unwrap();
-    let der = kakunin_core::trust::parse_certificate_input(&cert).unwrap();
-    let cert = <x509_cert::Certificate as der::Decode>::from_der(&der).unwrap();
-    let key = kakunin_core::trust::certificate_public_key(&cert, 0).unwrap();
-    std::fs::write(
-        d("issuer.jwk"),
-        kakunin_core::sdjwt::key_to_jwk(&key).to_string(),
-    )
-    .unwrap();
+    jws_signer_jwk(&d("pki"), &d("issuer.jwk"));
     let (code, out, _) = kakunin(&[
         "verify-sd-jwt",
         &d("p.txt"),
@@ -542,15 +528,7 @@ fn sd_jwt_vc_sd_alg_status_and_issuer_jwk_via_cli() {
     );
     // Another issuer's key: invalid.
     assert_eq!(kakunin(&["pki", "init", "--out", &d("pki2")]).0, 0);
-    let cert = std::fs::read(d("pki2/jws-1.cert.pem")).unwrap();
-    let der = kakunin_core::trust::parse_certificate_input(&cert).unwrap();
-    let cert = <x509_cert::Certificate as der::Decode>::from_der(&der).unwrap();
-    let other = kakunin_core::trust::certificate_public_key(&cert, 0).unwrap();
-    std::fs::write(
-        d("other.jwk"),
-        kakunin_core::sdjwt::key_to_jwk(&other).to_string(),
-    )
-    .unwrap();
+    jws_signer_jwk(&d("pki2"), &d("other.jwk"));
     let (code, out, _) = kakunin(&[
         "verify-sd-jwt",
         &d("p.txt"),

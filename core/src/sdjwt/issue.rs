@@ -183,6 +183,51 @@ fn payload_sd_alg(jws: &Jws) -> Result<HashAlg, JwsError> {
     }
 }
 
+/// An issued SD-JWT taken apart on the holder's side, for choosing what to present.
+struct Held<'a> {
+    jwt: &'a str,
+    payload: Map<String, Value>,
+    disclosures: Vec<Disclosure>,
+    by_digest: std::collections::HashMap<String, usize>,
+}
+
+impl<'a> Held<'a> {
+    fn parse(crypto: &dyn CryptoProvider, sd_jwt: &'a str) -> Result<Self, JwsError> {
+        let mut parts = sd_jwt.split('~');
+        let jwt = parts.next().ok_or(JwsError::Malformed)?;
+        let jws = Jws::parse(jwt)?;
+        let alg = payload_sd_alg(&jws)?;
+        let disclosures: Vec<Disclosure> = parts
+            .filter(|p| !p.is_empty())
+            .map(|p| Disclosure::parse(p).ok_or(JwsError::Malformed))
+            .collect::<Result<_, _>>()?;
+        let by_digest = disclosures
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.digest(crypto, alg), i))
+            .collect();
+        Ok(Held {
+            jwt,
+            payload: jws.payload,
+            disclosures,
+            by_digest,
+        })
+    }
+
+    /// `<JWT>~<kept>~…~`, in the issued order.
+    fn presentation(&self, keep: &[bool]) -> String {
+        let mut out = self.jwt.to_string();
+        for (d, k) in self.disclosures.iter().zip(keep) {
+            if *k {
+                out.push('~');
+                out.push_str(&d.encoded);
+            }
+        }
+        out.push('~');
+        out
+    }
+}
+
 /// Keep the Disclosures needed to reveal each dotted path (e.g. `age_equal_or_over.20`):
 /// the Disclosure of every selectively disclosable step on the way. Returns the presentation
 /// (`<JWT>~<kept>~…~`) and the paths that could not be found.
@@ -191,23 +236,12 @@ pub fn select_paths(
     sd_jwt: &str,
     paths: &[&str],
 ) -> Result<(String, Vec<String>), JwsError> {
-    let mut parts = sd_jwt.split('~');
-    let jwt = parts.next().ok_or(JwsError::Malformed)?;
-    let jws = Jws::parse(jwt)?;
-    let alg = payload_sd_alg(&jws)?;
-    let disclosures: Vec<Disclosure> = parts
-        .filter(|p| !p.is_empty())
-        .filter_map(Disclosure::parse)
-        .collect();
-    let by_digest: std::collections::HashMap<String, usize> = disclosures
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (d.digest(crypto, alg), i))
-        .collect();
+    let held = Held::parse(crypto, sd_jwt)?;
+    let (disclosures, by_digest) = (&held.disclosures, &held.by_digest);
     let mut keep = vec![false; disclosures.len()];
     let mut missing = Vec::new();
     for path in paths {
-        let mut node = Value::Object(jws.payload.clone());
+        let mut node = Value::Object(held.payload.clone());
         let mut found = true;
         for step in path.split('.') {
             let Value::Object(m) = &node else {
@@ -241,15 +275,7 @@ pub fn select_paths(
             missing.push(path.to_string());
         }
     }
-    let mut out = jwt.to_string();
-    for (d, k) in disclosures.iter().zip(&keep) {
-        if *k {
-            out.push('~');
-            out.push_str(&d.encoded);
-        }
-    }
-    out.push('~');
-    Ok((out, missing))
+    Ok((held.presentation(&keep), missing))
 }
 
 /// Keep the Disclosures a disclosure frame asks for (holder side): the frame mirrors the
@@ -263,37 +289,18 @@ pub fn select_frame(
     sd_jwt: &str,
     frame: &Value,
 ) -> Result<String, JwsError> {
-    let mut parts = sd_jwt.split('~');
-    let jwt = parts.next().ok_or(JwsError::Malformed)?;
-    let jws = Jws::parse(jwt)?;
-    let alg = payload_sd_alg(&jws)?;
-    let disclosures: Vec<Disclosure> = parts
-        .filter(|p| !p.is_empty())
-        .map(|p| Disclosure::parse(p).ok_or(JwsError::Malformed))
-        .collect::<Result<_, _>>()?;
+    let held = Held::parse(crypto, sd_jwt)?;
     let mut frames = Frames {
-        by_digest: disclosures
-            .iter()
-            .enumerate()
-            .map(|(i, d)| (d.digest(crypto, alg), i))
-            .collect(),
-        disclosures: &disclosures,
-        keep: vec![false; disclosures.len()],
+        by_digest: &held.by_digest,
+        disclosures: &held.disclosures,
+        keep: vec![false; held.disclosures.len()],
     };
-    frames.walk(&Value::Object(jws.payload.clone()), frame, 0);
-    let mut out = jwt.to_string();
-    for (d, k) in disclosures.iter().zip(&frames.keep) {
-        if *k {
-            out.push('~');
-            out.push_str(&d.encoded);
-        }
-    }
-    out.push('~');
-    Ok(out)
+    frames.walk(&Value::Object(held.payload.clone()), frame, 0);
+    Ok(held.presentation(&frames.keep))
 }
 
 struct Frames<'a> {
-    by_digest: std::collections::HashMap<String, usize>,
+    by_digest: &'a std::collections::HashMap<String, usize>,
     disclosures: &'a [Disclosure],
     keep: Vec<bool>,
 }
