@@ -301,6 +301,26 @@ fn key_id<'k>(item: &'k Item<'_>) -> KeyId<'k> {
     }
 }
 
+/// The offset of the first map key equal (by meaning) to an earlier one. Small maps, which
+/// are nearly all of them in 18013-5, are compared pairwise without allocating; larger ones
+/// through a hash set, so a hostile map with many keys stays linear.
+fn duplicate_key(entries: &[(Item<'_>, Item<'_>)]) -> Option<usize> {
+    const PAIRWISE_UP_TO: usize = 16;
+    if entries.len() <= PAIRWISE_UP_TO {
+        return (1..entries.len())
+            .find(|&i| {
+                let id = key_id(&entries[i].0);
+                entries[..i].iter().any(|(k, _)| key_id(k) == id)
+            })
+            .map(|i| entries[i].0.offset);
+    }
+    let mut seen = HashSet::with_capacity(entries.len());
+    entries
+        .iter()
+        .find(|(k, _)| !seen.insert(key_id(k)))
+        .map(|(k, _)| k.offset)
+}
+
 impl<'a> Parser<'a, '_> {
     fn err(&self, kind: CborErrorKind, offset: usize) -> CborError {
         CborError { kind, offset }
@@ -428,13 +448,8 @@ impl<'a> Parser<'a, '_> {
                         }
                     }
                 }
-                if entries.len() > 1 {
-                    let mut seen = HashSet::with_capacity(entries.len());
-                    for (k, _) in &entries {
-                        if !seen.insert(key_id(k)) {
-                            return Err(self.err(CborErrorKind::DuplicateMapKey, k.offset));
-                        }
-                    }
+                if let Some(offset) = duplicate_key(&entries) {
+                    return Err(self.err(CborErrorKind::DuplicateMapKey, offset));
                 }
                 ItemValue::Map(entries)
             }

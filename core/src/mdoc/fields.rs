@@ -1,9 +1,17 @@
 //! Typed access to decoded CBOR with path-carrying errors, shared by the structure decoders.
+//!
+//! A path is anything `Display` (a `&str`, or `format_args!` for an indexed path), and is only
+//! turned into a `String` when an error is built: parsing valid input formats no paths.
 
 use super::MdocError;
 use crate::cbor::{decode_with, Item, Limits};
+use std::fmt::Display;
 
-pub(crate) fn wrong(path: &str, expected: &'static str, item: &Item<'_>) -> MdocError {
+pub(crate) fn wrong(
+    path: impl Display + Copy,
+    expected: &'static str,
+    item: &Item<'_>,
+) -> MdocError {
     MdocError::WrongType {
         path: path.to_string(),
         expected,
@@ -11,14 +19,17 @@ pub(crate) fn wrong(path: &str, expected: &'static str, item: &Item<'_>) -> Mdoc
     }
 }
 
-pub(crate) fn invalid(path: &str, reason: &'static str) -> MdocError {
+pub(crate) fn invalid(path: impl Display + Copy, reason: &'static str) -> MdocError {
     MdocError::Invalid {
         path: path.to_string(),
         reason,
     }
 }
 
-pub(crate) fn decode_top<'a>(bytes: &'a [u8], path: &str) -> Result<Item<'a>, MdocError> {
+pub(crate) fn decode_top<'a>(
+    bytes: &'a [u8],
+    path: impl Display + Copy,
+) -> Result<Item<'a>, MdocError> {
     decode_with(bytes, &Limits::DEFAULT).map_err(|source| MdocError::Cbor {
         path: path.to_string(),
         source,
@@ -27,32 +38,41 @@ pub(crate) fn decode_top<'a>(bytes: &'a [u8], path: &str) -> Result<Item<'a>, Md
 
 pub(crate) fn map<'i, 'a>(
     item: &'i Item<'a>,
-    path: &str,
+    path: impl Display + Copy,
 ) -> Result<&'i [(Item<'a>, Item<'a>)], MdocError> {
     item.as_map().ok_or_else(|| wrong(path, "map", item))
 }
 
-pub(crate) fn array<'i, 'a>(item: &'i Item<'a>, path: &str) -> Result<&'i [Item<'a>], MdocError> {
+pub(crate) fn array<'i, 'a>(
+    item: &'i Item<'a>,
+    path: impl Display + Copy,
+) -> Result<&'i [Item<'a>], MdocError> {
     item.as_array().ok_or_else(|| wrong(path, "array", item))
 }
 
-pub(crate) fn text<'i>(item: &'i Item<'_>, path: &str) -> Result<&'i str, MdocError> {
+pub(crate) fn text<'i>(
+    item: &'i Item<'_>,
+    path: impl Display + Copy,
+) -> Result<&'i str, MdocError> {
     item.as_text().ok_or_else(|| wrong(path, "tstr", item))
 }
 
-pub(crate) fn bytes<'i>(item: &'i Item<'_>, path: &str) -> Result<&'i [u8], MdocError> {
+pub(crate) fn bytes<'i>(
+    item: &'i Item<'_>,
+    path: impl Display + Copy,
+) -> Result<&'i [u8], MdocError> {
     item.as_bytes().ok_or_else(|| wrong(path, "bstr", item))
 }
 
-pub(crate) fn uint(item: &Item<'_>, path: &str) -> Result<u64, MdocError> {
+pub(crate) fn uint(item: &Item<'_>, path: impl Display + Copy) -> Result<u64, MdocError> {
     item.as_uint().ok_or_else(|| wrong(path, "uint", item))
 }
 
-pub(crate) fn int(item: &Item<'_>, path: &str) -> Result<i64, MdocError> {
+pub(crate) fn int(item: &Item<'_>, path: impl Display + Copy) -> Result<i64, MdocError> {
     item.as_int().ok_or_else(|| wrong(path, "int", item))
 }
 
-pub(crate) fn boolean(item: &Item<'_>, path: &str) -> Result<bool, MdocError> {
+pub(crate) fn boolean(item: &Item<'_>, path: impl Display + Copy) -> Result<bool, MdocError> {
     item.as_bool().ok_or_else(|| wrong(path, "bool", item))
 }
 
@@ -60,7 +80,7 @@ pub(crate) fn boolean(item: &Item<'_>, path: &str) -> Result<bool, MdocError> {
 pub(crate) fn field<'i, 'a>(
     item: &'i Item<'a>,
     key: &str,
-    path: &str,
+    path: impl Display + Copy,
 ) -> Result<&'i Item<'a>, MdocError> {
     map(item, path)?;
     item.get_text_key(key).ok_or_else(|| MdocError::Missing {
@@ -72,14 +92,14 @@ pub(crate) fn field<'i, 'a>(
 pub(crate) fn opt_field<'i, 'a>(
     item: &'i Item<'a>,
     key: &str,
-    path: &str,
+    path: impl Display + Copy,
 ) -> Result<Option<&'i Item<'a>>, MdocError> {
     map(item, path)?;
     Ok(item.get_text_key(key))
 }
 
 /// A `#6.24(bstr .cbor X)` item: returns the decoded X. The full tagged bytes are `item.raw()`.
-pub(crate) fn tag24<'a>(item: &Item<'a>, path: &str) -> Result<Item<'a>, MdocError> {
+pub(crate) fn tag24<'a>(item: &Item<'a>, path: impl Display + Copy) -> Result<Item<'a>, MdocError> {
     let (tag, inner) = item.as_tag().ok_or_else(|| wrong(path, "tag 24", item))?;
     if tag != crate::cbor::TAG_ENCODED_CBOR {
         return Err(invalid(path, "expected tag 24 (encoded CBOR)"));
@@ -95,7 +115,10 @@ pub(crate) fn tag24<'a>(item: &Item<'a>, path: &str) -> Result<Item<'a>, MdocErr
 }
 
 /// A `tdate` (tag 0, RFC 3339) or, leniently, an epoch time (tag 1).
-pub(crate) fn tdate(item: &Item<'_>, path: &str) -> Result<time::OffsetDateTime, MdocError> {
+pub(crate) fn tdate(
+    item: &Item<'_>,
+    path: impl Display + Copy,
+) -> Result<time::OffsetDateTime, MdocError> {
     let (tag, inner) = item
         .as_tag()
         .ok_or_else(|| wrong(path, "tdate (tag 0)", item))?;

@@ -111,10 +111,10 @@ impl MobileSecurityObject {
             let mut ids = BTreeMap::new();
             for (id, digest) in map(digests, &path)? {
                 let id = uint(id, &path)?;
-                let d = bytes(digest, &format!("{path}[{id}]"))?;
+                let d = bytes(digest, format_args!("{path}[{id}]"))?;
                 if d.len() != digest_algorithm.output_len() {
                     return Err(invalid(
-                        &format!("{path}[{id}]"),
+                        format_args!("{path}[{id}]"),
                         "digest length does not match digestAlgorithm",
                     ));
                 }
@@ -204,14 +204,14 @@ fn parse_key_authorizations(ka: &Item<'_>) -> Result<KeyAuthorizations, MdocErro
     const KP: &str = "MobileSecurityObject.deviceKeyInfo.keyAuthorizations";
     let mut out = KeyAuthorizations::default();
     if let Some(ns) = opt_field(ka, "nameSpaces", KP)? {
-        for n in array(ns, &format!("{KP}.nameSpaces"))? {
+        for n in array(ns, format_args!("{KP}.nameSpaces"))? {
             out.name_spaces
-                .push(text(n, &format!("{KP}.nameSpaces"))?.to_string());
+                .push(text(n, format_args!("{KP}.nameSpaces"))?.to_string());
         }
     }
     if let Some(de) = opt_field(ka, "dataElements", KP)? {
-        for (ns, els) in map(de, &format!("{KP}.dataElements"))? {
-            let ns = text(ns, &format!("{KP}.dataElements"))?.to_string();
+        for (ns, els) in map(de, format_args!("{KP}.dataElements"))? {
+            let ns = text(ns, format_args!("{KP}.dataElements"))?.to_string();
             let path = format!("{KP}.dataElements[{ns:?}]");
             if out.name_spaces.contains(&ns) {
                 // 9.1.2.4: a namespace in nameSpaces shall not also appear in dataElements.

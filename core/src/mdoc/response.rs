@@ -101,7 +101,7 @@ impl DeviceResponse {
             for (i, d) in array(docs, "DeviceResponse.documents")?.iter().enumerate() {
                 documents.push(parse_document(
                     d,
-                    &format!("DeviceResponse.documents[{i}]"),
+                    format_args!("DeviceResponse.documents[{i}]"),
                 )?);
             }
         }
@@ -129,9 +129,12 @@ impl DeviceResponse {
     }
 }
 
-fn parse_document(d: &Item<'_>, path: &str) -> Result<Document, MdocError> {
+fn parse_document(
+    d: &Item<'_>,
+    path: impl std::fmt::Display + Copy,
+) -> Result<Document, MdocError> {
     map(d, path)?;
-    let doc_type = text(field(d, "docType", path)?, &format!("{path}.docType"))?.to_string();
+    let doc_type = text(field(d, "docType", path)?, format_args!("{path}.docType"))?.to_string();
     let is_path = format!("{path}.issuerSigned");
     let issuer_signed = parse_issuer_signed(field(d, "issuerSigned", path)?, &is_path)?;
     let ds_path = format!("{path}.deviceSigned");
@@ -160,7 +163,10 @@ fn parse_document(d: &Item<'_>, path: &str) -> Result<Document, MdocError> {
 }
 
 /// Decode `IssuerSigned` (also used on its own, e.g. for issued credentials at rest).
-pub(crate) fn parse_issuer_signed(is: &Item<'_>, path: &str) -> Result<IssuerSigned, MdocError> {
+pub(crate) fn parse_issuer_signed(
+    is: &Item<'_>,
+    path: impl std::fmt::Display + Copy,
+) -> Result<IssuerSigned, MdocError> {
     map(is, path)?;
     let mut name_spaces = Vec::new();
     if let Some(nss) = opt_field(is, "nameSpaces", path)? {
@@ -174,7 +180,10 @@ pub(crate) fn parse_issuer_signed(is: &Item<'_>, path: &str) -> Result<IssuerSig
             }
             let mut parsed = Vec::with_capacity(list.len());
             for (j, item_bytes) in list.iter().enumerate() {
-                parsed.push(parse_issuer_signed_item(item_bytes, &format!("{ip}[{j}]"))?);
+                parsed.push(parse_issuer_signed_item(
+                    item_bytes,
+                    format_args!("{ip}[{j}]"),
+                )?);
             }
             name_spaces.push(IssuerNameSpace {
                 name: ns.to_string(),
@@ -202,25 +211,31 @@ pub(crate) fn parse_issuer_signed(is: &Item<'_>, path: &str) -> Result<IssuerSig
 
 fn parse_issuer_signed_item(
     item_bytes: &Item<'_>,
-    path: &str,
+    path: impl std::fmt::Display + Copy,
 ) -> Result<IssuerSignedItem, MdocError> {
     let item = tag24(item_bytes, path)?;
     map(&item, path)?;
-    let random = bytes(field(&item, "random", path)?, &format!("{path}.random"))?.to_vec();
+    let random = bytes(field(&item, "random", path)?, format_args!("{path}.random"))?.to_vec();
     Ok(IssuerSignedItem {
         raw: item_bytes.raw().to_vec(),
-        digest_id: uint(field(&item, "digestID", path)?, &format!("{path}.digestID"))?,
+        digest_id: uint(
+            field(&item, "digestID", path)?,
+            format_args!("{path}.digestID"),
+        )?,
         random,
         element_identifier: text(
             field(&item, "elementIdentifier", path)?,
-            &format!("{path}.elementIdentifier"),
+            format_args!("{path}.elementIdentifier"),
         )?
         .to_string(),
         element_value: field(&item, "elementValue", path)?.to_value(),
     })
 }
 
-fn parse_device_signed(ds: &Item<'_>, path: &str) -> Result<DeviceSigned, MdocError> {
+fn parse_device_signed(
+    ds: &Item<'_>,
+    path: impl std::fmt::Display + Copy,
+) -> Result<DeviceSigned, MdocError> {
     map(ds, path)?;
     let nsb = field(ds, "nameSpaces", path)?;
     let np = format!("{path}.nameSpaces");
