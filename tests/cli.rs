@@ -428,6 +428,27 @@ fn sd_jwt_vc_issue_present_verify_via_cli() {
     ]);
     assert_eq!(code, 1);
     assert!(out.contains("nonce"), "{out}");
+    // The same as JSON, shaped like verify-response: which check failed, and why.
+    let (code, out, _) = kakunin(&[
+        "verify-sd-jwt",
+        &d("p.txt"),
+        "--trust-anchor",
+        &d("pki/iaca.cert.pem"),
+        "--aud",
+        "till-1",
+        "--nonce",
+        "n2",
+        "--json",
+    ]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["errors"][0]["code"], "kb_nonce");
+    assert_eq!(v["errors"][0]["check"], "key_binding");
+    assert_eq!(v["errors"][0]["cause"], "failed check");
+    assert_eq!(v["checks"]["issuer_signature"], "passed");
+    assert_eq!(v["checks"]["key_binding"], "failed");
+    assert_eq!(v["checks"]["vc_claims"], "not_performed");
     // Another IACA: untrusted.
     assert_eq!(kakunin(&["pki", "init", "--out", &d("pki2")]).0, 0);
     let (code, out, _) = kakunin(&[
@@ -520,6 +541,8 @@ fn sd_jwt_vc_sd_alg_status_and_issuer_jwk_via_cli() {
         v["claims"]["age_equal_or_over"],
         serde_json::json!({"20": true})
     );
+    assert_eq!(v["checks"]["issuer_certificate_chain"], "not_performed");
+    assert_eq!(v["checks"]["key_binding"], "passed");
     let idx = &v["claims"]["status"]["status_list"]["idx"];
     assert!(idx == 7 || idx == 8, "{v}");
     assert_eq!(

@@ -6,6 +6,7 @@
 //! Disclosure exactly as received (its base64url text), and `sd_hash` over the presentation
 //! text as received.
 
+mod checks;
 mod disclosure;
 mod issue;
 mod json_serialization;
@@ -17,6 +18,7 @@ mod verify;
 #[cfg(test)]
 mod tests;
 
+pub use checks::SdJwtCheck;
 pub use disclosure::Disclosure;
 pub use issue::{
     add_key_binding, issue, pointer_token, select, select_frame, select_paths, SdSpec, SALT_BYTES,
