@@ -44,6 +44,7 @@ fn main() {
                 "/age_equal_or_over",
             ],
             decoys_per_object: 2,
+            decoys_per_array: 0,
             sd_alg: HashAlg::Sha256,
         },
     )

@@ -59,7 +59,8 @@ pub struct SdJwtVcSettings<'a> {
     pub valid_until: i64,
     /// The `_sd_alg` digest (RFC 9901 §4.1.1); SHA-256 unless configured.
     pub sd_alg: HashAlg,
-    /// Decoy digests per `_sd` array (RFC 9901 §4.2.5), hiding how many claims an object has.
+    /// Decoy digests per `_sd` array, and per array with selectively disclosable elements
+    /// (RFC 9901 §4.2.5), hiding how many claims or elements there are.
     pub decoys_per_object: usize,
     /// The `status` claim to carry, if the credentials are on a status list.
     pub status_list: Option<StatusList>,
@@ -142,6 +143,7 @@ pub fn issue_sd_jwt_vcs(
                 &SdSpec {
                     pointers: &pointer_refs,
                     decoys_per_object: settings.decoys_per_object,
+                    decoys_per_array: settings.decoys_per_object,
                     sd_alg: settings.sd_alg,
                 },
             )

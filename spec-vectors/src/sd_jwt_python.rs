@@ -104,8 +104,14 @@ fn public_jwk(jwk: &Value) -> Value {
     Value::Object(m)
 }
 
-/// Run one case with the shared settings.
+/// Run one case with the shared settings, as the reference test does (no decoys).
 pub fn run_case(settings: &Value, case: &Value) -> CheckResult {
+    run_case_with_decoys(settings, case, 0)
+}
+
+/// Run one case with `decoys` decoy digests added to every `_sd` array: what the verifier
+/// ends up with must not change.
+pub fn run_case_with_decoys(settings: &Value, case: &Value, decoys: usize) -> CheckResult {
     let crypto = default_provider();
     // As the reference test does: the case's overrides replace top-level settings.
     let mut settings = settings.as_object().cloned().unwrap_or_default();
@@ -150,7 +156,8 @@ pub fn run_case(settings: &Value, case: &Value) -> CheckResult {
     let pointer_refs: Vec<&str> = pointers.iter().map(String::as_str).collect();
     let spec = SdSpec {
         pointers: &pointer_refs,
-        decoys_per_object: 0,
+        decoys_per_object: decoys,
+        decoys_per_array: decoys,
         sd_alg: HashAlg::Sha256,
     };
     let issued = issue(

@@ -104,3 +104,13 @@ fn a_wrong_expectation_fails() {
     let err = sd_jwt_python::run_case(&settings, &case).expect_err("must fail");
     assert!(err.contains("differs"), "{err}");
 }
+
+/// Decoy digests (RFC 9901 §4.2.5) in every `_sd` array change nothing the verifier reports.
+#[test]
+fn sd_jwt_python_test_cases_with_decoys() {
+    let (settings, cases) = sd_jwt_python::cases();
+    for (name, case) in &cases {
+        sd_jwt_python::run_case_with_decoys(&settings, case, 3)
+            .unwrap_or_else(|e| panic!("{name} with decoys: {e}"));
+    }
+}

@@ -15,6 +15,10 @@ pub struct SdSpec<'a> {
     pub pointers: &'a [&'a str],
     /// Decoy digests added to every `_sd` array.
     pub decoys_per_object: usize,
+    /// Decoy `{"...": digest}` elements added, at random places, to every array that has a
+    /// selectively disclosable element (RFC 9901 §4.2.5): the verifier drops them, and the
+    /// array's length no longer tells how many elements it really has.
+    pub decoys_per_array: usize,
     pub sd_alg: HashAlg,
 }
 
@@ -22,6 +26,7 @@ struct Builder<'a> {
     crypto: &'a dyn CryptoProvider,
     sd: HashSet<&'a str>,
     decoys: usize,
+    array_decoys: usize,
     alg: HashAlg,
     disclosures: Vec<Disclosure>,
 }
@@ -68,6 +73,7 @@ impl Builder<'_> {
                 Ok(())
             }
             Value::Array(a) => {
+                let mut any_sd = false;
                 for (i, el) in a.iter_mut().enumerate() {
                     let p = format!("{path}/{i}");
                     self.apply(el, &p)?;
@@ -75,6 +81,15 @@ impl Builder<'_> {
                         let d = Disclosure::new(&self.salt()?, None, el.take());
                         *el = serde_json::json!({ "...": d.digest(self.crypto, self.alg) });
                         self.disclosures.push(d);
+                        any_sd = true;
+                    }
+                }
+                if any_sd {
+                    for _ in 0..self.array_decoys {
+                        let mut r = [0u8; 8];
+                        self.crypto.fill_random(&mut r)?;
+                        let at = (u64::from_le_bytes(r) % (a.len() as u64 + 1)) as usize;
+                        a.insert(at, serde_json::json!({ "...": self.decoy()? }));
                     }
                 }
                 Ok(())
@@ -97,6 +112,7 @@ pub fn issue(
         crypto,
         sd: spec.pointers.iter().copied().collect(),
         decoys: spec.decoys_per_object,
+        array_decoys: spec.decoys_per_array,
         alg: spec.sd_alg,
         disclosures: Vec::new(),
     };
@@ -281,7 +297,8 @@ pub fn select_paths(
 /// Keep the Disclosures a disclosure frame asks for (holder side): the frame mirrors the
 /// claims, and at each selectively disclosable place `true`, an object or an array discloses
 /// it (the object or array then says what to disclose inside it), while `false`, `null` or an
-/// absent entry withholds it. For arrays, the frame is an array with one entry per element.
+/// absent entry withholds it. For arrays, the frame is an array with one entry per element as
+/// issued (decoys do not count).
 /// This is the frame of the sd-jwt-python test cases (`holder_disclosed_claims`). Returns
 /// `<JWT>~<kept>~…~`.
 pub fn select_frame(
@@ -342,15 +359,22 @@ impl Frames<'_> {
                 }
             }
             Value::Array(a) => {
-                for (i, el) in a.iter().enumerate() {
-                    let entry = frame.get(i);
+                // Frame positions count the array's real elements: a decoy (a digest with no
+                // Disclosure) takes no position, so the frame matches the claims as issued.
+                let mut position = 0;
+                for el in a {
                     let reference = el
                         .as_object()
                         .filter(|m| m.len() == 1)
                         .and_then(|m| m.get("..."))
-                        .and_then(Value::as_str)
-                        .and_then(|d| self.by_digest.get(d).copied());
-                    match reference {
+                        .and_then(Value::as_str);
+                    let disclosure = reference.and_then(|d| self.by_digest.get(d).copied());
+                    if reference.is_some() && disclosure.is_none() {
+                        continue;
+                    }
+                    let entry = frame.get(position);
+                    position += 1;
+                    match disclosure {
                         Some(di) if self.disclosures[di].name.is_none() => {
                             if frame_selects(entry) {
                                 self.keep[di] = true;

@@ -46,6 +46,7 @@ fn fixture() -> Fixture {
                 "/nationalities/1",
             ],
             decoys_per_object: 2,
+            decoys_per_array: 2,
             sd_alg: HashAlg::Sha256,
         },
     )
@@ -108,6 +109,11 @@ fn everything_disclosed_round_trips() {
         v.claims["age_equal_or_over"],
         json!({"18": true, "20": true, "65": false})
     );
+    // As issued, the array carries two decoy elements besides "JP" and FR's digest, and
+    // every `_sd` two decoy digests; the verifier dropped them all.
+    let jwt = Jws::parse(f.issued.split('~').next().unwrap()).unwrap();
+    assert_eq!(jwt.payload["nationalities"].as_array().unwrap().len(), 4);
+    assert_eq!(jwt.payload["_sd"].as_array().unwrap().len(), 3 + 2);
 }
 
 fn tamper_jwt_payload(f: &Fixture, edit: impl Fn(&mut Map<String, Value>)) -> String {
