@@ -1,6 +1,7 @@
 //! `kakunin demo`: the whole flow on embedded defaults, in a temporary directory — a test PKI,
 //! an mDL batch for one holder, a store till asking for `age_over_20` and the portrait, the
-//! holder answering, the till verifying, and what the till learned.
+//! holder answering, the till verifying, and what the till learned; then the same age check
+//! with the holder's Japanese PID as an SD-JWT VC (docs/profiles/sd-jwt-proximity.md).
 
 use crate::error::CliError;
 use crate::input::short_value;
@@ -18,6 +19,7 @@ use kakunin_verifier::Verifier;
 use std::process::ExitCode;
 
 const CLAIMS: &str = include_str!("../docs/examples/mdl-claims.json");
+const PID_CLAIMS: &str = include_str!("../docs/examples/jp-pid-claims.json");
 const BATCH: usize = 5;
 
 fn step(n: u32, what: &str) {
@@ -170,10 +172,111 @@ pub fn run() -> Result<ExitCode, CliError> {
         if ok { "OK - over 20" } else { "NG" },
         took.as_secs_f64() * 1e3
     );
+
+    let sd_ok = sd_jwt_leg(&pki, &tmp, &transcript, now)?;
     let _ = std::fs::remove_dir_all(&tmp);
+    let ok = ok && sd_ok;
     Ok(if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Steps 7 and 8: the holder's JP PID as SD-JWT VCs (single-use, bound to holder keys), the
+/// till asking for `age_equal_or_over.20` in the same session, the holder answering with one
+/// Disclosure and a KB-JWT whose nonce is bound to the session transcript, and the till
+/// verifying (x5c to the IACA, signature, Disclosures, validity, KB-JWT).
+fn sd_jwt_leg(
+    pki: &TestPki,
+    tmp: &std::path::Path,
+    transcript: &SessionTranscript,
+    now: time::OffsetDateTime,
+) -> Result<bool, CliError> {
+    use kakunin_core::sdjwt::proximity::{encode_request, SdJwtRequest};
+    use kakunin_issuer::sd_jwt_vc::{issue_sd_jwt_vcs, SdJwtVcSettings, JP_PID_VCT};
+    let c = default_provider();
+    let usage = |e: &dyn std::fmt::Display| CliError::Usage(e.to_string());
+
+    step(7, &format!("The same check with an SD-JWT VC: the issuer adds a batch of {BATCH} JP PID SD-JWT VCs; the till asks for age_equal_or_over.20"));
+    let claims: serde_json::Value = serde_json::from_str(PID_CLAIMS)
+        .map_err(|e| CliError::Usage(format!("embedded claims: {e}")))?;
+    let elements = elements_from_json(DocProfile::JpPid, &claims, now.date())?;
+    let holder_keys: Vec<EcPrivateKey> = (0..BATCH)
+        .map(|_| c.generate_key(Curve::P256))
+        .collect::<Result<_, _>>()
+        .map_err(|e| usage(&e))?;
+    let publics: Vec<_> = holder_keys
+        .iter()
+        .map(|k| c.public_key(k))
+        .collect::<Result<_, _>>()
+        .map_err(|e| usage(&e))?;
+    let creds = issue_sd_jwt_vcs(
+        c,
+        &pki.jws_signer.key,
+        std::slice::from_ref(&pki.jws_signer.cert_der),
+        &elements,
+        &publics,
+        &SdJwtVcSettings {
+            issuer_id: "https://issuer.kakunin.invalid",
+            valid_from: now.unix_timestamp(),
+            valid_until: (now + time::Duration::days(30)).unix_timestamp(),
+            ..SdJwtVcSettings::default()
+        },
+    )
+    .map_err(|e| usage(&e))?;
+    let wallet = Wallet::open(&tmp.join("sd-jwt-wallet"))?;
+    for (i, (cred, key)) in creds.iter().zip(&holder_keys).enumerate() {
+        wallet.store_sd_jwt(&format!("pid-{i:03}"), JP_PID_VCT, cred, key)?;
+    }
+    let request = encode_request(&[SdJwtRequest {
+        vct: JP_PID_VCT.into(),
+        claims: vec!["age_equal_or_over.20".into()],
+    }]);
+    let (response, _) = kakunin_holder_sim::sd_jwt::respond_sd_jwt(
+        c,
+        &wallet,
+        &request,
+        transcript,
+        &kakunin_holder_sim::Consent::ApproveAll,
+        now,
+    )?;
+    println!(
+        "    issued credentials: {} bytes each; the presentation sent: {} bytes",
+        creds.first().map_or(0, String::len),
+        response.len()
+    );
+
+    step(8, "What the till learned from the SD-JWT VC");
+    let anchors =
+        TrustAnchors::from_der_certs([pki.iaca.cert_der.clone()]).map_err(|e| usage(&e))?;
+    let started = std::time::Instant::now();
+    let (status, results) =
+        kakunin_verifier::verify_sd_jwt_response(c, &response, transcript, &anchors, now)
+            .map_err(|e| usage(&e))?;
+    let took = started.elapsed();
+    let mut ok = status == 0 && results.len() == 1;
+    for r in &results {
+        match r {
+            Ok(v) => {
+                for (k, val) in &v.claims {
+                    if !matches!(k.as_str(), "cnf" | "iss" | "vct" | "iat" | "nbf" | "exp") {
+                        println!("    {k} = {val}");
+                    }
+                }
+                ok &= v.claims.get("age_equal_or_over").and_then(|a| a.get("20"))
+                    == Some(&serde_json::Value::Bool(true));
+            }
+            Err(e) => {
+                println!("    rejected: {e}");
+                ok = false;
+            }
+        }
+    }
+    println!(
+        "\n    verdict: {}   (verified in {:.1} ms: x5c to the IACA, signature, Disclosures, validity, KB-JWT bound to this session)",
+        if ok { "OK - over 20" } else { "NG" },
+        took.as_secs_f64() * 1e3
+    );
+    Ok(ok)
 }

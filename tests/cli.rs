@@ -219,9 +219,18 @@ fn demo_runs_end_to_end() {
     let learned: Vec<&str> = out
         .lines()
         .skip_while(|l| !l.contains("What the till learned"))
+        .take_while(|l| !l.starts_with("[7]"))
         .filter(|l| l.contains(" = "))
         .collect();
     assert_eq!(learned.len(), 2, "{learned:?}");
+    // And from the SD-JWT VC, age_equal_or_over.20 and nothing else.
+    let learned: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.contains("What the till learned from the SD-JWT VC"))
+        .filter(|l| l.contains(" = "))
+        .collect();
+    assert_eq!(learned, ["    age_equal_or_over = {\"20\":true}"], "{out}");
+    assert_eq!(out.matches("verdict: OK - over 20").count(), 2, "{out}");
 }
 
 #[test]
