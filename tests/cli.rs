@@ -389,6 +389,25 @@ fn sd_jwt_presentation(dir: &std::path::Path, extra: &[&str]) {
     assert_eq!(code, 0, "{err}");
 }
 
+/// `verify-sd-jwt FILE KEY_FLAG KEY --aud till-1 --nonce NONCE [--json]`: exit code and stdout.
+fn verify_sd_jwt(file: &str, key_flag: &str, key: &str, nonce: &str, json: bool) -> (i32, String) {
+    let mut args = vec![
+        "verify-sd-jwt",
+        file,
+        key_flag,
+        key,
+        "--aud",
+        "till-1",
+        "--nonce",
+        nonce,
+    ];
+    if json {
+        args.push("--json");
+    }
+    let (code, out, _) = kakunin(&args);
+    (code, out)
+}
+
 /// The public key of `pki/jws-1.cert.pem` as a JWK file at `out`.
 fn jws_signer_jwk(pki: &str, out: &str) {
     let cert = std::fs::read(format!("{pki}/jws-1.cert.pem")).unwrap();
@@ -403,17 +422,13 @@ fn sd_jwt_vc_issue_present_verify_via_cli() {
     let dir = tempfile::tempdir().unwrap();
     let d = |n: &str| dir.path().join(n).display().to_string();
     sd_jwt_presentation(dir.path(), &[]);
-    let (code, out, _) = kakunin(&[
-        "verify-sd-jwt",
+    let (code, out) = verify_sd_jwt(
         &d("p.txt"),
         "--trust-anchor",
         &d("pki/iaca.cert.pem"),
-        "--aud",
-        "till-1",
-        "--nonce",
         "n1",
-        "--json",
-    ]);
+        true,
+    );
     assert_eq!(code, 0, "{out}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["valid"], true);
@@ -425,30 +440,23 @@ fn sd_jwt_vc_issue_present_verify_via_cli() {
         assert!(v["claims"].get(hidden).is_none(), "{hidden} leaked");
     }
     // Wrong nonce (replay into another session): invalid, exit 1.
-    let (code, out, _) = kakunin(&[
-        "verify-sd-jwt",
+    let (code, out) = verify_sd_jwt(
         &d("p.txt"),
         "--trust-anchor",
         &d("pki/iaca.cert.pem"),
-        "--aud",
-        "till-1",
-        "--nonce",
         "n2",
-    ]);
+        false,
+    );
     assert_eq!(code, 1);
     assert!(out.contains("nonce"), "{out}");
     // The same as JSON, shaped like verify-response: which check failed, and why.
-    let (code, out, _) = kakunin(&[
-        "verify-sd-jwt",
+    let (code, out) = verify_sd_jwt(
         &d("p.txt"),
         "--trust-anchor",
         &d("pki/iaca.cert.pem"),
-        "--aud",
-        "till-1",
-        "--nonce",
         "n2",
-        "--json",
-    ]);
+        true,
+    );
     assert_eq!(code, 1);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["valid"], false);
@@ -460,16 +468,13 @@ fn sd_jwt_vc_issue_present_verify_via_cli() {
     assert_eq!(v["checks"]["vc_claims"], "not_performed");
     // Another IACA: untrusted.
     assert_eq!(kakunin(&["pki", "init", "--out", &d("pki2")]).0, 0);
-    let (code, out, _) = kakunin(&[
-        "verify-sd-jwt",
+    let (code, out) = verify_sd_jwt(
         &d("p.txt"),
         "--trust-anchor",
         &d("pki2/iaca.cert.pem"),
-        "--aud",
-        "till-1",
-        "--nonce",
         "n1",
-    ]);
+        false,
+    );
     assert_eq!(code, 1, "{out}");
     // The same presentation in the JWS JSON Serialization (RFC 9901 §8) verifies alike.
     let compact = std::fs::read_to_string(d("p.txt")).unwrap();
@@ -477,17 +482,13 @@ fn sd_jwt_vc_issue_present_verify_via_cli() {
         .unwrap()
         .to_json();
     std::fs::write(d("p.json"), json).unwrap();
-    let (code, out, _) = kakunin(&[
-        "verify-sd-jwt",
+    let (code, out) = verify_sd_jwt(
         &d("p.json"),
         "--trust-anchor",
         &d("pki/iaca.cert.pem"),
-        "--aud",
-        "till-1",
-        "--nonce",
         "n1",
-        "--json",
-    ]);
+        true,
+    );
     assert_eq!(code, 0, "{out}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(
@@ -533,17 +534,7 @@ fn sd_jwt_vc_sd_alg_status_and_issuer_jwk_via_cli() {
 
     // The issuer's key as a JWK file.
     jws_signer_jwk(&d("pki"), &d("issuer.jwk"));
-    let (code, out, _) = kakunin(&[
-        "verify-sd-jwt",
-        &d("p.txt"),
-        "--issuer-jwk",
-        &d("issuer.jwk"),
-        "--aud",
-        "till-1",
-        "--nonce",
-        "n1",
-        "--json",
-    ]);
+    let (code, out) = verify_sd_jwt(&d("p.txt"), "--issuer-jwk", &d("issuer.jwk"), "n1", true);
     assert_eq!(code, 0, "{out}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(
@@ -561,16 +552,7 @@ fn sd_jwt_vc_sd_alg_status_and_issuer_jwk_via_cli() {
     // Another issuer's key: invalid.
     assert_eq!(kakunin(&["pki", "init", "--out", &d("pki2")]).0, 0);
     jws_signer_jwk(&d("pki2"), &d("other.jwk"));
-    let (code, out, _) = kakunin(&[
-        "verify-sd-jwt",
-        &d("p.txt"),
-        "--issuer-jwk",
-        &d("other.jwk"),
-        "--aud",
-        "till-1",
-        "--nonce",
-        "n1",
-    ]);
+    let (code, out) = verify_sd_jwt(&d("p.txt"), "--issuer-jwk", &d("other.jwk"), "n1", false);
     assert_eq!(code, 1, "{out}");
     // Neither a trust anchor nor a key: usage error.
     let (code, _, _) = kakunin(&["verify-sd-jwt", &d("p.txt"), "--aud", "a", "--nonce", "n"]);
