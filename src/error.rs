@@ -36,3 +36,22 @@ pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), CliError> 
         source,
     })
 }
+
+/// A JSON file, or a [`CliError::BadInput`] naming it.
+pub fn read_json(path: &std::path::Path) -> Result<serde_json::Value, CliError> {
+    serde_json::from_slice(&crate::input::read_file(path)?).map_err(|e| CliError::BadInput {
+        path: path.into(),
+        reason: format!("not JSON: {e}"),
+    })
+}
+
+/// An EC public key from a JWK, or a [`CliError::BadInput`] naming the file it came from.
+pub fn jwk_key(
+    jwk: &serde_json::Value,
+    path: &std::path::Path,
+) -> Result<kakunin_core::crypto::EcPublicKey, CliError> {
+    kakunin_core::sdjwt::jwk_to_key(jwk).map_err(|e| CliError::BadInput {
+        path: path.into(),
+        reason: e.to_string(),
+    })
+}

@@ -1,6 +1,6 @@
 //! `kakunin pki init` and `kakunin issue mdoc`.
 
-use crate::error::{write_file, CliError};
+use crate::error::{read_json, write_file, CliError};
 use crate::input::{parse_time, read_file};
 use kakunin_core::crypto::{default_provider, Curve, EcPrivateKey, EcPublicKey};
 use kakunin_core::mdoc::ValidityInfo;
@@ -80,12 +80,7 @@ pub struct IssueArgs<'a> {
 pub fn issue_mdoc(a: &IssueArgs<'_>) -> Result<(), CliError> {
     let crypto = default_provider();
     let profile = profile(a.doctype)?;
-    let text = read_file(a.claims)?;
-    let claims: serde_json::Value =
-        serde_json::from_slice(&text).map_err(|e| CliError::BadInput {
-            path: a.claims.into(),
-            reason: format!("not JSON: {e}"),
-        })?;
+    let claims = read_json(a.claims)?;
     let now = parse_time(a.at)?;
     let elements = elements_from_json(profile, &claims, now.date())?;
     let keys: Vec<(EcPublicKey, Option<EcPrivateKey>)> = match (a.new_device_keys, a.device_keys.len()) {

@@ -1,6 +1,6 @@
 //! `kakunin issue sd-jwt`, `kakunin present sd-jwt` and `kakunin verify-sd-jwt`.
 
-use crate::error::{write_file, CliError};
+use crate::error::{jwk_key, read_json, write_file, CliError};
 use crate::input::{parse_time, read_anchors, read_file};
 use kakunin_core::crypto::{default_provider, Curve, EcPrivateKey, EcPublicKey};
 use kakunin_core::sdjwt::{
@@ -34,23 +34,13 @@ fn holder_keys(
     }
     let mut out = Vec::new();
     for f in files {
-        let v: serde_json::Value =
-            serde_json::from_slice(&read_file(f)?).map_err(|e| CliError::BadInput {
-                path: f.clone(),
-                reason: format!("not JSON: {e}"),
-            })?;
+        let v = read_json(f)?;
         let keys = match v.get("keys").and_then(|k| k.as_array()) {
             Some(set) => set.clone(),
             None => vec![v],
         };
         for k in keys {
-            out.push((
-                kakunin_core::sdjwt::jwk_to_key(&k).map_err(|e| CliError::BadInput {
-                    path: f.clone(),
-                    reason: e.to_string(),
-                })?,
-                None,
-            ));
+            out.push((jwk_key(&k, f)?, None));
         }
     }
     if out.len() != count {
@@ -79,11 +69,7 @@ pub struct IssueArgs<'a> {
 
 pub fn issue(a: &IssueArgs<'_>) -> Result<ExitCode, CliError> {
     let c = default_provider();
-    let claims: serde_json::Value =
-        serde_json::from_slice(&read_file(a.claims)?).map_err(|e| CliError::BadInput {
-            path: a.claims.into(),
-            reason: format!("not JSON: {e}"),
-        })?;
+    let claims = read_json(a.claims)?;
     let now = time::OffsetDateTime::now_utc();
     let elements = elements_from_json(DocProfile::JpPid, &claims, now.date())?;
     let keys = holder_keys(a.holder_jwks, a.new_holder_keys, a.count)?;
@@ -199,19 +185,7 @@ pub fn verify(a: &VerifyArgs<'_>) -> Result<ExitCode, CliError> {
         reason: "not UTF-8 text".into(),
     })?;
     let configured_key = match a.issuer_jwk {
-        Some(path) => {
-            let jwk: serde_json::Value =
-                serde_json::from_slice(&read_file(path)?).map_err(|e| CliError::BadInput {
-                    path: path.into(),
-                    reason: format!("not JSON: {e}"),
-                })?;
-            Some(
-                kakunin_core::sdjwt::jwk_to_key(&jwk).map_err(|e| CliError::BadInput {
-                    path: path.into(),
-                    reason: e.to_string(),
-                })?,
-            )
-        }
+        Some(path) => Some(jwk_key(&read_json(path)?, path)?),
         None => None,
     };
     let anchors = if configured_key.is_some() {

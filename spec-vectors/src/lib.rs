@@ -98,3 +98,19 @@ impl Runner {
 pub(crate) fn err<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> String {
     move |e| format!("{what}: {e}")
 }
+
+/// base64url without padding, decoded (the JOSE encoding).
+pub(crate) fn unb64(s: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(s)
+        .ok()
+}
+
+/// The P-256 private key of a JWK with `d` (the test keys of RFC 9901 and sd-jwt-python).
+pub(crate) fn jwk_private_key(
+    jwk: &serde_json::Value,
+) -> Option<kakunin_core::crypto::EcPrivateKey> {
+    let d = unb64(jwk["d"].as_str()?)?;
+    kakunin_core::crypto::EcPrivateKey::from_scalar(kakunin_core::crypto::Curve::P256, &d)
+}

@@ -10,8 +10,8 @@
 //! thing in a published example (or re-signs an RFC payload with the RFC's issuer key) and
 //! expects the one error that change must cause.
 
-use crate::{err, CheckResult, Runner, VectorCheck};
-use kakunin_core::crypto::{default_provider, Curve, EcPrivateKey, EcPublicKey, HashAlg};
+use crate::{err, jwk_private_key, unb64, CheckResult, Runner, VectorCheck};
+use kakunin_core::crypto::{default_provider, EcPrivateKey, EcPublicKey, HashAlg};
 use kakunin_core::sdjwt::{
     jwk_to_key, verify_presentation, verify_sd_jwt_vc, Disclosure, IssuerKey, Jws, JwsError,
     KbRequirements, SdJwtError, VcError, VerifiedSdJwt,
@@ -68,13 +68,6 @@ pub fn json(name: &str) -> Value {
     serde_json::from_str(text(name)).unwrap_or(Value::Null)
 }
 
-fn unb64(s: &str) -> Option<Vec<u8>> {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(s)
-        .ok()
-}
-
 fn b64(data: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(data)
@@ -86,10 +79,7 @@ fn public_key(who: &str) -> Result<EcPublicKey, String> {
 
 /// An example private key (Appendix A.5): `issuer` or `holder`.
 pub fn private_key(who: &str) -> Result<EcPrivateKey, String> {
-    json("keys.json")[who]["d"]
-        .as_str()
-        .and_then(unb64)
-        .and_then(|d| EcPrivateKey::from_scalar(Curve::P256, &d))
+    jwk_private_key(&json("keys.json")[who])
         .ok_or_else(|| format!("keys.json: no private key for {who}"))
 }
 

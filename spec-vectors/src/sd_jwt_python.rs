@@ -11,8 +11,8 @@
 //! expected one exactly. Two cases use the JWS JSON Serialization (§8), one with two issuer
 //! signatures.
 
-use crate::{err, CheckResult, Runner, VectorCheck};
-use kakunin_core::crypto::{default_provider, Curve, EcPrivateKey, HashAlg};
+use crate::{err, jwk_private_key, CheckResult, Runner, VectorCheck};
+use kakunin_core::crypto::{default_provider, EcPrivateKey, HashAlg};
 use kakunin_core::sdjwt::{
     add_key_binding, issue, jwk_to_key, pointer_token, select_frame, verify_json_presentation,
     verify_presentation, JsonSdJwt, KbRequirements, SdSpec, VerifiedSdJwt,
@@ -85,16 +85,7 @@ fn unwrap_claims(v: &Value, path: &str, pointers: &mut Vec<String>) -> Value {
 }
 
 fn private_key(jwk: &Value) -> Result<EcPrivateKey, String> {
-    use base64::Engine;
-    jwk["d"]
-        .as_str()
-        .and_then(|d| {
-            base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(d)
-                .ok()
-        })
-        .and_then(|d| EcPrivateKey::from_scalar(Curve::P256, &d))
-        .ok_or_else(|| "a test key has no usable d".to_string())
+    jwk_private_key(jwk).ok_or_else(|| "a test key has no usable d".to_string())
 }
 
 /// The public members of a JWK (what the reference issuer puts in `cnf.jwk`).

@@ -291,15 +291,24 @@ pub fn verify_json_presentation(
     kb: Option<&KbRequirements<'_>>,
     now: OffsetDateTime,
 ) -> Result<VerifiedSdJwt, SdJwtError> {
-    let sd = JsonSdJwt::parse(text)?;
+    verify_parsed_json(crypto, &JsonSdJwt::parse(text)?, issuer_key, kb, now)
+}
+
+/// [`verify_json_presentation`] of an already parsed presentation.
+pub(crate) fn verify_parsed_json(
+    crypto: &dyn CryptoProvider,
+    sd: &JsonSdJwt,
+    issuer_key: &EcPublicKey,
+    kb: Option<&KbRequirements<'_>>,
+    now: OffsetDateTime,
+) -> Result<VerifiedSdJwt, SdJwtError> {
     let sd_hash_input = sd.sd_hash_input();
-    let disclosures: Vec<&str> = sd.disclosures.iter().map(String::as_str).collect();
     let n = sd.signatures.len();
     for i in 0..n {
         let jwt = sd.jwt(i).unwrap_or_default();
         let parts = Parts {
             jwt: &jwt,
-            disclosures: &disclosures,
+            disclosures: sd.disclosures.iter().map(String::as_str).collect(),
             kb_jwt: sd.kb_jwt.as_deref(),
             sd_hash_input: &sd_hash_input,
         };

@@ -3,8 +3,8 @@
 //! signer profile) or from a configured JWK.
 
 use super::{
-    verify_json_presentation, verify_presentation, JsonSdJwt, Jws, KbRequirements, SdJwtError,
-    VerifiedSdJwt,
+    json_serialization::verify_parsed_json, verify_presentation, JsonSdJwt, Jws, KbRequirements,
+    SdJwtError, VerifiedSdJwt,
 };
 use crate::crypto::{CryptoProvider, EcPublicKey};
 use crate::trust::{validate_chain, CertProfile, TrustAnchors, TrustError};
@@ -88,8 +88,8 @@ pub fn verify_sd_jwt_vc(
                 .leaf_public_key
         }
     };
-    let v = match json {
-        Some(_) => verify_json_presentation(crypto, presentation, &key, kb, now)?,
+    let v = match &json {
+        Some(parsed) => verify_parsed_json(crypto, parsed, &key, kb, now)?,
         None => verify_presentation(crypto, presentation, &key, kb, now)?,
     };
     for claim in ["vct", "iss"] {

@@ -233,43 +233,23 @@ pub fn verify_presentation(
     kb: Option<&KbRequirements<'_>>,
     now: OffsetDateTime,
 ) -> Result<VerifiedSdJwt, SdJwtError> {
-    let compact = split_compact(presentation)?;
-    verify_parts(crypto, &compact.parts(), issuer_key, kb, now)
+    verify_parts(crypto, &split_compact(presentation)?, issuer_key, kb, now)
 }
 
 /// A presentation taken apart: what the checks of RFC 9901 §7 run on, whichever serialization
 /// it arrived in.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Parts<'a> {
     /// The issuer-signed JWT (compact JWS).
     pub jwt: &'a str,
-    pub disclosures: &'a [&'a str],
+    pub disclosures: Vec<&'a str>,
     pub kb_jwt: Option<&'a str>,
     /// The SD-JWT in compact form up to and including the `~` before the KB-JWT: what
     /// `sd_hash` covers (§4.3.1; for the JSON serialization, §8.1 says how it is assembled).
     pub sd_hash_input: &'a str,
 }
 
-/// A compact presentation split at `~`; [`Parts`] borrows from it.
-pub(crate) struct Compact<'a> {
-    jwt: &'a str,
-    disclosures: Vec<&'a str>,
-    kb_jwt: Option<&'a str>,
-    sd_hash_input: &'a str,
-}
-
-impl<'a> Compact<'a> {
-    pub(crate) fn parts(&'a self) -> Parts<'a> {
-        Parts {
-            jwt: self.jwt,
-            disclosures: &self.disclosures,
-            kb_jwt: self.kb_jwt,
-            sd_hash_input: self.sd_hash_input,
-        }
-    }
-}
-
-fn split_compact(presentation: &str) -> Result<Compact<'_>, SdJwtError> {
+fn split_compact(presentation: &str) -> Result<Parts<'_>, SdJwtError> {
     if presentation.len() > MAX_SD_JWT {
         return Err(SdJwtError::TooLarge(presentation.len()));
     }
@@ -287,7 +267,7 @@ fn split_compact(presentation: &str) -> Result<Compact<'_>, SdJwtError> {
     };
     let (jwt, disclosures) = middle.split_first().ok_or(SdJwtError::Malformed("empty"))?;
     let sd_hash_input = &presentation[..presentation.len() - kb_jwt.map_or(0, str::len)];
-    Ok(Compact {
+    Ok(Parts {
         jwt,
         disclosures: disclosures.to_vec(),
         kb_jwt,
@@ -303,12 +283,12 @@ pub(crate) fn verify_parts(
     kb: Option<&KbRequirements<'_>>,
     now: OffsetDateTime,
 ) -> Result<VerifiedSdJwt, SdJwtError> {
-    let Parts {
+    let &Parts {
         jwt,
-        disclosures: disclosure_texts,
+        disclosures: ref disclosure_texts,
         kb_jwt,
         sd_hash_input,
-    } = *parts;
+    } = parts;
     let jws = Jws::parse(jwt).map_err(|source| SdJwtError::Jws {
         part: "issuer-signed JWT",
         source,
