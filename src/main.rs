@@ -63,6 +63,7 @@ enum Command {
         /// SessionTranscript to bind to; created (with a reader ephemeral key beside it) if the file does not exist. Default: OUT.transcript.
         #[arg(long, value_name = "FILE")]
         transcript: Option<PathBuf>,
+        /// Where to write the DeviceRequest (CBOR).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
@@ -93,6 +94,7 @@ enum Command {
         /// Transfer over a real Bluetooth controller via btleplug (build with --features ble).
         #[arg(long)]
         ble: bool,
+        /// Document type to request: mdl, jp-pid, or a full docType.
         #[arg(long, default_value = "mdl")]
         doctype: String,
         /// Ask for age_over_N.
@@ -104,9 +106,10 @@ enum Command {
         /// Trusted IACA certificate; repeat for several.
         #[arg(long = "trust-anchor", value_name = "FILE", required = true)]
         trust_anchors: Vec<PathBuf>,
-        /// Reader certificate and key for readerAuth.
+        /// Reader certificate for readerAuth (PEM/DER).
         #[arg(long, value_name = "FILE")]
         reader_cert: Option<PathBuf>,
+        /// The reader certificate's private key (PKCS#8 or SEC1).
         #[arg(long, value_name = "FILE")]
         reader_key: Option<PathBuf>,
         /// PC/SC reader name (substring).
@@ -115,6 +118,7 @@ enum Command {
         /// Use short APDUs only (for readers limited to 255 bytes).
         #[arg(long)]
         short_apdus: bool,
+        /// Print the report as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -143,11 +147,13 @@ enum Command {
         /// Expected KB-JWT nonce.
         #[arg(long)]
         nonce: String,
+        /// Verification time (RFC 3339); default: now.
         #[arg(long, value_name = "RFC3339")]
         at: Option<String>,
         /// Also accept typ vc+sd-jwt.
         #[arg(long)]
         accept_vc_sd_jwt: bool,
+        /// Print the result as JSON (checks and errors, shaped like verify-response).
         #[arg(long)]
         json: bool,
     },
@@ -208,15 +214,21 @@ enum Command {
 enum PresentCommand {
     /// Present an unused SD-JWT VC from the wallet.
     SdJwt {
+        /// Wallet directory holding the SD-JWT VCs.
         #[arg(long, value_name = "DIR")]
         wallet: PathBuf,
         /// Claim path to disclose (dotted, e.g. age_equal_or_over.20); repeat for several.
         #[arg(long = "disclose", required = true)]
         disclose: Vec<String>,
+        /// The verifier's identifier, put in the KB-JWT `aud`.
         #[arg(long)]
         aud: String,
+        /// The verifier's nonce, put in the KB-JWT `nonce`.
         #[arg(long)]
         nonce: String,
+        /// Presentation time, the KB-JWT `iat` (RFC 3339); default: now.
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
         /// Write the presentation here instead of standard output.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
@@ -227,6 +239,7 @@ enum PresentCommand {
 enum HolderSimCommand {
     /// Serve one proximity presentation from a wallet.
     Serve {
+        /// Wallet directory to present from.
         #[arg(long, value_name = "DIR")]
         wallet: PathBuf,
         /// Be a virtual NFC card attached to pcscd through vpcd.
@@ -244,6 +257,7 @@ enum HolderSimCommand {
         /// Reader-authentication roots; requests without valid readerAuth are refused.
         #[arg(long = "reader-trust", value_name = "FILE")]
         reader_trust: Vec<PathBuf>,
+        /// Consent: all, none, or a comma-separated list of elements (element or namespace/element).
         #[arg(long, default_value = "all")]
         approve: String,
         /// vpcd address.
@@ -259,6 +273,7 @@ enum PkiCommand {
         /// ISO 3166-1 alpha-2 country of the IACA.
         #[arg(long, default_value = "JP")]
         country: String,
+        /// Directory to create the PKI in (must not exist or be empty).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
         /// Number of Document Signer certificates.
@@ -271,8 +286,10 @@ enum PkiCommand {
 enum IssueCommand {
     /// Issue a batch of SD-JWT VCs (Japanese PID profile) for one holder into a wallet directory.
     SdJwt {
+        /// The PKI directory made by `pki init` (its JWT issuer key signs).
         #[arg(long, value_name = "DIR")]
         pki: PathBuf,
+        /// Claims as a JSON object (Japanese PID profile, see docs/examples/jp-pid-claims.json).
         #[arg(long, value_name = "FILE")]
         claims: PathBuf,
         /// The holder's public JWK (or a JWK Set); one key per credential.
@@ -281,12 +298,18 @@ enum IssueCommand {
         /// Generate a holder key per credential (stored with it in the wallet).
         #[arg(long)]
         new_holder_keys: bool,
+        /// Number of credentials in the batch (single use each).
         #[arg(long, default_value_t = 1)]
         count: usize,
+        /// Wallet directory to write the credentials into.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Days of validity from the issuance time (`exp`).
         #[arg(long, default_value_t = 30)]
         valid_days: i64,
+        /// Issuance time, `iat` and `nbf` (RFC 3339); default: now.
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
         /// The `iss` claim.
         #[arg(long, default_value = "https://issuer.kakunin.invalid")]
         iss: String,
@@ -302,6 +325,7 @@ enum IssueCommand {
     },
     /// Issue a batch of mdoc credentials for one holder into a wallet directory.
     Mdoc {
+        /// The PKI directory made by `pki init`.
         #[arg(long, value_name = "DIR")]
         pki: PathBuf,
         /// Claims as a JSON object of element identifiers (see docs/examples/).
@@ -316,6 +340,7 @@ enum IssueCommand {
         /// Generate a fresh device key per credential (stored with it in the wallet).
         #[arg(long)]
         new_device_keys: bool,
+        /// Number of credentials in the batch (single use each).
         #[arg(long, default_value_t = 1)]
         count: usize,
         /// Wallet directory to write the credentials into.
@@ -337,12 +362,16 @@ enum IssueCommand {
 enum HolderCommand {
     /// Answer a DeviceRequest from the wallet.
     Respond {
+        /// Wallet directory to answer from.
         #[arg(long, value_name = "DIR")]
         wallet: PathBuf,
+        /// The DeviceRequest (CBOR, raw or hex).
         #[arg(long, value_name = "FILE")]
         request: PathBuf,
+        /// The SessionTranscript the response is bound to (raw or hex).
         #[arg(long, value_name = "FILE")]
         transcript: PathBuf,
+        /// Where to write the DeviceResponse (CBOR).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
         /// Reader-authentication roots; when given, requests without valid readerAuth are refused.
@@ -366,6 +395,7 @@ enum HolderCommand {
     },
     /// List the wallet's credentials.
     List {
+        /// Wallet directory.
         #[arg(long, value_name = "DIR")]
         wallet: PathBuf,
     },
@@ -523,6 +553,7 @@ fn main() -> ExitCode {
                     count,
                     out,
                     valid_days,
+                    at,
                     iss,
                     sd_alg,
                     status_list,
@@ -536,6 +567,7 @@ fn main() -> ExitCode {
             count,
             out: &out,
             valid_days,
+            at: at.as_deref(),
             issuer_id: &iss,
             sd_alg: &sd_alg,
             status_list: status_list.map(|uri| (uri, status_index)),
@@ -547,9 +579,17 @@ fn main() -> ExitCode {
                     disclose,
                     aud,
                     nonce,
+                    at,
                     out,
                 },
-        } => sdjwt_cmd::present(&wallet, &disclose, &aud, &nonce, out.as_deref()),
+        } => sdjwt_cmd::present(&sdjwt_cmd::PresentArgs {
+            wallet: &wallet,
+            disclose: &disclose,
+            aud: &aud,
+            nonce: &nonce,
+            at: at.as_deref(),
+            out: out.as_deref(),
+        }),
         Command::VerifySdJwt {
             file,
             trust_anchors,

@@ -60,6 +60,8 @@ pub struct IssueArgs<'a> {
     pub count: usize,
     pub out: &'a Path,
     pub valid_days: i64,
+    /// Issuance time (RFC 3339); `None` reads the clock.
+    pub at: Option<&'a str>,
     pub issuer_id: &'a str,
     /// `sha-256`, `sha-384` or `sha-512`.
     pub sd_alg: &'a str,
@@ -70,7 +72,7 @@ pub struct IssueArgs<'a> {
 pub fn issue(a: &IssueArgs<'_>) -> Result<ExitCode, CliError> {
     let c = default_provider();
     let claims = read_json(a.claims)?;
-    let now = time::OffsetDateTime::now_utc();
+    let now = parse_time(a.at)?;
     let elements = elements_from_json(DocProfile::JpPid, &claims, now.date())?;
     let keys = holder_keys(a.holder_jwks, a.new_holder_keys, a.count)?;
     let signer = load_pair(a.pki, "jws-1")?;
@@ -125,13 +127,26 @@ pub fn issue(a: &IssueArgs<'_>) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn present(
-    wallet: &Path,
-    disclose: &[String],
-    aud: &str,
-    nonce: &str,
-    out: Option<&Path>,
-) -> Result<ExitCode, CliError> {
+pub struct PresentArgs<'a> {
+    pub wallet: &'a Path,
+    /// Dotted claim paths to disclose.
+    pub disclose: &'a [String],
+    pub aud: &'a str,
+    pub nonce: &'a str,
+    /// Presentation time, the KB-JWT `iat` (RFC 3339); `None` reads the clock.
+    pub at: Option<&'a str>,
+    pub out: Option<&'a Path>,
+}
+
+pub fn present(a: &PresentArgs<'_>) -> Result<ExitCode, CliError> {
+    let PresentArgs {
+        wallet,
+        disclose,
+        aud,
+        nonce,
+        at,
+        out,
+    } = *a;
     let c = default_provider();
     let w = Wallet::open(wallet)?;
     let info = w
@@ -150,7 +165,7 @@ pub fn present(
             missing.join(", ")
         )));
     }
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let now = parse_time(at)?.unix_timestamp();
     let presentation = add_key_binding(c, &selected, &key, aud, nonce, now).map_err(usage)?;
     w.mark_used(&info.id)?;
     match out {

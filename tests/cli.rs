@@ -558,3 +558,72 @@ fn sd_jwt_vc_sd_alg_status_and_issuer_jwk_via_cli() {
     let (code, _, _) = kakunin(&["verify-sd-jwt", &d("p.txt"), "--aud", "a", "--nonce", "n"]);
     assert_eq!(code, 2);
 }
+
+/// Issuance, presentation and verification on a fixed clock (`--at` on all three): the
+/// credential's `iat`/`nbf`/`exp` and the KB-JWT's `iat` come from the flags, and the verdict
+/// depends only on the `--at` given to the verifier.
+#[test]
+fn sd_jwt_vc_on_a_fixed_clock_via_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |n: &str| dir.path().join(n).display().to_string();
+    let claims = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/examples/jp-pid-claims.json");
+    assert_eq!(kakunin(&["pki", "init", "--out", &d("pki")]).0, 0);
+    #[rustfmt::skip]
+    let (code, _, err) = kakunin(&[
+        "issue", "sd-jwt", "--pki", &d("pki"), "--claims", claims.to_str().unwrap(),
+        "--new-holder-keys", "--out", &d("wallet"), "--valid-days", "10",
+        "--at", "2026-01-10T09:00:00Z",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    #[rustfmt::skip]
+    let (code, _, err) = kakunin(&[
+        "present", "sd-jwt", "--wallet", &d("wallet"), "--disclose", "age_equal_or_over.20",
+        "--aud", "till-1", "--nonce", "n1", "--at", "2026-01-12T15:30:00Z", "--out", &d("p.txt"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    jws_signer_jwk(&d("pki"), &d("issuer.jwk"));
+    let verify_at = |at: &str| {
+        #[rustfmt::skip]
+        let (code, out, err) = kakunin(&[
+            "verify-sd-jwt", &d("p.txt"), "--issuer-jwk", &d("issuer.jwk"),
+            "--aud", "till-1", "--nonce", "n1", "--at", at, "--json",
+        ]);
+        let v: serde_json::Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+        (code, v)
+    };
+    // A minute after the presentation: valid, with the times the flags set.
+    let (code, v) = verify_at("2026-01-12T15:31:00Z");
+    assert_eq!(code, 0, "{v}");
+    let (issued, expires) = (1_768_035_600_i64, 1_768_035_600_i64 + 10 * 86_400);
+    assert_eq!(v["claims"]["iat"], issued, "{v}");
+    assert_eq!(v["claims"]["nbf"], issued, "{v}");
+    assert_eq!(v["claims"]["exp"], expires, "{v}");
+    // An hour later the KB-JWT is stale (the default window is 30 minutes).
+    let (code, v) = verify_at("2026-01-12T16:31:00Z");
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["errors"][0]["code"], "kb_iat", "{v}");
+    // After `exp` and before `nbf`: the credential's own validity fails first.
+    let (code, v) = verify_at("2026-01-21T09:00:01Z");
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["errors"][0]["code"], "expired", "{v}");
+    let (code, v) = verify_at("2026-01-10T08:00:00Z");
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["errors"][0]["code"], "not_yet_valid", "{v}");
+    // A malformed time is a usage error, not a verdict.
+    let (code, _, err) = kakunin(&[
+        "present",
+        "sd-jwt",
+        "--wallet",
+        &d("wallet"),
+        "--disclose",
+        "age_equal_or_over.20",
+        "--aud",
+        "a",
+        "--nonce",
+        "n",
+        "--at",
+        "yesterday",
+    ]);
+    assert_eq!(code, 2, "{err}");
+}
