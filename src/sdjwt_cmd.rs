@@ -139,16 +139,8 @@ pub struct PresentArgs<'a> {
 }
 
 pub fn present(a: &PresentArgs<'_>) -> Result<ExitCode, CliError> {
-    let PresentArgs {
-        wallet,
-        disclose,
-        aud,
-        nonce,
-        at,
-        out,
-    } = *a;
     let c = default_provider();
-    let w = Wallet::open(wallet)?;
+    let w = Wallet::open(a.wallet)?;
     let info = w
         .list()?
         .into_iter()
@@ -157,7 +149,7 @@ pub fn present(a: &PresentArgs<'_>) -> Result<ExitCode, CliError> {
             CliError::Usage("no unused SD-JWT VC in the wallet (batch exhausted?)".into())
         })?;
     let (sd_jwt, key) = w.load_sd_jwt(&info.id)?;
-    let paths: Vec<&str> = disclose.iter().map(String::as_str).collect();
+    let paths: Vec<&str> = a.disclose.iter().map(String::as_str).collect();
     let (selected, missing) = select_paths(c, &sd_jwt, &paths).map_err(usage)?;
     if !missing.is_empty() {
         return Err(CliError::Usage(format!(
@@ -165,10 +157,10 @@ pub fn present(a: &PresentArgs<'_>) -> Result<ExitCode, CliError> {
             missing.join(", ")
         )));
     }
-    let now = parse_time(at)?.unix_timestamp();
-    let presentation = add_key_binding(c, &selected, &key, aud, nonce, now).map_err(usage)?;
+    let now = parse_time(a.at)?.unix_timestamp();
+    let presentation = add_key_binding(c, &selected, &key, a.aud, a.nonce, now).map_err(usage)?;
     w.mark_used(&info.id)?;
-    match out {
+    match a.out {
         Some(p) => write_file(p, presentation.as_bytes())?,
         None => println!("{presentation}"),
     }
@@ -176,7 +168,7 @@ pub fn present(a: &PresentArgs<'_>) -> Result<ExitCode, CliError> {
         "holder: presented {} from {} (disclosed: {})",
         JP_PID_VCT,
         info.id,
-        disclose.join(", ")
+        a.disclose.join(", ")
     );
     Ok(ExitCode::SUCCESS)
 }
