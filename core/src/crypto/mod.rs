@@ -48,6 +48,10 @@ pub enum CryptoError {
     /// The random number generator failed.
     #[error("random number generator failed")]
     Rng,
+    /// The signer produced no signature for this key and digest (a zero `r` or `s`, which
+    /// deterministic ECDSA reaches with negligible probability).
+    #[error("{curve:?} ECDSA signing failed")]
+    SigningFailed { curve: Curve },
 }
 
 impl CryptoError {
@@ -55,9 +59,10 @@ impl CryptoError {
     pub fn cause(&self) -> crate::Cause {
         match self {
             CryptoError::BadSignature | CryptoError::AeadFailure => crate::Cause::FailedCheck,
-            CryptoError::CurveMismatch { .. } | CryptoError::HkdfLength(_) | CryptoError::Rng => {
-                crate::Cause::Misuse
-            }
+            CryptoError::CurveMismatch { .. }
+            | CryptoError::HkdfLength(_)
+            | CryptoError::Rng
+            | CryptoError::SigningFailed { .. } => crate::Cause::Misuse,
             _ => crate::Cause::Malformed,
         }
     }

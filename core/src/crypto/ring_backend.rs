@@ -139,12 +139,8 @@ mod tests {
             let sk = rc.generate_key(curve).unwrap();
             let pk = rc.public_key(&sk).unwrap();
             for hash in [HashAlg::Sha256, HashAlg::Sha384, HashAlg::Sha512] {
-                // RustCrypto signs only with digests no longer than the curve's order allows
-                // (e.g. not P-256 with SHA-512); its usual pairing must always work.
-                let Ok(sig) = rc.sign_ecdsa(&sk, hash, b"message") else {
-                    assert_ne!(hash, curve.default_hash());
-                    continue;
-                };
+                // Every pairing signs, P-521 with SHA-256 included (its digest is padded).
+                let sig = rc.sign_ecdsa(&sk, hash, b"message").unwrap();
                 assert_eq!(r.verify_ecdsa(&pk, hash, b"message", &sig), Ok(()));
                 let mut bad = sig.clone();
                 bad[5] ^= 1;
@@ -191,5 +187,42 @@ mod tests {
             Ring.verify_ecdsa(&off, HashAlg::Sha256, b"m", &sig),
             Err(CryptoError::InvalidPublicKey { curve: Curve::P256 })
         );
+    }
+}
+
+/// P-521 with SHA-256, a pairing X.509 allows (an IACA on P-521 may sign with
+/// ecdsa-with-SHA256), checked against a signature made by another implementation.
+#[cfg(test)]
+mod p521_sha256 {
+    use super::*;
+
+    /// Made on 2026-11-30 with OpenSSL 3.0.19 (`openssl ecparam -name secp521r1 -genkey`,
+    /// `openssl dgst -sha256 -sign`; DER signature converted to r || s, 66 bytes each) and
+    /// checked with `openssl dgst -sha256 -verify`.
+    const PUBLIC_KEY: &str = "040108080f57dcc2afe96eb7a0290489bfda0f3c2b6a09b486ad936a331e3becee6fd162124f3cb851d794369f370c8c6a0d252d11048bb85140d6badabe8d0a73b3f6013d307a3bef2f268ad354f43109e5c0d0833b96cdb918eb63bde5da785233aff002b0438d3135d3d0b01b185df005b762f7fc914cf4c6d8ade4a1213e51c348c359";
+    const MESSAGE: &[u8] = b"Kakunin P-521 with SHA-256 cross-check";
+    const SIGNATURE: &str = "001ca68455bb0eaf92363bc4f48c069efa78df25d3e66301cbe99c364de7fee4da0392c4b4cb50955cf9d6a29d18424fab7cc21e6d6fcfce92f3f272ceedc9469d5500e5d12479d2762bf40208c260b796216f8784fda2b89cadedd6254d80ca2ac85d19213c86995053d165e566f2e17d8f464ec3b92eb5d70cec379313041c48555bf0";
+
+    #[test]
+    fn openssl_signature_verifies_on_both_backends() {
+        let pk =
+            EcPublicKey::from_sec1_uncompressed(Curve::P521, &hex::decode(PUBLIC_KEY).unwrap())
+                .unwrap();
+        let sig = hex::decode(SIGNATURE).unwrap();
+        for backend in [&Ring as &dyn CryptoProvider, &RustCrypto] {
+            assert_eq!(
+                backend.verify_ecdsa(&pk, HashAlg::Sha256, MESSAGE, &sig),
+                Ok(())
+            );
+            assert_eq!(
+                backend.verify_ecdsa(&pk, HashAlg::Sha256, b"another message", &sig),
+                Err(CryptoError::BadSignature)
+            );
+            // The same bytes are not a signature over the SHA-512 digest.
+            assert_eq!(
+                backend.verify_ecdsa(&pk, HashAlg::Sha512, MESSAGE, &sig),
+                Err(CryptoError::BadSignature)
+            );
+        }
     }
 }

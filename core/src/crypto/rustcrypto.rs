@@ -20,6 +20,23 @@ fn digest(alg: HashAlg, data: &[u8]) -> Vec<u8> {
     }
 }
 
+/// The digest ECDSA signs or verifies: `hash(msg)`, left-padded with zero bytes to the curve's
+/// field length when shorter. FIPS 186-5 (6.4.1, 6.4.2) takes a digest shorter than the order
+/// as the integer it spells, and zero bytes in front spell the same integer; the `ecdsa` crate
+/// refuses digests under half the field length (32-byte SHA-256 against P-521's 66 bytes),
+/// so without the padding P-521 with SHA-256, which X.509 allows, could be neither signed nor
+/// verified.
+fn ecdsa_prehash(curve: Curve, hash: HashAlg, msg: &[u8]) -> Vec<u8> {
+    let digest = digest(hash, msg);
+    let field_len = curve.field_len();
+    if digest.len() >= field_len {
+        return digest;
+    }
+    let mut padded = vec![0u8; field_len - digest.len()];
+    padded.extend_from_slice(&digest);
+    padded
+}
+
 fn check_sig_len(curve: Curve, signature: &[u8]) -> Result<(), CryptoError> {
     if signature.len() != 2 * curve.field_len() {
         return Err(CryptoError::MalformedSignature {
@@ -40,7 +57,7 @@ impl CryptoProvider for RustCrypto {
     ) -> Result<(), CryptoError> {
         let curve = key.curve();
         check_sig_len(curve, signature)?;
-        let prehash = digest(hash, msg);
+        let prehash = ecdsa_prehash(curve, hash, msg);
         let bad_key = CryptoError::InvalidPublicKey { curve };
         let bad_sig = CryptoError::MalformedSignature {
             curve,
@@ -76,28 +93,26 @@ impl CryptoProvider for RustCrypto {
         msg: &[u8],
     ) -> Result<Vec<u8>, CryptoError> {
         let curve = key.curve();
-        let prehash = digest(hash, msg);
+        let prehash = ecdsa_prehash(curve, hash, msg);
         let bad_key = CryptoError::InvalidPrivateKey { curve };
+        let failed = CryptoError::SigningFailed { curve };
         let sig: Vec<u8> = match curve {
             Curve::P256 => {
                 let sk =
                     p256::ecdsa::SigningKey::from_slice(key.scalar_bytes()).map_err(|_| bad_key)?;
-                let sig: p256::ecdsa::Signature =
-                    sk.sign_prehash(&prehash).map_err(|_| CryptoError::Rng)?;
+                let sig: p256::ecdsa::Signature = sk.sign_prehash(&prehash).map_err(|_| failed)?;
                 sig.to_bytes().to_vec()
             }
             Curve::P384 => {
                 let sk =
                     p384::ecdsa::SigningKey::from_slice(key.scalar_bytes()).map_err(|_| bad_key)?;
-                let sig: p384::ecdsa::Signature =
-                    sk.sign_prehash(&prehash).map_err(|_| CryptoError::Rng)?;
+                let sig: p384::ecdsa::Signature = sk.sign_prehash(&prehash).map_err(|_| failed)?;
                 sig.to_bytes().to_vec()
             }
             Curve::P521 => {
                 let sk =
                     p521::ecdsa::SigningKey::from_slice(key.scalar_bytes()).map_err(|_| bad_key)?;
-                let sig: p521::ecdsa::Signature =
-                    sk.sign_prehash(&prehash).map_err(|_| CryptoError::Rng)?;
+                let sig: p521::ecdsa::Signature = sk.sign_prehash(&prehash).map_err(|_| failed)?;
                 sig.to_bytes().to_vec()
             }
         };
