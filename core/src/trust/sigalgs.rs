@@ -57,60 +57,35 @@ impl SignatureVerificationAlgorithm for EcdsaAlgorithm {
     }
 }
 
-pub static ECDSA_P256_SHA256: EcdsaAlgorithm = EcdsaAlgorithm {
-    curve: Curve::P256,
-    hash: HashAlg::Sha256,
-    public_key_alg_id: alg_id::ECDSA_P256,
-    signature_alg_id: alg_id::ECDSA_SHA256,
-};
-pub static ECDSA_P256_SHA384: EcdsaAlgorithm = EcdsaAlgorithm {
-    curve: Curve::P256,
-    hash: HashAlg::Sha384,
-    public_key_alg_id: alg_id::ECDSA_P256,
-    signature_alg_id: alg_id::ECDSA_SHA384,
-};
-pub static ECDSA_P384_SHA384: EcdsaAlgorithm = EcdsaAlgorithm {
-    curve: Curve::P384,
-    hash: HashAlg::Sha384,
-    public_key_alg_id: alg_id::ECDSA_P384,
-    signature_alg_id: alg_id::ECDSA_SHA384,
-};
-pub static ECDSA_P384_SHA256: EcdsaAlgorithm = EcdsaAlgorithm {
-    curve: Curve::P384,
-    hash: HashAlg::Sha256,
-    public_key_alg_id: alg_id::ECDSA_P384,
-    signature_alg_id: alg_id::ECDSA_SHA256,
-};
-pub static ECDSA_P256_SHA512: EcdsaAlgorithm = EcdsaAlgorithm {
-    curve: Curve::P256,
-    hash: HashAlg::Sha512,
-    public_key_alg_id: alg_id::ECDSA_P256,
-    signature_alg_id: alg_id::ECDSA_SHA512,
-};
-pub static ECDSA_P384_SHA512: EcdsaAlgorithm = EcdsaAlgorithm {
-    curve: Curve::P384,
-    hash: HashAlg::Sha512,
-    public_key_alg_id: alg_id::ECDSA_P384,
-    signature_alg_id: alg_id::ECDSA_SHA512,
-};
-pub static ECDSA_P521_SHA256: EcdsaAlgorithm = EcdsaAlgorithm {
-    curve: Curve::P521,
-    hash: HashAlg::Sha256,
-    public_key_alg_id: alg_id::ECDSA_P521,
-    signature_alg_id: alg_id::ECDSA_SHA256,
-};
-pub static ECDSA_P521_SHA384: EcdsaAlgorithm = EcdsaAlgorithm {
-    curve: Curve::P521,
-    hash: HashAlg::Sha384,
-    public_key_alg_id: alg_id::ECDSA_P521,
-    signature_alg_id: alg_id::ECDSA_SHA384,
-};
-pub static ECDSA_P521_SHA512: EcdsaAlgorithm = EcdsaAlgorithm {
-    curve: Curve::P521,
-    hash: HashAlg::Sha512,
-    public_key_alg_id: alg_id::ECDSA_P521,
-    signature_alg_id: alg_id::ECDSA_SHA512,
-};
+impl EcdsaAlgorithm {
+    /// ECDSA on `curve` with `hash`; the X.509 algorithm identifiers follow from the two.
+    const fn new(curve: Curve, hash: HashAlg) -> Self {
+        Self {
+            curve,
+            hash,
+            public_key_alg_id: match curve {
+                Curve::P256 => alg_id::ECDSA_P256,
+                Curve::P384 => alg_id::ECDSA_P384,
+                Curve::P521 => alg_id::ECDSA_P521,
+            },
+            signature_alg_id: match hash {
+                HashAlg::Sha256 => alg_id::ECDSA_SHA256,
+                HashAlg::Sha384 => alg_id::ECDSA_SHA384,
+                HashAlg::Sha512 => alg_id::ECDSA_SHA512,
+            },
+        }
+    }
+}
+
+pub static ECDSA_P256_SHA256: EcdsaAlgorithm = EcdsaAlgorithm::new(Curve::P256, HashAlg::Sha256);
+pub static ECDSA_P256_SHA384: EcdsaAlgorithm = EcdsaAlgorithm::new(Curve::P256, HashAlg::Sha384);
+pub static ECDSA_P256_SHA512: EcdsaAlgorithm = EcdsaAlgorithm::new(Curve::P256, HashAlg::Sha512);
+pub static ECDSA_P384_SHA256: EcdsaAlgorithm = EcdsaAlgorithm::new(Curve::P384, HashAlg::Sha256);
+pub static ECDSA_P384_SHA384: EcdsaAlgorithm = EcdsaAlgorithm::new(Curve::P384, HashAlg::Sha384);
+pub static ECDSA_P384_SHA512: EcdsaAlgorithm = EcdsaAlgorithm::new(Curve::P384, HashAlg::Sha512);
+pub static ECDSA_P521_SHA256: EcdsaAlgorithm = EcdsaAlgorithm::new(Curve::P521, HashAlg::Sha256);
+pub static ECDSA_P521_SHA384: EcdsaAlgorithm = EcdsaAlgorithm::new(Curve::P521, HashAlg::Sha384);
+pub static ECDSA_P521_SHA512: EcdsaAlgorithm = EcdsaAlgorithm::new(Curve::P521, HashAlg::Sha512);
 
 /// Every algorithm accepted for IACA, DS and reader certificates: ECDSA on P-256, P-384 and
 /// P-521 (18013-5 Annex B) with SHA-256, SHA-384 or SHA-512, in every pairing, since the
@@ -152,45 +127,53 @@ mod tests {
         }
     }
 
-    /// Each of the nine algorithms verifies a DER signature made with its curve and hash, and
-    /// rejects it over another message or under another hash.
+    /// `ALL` holds exactly one algorithm for each of the nine curve/hash pairings, and each
+    /// verifies a DER signature made with its curve and hash, and rejects it over another
+    /// message or under another hash.
     #[test]
     fn every_pairing_verifies_its_own_signatures_only() {
-        let all = [
-            &ECDSA_P256_SHA256,
-            &ECDSA_P256_SHA384,
-            &ECDSA_P256_SHA512,
-            &ECDSA_P384_SHA256,
-            &ECDSA_P384_SHA384,
-            &ECDSA_P384_SHA512,
-            &ECDSA_P521_SHA256,
-            &ECDSA_P521_SHA384,
-            &ECDSA_P521_SHA512,
-        ];
-        assert_eq!(all.len(), ALL.len());
         let rc = RustCrypto;
-        for alg in all {
-            let sk = rc.generate_key(alg.curve).unwrap();
-            let pk = rc.public_key(&sk).unwrap();
-            let tbs = b"tbsCertificate";
-            let der = raw_to_der(alg.curve, &rc.sign_ecdsa(&sk, alg.hash, tbs).unwrap());
-            assert!(
-                alg.verify_signature(pk.sec1(), tbs, &der).is_ok(),
-                "{alg:?}"
-            );
-            assert!(alg
-                .verify_signature(pk.sec1(), b"tbsCertificatf", &der)
-                .is_err());
-            let other_hash = if alg.hash == HashAlg::Sha256 {
-                HashAlg::Sha384
-            } else {
-                HashAlg::Sha256
-            };
-            let other = raw_to_der(alg.curve, &rc.sign_ecdsa(&sk, other_hash, tbs).unwrap());
-            assert!(
-                alg.verify_signature(pk.sec1(), tbs, &other).is_err(),
-                "{alg:?}"
-            );
+        let curves = [
+            (Curve::P256, alg_id::ECDSA_P256),
+            (Curve::P384, alg_id::ECDSA_P384),
+            (Curve::P521, alg_id::ECDSA_P521),
+        ];
+        let hashes = [
+            (HashAlg::Sha256, alg_id::ECDSA_SHA256),
+            (HashAlg::Sha384, alg_id::ECDSA_SHA384),
+            (HashAlg::Sha512, alg_id::ECDSA_SHA512),
+        ];
+        assert_eq!(ALL.len(), curves.len() * hashes.len());
+        for (curve, key_id) in curves {
+            for (hash, sig_id) in hashes {
+                let found: Vec<_> = ALL
+                    .iter()
+                    .filter(|a| a.public_key_alg_id() == key_id && a.signature_alg_id() == sig_id)
+                    .collect();
+                assert_eq!(found.len(), 1, "{curve:?} {hash:?}");
+                let alg = found[0];
+                let sk = rc.generate_key(curve).unwrap();
+                let pk = rc.public_key(&sk).unwrap();
+                let tbs = b"tbsCertificate";
+                let der = raw_to_der(curve, &rc.sign_ecdsa(&sk, hash, tbs).unwrap());
+                assert!(
+                    alg.verify_signature(pk.sec1(), tbs, &der).is_ok(),
+                    "{curve:?} {hash:?}"
+                );
+                assert!(alg
+                    .verify_signature(pk.sec1(), b"tbsCertificatf", &der)
+                    .is_err());
+                let other_hash = if hash == HashAlg::Sha256 {
+                    HashAlg::Sha384
+                } else {
+                    HashAlg::Sha256
+                };
+                let other = raw_to_der(curve, &rc.sign_ecdsa(&sk, other_hash, tbs).unwrap());
+                assert!(
+                    alg.verify_signature(pk.sec1(), tbs, &other).is_err(),
+                    "{curve:?} {hash:?}"
+                );
+            }
         }
     }
 }
