@@ -16,8 +16,7 @@ pub enum DocProfile {
     JpPid,
 }
 
-pub const JP_PID_DOCTYPE: &str = "org.kakunin.jp.pid.1";
-pub const JP_PID_NAMESPACE: &str = "org.kakunin.jp.pid.1";
+pub use kakunin_core::mdoc::{JP_PID_DOCTYPE, JP_PID_NAMESPACE};
 
 /// Ages for which `age_over_NN` is issued.
 pub const AGE_THRESHOLDS: [u8; 4] = [18, 20, 21, 65];

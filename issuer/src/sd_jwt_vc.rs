@@ -10,7 +10,7 @@ use kakunin_core::sdjwt::{issue, key_to_jwk, JwsError, SdSpec};
 use serde_json::{json, Map, Value};
 
 /// The `vct` of the profile.
-pub const JP_PID_VCT: &str = "urn:kakunin:jp-pid:1";
+pub use kakunin_core::sdjwt::JP_PID_VCT;
 
 fn to_json(v: &Cbor) -> Value {
     match v {

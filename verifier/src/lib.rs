@@ -12,6 +12,7 @@ mod reader_auth;
 mod report;
 mod response;
 mod sd_jwt;
+pub mod verdict;
 
 pub use error::{Check, CheckError};
 pub use reader_auth::{
@@ -22,3 +23,4 @@ pub use report::{
 };
 pub use response::{verify_device_response, Verifier};
 pub use sd_jwt::verify_sd_jwt_response;
+pub use verdict::{AgePolicy, Decision, NgReason, Portrait, Verdict};

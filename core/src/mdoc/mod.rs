@@ -35,6 +35,10 @@ pub use transcript::{device_authentication_bytes, reader_authentication_bytes, S
 pub const MDL_DOCTYPE: &str = "org.iso.18013.5.1.mDL";
 /// The mDL namespace (clause 7.2).
 pub const MDL_NAMESPACE: &str = "org.iso.18013.5.1";
+/// The Japanese PID document type (docs/profiles/jp-pid-mdoc.md).
+pub const JP_PID_DOCTYPE: &str = "org.kakunin.jp.pid.1";
+/// The Japanese PID namespace (docs/profiles/jp-pid-mdoc.md).
+pub const JP_PID_NAMESPACE: &str = "org.kakunin.jp.pid.1";
 
 /// DeviceResponse status: OK (Table 8).
 pub const STATUS_OK: u64 = 0;

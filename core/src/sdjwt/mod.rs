@@ -12,6 +12,9 @@ mod issue;
 mod json_serialization;
 mod jws;
 pub mod proximity;
+
+/// The `vct` of the Japanese PID as an SD-JWT VC (docs/profiles/jp-pid-mdoc.md).
+pub const JP_PID_VCT: &str = "urn:kakunin:jp-pid:1";
 mod vc;
 mod verify;
 

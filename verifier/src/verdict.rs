@@ -1,0 +1,939 @@
+//! The till's verdict: a policy over a *complete* verification report that answers OK or NG
+//! with exactly one reason from a fixed, documented set (docs/verdict.md).
+//!
+//! OK needs all three of: the document passed every check of clause 9.3.1 (or every RFC 9901 /
+//! SD-JWT VC check), it chains to a trusted IACA, and the age element is verified `true`.
+//! Anything else is NG with the single most important reason, in this order of precedence —
+//! a document that is tampered with cannot be trusted to say whether it expired:
+//! `malformed`, `untrusted_issuer`, `tampered`, `device_auth_failed`, `revoked`,
+//! `status_unknown`, `expired`, `not_yet_valid`, `not_disclosed`, `under_age`.
+//! Failures of the exchange itself (`timeout`, `cancelled`, a session that does not decrypt)
+//! are decided by the reader flow and handed to [`Decision::ng`].
+//!
+//! Age elements (ISO 18013-5 clause 7.2.5): a wallet asked for `age_over_20` that holds only
+//! other thresholds may answer with the nearest one, so a verified `age_over_NN = true` with
+//! NN ≥ the policy's threshold proves the age, and `age_over_NN = false` with NN ≤ it disproves
+//! it. The SD-JWT VC form (`age_equal_or_over: {"20": true}`) is read the same way.
+
+use crate::{CheckError, DocumentReport, ResponseReport};
+use kakunin_core::cbor::Value;
+use kakunin_core::mdoc::{JP_PID_DOCTYPE, JP_PID_NAMESPACE, MDL_DOCTYPE, MDL_NAMESPACE};
+use kakunin_core::sdjwt::{JwsError, SdJwtError, VcError, VerifiedSdJwt, JP_PID_VCT};
+
+/// Why the till said NG. The codes are a published interface (audit log, JSON API, page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NgReason {
+    /// The age element is verified and says the customer is under the threshold.
+    UnderAge,
+    /// The age element was not returned: the customer declined, or the wallet has no such
+    /// credential or element.
+    NotDisclosed,
+    /// The credential is past its validity (validUntil / `exp`).
+    Expired,
+    /// The credential is not valid yet (validFrom / `nbf`).
+    NotYetValid,
+    /// The issuer does not chain to a trusted IACA (or its certificate is not usable).
+    UntrustedIssuer,
+    /// A digest, the issuer signature or the document structure was altered.
+    Tampered,
+    /// Device authentication failed: the response was not made by the credential's device key
+    /// for this session (including another session's response, or a replay).
+    DeviceAuthFailed,
+    /// The credential's status list says it is revoked or suspended.
+    Revoked,
+    /// The credential's status could not be determined.
+    StatusUnknown,
+    /// The customer's phone did not answer within the deadline.
+    Timeout,
+    /// The phone sent something that does not decode as the protocol requires.
+    Malformed,
+    /// The clerk or the customer cancelled the check.
+    Cancelled,
+}
+
+impl NgReason {
+    /// Every reason, in the documented order.
+    pub const ALL: [NgReason; 12] = [
+        NgReason::UnderAge,
+        NgReason::NotDisclosed,
+        NgReason::Expired,
+        NgReason::NotYetValid,
+        NgReason::UntrustedIssuer,
+        NgReason::Tampered,
+        NgReason::DeviceAuthFailed,
+        NgReason::Revoked,
+        NgReason::StatusUnknown,
+        NgReason::Timeout,
+        NgReason::Malformed,
+        NgReason::Cancelled,
+    ];
+
+    /// The stable machine-readable code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            NgReason::UnderAge => "under_age",
+            NgReason::NotDisclosed => "not_disclosed",
+            NgReason::Expired => "expired",
+            NgReason::NotYetValid => "not_yet_valid",
+            NgReason::UntrustedIssuer => "untrusted_issuer",
+            NgReason::Tampered => "tampered",
+            NgReason::DeviceAuthFailed => "device_auth_failed",
+            NgReason::Revoked => "revoked",
+            NgReason::StatusUnknown => "status_unknown",
+            NgReason::Timeout => "timeout",
+            NgReason::Malformed => "malformed",
+            NgReason::Cancelled => "cancelled",
+        }
+    }
+
+    /// The reason for a code, if it is one of ours.
+    pub fn from_code(code: &str) -> Option<NgReason> {
+        NgReason::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    /// What the clerk reads, in English.
+    pub const fn text_en(self) -> &'static str {
+        match self {
+            NgReason::UnderAge => "Under the age limit. Do not sell.",
+            NgReason::NotDisclosed => {
+                "The age was not shared. Ask the customer to allow the age check, or check a physical ID."
+            }
+            NgReason::Expired => "The credential has expired. Check a physical ID.",
+            NgReason::NotYetValid => "The credential is not valid yet. Check a physical ID.",
+            NgReason::UntrustedIssuer => {
+                "The credential is not from a trusted issuer. Check a physical ID."
+            }
+            NgReason::Tampered => "The credential has been altered. Do not sell.",
+            NgReason::DeviceAuthFailed => {
+                "The phone could not prove the credential is its own. Try again, or check a physical ID."
+            }
+            NgReason::Revoked => "The credential has been revoked. Check a physical ID.",
+            NgReason::StatusUnknown => {
+                "The credential's status could not be checked. Check a physical ID."
+            }
+            NgReason::Timeout => "The phone did not answer in time. Try again.",
+            NgReason::Malformed => "The phone sent an unreadable answer. Try again.",
+            NgReason::Cancelled => "The check was cancelled.",
+        }
+    }
+
+    /// What the clerk reads, in Japanese.
+    pub const fn text_ja(self) -> &'static str {
+        match self {
+            NgReason::UnderAge => "年齢制限に満たないため、販売できません。",
+            NgReason::NotDisclosed => {
+                "年齢情報が提示されませんでした。提示の許可をお願いするか、本人確認書類で確認してください。"
+            }
+            NgReason::Expired => "有効期限が切れています。本人確認書類で確認してください。",
+            NgReason::NotYetValid => "まだ有効ではありません。本人確認書類で確認してください。",
+            NgReason::UntrustedIssuer => {
+                "信頼できる発行者のものではありません。本人確認書類で確認してください。"
+            }
+            NgReason::Tampered => "改ざんが検出されました。販売できません。",
+            NgReason::DeviceAuthFailed => {
+                "端末の認証に失敗しました。もう一度お試しいただくか、本人確認書類で確認してください。"
+            }
+            NgReason::Revoked => "失効しています。本人確認書類で確認してください。",
+            NgReason::StatusUnknown => {
+                "失効状態を確認できませんでした。本人確認書類で確認してください。"
+            }
+            NgReason::Timeout => "端末から時間内に応答がありませんでした。もう一度お試しください。",
+            NgReason::Malformed => "端末の応答を読み取れませんでした。もう一度お試しください。",
+            NgReason::Cancelled => "確認は取り消されました。",
+        }
+    }
+}
+
+impl core::fmt::Display for NgReason {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// OK, or NG with its one reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Sell: every check passed and the age is verified.
+    Ok,
+    /// Do not sell on this evidence, for this reason.
+    Ng(NgReason),
+}
+
+impl Verdict {
+    /// `"OK"` or `"NG"`.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Verdict::Ok => "OK",
+            Verdict::Ng(_) => "NG",
+        }
+    }
+
+    /// The reason, for NG.
+    pub const fn reason(self) -> Option<NgReason> {
+        match self {
+            Verdict::Ok => None,
+            Verdict::Ng(r) => Some(r),
+        }
+    }
+}
+
+/// A verified portrait, for the clerk's look at the face. Personal data: it is wiped from
+/// memory when dropped and never shows in `Debug`.
+pub struct Portrait(zeroize::Zeroizing<Vec<u8>>);
+
+impl Portrait {
+    /// The image bytes (JPEG or JPEG 2000, as issued).
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl core::fmt::Debug for Portrait {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Portrait(<{} bytes>)", self.0.len())
+    }
+}
+
+/// Which credential the verdict is about (no attribute values: safe to log).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CredentialKind {
+    /// An mdoc of this docType.
+    Mdoc {
+        /// The document's docType, as sent (attacker-chosen text: escape before printing).
+        doc_type: String,
+    },
+    /// An SD-JWT VC of this `vct`.
+    SdJwtVc {
+        /// The `vct` claim (attacker-chosen text: escape before printing).
+        vct: String,
+    },
+}
+
+/// The verdict with what the clerk may see alongside it.
+#[derive(Debug)]
+pub struct Decision {
+    /// OK or NG with one reason.
+    pub verdict: Verdict,
+    /// The credential the verdict is about, when one was received.
+    pub credential: Option<CredentialKind>,
+    /// The verified portrait, only with OK and only when the policy asks for it.
+    pub portrait: Option<Portrait>,
+}
+
+impl Decision {
+    /// NG for a reason found outside the report (a timeout, a cancelled check, a session that
+    /// failed before any response arrived).
+    pub fn ng(reason: NgReason) -> Self {
+        Decision {
+            verdict: Verdict::Ng(reason),
+            credential: None,
+            portrait: None,
+        }
+    }
+}
+
+/// A document the till accepts, and the namespace its age elements live in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcceptedDocument {
+    /// The mdoc docType.
+    pub doc_type: String,
+    /// The namespace of `age_over_NN` and `portrait`.
+    pub namespace: String,
+}
+
+/// The till's policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgePolicy {
+    /// The age to prove (20 in Japan for alcohol and tobacco).
+    pub threshold: u8,
+    /// Show the verified portrait with OK.
+    pub portrait: bool,
+    /// The mdoc documents accepted; the first one returned that matches is judged.
+    pub mdoc_documents: Vec<AcceptedDocument>,
+    /// The SD-JWT VC types accepted.
+    pub sd_jwt_vcts: Vec<String>,
+}
+
+impl Default for AgePolicy {
+    /// Twenty or over, with the portrait; the mDL and the Japanese PID (as mdoc and SD-JWT VC).
+    fn default() -> Self {
+        AgePolicy {
+            threshold: 20,
+            portrait: true,
+            mdoc_documents: vec![
+                AcceptedDocument {
+                    doc_type: MDL_DOCTYPE.into(),
+                    namespace: MDL_NAMESPACE.into(),
+                },
+                AcceptedDocument {
+                    doc_type: JP_PID_DOCTYPE.into(),
+                    namespace: JP_PID_NAMESPACE.into(),
+                },
+            ],
+            sd_jwt_vcts: vec![JP_PID_VCT.into()],
+        }
+    }
+}
+
+/// What a verified age element says.
+enum AgeEvidence {
+    Proves,
+    Disproves,
+    Silent,
+    Malformed,
+}
+
+impl AgePolicy {
+    /// A policy for another threshold, otherwise the default.
+    pub fn with_threshold(threshold: u8) -> Self {
+        AgePolicy {
+            threshold,
+            ..AgePolicy::default()
+        }
+    }
+
+    /// The element a request should ask for (`age_over_20`).
+    pub fn mdoc_element(&self) -> String {
+        format!("age_over_{:02}", self.threshold)
+    }
+
+    /// The SD-JWT VC claim path a request should ask for (`age_equal_or_over.20`).
+    pub fn sd_jwt_claim(&self) -> String {
+        format!("age_equal_or_over.{}", self.threshold)
+    }
+
+    /// Judge a complete DeviceResponse report.
+    pub fn decide_mdoc(&self, report: &ResponseReport) -> Decision {
+        if let Some(reason) = response_failure(report) {
+            return Decision::ng(reason);
+        }
+        let found = report.documents.iter().find_map(|d| {
+            self.mdoc_documents
+                .iter()
+                .find(|a| a.doc_type == d.doc_type)
+                .map(|a| (d, a))
+        });
+        let Some((doc, accepted)) = found else {
+            return Decision {
+                credential: report.documents.first().map(|d| CredentialKind::Mdoc {
+                    doc_type: d.doc_type.clone(),
+                }),
+                ..Decision::ng(NgReason::NotDisclosed)
+            };
+        };
+        let credential = Some(CredentialKind::Mdoc {
+            doc_type: doc.doc_type.clone(),
+        });
+        let verdict = match document_failure(doc) {
+            Some(reason) => Verdict::Ng(reason),
+            None => match self.mdoc_age(doc, &accepted.namespace) {
+                AgeEvidence::Proves => Verdict::Ok,
+                AgeEvidence::Disproves => Verdict::Ng(NgReason::UnderAge),
+                AgeEvidence::Silent => Verdict::Ng(NgReason::NotDisclosed),
+                AgeEvidence::Malformed => Verdict::Ng(NgReason::Malformed),
+            },
+        };
+        let portrait = match (verdict, self.portrait) {
+            (Verdict::Ok, true) => match doc.verified_value(&accepted.namespace, "portrait") {
+                Some(Value::Bytes(b)) => Some(Portrait(zeroize::Zeroizing::new(b.clone()))),
+                _ => None,
+            },
+            _ => None,
+        };
+        Decision {
+            verdict,
+            credential,
+            portrait,
+        }
+    }
+
+    fn mdoc_age(&self, doc: &DocumentReport, namespace: &str) -> AgeEvidence {
+        let mut evidence = AgeEvidence::Silent;
+        for e in doc
+            .elements
+            .iter()
+            .filter(|e| e.verified && e.namespace == namespace)
+        {
+            let Some(nn) = age_threshold_of(&e.identifier, "age_over_") else {
+                continue;
+            };
+            match (&e.value, nn) {
+                (Value::Bool(true), nn) if nn >= self.threshold => return AgeEvidence::Proves,
+                (Value::Bool(false), nn) if nn <= self.threshold => {
+                    evidence = AgeEvidence::Disproves
+                }
+                (Value::Bool(_), _) => {}
+                _ if nn == self.threshold => evidence = AgeEvidence::Malformed,
+                _ => {}
+            }
+        }
+        evidence
+    }
+
+    /// Judge the SD-JWT VC presentations of one proximity response: `Err` when the response
+    /// itself did not decode, otherwise its status and each presentation's verification.
+    pub fn decide_sd_jwt(
+        &self,
+        response: &Result<
+            (u64, Vec<Result<VerifiedSdJwt, VcError>>),
+            kakunin_core::mdoc::MdocError,
+        >,
+    ) -> Decision {
+        let (status, results) = match response {
+            Ok(r) => r,
+            Err(_) => return Decision::ng(NgReason::Malformed),
+        };
+        if *status != 0 {
+            return Decision::ng(NgReason::Malformed);
+        }
+        // Judge the first presentation of an accepted type; a failed one is judged as failed
+        // (its vct cannot be trusted, so it counts as the candidate).
+        let Some(result) = results.iter().find(|r| match r {
+            Ok(v) => v
+                .claims
+                .get("vct")
+                .and_then(|v| v.as_str())
+                .is_some_and(|vct| self.sd_jwt_vcts.iter().any(|a| a == vct)),
+            Err(_) => true,
+        }) else {
+            return Decision::ng(NgReason::NotDisclosed);
+        };
+        let v = match result {
+            Ok(v) => v,
+            Err(e) => return Decision::ng(sd_jwt_failure(e)),
+        };
+        let credential = v
+            .claims
+            .get("vct")
+            .and_then(|v| v.as_str())
+            .map(|vct| CredentialKind::SdJwtVc { vct: vct.into() });
+        let verdict = match self.sd_jwt_age(v) {
+            AgeEvidence::Proves => Verdict::Ok,
+            AgeEvidence::Disproves => Verdict::Ng(NgReason::UnderAge),
+            AgeEvidence::Silent => Verdict::Ng(NgReason::NotDisclosed),
+            AgeEvidence::Malformed => Verdict::Ng(NgReason::Malformed),
+        };
+        let portrait = match (verdict, self.portrait) {
+            (Verdict::Ok, true) => v
+                .claims
+                .get("portrait")
+                .and_then(|p| p.as_str())
+                .and_then(decode_base64)
+                .map(|b| Portrait(zeroize::Zeroizing::new(b))),
+            _ => None,
+        };
+        Decision {
+            verdict,
+            credential,
+            portrait,
+        }
+    }
+
+    fn sd_jwt_age(&self, v: &VerifiedSdJwt) -> AgeEvidence {
+        let Some(ages) = v.claims.get("age_equal_or_over") else {
+            return AgeEvidence::Silent;
+        };
+        let Some(ages) = ages.as_object() else {
+            return AgeEvidence::Malformed;
+        };
+        let mut evidence = AgeEvidence::Silent;
+        for (k, val) in ages {
+            let Some(nn) = age_threshold_of(k, "") else {
+                continue;
+            };
+            match (val.as_bool(), nn) {
+                (Some(true), nn) if nn >= self.threshold => return AgeEvidence::Proves,
+                (Some(false), nn) if nn <= self.threshold => evidence = AgeEvidence::Disproves,
+                (Some(_), _) => {}
+                (None, nn) if nn == self.threshold => evidence = AgeEvidence::Malformed,
+                (None, _) => {}
+            }
+        }
+        evidence
+    }
+}
+
+/// `NN` of `age_over_NN` (two decimal digits, clause 7.2.5), or of a bare `"NN"`.
+fn age_threshold_of(name: &str, prefix: &str) -> Option<u8> {
+    let digits = name.strip_prefix(prefix)?;
+    if digits.is_empty() || digits.len() > 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+fn decode_base64(s: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let s = s.trim_end_matches('=');
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(s)
+        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(s))
+        .ok()
+}
+
+/// A failure of the response as a whole (before any document is judged).
+fn response_failure(report: &ResponseReport) -> Option<NgReason> {
+    if let Some(e) = report.errors.first() {
+        return Some(match e {
+            CheckError::NoDocuments => NgReason::NotDisclosed,
+            _ => NgReason::Malformed,
+        });
+    }
+    if report.documents.is_empty() {
+        return Some(NgReason::NotDisclosed);
+    }
+    None
+}
+
+/// Precedence among a document's failures (lower is more important).
+fn precedence(reason: NgReason) -> u8 {
+    match reason {
+        NgReason::Malformed => 0,
+        NgReason::UntrustedIssuer => 1,
+        NgReason::Tampered => 2,
+        NgReason::DeviceAuthFailed => 3,
+        NgReason::Revoked => 4,
+        NgReason::StatusUnknown => 5,
+        NgReason::Expired => 6,
+        NgReason::NotYetValid => 7,
+        _ => 8,
+    }
+}
+
+/// The reason a document failed, if it failed any check.
+fn document_failure(doc: &DocumentReport) -> Option<NgReason> {
+    let worst = doc
+        .errors
+        .iter()
+        .map(check_error_reason)
+        .min_by_key(|r| precedence(*r));
+    match worst {
+        Some(r) => Some(r),
+        // A check that did not pass without an error to say why: never OK on that.
+        None if !doc.valid() => Some(NgReason::Malformed),
+        None => None,
+    }
+}
+
+/// The verdict reason for one failed mdoc check.
+pub fn check_error_reason(e: &CheckError) -> NgReason {
+    match e {
+        CheckError::UntrustedIssuer { .. }
+        | CheckError::SignedOutsideCertificateValidity { .. } => NgReason::UntrustedIssuer,
+        CheckError::IssuerSignature { .. }
+        | CheckError::DocTypeMismatch { .. }
+        | CheckError::DigestMismatch { .. }
+        | CheckError::DigestMissing { .. }
+        | CheckError::DuplicateDigestId { .. }
+        | CheckError::DuplicateElement { .. }
+        | CheckError::DeviceKeyNotAuthorized { .. }
+        | CheckError::DeviceSignedOverridesIssuer { .. } => NgReason::Tampered,
+        CheckError::DeviceSignature { .. }
+        | CheckError::DeviceMac { .. }
+        | CheckError::DeviceMacNeedsReaderKey { .. }
+        | CheckError::ReaderKeyNotInTranscript { .. }
+        | CheckError::Crypto { .. } => NgReason::DeviceAuthFailed,
+        CheckError::Expired { .. } => NgReason::Expired,
+        CheckError::NotYetValid { .. } => NgReason::NotYetValid,
+        CheckError::NoDocuments => NgReason::NotDisclosed,
+        _ => NgReason::Malformed,
+    }
+}
+
+/// The verdict reason for a rejected SD-JWT VC presentation.
+pub fn sd_jwt_failure(e: &VcError) -> NgReason {
+    match e {
+        VcError::Untrusted(_) => NgReason::UntrustedIssuer,
+        VcError::SdJwt(e) => match e {
+            SdJwtError::Expired => NgReason::Expired,
+            SdJwtError::NotYetValid => NgReason::NotYetValid,
+            SdJwtError::MissingKeyBinding
+            | SdJwtError::NoHolderKey
+            | SdJwtError::KbTyp
+            | SdJwtError::KbAudience
+            | SdJwtError::KbNonce
+            | SdJwtError::KbIat
+            | SdJwtError::KbSdHash => NgReason::DeviceAuthFailed,
+            SdJwtError::Jws { part, source } => match source {
+                JwsError::BadSignature | JwsError::AlgKeyMismatch { .. } if part.contains("KB") => {
+                    NgReason::DeviceAuthFailed
+                }
+                JwsError::BadSignature | JwsError::AlgKeyMismatch { .. } => NgReason::Tampered,
+                JwsError::BadX5c => NgReason::UntrustedIssuer,
+                JwsError::AlgNone | JwsError::UnsupportedAlg(_) => NgReason::UntrustedIssuer,
+                _ => NgReason::Malformed,
+            },
+            SdJwtError::UnsupportedSdAlg(_) => NgReason::UntrustedIssuer,
+            SdJwtError::DuplicateDigest(_)
+            | SdJwtError::UnreferencedDisclosure { .. }
+            | SdJwtError::ForbiddenClaimName(_)
+            | SdJwtError::ClaimOverwrite(_)
+            | SdJwtError::WrongDisclosureKind(_) => NgReason::Tampered,
+            _ => NgReason::Malformed,
+        },
+        _ => NgReason::Malformed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Check, CheckResult, DisclosedElement, Outcome};
+    use kakunin_core::cose::CoseError;
+    use kakunin_core::trust::TrustError;
+
+    fn element(id: &str, value: Value, verified: bool) -> DisclosedElement {
+        DisclosedElement {
+            namespace: MDL_NAMESPACE.into(),
+            identifier: id.into(),
+            value,
+            digest_id: Some(1),
+            verified,
+        }
+    }
+
+    fn doc(elements: Vec<DisclosedElement>, errors: Vec<CheckError>) -> DocumentReport {
+        let failed: Vec<Check> = errors.iter().filter_map(CheckError::check).collect();
+        DocumentReport {
+            doc_type: MDL_DOCTYPE.into(),
+            checks: Check::ALL
+                .iter()
+                .map(|c| CheckResult {
+                    check: *c,
+                    outcome: if failed.contains(c) {
+                        Outcome::Failed
+                    } else {
+                        Outcome::Passed
+                    },
+                })
+                .collect(),
+            issuer: None,
+            validity: None,
+            status: None,
+            device_auth: "signature",
+            elements,
+            not_returned: vec![],
+            errors,
+            warnings: vec![],
+        }
+    }
+
+    fn report(docs: Vec<DocumentReport>) -> ResponseReport {
+        ResponseReport {
+            version: Some("1.0".into()),
+            status: Some(0),
+            documents: docs,
+            document_errors: vec![],
+            errors: vec![],
+        }
+    }
+
+    fn over_20(v: bool) -> Vec<DisclosedElement> {
+        vec![element("age_over_20", Value::Bool(v), true)]
+    }
+
+    fn decide(errors: Vec<CheckError>) -> Verdict {
+        AgePolicy::default()
+            .decide_mdoc(&report(vec![doc(over_20(true), errors)]))
+            .verdict
+    }
+
+    fn at() -> time::OffsetDateTime {
+        time::macros::datetime!(2026-12-01 09:00 UTC)
+    }
+
+    #[test]
+    fn ok_only_for_a_fully_valid_document_with_age_verified_true() {
+        let policy = AgePolicy::default();
+        let mut els = over_20(true);
+        els.push(element(
+            "portrait",
+            Value::Bytes(vec![0xff, 0xd8, 1, 2]),
+            true,
+        ));
+        let d = policy.decide_mdoc(&report(vec![doc(els, vec![])]));
+        assert_eq!(d.verdict, Verdict::Ok);
+        assert_eq!(
+            d.portrait.as_ref().map(Portrait::bytes),
+            Some(&[0xff, 0xd8, 1, 2][..])
+        );
+        assert!(!format!("{:?}", d.portrait).contains("255"));
+        assert_eq!(
+            d.credential,
+            Some(CredentialKind::Mdoc {
+                doc_type: MDL_DOCTYPE.into()
+            })
+        );
+    }
+
+    #[test]
+    fn under_age() {
+        let d = AgePolicy::default().decide_mdoc(&report(vec![doc(over_20(false), vec![])]));
+        assert_eq!(d.verdict, Verdict::Ng(NgReason::UnderAge));
+        assert!(d.portrait.is_none());
+    }
+
+    #[test]
+    fn nearest_age_element_rules_of_7_2_5() {
+        let p = AgePolicy::default();
+        let with = |id: &str, v: bool| {
+            p.decide_mdoc(&report(vec![doc(
+                vec![element(id, Value::Bool(v), true)],
+                vec![],
+            )]))
+            .verdict
+        };
+        assert_eq!(with("age_over_21", true), Verdict::Ok);
+        assert_eq!(with("age_over_18", false), Verdict::Ng(NgReason::UnderAge));
+        // Neither proves nor disproves 20.
+        assert_eq!(
+            with("age_over_18", true),
+            Verdict::Ng(NgReason::NotDisclosed)
+        );
+        assert_eq!(
+            with("age_over_21", false),
+            Verdict::Ng(NgReason::NotDisclosed)
+        );
+        let p18 = AgePolicy::with_threshold(18);
+        assert_eq!(p18.mdoc_element(), "age_over_18");
+        assert_eq!(
+            p18.decide_mdoc(&report(vec![doc(over_20(true), vec![])]))
+                .verdict,
+            Verdict::Ok
+        );
+    }
+
+    #[test]
+    fn not_disclosed() {
+        let p = AgePolicy::default();
+        // Declined: no documents at all.
+        let mut r = report(vec![]);
+        r.errors.push(CheckError::NoDocuments);
+        assert_eq!(
+            p.decide_mdoc(&r).verdict,
+            Verdict::Ng(NgReason::NotDisclosed)
+        );
+        // A valid document without the age element.
+        let d = doc(
+            vec![element("family_name", Value::Text("x".into()), true)],
+            vec![],
+        );
+        assert_eq!(
+            p.decide_mdoc(&report(vec![d])).verdict,
+            Verdict::Ng(NgReason::NotDisclosed)
+        );
+        // Only a document the till does not accept.
+        let mut other = doc(over_20(true), vec![]);
+        other.doc_type = "org.example.other".into();
+        assert_eq!(
+            p.decide_mdoc(&report(vec![other])).verdict,
+            Verdict::Ng(NgReason::NotDisclosed)
+        );
+    }
+
+    #[test]
+    fn unverified_age_element_never_counts() {
+        let d = doc(
+            vec![element("age_over_20", Value::Bool(true), false)],
+            vec![],
+        );
+        assert_ne!(
+            AgePolicy::default().decide_mdoc(&report(vec![d])).verdict,
+            Verdict::Ok
+        );
+    }
+
+    #[test]
+    fn a_failed_check_without_an_error_is_never_ok() {
+        let mut d = doc(over_20(true), vec![]);
+        if let Some(c) = d.checks.last_mut() {
+            c.outcome = Outcome::NotPerformed;
+        }
+        assert_eq!(
+            AgePolicy::default().decide_mdoc(&report(vec![d])).verdict,
+            Verdict::Ng(NgReason::Malformed)
+        );
+    }
+
+    #[test]
+    fn expired_and_not_yet_valid() {
+        assert_eq!(
+            decide(vec![CheckError::Expired {
+                doc: 0,
+                valid_until: at(),
+                at: at()
+            }]),
+            Verdict::Ng(NgReason::Expired)
+        );
+        assert_eq!(
+            decide(vec![CheckError::NotYetValid {
+                doc: 0,
+                valid_from: at(),
+                at: at()
+            }]),
+            Verdict::Ng(NgReason::NotYetValid)
+        );
+    }
+
+    #[test]
+    fn untrusted_issuer() {
+        assert_eq!(
+            decide(vec![CheckError::UntrustedIssuer {
+                doc: 0,
+                source: TrustError::UnknownIssuer
+            }]),
+            Verdict::Ng(NgReason::UntrustedIssuer)
+        );
+    }
+
+    #[test]
+    fn tampered_beats_expired() {
+        let digest = CheckError::DigestMismatch {
+            doc: 0,
+            namespace: MDL_NAMESPACE.into(),
+            element: "age_over_20".into(),
+            digest_id: 1,
+        };
+        let expired = CheckError::Expired {
+            doc: 0,
+            valid_until: at(),
+            at: at(),
+        };
+        assert_eq!(
+            decide(vec![expired, digest]),
+            Verdict::Ng(NgReason::Tampered)
+        );
+        assert_eq!(
+            decide(vec![CheckError::IssuerSignature {
+                doc: 0,
+                source: CoseError::BadSignature
+            }]),
+            Verdict::Ng(NgReason::Tampered)
+        );
+    }
+
+    #[test]
+    fn device_auth_failed() {
+        assert_eq!(
+            decide(vec![CheckError::DeviceSignature {
+                doc: 0,
+                source: CoseError::BadSignature
+            }]),
+            Verdict::Ng(NgReason::DeviceAuthFailed)
+        );
+        assert_eq!(
+            decide(vec![CheckError::ReaderKeyNotInTranscript { doc: 0 }]),
+            Verdict::Ng(NgReason::DeviceAuthFailed)
+        );
+    }
+
+    #[test]
+    fn malformed() {
+        let mut r = report(vec![]);
+        r.errors.push(CheckError::ResponseStatus { status: 11 });
+        assert_eq!(
+            AgePolicy::default().decide_mdoc(&r).verdict,
+            Verdict::Ng(NgReason::Malformed)
+        );
+        let d = doc(
+            vec![element("age_over_20", Value::Text("yes".into()), true)],
+            vec![],
+        );
+        assert_eq!(
+            AgePolicy::default().decide_mdoc(&report(vec![d])).verdict,
+            Verdict::Ng(NgReason::Malformed)
+        );
+    }
+
+    #[test]
+    fn flow_reasons_and_codes() {
+        for r in [
+            NgReason::Timeout,
+            NgReason::Cancelled,
+            NgReason::Revoked,
+            NgReason::StatusUnknown,
+        ] {
+            assert_eq!(Decision::ng(r).verdict, Verdict::Ng(r));
+        }
+        let mut codes: Vec<&str> = NgReason::ALL.iter().map(|r| r.code()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), NgReason::ALL.len());
+        for r in NgReason::ALL {
+            assert_eq!(NgReason::from_code(r.code()), Some(r));
+            assert!(!r.text_en().is_empty() && !r.text_ja().is_empty());
+            assert!(!r.text_ja().is_ascii(), "{r} has no Japanese text");
+        }
+    }
+
+    fn sd_jwt(ages: serde_json::Value) -> VerifiedSdJwt {
+        let mut claims = serde_json::Map::new();
+        claims.insert("vct".into(), JP_PID_VCT.into());
+        claims.insert("age_equal_or_over".into(), ages);
+        VerifiedSdJwt {
+            header: serde_json::Map::new(),
+            claims,
+            holder_key: None,
+            key_bound: true,
+            disclosures: 1,
+        }
+    }
+
+    #[test]
+    fn sd_jwt_verdicts() {
+        let p = AgePolicy::default();
+        let one = |r: Result<VerifiedSdJwt, VcError>| p.decide_sd_jwt(&Ok((0, vec![r]))).verdict;
+        assert_eq!(
+            one(Ok(sd_jwt(serde_json::json!({"20": true})))),
+            Verdict::Ok
+        );
+        assert_eq!(
+            one(Ok(sd_jwt(serde_json::json!({"20": false})))),
+            Verdict::Ng(NgReason::UnderAge)
+        );
+        assert_eq!(
+            one(Ok(sd_jwt(serde_json::json!({"18": true})))),
+            Verdict::Ng(NgReason::NotDisclosed)
+        );
+        assert_eq!(
+            one(Err(VcError::SdJwt(SdJwtError::Expired))),
+            Verdict::Ng(NgReason::Expired)
+        );
+        assert_eq!(
+            one(Err(VcError::SdJwt(SdJwtError::NotYetValid))),
+            Verdict::Ng(NgReason::NotYetValid)
+        );
+        assert_eq!(
+            one(Err(VcError::SdJwt(SdJwtError::KbNonce))),
+            Verdict::Ng(NgReason::DeviceAuthFailed)
+        );
+        assert_eq!(
+            one(Err(VcError::SdJwt(SdJwtError::Jws {
+                part: "issuer-signed JWT",
+                source: JwsError::BadSignature
+            }))),
+            Verdict::Ng(NgReason::Tampered)
+        );
+        assert_eq!(
+            one(Err(VcError::SdJwt(SdJwtError::Jws {
+                part: "KB-JWT",
+                source: JwsError::BadSignature
+            }))),
+            Verdict::Ng(NgReason::DeviceAuthFailed)
+        );
+        assert_eq!(
+            one(Err(VcError::Untrusted(TrustError::UnknownIssuer))),
+            Verdict::Ng(NgReason::UntrustedIssuer)
+        );
+        assert_eq!(
+            p.decide_sd_jwt(&Ok((0, vec![]))).verdict,
+            Verdict::Ng(NgReason::NotDisclosed)
+        );
+        assert_eq!(
+            p.decide_sd_jwt(&Ok((12, vec![]))).verdict,
+            Verdict::Ng(NgReason::Malformed)
+        );
+    }
+}
