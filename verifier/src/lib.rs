@@ -22,5 +22,5 @@ pub use report::{
     CheckResult, DisclosedElement, DocumentReport, IssuerSummary, Outcome, ResponseReport,
 };
 pub use response::{verify_device_response, Verifier};
-pub use sd_jwt::verify_sd_jwt_response;
+pub use sd_jwt::{verify_sd_jwt_response, SdJwtResponseResult};
 pub use verdict::{AgePolicy, Decision, NgReason, Portrait, Verdict};

@@ -8,6 +8,10 @@ use kakunin_core::sdjwt::proximity::{decode_response, transcript_nonce, PROXIMIT
 use kakunin_core::sdjwt::{verify_sd_jwt_vc, IssuerKey, KbRequirements, VcError, VerifiedSdJwt};
 use kakunin_core::trust::TrustAnchors;
 
+/// What [`verify_sd_jwt_response`] found: the response status and, per presentation, its
+/// verification; `Err` when the response itself does not decode.
+pub type SdJwtResponseResult = Result<(u64, Vec<Result<VerifiedSdJwt, VcError>>), MdocError>;
+
 /// The status and, per presentation, its verification.
 pub fn verify_sd_jwt_response(
     crypto: &dyn CryptoProvider,
@@ -15,7 +19,7 @@ pub fn verify_sd_jwt_response(
     transcript: &SessionTranscript,
     anchors: &TrustAnchors,
     now: time::OffsetDateTime,
-) -> Result<(u64, Vec<Result<VerifiedSdJwt, VcError>>), MdocError> {
+) -> SdJwtResponseResult {
     let (presentations, status) = decode_response(response)?;
     let nonce = transcript_nonce(crypto, transcript);
     let kb = KbRequirements {
