@@ -374,13 +374,7 @@ impl AgePolicy {
 
     /// Judge the SD-JWT VC presentations of one proximity response: `Err` when the response
     /// itself did not decode, otherwise its status and each presentation's verification.
-    pub fn decide_sd_jwt(
-        &self,
-        response: &Result<
-            (u64, Vec<Result<VerifiedSdJwt, VcError>>),
-            kakunin_core::mdoc::MdocError,
-        >,
-    ) -> Decision {
+    pub fn decide_sd_jwt(&self, response: &crate::SdJwtResponseResult) -> Decision {
         let (status, results) = match response {
             Ok(r) => r,
             Err(_) => return Decision::ng(NgReason::Malformed),
