@@ -11,7 +11,7 @@ use kakunin_core::mdoc::{
 };
 use kakunin_core::trust::TrustAnchors;
 use kakunin_holder_sim::{
-    respond, Consent, DeviceAuthMode, HolderPolicy, ReaderIdentity, Refusal, Wallet, Withheld,
+    respond, Consent, DeviceAuthMode, HolderPolicy, Pin, ReaderIdentity, Refusal, Wallet, Withheld,
 };
 use kakunin_issuer::{elements_from_json, DocProfile, MdocIssuer, TestPki};
 use kakunin_verifier::Verifier;
@@ -380,7 +380,7 @@ fn pin_gate_and_untrusted_reader() {
     let w = world(2, "2000-05-05", validity(NOW - time::Duration::days(1), 30));
     let s = session();
     let pol = HolderPolicy {
-        unlock_pin: Some("1234".into()),
+        unlock_pin: Some(std::sync::Arc::new(Pin::new(b"1234").unwrap())),
         ..policy(&w)
     };
     let req = request(&w, &s, &["age_over_20"]);
@@ -390,7 +390,7 @@ fn pin_gate_and_untrusted_reader() {
         &req,
         &s.transcript,
         &pol,
-        Some("9999"),
+        Some(&Pin::new(b"9999").unwrap()),
         NOW,
     )
     .unwrap();
@@ -401,7 +401,7 @@ fn pin_gate_and_untrusted_reader() {
         &req,
         &s.transcript,
         &pol,
-        Some("1234"),
+        Some(&Pin::new(b"1234").unwrap()),
         NOW,
     )
     .unwrap();
