@@ -1,6 +1,11 @@
 //! End to end across the crates: issue an mdoc batch, request age_over_20, present from the
 //! holder simulator, verify — and the verifier learns exactly what was asked and approved.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use base64::Engine;
 use kakunin_core::cbor::{wrap_tag24, Value};

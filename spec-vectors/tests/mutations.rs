@@ -1,6 +1,11 @@
 //! The mutation suite: Annex D's DeviceResponse and DeviceRequest, altered one way at a time,
 //! each rejected with the specific typed error expected (and never a panic).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use kakunin_core::cbor::{self, Value};
 use kakunin_core::crypto::{default_provider, Curve, EcPrivateKey};
