@@ -2,6 +2,12 @@
 //! <= 10 ms on one core), and building the DeviceResponse for an age_over_20 request
 //! (selection, re-embedding, DeviceSignature). Criterion measures each; the closing lines
 //! print the figures from this run and the share spent in ECDSA signing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use criterion::{black_box, Criterion};
 use kakunin_core::cbor::wrap_tag24;

@@ -2,6 +2,12 @@
 //! KB-JWT with aud/nonce), and its two bare signature verifications, and prints one JSON line,
 //! for bench/compare-sd-jwt.sh.
 //! Usage: sd_jwt_timing PRESENTATION CERT AUD NONCE [ITERATIONS]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use kakunin_core::crypto::default_provider;
 use kakunin_core::sdjwt::{jwk_to_key, verify_presentation, Jws, KbRequirements};

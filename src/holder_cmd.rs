@@ -1,7 +1,10 @@
 //! `kakunin request` (the reader builds a DeviceRequest) and `kakunin holder respond`.
 
-use crate::error::{write_file, CliError};
-use crate::input::{parse_time, read_anchors, read_cbor, read_file, read_private_key};
+use crate::error::{write_file, write_secret_file, CliError};
+use crate::escape::escape;
+use crate::input::{
+    parse_time, read_anchors, read_cbor, read_file, read_pin_file, read_pin_stdin, read_private_key,
+};
 use kakunin_core::cbor::wrap_tag24;
 use kakunin_core::cose::encode_cose_key;
 use kakunin_core::crypto::{default_provider, Curve};
@@ -10,16 +13,17 @@ use kakunin_core::mdoc::{
     RequestedElement, SessionTranscript,
 };
 use kakunin_holder_sim::{
-    respond, Consent, DeviceAuthMode, HolderPolicy, Presentation, ReaderIdentity, Wallet,
+    respond, Consent, DeviceAuthMode, HolderPolicy, Presentation, ReaderIdentity, Refusal, Wallet,
+    Withheld,
 };
 use std::path::{Path, PathBuf};
 
 /// A fresh session for tests and command-line use without a radio: both ephemeral keys are
 /// made here, and the handover is the QR one (`null`). Returns the transcript and the
 /// reader's ephemeral private key (PKCS#8 PEM), needed to check a DeviceMac.
-pub fn new_session() -> Result<(SessionTranscript, Vec<u8>), CliError> {
+pub(crate) fn new_session() -> Result<(SessionTranscript, zeroize::Zeroizing<Vec<u8>>), CliError> {
     let c = default_provider();
-    let err = |e: kakunin_core::crypto::CryptoError| CliError::Usage(e.to_string());
+    let err = CliError::session_in::<kakunin_core::crypto::CryptoError>("session keys");
     let device = c
         .public_key(&c.generate_key(Curve::P256).map_err(err)?)
         .map_err(err)?;
@@ -28,25 +32,36 @@ pub fn new_session() -> Result<(SessionTranscript, Vec<u8>), CliError> {
     let de = wrap_tag24(&encode_device_engagement(&device, &[]));
     let ek = wrap_tag24(&encode_cose_key(&reader_pub));
     let pem = kakunin_core::crypto::export_private_key_pem(&reader)
-        .map_err(|e| CliError::Usage(e.to_string()))?;
+        .map_err(CliError::session_in("session keys"))?;
     Ok((
         SessionTranscript::build(&de, &ek, &[0xf6]),
-        pem.as_bytes().to_vec(),
+        zeroize::Zeroizing::new(pem.as_bytes().to_vec()),
     ))
 }
 
-pub struct RequestArgs<'a> {
-    pub doctype: &'a str,
-    pub namespace: Option<&'a str>,
-    pub elements: &'a [String],
-    pub retain: bool,
-    pub reader_cert: Option<&'a Path>,
-    pub reader_key: Option<&'a Path>,
-    pub transcript: Option<&'a Path>,
-    pub out: &'a Path,
+/// `kakunin request`'s arguments.
+pub(crate) struct RequestArgs<'a> {
+    /// `mdl`, `jp-pid` or a full docType.
+    pub(crate) doctype: &'a str,
+    /// Namespace of the elements; default: the document type's own.
+    pub(crate) namespace: Option<&'a str>,
+    /// Element identifiers to request.
+    pub(crate) elements: &'a [String],
+    /// intentToRetain on every element.
+    pub(crate) retain: bool,
+    /// Reader certificate for readerAuth.
+    pub(crate) reader_cert: Option<&'a Path>,
+    /// Its private key.
+    pub(crate) reader_key: Option<&'a Path>,
+    /// SessionTranscript file; created with a fresh session if missing.
+    pub(crate) transcript: Option<&'a Path>,
+    /// Where the DeviceRequest goes.
+    pub(crate) out: &'a Path,
 }
 
-pub fn request(a: &RequestArgs<'_>) -> Result<(), CliError> {
+/// Build a DeviceRequest (ISO 18013-5 clause 8.3.2.1.2.1), with readerAuth when a reader
+/// certificate and key are given.
+pub(crate) fn request(a: &RequestArgs<'_>) -> Result<(), CliError> {
     let profile = crate::issue_cmd::profile(a.doctype)?;
     let namespace = a.namespace.unwrap_or(profile.namespace());
     let transcript_path = a
@@ -67,7 +82,18 @@ pub fn request(a: &RequestArgs<'_>) -> Result<(), CliError> {
             "{}.reader-ephemeral-key.pem",
             transcript_path.display()
         ));
-        write_file(&key_path, &reader_eph)?;
+        // A stale key of an earlier session may sit there; the new one replaces it, created
+        // afresh with mode 0600 like every private key the command writes.
+        match std::fs::remove_file(&key_path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(CliError::Write {
+                    path: key_path,
+                    source: e,
+                })
+            }
+            _ => {}
+        }
+        write_secret_file(&key_path, &reader_eph)?;
         println!(
             "new session: transcript {} (reader ephemeral key {})",
             transcript_path.display(),
@@ -96,7 +122,7 @@ pub fn request(a: &RequestArgs<'_>) -> Result<(), CliError> {
                 })?;
             let key = read_private_key(key)?;
             let ra = sign_reader_auth(default_provider(), &key, &[der], &transcript, &items)
-                .map_err(|e| CliError::Usage(format!("readerAuth: {e}")))?;
+                .map_err(CliError::session_in("readerAuth"))?;
             Some(ra.raw().to_vec())
         }
         (None, None) => None,
@@ -110,8 +136,8 @@ pub fn request(a: &RequestArgs<'_>) -> Result<(), CliError> {
     write_file(a.out, &encode_device_request(&[(items, reader_auth)]))?;
     println!(
         "DeviceRequest for {} ({}) written to {}{}",
-        profile.doc_type(),
-        a.elements.join(", "),
+        escape(profile.doc_type()),
+        escape(&a.elements.join(", ")),
         a.out.display(),
         if signed {
             ", with readerAuth"
@@ -122,20 +148,45 @@ pub fn request(a: &RequestArgs<'_>) -> Result<(), CliError> {
     Ok(())
 }
 
-pub struct RespondArgs<'a> {
-    pub wallet: &'a Path,
-    pub request: &'a Path,
-    pub transcript: &'a Path,
-    pub out: &'a Path,
-    pub reader_trust: &'a [PathBuf],
-    pub approve: &'a str,
-    pub pin: Option<&'a str>,
-    pub entered_pin: Option<&'a str>,
-    pub device_mac: bool,
-    pub at: Option<&'a str>,
+/// `kakunin holder respond`'s arguments.
+pub(crate) struct RespondArgs<'a> {
+    /// Wallet directory.
+    pub(crate) wallet: &'a Path,
+    /// DeviceRequest file.
+    pub(crate) request: &'a Path,
+    /// SessionTranscript file.
+    pub(crate) transcript: &'a Path,
+    /// Where the DeviceResponse goes.
+    pub(crate) out: &'a Path,
+    /// Reader-authentication roots; non-empty means readerAuth is required.
+    pub(crate) reader_trust: &'a [PathBuf],
+    /// `all`, `none` or a comma-separated element list.
+    pub(crate) approve: &'a str,
+    /// File holding the unlock PIN the wallet requires (`--pin-file`).
+    pub(crate) pin_file: Option<&'a Path>,
+    /// File holding the PIN the user entered (`--entered-pin-file`).
+    pub(crate) entered_pin_file: Option<&'a Path>,
+    /// Read the entered PIN from standard input instead (`--pin-stdin`).
+    pub(crate) pin_stdin: bool,
+    /// DeviceMac instead of DeviceSignature.
+    pub(crate) device_mac: bool,
+    /// Presentation time (RFC 3339); `None` reads the clock.
+    pub(crate) at: Option<&'a str>,
 }
 
-pub fn holder_respond(a: &RespondArgs<'_>) -> Result<Presentation, CliError> {
+/// Answer a DeviceRequest from the wallet and write the DeviceResponse.
+pub(crate) fn holder_respond(a: &RespondArgs<'_>) -> Result<Presentation, CliError> {
+    if a.pin_stdin && a.entered_pin_file.is_some() {
+        return Err(CliError::Usage(
+            "--pin-stdin and --entered-pin-file exclude each other".into(),
+        ));
+    }
+    let unlock_pin = a.pin_file.map(read_pin_file).transpose()?;
+    let entered_pin = if a.pin_stdin {
+        Some(read_pin_stdin()?)
+    } else {
+        a.entered_pin_file.map(read_pin_file).transpose()?
+    };
     let wallet = Wallet::open(a.wallet)?;
     let consent = match a.approve {
         "all" => Consent::ApproveAll,
@@ -149,7 +200,7 @@ pub fn holder_respond(a: &RespondArgs<'_>) -> Result<Presentation, CliError> {
     };
     let policy = HolderPolicy {
         consent,
-        unlock_pin: a.pin.map(str::to_string),
+        unlock_pin: unlock_pin.map(std::sync::Arc::new),
         reader_trust: if a.reader_trust.is_empty() {
             None
         } else {
@@ -168,7 +219,7 @@ pub fn holder_respond(a: &RespondArgs<'_>) -> Result<Presentation, CliError> {
         &read_cbor(a.request)?,
         &read_cbor(a.transcript)?,
         &policy,
-        a.entered_pin,
+        entered_pin.as_ref(),
         parse_time(a.at)?,
     )?;
     write_file(a.out, &p.response)?;
@@ -181,8 +232,34 @@ pub fn holder_respond(a: &RespondArgs<'_>) -> Result<Presentation, CliError> {
     Ok(p)
 }
 
-/// What the holder would show its user.
-pub fn describe(p: &Presentation) -> String {
+/// Why an element was withheld, as the holder's user reads it.
+fn withheld_text(w: Withheld) -> &'static str {
+    match w {
+        Withheld::NotApproved => "not approved",
+        Withheld::NotInCredential => "not in the credential",
+        // The enum may grow; a new reason still prints something true.
+        #[allow(unreachable_patterns)]
+        _ => "withheld",
+    }
+}
+
+/// Why a document was refused, as the holder's user reads it.
+fn refusal_text(r: &Refusal) -> &'static str {
+    match r {
+        Refusal::NotHeld => "no such credential in the wallet",
+        Refusal::BatchExhausted => "every credential of the batch has been used",
+        Refusal::Denied => "the user declined",
+        Refusal::PinRejected => "wrong or missing unlock PIN",
+        Refusal::UntrustedReader => "the reader is not trusted",
+        // The enum may grow; a new reason still prints something true.
+        #[allow(unreachable_patterns)]
+        _ => "refused",
+    }
+}
+
+/// What the holder would show its user. Every name in it (reader, docType, elements) came
+/// from the request or the wallet and is escaped.
+pub(crate) fn describe(p: &Presentation) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     for d in &p.documents {
@@ -192,23 +269,27 @@ pub fn describe(p: &Presentation) -> String {
                 organization,
             } => format!(
                 "{} (authenticated{})",
-                common_name.as_deref().unwrap_or("?"),
+                common_name.as_deref().map_or("?".into(), escape),
                 organization
                     .as_deref()
-                    .map(|o| format!(", {o}"))
+                    .map(|o| format!(", {}", escape(o)))
                     .unwrap_or_default()
             ),
             ReaderIdentity::Anonymous => "an unauthenticated reader".into(),
             ReaderIdentity::Unchecked => {
                 "a reader (readerAuth not checked: no reader trust configured)".into()
             }
-            ReaderIdentity::Untrusted(e) => format!("an UNTRUSTED reader ({e})"),
+            ReaderIdentity::Untrusted(e) => {
+                format!("an UNTRUSTED reader ({})", escape(&e.to_string()))
+            }
         };
-        let _ = writeln!(s, "holder: {who} asks for {}", d.doc_type);
+        let _ = writeln!(s, "holder: {who} asks for {}", escape(&d.doc_type));
         for (ns, el, retain) in &d.disclosed {
             let _ = writeln!(
                 s,
-                "  shared   {ns}/{el}{}",
+                "  shared   {}/{}{}",
+                escape(ns),
+                escape(el),
                 if *retain {
                     " (reader will retain it)"
                 } else {
@@ -217,16 +298,23 @@ pub fn describe(p: &Presentation) -> String {
             );
         }
         for (ns, el, why) in &d.withheld {
-            let _ = writeln!(s, "  withheld {ns}/{el} ({why:?})");
+            let _ = writeln!(
+                s,
+                "  withheld {}/{} ({})",
+                escape(ns),
+                escape(el),
+                withheld_text(*why)
+            );
         }
         match (&d.refusal, &d.credential_id) {
             (Some(r), _) => {
-                let _ = writeln!(s, "  refused: {r:?}");
+                let _ = writeln!(s, "  refused: {}", refusal_text(r));
             }
             (None, Some(id)) => {
                 let _ = writeln!(
                     s,
-                    "  used credential {id}; {} unused left in the batch",
+                    "  used credential {}; {} unused left in the batch",
+                    escape(id),
                     d.remaining
                 );
             }
@@ -236,14 +324,15 @@ pub fn describe(p: &Presentation) -> String {
     s
 }
 
-pub fn list(wallet: &Path) -> Result<(), CliError> {
+/// `kakunin holder list`: the wallet's credentials and how many are unused.
+pub(crate) fn list(wallet: &Path) -> Result<(), CliError> {
     let w = Wallet::open(wallet)?;
     let all = w.list()?;
     for c in &all {
         println!(
             "{}  {}  {}",
-            c.id,
-            c.doc_type,
+            escape(&c.id),
+            escape(&c.doc_type),
             if c.used { "used" } else { "unused" }
         );
     }

@@ -1,9 +1,12 @@
-//! Reading the command line's inputs (CBOR as raw bytes or hex, certificates, keys, times)
-//! and rendering reports as text.
+//! Reading the command line's inputs (CBOR as raw bytes or hex, certificates, keys, PINs,
+//! times) and rendering reports as text. Every string in a report came from the peer and is
+//! escaped ([`crate::escape`]) as it is written.
 
+use crate::escape::{escape, escape_json, quote};
 use kakunin_core::cbor::Value;
 use kakunin_core::crypto::EcPrivateKey;
 use kakunin_core::trust::TrustAnchors;
+use kakunin_holder_sim::{Pin, PinError, MAX_PIN_LEN};
 use kakunin_verifier::{Outcome, RequestReport, ResponseReport};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -13,31 +16,58 @@ const MAX_FILE: u64 = 32 * 1024 * 1024;
 
 /// A usage or input error (exit code 2).
 #[derive(Debug, thiserror::Error)]
-pub enum InputError {
+pub(crate) enum InputError {
+    /// The file could not be read.
     #[error("{path}: {source}")]
     Read {
+        /// The file.
         path: PathBuf,
+        /// The operating system's error.
         source: std::io::Error,
     },
+    /// The file is larger than any input the command accepts.
     #[error("{path}: file is larger than {MAX_FILE} bytes")]
-    TooLarge { path: PathBuf },
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file holds no certificate (PEM, DER or hex).
     #[error("{path}: not a certificate: {source}")]
     Certificate {
+        /// The file.
         path: PathBuf,
+        /// Why the certificate was rejected.
         source: kakunin_core::trust::TrustError,
     },
+    /// The file holds no usable private key.
     #[error("{path}: {source}")]
     Key {
+        /// The file.
         path: PathBuf,
+        /// Why the key was rejected.
         source: kakunin_core::crypto::KeyImportError,
     },
-    #[error("--at {value:?} is not an RFC 3339 date-time")]
-    Time { value: String },
+    /// `--at` is not an RFC 3339 date-time.
+    #[error("--at {} is not an RFC 3339 date-time", quote(value))]
+    Time {
+        /// The value given.
+        value: String,
+    },
+    /// The trust anchors do not form a usable set.
     #[error("trust anchors: {0}")]
     Anchors(kakunin_core::trust::TrustError),
+    /// A PIN file or standard input holds no valid PIN.
+    #[error("{from}: {reason}")]
+    Pin {
+        /// The file, or `standard input`.
+        from: String,
+        /// What is wrong (empty, too long, not one line).
+        reason: String,
+    },
 }
 
-pub fn read_file(path: &Path) -> Result<Vec<u8>, InputError> {
+/// The whole of `path`, refusing files over [`MAX_FILE`] bytes.
+pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, InputError> {
     let meta = std::fs::metadata(path).map_err(|source| InputError::Read {
         path: path.into(),
         source,
@@ -52,7 +82,7 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, InputError> {
 }
 
 /// Hex text (whitespace ignored) is decoded; anything else is taken as raw bytes.
-pub fn hex_or_raw(bytes: Vec<u8>) -> Vec<u8> {
+pub(crate) fn hex_or_raw(bytes: Vec<u8>) -> Vec<u8> {
     let compact: Vec<u8> = bytes
         .iter()
         .copied()
@@ -66,11 +96,13 @@ pub fn hex_or_raw(bytes: Vec<u8>) -> Vec<u8> {
     bytes
 }
 
-pub fn read_cbor(path: &Path) -> Result<Vec<u8>, InputError> {
+/// A CBOR input file, raw or hex.
+pub(crate) fn read_cbor(path: &Path) -> Result<Vec<u8>, InputError> {
     read_file(path).map(hex_or_raw)
 }
 
-pub fn read_anchors(paths: &[PathBuf]) -> Result<TrustAnchors, InputError> {
+/// Trust anchors from certificate files (PEM, DER or hex), one certificate per file.
+pub(crate) fn read_anchors(paths: &[PathBuf]) -> Result<TrustAnchors, InputError> {
     let mut ders = Vec::with_capacity(paths.len());
     for p in paths {
         let bytes = read_file(p)?;
@@ -85,7 +117,9 @@ pub fn read_anchors(paths: &[PathBuf]) -> Result<TrustAnchors, InputError> {
     TrustAnchors::from_der_certs(ders).map_err(InputError::Anchors)
 }
 
-pub fn read_private_key(path: &Path) -> Result<EcPrivateKey, InputError> {
+/// A private key file (PKCS#8 DER/PEM, SEC1 PEM, raw or hex scalar); the bytes read are
+/// zeroized.
+pub(crate) fn read_private_key(path: &Path) -> Result<EcPrivateKey, InputError> {
     let bytes = zeroize::Zeroizing::new(read_file(path)?);
     kakunin_core::crypto::import_private_key(&bytes).map_err(|source| InputError::Key {
         path: path.into(),
@@ -95,7 +129,7 @@ pub fn read_private_key(path: &Path) -> Result<EcPrivateKey, InputError> {
 
 /// The verification time: `--at` if given, otherwise the system clock (read here, at the
 /// edge, never inside the library).
-pub fn parse_time(at: Option<&str>) -> Result<time::OffsetDateTime, InputError> {
+pub(crate) fn parse_time(at: Option<&str>) -> Result<time::OffsetDateTime, InputError> {
     match at {
         None => Ok(time::OffsetDateTime::now_utc()),
         Some(s) => time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
@@ -106,14 +140,74 @@ pub fn parse_time(at: Option<&str>) -> Result<time::OffsetDateTime, InputError> 
 }
 
 /// A short human rendering of an element value; long byte strings are summarised.
-pub fn short_value(v: &Value) -> String {
+/// Text values are quoted and escaped, like any peer-chosen text.
+pub(crate) fn short_value(v: &Value) -> String {
     match v {
         Value::Bytes(b) if b.len() > 32 => format!("<{} bytes>", b.len()),
         Value::Bytes(b) => format!("h'{}'", hex::encode(b)),
-        Value::Text(t) => format!("{t:?}"),
+        Value::Text(t) => quote(t),
         Value::Tag(1004 | 0, inner) => short_value(inner),
-        other => kakunin_verifier::json::cbor_to_json(other).to_string(),
+        other => escape_json(&kakunin_verifier::json::cbor_to_json(other).to_string()).into_owned(),
     }
+}
+
+/// A JSON report as pretty text, safe for a terminal (see [`escape_json`]).
+pub(crate) fn json_text(v: &serde_json::Value) -> String {
+    escape_json(&serde_json::to_string_pretty(v).unwrap_or_default()).into_owned()
+}
+
+/// The PIN on the first line of `text` (a trailing `\n` or `\r\n` stripped). Anything after the
+/// first line is refused, so a file with two PINs is not silently half-used.
+fn pin_from_text(text: &[u8], from: &str) -> Result<Pin, InputError> {
+    let bad = |reason: &str| InputError::Pin {
+        from: from.to_string(),
+        reason: reason.to_string(),
+    };
+    let mut lines = text.splitn(2, |&b| b == b'\n');
+    let line = lines.next().unwrap_or_default();
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if lines.next().is_some_and(|rest| !rest.is_empty()) {
+        return Err(bad("more than one line (the PIN is the only line)"));
+    }
+    Pin::new(line).map_err(|e: PinError| bad(&e.to_string()))
+}
+
+/// At most this much is read from a PIN source: the longest PIN, `\r\n`, and one byte to
+/// tell a too-long PIN from a PIN that fits.
+const PIN_READ_LIMIT: usize = MAX_PIN_LEN + 3;
+
+/// Read a PIN from `reader` (at most [`PIN_READ_LIMIT`] bytes, zeroized after use).
+fn read_pin_from(reader: impl std::io::Read, from: &str) -> Result<Pin, InputError> {
+    use std::io::Read;
+    let mut buf = zeroize::Zeroizing::new(Vec::with_capacity(PIN_READ_LIMIT));
+    reader
+        .take(PIN_READ_LIMIT as u64)
+        .read_to_end(&mut buf)
+        .map_err(|e| InputError::Pin {
+            from: from.to_string(),
+            reason: e.to_string(),
+        })?;
+    if buf.len() == PIN_READ_LIMIT {
+        return Err(InputError::Pin {
+            from: from.to_string(),
+            reason: format!("longer than a PIN ({MAX_PIN_LEN} bytes at most)"),
+        });
+    }
+    pin_from_text(&buf, from)
+}
+
+/// The PIN in `path` (`--pin-file`, `--entered-pin-file`): one line, the newline stripped.
+pub(crate) fn read_pin_file(path: &Path) -> Result<Pin, InputError> {
+    let f = std::fs::File::open(path).map_err(|source| InputError::Read {
+        path: path.into(),
+        source,
+    })?;
+    read_pin_from(f, &path.display().to_string())
+}
+
+/// The PIN on standard input (`--pin-stdin`): one line, the newline stripped.
+pub(crate) fn read_pin_stdin() -> Result<Pin, InputError> {
+    read_pin_from(std::io::stdin().lock(), "standard input")
 }
 
 fn mark(o: Outcome) -> &'static str {
@@ -124,35 +218,46 @@ fn mark(o: Outcome) -> &'static str {
     }
 }
 
-pub fn render_response_report(r: &ResponseReport) -> String {
+/// `e`'s Display text, escaped: error messages quote peer-chosen names.
+fn err_text(e: &impl std::fmt::Display) -> String {
+    escape(&e.to_string()).into_owned()
+}
+
+/// An optional peer-chosen name, escaped, `?` when absent.
+fn opt(v: Option<&str>) -> std::borrow::Cow<'_, str> {
+    v.map_or(std::borrow::Cow::Borrowed("?"), escape)
+}
+
+/// The DeviceResponse report as text, one check or element per line.
+pub(crate) fn render_response_report(r: &ResponseReport) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
         "DeviceResponse: {} (version {}, status {}, {} document(s))",
         if r.valid() { "VALID" } else { "INVALID" },
-        r.version.as_deref().unwrap_or("?"),
+        opt(r.version.as_deref()),
         r.status
             .map(|x| x.to_string())
             .unwrap_or_else(|| "?".into()),
         r.documents.len()
     );
     for e in &r.errors {
-        let _ = writeln!(s, "  error [{}]: {e}", e.code());
+        let _ = writeln!(s, "  error [{}]: {}", e.code(), err_text(e));
     }
     for (i, d) in r.documents.iter().enumerate() {
         let _ = writeln!(
             s,
             "Document {i}: {} -- {}",
-            d.doc_type,
+            escape(&d.doc_type),
             if d.valid() { "VALID" } else { "INVALID" }
         );
         if let Some(iss) = &d.issuer {
             let _ = writeln!(
                 s,
                 "  issuer: {} ({}), IACA {}",
-                iss.ds_common_name.as_deref().unwrap_or("?"),
-                iss.country.as_deref().unwrap_or("?"),
-                iss.iaca_common_name.as_deref().unwrap_or("?")
+                opt(iss.ds_common_name.as_deref()),
+                opt(iss.country.as_deref()),
+                opt(iss.iaca_common_name.as_deref())
             );
         }
         if let Some(v) = d.validity {
@@ -181,8 +286,8 @@ pub fn render_response_report(r: &ResponseReport) -> String {
                 } else {
                     "UNVERIFIED"
                 },
-                e.namespace,
-                e.identifier,
+                escape(&e.namespace),
+                escape(&e.identifier),
                 short_value(&e.value)
             );
         }
@@ -190,27 +295,31 @@ pub fn render_response_report(r: &ResponseReport) -> String {
             let _ = writeln!(
                 s,
                 "  not returned: {}/{} (error code {})",
-                e.namespace, e.element, e.code
+                escape(&e.namespace),
+                escape(&e.element),
+                e.code
             );
         }
         for e in &d.errors {
-            let _ = writeln!(s, "  error [{}]: {e}", e.code());
+            let _ = writeln!(s, "  error [{}]: {}", e.code(), err_text(e));
         }
         for w in &d.warnings {
-            let _ = writeln!(s, "  warning: {w}");
+            let _ = writeln!(s, "  warning: {}", err_text(w));
         }
     }
     for e in &r.document_errors {
         let _ = writeln!(
             s,
             "Document not returned: {} (error code {})",
-            e.doc_type, e.code
+            escape(&e.doc_type),
+            e.code
         );
     }
     s
 }
 
-pub fn render_request_report(r: &RequestReport) -> String {
+/// The DeviceRequest report as text.
+pub(crate) fn render_request_report(r: &RequestReport) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -220,19 +329,19 @@ pub fn render_request_report(r: &RequestReport) -> String {
         } else {
             "NOT AUTHENTICATED"
         },
-        r.version.as_deref().unwrap_or("?"),
+        opt(r.version.as_deref()),
         r.doc_requests.len()
     );
     for e in &r.errors {
-        let _ = writeln!(s, "  error [{}]: {e}", e.code());
+        let _ = writeln!(s, "  error [{}]: {}", e.code(), err_text(e));
     }
     for (i, d) in r.doc_requests.iter().enumerate() {
         let _ = writeln!(
             s,
             "DocRequest {i}: {} -- reader {}",
-            d.doc_type,
+            escape(&d.doc_type),
             match (&d.reader_common_name, d.reader_authenticated()) {
-                (Some(cn), true) => format!("{cn:?} (authenticated)"),
+                (Some(cn), true) => format!("{} (authenticated)", quote(cn)),
                 (_, _) if !d.reader_auth_present => "not authenticated (no readerAuth)".to_string(),
                 _ => "NOT authenticated".to_string(),
             }
@@ -241,8 +350,8 @@ pub fn render_request_report(r: &RequestReport) -> String {
             let _ = writeln!(
                 s,
                 "  {}/{}{}",
-                e.namespace,
-                e.element,
+                escape(&e.namespace),
+                escape(&e.element),
                 if e.intent_to_retain {
                     " (will retain)"
                 } else {
@@ -251,7 +360,7 @@ pub fn render_request_report(r: &RequestReport) -> String {
             );
         }
         for e in &d.errors {
-            let _ = writeln!(s, "  error [{}]: {e}", e.code());
+            let _ = writeln!(s, "  error [{}]: {}", e.code(), err_text(e));
         }
     }
     s

@@ -16,7 +16,11 @@ fn kind(item: &Item<'_>) -> &'static str {
     if let Some(a) = item.as_array() {
         return match a.len() {
             3 => "SessionTranscript (array of 3)",
-            4 if a[0].as_bytes().is_some() && a[1].as_map().is_some() => "COSE_Sign1 or COSE_Mac0",
+            4 if a.first().and_then(Item::as_bytes).is_some()
+                && a.get(1).and_then(Item::as_map).is_some() =>
+            {
+                "COSE_Sign1 or COSE_Mac0"
+            }
             _ => "array",
         };
     }
@@ -49,7 +53,8 @@ fn kind(item: &Item<'_>) -> &'static str {
     }
 }
 
-pub fn run(path: &Path) -> Result<ExitCode, InputError> {
+/// Print `path`'s CBOR (raw, hex or an `mdoc:` URI) in diagnostic notation, named by its shape.
+pub(crate) fn run(path: &Path) -> Result<ExitCode, InputError> {
     let raw = read_file(path)?;
     let text = std::str::from_utf8(&raw).ok().map(str::trim);
     let bytes = match text.and_then(|t| t.strip_prefix("mdoc:")) {
@@ -71,7 +76,9 @@ pub fn run(path: &Path) -> Result<ExitCode, InputError> {
     match decode(&bytes) {
         Ok(item) => {
             println!("# {} ({} bytes)", kind(&item), bytes.len());
-            println!("{}", diagnostic(&item));
+            // Text strings in diagnostic notation are already Debug-escaped by core; bidi
+            // controls are not, so every line is escaped again for the terminal.
+            println!("{}", crate::escape::escape_lines(&diagnostic(&item)));
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {

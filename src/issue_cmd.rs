@@ -1,6 +1,7 @@
 //! `kakunin pki init` and `kakunin issue mdoc`.
 
 use crate::error::{read_json, write_file, CliError};
+use crate::escape::quote;
 use crate::input::{parse_time, read_file};
 use kakunin_core::crypto::{default_provider, Curve, EcPrivateKey, EcPublicKey};
 use kakunin_core::mdoc::ValidityInfo;
@@ -9,7 +10,8 @@ use kakunin_issuer::pki::{load_pair, TestPki};
 use kakunin_issuer::{elements_from_json, DocProfile, MdocIssuer};
 use std::path::{Path, PathBuf};
 
-pub fn pki_init(country: &str, out: &Path, document_signers: usize) -> Result<(), CliError> {
+/// `kakunin pki init`: a fresh test PKI (ISO 18013-5 Annex B profiles) in `out`.
+pub(crate) fn pki_init(country: &str, out: &Path, document_signers: usize) -> Result<(), CliError> {
     let pki = TestPki::generate(
         default_provider(),
         country,
@@ -31,13 +33,14 @@ pub fn pki_init(country: &str, out: &Path, document_signers: usize) -> Result<()
 }
 
 /// `mdl`, `jp-pid` or a full docType.
-pub fn profile(name: &str) -> Result<DocProfile, CliError> {
+pub(crate) fn profile(name: &str) -> Result<DocProfile, CliError> {
     match name {
         "mdl" => Ok(DocProfile::Mdl),
         "jp-pid" => Ok(DocProfile::JpPid),
         other => DocProfile::from_doc_type(other).ok_or_else(|| {
             CliError::Usage(format!(
-                "unknown document type {other:?} (use mdl, jp-pid, or a full docType)"
+                "unknown document type {} (use mdl, jp-pid, or a full docType)",
+                quote(other)
             ))
         }),
     }
@@ -64,20 +67,32 @@ fn read_device_key(path: &Path) -> Result<(EcPublicKey, Option<EcPrivateKey>), C
     Ok((public, None))
 }
 
-pub struct IssueArgs<'a> {
-    pub pki: &'a Path,
-    pub claims: &'a Path,
-    pub doctype: &'a str,
-    pub device_keys: &'a [PathBuf],
-    pub new_device_keys: bool,
-    pub count: usize,
-    pub out: &'a Path,
-    pub valid_days: i64,
-    pub signer: &'a str,
-    pub at: Option<&'a str>,
+/// `kakunin issue mdoc`'s arguments.
+pub(crate) struct IssueArgs<'a> {
+    /// PKI directory made by `pki init`.
+    pub(crate) pki: &'a Path,
+    /// Claims JSON file.
+    pub(crate) claims: &'a Path,
+    /// `mdl`, `jp-pid` or a full docType.
+    pub(crate) doctype: &'a str,
+    /// Device key files, one per credential.
+    pub(crate) device_keys: &'a [PathBuf],
+    /// Generate a device key per credential instead.
+    pub(crate) new_device_keys: bool,
+    /// Credentials in the batch.
+    pub(crate) count: usize,
+    /// Wallet directory.
+    pub(crate) out: &'a Path,
+    /// Days of validity.
+    pub(crate) valid_days: i64,
+    /// Document Signer name in the PKI (`ds-1`).
+    pub(crate) signer: &'a str,
+    /// Issuance time (RFC 3339); `None` reads the clock.
+    pub(crate) at: Option<&'a str>,
 }
 
-pub fn issue_mdoc(a: &IssueArgs<'_>) -> Result<(), CliError> {
+/// Issue a batch of mdocs (one device key each) into a wallet directory.
+pub(crate) fn issue_mdoc(a: &IssueArgs<'_>) -> Result<(), CliError> {
     let crypto = default_provider();
     let profile = profile(a.doctype)?;
     let claims = read_json(a.claims)?;
@@ -86,8 +101,8 @@ pub fn issue_mdoc(a: &IssueArgs<'_>) -> Result<(), CliError> {
     let keys: Vec<(EcPublicKey, Option<EcPrivateKey>)> = match (a.new_device_keys, a.device_keys.len()) {
         (true, 0) => (0..a.count)
             .map(|_| {
-                let k = crypto.generate_key(Curve::P256).map_err(|e| CliError::Usage(e.to_string()))?;
-                let p = crypto.public_key(&k).map_err(|e| CliError::Usage(e.to_string()))?;
+                let k = crypto.generate_key(Curve::P256).map_err(CliError::session_in("key generation"))?;
+                let p = crypto.public_key(&k).map_err(CliError::session_in("key generation"))?;
                 Ok((p, Some(k)))
             })
             .collect::<Result<_, CliError>>()?,
@@ -116,7 +131,7 @@ pub fn issue_mdoc(a: &IssueArgs<'_>) -> Result<(), CliError> {
         let mut b = [0u8; 4];
         crypto
             .fill_random(&mut b)
-            .map_err(|e| CliError::Usage(e.to_string()))?;
+            .map_err(CliError::session_in("random batch id"))?;
         hex::encode(b)
     };
     let slug = match profile {

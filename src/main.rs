@@ -4,6 +4,7 @@
 
 mod demo;
 mod error;
+mod escape;
 mod holder_cmd;
 mod input;
 mod inspect;
@@ -15,11 +16,22 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// Shown after `kakunin --help`: the exit codes every command shares.
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  done (the verify commands: the input verified)
+  1  a verify command ran and the input did not verify; a spec vector failed
+  2  usage or input error: the command line, or a file it names, is wrong
+  3  failure while running: a session, a radio, a card, the wallet's storage, writing an
+     output file, key generation or signing";
+
+/// The command line.
 #[derive(Parser)]
 #[command(
     name = "kakunin",
     version,
-    about = "Issue, hold and verify ISO 18013-5 mdoc credentials"
+    about = "Issue, hold and verify ISO 18013-5 mdoc credentials",
+    after_help = EXIT_CODES
 )]
 struct Cli {
     #[command(subcommand)]
@@ -127,7 +139,7 @@ enum Command {
         #[command(subcommand)]
         command: PresentCommand,
     },
-    /// Verify an SD-JWT VC presentation (exit 0 valid, 1 invalid, 2 usage or input error).
+    /// Verify an SD-JWT VC presentation (exit 0 valid, 1 invalid, 2 usage or input error, 3 failure).
     VerifySdJwt {
         /// The presentation (text).
         file: PathBuf,
@@ -164,7 +176,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Verify a DeviceResponse completely (exit 0 valid, 1 invalid, 2 usage or input error).
+    /// Verify a DeviceResponse completely (exit 0 valid, 1 invalid, 2 usage or input error, 3 failure).
     VerifyResponse {
         /// DeviceResponse, raw CBOR or hex.
         #[arg(long, value_name = "FILE")]
@@ -185,7 +197,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Verify the readerAuth of a DeviceRequest (exit 0 authenticated, 1 not, 2 input error).
+    /// Verify the readerAuth of a DeviceRequest (exit 0 authenticated, 1 not, 2 usage or input error, 3 failure).
     VerifyRequest {
         /// DeviceRequest, raw CBOR or hex.
         #[arg(long, value_name = "FILE")]
@@ -380,12 +392,16 @@ enum HolderCommand {
         /// Consent: all, none, or a comma-separated list of elements (element or namespace/element).
         #[arg(long, default_value = "all")]
         approve: String,
-        /// Require this unlock PIN (stands in for the device's biometric).
+        /// Require the unlock PIN in FILE (its one line; stands in for the device's biometric).
+        /// PINs are never taken on the command line.
+        #[arg(long, value_name = "FILE")]
+        pin_file: Option<PathBuf>,
+        /// The PIN the user entered: the one line of FILE.
+        #[arg(long, value_name = "FILE", conflicts_with = "pin_stdin")]
+        entered_pin_file: Option<PathBuf>,
+        /// The PIN the user entered: the first line of standard input (as typed at a prompt).
         #[arg(long)]
-        pin: Option<String>,
-        /// The PIN the user entered.
-        #[arg(long)]
-        entered_pin: Option<String>,
+        pin_stdin: bool,
         /// Authenticate with DeviceMac instead of DeviceSignature.
         #[arg(long)]
         device_mac: bool,
@@ -469,8 +485,9 @@ fn main() -> ExitCode {
                     out,
                     reader_trust,
                     approve,
-                    pin,
-                    entered_pin,
+                    pin_file,
+                    entered_pin_file,
+                    pin_stdin,
                     device_mac,
                     at,
                 },
@@ -481,8 +498,9 @@ fn main() -> ExitCode {
             out: &out,
             reader_trust: &reader_trust,
             approve: &approve,
-            pin: pin.as_deref(),
-            entered_pin: entered_pin.as_deref(),
+            pin_file: pin_file.as_deref(),
+            entered_pin_file: entered_pin_file.as_deref(),
+            pin_stdin,
             device_mac,
             at: at.as_deref(),
         })
@@ -637,8 +655,9 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("kakunin: {e}");
-            ExitCode::from(2)
+            // Error texts quote names from requests, responses and credentials.
+            eprintln!("kakunin: {}", escape::escape(&e.to_string()));
+            ExitCode::from(e.exit_code())
         }
     }
 }
@@ -710,10 +729,7 @@ fn verify_response(
     }
     let report = verifier.verify_device_response(&response, &transcript, at);
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report.to_json()).unwrap_or_default()
-        );
+        println!("{}", input::json_text(&report.to_json()));
     } else {
         print!("{}", input::render_response_report(&report));
     }
@@ -737,10 +753,7 @@ fn verify_request(
     let at = input::parse_time(at)?;
     let report = kakunin_verifier::verify_device_request(&request, &transcript, &anchors, at);
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report.to_json()).unwrap_or_default()
-        );
+        println!("{}", input::json_text(&report.to_json()));
     } else {
         print!("{}", input::render_request_report(&report));
     }

@@ -1,7 +1,8 @@
 //! `kakunin issue sd-jwt`, `kakunin present sd-jwt` and `kakunin verify-sd-jwt`.
 
 use crate::error::{jwk_key, read_json, write_file, CliError};
-use crate::input::{parse_time, read_anchors, read_file};
+use crate::escape::{escape, escape_json};
+use crate::input::{json_text, parse_time, read_anchors, read_file};
 use kakunin_core::crypto::{default_provider, Curve, EcPrivateKey, EcPublicKey};
 use kakunin_core::sdjwt::{
     add_key_binding, select_paths, verify_sd_jwt_vc, IssuerKey, KbRequirements, SdJwtCheck, VcError,
@@ -13,10 +14,6 @@ use kakunin_issuer::{elements_from_json, DocProfile};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-fn usage(e: impl std::fmt::Display) -> CliError {
-    CliError::Usage(e.to_string())
-}
-
 /// Holder keys: JWK files (public; the credential is written without a key) or fresh ones.
 fn holder_keys(
     files: &[PathBuf],
@@ -27,8 +24,14 @@ fn holder_keys(
     if new {
         return (0..count)
             .map(|_| {
-                let k = c.generate_key(Curve::P256).map_err(usage)?;
-                Ok((c.public_key(&k).map_err(usage)?, Some(k)))
+                let k = c
+                    .generate_key(Curve::P256)
+                    .map_err(CliError::session_in("key generation"))?;
+                Ok((
+                    c.public_key(&k)
+                        .map_err(CliError::session_in("key generation"))?,
+                    Some(k),
+                ))
             })
             .collect();
     }
@@ -52,24 +55,34 @@ fn holder_keys(
     Ok(out)
 }
 
-pub struct IssueArgs<'a> {
-    pub pki: &'a Path,
-    pub claims: &'a Path,
-    pub holder_jwks: &'a [PathBuf],
-    pub new_holder_keys: bool,
-    pub count: usize,
-    pub out: &'a Path,
-    pub valid_days: i64,
+/// `kakunin issue sd-jwt`'s arguments.
+pub(crate) struct IssueArgs<'a> {
+    /// PKI directory made by `pki init`.
+    pub(crate) pki: &'a Path,
+    /// Claims JSON file.
+    pub(crate) claims: &'a Path,
+    /// Holder JWK (or JWK Set) files.
+    pub(crate) holder_jwks: &'a [PathBuf],
+    /// Generate a holder key per credential instead.
+    pub(crate) new_holder_keys: bool,
+    /// Credentials in the batch.
+    pub(crate) count: usize,
+    /// Wallet directory.
+    pub(crate) out: &'a Path,
+    /// Days of validity.
+    pub(crate) valid_days: i64,
     /// Issuance time (RFC 3339); `None` reads the clock.
-    pub at: Option<&'a str>,
-    pub issuer_id: &'a str,
+    pub(crate) at: Option<&'a str>,
+    /// The `iss` claim.
+    pub(crate) issuer_id: &'a str,
     /// `sha-256`, `sha-384` or `sha-512`.
-    pub sd_alg: &'a str,
+    pub(crate) sd_alg: &'a str,
     /// Status list URI and the first credential's index.
-    pub status_list: Option<(String, u64)>,
+    pub(crate) status_list: Option<(String, u64)>,
 }
 
-pub fn issue(a: &IssueArgs<'_>) -> Result<ExitCode, CliError> {
+/// Issue a batch of SD-JWT VCs (Japanese PID profile) into a wallet directory.
+pub(crate) fn issue(a: &IssueArgs<'_>) -> Result<ExitCode, CliError> {
     let c = default_provider();
     let claims = read_json(a.claims)?;
     let now = parse_time(a.at)?;
@@ -102,10 +115,11 @@ pub fn issue(a: &IssueArgs<'_>) -> Result<ExitCode, CliError> {
         &publics,
         &settings,
     )
-    .map_err(usage)?;
+    .map_err(CliError::session_in("SD-JWT VC issuance"))?;
     let wallet = Wallet::open(a.out)?;
     let mut batch = [0u8; 4];
-    c.fill_random(&mut batch).map_err(usage)?;
+    c.fill_random(&mut batch)
+        .map_err(CliError::session_in("random batch id"))?;
     for (i, (cred, (_, private))) in creds.iter().zip(&keys).enumerate() {
         let id = format!("sdjwt-{}-{i:03}", hex::encode(batch));
         match private {
@@ -127,38 +141,45 @@ pub fn issue(a: &IssueArgs<'_>) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub struct PresentArgs<'a> {
-    pub wallet: &'a Path,
+/// `kakunin present sd-jwt`'s arguments.
+pub(crate) struct PresentArgs<'a> {
+    /// Wallet directory.
+    pub(crate) wallet: &'a Path,
     /// Dotted claim paths to disclose.
-    pub disclose: &'a [String],
-    pub aud: &'a str,
-    pub nonce: &'a str,
+    pub(crate) disclose: &'a [String],
+    /// The KB-JWT `aud`.
+    pub(crate) aud: &'a str,
+    /// The KB-JWT `nonce`.
+    pub(crate) nonce: &'a str,
     /// Presentation time, the KB-JWT `iat` (RFC 3339); `None` reads the clock.
-    pub at: Option<&'a str>,
-    pub out: Option<&'a Path>,
+    pub(crate) at: Option<&'a str>,
+    /// Output file; `None` prints to standard output.
+    pub(crate) out: Option<&'a Path>,
 }
 
-pub fn present(a: &PresentArgs<'_>) -> Result<ExitCode, CliError> {
+/// Present an unused SD-JWT VC with the chosen disclosures and a KB-JWT (RFC 9901 clause 4.3).
+pub(crate) fn present(a: &PresentArgs<'_>) -> Result<ExitCode, CliError> {
     let c = default_provider();
+    // Arguments are checked before the wallet is touched.
+    let now = parse_time(a.at)?.unix_timestamp();
     let w = Wallet::open(a.wallet)?;
     let info = w
         .list()?
         .into_iter()
         .find(|i| !i.used && i.doc_type == JP_PID_VCT)
-        .ok_or_else(|| {
-            CliError::Usage("no unused SD-JWT VC in the wallet (batch exhausted?)".into())
-        })?;
+        .ok_or_else(|| CliError::session("wallet", "no unused SD-JWT VC (batch exhausted?)"))?;
     let (sd_jwt, key) = w.load_sd_jwt(&info.id)?;
     let paths: Vec<&str> = a.disclose.iter().map(String::as_str).collect();
-    let (selected, missing) = select_paths(c, &sd_jwt, &paths).map_err(usage)?;
+    let (selected, missing) =
+        select_paths(c, &sd_jwt, &paths).map_err(CliError::session_in("stored SD-JWT VC"))?;
     if !missing.is_empty() {
         return Err(CliError::Usage(format!(
             "not in the credential: {}",
-            missing.join(", ")
+            escape(&missing.join(", "))
         )));
     }
-    let now = parse_time(a.at)?.unix_timestamp();
-    let presentation = add_key_binding(c, &selected, &key, a.aud, a.nonce, now).map_err(usage)?;
+    let presentation = add_key_binding(c, &selected, &key, a.aud, a.nonce, now)
+        .map_err(CliError::session_in("KB-JWT"))?;
     w.mark_used(&info.id)?;
     match a.out {
         Some(p) => write_file(p, presentation.as_bytes())?,
@@ -167,25 +188,34 @@ pub fn present(a: &PresentArgs<'_>) -> Result<ExitCode, CliError> {
     eprintln!(
         "holder: presented {} from {} (disclosed: {})",
         JP_PID_VCT,
-        info.id,
-        a.disclose.join(", ")
+        escape(&info.id),
+        escape(&a.disclose.join(", "))
     );
     Ok(ExitCode::SUCCESS)
 }
 
-pub struct VerifyArgs<'a> {
-    pub file: &'a Path,
-    pub trust_anchors: &'a [PathBuf],
+/// `kakunin verify-sd-jwt`'s arguments.
+pub(crate) struct VerifyArgs<'a> {
+    /// The presentation file.
+    pub(crate) file: &'a Path,
+    /// Roots for the `x5c` chain.
+    pub(crate) trust_anchors: &'a [PathBuf],
     /// The issuer's public JWK, instead of an `x5c` chain to `trust_anchors`.
-    pub issuer_jwk: Option<&'a Path>,
-    pub aud: &'a str,
-    pub nonce: &'a str,
-    pub at: Option<&'a str>,
-    pub accept_vc_typ: bool,
-    pub json: bool,
+    pub(crate) issuer_jwk: Option<&'a Path>,
+    /// Expected KB-JWT `aud`.
+    pub(crate) aud: &'a str,
+    /// Expected KB-JWT `nonce`.
+    pub(crate) nonce: &'a str,
+    /// Verification time (RFC 3339); `None` reads the clock.
+    pub(crate) at: Option<&'a str>,
+    /// Also accept `typ` `vc+sd-jwt`.
+    pub(crate) accept_vc_typ: bool,
+    /// Print JSON.
+    pub(crate) json: bool,
 }
 
-pub fn verify(a: &VerifyArgs<'_>) -> Result<ExitCode, CliError> {
+/// Verify an SD-JWT VC presentation and print the result; exit 0 valid, 1 invalid.
+pub(crate) fn verify(a: &VerifyArgs<'_>) -> Result<ExitCode, CliError> {
     let c = default_provider();
     let text = String::from_utf8(read_file(a.file)?).map_err(|_| CliError::BadInput {
         path: a.file.into(),
@@ -203,7 +233,11 @@ pub fn verify(a: &VerifyArgs<'_>) -> Result<ExitCode, CliError> {
     let issuer = match (&configured_key, &anchors) {
         (Some(k), _) => IssuerKey::Key(k),
         (None, Some(anchors)) => IssuerKey::X5c(anchors),
-        (None, None) => return Err(usage("--trust-anchor or --issuer-jwk is required")),
+        (None, None) => {
+            return Err(CliError::Usage(
+                "--trust-anchor or --issuer-jwk is required".into(),
+            ))
+        }
     };
     let now = parse_time(a.at)?;
     let kb = KbRequirements {
@@ -247,7 +281,7 @@ pub fn verify(a: &VerifyArgs<'_>) -> Result<ExitCode, CliError> {
                 }],
             }),
         };
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        println!("{}", json_text(&out));
     } else {
         match &result {
             Ok(v) => {
@@ -257,11 +291,11 @@ pub fn verify(a: &VerifyArgs<'_>) -> Result<ExitCode, CliError> {
                 );
                 for (k, val) in &v.claims {
                     if k != "cnf" {
-                        println!("  {k} = {val}");
+                        println!("  {} = {}", escape(k), escape_json(&val.to_string()));
                     }
                 }
             }
-            Err(e) => println!("SD-JWT VC: INVALID -- {e}"),
+            Err(e) => println!("SD-JWT VC: INVALID -- {}", escape(&e.to_string())),
         }
     }
     Ok(if valid {

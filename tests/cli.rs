@@ -1,4 +1,10 @@
 //! The command line as a user runs it: exit codes, text and JSON output, input formats.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -287,6 +293,16 @@ fn issue_request_respond_verify_via_cli() {
         &d("request.cbor"),
     ]);
     assert_eq!(code, 0, "{out}{err}");
+    // The reader's ephemeral private key made with the new session is the owner's only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let key = dir
+            .path()
+            .join("request.cbor.transcript.reader-ephemeral-key.pem");
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{}", key.display());
+    }
     let (code, out, err) = kakunin(&[
         "holder",
         "respond",
@@ -626,4 +642,258 @@ fn sd_jwt_vc_on_a_fixed_clock_via_cli() {
         "yesterday",
     ]);
     assert_eq!(code, 2, "{err}");
+}
+
+/// `kakunin` with `stdin` on its standard input.
+fn kakunin_stdin(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kakunin"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `pki init` into `dir/pki` and three mdls into `dir/wallet`.
+fn pki_and_wallet(dir: &std::path::Path) {
+    let d = |n: &str| dir.join(n).display().to_string();
+    let claims = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/examples/mdl-claims.json");
+    let (code, out, err) = kakunin(&["pki", "init", "--out", &d("pki")]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = kakunin(&[
+        "issue",
+        "mdoc",
+        "--pki",
+        &d("pki"),
+        "--claims",
+        claims.to_str().unwrap(),
+        "--new-device-keys",
+        "--count",
+        "3",
+        "--out",
+        &d("wallet"),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn holder_pin_comes_from_a_file_or_stdin_never_argv() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |n: &str| dir.path().join(n).display().to_string();
+    pki_and_wallet(dir.path());
+    let (code, out, err) = kakunin(&[
+        "request",
+        "--element",
+        "age_over_20",
+        "--out",
+        &d("request.cbor"),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    std::fs::write(dir.path().join("pin"), "2468\n").unwrap();
+    std::fs::write(dir.path().join("wrong"), "2469\r\n").unwrap();
+    let respond = |extra: &[&str], stdin: &[u8]| {
+        let (req, tr, pin, out) = (
+            d("request.cbor"),
+            d("request.cbor.transcript"),
+            d("pin"),
+            d("response.cbor"),
+        );
+        let mut args = vec![
+            "holder",
+            "respond",
+            "--wallet",
+            &d("wallet"),
+            "--request",
+            &req,
+            "--transcript",
+            &tr,
+            "--out",
+            &out,
+            "--pin-file",
+            &pin,
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        kakunin_stdin(&refs, stdin)
+    };
+    // The old argv flags are gone.
+    let (code, _, err) = respond(&["--entered-pin", "2468"], b"");
+    assert_eq!(code, 2, "{err}");
+    // No PIN entered, then a wrong one (CRLF stripped, still wrong): refused, nothing shared.
+    for extra in [vec![], vec!["--entered-pin-file".to_string(), d("wrong")]] {
+        let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+        let (code, out, err) = respond(&extra, b"");
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(
+            out.contains("refused: wrong or missing unlock PIN"),
+            "{out}"
+        );
+        assert!(!out.contains("shared"), "{out}");
+    }
+    // The right PIN from a file, then typed on standard input.
+    let (code, out, err) = respond(&["--entered-pin-file", &d("pin")], b"");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("shared   org.iso.18013.5.1/age_over_20"),
+        "{out}"
+    );
+    let (code, out, err) = respond(&["--pin-stdin"], b"2468\n");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("2 unused left") || out.contains("1 unused left"),
+        "{out}"
+    );
+    assert!(
+        out.contains("shared   org.iso.18013.5.1/age_over_20"),
+        "{out}"
+    );
+    // A PIN file with a second line, or an over-long PIN, is an input error.
+    std::fs::write(dir.path().join("two"), "2468\n1357\n").unwrap();
+    let (code, _, err) = respond(&["--entered-pin-file", &d("two")], b"");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("more than one line"), "{err}");
+    let (code, _, err) = respond(&["--pin-stdin"], &[b'7'; 500]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("standard input"), "{err}");
+    // The PIN never appears in any output.
+    assert!(!err.contains("2468") && !err.contains("7777"), "{err}");
+}
+
+#[test]
+fn runtime_failure_exits_3_usage_error_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    // Usage: an unknown document type.
+    let (code, _, err) = kakunin(&[
+        "request",
+        "--doctype",
+        "no.such.doctype",
+        "--element",
+        "x",
+        "--out",
+        &dir.path().join("r.cbor").display().to_string(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("unknown document type"), "{err}");
+    // Runtime: the command is right, but writing its output fails.
+    let out = dir.path().join("no-such-dir/r.cbor").display().to_string();
+    let (code, _, err) = kakunin(&["request", "--element", "age_over_20", "--out", &out]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("no-such-dir"), "{err}");
+    // `--help` documents the scheme.
+    let (code, out, _) = kakunin(&["--help"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("Exit codes:") && out.contains("3  failure while running"),
+        "{out}"
+    );
+}
+
+/// No ESC (or other C0/C1 control but newline) and no bidi control in `text`.
+fn assert_terminal_safe(text: &str) {
+    let bad = text.chars().find(|&c| {
+        (c.is_control() && c != '\n')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    });
+    assert_eq!(bad, None, "{text:?}");
+}
+
+#[test]
+fn peer_chosen_names_are_escaped_when_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |n: &str| dir.path().join(n).display().to_string();
+    pki_and_wallet(dir.path());
+    // A request whose element identifier clears the screen and whose namespace carries a
+    // right-to-left override: the holder's screen, the response (which names the element
+    // as not returned) and the reader's reports must show them escaped.
+    let (code, out, err) = kakunin(&[
+        "request",
+        "--namespace",
+        "org.iso.18013.5.1\u{202e}",
+        "--element",
+        "\x1b[2Jage_over_20",
+        "--element",
+        "age_over_20",
+        "--out",
+        &d("request.cbor"),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_terminal_safe(&out);
+    let (code, out, err) = kakunin(&[
+        "holder",
+        "respond",
+        "--wallet",
+        &d("wallet"),
+        "--request",
+        &d("request.cbor"),
+        "--transcript",
+        &d("request.cbor.transcript"),
+        "--out",
+        &d("response.cbor"),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_terminal_safe(&out);
+    assert!(out.contains("\\u{1b}[2Jage_over_20"), "{out}");
+    assert!(out.contains("org.iso.18013.5.1\\u{202e}/"), "{out}");
+    let (code, out, err) = kakunin(&[
+        "verify-request",
+        "--request",
+        &d("request.cbor"),
+        "--transcript",
+        &d("request.cbor.transcript"),
+        "--trust-anchor",
+        &d("pki/reader-root.cert.pem"),
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert_terminal_safe(&out);
+    assert!(out.contains("\\u{1b}[2Jage_over_20"), "{out}");
+    for json in [false, true] {
+        let mut args = vec![
+            "verify-response".to_string(),
+            "--response".into(),
+            d("response.cbor"),
+            "--transcript".into(),
+            d("request.cbor.transcript"),
+            "--trust-anchor".into(),
+            d("pki/iaca.cert.pem"),
+        ];
+        if json {
+            args.push("--json".into());
+        }
+        let (code, out, err) = run(&args);
+        assert!(code == 0 || code == 1, "{out}{err}");
+        assert_terminal_safe(&out);
+        assert_terminal_safe(&err);
+        if json {
+            // Still JSON, and the name survives intact inside it.
+            let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+            assert!(v.to_string().contains("\\u001b[2Jage_over_20"), "{v}");
+        } else {
+            assert!(out.contains("\\u{1b}[2Jage_over_20"), "{out}");
+        }
+    }
+    // A docType is quoted back escaped in the usage error.
+    let (code, _, err) = kakunin(&[
+        "request",
+        "--doctype",
+        "\x1b]0;pwned\x07",
+        "--element",
+        "x",
+        "--out",
+        &d("r2.cbor"),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert_terminal_safe(&err);
+    assert!(err.contains("\\u{1b}]0;pwned\\u{7}"), "{err}");
 }

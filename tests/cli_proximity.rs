@@ -1,5 +1,11 @@
 //! The proximity command line across two processes: `kakunin holder-sim serve` and
 //! `kakunin reader`, over the simulated BLE link (QR engagement) and over NFC through pcscd.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};

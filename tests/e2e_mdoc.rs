@@ -1,5 +1,11 @@
 //! End to end across the crates: issue an mdoc batch, request age_over_20, present from the
 //! holder simulator, verify — and the verifier learns exactly what was asked and approved.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use base64::Engine;
 use kakunin_core::cbor::{wrap_tag24, Value};
@@ -11,7 +17,7 @@ use kakunin_core::mdoc::{
 };
 use kakunin_core::trust::TrustAnchors;
 use kakunin_holder_sim::{
-    respond, Consent, DeviceAuthMode, HolderPolicy, ReaderIdentity, Refusal, Wallet, Withheld,
+    respond, Consent, DeviceAuthMode, HolderPolicy, Pin, ReaderIdentity, Refusal, Wallet, Withheld,
 };
 use kakunin_issuer::{elements_from_json, DocProfile, MdocIssuer, TestPki};
 use kakunin_verifier::Verifier;
@@ -380,7 +386,7 @@ fn pin_gate_and_untrusted_reader() {
     let w = world(2, "2000-05-05", validity(NOW - time::Duration::days(1), 30));
     let s = session();
     let pol = HolderPolicy {
-        unlock_pin: Some("1234".into()),
+        unlock_pin: Some(std::sync::Arc::new(Pin::new(b"1234").unwrap())),
         ..policy(&w)
     };
     let req = request(&w, &s, &["age_over_20"]);
@@ -390,7 +396,7 @@ fn pin_gate_and_untrusted_reader() {
         &req,
         &s.transcript,
         &pol,
-        Some("9999"),
+        Some(&Pin::new(b"9999").unwrap()),
         NOW,
     )
     .unwrap();
@@ -401,7 +407,7 @@ fn pin_gate_and_untrusted_reader() {
         &req,
         &s.transcript,
         &pol,
-        Some("1234"),
+        Some(&Pin::new(b"1234").unwrap()),
         NOW,
     )
     .unwrap();

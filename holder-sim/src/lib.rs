@@ -3,10 +3,12 @@
 //! policy and an unlock gate.
 #![forbid(unsafe_code)]
 
+pub mod pin;
 pub mod respond;
 pub mod sd_jwt;
 pub mod wallet;
 
+pub use pin::{Pin, PinError, MAX_PIN_LEN};
 pub use respond::{
     disclose, respond, Consent, DeviceAuthMode, DisclosedDocument, DocOutcome, HolderError,
     HolderPolicy, Presentation, ReaderIdentity, Refusal, Withheld,

@@ -4,6 +4,7 @@
 //! credential of the batch. Refusals go back on the wire as ISO documentErrors / element
 //! errors / status codes, and are reported to the caller in plain terms.
 
+use crate::pin::Pin;
 use crate::wallet::{Wallet, WalletError};
 use kakunin_core::cbor::wrap_tag24;
 use kakunin_core::cose::{Mac0, Sign1};
@@ -59,7 +60,8 @@ pub enum DeviceAuthMode {
 pub struct HolderPolicy {
     pub consent: Consent,
     /// If set, the presentation needs this PIN (standing in for the device's biometric).
-    pub unlock_pin: Option<String>,
+    /// Shared, not copied, when the policy is cloned: a [`Pin`] has no `Clone`.
+    pub unlock_pin: Option<std::sync::Arc<Pin>>,
     /// Reader roots to authenticate requests against; `None` shows readers as unchecked.
     pub reader_trust: Option<TrustAnchors>,
     /// Refuse requests without a verified readerAuth.
@@ -177,16 +179,9 @@ struct BuiltDocument {
     errors: Vec<(String, String, i64)>,
 }
 
-fn pin_matches(expected: &str, entered: Option<&str>) -> bool {
-    use subtle_eq::ct_eq;
-    entered.is_some_and(|p| ct_eq(expected.as_bytes(), p.as_bytes()))
-}
-
-mod subtle_eq {
-    /// Length-revealing, content-constant-time comparison for the unlock PIN.
-    pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-    }
+/// Constant-time (see [`Pin`]); no PIN entered never matches.
+fn pin_matches(expected: &Pin, entered: Option<&Pin>) -> bool {
+    entered.is_some_and(|p| expected == p)
 }
 
 fn e_reader_key(
@@ -319,7 +314,7 @@ pub fn respond(
     request: &[u8],
     transcript: &[u8],
     policy: &HolderPolicy,
-    entered_pin: Option<&str>,
+    entered_pin: Option<&Pin>,
     now: OffsetDateTime,
 ) -> Result<Presentation, HolderError> {
     let transcript = SessionTranscript::from_bytes(transcript).map_err(HolderError::Transcript)?;

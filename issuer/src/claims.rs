@@ -22,6 +22,7 @@ pub use kakunin_core::mdoc::{JP_PID_DOCTYPE, JP_PID_NAMESPACE};
 pub const AGE_THRESHOLDS: [u8; 4] = [18, 20, 21, 65];
 
 impl DocProfile {
+    /// The profile's docType.
     pub fn doc_type(self) -> &'static str {
         match self {
             DocProfile::Mdl => kakunin_core::mdoc::MDL_DOCTYPE,
@@ -29,6 +30,7 @@ impl DocProfile {
         }
     }
 
+    /// The namespace of the profile's elements.
     pub fn namespace(self) -> &'static str {
         match self {
             DocProfile::Mdl => kakunin_core::mdoc::MDL_NAMESPACE,
@@ -36,6 +38,7 @@ impl DocProfile {
         }
     }
 
+    /// The profile issued under `doc_type`, if Kakunin issues that docType.
     pub fn from_doc_type(doc_type: &str) -> Option<Self> {
         match doc_type {
             kakunin_core::mdoc::MDL_DOCTYPE => Some(DocProfile::Mdl),
@@ -115,13 +118,17 @@ const DERIVED: &[&str] = &["age_in_years", "age_birth_year"];
 
 /// A claim is missing or invalid.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("claim {field:?}: {reason}")]
+#[error("claim \"{field}\": {reason}")]
+#[non_exhaustive]
 pub struct ClaimError {
+    /// The claim's name (the JSON key, as given: print it escaped).
     pub field: String,
+    /// What is wrong with it.
     pub reason: &'static str,
 }
 
 impl ClaimError {
+    /// The error's cause group: always malformed input.
     pub fn cause(&self) -> kakunin_core::Cause {
         kakunin_core::Cause::Malformed
     }
@@ -137,8 +144,11 @@ fn bad(field: &str, reason: &'static str) -> ClaimError {
 /// One element to issue.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Element {
+    /// The element's namespace (ISO 18013-5 clause 7.2: `org.iso.18013.5.1` for the mDL).
     pub namespace: String,
+    /// The element identifier (`family_name`, `age_over_20`).
     pub identifier: String,
+    /// The element value, as it goes into the IssuerSignedItem.
     pub value: Value,
 }
 
@@ -254,7 +264,7 @@ fn convert(field: &str, kind: Kind, j: &Json) -> Result<Value, ClaimError> {
 /// Whole years from `birth` to `on`.
 pub fn age_on(birth: time::Date, on: time::Date) -> i32 {
     let mut age = on.year() - birth.year();
-    if (on.month() as u8, on.day()) < (birth.month() as u8, birth.day()) {
+    if (u8::from(on.month()), on.day()) < (u8::from(birth.month()), birth.day()) {
         age -= 1;
     }
     age
@@ -381,6 +391,20 @@ mod tests {
         assert_eq!(age_on(leap, date!(2024 - 02 - 28)), 19);
         assert_eq!(age_on(leap, date!(2024 - 02 - 29)), 20);
         assert_eq!(age_on(leap, date!(2025 - 02 - 28)), 20);
+    }
+
+    #[test]
+    fn age_on_common_year_birthdays() {
+        // 2025 is a common year: 28 February is followed by 1 March.
+        let march_first = date!(2005 - 03 - 01);
+        assert_eq!(age_on(march_first, date!(2025 - 02 - 28)), 19);
+        assert_eq!(age_on(march_first, date!(2025 - 03 - 01)), 20);
+        let feb_28 = date!(2005 - 02 - 28);
+        assert_eq!(age_on(feb_28, date!(2025 - 02 - 27)), 19);
+        assert_eq!(age_on(feb_28, date!(2025 - 02 - 28)), 20);
+        assert_eq!(age_on(feb_28, date!(2025 - 03 - 01)), 20);
+        // Born on 29 February 2004: the 2025 birthday has passed by 1 March.
+        assert_eq!(age_on(date!(2004 - 02 - 29), date!(2025 - 03 - 01)), 21);
     }
 
     #[test]

@@ -19,25 +19,35 @@ pub const MAX_BATCH: usize = 1000;
 
 /// Issuance failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum IssueError {
+    /// The random generator or a hash failed.
     #[error("crypto: {0}")]
     Crypto(#[from] CryptoError),
+    /// Signing the MSO (COSE_Sign1, clause 9.1.2.4) failed.
     #[error("signing the MSO: {0}")]
     Cose(#[from] CoseError),
+    /// A credential needs at least one element.
     #[error("no elements to issue")]
     NoElements,
+    /// An element is given twice (the MSO holds one digest per element).
     #[error("element {namespace}/{identifier} appears twice")]
     DuplicateElement {
+        /// Its namespace.
         namespace: String,
+        /// Its identifier.
         identifier: String,
     },
+    /// The ValidityInfo (clause 9.1.2.4) is inconsistent.
     #[error("validity: {0}")]
     Validity(&'static str),
+    /// The batch is empty or larger than [`MAX_BATCH`].
     #[error("batch of {0} is outside 1..={MAX_BATCH}")]
     BatchSize(usize),
 }
 
 impl IssueError {
+    /// The error's cause group: crypto failures keep theirs, the rest is misuse.
     pub fn cause(&self) -> kakunin_core::Cause {
         match self {
             IssueError::Crypto(e) => e.cause(),
@@ -50,9 +60,11 @@ impl IssueError {
 /// One issued credential: IssuerSigned (all elements) and the device key it is bound to.
 #[derive(Debug, Clone)]
 pub struct IssuedMdoc {
+    /// The docType it was issued under.
     pub doc_type: String,
     /// `IssuerSigned` CBOR, as the wallet stores it.
     pub issuer_signed: Vec<u8>,
+    /// The device key in the MSO's DeviceKeyInfo (clause 9.1.2.4).
     pub device_key: EcPublicKey,
 }
 
@@ -139,10 +151,15 @@ impl<'a> MdocIssuer<'a> {
             self.crypto.fill_random(&mut salt)?;
             let item = issuer_signed_item_bytes(id, &salt, &e.identifier, &e.value);
             let digest = self.crypto.hash(self.digest_algorithm, &item);
-            match items.iter_mut().position(|(ns, _)| *ns == e.namespace) {
-                Some(i) => {
-                    items[i].1.push(item);
-                    digests[i].1.push((id, digest));
+            // `items` and `digests` grow together, one entry per namespace.
+            let known = items
+                .iter_mut()
+                .zip(digests.iter_mut())
+                .find(|((ns, _), _)| *ns == e.namespace);
+            match known {
+                Some(((_, ns_items), (_, ns_digests))) => {
+                    ns_items.push(item);
+                    ns_digests.push((id, digest));
                 }
                 None => {
                     items.push((e.namespace.clone(), vec![item]));

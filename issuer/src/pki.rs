@@ -32,28 +32,43 @@ pub const EKU_JWS_SIGNER: &str = "1.0.18013.5.1.3";
 
 /// A PKI operation failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum PkiError {
+    /// The directory or file exists; a PKI is never overwritten.
     #[error("{0} already exists; refusing to overwrite a PKI")]
     Exists(PathBuf),
+    /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {
+        /// The file or directory.
         path: PathBuf,
+        /// The operating system's error.
         source: std::io::Error,
     },
-    #[error("country {0:?} is not a two-letter ISO 3166-1 code")]
+    /// The IACA's country is not an ISO 3166-1 alpha-2 code (Annex B requires one).
+    #[error("country \"{0}\" is not a two-letter ISO 3166-1 code")]
     BadCountry(String),
+    /// Building or encoding a certificate or key failed.
     #[error("certificate building failed: {0}")]
     Build(&'static str),
+    /// A key file holds no PKCS#8 P-256 private key.
     #[error("{path}: not a PKCS#8 P-256 private key")]
-    BadKey { path: PathBuf },
+    BadKey {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A certificate file holds no usable certificate.
     #[error("{path}: {source}")]
     BadCertificate {
+        /// The file.
         path: PathBuf,
+        /// Why it was rejected.
         source: kakunin_core::trust::TrustError,
     },
 }
 
 impl PkiError {
+    /// The error's cause group: bad files are malformed, the rest is misuse.
     pub fn cause(&self) -> kakunin_core::Cause {
         match self {
             PkiError::Exists(_) | PkiError::BadCountry(_) => kakunin_core::Cause::Misuse,
@@ -67,17 +82,23 @@ impl PkiError {
 
 /// A certificate and its private key.
 pub struct KeyAndCert {
+    /// The private key (P-256).
     pub key: EcPrivateKey,
+    /// The certificate, DER.
     pub cert_der: Vec<u8>,
 }
 
 /// The whole test PKI.
 pub struct TestPki {
+    /// The IACA root (Annex B): the verifiers' trust anchor.
     pub iaca: KeyAndCert,
+    /// Document Signers under the IACA (Annex B), `ds-1`, `ds-2`...
     pub document_signers: Vec<KeyAndCert>,
     /// SD-JWT VC issuer (JWS signer) certificate under the IACA.
     pub jws_signer: KeyAndCert,
+    /// The reader-authentication root (Annex B): the holders' reader trust.
     pub reader_root: KeyAndCert,
+    /// A reader certificate under it (Annex B), for readerAuth.
     pub reader: KeyAndCert,
 }
 
@@ -358,11 +379,12 @@ impl TestPki {
     }
 }
 
-/// File layout of a PKI directory.
+/// File layout of a PKI directory: where the certificate `name` lives.
 pub fn cert_path(dir: &Path, name: &str) -> PathBuf {
     dir.join(format!("{name}.cert.pem"))
 }
 
+/// Where the private key `name` of a PKI directory lives.
 pub fn key_path(dir: &Path, name: &str) -> PathBuf {
     dir.join(format!("{name}.key.pem"))
 }

@@ -15,7 +15,12 @@ pub use kakunin_core::sdjwt::JP_PID_VCT;
 fn to_json(v: &Cbor) -> Value {
     match v {
         Cbor::Uint(n) => json!(n),
-        Cbor::Nint(n) => json!(-1 - (*n as i128) as i64),
+        // CBOR negative integer -1-n. Below i64::MIN a JSON number can only be a double
+        // (serde_json has no wider integer here; I-JSON, RFC 7493, promises no more anyway).
+        Cbor::Nint(n) => match i64::try_from(*n) {
+            Ok(n) => json!(-1 - n),
+            Err(_) => json!(-1.0 - *n as f64),
+        },
         Cbor::Text(t) => json!(t),
         Cbor::Bool(b) => json!(b),
         Cbor::Bytes(b) => json!(kakunin_core_b64(b)),
@@ -44,7 +49,9 @@ fn kakunin_core_b64(b: &[u8]) -> String {
 /// index `first_index + i` in the list at `uri`.
 #[derive(Debug, Clone)]
 pub struct StatusList {
+    /// The status list's URI (`status.status_list.uri`).
     pub uri: String,
+    /// The first credential's index (`status.status_list.idx`).
     pub first_index: u64,
 }
 

@@ -94,46 +94,78 @@ files!(
 pub const DERIVED_QR_URI: &str =
     include_str!("../data/annex-d/derived_device_engagement_qr_uri.txt");
 
-/// The bytes of an Annex D file, by name (e.g. `device_response`).
-///
-/// # Panics
-/// Only if `name` is not one of [`FILES`] or the embedded hex is corrupt, both programming
-/// errors caught by this crate's tests.
-pub fn bytes(name: &str) -> Vec<u8> {
+/// The bytes of an Annex D file, by name (e.g. `device_response`), or why there are none.
+pub fn try_bytes(name: &str) -> Result<Vec<u8>, String> {
     let (_, text) = FILES
         .iter()
         .find(|(n, _)| *n == name)
-        .unwrap_or_else(|| panic!("no Annex D file {name}"));
-    hex::decode(text.trim()).unwrap_or_else(|_| panic!("Annex D file {name} is not hex"))
+        .ok_or_else(|| format!("no Annex D file {name}"))?;
+    hex::decode(text.trim()).map_err(|_| format!("Annex D file {name} is not hex"))
+}
+
+/// The one place a broken embedded vector stops the program. The vectors are constants
+/// compiled into this crate and every one is decoded by `every_embedded_vector_decodes`
+/// below, so this only fires on a name that is not in [`FILES`]: a typo in the calling test,
+/// which should fail loudly where it is.
+#[allow(clippy::panic)] // see above: unreachable for the embedded data, a test's typo otherwise
+#[track_caller]
+fn vector<T>(r: Result<T, String>) -> T {
+    r.unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The bytes of an Annex D file, by name (e.g. `device_response`).
+///
+/// # Panics
+/// Only if `name` is not one of [`FILES`] (the embedded hex itself is checked by this
+/// crate's tests); [`try_bytes`] returns an error instead.
+#[track_caller]
+pub fn bytes(name: &str) -> Vec<u8> {
+    vector(try_bytes(name))
 }
 
 fn p256_pub(prefix: &str) -> EcPublicKey {
-    EcPublicKey::from_coordinates(
-        Curve::P256,
-        &bytes(&format!("{prefix}_x")),
-        &bytes(&format!("{prefix}_y")),
+    vector(
+        EcPublicKey::from_coordinates(
+            Curve::P256,
+            &bytes(&format!("{prefix}_x")),
+            &bytes(&format!("{prefix}_y")),
+        )
+        .ok_or_else(|| format!("bad key {prefix}")),
     )
-    .unwrap_or_else(|| panic!("bad key {prefix}"))
 }
 
 fn p256_priv(name: &str) -> EcPrivateKey {
-    EcPrivateKey::from_scalar(Curve::P256, &bytes(name)).unwrap_or_else(|| panic!("bad key {name}"))
+    vector(
+        EcPrivateKey::from_scalar(Curve::P256, &bytes(name))
+            .ok_or_else(|| format!("bad key {name}")),
+    )
 }
 
 /// The reader's ephemeral private key (needed to verify the DeviceMac).
+///
+/// # Panics
+/// Never for the embedded data (checked by this crate's tests).
 pub fn e_reader_key() -> EcPrivateKey {
     p256_priv("e_reader_key_priv_d")
 }
 
 /// The IACA trust anchor.
+///
+/// # Panics
+/// Never for the embedded data (checked by this crate's tests).
 pub fn iaca_anchors() -> TrustAnchors {
-    TrustAnchors::from_der_certs([bytes("iaca_cert.der")]).unwrap_or_else(|e| panic!("IACA: {e}"))
+    vector(TrustAnchors::from_der_certs([bytes("iaca_cert.der")]).map_err(|e| format!("IACA: {e}")))
 }
 
 /// The reader-authentication root.
+///
+/// # Panics
+/// Never for the embedded data (checked by this crate's tests).
 pub fn reader_anchors() -> TrustAnchors {
-    TrustAnchors::from_der_certs([bytes("reader_root_cert.der")])
-        .unwrap_or_else(|e| panic!("reader root: {e}"))
+    vector(
+        TrustAnchors::from_der_certs([bytes("reader_root_cert.der")])
+            .map_err(|e| format!("reader root: {e}")),
+    )
 }
 
 fn same(what: &str, actual: &[u8], expected: &[u8]) -> CheckResult {
@@ -842,8 +874,9 @@ pub fn run_all() -> Vec<VectorCheck> {
     );
     r.run("annex-d/response/tampered-element", "D.4.1.2", "\"Doe\" -> \"Foe\" at byte 200: that digest fails, issuerAuth still verifies", || {
         let mut resp = bytes("device_response");
-        ensure(resp.get(200) == Some(&b'D'), || "byte 200 is not 'D'".into())?;
-        resp[200] = b'F';
+        let byte = resp.get_mut(200).ok_or("the response is shorter than 201 bytes")?;
+        ensure(*byte == b'D', || "byte 200 is not 'D'".into())?;
+        *byte = b'F';
         let anchors = iaca_anchors();
         let key = e_reader_key();
         let rep = Verifier::new(&anchors).with_reader_key(&key).verify_device_response(&resp, &bytes("session_transcript_bytes"), VERIFICATION_TIME);
@@ -875,4 +908,23 @@ fn base64url_decode(s: &str) -> Option<Vec<u8>> {
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(s)
         .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_embedded_vector_decodes() {
+        for (name, _) in FILES {
+            assert!(try_bytes(name).is_ok(), "{name}");
+        }
+        assert!(try_bytes("no_such_file").is_err());
+        for key in ["e_device_key_pub", "e_reader_key_pub", "sdevice_key_pub"] {
+            p256_pub(key);
+        }
+        e_reader_key();
+        iaca_anchors();
+        reader_anchors();
+    }
 }

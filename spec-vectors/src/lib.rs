@@ -23,6 +23,7 @@ pub struct Suite {
     pub name: &'static str,
     /// The document or implementation the vectors come from.
     pub source: &'static str,
+    /// Its checks, in the order they ran.
     pub checks: Vec<VectorCheck>,
 }
 
@@ -61,6 +62,7 @@ pub struct VectorCheck {
 }
 
 impl VectorCheck {
+    /// Whether the check passed (it has no failure).
     pub fn passed(&self) -> bool {
         self.failure.is_none()
     }

@@ -112,18 +112,26 @@ pub fn run_case_with_decoys(settings: &Value, case: &Value, decoys: usize) -> Ch
         }
     }
     let settings = Value::Object(settings);
-    let issuer_jwks = settings["key_settings"]["issuer_keys"]
-        .as_array()
-        .filter(|a| !a.is_empty())
+    let (first_issuer_jwk, other_issuer_jwks) = settings
+        .pointer("/key_settings/issuer_keys")
+        .and_then(Value::as_array)
+        .and_then(|a| a.split_first())
         .ok_or("settings: no issuer keys")?;
-    let holder_jwk = &settings["key_settings"]["holder_key"];
-    let issuer = settings["identifiers"]["issuer"]
-        .as_str()
+    let holder_jwk = settings
+        .pointer("/key_settings/holder_key")
+        .unwrap_or(&Value::Null);
+    let issuer = settings
+        .pointer("/identifiers/issuer")
+        .and_then(Value::as_str)
         .unwrap_or_default();
-    let verifier = settings["identifiers"]["verifier"]
-        .as_str()
+    let verifier = settings
+        .pointer("/identifiers/verifier")
+        .and_then(Value::as_str)
         .unwrap_or_default();
-    let nonce = settings["key_binding_nonce"].as_str().unwrap_or_default();
+    let nonce = settings
+        .get("key_binding_nonce")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let key_binding = case["key_binding"].as_bool().unwrap_or(false);
     let json_format = case["serialization_format"].as_str() == Some("json");
 
@@ -153,7 +161,7 @@ pub fn run_case_with_decoys(settings: &Value, case: &Value, decoys: usize) -> Ch
     };
     let issued = issue(
         crypto,
-        &private_key(&issuer_jwks[0])?,
+        &private_key(first_issuer_jwk)?,
         header.clone(),
         &claims,
         &spec,
@@ -176,7 +184,7 @@ pub fn run_case_with_decoys(settings: &Value, case: &Value, decoys: usize) -> Ch
     // Verifier, with each issuer key in turn (the JSON cases may carry several signatures).
     let verified: Vec<VerifiedSdJwt> = if json_format {
         let mut json = JsonSdJwt::from_compact(&issued).map_err(err("JSON serialization"))?;
-        for jwk in &issuer_jwks[1..] {
+        for jwk in other_issuer_jwks {
             let mut h = header.clone();
             if let Some(kid) = jwk.get("kid") {
                 h.insert("kid".into(), kid.clone());
@@ -191,8 +199,8 @@ pub fn run_case_with_decoys(settings: &Value, case: &Value, decoys: usize) -> Ch
                 .map_err(err("KB-JWT"))?;
         }
         let text = json.to_json();
-        issuer_jwks
-            .iter()
+        std::iter::once(first_issuer_jwk)
+            .chain(other_issuer_jwks)
             .map(|jwk| {
                 let key = jwk_to_key(jwk).map_err(err("issuer key"))?;
                 verify_json_presentation(crypto, &text, &key, Some(&kb), now)
@@ -206,7 +214,7 @@ pub fn run_case_with_decoys(settings: &Value, case: &Value, decoys: usize) -> Ch
         } else {
             chosen
         };
-        let key = jwk_to_key(&issuer_jwks[0]).map_err(err("issuer key"))?;
+        let key = jwk_to_key(first_issuer_jwk).map_err(err("issuer key"))?;
         vec![
             verify_presentation(crypto, &presentation, &key, Some(&kb), now)
                 .map_err(err("verification"))?,

@@ -1,5 +1,11 @@
 //! The mutation suite: Annex D's DeviceResponse and DeviceRequest, altered one way at a time,
 //! each rejected with the specific typed error expected (and never a panic).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use kakunin_core::cbor::{self, Value};
 use kakunin_core::crypto::{default_provider, Curve, EcPrivateKey};
@@ -282,7 +288,7 @@ fn m07_tag24_reencoded_with_long_length_head() {
             panic!()
         };
         let mut raw = vec![0xd8, 0x18, 0x5a];
-        raw.extend_from_slice(&(content.len() as u32).to_be_bytes());
+        raw.extend_from_slice(&u32::try_from(content.len()).unwrap().to_be_bytes());
         raw.extend_from_slice(content);
         *item = Value::Raw(raw);
     }));
