@@ -181,6 +181,27 @@ pub fn holder_respond(a: &RespondArgs<'_>) -> Result<Presentation, CliError> {
     Ok(p)
 }
 
+/// What the holder would show its user after answering one request in a session.
+pub fn describe_presented(p: &kakunin_holder_sim::Presented) -> String {
+    use std::fmt::Write;
+    match p {
+        kakunin_holder_sim::Presented::Mdoc(p) => describe(p),
+        kakunin_holder_sim::Presented::SdJwt { disclosed } => {
+            let mut s = String::new();
+            if disclosed.is_empty() {
+                let _ = writeln!(s, "holder: SD-JWT VC request: nothing shared");
+            }
+            for claims in disclosed {
+                let _ = writeln!(s, "holder: SD-JWT VC presented");
+                for c in claims {
+                    let _ = writeln!(s, "  shared   {c}");
+                }
+            }
+            s
+        }
+    }
+}
+
 /// What the holder would show its user.
 pub fn describe(p: &Presentation) -> String {
     use std::fmt::Write;
