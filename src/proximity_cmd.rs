@@ -291,14 +291,13 @@ pub fn reader(a: &ReaderArgs<'_>) -> Result<ExitCode, CliError> {
         (true, None, false, false) => nfc_reader(a, &config)?,
         (false, Some(uri), true, false) => {
             let (mut flow, uuid) = qr_flow(&config, uri)?;
-            let stream = std::os::unix::net::UnixStream::connect(sim_socket(&uuid)).map_err(
-                |e| {
+            let stream =
+                std::os::unix::net::UnixStream::connect(sim_socket(&uuid)).map_err(|e| {
                     CliError::Usage(format!(
                         "no simulated peripheral advertising {}: {e}",
                         hex::encode(uuid)
                     ))
-                },
-            )?;
+                })?;
             let mut pipe = SocketPipe::new(stream);
             pipe.write_start()
                 .map_err(|e| CliError::Usage(format!("simulated BLE link: {e}")))?;
@@ -328,7 +327,10 @@ fn drive(flow: &mut ReaderFlow<'_>, link: &mut dyn MessageLink) -> FlowOutcome {
 }
 
 /// The flow for a scanned QR code, and the BLE peripheral server UUID it offers.
-fn qr_flow<'c>(config: &'c ReaderConfig, uri: &str) -> Result<(ReaderFlow<'c>, [u8; 16]), CliError> {
+fn qr_flow<'c>(
+    config: &'c ReaderConfig,
+    uri: &str,
+) -> Result<(ReaderFlow<'c>, [u8; 16]), CliError> {
     let engagement = Engagement::Qr { uri: uri.into() };
     let engaged = engagement
         .resolve()
@@ -355,7 +357,9 @@ fn print_outcome(outcome: &FlowOutcome, json: bool) -> ExitCode {
             obj.insert("verdict".into(), verdict.label().into());
             obj.insert(
                 "reason".into(),
-                reason.map(|r| r.code().into()).unwrap_or(serde_json::Value::Null),
+                reason
+                    .map(|r| r.code().into())
+                    .unwrap_or(serde_json::Value::Null),
             );
             if let Some(f) = &outcome.failure {
                 obj.insert("failure".into(), f.to_string().into());
@@ -429,13 +433,12 @@ fn nfc_reader(a: &ReaderArgs<'_>, _: &ReaderConfig) -> Result<FlowOutcome, CliEr
 #[cfg(feature = "ble")]
 fn ble_reader(config: &ReaderConfig, uri: &str) -> Result<FlowOutcome, CliError> {
     let (mut flow, uuid) = qr_flow(config, uri)?;
-    let mut link =
-        crate::proximity_links::CentralLink::connect(
-            uuid,
-            crate::proximity_links::SIM_MTU,
-            Duration::from_secs(30),
-        )
-            .map_err(|e| CliError::Usage(format!("BLE: {e}")))?;
+    let mut link = crate::proximity_links::CentralLink::connect(
+        uuid,
+        crate::proximity_links::SIM_MTU,
+        Duration::from_secs(30),
+    )
+    .map_err(|e| CliError::Usage(format!("BLE: {e}")))?;
     Ok(drive(&mut flow, &mut link))
 }
 

@@ -67,7 +67,8 @@ impl ValuePipe for SocketPipe {
         if wait.is_zero() {
             return Err(LinkError::Timeout);
         }
-        self.stream.set_read_timeout(Some(wait.max(Duration::from_millis(1))))?;
+        self.stream
+            .set_read_timeout(Some(wait.max(Duration::from_millis(1))))?;
         let mut len = [0u8; 2];
         self.stream.read_exact(&mut len)?;
         let mut v = vec![0u8; usize::from(u16::from_be_bytes(len))];

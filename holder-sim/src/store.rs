@@ -10,8 +10,9 @@ use crate::wallet::{CredentialInfo, StoredCredential, WalletError};
 use kakunin_core::crypto::EcPrivateKey;
 use std::sync::{Mutex, MutexGuard};
 
-/// Where the holder's credentials live.
-pub trait CredentialStore {
+/// Where the holder's credentials live (shareable between threads: a holder loop may run on
+/// its own).
+pub trait CredentialStore: Send + Sync {
     /// Every credential (mdoc and SD-JWT VC), sorted by id.
     fn list(&self) -> Result<Vec<CredentialInfo>, WalletError>;
     /// One mdoc credential with its device key.
