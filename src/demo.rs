@@ -60,7 +60,10 @@ pub fn run() -> Result<ExitCode, CliError> {
     let claims: serde_json::Value = serde_json::from_str(CLAIMS)
         .map_err(|e| CliError::Usage(format!("embedded claims: {e}")))?;
     let elements = elements_from_json(DocProfile::Mdl, &claims, now.date())?;
-    let ds = &pki.document_signers[0];
+    let ds = pki
+        .document_signers
+        .first()
+        .ok_or_else(|| CliError::Usage("the test PKI has no Document Signer".into()))?;
     let issuer = MdocIssuer::new(c, &ds.key, vec![ds.cert_der.clone()]);
     let device_keys: Vec<EcPrivateKey> = (0..BATCH)
         .map(|_| c.generate_key(Curve::P256))
