@@ -2,21 +2,30 @@
 //! an mDL batch for one holder, a store till asking for `age_over_20` and the portrait, the
 //! holder answering, the till verifying, and what the till learned; then the same age check
 //! with the holder's Japanese PID as an SD-JWT VC (docs/profiles/sd-jwt-proximity.md).
+//!
+//! Both legs run the real machines of both sides — the verifier's reader flow and the holder
+//! simulator's holder loop — over an in-memory link with the BLE GATT framing: QR engagement,
+//! an encrypted session, readerAuth, the complete report and the till's verdict. The
+//! temporary directory is a `TempDir`, removed however the demo ends.
 
 use crate::error::CliError;
 use crate::input::short_value;
-use kakunin_core::cbor::wrap_tag24;
-use kakunin_core::cose::encode_cose_key;
 use kakunin_core::crypto::{default_provider, Curve, EcPrivateKey};
-use kakunin_core::mdoc::{
-    encode_device_engagement, encode_device_request, encode_items_request, sign_reader_auth,
-    RequestedElement, SessionTranscript, ValidityInfo,
-};
+use kakunin_core::mdoc::ValidityInfo;
 use kakunin_core::trust::TrustAnchors;
-use kakunin_holder_sim::{respond, HolderPolicy, Wallet};
+use kakunin_holder_sim::engagement::qr_ble_engagement;
+use kakunin_holder_sim::{
+    run_holder, CredentialStore, HolderDeadlines, HolderLoop, HolderOutcome, HolderPolicy, Wallet,
+};
 use kakunin_issuer::{elements_from_json, DocProfile, MdocIssuer, TestPki};
-use kakunin_verifier::Verifier;
+use kakunin_transport::ble_link::BleFramedLink;
+use kakunin_transport::link::{memory_pair, LinkError, MessageLink};
+use kakunin_verifier::flow::{
+    run_reader, Engagement, FlowOutcome, ReaderAuthSigner, ReaderConfig, ReaderFlow,
+};
+use kakunin_verifier::Verdict;
 use std::process::ExitCode;
+use std::time::Instant;
 
 const CLAIMS: &str = include_str!("../docs/examples/mdl-claims.json");
 const PID_CLAIMS: &str = include_str!("../docs/examples/jp-pid-claims.json");
@@ -29,11 +38,14 @@ fn step(n: u32, what: &str) {
 pub fn run() -> Result<ExitCode, CliError> {
     let c = default_provider();
     let now = time::OffsetDateTime::now_utc();
-    let tmp = std::env::temp_dir().join(format!(
-        "kakunin-demo-{}-{}",
-        std::process::id(),
-        now.unix_timestamp_nanos()
-    ));
+    let tmp_dir = tempfile::Builder::new()
+        .prefix("kakunin-demo-")
+        .tempdir()
+        .map_err(|source| CliError::Write {
+            path: std::env::temp_dir(),
+            source,
+        })?;
+    let tmp = tmp_dir.path();
     let wallet_dir = tmp.join("wallet");
     let fail = |e: kakunin_core::crypto::CryptoError| CliError::Usage(e.to_string());
 
@@ -48,7 +60,10 @@ pub fn run() -> Result<ExitCode, CliError> {
     let claims: serde_json::Value = serde_json::from_str(CLAIMS)
         .map_err(|e| CliError::Usage(format!("embedded claims: {e}")))?;
     let elements = elements_from_json(DocProfile::Mdl, &claims, now.date())?;
-    let ds = &pki.document_signers[0];
+    let ds = pki
+        .document_signers
+        .first()
+        .ok_or_else(|| CliError::Usage("the test PKI has no Document Signer".into()))?;
     let issuer = MdocIssuer::new(c, &ds.key, vec![ds.cert_der.clone()]);
     let device_keys: Vec<EcPrivateKey> = (0..BATCH)
         .map(|_| c.generate_key(Curve::P256))
@@ -80,41 +95,13 @@ pub fn run() -> Result<ExitCode, CliError> {
         elements.len()
     );
 
-    step(3, "Store till: new session, DeviceRequest for age_over_20 and portrait, signed with the reader certificate");
-    let device_eph = c
-        .public_key(&c.generate_key(Curve::P256).map_err(fail)?)
-        .map_err(fail)?;
-    let reader_eph = c.generate_key(Curve::P256).map_err(fail)?;
-    let reader_eph_pub = c.public_key(&reader_eph).map_err(fail)?;
-    let transcript = SessionTranscript::build(
-        &wrap_tag24(&encode_device_engagement(&device_eph, &[])),
-        &wrap_tag24(&encode_cose_key(&reader_eph_pub)),
-        &[0xf6],
-    );
-    let wanted: Vec<RequestedElement> = ["age_over_20", "portrait"]
-        .iter()
-        .map(|e| RequestedElement {
-            namespace: kakunin_core::mdoc::MDL_NAMESPACE.into(),
-            element: e.to_string(),
-            intent_to_retain: false,
-        })
-        .collect();
-    let items = encode_items_request(DocProfile::Mdl.doc_type(), &wanted);
-    let ra = sign_reader_auth(
-        c,
-        &pki.reader.key,
-        std::slice::from_ref(&pki.reader.cert_der),
-        &transcript,
-        &items,
-    )
-    .map_err(|e| CliError::Usage(e.to_string()))?;
-    let request = encode_device_request(&[(items, Some(ra.raw().to_vec()))]);
-    println!("    DeviceRequest: {} bytes", request.len());
-
-    step(
-        4,
-        "Holder: checks who is asking, shares only what was asked, with an unused credential",
-    );
+    step(3, "Store till: QR engagement, a new encrypted session over BLE (in memory), DeviceRequest for age_over_20 and portrait, signed with the reader certificate");
+    let anchors = TrustAnchors::from_der_certs([pki.iaca.cert_der.clone()])
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let config = ReaderConfig::new(anchors).with_reader_auth(ReaderAuthSigner::new(
+        vec![pki.reader.cert_der.clone()],
+        pki.reader.key.clone(),
+    ));
     let reader_trust = TrustAnchors::from_der_certs([pki.reader_root.cert_der.clone()])
         .map_err(|e| CliError::Usage(e.to_string()))?;
     let policy = HolderPolicy {
@@ -122,40 +109,32 @@ pub fn run() -> Result<ExitCode, CliError> {
         require_reader_auth: true,
         ..HolderPolicy::default()
     };
-    let presentation = respond(
-        c,
-        &wallet,
-        &request,
-        transcript.tagged_bytes(),
-        &policy,
-        None,
-        now,
-    )?;
-    for line in crate::holder_cmd::describe(&presentation).lines() {
-        println!("    {line}");
-    }
-    println!("    DeviceResponse: {} bytes", presentation.response.len());
+    let run = present(&config, &wallet, policy.clone(), now)?;
+    println!(
+        "    SessionEstablishment: {} bytes (EReaderKey + encrypted DeviceRequest)",
+        run.sizes.first().copied().unwrap_or(0)
+    );
+
+    step(
+        4,
+        "Holder: checks who is asking, shares only what was asked, with an unused credential",
+    );
+    print_holder(&run.holder);
+    println!(
+        "    SessionData: {} bytes (encrypted DeviceResponse)",
+        run.received.first().copied().unwrap_or(0)
+    );
 
     step(5, "Store till: verifies everything (issuer chain to the IACA, signature, digests, validity, device signature, transcript)");
-    let anchors = TrustAnchors::from_der_certs([pki.iaca.cert_der.clone()])
-        .map_err(|e| CliError::Usage(e.to_string()))?;
-    let started = std::time::Instant::now();
-    let report = Verifier::new(&anchors)
-        .with_reader_key(&reader_eph)
-        .verify_device_response(&presentation.response, transcript.tagged_bytes(), now);
-    let took = started.elapsed();
-    for d in &report.documents {
+    let report = run.outcome.mdoc.as_ref();
+    for d in report.iter().flat_map(|r| r.documents.iter()) {
         for chk in &d.checks {
             println!("    [{}] {}", chk.outcome.name(), chk.check.name());
         }
     }
 
     step(6, "What the till learned");
-    let over_20 = report
-        .documents
-        .first()
-        .and_then(|d| d.verified_value(kakunin_core::mdoc::MDL_NAMESPACE, "age_over_20"));
-    for d in &report.documents {
+    for d in report.iter().flat_map(|r| r.documents.iter()) {
         for e in &d.elements {
             println!(
                 "    {}/{} = {}{}",
@@ -166,16 +145,11 @@ pub fn run() -> Result<ExitCode, CliError> {
             );
         }
     }
-    let ok = report.valid() && over_20 == Some(&kakunin_core::cbor::Value::Bool(true));
-    println!(
-        "\n    verdict: {}   (verified in {:.1} ms; nothing else about the customer was sent)",
-        if ok { "OK - over 20" } else { "NG" },
-        took.as_secs_f64() * 1e3
-    );
+    let ok = print_verdict(&run, "nothing else about the customer was sent");
 
-    let sd_ok = sd_jwt_leg(&pki, &tmp, &transcript, now)?;
-    let _ = std::fs::remove_dir_all(&tmp);
+    let sd_ok = sd_jwt_leg(&pki, tmp, &config, policy, now)?;
     let ok = ok && sd_ok;
+    drop(tmp_dir);
     Ok(if ok {
         ExitCode::SUCCESS
     } else {
@@ -183,22 +157,137 @@ pub fn run() -> Result<ExitCode, CliError> {
     })
 }
 
-/// Steps 7 and 8: the holder's JP PID as SD-JWT VCs (single-use, bound to holder keys), the
-/// till asking for `age_equal_or_over.20` in the same session, the holder answering with one
-/// Disclosure and a KB-JWT whose nonce is bound to the session transcript, and the till
-/// verifying (x5c to the IACA, signature, Disclosures, validity, KB-JWT).
+/// Counts what the till sends and receives.
+struct Counting<L> {
+    inner: L,
+    sent: Vec<usize>,
+    received: Vec<usize>,
+}
+
+impl<L: MessageLink> MessageLink for Counting<L> {
+    fn send(&mut self, m: &[u8]) -> Result<(), LinkError> {
+        self.sent.push(m.len());
+        self.inner.send(m)
+    }
+    fn receive(&mut self, deadline: Instant) -> Result<Vec<u8>, LinkError> {
+        let m = self.inner.receive(deadline)?;
+        self.received.push(m.len());
+        Ok(m)
+    }
+    fn close(&mut self) -> Result<(), LinkError> {
+        self.inner.close()
+    }
+}
+
+/// One presentation: the holder loop on its own thread, the till's flow on this one, joined
+/// by an in-memory link framed as BLE GATT values (MTU 185).
+struct Run {
+    outcome: FlowOutcome,
+    holder: HolderOutcome,
+    sizes: Vec<usize>,
+    received: Vec<usize>,
+    took: std::time::Duration,
+}
+
+fn present(
+    config: &ReaderConfig,
+    store: &dyn CredentialStore,
+    policy: HolderPolicy,
+    now: time::OffsetDateTime,
+) -> Result<Run, CliError> {
+    const MTU: u16 = 185;
+    let c = default_provider();
+    let link_err = |e: LinkError| CliError::Usage(format!("in-memory link: {e}"));
+    let (de, _uuid, session) = qr_ble_engagement(c).map_err(|e| CliError::Usage(e.to_string()))?;
+    let uri = kakunin_transport::qr::engagement_uri(&de);
+    let (till_end, phone_end) = memory_pair();
+    let mut till = Counting {
+        inner: BleFramedLink::new(till_end, MTU).map_err(link_err)?,
+        sent: Vec::new(),
+        received: Vec::new(),
+    };
+    let mut phone = BleFramedLink::new(phone_end, MTU).map_err(link_err)?;
+    let mut flow = ReaderFlow::new(c, config, &Engagement::Qr { uri })
+        .map_err(|e| CliError::Usage(format!("engagement: {e}")))?;
+    let started = Instant::now();
+    let (outcome, holder) = std::thread::scope(|s| {
+        let holder = s.spawn(move || {
+            let mut hl = HolderLoop::new(store, policy, session);
+            run_holder(
+                &mut hl,
+                &mut phone,
+                c,
+                &Instant::now,
+                HolderDeadlines::default(),
+                now,
+                &mut |_| {},
+            )
+        });
+        let outcome = run_reader(&mut flow, &mut till, c, &Instant::now, now);
+        (outcome, holder.join())
+    });
+    let took = started.elapsed();
+    let holder = holder.map_err(|_| CliError::Usage("the holder thread failed".into()))?;
+    Ok(Run {
+        outcome,
+        holder,
+        sizes: till.sent,
+        received: till.received,
+        took,
+    })
+}
+
+fn print_holder(holder: &HolderOutcome) {
+    for p in &holder.presented {
+        for line in crate::holder_cmd::describe_presented(p).lines() {
+            println!("    {line}");
+        }
+    }
+    if let Some(e) = &holder.failure {
+        println!("    holder: session ended with an error: {e}");
+    }
+}
+
+fn print_verdict(run: &Run, note: &str) -> bool {
+    if let Some(f) = &run.outcome.failure {
+        println!("    session: {f}");
+    }
+    let verdict = run.outcome.decision.verdict;
+    let portrait = run
+        .outcome
+        .decision
+        .portrait
+        .as_ref()
+        .map(|p| format!("; portrait shown to the clerk: {} bytes", p.bytes().len()))
+        .unwrap_or_default();
+    println!(
+        "\n    verdict: {}   (session and verification in {:.1} ms; {note}{portrait})",
+        match verdict.reason() {
+            None => "OK - over 20".to_string(),
+            Some(r) => format!("NG {} - {}", r.code(), r.text_en()),
+        },
+        run.took.as_secs_f64() * 1e3
+    );
+    verdict == Verdict::Ok
+}
+
+/// Steps 7 and 8: the holder's JP PID as SD-JWT VCs (single-use, bound to holder keys) in a
+/// wallet with no mdoc; the till's same flow finds no accepted mdoc and asks, in the same
+/// session, for `age_equal_or_over.20`; the holder answers with one Disclosure and a KB-JWT
+/// whose nonce is bound to the session transcript; the till verifies (x5c to the IACA,
+/// signature, Disclosures, validity, KB-JWT) and decides.
 fn sd_jwt_leg(
     pki: &TestPki,
     tmp: &std::path::Path,
-    transcript: &SessionTranscript,
+    config: &ReaderConfig,
+    policy: HolderPolicy,
     now: time::OffsetDateTime,
 ) -> Result<bool, CliError> {
-    use kakunin_core::sdjwt::proximity::{encode_request, SdJwtRequest};
     use kakunin_issuer::sd_jwt_vc::{issue_sd_jwt_vcs, SdJwtVcSettings, JP_PID_VCT};
     let c = default_provider();
     let usage = |e: &dyn std::fmt::Display| CliError::Usage(e.to_string());
 
-    step(7, &format!("The same check with an SD-JWT VC: the issuer adds a batch of {BATCH} JP PID SD-JWT VCs; the till asks for age_equal_or_over.20"));
+    step(7, &format!("The same check with an SD-JWT VC: the issuer adds a batch of {BATCH} JP PID SD-JWT VCs to a wallet with no mdoc; the till's flow falls back to asking for age_equal_or_over.20 in the same session"));
     let claims: serde_json::Value = serde_json::from_str(PID_CLAIMS)
         .map_err(|e| CliError::Usage(format!("embedded claims: {e}")))?;
     let elements = elements_from_json(DocProfile::JpPid, &claims, now.date())?;
@@ -229,54 +318,38 @@ fn sd_jwt_leg(
     for (i, (cred, key)) in creds.iter().zip(&holder_keys).enumerate() {
         wallet.store_sd_jwt(&format!("pid-{i:03}"), JP_PID_VCT, cred, key)?;
     }
-    let request = encode_request(&[SdJwtRequest {
-        vct: JP_PID_VCT.into(),
-        claims: vec!["age_equal_or_over.20".into()],
-    }]);
-    let (response, _) = kakunin_holder_sim::sd_jwt::respond_sd_jwt(
-        c,
-        &wallet,
-        &request,
-        transcript,
-        &kakunin_holder_sim::Consent::ApproveAll,
-        now,
-    )?;
+    // This till shows no portrait for the SD-JWT VC: it asks for the age alone.
+    let mut age_only = ReaderConfig::new(config.trust.clone());
+    age_only.reader_auth = config
+        .reader_auth
+        .as_ref()
+        .map(|_| ReaderAuthSigner::new(vec![pki.reader.cert_der.clone()], pki.reader.key.clone()));
+    age_only.policy.portrait = false;
+    let run = present(&age_only, &wallet, policy, now)?;
+    print_holder(&run.holder);
     println!(
-        "    issued credentials: {} bytes each; the presentation sent: {} bytes",
+        "    issued credentials: {} bytes each; the presentation sent: {} bytes (encrypted)",
         creds.first().map_or(0, String::len),
-        response.len()
+        run.received.last().copied().unwrap_or(0)
     );
 
     step(8, "What the till learned from the SD-JWT VC");
-    let anchors =
-        TrustAnchors::from_der_certs([pki.iaca.cert_der.clone()]).map_err(|e| usage(&e))?;
-    let started = std::time::Instant::now();
-    let (status, results) =
-        kakunin_verifier::verify_sd_jwt_response(c, &response, transcript, &anchors, now)
-            .map_err(|e| usage(&e))?;
-    let took = started.elapsed();
-    let mut ok = status == 0 && results.len() == 1;
-    for r in &results {
-        match r {
-            Ok(v) => {
-                for (k, val) in &v.claims {
-                    if !matches!(k.as_str(), "cnf" | "iss" | "vct" | "iat" | "nbf" | "exp") {
-                        println!("    {k} = {val}");
+    if let Some(Ok((_, results))) = &run.outcome.sd_jwt {
+        for r in results {
+            match r {
+                Ok(v) => {
+                    for (k, val) in &v.claims {
+                        if !matches!(k.as_str(), "cnf" | "iss" | "vct" | "iat" | "nbf" | "exp") {
+                            println!("    {k} = {val}");
+                        }
                     }
                 }
-                ok &= v.claims.get("age_equal_or_over").and_then(|a| a.get("20"))
-                    == Some(&serde_json::Value::Bool(true));
-            }
-            Err(e) => {
-                println!("    rejected: {e}");
-                ok = false;
+                Err(e) => println!("    rejected: {e}"),
             }
         }
     }
-    println!(
-        "\n    verdict: {}   (verified in {:.1} ms: x5c to the IACA, signature, Disclosures, validity, KB-JWT bound to this session)",
-        if ok { "OK - over 20" } else { "NG" },
-        took.as_secs_f64() * 1e3
-    );
-    Ok(ok)
+    Ok(print_verdict(
+        &run,
+        "x5c to the IACA, signature, Disclosures, validity, KB-JWT bound to this session",
+    ))
 }

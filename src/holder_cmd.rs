@@ -257,6 +257,27 @@ fn refusal_text(r: &Refusal) -> &'static str {
     }
 }
 
+/// What the holder would show its user after answering one request in a session.
+pub(crate) fn describe_presented(p: &kakunin_holder_sim::Presented) -> String {
+    use std::fmt::Write;
+    match p {
+        kakunin_holder_sim::Presented::Mdoc(p) => describe(p),
+        kakunin_holder_sim::Presented::SdJwt { disclosed } => {
+            let mut s = String::new();
+            if disclosed.is_empty() {
+                let _ = writeln!(s, "holder: SD-JWT VC request: nothing shared");
+            }
+            for claims in disclosed {
+                let _ = writeln!(s, "holder: SD-JWT VC presented");
+                for c in claims {
+                    let _ = writeln!(s, "  shared   {}", crate::escape::escape(c));
+                }
+            }
+            s
+        }
+    }
+}
+
 /// What the holder would show its user. Every name in it (reader, docType, elements) came
 /// from the request or the wallet and is escaped.
 pub(crate) fn describe(p: &Presentation) -> String {

@@ -10,6 +10,7 @@ mod input;
 mod inspect;
 mod issue_cmd;
 mod proximity_cmd;
+mod proximity_links;
 mod sdjwt_cmd;
 
 use clap::{Parser, Subcommand};

@@ -1,7 +1,13 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 //! NFC over a real PC/SC stack: the holder simulator is a virtual contactless card attached
 //! to pcscd through vsmartcard's vpcd; the reader engages over NFC (static handover read from
-//! the card's NDEF file), receives the DeviceResponse over NFC (ENVELOPE / GET RESPONSE) via
-//! the pcsc crate, and the verifier accepts it. Needs pcscd running with vpcd
+//! the card's NDEF file) and runs the reader flow over NFC (ENVELOPE / GET RESPONSE) via the
+//! pcsc crate against the holder loop behind the card; the verdict is OK. Needs pcscd running with vpcd
 //! (scripts/install-peers.sh installs and starts them) and the `pcsc` feature.
 #![allow(
     clippy::unwrap_used,
@@ -13,20 +19,22 @@
 
 use kakunin_core::cbor::wrap_tag24;
 use kakunin_core::crypto::{default_provider, Curve};
-use kakunin_core::mdoc::{
-    encode_device_engagement, encode_device_request, encode_items_request, sign_reader_auth,
-    RequestedElement, ValidityInfo,
-};
+use kakunin_core::mdoc::{encode_device_engagement, RequestedElement, ValidityInfo};
 use kakunin_core::trust::TrustAnchors;
-use kakunin_holder_sim::{respond, HolderPolicy, Wallet};
+use kakunin_holder_sim::{HolderCard, HolderLoop, HolderPolicy, Wallet};
 use kakunin_issuer::{elements_from_json, DocProfile, MdocIssuer, TestPki};
-use kakunin_transport::handover::{build_static_select, nfc_handover, Handover, NfcCarrier};
-use kakunin_transport::nfc::{MemoryCard, NfcCard, NfcReader, ReaderConfig};
+use kakunin_transport::handover::{build_static_select, nfc_handover, NfcCarrier};
+use kakunin_transport::nfc::{NfcCard, NfcReader, ReaderConfig};
+use kakunin_transport::nfc_link::NfcMessageLink;
 use kakunin_transport::pcsc_reader::PcscCard;
-use kakunin_transport::session::{Event, MdocSession, ReaderSession};
+use kakunin_transport::session::MdocSession;
 use kakunin_transport::vpcd::VirtualCard;
-use kakunin_verifier::Verifier;
-use std::time::Duration;
+use kakunin_verifier::flow::{
+    engage_nfc, run_reader, NfcHandoverMode, ReaderAuthSigner, ReaderConfig as FlowConfig,
+    ReaderFlow, RequestSpec,
+};
+use kakunin_verifier::Verdict;
+use std::time::{Duration, Instant};
 
 const READER: &str = "Virtual PCD 00 00";
 
@@ -67,7 +75,7 @@ fn run(config: ReaderConfig) {
         .store("mdl-000", &cred.doc_type, &cred.issuer_signed, &device_key)
         .unwrap();
 
-    // The holder's card: static handover with an NFC carrier, and the mdoc session behind it.
+    // The holder's card: static handover with an NFC carrier, the holder loop behind it.
     let e_device_key = c.generate_key(Curve::P256).unwrap();
     let de = encode_device_engagement(&c.public_key(&e_device_key).unwrap(), &[]);
     let nfc = NfcCarrier {
@@ -83,91 +91,68 @@ fn run(config: ReaderConfig) {
             require_reader_auth: true,
             ..HolderPolicy::default()
         };
-        let mut card = MemoryCard {
-            card: NfcCard::new(&hs),
-            session: MdocSession::new(e_device_key, wrap_tag24(&de), nfc_handover(&hs, None)),
-            crypto: default_provider(),
-            responder: Box::new(move |req, transcript| {
-                respond(
-                    default_provider(),
-                    &wallet,
-                    req,
-                    transcript.tagged_bytes(),
-                    &policy,
-                    None,
-                    time::OffsetDateTime::now_utc(),
-                )
-                .expect("holder responds")
-                .response
-            }),
-            last_error: None,
-        };
+        let session = MdocSession::new(e_device_key, wrap_tag24(&de), nfc_handover(&hs, None));
+        let mut card = HolderCard::new(
+            NfcCard::new(&hs),
+            HolderLoop::new(&wallet, policy, session),
+            default_provider(),
+            time::OffsetDateTime::now_utc(),
+        );
         let apdus = VirtualCard::serve_with_reinsertion(
             "127.0.0.1:35963",
             &mut card,
             Duration::from_secs(3),
             5,
-            |c| c.session.is_closed(),
+            |c| c.is_done(),
         )
         .expect("virtual card served");
-        (apdus, card.last_error)
+        let outcome = card.into_outcome();
+        (
+            apdus,
+            outcome.failure.map(|f| f.to_string()),
+            outcome.presented.len(),
+        )
     });
 
-    // The reader: engage over NFC, then request age_over_20 over NFC.
+    // The reader: engage over NFC, then the reader flow asks for age_over_20 over NFC.
     let pcsc = PcscCard::connect(READER, Duration::from_secs(30))
         .expect("card present in the vpcd reader");
     let mut reader = NfcReader::new(pcsc, config);
-    let hs_read = reader
-        .read_handover_select()
-        .expect("read the Handover Select");
-    let parsed = Handover::parse(&hs_read).unwrap();
-    let reader_key = c.generate_key(Curve::P256).unwrap();
-    let mut session = ReaderSession::new(
+    let engagement =
+        engage_nfc(&mut reader, NfcHandoverMode::Static, 0x4b4b).expect("read the Handover Select");
+    let anchors = TrustAnchors::from_der_certs([pki.iaca.cert_der.clone()]).unwrap();
+    let mut reader_config = FlowConfig::new(anchors).with_reader_auth(ReaderAuthSigner::new(
+        vec![pki.reader.cert_der.clone()],
+        pki.reader.key.clone(),
+    ));
+    reader_config.request = RequestSpec::Elements(vec![(
+        DocProfile::Mdl.doc_type().into(),
+        vec![RequestedElement {
+            namespace: kakunin_core::mdoc::MDL_NAMESPACE.into(),
+            element: "age_over_20".into(),
+            intent_to_retain: false,
+        }],
+    )]);
+    reader_config.policy.portrait = false;
+    let mut flow = ReaderFlow::new(c, &reader_config, &engagement).unwrap();
+    let mut link = NfcMessageLink::open(reader).unwrap();
+    let out = run_reader(
+        &mut flow,
+        &mut link,
         c,
-        &parsed.device_engagement_bytes().unwrap(),
-        &nfc_handover(&hs_read, None),
-        &reader_key,
-    )
-    .unwrap();
-    let wanted = vec![RequestedElement {
-        namespace: kakunin_core::mdoc::MDL_NAMESPACE.into(),
-        element: "age_over_20".into(),
-        intent_to_retain: false,
-    }];
-    let items = encode_items_request(DocProfile::Mdl.doc_type(), &wanted);
-    let ra = sign_reader_auth(
-        c,
-        &pki.reader.key,
-        std::slice::from_ref(&pki.reader.cert_der),
-        session.transcript(),
-        &items,
-    )
-    .unwrap();
-    let request = encode_device_request(&[(items, Some(ra.raw().to_vec()))]);
-    reader.select_mdoc().unwrap();
-    let answer = reader
-        .exchange(&session.request(c, &request).unwrap())
-        .expect("NFC exchange");
-    let Event::Response { response, .. } = session.handle(c, &answer).expect("decrypts") else {
-        panic!("no response")
-    };
-    reader.send_final(&session.terminate()).unwrap();
-    let stats = reader.stats();
-    let (apdus, card_error) = holder.join().unwrap();
+        &Instant::now,
+        time::OffsetDateTime::now_utc(),
+    );
+    let stats = link.stats();
+    let (apdus, card_error, presented) = holder.join().unwrap();
     assert!(card_error.is_none(), "{card_error:?}");
+    assert_eq!(presented, 1);
     assert_eq!(
         apdus, stats.commands,
         "every APDU went through pcscd to the virtual card"
     );
-
-    let anchors = TrustAnchors::from_der_certs([pki.iaca.cert_der.clone()]).unwrap();
-    let report = Verifier::new(&anchors)
-        .with_reader_key(&reader_key)
-        .verify_device_response(
-            &response,
-            session.transcript().tagged_bytes(),
-            time::OffsetDateTime::now_utc(),
-        );
+    assert_eq!(out.decision.verdict, Verdict::Ok, "{:?}", out.failure);
+    let report = out.mdoc.unwrap();
     assert!(
         report.valid(),
         "{:?}",

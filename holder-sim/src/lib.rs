@@ -1,16 +1,26 @@
 //! Kakunin holder simulator: a wallet that stores mdoc credentials in single-use batches and
 //! answers DeviceRequests with selective disclosure, like a real wallet — including a consent
-//! policy and an unlock gate.
+//! policy and an unlock gate — and the holder loop that runs a whole proximity session over
+//! any transport.
 #![forbid(unsafe_code)]
 
+pub mod engagement;
+pub mod holder_loop;
+pub mod nfc_card;
 pub mod pin;
 pub mod respond;
 pub mod sd_jwt;
+pub mod store;
 pub mod wallet;
 
+pub use holder_loop::{
+    run_holder, HolderDeadlines, HolderFailure, HolderLoop, HolderOutcome, HolderStep, Presented,
+};
+pub use nfc_card::HolderCard;
 pub use pin::{Pin, PinError, MAX_PIN_LEN};
 pub use respond::{
     disclose, respond, Consent, DeviceAuthMode, DisclosedDocument, DocOutcome, HolderError,
     HolderPolicy, Presentation, ReaderIdentity, Refusal, Withheld,
 };
+pub use store::{CredentialStore, MemoryStore};
 pub use wallet::{CredentialInfo, StoredCredential, Wallet, WalletError};

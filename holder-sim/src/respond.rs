@@ -5,7 +5,8 @@
 //! errors / status codes, and are reported to the caller in plain terms.
 
 use crate::pin::Pin;
-use crate::wallet::{Wallet, WalletError};
+use crate::store::CredentialStore;
+use crate::wallet::WalletError;
 use kakunin_core::cbor::wrap_tag24;
 use kakunin_core::cose::{Mac0, Sign1};
 use kakunin_core::crypto::CryptoProvider;
@@ -310,7 +311,7 @@ pub fn disclose(
 /// Answer `request` (DeviceRequest CBOR) in `transcript`'s session.
 pub fn respond(
     crypto: &dyn CryptoProvider,
-    wallet: &Wallet,
+    wallet: &dyn CredentialStore,
     request: &[u8],
     transcript: &[u8],
     policy: &HolderPolicy,

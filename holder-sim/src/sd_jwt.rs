@@ -3,7 +3,7 @@
 //! approved claims, and a KB-JWT bound to the session transcript.
 
 use crate::respond::{Consent, HolderError};
-use crate::wallet::Wallet;
+use crate::store::CredentialStore;
 use kakunin_core::crypto::CryptoProvider;
 use kakunin_core::mdoc::SessionTranscript;
 use kakunin_core::sdjwt::proximity::{
@@ -18,7 +18,7 @@ pub const STATUS_UNDECODABLE: u64 = 12;
 /// presentation.
 pub fn respond_sd_jwt(
     crypto: &dyn CryptoProvider,
-    wallet: &Wallet,
+    wallet: &dyn CredentialStore,
     request: &[u8],
     transcript: &SessionTranscript,
     consent: &Consent,

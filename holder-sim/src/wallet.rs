@@ -20,12 +20,19 @@ pub enum WalletError {
     Corrupt { path: PathBuf, reason: &'static str },
     #[error("{0} already exists")]
     Exists(PathBuf),
+    /// No credential with this id (in a store that is not a directory).
+    #[error("no credential {id:?} in the store")]
+    NotFound {
+        /// The id asked for.
+        id: String,
+    },
 }
 
 impl WalletError {
     pub fn cause(&self) -> kakunin_core::Cause {
         match self {
             WalletError::Corrupt { .. } => kakunin_core::Cause::Malformed,
+            WalletError::NotFound { .. } => kakunin_core::Cause::Misuse,
             _ => kakunin_core::Cause::Misuse,
         }
     }
@@ -228,5 +235,43 @@ impl Wallet {
             Ok(()) | Err(WalletError::Exists(_)) => Ok(()),
             Err(e) => Err(e),
         }
+    }
+}
+
+impl crate::store::CredentialStore for Wallet {
+    fn list(&self) -> Result<Vec<CredentialInfo>, WalletError> {
+        Wallet::list(self)
+    }
+
+    fn load(&self, id: &str) -> Result<StoredCredential, WalletError> {
+        Wallet::load(self, id)
+    }
+
+    fn load_sd_jwt(&self, id: &str) -> Result<(String, EcPrivateKey), WalletError> {
+        Wallet::load_sd_jwt(self, id)
+    }
+
+    fn mark_used(&self, id: &str) -> Result<(), WalletError> {
+        Wallet::mark_used(self, id)
+    }
+
+    fn store(
+        &self,
+        id: &str,
+        doc_type: &str,
+        issuer_signed: &[u8],
+        device_key: &EcPrivateKey,
+    ) -> Result<(), WalletError> {
+        Wallet::store(self, id, doc_type, issuer_signed, device_key)
+    }
+
+    fn store_sd_jwt(
+        &self,
+        id: &str,
+        vct: &str,
+        sd_jwt: &str,
+        holder_key: &EcPrivateKey,
+    ) -> Result<(), WalletError> {
+        Wallet::store_sd_jwt(self, id, vct, sd_jwt, holder_key)
     }
 }

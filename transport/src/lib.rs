@@ -7,10 +7,13 @@
 
 pub mod apdu;
 pub mod ble;
+pub mod ble_link;
 pub mod ble_sim;
 pub mod handover;
+pub mod link;
 pub mod ndef;
 pub mod nfc;
+pub mod nfc_link;
 #[cfg(feature = "pcsc")]
 pub mod pcsc_reader;
 pub mod qr;

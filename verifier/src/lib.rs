@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 mod error;
+pub mod flow;
 pub mod json;
 mod reader_auth;
 mod report;

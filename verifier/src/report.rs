@@ -90,9 +90,13 @@ pub struct DocumentReport {
 }
 
 impl DocumentReport {
-    /// Every check passed.
+    /// Every check of [`Check::ALL`] was performed and passed, and no error was recorded.
     pub fn valid(&self) -> bool {
-        self.errors.is_empty() && self.checks.iter().all(|c| c.outcome == Outcome::Passed)
+        self.errors.is_empty()
+            && Check::ALL
+                .iter()
+                .all(|check| self.outcome(*check) == Outcome::Passed)
+            && self.checks.iter().all(|c| c.outcome == Outcome::Passed)
     }
 
     /// The outcome of one check.
@@ -104,12 +108,22 @@ impl DocumentReport {
             .unwrap_or(Outcome::NotPerformed)
     }
 
-    /// The verified value of an element, if it was returned and verified.
+    /// The verified value of an element, if it was returned and verified — never from a
+    /// document that failed (or skipped) any check, whatever its elements' flags say.
     pub fn verified_value(&self, namespace: &str, identifier: &str) -> Option<&Value> {
+        if !self.valid() {
+            return None;
+        }
         self.elements
             .iter()
             .find(|e| e.verified && e.namespace == namespace && e.identifier == identifier)
             .map(|e| &e.value)
+    }
+
+    /// The elements verified as returned: empty for a document that failed any check.
+    pub fn verified_elements(&self) -> impl Iterator<Item = &DisclosedElement> {
+        let valid = self.valid();
+        self.elements.iter().filter(move |e| valid && e.verified)
     }
 }
 
@@ -138,5 +152,69 @@ impl ResponseReport {
         self.errors
             .iter()
             .chain(self.documents.iter().flat_map(|d| d.errors.iter()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(outcome: Outcome) -> DocumentReport {
+        DocumentReport {
+            doc_type: "org.iso.18013.5.1.mDL".into(),
+            checks: Check::ALL
+                .iter()
+                .map(|c| CheckResult {
+                    check: *c,
+                    outcome: if *c == Check::ValueDigests {
+                        outcome
+                    } else {
+                        Outcome::Passed
+                    },
+                })
+                .collect(),
+            issuer: None,
+            validity: None,
+            status: None,
+            device_auth: "deviceSignature",
+            elements: vec![DisclosedElement {
+                namespace: "org.iso.18013.5.1".into(),
+                identifier: "age_over_20".into(),
+                value: Value::Bool(true),
+                digest_id: Some(0),
+                // As a careless builder of a report might leave it.
+                verified: true,
+            }],
+            not_returned: vec![],
+            errors: vec![],
+            warnings: vec![],
+        }
+    }
+
+    #[test]
+    fn nothing_is_verified_in_a_document_that_failed_a_check() {
+        let ok = doc(Outcome::Passed);
+        assert!(ok.valid());
+        assert_eq!(
+            ok.verified_value("org.iso.18013.5.1", "age_over_20"),
+            Some(&Value::Bool(true))
+        );
+        assert_eq!(ok.verified_elements().count(), 1);
+        for bad in [Outcome::Failed, Outcome::NotPerformed] {
+            let d = doc(bad);
+            assert!(!d.valid());
+            assert_eq!(d.verified_value("org.iso.18013.5.1", "age_over_20"), None);
+            assert_eq!(d.verified_elements().count(), 0);
+        }
+        // A check missing from the list is not a pass.
+        let mut missing = doc(Outcome::Passed);
+        missing
+            .checks
+            .retain(|c| c.check != Check::DeviceAuthentication);
+        assert!(!missing.valid());
+        assert_eq!(
+            missing.verified_value("org.iso.18013.5.1", "age_over_20"),
+            None
+        );
     }
 }

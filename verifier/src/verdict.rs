@@ -351,11 +351,7 @@ impl AgePolicy {
 
     fn mdoc_age(&self, doc: &DocumentReport, namespace: &str) -> AgeEvidence {
         let mut evidence = AgeEvidence::Silent;
-        for e in doc
-            .elements
-            .iter()
-            .filter(|e| e.verified && e.namespace == namespace)
-        {
+        for e in doc.verified_elements().filter(|e| e.namespace == namespace) {
             let Some(nn) = age_threshold_of(&e.identifier, "age_over_") else {
                 continue;
             };

@@ -1,0 +1,89 @@
+//! NFC data transfer (ISO 18013-5 clause 8.3.3.1.2) as a [`MessageLink`] for the reader: the
+//! card only speaks when spoken to, so `send` keeps the message and the following `receive`
+//! carries it in ENVELOPE commands and returns the card's answer (with GET RESPONSE as
+//! needed). A message sent with no answer expected (the final status 20) goes out on
+//! `close` as ENVELOPEs without Le.
+//!
+//! The APDU exchange itself has no clock: its deadline is the card stack's (PC/SC's own
+//! timeouts, or an in-memory card that answers at once).
+
+use crate::link::{LinkError, MessageLink};
+use crate::nfc::{ApduStats, NfcError, NfcReader, Transceive};
+use std::time::Instant;
+
+/// The reader's NFC link to the mdoc application, once engagement is done.
+pub struct NfcMessageLink<T: Transceive> {
+    reader: NfcReader<T>,
+    pending: Option<Vec<u8>>,
+}
+
+/// The link error for an NFC failure (the card's own error text is not kept).
+pub fn nfc_link_error<E: std::fmt::Display>(e: &NfcError<E>) -> LinkError {
+    match e {
+        NfcError::Transport(_) => LinkError::Io(std::io::ErrorKind::Other),
+        NfcError::Status { step, sw } => LinkError::Card {
+            step,
+            sw: Some(*sw),
+        },
+        NfcError::Negotiation(what) => LinkError::Card {
+            step: what,
+            sw: None,
+        },
+        _ => LinkError::Framing {
+            what: "APDU, DO53 or NDEF framing",
+        },
+    }
+}
+
+impl<T: Transceive> NfcMessageLink<T> {
+    /// Select the mdoc application (AID A0 00 00 02 48 04 00) and carry messages to it.
+    pub fn open(mut reader: NfcReader<T>) -> Result<Self, LinkError> {
+        reader.select_mdoc().map_err(|e| nfc_link_error(&e))?;
+        Ok(NfcMessageLink {
+            reader,
+            pending: None,
+        })
+    }
+
+    /// APDU counts so far.
+    pub fn stats(&self) -> ApduStats {
+        self.reader.stats()
+    }
+
+    /// The reader underneath.
+    pub fn into_reader(self) -> NfcReader<T> {
+        self.reader
+    }
+}
+
+impl<T: Transceive> MessageLink for NfcMessageLink<T> {
+    fn send(&mut self, message: &[u8]) -> Result<(), LinkError> {
+        if let Some(unanswered) = self.pending.replace(message.to_vec()) {
+            // Two sends in a row: the first expects no answer.
+            self.reader
+                .send_final(&unanswered)
+                .map_err(|e| nfc_link_error(&e))?;
+        }
+        Ok(())
+    }
+
+    fn receive(&mut self, _deadline: Instant) -> Result<Vec<u8>, LinkError> {
+        let message = self
+            .pending
+            .take()
+            .ok_or(LinkError::Misuse("NFC: receive without a message to send"))?;
+        self.reader
+            .exchange(&message)
+            .map_err(|e| nfc_link_error(&e))
+    }
+
+    fn close(&mut self) -> Result<(), LinkError> {
+        match self.pending.take() {
+            Some(last) => self
+                .reader
+                .send_final(&last)
+                .map_err(|e| nfc_link_error(&e)),
+            None => Ok(()),
+        }
+    }
+}

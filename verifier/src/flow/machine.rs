@@ -1,0 +1,366 @@
+//! The reader flow as one sans-IO state machine: engagement -> session establishment (ISO
+//! 18013-5 clause 9.1.1) -> DeviceRequest with readerAuth -> DeviceResponse -> the complete
+//! report (9.3.1) -> the verdict of the policy ([`crate::verdict`]). The same session may carry
+//! the SD-JWT VC request of docs/profiles/sd-jwt-proximity.md as a second SessionData when
+//! the mdoc response held no accepted document.
+//!
+//! Like rustls and quinn-proto it does no I/O and reads no clock: [`ReaderFlow::start`] gives
+//! the first message, [`ReaderFlow::handle`] takes each answer and says what to send next or
+//! that the flow is done; time is an argument. Session failures become verdict reasons as
+//! docs/verdict.md tabulates.
+
+use super::config::{ReaderConfig, SdJwtMode};
+use super::engagement::Engagement;
+use super::FlowError;
+use crate::verdict::{Decision, NgReason, Verdict};
+use crate::{verify_sd_jwt_response, ResponseReport, SdJwtResponseResult, Verifier};
+use kakunin_core::crypto::{CryptoProvider, EcPrivateKey};
+use kakunin_transport::link::LinkError;
+use kakunin_transport::session::{Event, ProximityError, ReaderSession};
+use time::OffsetDateTime;
+
+/// Where the flow is, for a UI (the till shows "connecting", then "verifying").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// The request is on its way; waiting for the phone.
+    Connecting,
+    /// A response arrived and is being verified.
+    Verifying,
+    /// The verdict is in.
+    Done,
+}
+
+/// Why a flow ended without a verdict from the policy.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FlowFailure {
+    /// The session failed (a message that does not decrypt or decode, a peer error status).
+    #[error("session: {0}")]
+    Session(ProximityError),
+    /// The link failed.
+    #[error("link: {0}")]
+    Link(LinkError),
+    /// The phone did not answer before the deadline.
+    #[error("the phone did not answer before the deadline")]
+    Timeout,
+    /// The clerk (or the customer) cancelled.
+    #[error("cancelled")]
+    Cancelled,
+    /// The phone ended the session before answering.
+    #[error("the phone ended the session without a response")]
+    EndedByPeer,
+    /// More messages than the flow allows.
+    #[error("too many messages in one session")]
+    TooManyMessages,
+    /// The reader could not build its own request.
+    #[error("request: {0}")]
+    Request(FlowError),
+}
+
+impl FlowFailure {
+    /// The verdict reason for this failure (docs/verdict.md, "session failures").
+    pub fn reason(&self) -> NgReason {
+        match self {
+            FlowFailure::Session(e) => session_failure_reason(e),
+            FlowFailure::Link(e) => link_failure_reason(e),
+            FlowFailure::Timeout => NgReason::Timeout,
+            FlowFailure::Cancelled | FlowFailure::EndedByPeer => NgReason::Cancelled,
+            FlowFailure::TooManyMessages | FlowFailure::Request(_) => NgReason::Malformed,
+        }
+    }
+}
+
+/// The verdict reason when the session itself fails: a response that does not decrypt
+/// (another session's response, a replay, a tampered ciphertext) is `device_auth_failed`;
+/// everything else (does not decode, oversize, a peer error status 10/11, an unknown status)
+/// is `malformed`.
+pub fn session_failure_reason(e: &ProximityError) -> NgReason {
+    match e {
+        ProximityError::Decrypt { .. } => NgReason::DeviceAuthFailed,
+        _ => NgReason::Malformed,
+    }
+}
+
+/// The verdict reason when the link fails: silence or a lost link is `timeout`, broken
+/// framing or a card refusing an APDU is `malformed`.
+pub fn link_failure_reason(e: &LinkError) -> NgReason {
+    match e {
+        LinkError::Framing { .. } | LinkError::Card { .. } | LinkError::Misuse(_) => {
+            NgReason::Malformed
+        }
+        _ => NgReason::Timeout,
+    }
+}
+
+/// How a flow ended: the decision, the complete reports behind it, and the transcript.
+#[derive(Debug)]
+pub struct FlowOutcome {
+    /// OK / NG with its one reason, the credential kind, the portrait (only with OK).
+    pub decision: Decision,
+    /// The DeviceResponse report, when a DeviceResponse arrived.
+    pub mdoc: Option<ResponseReport>,
+    /// The SD-JWT VC results, when an SD-JWT response arrived.
+    pub sd_jwt: Option<SdJwtResponseResult>,
+    /// SessionTranscriptBytes (tag 24) of this session.
+    pub transcript: Vec<u8>,
+    /// The progress states passed through, in order.
+    pub progress: Vec<Progress>,
+    /// The last message to send before closing the link (status 20, or the error status).
+    pub final_message: Option<Vec<u8>>,
+    /// Why the flow ended without a policy verdict, if it did.
+    pub failure: Option<FlowFailure>,
+}
+
+/// What to do after a message from the phone.
+#[derive(Debug)]
+pub enum Step {
+    /// Send this message and wait for the next answer.
+    Send(Vec<u8>),
+    /// The flow is over: send `final_message` if any, close the link.
+    Done(Box<FlowOutcome>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Ready,
+    AwaitingMdoc,
+    AwaitingSdJwt,
+    Done,
+}
+
+/// The reader's flow for one customer.
+pub struct ReaderFlow<'c> {
+    config: &'c ReaderConfig,
+    session: ReaderSession,
+    e_reader_key: EcPrivateKey,
+    state: State,
+    progress: Vec<Progress>,
+    mdoc: Option<(ResponseReport, Decision)>,
+}
+
+impl core::fmt::Debug for ReaderFlow<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ReaderFlow")
+            .field("state", &self.state)
+            .field("progress", &self.progress)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'c> ReaderFlow<'c> {
+    /// A flow for `engagement` under `config`, with a fresh ephemeral reader key (on the curve
+    /// of EDeviceKey) made by `crypto`.
+    pub fn new(
+        crypto: &dyn CryptoProvider,
+        config: &'c ReaderConfig,
+        engagement: &Engagement,
+    ) -> Result<Self, FlowError> {
+        let engaged = engagement.resolve()?;
+        let curve = engaged.device_engagement.security.e_device_key.curve();
+        let e_reader_key = crypto.generate_key(curve).map_err(FlowError::Crypto)?;
+        let session = ReaderSession::new(
+            crypto,
+            &engaged.device_engagement_bytes,
+            &engaged.handover,
+            &e_reader_key,
+        )
+        .map_err(FlowError::Session)?;
+        Ok(ReaderFlow {
+            config,
+            session,
+            e_reader_key,
+            state: State::Ready,
+            progress: Vec::new(),
+            mdoc: None,
+        })
+    }
+
+    /// The deadlines this flow runs under.
+    pub fn deadlines(&self) -> super::Deadlines {
+        self.config.deadlines
+    }
+
+    /// SessionTranscriptBytes (tag 24) of this session.
+    pub fn transcript(&self) -> &[u8] {
+        self.session.transcript().tagged_bytes()
+    }
+
+    /// The progress states so far.
+    pub fn progress(&self) -> &[Progress] {
+        &self.progress
+    }
+
+    /// The flow is over.
+    pub fn is_done(&self) -> bool {
+        self.state == State::Done
+    }
+
+    /// The first message: SessionEstablishment carrying the encrypted DeviceRequest (or the
+    /// SD-JWT request, with [`SdJwtMode::Only`]).
+    pub fn start(&mut self, crypto: &dyn CryptoProvider) -> Result<Vec<u8>, FlowError> {
+        if self.state != State::Ready {
+            return Err(FlowError::WrongState("start"));
+        }
+        let (request, next) = match self.config.sd_jwt {
+            SdJwtMode::Only => (self.config.sd_jwt_request(), State::AwaitingSdJwt),
+            SdJwtMode::Never | SdJwtMode::Fallback => (
+                self.config
+                    .device_request(crypto, self.session.transcript())
+                    .map_err(FlowError::ReaderAuth)?,
+                State::AwaitingMdoc,
+            ),
+        };
+        let msg = self
+            .session
+            .request(crypto, &request)
+            .map_err(FlowError::Session)?;
+        self.state = next;
+        self.progress.push(Progress::Connecting);
+        Ok(msg)
+    }
+
+    fn finish(
+        &mut self,
+        decision: Decision,
+        sd_jwt: Option<SdJwtResponseResult>,
+        final_message: Option<Vec<u8>>,
+        failure: Option<FlowFailure>,
+    ) -> FlowOutcome {
+        self.state = State::Done;
+        self.progress.push(Progress::Done);
+        FlowOutcome {
+            decision,
+            mdoc: self.mdoc.take().map(|(report, _)| report),
+            sd_jwt,
+            transcript: self.transcript().to_vec(),
+            progress: self.progress.clone(),
+            final_message,
+            failure,
+        }
+    }
+
+    fn fail(&mut self, failure: FlowFailure, final_message: Option<Vec<u8>>) -> FlowOutcome {
+        // A failure of the exchange is the verdict, whatever an earlier leg said.
+        let decision = Decision::ng(failure.reason());
+        self.finish(decision, None, final_message, Some(failure))
+    }
+
+    /// Handle one message from the phone at `now`.
+    pub fn handle(&mut self, crypto: &dyn CryptoProvider, msg: &[u8], now: OffsetDateTime) -> Step {
+        let awaiting = self.state;
+        if !matches!(awaiting, State::AwaitingMdoc | State::AwaitingSdJwt) {
+            return Step::Done(Box::new(
+                self.fail(FlowFailure::Request(FlowError::WrongState("handle")), None),
+            ));
+        }
+        let (response, terminated) = match self.session.handle(crypto, msg) {
+            Ok(Event::Response {
+                response,
+                terminated,
+            }) => (response, terminated),
+            Ok(Event::Terminated) => {
+                return Step::Done(Box::new(self.fail(FlowFailure::EndedByPeer, None)))
+            }
+            Ok(Event::Request(_)) => {
+                let bye = self.session.terminate();
+                return Step::Done(Box::new(self.fail(
+                    FlowFailure::Request(FlowError::WrongState("a request from the mdoc")),
+                    Some(bye),
+                )));
+            }
+            Err(e) => {
+                let send = e.message_to_send().map(<[u8]>::to_vec);
+                return Step::Done(Box::new(self.fail(FlowFailure::Session(e), send)));
+            }
+        };
+        self.progress.push(Progress::Verifying);
+        let bye = |s: &mut ReaderSession| (!terminated).then(|| s.terminate());
+        if awaiting == State::AwaitingSdJwt {
+            let result = verify_sd_jwt_response(
+                crypto,
+                &response,
+                self.session.transcript(),
+                &self.config.trust,
+                now,
+            );
+            let sd_decision = self.config.policy.decide_sd_jwt(&result);
+            // The SD-JWT leg found nothing either: the mdoc leg's verdict stands (it may say
+            // more, e.g. that a document of another type was offered).
+            let decision = match self.mdoc.as_mut() {
+                Some((_, first)) if sd_decision.verdict == Verdict::Ng(NgReason::NotDisclosed) => {
+                    std::mem::replace(first, Decision::ng(NgReason::NotDisclosed))
+                }
+                _ => sd_decision,
+            };
+            let end = bye(&mut self.session);
+            return Step::Done(Box::new(self.finish(decision, Some(result), end, None)));
+        }
+        let report = Verifier::new(&self.config.trust)
+            .with_crypto(crypto)
+            .with_reader_key(&self.e_reader_key)
+            .verify_device_response(&response, self.transcript(), now);
+        let decision = self.config.policy.decide_mdoc(&report);
+        let accepted = report.documents.iter().any(|d| {
+            self.config
+                .policy
+                .mdoc_documents
+                .iter()
+                .any(|a| a.doc_type == d.doc_type)
+        });
+        let fall_back = self.config.sd_jwt == SdJwtMode::Fallback
+            && !terminated
+            && !accepted
+            && !self.config.policy.sd_jwt_vcts.is_empty();
+        if fall_back {
+            let request = self.config.sd_jwt_request();
+            self.mdoc = Some((report, decision));
+            return match self.session.request(crypto, &request) {
+                Ok(m) => {
+                    self.state = State::AwaitingSdJwt;
+                    self.progress.push(Progress::Connecting);
+                    Step::Send(m)
+                }
+                Err(e) => {
+                    let bye = self.session.terminate();
+                    Step::Done(Box::new(
+                        self.fail(FlowFailure::Request(FlowError::Session(e)), Some(bye)),
+                    ))
+                }
+            };
+        }
+        let end = bye(&mut self.session);
+        self.mdoc = Some((report, Decision::ng(NgReason::NotDisclosed)));
+        Step::Done(Box::new(self.finish(decision, None, end, None)))
+    }
+
+    /// No answer before the deadline: NG `timeout`; the outcome's final message ends the
+    /// session (status 20).
+    pub fn on_timeout(&mut self) -> FlowOutcome {
+        let bye = self.session.terminate();
+        self.fail(FlowFailure::Timeout, Some(bye))
+    }
+
+    /// The clerk cancelled: NG `cancelled`; the final message ends the session (status 20).
+    pub fn cancel(&mut self) -> FlowOutcome {
+        let bye = self.session.terminate();
+        self.fail(FlowFailure::Cancelled, Some(bye))
+    }
+
+    /// The link failed: NG with the link's reason (docs/verdict.md); nothing more to send.
+    pub fn on_link_error(&mut self, e: LinkError) -> FlowOutcome {
+        self.session.terminate();
+        self.fail(FlowFailure::Link(e), None)
+    }
+
+    /// The reader's own first request could not be built: NG `malformed`.
+    pub fn cancel_request(&mut self, e: FlowError) -> FlowOutcome {
+        let bye = (self.state != State::Ready).then(|| self.session.terminate());
+        self.fail(FlowFailure::Request(e), bye)
+    }
+
+    /// More messages than [`super::Deadlines::max_messages`]: NG `malformed`.
+    pub fn on_too_many_messages(&mut self) -> FlowOutcome {
+        let bye = self.session.terminate();
+        self.fail(FlowFailure::TooManyMessages, Some(bye))
+    }
+}
