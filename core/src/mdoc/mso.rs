@@ -4,7 +4,7 @@
 use super::fields::{
     array, bytes, decode_top, field, invalid, map, opt_field, tag24, tdate, text, uint,
 };
-use super::MdocError;
+use super::{InvalidReason, MdocError};
 use crate::cbor::{Item, Value};
 use crate::cose::decode_cose_key;
 use crate::crypto::{EcPublicKey, HashAlg};
@@ -99,7 +99,7 @@ impl MobileSecurityObject {
         let digest_algorithm = HashAlg::from_mso_name(alg_name).ok_or_else(|| {
             invalid(
                 "MobileSecurityObject.digestAlgorithm",
-                "must be SHA-256, SHA-384 or SHA-512",
+                InvalidReason::UnsupportedDigestAlgorithm(alg_name.to_string()),
             )
         })?;
 
@@ -115,7 +115,10 @@ impl MobileSecurityObject {
                 if d.len() != digest_algorithm.output_len() {
                     return Err(invalid(
                         format_args!("{path}[{id}]"),
-                        "digest length does not match digestAlgorithm",
+                        InvalidReason::DigestLength {
+                            expected: digest_algorithm.output_len(),
+                            found: d.len(),
+                        },
                     ));
                 }
                 ids.insert(id, d.to_vec());
@@ -169,7 +172,7 @@ impl MobileSecurityObject {
             },
         };
         if validity.valid_until < validity.valid_from {
-            return Err(invalid(VP, "validUntil is before validFrom"));
+            return Err(invalid(VP, InvalidReason::ValidityInverted));
         }
         let status = opt_field(mso, "status", P)?.map(parse_status).transpose()?;
         Ok(MobileSecurityObject {
@@ -215,10 +218,7 @@ fn parse_key_authorizations(ka: &Item<'_>) -> Result<KeyAuthorizations, MdocErro
             let path = format!("{KP}.dataElements[{ns:?}]");
             if out.name_spaces.contains(&ns) {
                 // 9.1.2.4: a namespace in nameSpaces shall not also appear in dataElements.
-                return Err(invalid(
-                    &path,
-                    "namespace is also listed in keyAuthorizations.nameSpaces",
-                ));
+                return Err(invalid(&path, InvalidReason::NamespaceAuthorizedTwice));
             }
             let list = array(els, &path)?
                 .iter()

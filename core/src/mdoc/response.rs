@@ -1,9 +1,9 @@
 //! DeviceResponse (clause 8.3.2.1.2.2): documents with IssuerSigned and DeviceSigned parts.
 
 use super::fields::{
-    array, bytes, decode_top, field, int, invalid, map, opt_field, tag24, text, uint, wrong,
+    array, bytes, decode_top, field, int, invalid, map, opt_field, tag24, text, uint,
 };
-use super::MdocError;
+use super::{InvalidReason, MdocError};
 use crate::cbor::{Item, Value};
 use crate::cose::{Mac0, Sign1};
 
@@ -176,7 +176,7 @@ pub(crate) fn parse_issuer_signed(
             let ip = format!("{np}[{ns:?}]");
             let list = array(items, &ip)?;
             if list.is_empty() {
-                return Err(invalid(&ip, "namespace has no items"));
+                return Err(invalid(&ip, InvalidReason::EmptyNamespace));
             }
             let mut parsed = Vec::with_capacity(list.len());
             for (j, item_bytes) in list.iter().enumerate() {
@@ -198,10 +198,7 @@ pub(crate) fn parse_issuer_signed(
         source,
     })?;
     if issuer_auth.payload().is_none() {
-        return Err(invalid(
-            &ia_path,
-            "payload (MobileSecurityObjectBytes) is missing",
-        ));
+        return Err(invalid(&ia_path, InvalidReason::MissingMsoPayload));
     }
     Ok(IssuerSigned {
         name_spaces,
@@ -270,8 +267,8 @@ fn parse_device_signed(
                 source,
             })?)
         }
-        (Some(_), Some(_)) => return Err(invalid(&ap, "has both deviceSignature and deviceMac")),
-        (None, None) => return Err(wrong(&ap, "deviceSignature or deviceMac", da)),
+        (Some(_), Some(_)) => return Err(invalid(&ap, InvalidReason::BothSignatureAndMac)),
+        (None, None) => return Err(invalid(&ap, InvalidReason::NoDeviceAuth)),
     };
     Ok(DeviceSigned {
         name_spaces_bytes: nsb.raw().to_vec(),
