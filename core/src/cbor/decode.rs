@@ -433,14 +433,18 @@ fn key_id<'k>(item: &'k Item<'_>) -> KeyId<'k> {
 fn duplicate_key(entries: &[(Item<'_>, Item<'_>)]) -> Option<usize> {
     const PAIRWISE_UP_TO: usize = 16;
     if entries.len() <= PAIRWISE_UP_TO {
-        return entries.iter().enumerate().skip(1).find_map(|(i, (key, _))| {
-            let id = key_id(key);
-            let earlier = entries.get(..i).unwrap_or_default();
-            earlier
-                .iter()
-                .any(|(k, _)| key_id(k) == id)
-                .then_some(key.offset)
-        });
+        return entries
+            .iter()
+            .enumerate()
+            .skip(1)
+            .find_map(|(i, (key, _))| {
+                let id = key_id(key);
+                let earlier = entries.get(..i).unwrap_or_default();
+                earlier
+                    .iter()
+                    .any(|(k, _)| key_id(k) == id)
+                    .then_some(key.offset)
+            });
     }
     let mut seen = HashSet::with_capacity(entries.len());
     entries

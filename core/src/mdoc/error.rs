@@ -190,7 +190,10 @@ impl core::fmt::Display for InvalidReason {
                 f.write_str("keys 5/6 (OriginInfos/Capabilities) require version 1.1")
             }
             InvalidReason::UnsupportedDigestAlgorithm(name) => {
-                write!(f, "digest algorithm {name:?} is not SHA-256, SHA-384 or SHA-512")
+                write!(
+                    f,
+                    "digest algorithm {name:?} is not SHA-256, SHA-384 or SHA-512"
+                )
             }
             InvalidReason::DigestLength { expected, found } => write!(
                 f,

@@ -47,7 +47,8 @@ pub(crate) fn map<'i, 'a>(
     item: &'i Item<'a>,
     path: impl Display + Copy,
 ) -> Result<&'i [(Item<'a>, Item<'a>)], MdocError> {
-    item.as_map().ok_or_else(|| wrong(path, Expected::Type(CborType::Map), item))
+    item.as_map()
+        .ok_or_else(|| wrong(path, Expected::Type(CborType::Map), item))
 }
 
 /// An array.
@@ -55,7 +56,8 @@ pub(crate) fn array<'i, 'a>(
     item: &'i Item<'a>,
     path: impl Display + Copy,
 ) -> Result<&'i [Item<'a>], MdocError> {
-    item.as_array().ok_or_else(|| wrong(path, Expected::Type(CborType::Array), item))
+    item.as_array()
+        .ok_or_else(|| wrong(path, Expected::Type(CborType::Array), item))
 }
 
 /// A text string.
@@ -63,7 +65,8 @@ pub(crate) fn text<'i>(
     item: &'i Item<'_>,
     path: impl Display + Copy,
 ) -> Result<&'i str, MdocError> {
-    item.as_text().ok_or_else(|| wrong(path, Expected::Type(CborType::Text), item))
+    item.as_text()
+        .ok_or_else(|| wrong(path, Expected::Type(CborType::Text), item))
 }
 
 /// A byte string.
@@ -71,22 +74,26 @@ pub(crate) fn bytes<'i>(
     item: &'i Item<'_>,
     path: impl Display + Copy,
 ) -> Result<&'i [u8], MdocError> {
-    item.as_bytes().ok_or_else(|| wrong(path, Expected::Type(CborType::Bytes), item))
+    item.as_bytes()
+        .ok_or_else(|| wrong(path, Expected::Type(CborType::Bytes), item))
 }
 
 /// An unsigned integer.
 pub(crate) fn uint(item: &Item<'_>, path: impl Display + Copy) -> Result<u64, MdocError> {
-    item.as_uint().ok_or_else(|| wrong(path, Expected::Type(CborType::Uint), item))
+    item.as_uint()
+        .ok_or_else(|| wrong(path, Expected::Type(CborType::Uint), item))
 }
 
 /// An integer of either sign that fits in `i64`.
 pub(crate) fn int(item: &Item<'_>, path: impl Display + Copy) -> Result<i64, MdocError> {
-    item.as_int().ok_or_else(|| wrong(path, Expected::Int, item))
+    item.as_int()
+        .ok_or_else(|| wrong(path, Expected::Int, item))
 }
 
 /// `true` or `false`.
 pub(crate) fn boolean(item: &Item<'_>, path: impl Display + Copy) -> Result<bool, MdocError> {
-    item.as_bool().ok_or_else(|| wrong(path, Expected::Type(CborType::Bool), item))
+    item.as_bool()
+        .ok_or_else(|| wrong(path, Expected::Type(CborType::Bool), item))
 }
 
 /// A required text-keyed field of a map.

@@ -2,6 +2,7 @@
 //! reader root), at pinned times.
 
 use super::*;
+use crate::crypto::default_provider as dp;
 use time::macros::datetime;
 
 fn cert(name: &str) -> Vec<u8> {
@@ -23,6 +24,7 @@ const AT: OffsetDateTime = datetime!(2021-01-01 00:00:00 UTC);
 #[test]
 fn ds_validates_under_iaca() {
     let v = validate_chain(
+        dp(),
         &[&cert("ds")],
         &anchors("iaca"),
         CertProfile::DocumentSigner,
@@ -40,6 +42,7 @@ fn ds_validates_under_iaca() {
 fn ds_time_window() {
     let a = anchors("iaca");
     let late = validate_chain(
+        dp(),
         &[&cert("ds")],
         &a,
         CertProfile::DocumentSigner,
@@ -50,6 +53,7 @@ fn ds_time_window() {
         "{late:?}"
     );
     let early = validate_chain(
+        dp(),
         &[&cert("ds")],
         &a,
         CertProfile::DocumentSigner,
@@ -65,6 +69,7 @@ fn ds_time_window() {
 fn wrong_anchor_and_wrong_profile() {
     assert_eq!(
         validate_chain(
+            dp(),
             &[&cert("ds")],
             &anchors("reader_root"),
             CertProfile::DocumentSigner,
@@ -74,6 +79,7 @@ fn wrong_anchor_and_wrong_profile() {
     );
     assert!(matches!(
         validate_chain(
+            dp(),
             &[&cert("ds")],
             &anchors("iaca"),
             CertProfile::ReaderAuth,
@@ -82,6 +88,7 @@ fn wrong_anchor_and_wrong_profile() {
         Err(TrustError::WrongExtendedKeyUsage { .. })
     ));
     let reader = validate_chain(
+        dp(),
         &[&cert("reader")],
         &anchors("reader_root"),
         CertProfile::ReaderAuth,
@@ -91,6 +98,7 @@ fn wrong_anchor_and_wrong_profile() {
     assert_eq!(reader.leaf_subject.common_name.as_deref(), Some("reader"));
     assert!(matches!(
         validate_chain(
+            dp(),
             &[&cert("reader")],
             &anchors("reader_root"),
             CertProfile::DocumentSigner,
@@ -107,19 +115,19 @@ fn garbled_certificates_give_typed_errors() {
     let n = sig_flipped.len();
     sig_flipped[n - 5] ^= 0x01;
     assert_eq!(
-        validate_chain(&[&sig_flipped], &a, CertProfile::DocumentSigner, AT),
+        validate_chain(dp(), &[&sig_flipped], &a, CertProfile::DocumentSigner, AT),
         Err(TrustError::BadSignature { index: 0 })
     );
     let ds = cert("ds");
     for len in 0..ds.len() {
-        let r = validate_chain(&[&ds[..len]], &a, CertProfile::DocumentSigner, AT);
+        let r = validate_chain(dp(), &[&ds[..len]], &a, CertProfile::DocumentSigner, AT);
         assert!(r.is_err(), "truncated to {len} accepted");
     }
     for i in 0..ds.len() {
         let mut m = ds.clone();
         m[i] ^= 0x10;
         assert!(
-            validate_chain(&[&m], &a, CertProfile::DocumentSigner, AT).is_err(),
+            validate_chain(dp(), &[&m], &a, CertProfile::DocumentSigner, AT).is_err(),
             "flip at {i} accepted"
         );
     }
@@ -129,22 +137,23 @@ fn garbled_certificates_give_typed_errors() {
 fn bounds_and_empty_inputs() {
     let a = anchors("iaca");
     assert_eq!(
-        validate_chain(&[], &a, CertProfile::DocumentSigner, AT),
+        validate_chain(dp(), &[], &a, CertProfile::DocumentSigner, AT),
         Err(TrustError::EmptyChain)
     );
     let ds = cert("ds");
     let long: Vec<&[u8]> = std::iter::repeat_n(ds.as_slice(), MAX_CHAIN_LEN + 1).collect();
     assert!(matches!(
-        validate_chain(&long, &a, CertProfile::DocumentSigner, AT),
+        validate_chain(dp(), &long, &a, CertProfile::DocumentSigner, AT),
         Err(TrustError::ChainTooLong { .. })
     ));
     let huge = vec![0x30u8; MAX_CERT_LEN + 1];
     assert!(matches!(
-        validate_chain(&[&huge], &a, CertProfile::DocumentSigner, AT),
+        validate_chain(dp(), &[&huge], &a, CertProfile::DocumentSigner, AT),
         Err(TrustError::CertificateTooLarge { .. })
     ));
     assert_eq!(
         validate_chain(
+            dp(),
             &[&ds],
             &TrustAnchors::default(),
             CertProfile::DocumentSigner,
