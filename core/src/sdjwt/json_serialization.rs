@@ -38,7 +38,9 @@ pub struct JsonSdJwt {
     pub payload: String,
     /// At least one; the first carries the Disclosures and the KB-JWT.
     pub signatures: Vec<JsonSignature>,
+    /// The Disclosures, as received (from the first signature's `header.disclosures`).
     pub disclosures: Vec<String>,
+    /// The KB-JWT, if any (from the first signature's `header.kb_jwt`).
     pub kb_jwt: Option<String>,
     /// Flattened (one signature, members at the top level) or General.
     pub flattened: bool,
@@ -263,8 +265,8 @@ impl JsonSdJwt {
                 "header": sd_header(s, first),
             })
         };
-        let v = if self.flattened && self.signatures.len() == 1 {
-            let mut m = match sig(&self.signatures[0], true) {
+        let v = if let (true, [only]) = (self.flattened, self.signatures.as_slice()) {
+            let mut m = match sig(only, true) {
                 Value::Object(m) => m,
                 _ => Map::new(),
             };

@@ -290,12 +290,22 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
-    fn digest_seen(&mut self, d: String) -> Result<Option<usize>, SdJwtError> {
+    /// Record a digest met in the payload; a digest met twice is refused (§7.1 step 4). Returns
+    /// the Disclosure it references, now marked used, or `None` for a decoy or an undisclosed
+    /// claim.
+    fn digest_seen(&mut self, d: String) -> Result<Option<&mut Disclosure>, SdJwtError> {
         let idx = self.by_digest.get(&d).copied();
-        match self.seen.replace(d) {
-            Some(duplicate) => Err(SdJwtError::DuplicateDigest(duplicate)),
-            None => Ok(idx),
+        if let Some(duplicate) = self.seen.replace(d) {
+            return Err(SdJwtError::DuplicateDigest(duplicate));
         }
+        let Some(idx) = idx else {
+            return Ok(None);
+        };
+        // `by_digest` indexes `disclosures` and `used`, which have the same length.
+        if let Some(u) = self.used.get_mut(idx) {
+            *u = true;
+        }
+        Ok(self.disclosures.get_mut(idx))
     }
 
     fn value(&mut self, v: &mut Value, at: &At<'_>, depth: usize) -> Result<(), SdJwtError> {
@@ -318,12 +328,10 @@ impl Walk<'_> {
                         Some(Value::String(d)) => {
                             // No Disclosure for the digest: a decoy or an undisclosed
                             // element, dropped.
-                            if let Some(idx) = self.digest_seen(d)? {
-                                let disc = &mut self.disclosures[idx];
+                            if let Some(disc) = self.digest_seen(d)? {
                                 if disc.name.is_some() {
                                     return Err(SdJwtError::WrongDisclosureKind(here.pointer()));
                                 }
-                                self.used[idx] = true;
                                 let mut value = std::mem::take(&mut disc.value);
                                 self.value(&mut value, &here, depth + 1)?;
                                 out.push(value);
@@ -364,10 +372,9 @@ impl Walk<'_> {
             let Value::String(d) = d else {
                 return Err(SdJwtError::BadSdArray(at.pointer()));
             };
-            let Some(idx) = self.digest_seen(d)? else {
+            let Some(disc) = self.digest_seen(d)? else {
                 continue;
             };
-            let disc = &mut self.disclosures[idx];
             let Some(name) = disc.name.take() else {
                 return Err(SdJwtError::WrongDisclosureKind(at.pointer()));
             };
@@ -377,7 +384,6 @@ impl Walk<'_> {
             if m.contains_key(&name) {
                 return Err(SdJwtError::ClaimOverwrite(name));
             }
-            self.used[idx] = true;
             let mut value = std::mem::take(&mut disc.value);
             self.value(&mut value, &At::Key(at, &name), depth + 1)?;
             m.insert(name, value);
