@@ -244,3 +244,90 @@ impl MdocError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mdoc::DeviceResponse;
+
+    /// Errors built by the decoders carry typed reasons and print plain English with the path.
+    #[test]
+    fn typed_reasons_and_readable_text() {
+        // {"version": "1.0", "status": 0, "documents": 5}
+        let mut e = crate::cbor::Encoder::new();
+        e.map(3)
+            .text("version")
+            .text("1.0")
+            .text("status")
+            .uint(0)
+            .text("documents")
+            .uint(5);
+        let err = DeviceResponse::from_bytes(&e.into_bytes()).unwrap_err();
+        assert_eq!(
+            err,
+            MdocError::WrongType {
+                path: "DeviceResponse.documents".into(),
+                expected: Expected::Type(CborType::Array),
+                found: CborType::Uint,
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "DeviceResponse.documents: expected array, found uint"
+        );
+
+        let err = crate::session::SessionData::from_bytes(&[0xa0]).unwrap_err();
+        assert!(matches!(
+            err,
+            MdocError::Invalid {
+                reason: InvalidReason::EmptySessionData,
+                ..
+            }
+        ));
+        assert_eq!(err.to_string(), "SessionData: has neither data nor status");
+
+        // Trailing bytes: the CBOR kind is shown in words, not as `TrailingBytes { count: 1 }`.
+        let err = crate::session::SessionData::from_bytes(&[0xa0, 0x00]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "SessionData: invalid CBOR: CBOR: 1 trailing byte(s) after the item at byte 1"
+        );
+        assert_eq!(err.iso_status(), crate::mdoc::STATUS_CBOR_DECODING_ERROR);
+    }
+
+    #[test]
+    fn tag24_reasons() {
+        // SessionEstablishment with eReaderKey = tag 25 and = tag 24 around a uint.
+        for (tag_and_inner, reason) in [
+            (
+                vec![0xd8, 0x19, 0x41, 0xa0],
+                InvalidReason::WrongTag {
+                    expected: 24,
+                    found: 25,
+                },
+            ),
+            (
+                vec![0xd8, 0x18, 0x01],
+                InvalidReason::Tag24NotBstr {
+                    found: CborType::Uint,
+                },
+            ),
+        ] {
+            let mut e = crate::cbor::Encoder::new();
+            e.map(2)
+                .text("eReaderKey")
+                .raw(&tag_and_inner)
+                .text("data")
+                .bytes(b"x");
+            let err =
+                crate::session::SessionEstablishment::from_bytes(&e.into_bytes()).unwrap_err();
+            assert_eq!(
+                err,
+                MdocError::Invalid {
+                    path: "SessionEstablishment.eReaderKey".into(),
+                    reason
+                }
+            );
+        }
+    }
+}

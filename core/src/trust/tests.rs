@@ -198,3 +198,166 @@ fn certificate_input_formats() {
     let key_pem = der::pem::encode_string("PRIVATE KEY", der::pem::LineEnding::LF, &der).unwrap();
     assert!(parse_certificate_input(key_pem.as_bytes()).is_err());
 }
+
+/// A provider that counts ECDSA verifications and can be told to refuse them all, delegating
+/// everything else to the default provider.
+struct Counting {
+    verifies: std::sync::atomic::AtomicUsize,
+    refuse: bool,
+}
+
+impl Counting {
+    fn new(refuse: bool) -> Self {
+        Counting {
+            verifies: std::sync::atomic::AtomicUsize::new(0),
+            refuse,
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.verifies.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl CryptoProvider for Counting {
+    fn verify_ecdsa(
+        &self,
+        key: &EcPublicKey,
+        hash: crate::crypto::HashAlg,
+        msg: &[u8],
+        signature: &[u8],
+    ) -> Result<(), crate::crypto::CryptoError> {
+        self.verifies
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if self.refuse {
+            return Err(crate::crypto::CryptoError::BadSignature);
+        }
+        dp().verify_ecdsa(key, hash, msg, signature)
+    }
+    fn sign_ecdsa(
+        &self,
+        key: &crate::crypto::EcPrivateKey,
+        hash: crate::crypto::HashAlg,
+        msg: &[u8],
+    ) -> Result<Vec<u8>, crate::crypto::CryptoError> {
+        dp().sign_ecdsa(key, hash, msg)
+    }
+    fn ecdh(
+        &self,
+        private: &crate::crypto::EcPrivateKey,
+        public: &EcPublicKey,
+    ) -> Result<crate::crypto::SharedSecret, crate::crypto::CryptoError> {
+        dp().ecdh(private, public)
+    }
+    fn public_key(
+        &self,
+        private: &crate::crypto::EcPrivateKey,
+    ) -> Result<EcPublicKey, crate::crypto::CryptoError> {
+        dp().public_key(private)
+    }
+    fn generate_key(
+        &self,
+        curve: Curve,
+    ) -> Result<crate::crypto::EcPrivateKey, crate::crypto::CryptoError> {
+        dp().generate_key(curve)
+    }
+    fn hkdf_sha256(
+        &self,
+        ikm: &[u8],
+        salt: &[u8],
+        info: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), crate::crypto::CryptoError> {
+        dp().hkdf_sha256(ikm, salt, info, out)
+    }
+    fn hmac_sha256(&self, key: &[u8], msg: &[u8]) -> [u8; 32] {
+        dp().hmac_sha256(key, msg)
+    }
+    fn hash(&self, alg: crate::crypto::HashAlg, data: &[u8]) -> Vec<u8> {
+        dp().hash(alg, data)
+    }
+    fn aes256gcm_seal(&self, key: &[u8; 32], iv: &[u8; 12], plaintext: &[u8]) -> Vec<u8> {
+        dp().aes256gcm_seal(key, iv, plaintext)
+    }
+    fn aes256gcm_open(
+        &self,
+        key: &[u8; 32],
+        iv: &[u8; 12],
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>, crate::crypto::CryptoError> {
+        dp().aes256gcm_open(key, iv, ciphertext)
+    }
+    fn fill_random(&self, out: &mut [u8]) -> Result<(), crate::crypto::CryptoError> {
+        dp().fill_random(out)
+    }
+}
+
+/// Path validation verifies certificate signatures with the provider it is given, once per
+/// certificate signature on the path (the DS certificate's, signed by the IACA; the anchor's
+/// own signature is not part of the path), and never with another provider.
+#[test]
+fn path_validation_uses_the_callers_provider() {
+    let counting = Counting::new(false);
+    let v = validate_chain(
+        &counting,
+        &[&cert("ds")],
+        &anchors("iaca"),
+        CertProfile::DocumentSigner,
+        AT,
+    )
+    .unwrap();
+    assert_eq!(v.chain_len, 1);
+    assert_eq!(counting.count(), v.chain_len);
+
+    let reader = Counting::new(false);
+    let v = validate_chain(
+        &reader,
+        &[&cert("reader")],
+        &anchors("reader_root"),
+        CertProfile::ReaderAuth,
+        AT,
+    )
+    .unwrap();
+    assert_eq!(reader.count(), v.chain_len);
+
+    // A provider that refuses every signature makes a good chain fail: nothing else was asked.
+    let refusing = Counting::new(true);
+    assert_eq!(
+        validate_chain(
+            &refusing,
+            &[&cert("ds")],
+            &anchors("iaca"),
+            CertProfile::DocumentSigner,
+            AT
+        ),
+        Err(TrustError::BadSignature { index: 0 })
+    );
+    assert_eq!(refusing.count(), 1);
+}
+
+/// Every error says what is wrong in words, not in Rust debug syntax.
+#[test]
+fn trust_errors_read_as_english() {
+    let e = TrustError::AnchorProfile {
+        profile: CertProfile::DocumentSigner,
+        reason: AnchorDefect::NoKeyCertSign,
+    };
+    assert_eq!(
+        e.to_string(),
+        "root certificate does not fit the IACA profile: KeyUsage lacks keyCertSign"
+    );
+    let e = TrustError::MissingKeyUsage {
+        index: 0,
+        needed: KeyUsageBit::DigitalSignature,
+    };
+    assert_eq!(
+        e.to_string(),
+        "certificate 0 key usage lacks digitalSignature"
+    );
+    let e = TrustError::WrongExtendedKeyUsage {
+        profile: CertProfile::ReaderAuth,
+    };
+    assert!(e
+        .to_string()
+        .ends_with("1.0.18013.5.1.6 (mdoc reader authentication)"));
+}
