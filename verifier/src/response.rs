@@ -197,7 +197,7 @@ impl<'a> Verifier<'a> {
                     CertProfile::DocumentSigner,
                     at,
                 )
-                    .map_err(|source| vec![CheckError::UntrustedIssuer { doc: idx, source }])
+                .map_err(|source| vec![CheckError::UntrustedIssuer { doc: idx, source }])
             });
         let chain = match chain {
             Ok(c) => {
