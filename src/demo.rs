@@ -100,7 +100,7 @@ pub fn run() -> Result<ExitCode, CliError> {
         .map_err(|e| CliError::Usage(e.to_string()))?;
     let config = ReaderConfig::new(anchors).with_reader_auth(ReaderAuthSigner::new(
         vec![pki.reader.cert_der.clone()],
-        pki.reader.key.clone(),
+        pki.reader.key,
     ));
     let reader_trust = TrustAnchors::from_der_certs([pki.reader_root.cert_der.clone()])
         .map_err(|e| CliError::Usage(e.to_string()))?;
@@ -147,7 +147,7 @@ pub fn run() -> Result<ExitCode, CliError> {
     }
     let ok = print_verdict(&run, "nothing else about the customer was sent");
 
-    let sd_ok = sd_jwt_leg(&pki, tmp, &config, policy, now)?;
+    let sd_ok = sd_jwt_leg(&pki.jws_signer, tmp, &config, policy, now)?;
     let ok = ok && sd_ok;
     drop(tmp_dir);
     Ok(if ok {
@@ -277,7 +277,7 @@ fn print_verdict(run: &Run, note: &str) -> bool {
 /// whose nonce is bound to the session transcript; the till verifies (x5c to the IACA,
 /// signature, Disclosures, validity, KB-JWT) and decides.
 fn sd_jwt_leg(
-    pki: &TestPki,
+    jws_signer: &kakunin_issuer::KeyAndCert,
     tmp: &std::path::Path,
     config: &ReaderConfig,
     policy: HolderPolicy,
@@ -302,8 +302,8 @@ fn sd_jwt_leg(
         .map_err(|e| usage(&e))?;
     let creds = issue_sd_jwt_vcs(
         c,
-        &pki.jws_signer.key,
-        std::slice::from_ref(&pki.jws_signer.cert_der),
+        &jws_signer.key,
+        std::slice::from_ref(&jws_signer.cert_der),
         &elements,
         &publics,
         &SdJwtVcSettings {
@@ -320,10 +320,7 @@ fn sd_jwt_leg(
     }
     // This till shows no portrait for the SD-JWT VC: it asks for the age alone.
     let mut age_only = ReaderConfig::new(config.trust.clone());
-    age_only.reader_auth = config
-        .reader_auth
-        .as_ref()
-        .map(|_| ReaderAuthSigner::new(vec![pki.reader.cert_der.clone()], pki.reader.key.clone()));
+    age_only.reader_auth = config.reader_auth.clone();
     age_only.policy.portrait = false;
     let run = present(&age_only, &wallet, policy, now)?;
     print_holder(&run.holder);

@@ -123,7 +123,7 @@ fn run(config: ReaderConfig) {
     let anchors = TrustAnchors::from_der_certs([pki.iaca.cert_der.clone()]).unwrap();
     let mut reader_config = FlowConfig::new(anchors).with_reader_auth(ReaderAuthSigner::new(
         vec![pki.reader.cert_der.clone()],
-        pki.reader.key.clone(),
+        pki.reader.key,
     ));
     reader_config.request = RequestSpec::Elements(vec![(
         DocProfile::Mdl.doc_type().into(),

@@ -140,9 +140,15 @@ fn store_sd_jwts(pki: &TestPki, store: &MemoryStore, birth_date: &str, n: usize)
     }
 }
 
+/// The test PKI keeps its reader key; the till gets its own copy (keys are not Clone).
+fn copy_key(k: &kakunin_core::crypto::EcPrivateKey) -> kakunin_core::crypto::EcPrivateKey {
+    use kakunin_core::crypto::hazmat;
+    hazmat::private_key_from_scalar(k.curve(), hazmat::scalar_bytes(k)).unwrap()
+}
+
 fn reader_config(pki: &TestPki, iaca: &[u8]) -> ReaderConfig {
     ReaderConfig::new(TrustAnchors::from_der_certs([iaca.to_vec()]).unwrap()).with_reader_auth(
-        ReaderAuthSigner::new(vec![pki.reader.cert_der.clone()], pki.reader.key.clone()),
+        ReaderAuthSigner::new(vec![pki.reader.cert_der.clone()], copy_key(&pki.reader.key)),
     )
 }
 

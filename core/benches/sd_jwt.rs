@@ -1,3 +1,9 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 //! Verifying an SD-JWT VC age_over_20 presentation with a KB-JWT against the bare signature
 //! verifications it needs (issuer JWS and KB-JWT), in the same run; prints the ratio
 //! (goal <= 1.2x). With `--emit-json N` it prints one JSON line of ns/op for

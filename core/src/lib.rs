@@ -9,6 +9,7 @@ pub mod crypto;
 mod error;
 pub mod mdoc;
 pub mod sdjwt;
+pub mod secret;
 pub mod session;
 pub mod trust;
 

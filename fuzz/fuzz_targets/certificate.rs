@@ -6,12 +6,13 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let f = kakunin_fuzz::fixtures();
-    let _ = validate_chain(&[data], &f.iaca, CertProfile::DocumentSigner, f.at);
-    let _ = validate_chain(&[data], &f.iaca, CertProfile::JwsSigner, f.at);
-    let _ = validate_chain(&[data], &f.reader_root, CertProfile::ReaderAuth, f.at);
+    let c = kakunin_core::crypto::default_provider();
+    let _ = validate_chain(c, &[data], &f.iaca, CertProfile::DocumentSigner, f.at);
+    let _ = validate_chain(c, &[data], &f.iaca, CertProfile::JwsSigner, f.at);
+    let _ = validate_chain(c, &[data], &f.reader_root, CertProfile::ReaderAuth, f.at);
     if let Ok(der) = parse_certificate_input(data) {
         if der != data {
-            let _ = validate_chain(&[&der], &f.iaca, CertProfile::DocumentSigner, f.at);
+            let _ = validate_chain(c, &[&der], &f.iaca, CertProfile::DocumentSigner, f.at);
         }
     }
     let _ = TrustAnchors::from_der_certs([data]);

@@ -1,7 +1,7 @@
 //! SD-JWT presentation parsing and verification (RFC 9901), with and without Key Binding, in
 //! compact and JWS JSON serialization.
 #![no_main]
-use kakunin_core::crypto::{default_provider, Curve, EcPrivateKey};
+use kakunin_core::crypto::{default_provider, Curve};
 use kakunin_core::sdjwt::{
     verify_json_presentation, verify_presentation, Disclosure, Jws, JsonSdJwt, KbRequirements,
 };
@@ -10,7 +10,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let c = default_provider();
-    let key = EcPrivateKey::from_scalar(Curve::P256, &[7u8; 32]).expect("scalar");
+    let key = kakunin_core::crypto::hazmat::private_key_from_scalar(Curve::P256, &[7u8; 32]).expect("scalar");
     let public = c.public_key(&key).expect("public key");
     let f = kakunin_fuzz::fixtures();
     let kb = KbRequirements {

@@ -29,7 +29,7 @@ pub fn fixtures() -> &'static Fixtures {
         iaca: TrustAnchors::from_der_certs([hex_bytes(annex!("iaca_cert.der"))]).expect("IACA"),
         reader_root: TrustAnchors::from_der_certs([hex_bytes(annex!("reader_root_cert.der"))])
             .expect("root"),
-        reader_key: EcPrivateKey::from_scalar(
+        reader_key: kakunin_core::crypto::hazmat::private_key_from_scalar(
             Curve::P256,
             &hex_bytes(annex!("e_reader_key_priv_d")),
         )

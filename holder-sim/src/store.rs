@@ -94,12 +94,25 @@ impl MemoryStore {
             id: id.to_string(),
             doc_type: doc_type.to_string(),
             content,
-            key: key.clone(),
+            key: copy_key(key)?,
             used: false,
         });
         entries.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(())
     }
+}
+
+/// A second copy of a device key. Keys are not `Clone`; the in-memory store hands out a fresh
+/// copy per load (as the directory wallet reads a fresh one from its file), through the
+/// explicitly named hazmat door, and both copies are zeroized when dropped.
+fn copy_key(key: &EcPrivateKey) -> Result<EcPrivateKey, WalletError> {
+    use kakunin_core::crypto::hazmat;
+    hazmat::private_key_from_scalar(key.curve(), hazmat::scalar_bytes(key)).ok_or_else(|| {
+        WalletError::Corrupt {
+            path: std::path::PathBuf::from("<memory store>"),
+            reason: "device key does not load",
+        }
+    })
 }
 
 fn not_found(id: &str) -> WalletError {
@@ -130,7 +143,7 @@ impl CredentialStore for MemoryStore {
                 id: e.id.clone(),
                 doc_type: e.doc_type.clone(),
                 issuer_signed: issuer_signed.clone(),
-                device_key: e.key.clone(),
+                device_key: copy_key(&e.key)?,
                 used: e.used,
             }),
             Content::SdJwt(_) => Err(not_found(id)),
@@ -144,7 +157,7 @@ impl CredentialStore for MemoryStore {
             .find(|e| e.id == id)
             .ok_or_else(|| not_found(id))?;
         match &e.content {
-            Content::SdJwt(s) => Ok((s.clone(), e.key.clone())),
+            Content::SdJwt(s) => Ok((s.clone(), copy_key(&e.key)?)),
             Content::Mdoc(_) => Err(not_found(id)),
         }
     }

@@ -445,3 +445,25 @@ mod tests {
         assert_eq!(err(DocProfile::Mdl, &Json::from(5)).field, "(top level)");
     }
 }
+
+/// Birthdays at the end of February in a common year (2025 has no 29 February).
+#[cfg(test)]
+mod common_year_age_tests {
+    use super::age_on;
+    use time::macros::date;
+
+    #[test]
+    fn born_on_1_march() {
+        let birth = date!(2005 - 03 - 01);
+        assert_eq!(age_on(birth, date!(2025 - 02 - 28)), 19);
+        assert_eq!(age_on(birth, date!(2025 - 03 - 01)), 20);
+    }
+
+    #[test]
+    fn born_on_28_february() {
+        let birth = date!(2005 - 02 - 28);
+        assert_eq!(age_on(birth, date!(2025 - 02 - 27)), 19);
+        assert_eq!(age_on(birth, date!(2025 - 02 - 28)), 20);
+        assert_eq!(age_on(birth, date!(2025 - 03 - 01)), 20);
+    }
+}

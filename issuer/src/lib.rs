@@ -9,4 +9,4 @@ pub mod sd_jwt_vc;
 
 pub use claims::{elements_from_json, ClaimError, DocProfile, Element};
 pub use mdoc::{IssueError, IssuedMdoc, MdocIssuer};
-pub use pki::{PkiError, TestPki};
+pub use pki::{KeyAndCert, PkiError, TestPki};

@@ -7,7 +7,7 @@
 
 use der::asn1::{Ia5String, ObjectIdentifier, OctetString};
 use der::{Decode, Encode};
-use kakunin_core::crypto::{Curve, EcPrivateKey};
+use kakunin_core::crypto::{hazmat, Curve, EcPrivateKey};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use x509_cert::builder::{Builder, CertificateBuilder, Profile};
@@ -126,7 +126,8 @@ impl<E: const_oid::AssociatedOid + Encode> AsExtension for Critical<E> {
 }
 
 fn signing_key(k: &EcPrivateKey) -> Result<p256::ecdsa::SigningKey, PkiError> {
-    p256::ecdsa::SigningKey::from_slice(k.scalar_bytes())
+    // x509-cert's builder signs with a p256 key of its own: hand it the scalar.
+    p256::ecdsa::SigningKey::from_slice(hazmat::scalar_bytes(k))
         .map_err(|_| PkiError::Build("bad P-256 key"))
 }
 
@@ -417,8 +418,8 @@ fn write_pair(dir: &Path, name: &str, pair: &KeyAndCert) -> Result<(), PkiError>
     let pem = der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, &pair.cert_der)
         .map_err(|_| PkiError::Build("PEM"))?;
     write_new(&cert_path(dir, name), pem.as_bytes(), 0o644)?;
-    let sk =
-        p256::SecretKey::from_slice(pair.key.scalar_bytes()).map_err(|_| PkiError::Build("key"))?;
+    let sk = p256::SecretKey::from_slice(hazmat::scalar_bytes(&pair.key))
+        .map_err(|_| PkiError::Build("key"))?;
     let key_pem = sk
         .to_pkcs8_pem(p256::pkcs8::LineEnding::LF)
         .map_err(|_| PkiError::Build("PKCS#8"))?;
@@ -471,16 +472,29 @@ mod tests {
         let iaca = TrustAnchors::from_der_certs([pki.iaca.cert_der.clone()]).unwrap();
         let readers = TrustAnchors::from_der_certs([pki.reader_root.cert_der.clone()]).unwrap();
         for ds in &pki.document_signers {
-            let v =
-                validate_chain(&[&ds.cert_der], &iaca, CertProfile::DocumentSigner, now).unwrap();
+            let v = validate_chain(
+                default_provider(),
+                &[&ds.cert_der],
+                &iaca,
+                CertProfile::DocumentSigner,
+                now,
+            )
+            .unwrap();
             assert_eq!(v.leaf_subject.country.as_deref(), Some("JP"));
             // A DS is not a reader certificate.
             assert!(matches!(
-                validate_chain(&[&ds.cert_der], &iaca, CertProfile::ReaderAuth, now),
+                validate_chain(
+                    default_provider(),
+                    &[&ds.cert_der],
+                    &iaca,
+                    CertProfile::ReaderAuth,
+                    now
+                ),
                 Err(TrustError::WrongExtendedKeyUsage { .. })
             ));
         }
         validate_chain(
+            default_provider(),
             &[&pki.reader.cert_der],
             &readers,
             CertProfile::ReaderAuth,
@@ -488,12 +502,19 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            validate_chain(&[&pki.reader.cert_der], &iaca, CertProfile::ReaderAuth, now),
+            validate_chain(
+                default_provider(),
+                &[&pki.reader.cert_der],
+                &iaca,
+                CertProfile::ReaderAuth,
+                now
+            ),
             Err(TrustError::UnknownIssuer)
         );
         let later = now + time::Duration::days(4 * 365);
         assert!(matches!(
             validate_chain(
+                default_provider(),
                 &[&pki.document_signers[0].cert_der],
                 &iaca,
                 CertProfile::DocumentSigner,
@@ -518,8 +539,8 @@ mod tests {
         let ds = load_pair(&dir, "ds-1").unwrap();
         assert_eq!(ds.cert_der, pki.document_signers[0].cert_der);
         assert_eq!(
-            ds.key.scalar_bytes(),
-            pki.document_signers[0].key.scalar_bytes()
+            hazmat::scalar_bytes(&ds.key),
+            hazmat::scalar_bytes(&pki.document_signers[0].key)
         );
         let _ = std::fs::remove_dir_all(&dir);
     }

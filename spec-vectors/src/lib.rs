@@ -114,5 +114,5 @@ pub(crate) fn jwk_private_key(
     jwk: &serde_json::Value,
 ) -> Option<kakunin_core::crypto::EcPrivateKey> {
     let d = unb64(jwk["d"].as_str()?)?;
-    kakunin_core::crypto::EcPrivateKey::from_scalar(kakunin_core::crypto::Curve::P256, &d)
+    kakunin_core::crypto::hazmat::private_key_from_scalar(kakunin_core::crypto::Curve::P256, &d)
 }

@@ -14,7 +14,7 @@ use crate::{err, jwk_private_key, unb64, CheckResult, Runner, VectorCheck};
 use kakunin_core::crypto::{default_provider, EcPrivateKey, EcPublicKey, HashAlg};
 use kakunin_core::sdjwt::{
     jwk_to_key, verify_presentation, verify_sd_jwt_vc, Disclosure, IssuerKey, Jws, JwsError,
-    KbRequirements, SdJwtError, VcError, VerifiedSdJwt,
+    JwtPart, KbRequirements, SdJwtError, VcError, VerifiedSdJwt,
 };
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
@@ -103,7 +103,11 @@ fn verify(
     kb: Option<&KbRequirements<'_>>,
     now: OffsetDateTime,
 ) -> Result<VerifiedSdJwt, SdJwtError> {
-    let key = public_key("issuer").map_err(|_| SdJwtError::Malformed("example key"))?;
+    // The example issuer JWK (Appendix A.5) not loading is a bad key, not a bad presentation.
+    let key = public_key("issuer").map_err(|_| SdJwtError::Jws {
+        part: JwtPart::IssuerJwt,
+        source: JwsError::BadJwk,
+    })?;
     verify_presentation(default_provider(), presentation, &key, kb, now)
 }
 
@@ -475,7 +479,7 @@ fn rejections(r: &mut Runner) {
             rejects(
                 verify(&tampered, Some(&kb), at()),
                 &SdJwtError::Jws {
-                    part: "KB-JWT",
+                    part: JwtPart::KbJwt,
                     source: JwsError::BadSignature,
                 },
             )
@@ -503,7 +507,7 @@ fn rejections(r: &mut Runner) {
             rejects(
                 verify(&tampered, None, at()),
                 &SdJwtError::Jws {
-                    part: "issuer-signed JWT",
+                    part: JwtPart::IssuerJwt,
                     source: JwsError::BadSignature,
                 },
             )
@@ -522,7 +526,7 @@ fn rejections(r: &mut Runner) {
             rejects(
                 verify(&join(&none, &a1_disclosures), None, at()),
                 &SdJwtError::Jws {
-                    part: "issuer-signed JWT",
+                    part: JwtPart::IssuerJwt,
                     source: JwsError::AlgNone,
                 },
             )

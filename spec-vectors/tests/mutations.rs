@@ -788,11 +788,15 @@ fn m34_device_auth_both_kinds() {
         let mac = m[0].1.clone();
         m.push((Value::text("deviceSignature"), mac));
     }));
-    rejected(
-        &r,
-        "both",
-        |e| matches!(e, CheckError::Malformed(kakunin_core::mdoc::MdocError::Invalid { reason, .. }) if reason.contains("both")),
-    );
+    rejected(&r, "both", |e| {
+        matches!(
+            e,
+            CheckError::Malformed(kakunin_core::mdoc::MdocError::Invalid {
+                reason: kakunin_core::mdoc::InvalidReason::BothSignatureAndMac,
+                ..
+            })
+        )
+    });
 }
 
 #[test]
@@ -848,7 +852,7 @@ fn m39_element_identifier_wrong_type() {
         matches!(
             e,
             CheckError::Malformed(kakunin_core::mdoc::MdocError::WrongType {
-                expected: "tstr",
+                expected: kakunin_core::mdoc::Expected::Type(kakunin_core::cbor::CborType::Text),
                 ..
             })
         )

@@ -4,8 +4,8 @@
 //! extended and with short APDUs; and session encryption throughput (criterion).
 
 use criterion::{black_box, Criterion, Throughput};
-use kakunin_core::crypto::{default_provider, Curve, EcPrivateKey};
-use kakunin_core::session::{Role, SessionCipher, SessionKeys};
+use kakunin_core::crypto::{default_provider, Curve};
+use kakunin_core::session::{Role, SessionCipher};
 use kakunin_spec_vectors::annex_d::{bytes, e_reader_key};
 use kakunin_transport::ble_sim::{Faults, LinkConfig, SimLink};
 use kakunin_transport::handover::{build_static_select, nfc_handover, Handover, NfcCarrier};
@@ -26,7 +26,11 @@ fn main() {
         &e_reader_key(),
     )
     .unwrap();
-    let key = EcPrivateKey::from_scalar(Curve::P256, &bytes("e_device_key_priv_d")).unwrap();
+    let key = kakunin_core::crypto::hazmat::private_key_from_scalar(
+        Curve::P256,
+        &bytes("e_device_key_priv_d"),
+    )
+    .unwrap();
     let mut mdoc = MdocSession::new(
         key,
         bytes("device_engagement_bytes_nfc"),
@@ -80,7 +84,11 @@ fn main() {
             .unwrap()
             .device_engagement_bytes()
             .unwrap();
-        let key = EcPrivateKey::from_scalar(Curve::P256, &bytes("e_device_key_priv_d")).unwrap();
+        let key = kakunin_core::crypto::hazmat::private_key_from_scalar(
+            Curve::P256,
+            &bytes("e_device_key_priv_d"),
+        )
+        .unwrap();
         let resp = response.clone();
         let card = MemoryCard {
             card: NfcCard::new(&hs),
@@ -104,10 +112,7 @@ fn main() {
         );
     }
 
-    let keys = || SessionKeys {
-        sk_reader: [1; 32],
-        sk_device: [2; 32],
-    };
+    let keys = || kakunin_core::session::hazmat::session_keys_from_bytes([1; 32], [2; 32]);
     let mut cr = Criterion::default().configure_from_args();
     let mut g = cr.benchmark_group("session_encryption");
     g.throughput(Throughput::Bytes(SIZE as u64));

@@ -3,7 +3,7 @@
 use crate::ble::BleError;
 use crate::ble_sim::*;
 use crate::session::{MdocSession, ProximityError, ReaderSession};
-use kakunin_core::crypto::{default_provider, Curve, EcPrivateKey};
+use kakunin_core::crypto::{default_provider, Curve};
 use kakunin_spec_vectors::annex_d::{bytes, e_reader_key};
 
 fn run(mtu: u16, faults: Faults) -> Transaction {
@@ -15,7 +15,11 @@ fn run(mtu: u16, faults: Faults) -> Transaction {
         &e_reader_key(),
     )
     .unwrap();
-    let key = EcPrivateKey::from_scalar(Curve::P256, &bytes("e_device_key_priv_d")).unwrap();
+    let key = kakunin_core::crypto::hazmat::private_key_from_scalar(
+        Curve::P256,
+        &bytes("e_device_key_priv_d"),
+    )
+    .unwrap();
     let mut mdoc = MdocSession::new(
         key,
         bytes("device_engagement_bytes_nfc"),
@@ -133,7 +137,11 @@ fn run_central(served_ident: [u8; 16]) -> Transaction {
         &e_reader_key(),
     )
     .unwrap();
-    let key = EcPrivateKey::from_scalar(Curve::P256, &bytes("e_device_key_priv_d")).unwrap();
+    let key = kakunin_core::crypto::hazmat::private_key_from_scalar(
+        Curve::P256,
+        &bytes("e_device_key_priv_d"),
+    )
+    .unwrap();
     let mut mdoc = MdocSession::new(
         key,
         bytes("device_engagement_bytes_nfc"),

@@ -3,7 +3,7 @@
 use crate::handover::{build_static_select, nfc_handover, Handover, NfcCarrier};
 use crate::nfc::*;
 use crate::session::{Event, MdocSession, ReaderSession};
-use kakunin_core::crypto::{default_provider, Curve, EcPrivateKey};
+use kakunin_core::crypto::{default_provider, Curve};
 use kakunin_spec_vectors::annex_d::{bytes, e_reader_key};
 
 fn card_with(response: Vec<u8>) -> MemoryCard<'static> {
@@ -21,7 +21,11 @@ fn card_with(response: Vec<u8>) -> MemoryCard<'static> {
         .unwrap()
         .device_engagement_bytes()
         .unwrap();
-    let key = EcPrivateKey::from_scalar(Curve::P256, &bytes("e_device_key_priv_d")).unwrap();
+    let key = kakunin_core::crypto::hazmat::private_key_from_scalar(
+        Curve::P256,
+        &bytes("e_device_key_priv_d"),
+    )
+    .unwrap();
     MemoryCard {
         card: NfcCard::new(&hs),
         session: MdocSession::new(key, de_bytes, nfc_handover(&hs, None)),
@@ -138,7 +142,11 @@ fn negotiated_handover_then_transfer() {
             MemoryCard {
                 card: NfcCard::negotiated(&de, nfc.clone()),
                 session: MdocSession::new(
-                    EcPrivateKey::from_scalar(Curve::P256, &bytes("e_device_key_priv_d")).unwrap(),
+                    kakunin_core::crypto::hazmat::private_key_from_scalar(
+                        Curve::P256,
+                        &bytes("e_device_key_priv_d"),
+                    )
+                    .unwrap(),
                     kakunin_core::cbor::wrap_tag24(&de),
                     vec![0xf6],
                 ),

@@ -336,6 +336,7 @@ impl MdocSession {
 fn reader_public_key(
     e_reader_key_bytes: &[u8],
 ) -> Result<kakunin_core::crypto::EcPublicKey, MdocError> {
+    use kakunin_core::mdoc::InvalidReason;
     let bad = |reason| MdocError::Invalid {
         path: "SessionEstablishment.eReaderKey".into(),
         reason,
@@ -346,8 +347,24 @@ fn reader_public_key(
             source,
         })?;
     let inner = match item.as_tag() {
-        Some((24, inner)) => inner.as_bytes().ok_or(bad("tag 24 must hold a bstr"))?,
-        _ => return Err(bad("must be tag 24")),
+        Some((24, inner)) => inner.as_bytes().ok_or_else(|| {
+            bad(InvalidReason::Tag24NotBstr {
+                found: inner.cbor_type(),
+            })
+        })?,
+        Some((found, _)) => {
+            return Err(bad(InvalidReason::WrongTag {
+                expected: 24,
+                found,
+            }))
+        }
+        None => {
+            return Err(MdocError::WrongType {
+                path: "SessionEstablishment.eReaderKey".into(),
+                expected: kakunin_core::mdoc::Expected::Tag24,
+                found: item.cbor_type(),
+            })
+        }
     };
     let key = kakunin_core::cbor::decode(inner).map_err(|source| MdocError::Cbor {
         path: "SessionEstablishment.eReaderKey".into(),

@@ -1,12 +1,16 @@
 //! The session state machines on the Annex D transaction, byte for byte, and every failure.
 
 use super::session::*;
-use kakunin_core::crypto::{default_provider, Curve, EcPrivateKey};
+use kakunin_core::crypto::{default_provider, Curve};
 use kakunin_core::session::SessionData;
 use kakunin_spec_vectors::annex_d::{bytes, e_reader_key};
 
 fn mdoc() -> MdocSession {
-    let key = EcPrivateKey::from_scalar(Curve::P256, &bytes("e_device_key_priv_d")).unwrap();
+    let key = kakunin_core::crypto::hazmat::private_key_from_scalar(
+        Curve::P256,
+        &bytes("e_device_key_priv_d"),
+    )
+    .unwrap();
     MdocSession::new(
         key,
         bytes("device_engagement_bytes_nfc"),
@@ -174,12 +178,9 @@ fn undecodable_unknown_status_oversize_and_wrong_state() {
 
 #[test]
 fn skipped_or_reordered_counter_fails() {
-    use kakunin_core::session::{Role, SessionCipher, SessionKeys};
+    use kakunin_core::session::{Role, SessionCipher};
     let c = default_provider();
-    let keys = || SessionKeys {
-        sk_reader: [3; 32],
-        sk_device: [4; 32],
-    };
+    let keys = || kakunin_core::session::hazmat::session_keys_from_bytes([3; 32], [4; 32]);
     let mut sender = SessionCipher::new(keys(), Role::Reader);
     let mut mdoc = SessionCipher::new(keys(), Role::Mdoc);
     let first = sender.encrypt(c, b"first").unwrap();

@@ -110,6 +110,12 @@ pub fn verify_device_request_with(
                     .errors
                     .push(CheckError::ReaderAuthSignature { doc: idx, source }),
                 Err(ReaderAuthError::Missing) => {}
+                // A reader-auth failure this version does not know yet: fail closed, so the
+                // request is never reported as authenticated.
+                Err(_) => r.errors.push(CheckError::ReaderAuthSignature {
+                    doc: idx,
+                    source: kakunin_core::cose::CoseError::BadSignature,
+                }),
             }
         }
         report.doc_requests.push(r);

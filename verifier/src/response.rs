@@ -190,8 +190,14 @@ impl<'a> Verifier<'a> {
             .x5chain()
             .map_err(|source| vec![CheckError::IssuerAuthHeader { doc: idx, source }])
             .and_then(|certs| {
-                validate_chain(&certs, self.trust, CertProfile::DocumentSigner, at)
-                    .map_err(|source| vec![CheckError::UntrustedIssuer { doc: idx, source }])
+                validate_chain(
+                    self.crypto,
+                    &certs,
+                    self.trust,
+                    CertProfile::DocumentSigner,
+                    at,
+                )
+                .map_err(|source| vec![CheckError::UntrustedIssuer { doc: idx, source }])
             });
         let chain = match chain {
             Ok(c) => {

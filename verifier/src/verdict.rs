@@ -547,7 +547,9 @@ pub fn sd_jwt_failure(e: &VcError) -> NgReason {
             | SdJwtError::KbIat
             | SdJwtError::KbSdHash => NgReason::DeviceAuthFailed,
             SdJwtError::Jws { part, source } => match source {
-                JwsError::BadSignature | JwsError::AlgKeyMismatch { .. } if part.contains("KB") => {
+                JwsError::BadSignature | JwsError::AlgKeyMismatch { .. }
+                    if *part == kakunin_core::sdjwt::JwtPart::KbJwt =>
+                {
                     NgReason::DeviceAuthFailed
                 }
                 JwsError::BadSignature | JwsError::AlgKeyMismatch { .. } => NgReason::Tampered,
@@ -901,14 +903,14 @@ mod tests {
         );
         assert_eq!(
             one(Err(VcError::SdJwt(SdJwtError::Jws {
-                part: "issuer-signed JWT",
+                part: kakunin_core::sdjwt::JwtPart::IssuerJwt,
                 source: JwsError::BadSignature
             }))),
             Verdict::Ng(NgReason::Tampered)
         );
         assert_eq!(
             one(Err(VcError::SdJwt(SdJwtError::Jws {
-                part: "KB-JWT",
+                part: kakunin_core::sdjwt::JwtPart::KbJwt,
                 source: JwsError::BadSignature
             }))),
             Verdict::Ng(NgReason::DeviceAuthFailed)

@@ -32,47 +32,155 @@ impl Default for Limits {
     }
 }
 
-/// What is wrong with a CBOR input.
+/// What is wrong with a CBOR input (RFC 8949 §3 well-formedness, plus the validity and
+/// size rules Kakunin applies to untrusted input).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CborErrorKind {
     /// The input ends inside an item.
     Truncated,
-    /// A head uses a reserved additional-information value or is otherwise invalid.
+    /// A head uses a reserved additional-information value (28–30, RFC 8949 §3) or is
+    /// otherwise invalid.
     InvalidHead,
     /// A string, array or map declares more content than the input holds.
-    LengthBeyondInput { declared: u64 },
+    LengthBeyondInput {
+        /// The length (bytes for a string, items for an array or map) the head declares.
+        declared: u64,
+    },
     /// Input larger than [`Limits::max_input`].
-    InputTooLarge { len: usize, max: usize },
+    InputTooLarge {
+        /// Size of the input, in bytes.
+        len: usize,
+        /// The limit it exceeds.
+        max: usize,
+    },
     /// Nesting deeper than [`Limits::max_depth`].
-    TooDeep { max: usize },
+    TooDeep {
+        /// The depth limit.
+        max: usize,
+    },
     /// More items than [`Limits::max_items`].
-    TooManyItems { max: usize },
+    TooManyItems {
+        /// The item limit.
+        max: usize,
+    },
     /// An indefinite-length item where only definite lengths are accepted.
     IndefiniteLength,
-    /// A text string that is not valid UTF-8.
+    /// A text string that is not valid UTF-8 (RFC 8949 §3.1, major type 3).
     InvalidUtf8,
-    /// A map with the same key twice.
+    /// A map with the same key twice (RFC 8949 §5.6: such a map is not valid).
     DuplicateMapKey,
     /// A break (0xff) outside an indefinite-length item.
     UnexpectedBreak,
-    /// A chunk of an indefinite-length string has the wrong major type.
+    /// A chunk of an indefinite-length string has the wrong major type (RFC 8949 §3.2.3).
     InvalidChunk,
     /// Bytes left after the top-level item.
-    TrailingBytes { count: usize },
+    TrailingBytes {
+        /// How many bytes follow the item.
+        count: usize,
+    },
+}
+
+impl core::fmt::Display for CborErrorKind {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            CborErrorKind::Truncated => f.write_str("input ends inside an item"),
+            CborErrorKind::InvalidHead => f.write_str("invalid item head"),
+            CborErrorKind::LengthBeyondInput { declared } => {
+                write!(f, "declared length {declared} exceeds the remaining input")
+            }
+            CborErrorKind::InputTooLarge { len, max } => {
+                write!(f, "input of {len} bytes exceeds the {max}-byte limit")
+            }
+            CborErrorKind::TooDeep { max } => write!(f, "nesting deeper than {max}"),
+            CborErrorKind::TooManyItems { max } => write!(f, "more than {max} data items"),
+            CborErrorKind::IndefiniteLength => f.write_str("indefinite-length item not accepted"),
+            CborErrorKind::InvalidUtf8 => f.write_str("text string is not valid UTF-8"),
+            CborErrorKind::DuplicateMapKey => f.write_str("map key appears twice"),
+            CborErrorKind::UnexpectedBreak => {
+                f.write_str("break outside an indefinite-length item")
+            }
+            CborErrorKind::InvalidChunk => {
+                f.write_str("indefinite-length string chunk of the wrong type")
+            }
+            CborErrorKind::TrailingBytes { count } => {
+                write!(f, "{count} trailing byte(s) after the item")
+            }
+        }
+    }
 }
 
 /// A CBOR decoding failure and the byte offset where it was detected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("CBOR {kind:?} at byte {offset}")]
+#[error("CBOR: {kind} at byte {offset}")]
 pub struct CborError {
+    /// What is wrong.
     pub kind: CborErrorKind,
     /// Offset from the start of the decoded buffer.
     pub offset: usize,
 }
 
 impl CborError {
+    /// Always [`crate::Cause::Malformed`]: undecodable input is the sender's fault.
     pub fn cause(&self) -> crate::Cause {
         crate::Cause::Malformed
+    }
+}
+
+/// The type of a decoded CBOR item (RFC 8949 §3.1 major types, with the simple values of
+/// major type 7 told apart), named in error messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CborType {
+    /// Major type 0, an unsigned integer.
+    Uint,
+    /// Major type 1, a negative integer.
+    Nint,
+    /// Major type 2, a byte string.
+    Bytes,
+    /// Major type 3, a text string.
+    Text,
+    /// Major type 4, an array.
+    Array,
+    /// Major type 5, a map.
+    Map,
+    /// Major type 6, a tagged item.
+    Tag,
+    /// `true` or `false`.
+    Bool,
+    /// `null`.
+    Null,
+    /// `undefined`.
+    Undefined,
+    /// A half, single or double precision float.
+    Float,
+    /// Any other simple value.
+    Simple,
+}
+
+impl CborType {
+    /// The CDDL name (RFC 8610 prelude): `uint`, `bstr`, `tstr`, `map`, ...
+    pub const fn name(self) -> &'static str {
+        match self {
+            CborType::Uint => "uint",
+            CborType::Nint => "nint",
+            CborType::Bytes => "bstr",
+            CborType::Text => "tstr",
+            CborType::Array => "array",
+            CborType::Map => "map",
+            CborType::Tag => "tag",
+            CborType::Bool => "bool",
+            CborType::Null => "null",
+            CborType::Undefined => "undefined",
+            CborType::Float => "float",
+            CborType::Simple => "simple",
+        }
+    }
+}
+
+impl core::fmt::Display for CborType {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -87,19 +195,29 @@ pub struct Item<'a> {
 /// The decoded content of an [`Item`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum ItemValue<'a> {
+    /// An unsigned integer.
     Uint(u64),
     /// A negative integer `-1 - n`, holding `n`.
     Nint(u64),
     /// A byte string; indefinite-length strings are joined (hence owned).
     Bytes(std::borrow::Cow<'a, [u8]>),
+    /// A text string; indefinite-length strings are joined (hence owned).
     Text(std::borrow::Cow<'a, str>),
+    /// An array, each element with its own bytes.
     Array(Vec<Item<'a>>),
+    /// A map's entries in received order (keys are unique: duplicates are rejected).
     Map(Vec<(Item<'a>, Item<'a>)>),
+    /// A tag number and the tagged item.
     Tag(u64, Box<Item<'a>>),
+    /// `true` or `false`.
     Bool(bool),
+    /// `null`.
     Null,
+    /// `undefined`.
     Undefined,
+    /// A float, widened to `f64`.
     Float(f64),
+    /// Another simple value (major type 7), by number.
     Simple(u8),
 }
 
@@ -114,10 +232,12 @@ impl<'a> Item<'a> {
         self.offset
     }
 
+    /// The decoded content.
     pub fn value(&self) -> &ItemValue<'a> {
         &self.value
     }
 
+    /// The value of an unsigned integer.
     pub fn as_uint(&self) -> Option<u64> {
         match self.value {
             ItemValue::Uint(n) => Some(n),
@@ -134,6 +254,7 @@ impl<'a> Item<'a> {
         }
     }
 
+    /// The content of a text string.
     pub fn as_text(&self) -> Option<&str> {
         match &self.value {
             ItemValue::Text(t) => Some(t),
@@ -141,6 +262,7 @@ impl<'a> Item<'a> {
         }
     }
 
+    /// The content of a byte string.
     pub fn as_bytes(&self) -> Option<&[u8]> {
         match &self.value {
             ItemValue::Bytes(b) => Some(b),
@@ -148,6 +270,7 @@ impl<'a> Item<'a> {
         }
     }
 
+    /// The value of `true` or `false`.
     pub fn as_bool(&self) -> Option<bool> {
         match self.value {
             ItemValue::Bool(b) => Some(b),
@@ -155,10 +278,12 @@ impl<'a> Item<'a> {
         }
     }
 
+    /// Whether this item is `null`.
     pub fn is_null(&self) -> bool {
         matches!(self.value, ItemValue::Null)
     }
 
+    /// The elements of an array.
     pub fn as_array(&self) -> Option<&[Item<'a>]> {
         match &self.value {
             ItemValue::Array(a) => Some(a),
@@ -166,6 +291,7 @@ impl<'a> Item<'a> {
         }
     }
 
+    /// The entries of a map, in received order.
     pub fn as_map(&self) -> Option<&[(Item<'a>, Item<'a>)]> {
         match &self.value {
             ItemValue::Map(m) => Some(m),
@@ -197,21 +323,21 @@ impl<'a> Item<'a> {
             .map(|(_, v)| v)
     }
 
-    /// A short name of this item's CBOR type, for error messages.
-    pub fn type_name(&self) -> &'static str {
+    /// This item's CBOR type, for error messages.
+    pub fn cbor_type(&self) -> CborType {
         match self.value {
-            ItemValue::Uint(_) => "uint",
-            ItemValue::Nint(_) => "nint",
-            ItemValue::Bytes(_) => "bstr",
-            ItemValue::Text(_) => "tstr",
-            ItemValue::Array(_) => "array",
-            ItemValue::Map(_) => "map",
-            ItemValue::Tag(..) => "tag",
-            ItemValue::Bool(_) => "bool",
-            ItemValue::Null => "null",
-            ItemValue::Undefined => "undefined",
-            ItemValue::Float(_) => "float",
-            ItemValue::Simple(_) => "simple",
+            ItemValue::Uint(_) => CborType::Uint,
+            ItemValue::Nint(_) => CborType::Nint,
+            ItemValue::Bytes(_) => CborType::Bytes,
+            ItemValue::Text(_) => CborType::Text,
+            ItemValue::Array(_) => CborType::Array,
+            ItemValue::Map(_) => CborType::Map,
+            ItemValue::Tag(..) => CborType::Tag,
+            ItemValue::Bool(_) => CborType::Bool,
+            ItemValue::Null => CborType::Null,
+            ItemValue::Undefined => CborType::Undefined,
+            ItemValue::Float(_) => CborType::Float,
+            ItemValue::Simple(_) => CborType::Simple,
         }
     }
 
@@ -307,12 +433,18 @@ fn key_id<'k>(item: &'k Item<'_>) -> KeyId<'k> {
 fn duplicate_key(entries: &[(Item<'_>, Item<'_>)]) -> Option<usize> {
     const PAIRWISE_UP_TO: usize = 16;
     if entries.len() <= PAIRWISE_UP_TO {
-        return (1..entries.len())
-            .find(|&i| {
-                let id = key_id(&entries[i].0);
-                entries[..i].iter().any(|(k, _)| key_id(k) == id)
-            })
-            .map(|i| entries[i].0.offset);
+        return entries
+            .iter()
+            .enumerate()
+            .skip(1)
+            .find_map(|(i, (key, _))| {
+                let id = key_id(key);
+                let earlier = entries.get(..i).unwrap_or_default();
+                earlier
+                    .iter()
+                    .any(|(k, _)| key_id(k) == id)
+                    .then_some(key.offset)
+            });
     }
     let mut seen = HashSet::with_capacity(entries.len());
     entries
@@ -328,7 +460,7 @@ impl<'a> Parser<'a, '_> {
 
     fn head(&mut self) -> Result<(Header, usize), CborError> {
         let start = self.pos;
-        let rest = &self.input[self.pos..];
+        let rest = self.input.get(self.pos..).unwrap_or_default();
         if rest.is_empty() {
             return Err(self.err(CborErrorKind::Truncated, start));
         }
@@ -342,13 +474,13 @@ impl<'a> Parser<'a, '_> {
     }
 
     fn take(&mut self, len: u64, start: usize) -> Result<&'a [u8], CborError> {
-        let remaining = (self.input.len() - self.pos) as u64;
-        if len > remaining {
-            return Err(self.err(CborErrorKind::LengthBeyondInput { declared: len }, start));
-        }
-        let len = len as usize;
-        let s = &self.input[self.pos..self.pos + len];
-        self.pos += len;
+        let beyond = || self.err(CborErrorKind::LengthBeyondInput { declared: len }, start);
+        let end = usize::try_from(len)
+            .ok()
+            .and_then(|n| self.pos.checked_add(n))
+            .ok_or_else(beyond)?;
+        let s = self.input.get(self.pos..end).ok_or_else(beyond)?;
+        self.pos = end;
         Ok(s)
     }
 
@@ -455,7 +587,7 @@ impl<'a> Parser<'a, '_> {
             }
         };
         Ok(Item {
-            raw: &self.input[start..self.pos],
+            raw: self.input.get(start..self.pos).unwrap_or_default(),
             offset: start,
             value,
         })

@@ -11,16 +11,19 @@ pub struct Encoder {
 }
 
 impl Encoder {
+    /// An empty encoder.
     pub fn new() -> Self {
         Encoder { buf: Vec::new() }
     }
 
+    /// An empty encoder with room for `n` bytes.
     pub fn with_capacity(n: usize) -> Self {
         Encoder {
             buf: Vec::with_capacity(n),
         }
     }
 
+    /// The bytes written so far.
     pub fn into_bytes(self) -> Vec<u8> {
         self.buf
     }
@@ -32,46 +35,55 @@ impl Encoder {
         self
     }
 
+    /// An unsigned integer.
     pub fn uint(&mut self, n: u64) -> &mut Self {
         self.head(Header::Positive(n))
     }
 
+    /// An integer of either sign.
     pub fn int(&mut self, n: i64) -> &mut Self {
-        if n >= 0 {
-            self.head(Header::Positive(n as u64))
-        } else {
-            self.head(Header::Negative((-1 - n) as u64))
+        match u64::try_from(n) {
+            Ok(u) => self.head(Header::Positive(u)),
+            // n < 0, so |n| >= 1 and -1 - n = |n| - 1 does not underflow.
+            Err(_) => self.head(Header::Negative(n.unsigned_abs() - 1)),
         }
     }
 
+    /// A definite-length byte string.
     pub fn bytes(&mut self, b: &[u8]) -> &mut Self {
         self.head(Header::Bytes(Some(b.len())));
         self.buf.extend_from_slice(b);
         self
     }
 
+    /// A definite-length text string.
     pub fn text(&mut self, s: &str) -> &mut Self {
         self.head(Header::Text(Some(s.len())));
         self.buf.extend_from_slice(s.as_bytes());
         self
     }
 
+    /// The head of an array of `len` items (the items follow).
     pub fn array(&mut self, len: usize) -> &mut Self {
         self.head(Header::Array(Some(len)))
     }
 
+    /// The head of a map of `len` entries (each key and value follow).
     pub fn map(&mut self, len: usize) -> &mut Self {
         self.head(Header::Map(Some(len)))
     }
 
+    /// A tag head (the tagged item follows).
     pub fn tag(&mut self, t: u64) -> &mut Self {
         self.head(Header::Tag(t))
     }
 
+    /// `true` or `false`.
     pub fn bool(&mut self, b: bool) -> &mut Self {
         self.head(Header::Simple(if b { 21 } else { 20 }))
     }
 
+    /// `null`.
     pub fn null(&mut self) -> &mut Self {
         self.head(Header::Simple(22))
     }
@@ -82,6 +94,7 @@ impl Encoder {
         self
     }
 
+    /// A whole value, recursively ([`Value::Raw`] verbatim).
     pub fn value(&mut self, v: &Value) -> &mut Self {
         match v {
             Value::Uint(n) => self.uint(*n),

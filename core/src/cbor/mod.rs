@@ -14,7 +14,9 @@ mod diag;
 mod encode;
 mod value;
 
-pub use decode::{decode, decode_with, CborError, CborErrorKind, Item, ItemValue, Limits};
+pub use decode::{
+    decode, decode_with, CborError, CborErrorKind, CborType, Item, ItemValue, Limits,
+};
 pub use diag::diagnostic;
 pub use encode::Encoder;
 pub use value::Value;

@@ -27,10 +27,12 @@ impl Mac0 {
         })
     }
 
+    /// The bytes as received.
     pub fn raw(&self) -> &[u8] {
         &self.raw
     }
 
+    /// The MAC tag.
     pub fn tag(&self) -> &[u8] {
         &self.inner.tag
     }

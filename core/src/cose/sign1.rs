@@ -16,6 +16,7 @@ pub enum SignatureAlg {
 }
 
 impl SignatureAlg {
+    /// The algorithm for a COSE `alg` value (RFC 9053 §2.1), if 18013-5 allows it.
     pub fn from_cose(alg: i64) -> Option<Self> {
         match alg {
             -7 => Some(SignatureAlg::Es256),
@@ -25,6 +26,7 @@ impl SignatureAlg {
         }
     }
 
+    /// The COSE `alg` value: -7, -35 or -36.
     pub fn cose_id(self) -> i64 {
         match self {
             SignatureAlg::Es256 => -7,
@@ -33,6 +35,7 @@ impl SignatureAlg {
         }
     }
 
+    /// The curve the algorithm signs on.
     pub fn curve(self) -> Curve {
         match self {
             SignatureAlg::Es256 => Curve::P256,
@@ -41,6 +44,7 @@ impl SignatureAlg {
         }
     }
 
+    /// The hash the algorithm signs with.
     pub fn hash(self) -> HashAlg {
         self.curve().default_hash()
     }
@@ -52,6 +56,23 @@ impl SignatureAlg {
             Curve::P384 => SignatureAlg::Es384,
             Curve::P521 => SignatureAlg::Es512,
         }
+    }
+}
+
+impl SignatureAlg {
+    /// The JOSE/COSE name: "ES256", "ES384" or "ES512".
+    pub const fn name(self) -> &'static str {
+        match self {
+            SignatureAlg::Es256 => "ES256",
+            SignatureAlg::Es384 => "ES384",
+            SignatureAlg::Es512 => "ES512",
+        }
+    }
+}
+
+impl core::fmt::Display for SignatureAlg {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -101,6 +122,7 @@ impl Sign1 {
         &self.raw
     }
 
+    /// Whether the message carried the COSE_Sign1 tag (18); 18013-5 sends it untagged.
     pub fn is_tagged(&self) -> bool {
         self.tagged
     }
@@ -238,9 +260,8 @@ impl Sign1 {
                 .try_create_signature(b"", |tbs| crypto.sign_ecdsa(key, alg.hash(), tbs))?
         }
         .build();
-        let raw = signed.clone().to_vec().map_err(map_coset)?;
+        let raw = signed.to_vec().map_err(map_coset)?;
         // Re-parse so that the protected header's original bytes are recorded.
-        let _ = signed;
         Self::from_slice(&raw)
     }
 }

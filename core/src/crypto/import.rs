@@ -4,16 +4,22 @@
 use super::{Curve, EcPrivateKey};
 use zeroize::Zeroizing;
 
-/// A private key could not be imported.
+/// A key could not be imported or exported.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum KeyImportError {
-    #[error("not a P-256/P-384/P-521 private key in PKCS#8, SEC1 PEM, or raw scalar form")]
+    /// The input is none of the accepted formats (PKCS#8 / RFC 5958, SEC1 / RFC 5915 PEM, a
+    /// bare scalar, SubjectPublicKeyInfo / RFC 5280 for public keys), or the key in it is not
+    /// on P-256, P-384 or P-521.
+    #[error("not a P-256/P-384/P-521 key in PKCS#8, SEC1 PEM, SubjectPublicKeyInfo or raw form")]
     UnrecognizedFormat,
+    /// The input is larger than any key file (16 KiB), and was not parsed.
     #[error("key input of {0} bytes exceeds the 16 KiB limit")]
     TooLarge(usize),
 }
 
 impl KeyImportError {
+    /// Always [`crate::Cause::Malformed`].
     pub fn cause(&self) -> crate::Cause {
         crate::Cause::Malformed
     }
@@ -88,12 +94,19 @@ pub fn import_private_key(input: &[u8]) -> Result<EcPrivateKey, KeyImportError> 
     from_secret_bytes(curve, input).ok_or(KeyImportError::UnrecognizedFormat)
 }
 
+/// Hex text (already checked to be an even number of hex digits) as bytes.
 fn decode_hex(t: &str) -> Vec<u8> {
+    let nibble = |c: u8| match c {
+        b'0'..=b'9' => c - b'0',
+        b'a'..=b'f' => c - b'a' + 10,
+        b'A'..=b'F' => c - b'A' + 10,
+        _ => 0,
+    };
     t.as_bytes()
-        .chunks(2)
-        .map(|p| {
-            let h = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
-            (h(p[0]) << 4) | h(p[1])
+        .chunks_exact(2)
+        .map(|p| match p {
+            [hi, lo] => (nibble(*hi) << 4) | nibble(*lo),
+            _ => 0,
         })
         .collect()
 }

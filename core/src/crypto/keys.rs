@@ -2,12 +2,22 @@
 
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-/// The NIST curves used by ISO 18013-5 and JOSE (ES256/ES384/ES512).
+/// The NIST curves used by ISO 18013-5 (clause 9.1.5.2, Table 22) and JOSE
+/// (ES256/ES384/ES512, RFC 7518 §3.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Curve {
+    /// NIST P-256 (secp256r1), COSE crv 1.
     P256,
+    /// NIST P-384 (secp384r1), COSE crv 2.
     P384,
+    /// NIST P-521 (secp521r1), COSE crv 3.
     P521,
+}
+
+impl core::fmt::Display for Curve {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 impl Curve {
@@ -61,9 +71,18 @@ impl Curve {
 /// SHA-2 digests, as named by ISO 18013-5 `digestAlgorithm`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HashAlg {
+    /// SHA-256 (FIPS 180-4).
     Sha256,
+    /// SHA-384 (FIPS 180-4).
     Sha384,
+    /// SHA-512 (FIPS 180-4).
     Sha512,
+}
+
+impl core::fmt::Display for HashAlg {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.mso_name())
+    }
 }
 
 impl HashAlg {
@@ -105,7 +124,7 @@ pub struct EcPublicKey {
 
 impl core::fmt::Debug for EcPublicKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "EcPublicKey({:?}, ", self.curve)?;
+        write!(f, "EcPublicKey({}, ", self.curve)?;
         for b in &self.sec1 {
             write!(f, "{b:02x}")?;
         }
@@ -132,7 +151,7 @@ impl EcPublicKey {
     /// Build from an uncompressed SEC1 encoding.
     pub fn from_sec1_uncompressed(curve: Curve, sec1: &[u8]) -> Option<Self> {
         let n = curve.field_len();
-        if sec1.len() != 1 + 2 * n || sec1[0] != 0x04 {
+        if sec1.len() != 1 + 2 * n || sec1.first() != Some(&0x04) {
             return None;
         }
         Some(EcPublicKey {
@@ -141,6 +160,7 @@ impl EcPublicKey {
         })
     }
 
+    /// The key's curve.
     pub fn curve(&self) -> Curve {
         self.curve
     }
@@ -150,17 +170,27 @@ impl EcPublicKey {
         &self.sec1
     }
 
+    /// The affine x coordinate, big-endian, the curve's field length.
     pub fn x(&self) -> &[u8] {
-        &self.sec1[1..1 + self.curve.field_len()]
+        // Both constructors make `sec1` exactly `04 || x || y`, so the ranges are in bounds.
+        self.sec1
+            .get(1..1 + self.curve.field_len())
+            .unwrap_or_default()
     }
 
+    /// The affine y coordinate, big-endian, the curve's field length.
     pub fn y(&self) -> &[u8] {
-        &self.sec1[1 + self.curve.field_len()..]
+        self.sec1
+            .get(1 + self.curve.field_len()..)
+            .unwrap_or_default()
     }
 }
 
-/// An EC private scalar. Zeroized on drop; `Debug` never shows it.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+/// An EC private scalar. Zeroized on drop; `Debug` never shows it; not `Clone`, so the
+/// secret exists once. The raw scalar is reachable only through
+/// [`hazmat`](super::hazmat), for the few places that must handle it (writing a key file,
+/// loading a test vector).
+#[derive(Zeroize, ZeroizeOnDrop)]
 pub struct EcPrivateKey {
     #[zeroize(skip)]
     curve: Curve,
@@ -169,13 +199,14 @@ pub struct EcPrivateKey {
 
 impl core::fmt::Debug for EcPrivateKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "EcPrivateKey({:?}, <redacted>)", self.curve)
+        write!(f, "EcPrivateKey({}, <redacted>)", self.curve)
     }
 }
 
 impl EcPrivateKey {
-    /// Build from a big-endian scalar of exactly the curve's field length.
-    pub fn from_scalar(curve: Curve, scalar: &[u8]) -> Option<Self> {
+    /// Build from a big-endian scalar of exactly the curve's field length (the scalar is
+    /// validated when a backend uses it).
+    pub(crate) fn from_scalar(curve: Curve, scalar: &[u8]) -> Option<Self> {
         if scalar.len() != curve.field_len() {
             return None;
         }
@@ -185,12 +216,13 @@ impl EcPrivateKey {
         })
     }
 
+    /// The key's curve.
     pub fn curve(&self) -> Curve {
         self.curve
     }
 
-    /// The big-endian scalar. Handle with care: it is the secret.
-    pub fn scalar_bytes(&self) -> &[u8] {
+    /// The big-endian scalar, for the crypto backends of this crate.
+    pub(crate) fn scalar_bytes(&self) -> &[u8] {
         &self.scalar
     }
 }

@@ -7,6 +7,7 @@
 //! ECDSA and hashes with `ring` (about four times faster on P-256, see docs/decisions/0005) and
 //! delegates the rest to RustCrypto. Either slots in without touching protocol code.
 
+pub mod hazmat;
 mod import;
 mod keys;
 #[cfg(feature = "ring")]
@@ -23,26 +24,43 @@ use zeroize::Zeroizing;
 
 /// A cryptographic operation failed, or its inputs were unusable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CryptoError {
-    /// A public key is not a valid point on its curve.
-    #[error("invalid {curve:?} public key")]
-    InvalidPublicKey { curve: Curve },
-    /// A private key is not a valid scalar for its curve.
-    #[error("invalid {curve:?} private key")]
-    InvalidPrivateKey { curve: Curve },
+    /// A public key is not a valid point on its curve (SEC 1 §3.2.2 validation failed).
+    #[error("invalid {curve} public key")]
+    InvalidPublicKey {
+        /// The curve the key claims.
+        curve: Curve,
+    },
+    /// A private key is not a valid scalar for its curve (zero, or not below the order).
+    #[error("invalid {curve} private key")]
+    InvalidPrivateKey {
+        /// The curve of the key.
+        curve: Curve,
+    },
     /// The signature has the wrong length or encoding for its curve.
-    #[error("malformed {curve:?} signature ({len} bytes)")]
-    MalformedSignature { curve: Curve, len: usize },
+    #[error("malformed {curve} signature ({len} bytes)")]
+    MalformedSignature {
+        /// The curve of the verifying key.
+        curve: Curve,
+        /// Length of the signature received, in bytes.
+        len: usize,
+    },
     /// The signature does not verify.
     #[error("signature does not verify")]
     BadSignature,
     /// The two keys of an ECDH agreement are on different curves.
-    #[error("ECDH key curves differ ({private:?} vs {public:?})")]
-    CurveMismatch { private: Curve, public: Curve },
+    #[error("ECDH key curves differ ({private} vs {public})")]
+    CurveMismatch {
+        /// The private key's curve.
+        private: Curve,
+        /// The public key's curve.
+        public: Curve,
+    },
     /// AEAD decryption failed: wrong key, wrong IV or tampered ciphertext.
     #[error("AES-GCM authentication failed")]
     AeadFailure,
-    /// HKDF was asked for more output than it can produce.
+    /// HKDF was asked for more output than it can produce (RFC 5869: 255 hash lengths).
     #[error("HKDF output length {0} is invalid")]
     HkdfLength(usize),
     /// The random number generator failed.
@@ -50,8 +68,11 @@ pub enum CryptoError {
     Rng,
     /// The signer produced no signature for this key and digest (a zero `r` or `s`, which
     /// deterministic ECDSA reaches with negligible probability).
-    #[error("{curve:?} ECDSA signing failed")]
-    SigningFailed { curve: Curve },
+    #[error("{curve} ECDSA signing failed")]
+    SigningFailed {
+        /// The curve of the signing key.
+        curve: Curve,
+    },
 }
 
 impl CryptoError {

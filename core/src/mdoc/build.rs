@@ -56,6 +56,7 @@ pub fn decode_issuer_signed(bytes: &[u8]) -> Result<IssuerSigned, MdocError> {
 
 /// One document of a DeviceResponse, with its parts already encoded.
 pub struct DocumentParts<'a> {
+    /// The document type.
     pub doc_type: &'a str,
     /// IssuerSigned as returned (only the disclosed items).
     pub issuer_signed: Vec<u8>,
@@ -153,12 +154,17 @@ pub type NamespaceDigests = (String, Vec<(u64, Vec<u8>)>);
 
 /// The content of an MSO to encode.
 pub struct MsoParts<'a> {
+    /// The hash of the value digests.
     pub digest_algorithm: crate::crypto::HashAlg,
     /// namespace -> [(digestID, digest)].
     pub value_digests: &'a [NamespaceDigests],
+    /// The holder's device key.
     pub device_key: &'a crate::crypto::EcPublicKey,
+    /// Restrictions on what the device key may sign, if any.
     pub key_authorizations: Option<&'a super::KeyAuthorizations>,
+    /// The document type.
     pub doc_type: &'a str,
+    /// The validity window.
     pub validity: super::ValidityInfo,
     /// An encoded `status` map, if the credential has a status reference.
     pub status: Option<Value>,

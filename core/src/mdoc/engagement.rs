@@ -1,18 +1,20 @@
 //! DeviceEngagement (clause 8.2.1.1), including the second-edition keys 5 (OriginInfos) and
 //! 6 (Capabilities), which require version "1.1".
 
-use super::fields::{array, decode_top, int, invalid, map, tag24, text, uint, wrong};
-use super::MdocError;
-use crate::cbor::{Item, Value};
+use super::fields::{array, decode_top, int, invalid, map, missing, tag24, text, uint, wrong};
+use super::{Expected, InvalidReason, MdocError};
+use crate::cbor::{CborType, Item, Value};
 use crate::cose::decode_cose_key;
 use crate::crypto::EcPublicKey;
 
-/// The Security element: cipher suite and the mdoc's ephemeral key.
+/// The Security element (clause 8.2.1.1): cipher suite and the mdoc's ephemeral key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Security {
+    /// The cipher suite identifier; 18013-5 defines only 1 (clause 9.1.5.2).
     pub cipher_suite: i64,
-    /// EDeviceKeyBytes exactly as received (tag 24 included).
+    /// EDeviceKeyBytes exactly as received (tag 24 included): part of the SessionTranscript.
     pub e_device_key_bytes: Vec<u8>,
+    /// EDeviceKey, the mdoc's ephemeral public key for session key agreement (9.1.1.4).
     pub e_device_key: EcPublicKey,
 }
 
@@ -21,6 +23,7 @@ pub struct Security {
 pub struct RetrievalMethod {
     /// 1 NFC, 2 BLE, 3 Wi-Fi Aware.
     pub kind: u64,
+    /// The retrieval method's version (1 for all methods of 18013-5).
     pub version: u64,
     /// The options map, kept as a value (its keys depend on `kind`).
     pub options: Value,
@@ -30,12 +33,19 @@ pub struct RetrievalMethod {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeviceEngagement {
     raw: Vec<u8>,
+    /// Key 0, "1.0" or (with keys 5/6) "1.1".
     pub version: String,
+    /// Key 1, the cipher suite and EDeviceKeyBytes.
     pub security: Security,
+    /// Key 2, how the reader may connect (NFC, BLE, Wi-Fi Aware).
     pub device_retrieval_methods: Vec<RetrievalMethod>,
+    /// Key 3, ServerRetrievalMethods (first edition; kept as received).
     pub server_retrieval_methods: Option<Value>,
+    /// Key 4, ProtocolInfo (kept as received).
     pub protocol_info: Option<Value>,
+    /// Key 5, OriginInfos (second edition, version "1.1").
     pub origin_infos: Option<Value>,
+    /// Key 6, Capabilities (second edition, version "1.1").
     pub capabilities: Option<Value>,
 }
 
@@ -54,13 +64,13 @@ impl DeviceEngagement {
         Self::from_item(&inner)
     }
 
+    /// Decode from an already decoded DeviceEngagement map.
     pub(crate) fn from_item(item: &Item<'_>) -> Result<Self, MdocError> {
         const P: &str = "DeviceEngagement";
         map(item, P)?;
         let version = text(
-            item.get_int_key(0).ok_or_else(|| MdocError::Missing {
-                path: format!("{P}[0]"),
-            })?,
+            item.get_int_key(0)
+                .ok_or_else(|| missing(format_args!("{P}[0]")))?,
             "DeviceEngagement[0] (version)",
         )?
         .to_string();
@@ -70,21 +80,24 @@ impl DeviceEngagement {
                 version,
             });
         }
-        let sec = item.get_int_key(1).ok_or_else(|| MdocError::Missing {
-            path: format!("{P}[1] (Security)"),
-        })?;
+        let sec = item
+            .get_int_key(1)
+            .ok_or_else(|| missing(format_args!("{P}[1] (Security)")))?;
         let sec_a = array(sec, "DeviceEngagement.Security")?;
         let [suite, key_bytes] = sec_a else {
             return Err(invalid(
                 "DeviceEngagement.Security",
-                "must be [cipherSuite, EDeviceKeyBytes]",
+                InvalidReason::WrongLength {
+                    expected: 2,
+                    found: sec_a.len(),
+                },
             ));
         };
         let cipher_suite = int(suite, "DeviceEngagement.Security[0]")?;
         if cipher_suite != 1 {
             return Err(invalid(
                 "DeviceEngagement.Security[0]",
-                "cipher suite must be 1",
+                InvalidReason::UnsupportedCipherSuite(cipher_suite),
             ));
         }
         let key_item = tag24(key_bytes, "DeviceEngagement.Security[1] (EDeviceKeyBytes)")?;
@@ -97,26 +110,29 @@ impl DeviceEngagement {
             for (i, method) in array(m, "DeviceEngagement[2]")?.iter().enumerate() {
                 let path = format!("DeviceEngagement.DeviceRetrievalMethods[{i}]");
                 let parts = array(method, &path)?;
-                if parts.len() < 3 {
-                    return Err(invalid(&path, "must be [type, version, options]"));
-                }
-                if parts[2].as_map().is_none() {
-                    return Err(wrong(&path, "options map", &parts[2]));
+                let [kind, version, options, ..] = parts else {
+                    return Err(invalid(
+                        &path,
+                        InvalidReason::TooShort {
+                            min: 3,
+                            found: parts.len(),
+                        },
+                    ));
+                };
+                if options.as_map().is_none() {
+                    return Err(wrong(&path, Expected::Type(CborType::Map), options));
                 }
                 methods.push(RetrievalMethod {
-                    kind: uint(&parts[0], &path)?,
-                    version: uint(&parts[1], &path)?,
-                    options: parts[2].to_value(),
+                    kind: uint(kind, &path)?,
+                    version: uint(version, &path)?,
+                    options: options.to_value(),
                 });
             }
         }
         let origin_infos = item.get_int_key(5).map(Item::to_value);
         let capabilities = item.get_int_key(6).map(Item::to_value);
         if (origin_infos.is_some() || capabilities.is_some()) && version == "1.0" {
-            return Err(invalid(
-                P,
-                "keys 5/6 (OriginInfos/Capabilities) require version 1.1",
-            ));
+            return Err(invalid(P, InvalidReason::SecondEditionKeysInVersion10));
         }
         Ok(DeviceEngagement {
             raw: item.raw().to_vec(),

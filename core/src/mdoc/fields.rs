@@ -3,29 +3,35 @@
 //! A path is anything `Display` (a `&str`, or `format_args!` for an indexed path), and is only
 //! turned into a `String` when an error is built: parsing valid input formats no paths.
 
-use super::MdocError;
-use crate::cbor::{decode_with, Item, Limits};
+use super::{Expected, InvalidReason, MdocError};
+use crate::cbor::{decode_with, CborType, Item, Limits};
 use std::fmt::Display;
 
-pub(crate) fn wrong(
-    path: impl Display + Copy,
-    expected: &'static str,
-    item: &Item<'_>,
-) -> MdocError {
+/// `item` at `path` is not of the `expected` type.
+pub(crate) fn wrong(path: impl Display + Copy, expected: Expected, item: &Item<'_>) -> MdocError {
     MdocError::WrongType {
         path: path.to_string(),
         expected,
-        found: item.type_name(),
+        found: item.cbor_type(),
     }
 }
 
-pub(crate) fn invalid(path: impl Display + Copy, reason: &'static str) -> MdocError {
+/// The item at `path` breaks the rule `reason`.
+pub(crate) fn invalid(path: impl Display + Copy, reason: InvalidReason) -> MdocError {
     MdocError::Invalid {
         path: path.to_string(),
         reason,
     }
 }
 
+/// The required field at `path` is absent.
+pub(crate) fn missing(path: impl Display) -> MdocError {
+    MdocError::Missing {
+        path: path.to_string(),
+    }
+}
+
+/// Decode one whole structure (trailing bytes rejected) with the default bounds.
 pub(crate) fn decode_top<'a>(
     bytes: &'a [u8],
     path: impl Display + Copy,
@@ -36,44 +42,58 @@ pub(crate) fn decode_top<'a>(
     })
 }
 
+/// A map.
 pub(crate) fn map<'i, 'a>(
     item: &'i Item<'a>,
     path: impl Display + Copy,
 ) -> Result<&'i [(Item<'a>, Item<'a>)], MdocError> {
-    item.as_map().ok_or_else(|| wrong(path, "map", item))
+    item.as_map()
+        .ok_or_else(|| wrong(path, Expected::Type(CborType::Map), item))
 }
 
+/// An array.
 pub(crate) fn array<'i, 'a>(
     item: &'i Item<'a>,
     path: impl Display + Copy,
 ) -> Result<&'i [Item<'a>], MdocError> {
-    item.as_array().ok_or_else(|| wrong(path, "array", item))
+    item.as_array()
+        .ok_or_else(|| wrong(path, Expected::Type(CborType::Array), item))
 }
 
+/// A text string.
 pub(crate) fn text<'i>(
     item: &'i Item<'_>,
     path: impl Display + Copy,
 ) -> Result<&'i str, MdocError> {
-    item.as_text().ok_or_else(|| wrong(path, "tstr", item))
+    item.as_text()
+        .ok_or_else(|| wrong(path, Expected::Type(CborType::Text), item))
 }
 
+/// A byte string.
 pub(crate) fn bytes<'i>(
     item: &'i Item<'_>,
     path: impl Display + Copy,
 ) -> Result<&'i [u8], MdocError> {
-    item.as_bytes().ok_or_else(|| wrong(path, "bstr", item))
+    item.as_bytes()
+        .ok_or_else(|| wrong(path, Expected::Type(CborType::Bytes), item))
 }
 
+/// An unsigned integer.
 pub(crate) fn uint(item: &Item<'_>, path: impl Display + Copy) -> Result<u64, MdocError> {
-    item.as_uint().ok_or_else(|| wrong(path, "uint", item))
+    item.as_uint()
+        .ok_or_else(|| wrong(path, Expected::Type(CborType::Uint), item))
 }
 
+/// An integer of either sign that fits in `i64`.
 pub(crate) fn int(item: &Item<'_>, path: impl Display + Copy) -> Result<i64, MdocError> {
-    item.as_int().ok_or_else(|| wrong(path, "int", item))
+    item.as_int()
+        .ok_or_else(|| wrong(path, Expected::Int, item))
 }
 
+/// `true` or `false`.
 pub(crate) fn boolean(item: &Item<'_>, path: impl Display + Copy) -> Result<bool, MdocError> {
-    item.as_bool().ok_or_else(|| wrong(path, "bool", item))
+    item.as_bool()
+        .ok_or_else(|| wrong(path, Expected::Type(CborType::Bool), item))
 }
 
 /// A required text-keyed field of a map.
@@ -83,9 +103,8 @@ pub(crate) fn field<'i, 'a>(
     path: impl Display + Copy,
 ) -> Result<&'i Item<'a>, MdocError> {
     map(item, path)?;
-    item.get_text_key(key).ok_or_else(|| MdocError::Missing {
-        path: format!("{path}.{key}"),
-    })
+    item.get_text_key(key)
+        .ok_or_else(|| missing(format_args!("{path}.{key}")))
 }
 
 /// An optional text-keyed field of a map.
@@ -98,19 +117,47 @@ pub(crate) fn opt_field<'i, 'a>(
     Ok(item.get_text_key(key))
 }
 
-/// A `#6.24(bstr .cbor X)` item: returns the decoded X. The full tagged bytes are `item.raw()`.
-pub(crate) fn tag24<'a>(item: &Item<'a>, path: impl Display + Copy) -> Result<Item<'a>, MdocError> {
-    let (tag, inner) = item.as_tag().ok_or_else(|| wrong(path, "tag 24", item))?;
+/// The byte string of a `#6.24(bstr .cbor X)` item, not yet decoded. Indefinite-length
+/// content is refused: its bytes as received could not be the encoding that is hashed.
+pub(crate) fn tag24_bytes<'i>(
+    item: &'i Item<'_>,
+    path: impl Display + Copy,
+) -> Result<&'i [u8], MdocError> {
+    let (tag, inner) = item
+        .as_tag()
+        .ok_or_else(|| wrong(path, Expected::Tag24, item))?;
     if tag != crate::cbor::TAG_ENCODED_CBOR {
-        return Err(invalid(path, "expected tag 24 (encoded CBOR)"));
+        return Err(invalid(
+            path,
+            InvalidReason::WrongTag {
+                expected: crate::cbor::TAG_ENCODED_CBOR,
+                found: tag,
+            },
+        ));
     }
     match inner.value() {
-        crate::cbor::ItemValue::Bytes(std::borrow::Cow::Borrowed(b)) => decode_top(b, path),
-        crate::cbor::ItemValue::Bytes(_) => Err(invalid(
+        crate::cbor::ItemValue::Bytes(std::borrow::Cow::Borrowed(b)) => Ok(b),
+        crate::cbor::ItemValue::Bytes(_) => Err(invalid(path, InvalidReason::Tag24Indefinite)),
+        _ => Err(invalid(
             path,
-            "tag 24 content must be a definite-length byte string",
+            InvalidReason::Tag24NotBstr {
+                found: inner.cbor_type(),
+            },
         )),
-        _ => Err(wrong(path, "bstr inside tag 24", inner)),
+    }
+}
+
+/// A `#6.24(bstr .cbor X)` item: returns the decoded X. The full tagged bytes are `item.raw()`.
+pub(crate) fn tag24<'a>(item: &Item<'a>, path: impl Display + Copy) -> Result<Item<'a>, MdocError> {
+    let (_, inner) = item
+        .as_tag()
+        .ok_or_else(|| wrong(path, Expected::Tag24, item))?;
+    tag24_bytes(item, path)?;
+    // `tag24_bytes` accepted it, so the content is a byte string borrowed from the input,
+    // which the decoded item may borrow too.
+    match inner.value() {
+        crate::cbor::ItemValue::Bytes(std::borrow::Cow::Borrowed(b)) => decode_top(b, path),
+        _ => Err(invalid(path, InvalidReason::Tag24Indefinite)),
     }
 }
 
@@ -121,18 +168,24 @@ pub(crate) fn tdate(
 ) -> Result<time::OffsetDateTime, MdocError> {
     let (tag, inner) = item
         .as_tag()
-        .ok_or_else(|| wrong(path, "tdate (tag 0)", item))?;
+        .ok_or_else(|| wrong(path, Expected::Tdate, item))?;
     match tag {
         0 => {
             let s = text(inner, path)?;
             time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-                .map_err(|_| invalid(path, "tdate is not RFC 3339 date-time text"))
+                .map_err(|_| invalid(path, InvalidReason::BadTdate))
         }
         1 => {
             let secs = int(inner, path)?;
             time::OffsetDateTime::from_unix_timestamp(secs)
-                .map_err(|_| invalid(path, "epoch time out of range"))
+                .map_err(|_| invalid(path, InvalidReason::EpochOutOfRange))
         }
-        _ => Err(invalid(path, "expected tdate (tag 0)")),
+        found => Err(invalid(
+            path,
+            InvalidReason::WrongTag {
+                expected: crate::cbor::TAG_TDATE,
+                found,
+            },
+        )),
     }
 }

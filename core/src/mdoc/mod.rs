@@ -8,7 +8,7 @@
 mod build;
 mod engagement;
 mod error;
-mod fields;
+pub(crate) mod fields;
 mod mso;
 mod reader_auth;
 mod request;
@@ -21,7 +21,7 @@ pub use build::{
     DocumentParts, MsoParts, NamespaceDigests,
 };
 pub use engagement::{encode_device_engagement, DeviceEngagement, RetrievalMethod, Security};
-pub use error::MdocError;
+pub use error::{Expected, InvalidReason, MdocError};
 pub use mso::{KeyAuthorizations, MobileSecurityObject, MsoStatus, ValidityInfo};
 pub use reader_auth::{sign_reader_auth, verify_reader_auth, ReaderAuthError};
 pub use request::{DeviceRequest, DocRequest, ItemsRequest, RequestedElement};

@@ -4,7 +4,7 @@
 use super::fields::{
     array, bytes, decode_top, field, invalid, map, opt_field, tag24, tdate, text, uint,
 };
-use super::MdocError;
+use super::{InvalidReason, MdocError};
 use crate::cbor::{Item, Value};
 use crate::cose::decode_cose_key;
 use crate::crypto::{EcPublicKey, HashAlg};
@@ -13,16 +13,22 @@ use std::collections::BTreeMap;
 /// ValidityInfo: when the MSO was signed and the window in which it may be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ValidityInfo {
+    /// When the MSO was signed.
     pub signed: time::OffsetDateTime,
+    /// Start of the window in which the MSO may be used.
     pub valid_from: time::OffsetDateTime,
+    /// End of that window.
     pub valid_until: time::OffsetDateTime,
+    /// When the issuer expects to re-sign, if it says.
     pub expected_update: Option<time::OffsetDateTime>,
 }
 
 /// KeyAuthorizations: which namespaces and elements the device key may sign.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KeyAuthorizations {
+    /// Namespaces whose every element the device key may sign.
     pub name_spaces: Vec<String>,
+    /// namespace -> the elements of it the device key may sign.
     pub data_elements: BTreeMap<String, Vec<String>>,
 }
 
@@ -42,14 +48,20 @@ impl KeyAuthorizations {
 pub enum MsoStatus {
     /// IETF Token Status List reference.
     StatusList {
+        /// The credential's index in the list.
         idx: u64,
+        /// Where the status list token is published.
         uri: String,
+        /// The certificate that signs the status list, if given (DER).
         certificate: Option<Vec<u8>>,
     },
     /// ISO 18013-5 identifier list reference.
     IdentifierList {
+        /// The credential's identifier in the list.
         id: Vec<u8>,
+        /// Where the identifier list is published.
         uri: String,
+        /// The certificate that signs the identifier list, if given (DER).
         certificate: Option<Vec<u8>>,
     },
     /// A status mechanism this version does not know, kept as received.
@@ -61,15 +73,23 @@ pub enum MsoStatus {
 pub struct MobileSecurityObject {
     /// MobileSecurityObjectBytes as signed (tag 24 included).
     raw_tagged: Vec<u8>,
+    /// "1.0" (or another "1.x").
     pub version: String,
+    /// The hash of every value digest.
     pub digest_algorithm: HashAlg,
     /// namespace -> digestID -> digest.
     pub value_digests: BTreeMap<String, BTreeMap<u64, Vec<u8>>>,
+    /// The device key, which signs or MACs DeviceAuthentication (9.1.3).
     pub device_key: EcPublicKey,
+    /// What the device key may sign in DeviceSigned, if restricted.
     pub key_authorizations: Option<KeyAuthorizations>,
+    /// `keyInfo`, kept as received.
     pub key_info: Option<Value>,
+    /// The document type the MSO is for; must equal the Document's docType.
     pub doc_type: String,
+    /// When the MSO is valid.
     pub validity: ValidityInfo,
+    /// Where revocation status is published, if anywhere.
     pub status: Option<MsoStatus>,
 }
 
@@ -83,6 +103,7 @@ impl MobileSecurityObject {
         Self::from_item(&mso, bytes)
     }
 
+    /// Decode the MSO map; `raw_tagged` is the MobileSecurityObjectBytes it came from.
     fn from_item(mso: &Item<'_>, raw_tagged: &[u8]) -> Result<Self, MdocError> {
         map(mso, P)?;
         let version = text(field(mso, "version", P)?, "MobileSecurityObject.version")?.to_string();
@@ -99,7 +120,7 @@ impl MobileSecurityObject {
         let digest_algorithm = HashAlg::from_mso_name(alg_name).ok_or_else(|| {
             invalid(
                 "MobileSecurityObject.digestAlgorithm",
-                "must be SHA-256, SHA-384 or SHA-512",
+                InvalidReason::UnsupportedDigestAlgorithm(alg_name.to_string()),
             )
         })?;
 
@@ -115,7 +136,10 @@ impl MobileSecurityObject {
                 if d.len() != digest_algorithm.output_len() {
                     return Err(invalid(
                         format_args!("{path}[{id}]"),
-                        "digest length does not match digestAlgorithm",
+                        InvalidReason::DigestLength {
+                            expected: digest_algorithm.output_len(),
+                            found: d.len(),
+                        },
                     ));
                 }
                 ids.insert(id, d.to_vec());
@@ -169,7 +193,7 @@ impl MobileSecurityObject {
             },
         };
         if validity.valid_until < validity.valid_from {
-            return Err(invalid(VP, "validUntil is before validFrom"));
+            return Err(invalid(VP, InvalidReason::ValidityInverted));
         }
         let status = opt_field(mso, "status", P)?.map(parse_status).transpose()?;
         Ok(MobileSecurityObject {
@@ -215,10 +239,7 @@ fn parse_key_authorizations(ka: &Item<'_>) -> Result<KeyAuthorizations, MdocErro
             let path = format!("{KP}.dataElements[{ns:?}]");
             if out.name_spaces.contains(&ns) {
                 // 9.1.2.4: a namespace in nameSpaces shall not also appear in dataElements.
-                return Err(invalid(
-                    &path,
-                    "namespace is also listed in keyAuthorizations.nameSpaces",
-                ));
+                return Err(invalid(&path, InvalidReason::NamespaceAuthorizedTwice));
             }
             let list = array(els, &path)?
                 .iter()

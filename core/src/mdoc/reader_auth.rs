@@ -12,16 +12,21 @@ use time::OffsetDateTime;
 
 /// Why a DocRequest's reader authentication failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ReaderAuthError {
+    /// The DocRequest carries no readerAuth.
     #[error("no readerAuth")]
     Missing,
+    /// readerAuth is not a valid COSE_Sign1 over ReaderAuthenticationBytes (9.1.4.4).
     #[error("readerAuth: {0}")]
     Cose(CoseError),
+    /// The reader certificate chain does not validate to the reader trust anchors.
     #[error("reader certificate: {0}")]
     Untrusted(TrustError),
 }
 
 impl ReaderAuthError {
+    /// The cause group of the underlying error; a missing readerAuth is a failed check.
     pub fn cause(&self) -> crate::Cause {
         match self {
             ReaderAuthError::Missing => crate::Cause::FailedCheck,
@@ -31,7 +36,9 @@ impl ReaderAuthError {
     }
 }
 
-/// Check one DocRequest's readerAuth; returns the authenticated reader's subject.
+/// Check one DocRequest's readerAuth (clause 9.1.4): the reader certificate chain to
+/// `reader_trust` at `at`, then the signature over ReaderAuthenticationBytes; both through
+/// `crypto`. Returns the authenticated reader's subject.
 pub fn verify_reader_auth(
     crypto: &dyn CryptoProvider,
     doc_request: &DocRequest,
@@ -44,7 +51,7 @@ pub fn verify_reader_auth(
         .as_ref()
         .ok_or(ReaderAuthError::Missing)?;
     let certs = ra.x5chain().map_err(ReaderAuthError::Cose)?;
-    let chain = validate_chain(&certs, reader_trust, CertProfile::ReaderAuth, at)
+    let chain = validate_chain(crypto, &certs, reader_trust, CertProfile::ReaderAuth, at)
         .map_err(ReaderAuthError::Untrusted)?;
     let payload = reader_authentication_bytes(transcript, &doc_request.items_request.raw);
     ra.verify(crypto, &chain.leaf_public_key, Some(&payload))

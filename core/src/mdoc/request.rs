@@ -9,8 +9,11 @@ use crate::cose::Sign1;
 /// One requested element and whether the reader intends to retain it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestedElement {
+    /// The namespace, e.g. `org.iso.18013.5.1`.
     pub namespace: String,
+    /// The data element identifier, e.g. `age_over_20`.
     pub element: String,
+    /// IntentToRetain: whether the reader says it will store the value.
     pub intent_to_retain: bool,
 }
 
@@ -19,28 +22,36 @@ pub struct RequestedElement {
 pub struct ItemsRequest {
     /// ItemsRequestBytes (tag 24 included): part of the readerAuth payload.
     pub raw: Vec<u8>,
+    /// The document type asked for.
     pub doc_type: String,
+    /// The elements asked for, in request order.
     pub elements: Vec<RequestedElement>,
+    /// `requestInfo`, kept as received.
     pub request_info: Option<Value>,
 }
 
 /// One DocRequest.
 #[derive(Debug, Clone)]
 pub struct DocRequest {
+    /// What is asked for.
     pub items_request: ItemsRequest,
+    /// The reader's signature over ReaderAuthenticationBytes (9.1.4), if any.
     pub reader_auth: Option<Sign1>,
 }
 
 /// A decoded DeviceRequest.
 #[derive(Debug, Clone)]
 pub struct DeviceRequest {
+    /// "1.0" (or another "1.x").
     pub version: String,
+    /// One request per document type.
     pub doc_requests: Vec<DocRequest>,
 }
 
 const P: &str = "DeviceRequest";
 
 impl DeviceRequest {
+    /// Decode a received DeviceRequest, keeping each ItemsRequestBytes as received.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, MdocError> {
         let top = decode_top(bytes, P)?;
         map(&top, P)?;
@@ -66,6 +77,7 @@ impl DeviceRequest {
     }
 }
 
+/// Decode one DocRequest at `path`.
 fn parse_doc_request(dr: &Item<'_>, path: &str) -> Result<DocRequest, MdocError> {
     map(dr, path)?;
     let ip = format!("{path}.itemsRequest");

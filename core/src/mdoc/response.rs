@@ -1,9 +1,9 @@
 //! DeviceResponse (clause 8.3.2.1.2.2): documents with IssuerSigned and DeviceSigned parts.
 
 use super::fields::{
-    array, bytes, decode_top, field, int, invalid, map, opt_field, tag24, text, uint, wrong,
+    array, bytes, decode_top, field, int, invalid, map, opt_field, tag24, text, uint,
 };
-use super::MdocError;
+use super::{InvalidReason, MdocError};
 use crate::cbor::{Item, Value};
 use crate::cose::{Mac0, Sign1};
 
@@ -12,30 +12,40 @@ use crate::cose::{Mac0, Sign1};
 pub struct IssuerSignedItem {
     /// IssuerSignedItemBytes exactly as received (tag 24 included): the digest input.
     pub raw: Vec<u8>,
+    /// The digestID under which the MSO records this item's digest.
     pub digest_id: u64,
+    /// The random salt (at least 16 bytes, 9.1.2.5), which keeps undisclosed values unguessable.
     pub random: Vec<u8>,
+    /// The data element identifier.
     pub element_identifier: String,
+    /// The element's value.
     pub element_value: Value,
 }
 
 /// The issuer-signed items of one namespace.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IssuerNameSpace {
+    /// The namespace.
     pub name: String,
+    /// The disclosed items, in received order.
     pub items: Vec<IssuerSignedItem>,
 }
 
 /// IssuerSigned: the disclosed items and the issuer's signature over the MSO.
 #[derive(Debug, Clone)]
 pub struct IssuerSigned {
+    /// The disclosed items, per namespace.
     pub name_spaces: Vec<IssuerNameSpace>,
+    /// The issuer's COSE_Sign1 over MobileSecurityObjectBytes, with the DS certificate.
     pub issuer_auth: Sign1,
 }
 
 /// DeviceAuth: a signature or a MAC by the device key.
 #[derive(Debug, Clone)]
 pub enum DeviceAuth {
+    /// DeviceSignature: COSE_Sign1 with the device key (9.1.3.6).
     Signature(Sign1),
+    /// DeviceMac: COSE_Mac0 with EMacKey (9.1.3.5).
     Mac(Mac0),
 }
 
@@ -46,45 +56,60 @@ pub struct DeviceSigned {
     pub name_spaces_bytes: Vec<u8>,
     /// namespace -> (element identifier, value).
     pub name_spaces: Vec<(String, Vec<(String, Value)>)>,
+    /// The device's authentication of the session.
     pub device_auth: DeviceAuth,
 }
 
 /// An element the mdoc reports it did not return, with its ErrorCode.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ElementError {
+    /// The namespace.
     pub namespace: String,
+    /// The element not returned.
     pub element: String,
+    /// Its ErrorCode (0 = data not returned, Table 9).
     pub code: i64,
 }
 
 /// A document the mdoc reports it did not return, with its ErrorCode.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocumentError {
+    /// The document type not returned.
     pub doc_type: String,
+    /// Its ErrorCode.
     pub code: i64,
 }
 
 /// One returned document.
 #[derive(Debug, Clone)]
 pub struct Document {
+    /// The document type, e.g. `org.iso.18013.5.1.mDL`.
     pub doc_type: String,
+    /// What the issuer signed.
     pub issuer_signed: IssuerSigned,
+    /// What the device signed or MACed.
     pub device_signed: DeviceSigned,
+    /// Elements the mdoc says it did not return.
     pub errors: Vec<ElementError>,
 }
 
 /// A decoded DeviceResponse.
 #[derive(Debug, Clone)]
 pub struct DeviceResponse {
+    /// "1.0" (or another "1.x").
     pub version: String,
+    /// The returned documents.
     pub documents: Vec<Document>,
+    /// Documents the mdoc says it did not return.
     pub document_errors: Vec<DocumentError>,
+    /// The status code (Table 8; 0 = OK).
     pub status: u64,
 }
 
 const P: &str = "DeviceResponse";
 
 impl DeviceResponse {
+    /// Decode a received DeviceResponse, keeping every hashed and signed encoding as received.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, MdocError> {
         let top = decode_top(bytes, P)?;
         map(&top, P)?;
@@ -129,6 +154,7 @@ impl DeviceResponse {
     }
 }
 
+/// Decode one Document at `path`.
 fn parse_document(
     d: &Item<'_>,
     path: impl std::fmt::Display + Copy,
@@ -176,7 +202,7 @@ pub(crate) fn parse_issuer_signed(
             let ip = format!("{np}[{ns:?}]");
             let list = array(items, &ip)?;
             if list.is_empty() {
-                return Err(invalid(&ip, "namespace has no items"));
+                return Err(invalid(&ip, InvalidReason::EmptyNamespace));
             }
             let mut parsed = Vec::with_capacity(list.len());
             for (j, item_bytes) in list.iter().enumerate() {
@@ -198,10 +224,7 @@ pub(crate) fn parse_issuer_signed(
         source,
     })?;
     if issuer_auth.payload().is_none() {
-        return Err(invalid(
-            &ia_path,
-            "payload (MobileSecurityObjectBytes) is missing",
-        ));
+        return Err(invalid(&ia_path, InvalidReason::MissingMsoPayload));
     }
     Ok(IssuerSigned {
         name_spaces,
@@ -209,6 +232,7 @@ pub(crate) fn parse_issuer_signed(
     })
 }
 
+/// Decode one IssuerSignedItemBytes at `path`.
 fn parse_issuer_signed_item(
     item_bytes: &Item<'_>,
     path: impl std::fmt::Display + Copy,
@@ -232,6 +256,7 @@ fn parse_issuer_signed_item(
     })
 }
 
+/// Decode DeviceSigned at `path`.
 fn parse_device_signed(
     ds: &Item<'_>,
     path: impl std::fmt::Display + Copy,
@@ -270,8 +295,8 @@ fn parse_device_signed(
                 source,
             })?)
         }
-        (Some(_), Some(_)) => return Err(invalid(&ap, "has both deviceSignature and deviceMac")),
-        (None, None) => return Err(wrong(&ap, "deviceSignature or deviceMac", da)),
+        (Some(_), Some(_)) => return Err(invalid(&ap, InvalidReason::BothSignatureAndMac)),
+        (None, None) => return Err(invalid(&ap, InvalidReason::NoDeviceAuth)),
     };
     Ok(DeviceSigned {
         name_spaces_bytes: nsb.raw().to_vec(),

@@ -2,7 +2,7 @@
 //! DeviceAuthentication (9.1.3.4) and ReaderAuthentication (9.1.4.4).
 
 use super::fields::{array, decode_top, invalid, tag24};
-use super::MdocError;
+use super::{InvalidReason, MdocError};
 use crate::cbor::{wrap_tag24, Encoder, Item};
 
 /// A SessionTranscript, kept as received: `[DeviceEngagementBytes, EReaderKeyBytes, Handover]`.
@@ -56,7 +56,13 @@ impl SessionTranscript {
     fn check_shape(item: &Item<'_>) -> Result<(), MdocError> {
         let a = array(item, "SessionTranscript")?;
         if a.len() != 3 {
-            return Err(invalid("SessionTranscript", "must be a 3-element array"));
+            return Err(invalid(
+                "SessionTranscript",
+                InvalidReason::WrongLength {
+                    expected: 3,
+                    found: a.len(),
+                },
+            ));
         }
         Ok(())
     }
@@ -89,9 +95,15 @@ impl SessionTranscript {
     fn element(&self, index: usize) -> Result<Vec<u8>, MdocError> {
         let top = decode_top(&self.bare, "SessionTranscript")?;
         let a = array(&top, "SessionTranscript")?;
-        a.get(index)
-            .map(|i| i.raw().to_vec())
-            .ok_or_else(|| invalid("SessionTranscript", "must be a 3-element array"))
+        a.get(index).map(|i| i.raw().to_vec()).ok_or_else(|| {
+            invalid(
+                "SessionTranscript",
+                InvalidReason::WrongLength {
+                    expected: 3,
+                    found: a.len(),
+                },
+            )
+        })
     }
 }
 

@@ -2,10 +2,11 @@
 //! so reports (`kakunin verify-sd-jwt --json`, the till) can say which check failed and why in
 //! the same shape as the mdoc verification report.
 
-use super::{JwsError, SdJwtError, VcError};
+use super::{JwsError, JwtPart, SdJwtError, VcError};
 
 /// One check of SD-JWT VC verification, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum SdJwtCheck {
     /// The serialization: sizes, `~` separators, base64url, JSON objects.
     Structure,
@@ -53,8 +54,9 @@ impl SdJwtCheck {
     }
 }
 
-fn jws_code(part: &str, source: &JwsError) -> &'static str {
-    let kb = part == "KB-JWT";
+/// The code of a JWS failure, told apart by the part it is in.
+fn jws_code(part: JwtPart, source: &JwsError) -> &'static str {
+    let kb = part == JwtPart::KbJwt;
     match source {
         JwsError::BadSignature if kb => "kb_signature",
         JwsError::BadSignature => "issuer_signature",
@@ -75,7 +77,7 @@ impl SdJwtError {
         match self {
             SdJwtError::TooLarge(_) => "too_large",
             SdJwtError::Malformed(_) => "malformed",
-            SdJwtError::Jws { part, source } => jws_code(part, source),
+            SdJwtError::Jws { part, source } => jws_code(*part, source),
             SdJwtError::UnsupportedSdAlg(_) => "unsupported_sd_alg",
             SdJwtError::BadDisclosure { .. } => "malformed_disclosure",
             SdJwtError::DuplicateDigest(_) => "duplicate_digest",
@@ -102,8 +104,8 @@ impl SdJwtError {
         match self {
             SdJwtError::TooLarge(_) | SdJwtError::Malformed(_) => SdJwtCheck::Structure,
             SdJwtError::Jws { part, source } => match (*part, source) {
-                ("x5c", _) => SdJwtCheck::IssuerCertificateChain,
-                ("KB-JWT" | "cnf.jwk", _) => SdJwtCheck::KeyBinding,
+                (JwtPart::X5c, _) => SdJwtCheck::IssuerCertificateChain,
+                (JwtPart::KbJwt | JwtPart::CnfJwk, _) => SdJwtCheck::KeyBinding,
                 (_, JwsError::Malformed | JwsError::NotJsonObject) => SdJwtCheck::Structure,
                 _ => SdJwtCheck::IssuerSignature,
             },
@@ -158,7 +160,7 @@ mod tests {
     fn codes_are_distinct_and_checks_ordered() {
         let errors = [
             SdJwtError::TooLarge(1),
-            SdJwtError::Malformed("x"),
+            SdJwtError::Malformed(crate::sdjwt::SdJwtMalformed::Empty),
             SdJwtError::UnsupportedSdAlg("md5".into()),
             SdJwtError::BadDisclosure { index: 0 },
             SdJwtError::DuplicateDigest("d".into()),
@@ -178,11 +180,11 @@ mod tests {
             SdJwtError::Expired,
             SdJwtError::NotYetValid,
             SdJwtError::Jws {
-                part: "issuer-signed JWT",
+                part: JwtPart::IssuerJwt,
                 source: JwsError::BadSignature,
             },
             SdJwtError::Jws {
-                part: "KB-JWT",
+                part: JwtPart::KbJwt,
                 source: JwsError::BadSignature,
             },
         ];

@@ -11,9 +11,11 @@ use serde_json::Value;
 pub struct Disclosure {
     /// The base64url text exactly as received (the digest input).
     pub encoded: String,
+    /// The salt (RFC 9901 §4.2.1: at least 128 bits of randomness).
     pub salt: String,
     /// `None` for an array-element Disclosure.
     pub name: Option<String>,
+    /// The disclosed claim value.
     pub value: Value,
 }
 

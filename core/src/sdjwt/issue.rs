@@ -12,6 +12,7 @@ pub const SALT_BYTES: usize = 16;
 /// written `~0` and `~1`) such as `/given_name`, `/address/street_address` or
 /// `/nationalities/1`. Nested pointers give recursive Disclosures.
 pub struct SdSpec<'a> {
+    /// The JSON Pointers of the claims and array elements to make selectively disclosable.
     pub pointers: &'a [&'a str],
     /// Decoy digests added to every `_sd` array.
     pub decoys_per_object: usize,
@@ -19,6 +20,7 @@ pub struct SdSpec<'a> {
     /// selectively disclosable element (RFC 9901 §4.2.5): the verifier drops them, and the
     /// array's length no longer tells how many elements it really has.
     pub decoys_per_array: usize,
+    /// The digest algorithm (`_sd_alg`, RFC 9901 §4.1.1).
     pub sd_alg: HashAlg,
 }
 
@@ -88,7 +90,9 @@ impl Builder<'_> {
                     for _ in 0..self.array_decoys {
                         let mut r = [0u8; 8];
                         self.crypto.fill_random(&mut r)?;
-                        let at = (u64::from_le_bytes(r) % (a.len() as u64 + 1)) as usize;
+                        // The position is below a.len() + 1, which is a usize, so it fits.
+                        let slots = a.len() as u64 + 1;
+                        let at = usize::try_from(u64::from_le_bytes(r) % slots).unwrap_or(a.len());
                         a.insert(at, serde_json::json!({ "...": self.decoy()? }));
                     }
                 }
@@ -274,12 +278,19 @@ pub fn select_paths(
                 .into_iter()
                 .flatten()
                 .filter_map(Value::as_str)
-                .filter_map(|d| by_digest.get(d))
-                .find(|i| disclosures[**i].name.as_deref() == Some(step));
+                .filter_map(|d| by_digest.get(d).copied())
+                .find_map(|i| {
+                    disclosures
+                        .get(i)
+                        .filter(|d| d.name.as_deref() == Some(step))
+                        .map(|d| (i, d))
+                });
             match hit {
-                Some(i) => {
-                    keep[*i] = true;
-                    node = disclosures[*i].value.clone();
+                Some((i, d)) => {
+                    if let Some(k) = keep.get_mut(i) {
+                        *k = true;
+                    }
+                    node = d.value.clone();
                 }
                 None => {
                     found = false;
@@ -331,10 +342,21 @@ fn frame_selects(entry: Option<&Value>) -> bool {
 }
 
 impl Frames<'_> {
+    /// Keep Disclosure `i`.
+    fn mark(&mut self, i: usize) {
+        if let Some(k) = self.keep.get_mut(i) {
+            *k = true;
+        }
+    }
+
+    /// Mark the Disclosures `frame` selects within `claims`.
     fn walk(&mut self, claims: &Value, frame: &Value, depth: usize) {
         if depth > super::MAX_DEPTH {
             return;
         }
+        // Indices come from `by_digest`, built over `disclosures`; `get` keeps that unchecked
+        // assumption from ever panicking.
+        let disclosures = self.disclosures;
         match claims {
             Value::Object(m) => {
                 for (k, v) in m {
@@ -343,14 +365,16 @@ impl Frames<'_> {
                             let Some(&i) = self.by_digest.get(digest) else {
                                 continue;
                             };
-                            let Some(name) = self.disclosures[i].name.as_deref() else {
+                            let Some(disc) = disclosures.get(i) else {
+                                continue;
+                            };
+                            let Some(name) = disc.name.as_deref() else {
                                 continue;
                             };
                             let entry = frame.get(name);
                             if frame_selects(entry) {
-                                self.keep[i] = true;
-                                let value = self.disclosures[i].value.clone();
-                                self.walk(&value, entry.unwrap_or(&Value::Null), depth + 1);
+                                self.mark(i);
+                                self.walk(&disc.value, entry.unwrap_or(&Value::Null), depth + 1);
                             }
                         }
                     } else {
@@ -374,12 +398,11 @@ impl Frames<'_> {
                     }
                     let entry = frame.get(position);
                     position += 1;
-                    match disclosure {
-                        Some(di) if self.disclosures[di].name.is_none() => {
+                    match disclosure.and_then(|di| Some((di, disclosures.get(di)?))) {
+                        Some((di, disc)) if disc.name.is_none() => {
                             if frame_selects(entry) {
-                                self.keep[di] = true;
-                                let value = self.disclosures[di].value.clone();
-                                self.walk(&value, entry.unwrap_or(&Value::Null), depth + 1);
+                                self.mark(di);
+                                self.walk(&disc.value, entry.unwrap_or(&Value::Null), depth + 1);
                             }
                         }
                         _ => self.walk(el, entry.unwrap_or(&Value::Null), depth + 1),

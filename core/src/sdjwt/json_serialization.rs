@@ -10,8 +10,8 @@
 use super::jws::sign_encoded_payload;
 use super::verify::{verify_parts, Parts};
 use super::{
-    add_key_binding, JwsError, KbRequirements, SdJwtError, VerifiedSdJwt, MAX_DISCLOSURES,
-    MAX_SD_JWT,
+    add_key_binding, JsonMember, JwsError, JwtPart, KbRequirements, SdJwtError, SdJwtMalformed,
+    VerifiedSdJwt, MAX_DISCLOSURES, MAX_SD_JWT,
 };
 use crate::crypto::{CryptoProvider, EcPrivateKey, EcPublicKey};
 use serde_json::{Map, Value};
@@ -38,25 +38,30 @@ pub struct JsonSdJwt {
     pub payload: String,
     /// At least one; the first carries the Disclosures and the KB-JWT.
     pub signatures: Vec<JsonSignature>,
+    /// The Disclosures, as received (from the first signature's `header.disclosures`).
     pub disclosures: Vec<String>,
+    /// The KB-JWT, if any (from the first signature's `header.kb_jwt`).
     pub kb_jwt: Option<String>,
     /// Flattened (one signature, members at the top level) or General.
     pub flattened: bool,
 }
 
-fn malformed(what: &'static str) -> SdJwtError {
-    SdJwtError::Malformed(what)
+/// A member of the JSON serialization has the wrong type.
+fn wrong(member: JsonMember) -> SdJwtError {
+    SdJwtError::Malformed(SdJwtMalformed::JsonWrongType(member))
 }
 
+/// A required string member.
 fn string_member(
     m: &Map<String, Value>,
     key: &str,
-    what: &'static str,
+    member: JsonMember,
 ) -> Result<String, SdJwtError> {
-    m.get(key)
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .ok_or(malformed(what))
+    match m.get(key) {
+        None => Err(SdJwtError::Malformed(SdJwtMalformed::JsonMissing(member))),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(_) => Err(wrong(member)),
+    }
 }
 
 /// An unprotected header split into the rest, `disclosures` and `kb_jwt`.
@@ -67,7 +72,7 @@ fn take_sd_members(header: Option<&Value>) -> Result<SplitHeader, SdJwtError> {
     let mut header = match header {
         None => Map::new(),
         Some(Value::Object(m)) => m.clone(),
-        Some(_) => return Err(malformed("JSON serialization: header is not an object")),
+        Some(_) => return Err(wrong(JsonMember::Header)),
     };
     let disclosures = match header.remove("disclosures") {
         None => None,
@@ -79,19 +84,17 @@ fn take_sd_members(header: Option<&Value>) -> Result<SplitHeader, SdJwtError> {
                 a.into_iter()
                     .map(|d| match d {
                         Value::String(s) => Ok(s),
-                        _ => Err(malformed(
-                            "JSON serialization: a Disclosure is not a string",
-                        )),
+                        _ => Err(wrong(JsonMember::DisclosureEntry)),
                     })
                     .collect::<Result<_, _>>()?,
             )
         }
-        Some(_) => return Err(malformed("JSON serialization: disclosures is not an array")),
+        Some(_) => return Err(wrong(JsonMember::Disclosures)),
     };
     let kb_jwt = match header.remove("kb_jwt") {
         None => None,
         Some(Value::String(s)) => Some(s),
-        Some(_) => return Err(malformed("JSON serialization: kb_jwt is not a string")),
+        Some(_) => return Err(wrong(JsonMember::KbJwt)),
     };
     Ok((header, disclosures, kb_jwt))
 }
@@ -103,27 +106,26 @@ impl JsonSdJwt {
             return Err(SdJwtError::TooLarge(text.len()));
         }
         let Ok(Value::Object(top)) = serde_json::from_str::<Value>(text) else {
-            return Err(malformed("JSON serialization: not a JSON object"));
+            return Err(SdJwtError::Malformed(SdJwtMalformed::JsonNotObject));
         };
-        let payload = string_member(&top, "payload", "JSON serialization: no payload")?;
+        let payload = string_member(&top, "payload", JsonMember::Payload)?;
         if let Some(sigs) = top.get("signatures") {
-            let sigs = sigs.as_array().filter(|a| !a.is_empty()).ok_or(malformed(
-                "JSON serialization: signatures is not a non-empty array",
-            ))?;
+            let sigs = sigs
+                .as_array()
+                .filter(|a| !a.is_empty())
+                .ok_or(wrong(JsonMember::Signatures))?;
             if sigs.len() > MAX_SIGNATURES {
                 return Err(SdJwtError::TooLarge(sigs.len()));
             }
             let mut signatures = Vec::with_capacity(sigs.len());
             let (mut disclosures, mut kb_jwt) = (Vec::new(), None);
             for (i, s) in sigs.iter().enumerate() {
-                let m = s.as_object().ok_or(malformed(
-                    "JSON serialization: a signature is not an object",
-                ))?;
+                let m = s.as_object().ok_or(wrong(JsonMember::SignatureEntry))?;
                 let (header, d, k) = take_sd_members(m.get("header"))?;
                 if i > 0 && (d.is_some() || k.is_some()) {
                     // §8.2: only the first unprotected header may carry them.
-                    return Err(malformed(
-                        "JSON serialization: disclosures or kb_jwt outside the first signature",
+                    return Err(SdJwtError::Malformed(
+                        SdJwtMalformed::JsonMembersOutsideFirstSignature,
                     ));
                 }
                 if i == 0 {
@@ -131,8 +133,8 @@ impl JsonSdJwt {
                     kb_jwt = k;
                 }
                 signatures.push(JsonSignature {
-                    protected: string_member(m, "protected", "JSON serialization: no protected")?,
-                    signature: string_member(m, "signature", "JSON serialization: no signature")?,
+                    protected: string_member(m, "protected", JsonMember::Protected)?,
+                    signature: string_member(m, "signature", JsonMember::Signature)?,
                     header,
                 });
             }
@@ -148,8 +150,8 @@ impl JsonSdJwt {
         Ok(JsonSdJwt {
             payload,
             signatures: vec![JsonSignature {
-                protected: string_member(&top, "protected", "JSON serialization: no protected")?,
-                signature: string_member(&top, "signature", "JSON serialization: no signature")?,
+                protected: string_member(&top, "protected", JsonMember::Protected)?,
+                signature: string_member(&top, "signature", JsonMember::Signature)?,
                 header,
             }],
             disclosures: disclosures.unwrap_or_default(),
@@ -164,13 +166,13 @@ impl JsonSdJwt {
         let kb = parts.pop().filter(|k| !k.is_empty()).map(str::to_string);
         let (jwt, disclosures) = parts
             .split_first()
-            .ok_or(malformed("no '~' after the issuer-signed JWT"))?;
+            .ok_or(SdJwtError::Malformed(SdJwtMalformed::NoSeparator))?;
         let mut jws = jwt.split('.');
         let (Some(protected), Some(payload), Some(signature), None) =
             (jws.next(), jws.next(), jws.next(), jws.next())
         else {
             return Err(SdJwtError::Jws {
-                part: "issuer-signed JWT",
+                part: JwtPart::IssuerJwt,
                 source: JwsError::Malformed,
             });
         };
@@ -263,8 +265,8 @@ impl JsonSdJwt {
                 "header": sd_header(s, first),
             })
         };
-        let v = if self.flattened && self.signatures.len() == 1 {
-            let mut m = match sig(&self.signatures[0], true) {
+        let v = if let (true, [only]) = (self.flattened, self.signatures.as_slice()) {
+            let mut m = match sig(only, true) {
                 Value::Object(m) => m,
                 _ => Map::new(),
             };
@@ -316,7 +318,7 @@ pub(crate) fn verify_parsed_json(
         let other_signer = matches!(
             result,
             Err(SdJwtError::Jws {
-                part: "issuer-signed JWT",
+                part: JwtPart::IssuerJwt,
                 source: JwsError::BadSignature | JwsError::AlgKeyMismatch { .. },
             })
         );
@@ -324,5 +326,5 @@ pub(crate) fn verify_parsed_json(
             return result;
         }
     }
-    Err(SdJwtError::Malformed("JSON serialization: no signature"))
+    Err(SdJwtError::Malformed(SdJwtMalformed::JsonNoSignature))
 }

@@ -8,28 +8,45 @@ use serde_json::{Map, Value};
 
 /// A JWS is malformed, unsupported or does not verify.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum JwsError {
+    /// Not three base64url parts separated by dots (RFC 7515 §7.1).
     #[error("not a compact JWS (three base64url parts)")]
     Malformed,
+    /// The header or payload does not decode to a JSON object.
     #[error("JWS header or payload is not a JSON object")]
     NotJsonObject,
+    /// `alg` is `none` (refused whatever the case, RFC 9901 §7.1 step 2).
     #[error("JWS alg \"none\" is not accepted")]
     AlgNone,
+    /// `alg` is absent or not ES256/ES384/ES512 (printed escaped).
     #[error("JWS alg {0:?} is not supported")]
     UnsupportedAlg(String),
-    #[error("JWS alg {alg:?} does not match a {curve:?} key")]
-    AlgKeyMismatch { alg: String, curve: Curve },
+    /// `alg` names another curve than the key's.
+    #[error("JWS alg {alg:?} does not match a {curve} key")]
+    AlgKeyMismatch {
+        /// The `alg` of the header.
+        alg: String,
+        /// The curve of the key it was checked with.
+        curve: Curve,
+    },
+    /// The signature does not verify under the key.
     #[error("JWS signature does not verify")]
     BadSignature,
+    /// A JWK that is not an EC public key on P-256/P-384/P-521 (RFC 7518 §6.2.1).
     #[error("JWK is not a P-256/P-384/P-521 EC public key")]
     BadJwk,
+    /// `x5c` is absent, empty, or not an array of standard-base64 DER certificates.
     #[error("x5c header is missing or malformed")]
     BadX5c,
+    /// The crypto provider failed (while signing or drawing randomness).
     #[error("crypto: {0}")]
     Crypto(#[from] crate::crypto::CryptoError),
 }
 
 impl JwsError {
+    /// The cause group: bad signatures are failed checks, `none` and unknown algorithms
+    /// untrusted, the rest malformed (or the crypto error's cause).
     pub fn cause(&self) -> crate::Cause {
         match self {
             JwsError::BadSignature | JwsError::AlgKeyMismatch { .. } => crate::Cause::FailedCheck,
@@ -44,7 +61,9 @@ impl JwsError {
 #[derive(Debug, Clone)]
 pub struct Jws {
     raw: String,
+    /// The protected header.
     pub header: Map<String, Value>,
+    /// The payload (claims).
     pub payload: Map<String, Value>,
     signature: Vec<u8>,
 }
@@ -60,14 +79,11 @@ fn alg_of(name: &str) -> Result<SignatureAlg, JwsError> {
 }
 
 fn alg_name(alg: SignatureAlg) -> &'static str {
-    match alg {
-        SignatureAlg::Es256 => "ES256",
-        SignatureAlg::Es384 => "ES384",
-        SignatureAlg::Es512 => "ES512",
-    }
+    alg.name()
 }
 
 impl Jws {
+    /// Parse a compact JWS, keeping its text as received (the signing input).
     pub fn parse(s: &str) -> Result<Self, JwsError> {
         let mut parts = s.split('.');
         let (Some(h), Some(p), Some(sig), None) =
@@ -95,13 +111,15 @@ impl Jws {
         &self.raw
     }
 
+    /// `BASE64URL(header) || '.' || BASE64URL(payload)` as received (RFC 7515 §5.2).
     fn signing_input(&self) -> &str {
-        match self.raw.rfind('.') {
-            Some(i) => &self.raw[..i],
+        match self.raw.rsplit_once('.') {
+            Some((input, _)) => input,
             None => &self.raw,
         }
     }
 
+    /// The `typ` header parameter.
     pub fn typ(&self) -> Option<&str> {
         self.header.get("typ").and_then(Value::as_str)
     }

@@ -28,8 +28,11 @@ pub use issue::{
 };
 pub use json_serialization::{verify_json_presentation, JsonSdJwt, JsonSignature, MAX_SIGNATURES};
 pub use jws::{jwk_to_key, key_to_jwk, Jws, JwsError};
-pub use vc::{verify_sd_jwt_vc, IssuerKey, VcError};
-pub use verify::{verify_presentation, KbRequirements, SdJwtError, VerifiedSdJwt};
+pub use vc::{verify_sd_jwt_vc, IssuerKey, VcClaim, VcError};
+pub use verify::{
+    verify_presentation, JsonMember, JwtPart, KbRequirements, SdJwtError, SdJwtMalformed,
+    VerifiedSdJwt,
+};
 
 /// Largest SD-JWT (with disclosures and KB-JWT) accepted, in bytes.
 pub const MAX_SD_JWT: usize = 1024 * 1024;
@@ -44,6 +47,7 @@ pub(crate) fn b64(data: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(data)
 }
 
+/// base64url without padding, decoded; `None` if not valid.
 pub(crate) fn unb64(s: &str) -> Option<Vec<u8>> {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD

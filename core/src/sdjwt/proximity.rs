@@ -8,8 +8,9 @@
 //! The KB-JWT `nonce` is base64url(SHA-256(SessionTranscriptBytes)) and `aud` is
 //! [`PROXIMITY_AUDIENCE`], so a presentation is bound to this session's transcript.
 
-use crate::cbor::{decode, Encoder, Item};
+use crate::cbor::{Encoder, Item};
 use crate::crypto::{CryptoProvider, HashAlg};
+use crate::mdoc::fields::{array, decode_top, field, text, uint};
 use crate::mdoc::{MdocError, SessionTranscript};
 
 /// The KB-JWT audience in a proximity session.
@@ -18,6 +19,7 @@ pub const PROXIMITY_AUDIENCE: &str = "urn:kakunin:iso18013-5-proximity";
 /// What the reader asks for, per credential type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SdJwtRequest {
+    /// The SD-JWT VC type (`vct`) asked for.
     pub vct: String,
     /// Dotted claim paths, e.g. `age_equal_or_over.20`.
     pub claims: Vec<String>,
@@ -28,24 +30,23 @@ pub fn transcript_nonce(crypto: &dyn CryptoProvider, transcript: &SessionTranscr
     super::b64(&crypto.hash(HashAlg::Sha256, transcript.tagged_bytes()))
 }
 
-fn bad(path: &str, reason: &'static str) -> MdocError {
-    MdocError::Invalid {
-        path: path.into(),
-        reason,
-    }
-}
-
+/// Decode a request or response and check its `version` is "1.0".
 fn top<'a>(bytes: &'a [u8], what: &str) -> Result<Item<'a>, MdocError> {
-    let item = decode(bytes).map_err(|source| MdocError::Cbor {
-        path: what.into(),
-        source,
-    })?;
-    if item.get_text_key("version").and_then(Item::as_text) != Some("1.0") {
-        return Err(bad(what, "version must be \"1.0\""));
+    let item = decode_top(bytes, what)?;
+    let version = text(
+        field(&item, "version", what)?,
+        format_args!("{what}.version"),
+    )?;
+    if version != "1.0" {
+        return Err(MdocError::UnsupportedVersion {
+            path: format!("{what}.version"),
+            version: version.to_string(),
+        });
     }
     Ok(item)
 }
 
+/// Encode an SdJwtDeviceRequest (the reader's plaintext in the session).
 pub fn encode_request(requests: &[SdJwtRequest]) -> Vec<u8> {
     let mut e = Encoder::new();
     e.map(2)
@@ -66,29 +67,21 @@ pub fn encode_request(requests: &[SdJwtRequest]) -> Vec<u8> {
     e.into_bytes()
 }
 
+/// Decode a received SdJwtDeviceRequest (holder side).
 pub fn decode_request(bytes: &[u8]) -> Result<Vec<SdJwtRequest>, MdocError> {
     const P: &str = "SdJwtDeviceRequest";
     let t = top(bytes, P)?;
-    let list = t
-        .get_text_key("sdJwtRequests")
-        .and_then(Item::as_array)
-        .ok_or_else(|| bad(P, "sdJwtRequests must be an array"))?;
+    const LP: &str = "SdJwtDeviceRequest.sdJwtRequests";
+    let list = array(field(&t, "sdJwtRequests", P)?, LP)?;
     list.iter()
-        .map(|r| {
-            let vct = r
-                .get_text_key("vct")
-                .and_then(Item::as_text)
-                .ok_or_else(|| bad(P, "vct must be text"))?;
-            let claims = r
-                .get_text_key("claims")
-                .and_then(Item::as_array)
-                .ok_or_else(|| bad(P, "claims must be an array"))?
+        .enumerate()
+        .map(|(i, r)| {
+            let path = format!("{LP}[{i}]");
+            let vct = text(field(r, "vct", &path)?, format_args!("{path}.vct"))?;
+            let cp = format!("{path}.claims");
+            let claims = array(field(r, "claims", &path)?, &cp)?
                 .iter()
-                .map(|c| {
-                    c.as_text()
-                        .map(str::to_string)
-                        .ok_or_else(|| bad(P, "claims must be text"))
-                })
+                .map(|c| text(c, &cp).map(str::to_string))
                 .collect::<Result<_, _>>()?;
             Ok(SdJwtRequest {
                 vct: vct.to_string(),
@@ -98,6 +91,7 @@ pub fn decode_request(bytes: &[u8]) -> Result<Vec<SdJwtRequest>, MdocError> {
         .collect()
 }
 
+/// Encode an SdJwtDeviceResponse (the holder's plaintext in the session).
 pub fn encode_response(presentations: &[String], status: u64) -> Vec<u8> {
     let mut e = Encoder::new();
     e.map(3)
@@ -112,24 +106,15 @@ pub fn encode_response(presentations: &[String], status: u64) -> Vec<u8> {
     e.into_bytes()
 }
 
-/// The presentations and the status.
+/// Decode a received SdJwtDeviceResponse: the presentations and the status.
 pub fn decode_response(bytes: &[u8]) -> Result<(Vec<String>, u64), MdocError> {
     const P: &str = "SdJwtDeviceResponse";
     let t = top(bytes, P)?;
-    let list = t
-        .get_text_key("sdJwtPresentations")
-        .and_then(Item::as_array)
-        .ok_or_else(|| bad(P, "sdJwtPresentations must be an array"))?
+    const LP: &str = "SdJwtDeviceResponse.sdJwtPresentations";
+    let list = array(field(&t, "sdJwtPresentations", P)?, LP)?
         .iter()
-        .map(|p| {
-            p.as_text()
-                .map(str::to_string)
-                .ok_or_else(|| bad(P, "presentations must be text"))
-        })
+        .map(|p| text(p, LP).map(str::to_string))
         .collect::<Result<_, _>>()?;
-    let status = t
-        .get_text_key("status")
-        .and_then(Item::as_uint)
-        .ok_or_else(|| bad(P, "status must be uint"))?;
+    let status = uint(field(&t, "status", P)?, "SdJwtDeviceResponse.status")?;
     Ok((list, status))
 }

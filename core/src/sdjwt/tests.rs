@@ -249,7 +249,7 @@ fn rejections() {
     assert!(matches!(
         verify(&f, &forged),
         Err(SdJwtError::Jws {
-            part: "KB-JWT",
+            part: JwtPart::KbJwt,
             source: JwsError::BadSignature
         })
     ));
@@ -345,7 +345,10 @@ fn sd_jwt_vc_typ_and_claims() {
     let anchors = crate::trust::TrustAnchors::default();
     assert!(matches!(
         verify_sd_jwt_vc(c, &p, IssuerKey::X5c(&anchors), Some(&kb()), false, NOW),
-        Err(VcError::SdJwt(SdJwtError::Jws { part: "x5c", .. }))
+        Err(VcError::SdJwt(SdJwtError::Jws {
+            part: JwtPart::X5c,
+            ..
+        }))
     ));
 }
 
@@ -420,7 +423,7 @@ fn json_serialization() {
     assert_eq!(
         verify_json_presentation(c, &text, &stranger, Some(&kb()), NOW).unwrap_err(),
         SdJwtError::Jws {
-            part: "issuer-signed JWT",
+            part: JwtPart::IssuerJwt,
             source: JwsError::BadSignature
         }
     );

@@ -3,8 +3,8 @@
 //! signer profile) or from a configured JWK.
 
 use super::{
-    json_serialization::verify_parsed_json, verify_presentation, JsonSdJwt, Jws, KbRequirements,
-    SdJwtError, VerifiedSdJwt,
+    json_serialization::verify_parsed_json, verify_presentation, JsonSdJwt, Jws, JwtPart,
+    KbRequirements, SdJwtError, VerifiedSdJwt,
 };
 use crate::crypto::{CryptoProvider, EcPublicKey};
 use crate::trust::{validate_chain, CertProfile, TrustAnchors, TrustError};
@@ -21,18 +21,64 @@ pub enum IssuerKey<'a> {
 
 /// Why an SD-JWT VC was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum VcError {
+    /// The SD-JWT underneath failed (RFC 9901 §7).
     #[error("{0}")]
     SdJwt(#[from] SdJwtError),
-    #[error("typ {0:?} is not dc+sd-jwt")]
+    /// The JWT `typ` is not `dc+sd-jwt` (nor `vc+sd-jwt` when accepted); the `typ` received,
+    /// if any (printed escaped).
+    #[error("typ {} is not dc+sd-jwt", TypShown(.0))]
     Typ(Option<String>),
+    /// A claim SD-JWT VC requires (as a string) is missing.
     #[error("claim {0} is missing")]
-    MissingClaim(&'static str),
+    MissingClaim(VcClaim),
+    /// The `x5c` chain does not validate to the configured anchors (JWS signer profile).
     #[error("issuer certificate: {0}")]
     Untrusted(TrustError),
 }
 
+/// A claim the SD-JWT VC format requires in the issuer-signed payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum VcClaim {
+    /// `vct`, the credential type.
+    Vct,
+    /// `iss`, the issuer.
+    Iss,
+}
+
+impl VcClaim {
+    /// The claim's name in the JWT.
+    pub const fn name(self) -> &'static str {
+        match self {
+            VcClaim::Vct => "vct",
+            VcClaim::Iss => "iss",
+        }
+    }
+}
+
+impl core::fmt::Display for VcClaim {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A received `typ`, escaped, or "(absent)".
+struct TypShown<'a>(&'a Option<String>);
+
+impl core::fmt::Display for TypShown<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.0 {
+            Some(t) => write!(f, "{t:?}"),
+            None => f.write_str("(absent)"),
+        }
+    }
+}
+
 impl VcError {
+    /// The cause group (that of the underlying error; a wrong `typ` or missing claim is a
+    /// failed check).
     pub fn cause(&self) -> crate::Cause {
         match self {
             VcError::SdJwt(e) => e.cause(),
@@ -67,7 +113,7 @@ pub fn verify_sd_jwt_vc(
             .to_string(),
     };
     let jws = Jws::parse(&jwt).map_err(|source| SdJwtError::Jws {
-        part: "issuer-signed JWT",
+        part: JwtPart::IssuerJwt,
         source,
     })?;
     match jws.typ() {
@@ -79,11 +125,11 @@ pub fn verify_sd_jwt_vc(
         IssuerKey::Key(k) => k.clone(),
         IssuerKey::X5c(anchors) => {
             let chain = jws.x5c().map_err(|source| SdJwtError::Jws {
-                part: "x5c",
+                part: JwtPart::X5c,
                 source,
             })?;
             let refs: Vec<&[u8]> = chain.iter().map(Vec::as_slice).collect();
-            validate_chain(&refs, anchors, CertProfile::JwsSigner, now)
+            validate_chain(crypto, &refs, anchors, CertProfile::JwsSigner, now)
                 .map_err(VcError::Untrusted)?
                 .leaf_public_key
         }
@@ -92,10 +138,10 @@ pub fn verify_sd_jwt_vc(
         Some(parsed) => verify_parsed_json(crypto, parsed, &key, kb, now)?,
         None => verify_presentation(crypto, presentation, &key, kb, now)?,
     };
-    for claim in ["vct", "iss"] {
+    for claim in [VcClaim::Vct, VcClaim::Iss] {
         if !v
             .claims
-            .get(claim)
+            .get(claim.name())
             .is_some_and(serde_json::Value::is_string)
         {
             return Err(VcError::MissingClaim(claim));

@@ -7,26 +7,55 @@ use crate::crypto::{CryptoError, CryptoProvider};
 /// Which side of the session this cipher belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
+    /// The mdoc reader: sends with SKReader, receives with SKDevice.
     Reader,
+    /// The mdoc (holder): sends with SKDevice, receives with SKReader.
     Mdoc,
+}
+
+/// Which of a cipher's two message counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CounterDirection {
+    /// Messages this side sends.
+    Send,
+    /// Messages this side receives.
+    Receive,
+}
+
+impl core::fmt::Display for CounterDirection {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            CounterDirection::Send => "send",
+            CounterDirection::Receive => "receive",
+        })
+    }
 }
 
 /// A session encryption failure.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SessionError {
     /// Decryption failed: tampered ciphertext, wrong key, or a counter out of order (a
     /// replayed or skipped message). Maps to SessionData status 10.
     #[error("session message {counter} failed to decrypt")]
-    DecryptFailed { counter: u32 },
+    DecryptFailed {
+        /// The counter the message was expected to carry.
+        counter: u32,
+    },
     /// The message counter would wrap; the session must end.
     #[error("session {direction} counter exhausted")]
-    CounterExhausted { direction: &'static str },
+    CounterExhausted {
+        /// Which counter ran out.
+        direction: CounterDirection,
+    },
     /// The session was already terminated.
     #[error("session is terminated")]
     Terminated,
 }
 
 impl SessionError {
+    /// The cause group: a failed decryption is a failed check, the rest misuse.
     pub fn cause(&self) -> crate::Cause {
         match self {
             SessionError::DecryptFailed { .. } => crate::Cause::FailedCheck,
@@ -61,14 +90,15 @@ impl core::fmt::Debug for SessionCipher {
     }
 }
 
+/// The 12-byte IV of clause 9.1.1.5: the 8-byte direction identifier, then the counter.
 fn iv(ident: [u8; 8], counter: u32) -> [u8; 12] {
-    let mut iv = [0u8; 12];
-    iv[..8].copy_from_slice(&ident);
-    iv[8..].copy_from_slice(&counter.to_be_bytes());
-    iv
+    let [a, b, c, d, e, f, g, h] = ident;
+    let [w, x, y, z] = counter.to_be_bytes();
+    [a, b, c, d, e, f, g, h, w, x, y, z]
 }
 
 impl SessionCipher {
+    /// A fresh cipher for `role`, both counters at 1 (clause 9.1.1.5).
     pub fn new(keys: SessionKeys, role: Role) -> Self {
         SessionCipher {
             keys,
@@ -79,6 +109,7 @@ impl SessionCipher {
         }
     }
 
+    /// Which side this cipher is.
     pub fn role(&self) -> Role {
         self.role
     }
@@ -124,7 +155,9 @@ impl SessionCipher {
         let counter = self.send_counter;
         let next = counter
             .checked_add(1)
-            .ok_or(SessionError::CounterExhausted { direction: "send" })?;
+            .ok_or(SessionError::CounterExhausted {
+                direction: CounterDirection::Send,
+            })?;
         let ((ident, key), _) = self.directions();
         let ct = crypto.aes256gcm_seal(key, &iv(ident, counter), plaintext);
         self.send_counter = next;
@@ -145,15 +178,13 @@ impl SessionCipher {
         let next = counter
             .checked_add(1)
             .ok_or(SessionError::CounterExhausted {
-                direction: "receive",
+                direction: CounterDirection::Receive,
             })?;
         let (_, (ident, key)) = self.directions();
         let pt = crypto
             .aes256gcm_open(key, &iv(ident, counter), ciphertext)
-            .map_err(|e| match e {
-                CryptoError::AeadFailure => SessionError::DecryptFailed { counter },
-                _ => SessionError::DecryptFailed { counter },
-            })?;
+            // Any failure to open (tampering, wrong key, wrong counter) is reported alike.
+            .map_err(|_: CryptoError| SessionError::DecryptFailed { counter })?;
         self.recv_counter = next;
         Ok(pt)
     }
@@ -206,7 +237,9 @@ mod tests {
         reader.set_counters_for_test(u32::MAX, 1);
         assert_eq!(
             reader.encrypt(&c, b"x"),
-            Err(SessionError::CounterExhausted { direction: "send" })
+            Err(SessionError::CounterExhausted {
+                direction: CounterDirection::Send
+            })
         );
     }
 }

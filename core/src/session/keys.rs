@@ -4,11 +4,14 @@ use crate::crypto::{CryptoError, CryptoProvider, EcPrivateKey, EcPublicKey, Hash
 use crate::mdoc::SessionTranscript;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-/// SKReader and SKDevice. Zeroized on drop; never printed.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+/// SKReader and SKDevice (clause 9.1.1.5). Zeroized on drop; never printed; not `Clone`.
+/// The key bytes are reachable only through [`hazmat`](super::hazmat).
+#[derive(Zeroize, ZeroizeOnDrop)]
 pub struct SessionKeys {
-    pub sk_reader: [u8; 32],
-    pub sk_device: [u8; 32],
+    /// SKReader: encrypts reader-to-mdoc messages.
+    pub(crate) sk_reader: [u8; 32],
+    /// SKDevice: encrypts mdoc-to-reader messages.
+    pub(crate) sk_device: [u8; 32],
 }
 
 impl core::fmt::Debug for SessionKeys {

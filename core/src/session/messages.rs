@@ -1,6 +1,7 @@
 //! SessionEstablishment and SessionData (9.1.1.4), with the status codes of Table 20.
 
 use crate::cbor::Encoder;
+use crate::mdoc::fields::{bytes, decode_top, field, map, opt_field, tag24_bytes, uint};
 use crate::mdoc::MdocError;
 
 /// SessionData status 10: error, session encryption.
@@ -10,59 +11,32 @@ pub const STATUS_CBOR_ERROR: u64 = 11;
 /// SessionData status 20: session termination.
 pub const STATUS_TERMINATION: u64 = 20;
 
-fn missing(path: &str) -> MdocError {
-    MdocError::Missing { path: path.into() }
-}
-
-fn decode<'a>(bytes: &'a [u8], path: &str) -> Result<crate::cbor::Item<'a>, MdocError> {
-    crate::cbor::decode(bytes).map_err(|source| MdocError::Cbor {
-        path: path.into(),
-        source,
-    })
-}
-
-fn wrong(path: &str, expected: &'static str, item: &crate::cbor::Item<'_>) -> MdocError {
-    MdocError::WrongType {
-        path: path.into(),
-        expected,
-        found: item.type_name(),
-    }
-}
-
 /// `{"eReaderKey": EReaderKeyBytes, "data": bstr}`: the reader's first message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionEstablishment {
-    /// EReaderKeyBytes exactly as received (tag 24 included).
+    /// EReaderKeyBytes exactly as received (tag 24 included): part of the SessionTranscript.
     pub e_reader_key_bytes: Vec<u8>,
+    /// The first encrypted message (the DeviceRequest), sealed with SKReader.
     pub data: Vec<u8>,
 }
 
 impl SessionEstablishment {
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, MdocError> {
+    /// Decode a received SessionEstablishment. EReaderKeyBytes must be a tag-24 item holding
+    /// well-formed CBOR (its COSE_Key is read by the caller).
+    pub fn from_bytes(input: &[u8]) -> Result<Self, MdocError> {
         const P: &str = "SessionEstablishment";
-        let top = decode(bytes, P)?;
-        if top.as_map().is_none() {
-            return Err(wrong(P, "map", &top));
-        }
-        let key = top
-            .get_text_key("eReaderKey")
-            .ok_or_else(|| missing("SessionEstablishment.eReaderKey"))?;
-        match key.as_tag() {
-            Some((24, inner)) if inner.as_bytes().is_some() => {}
-            _ => return Err(wrong("SessionEstablishment.eReaderKey", "tag 24 bstr", key)),
-        }
-        let data = top
-            .get_text_key("data")
-            .ok_or_else(|| missing("SessionEstablishment.data"))?;
-        let data = data
-            .as_bytes()
-            .ok_or_else(|| wrong("SessionEstablishment.data", "bstr", data))?;
+        let top = decode_top(input, P)?;
+        map(&top, P)?;
+        let key = field(&top, "eReaderKey", P)?;
+        tag24_bytes(key, "SessionEstablishment.eReaderKey")?;
+        let data = bytes(field(&top, "data", P)?, "SessionEstablishment.data")?;
         Ok(SessionEstablishment {
             e_reader_key_bytes: key.raw().to_vec(),
             data: data.to_vec(),
         })
     }
 
+    /// Encode for sending (reader side).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut e = Encoder::with_capacity(self.data.len() + self.e_reader_key_bytes.len() + 32);
         e.map(2)
@@ -77,43 +51,36 @@ impl SessionEstablishment {
 /// `{? "data": bstr, ? "status": uint}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionData {
+    /// An encrypted message (DeviceRequest or DeviceResponse), if any.
     pub data: Option<Vec<u8>>,
+    /// A status code of Table 20 ([`STATUS_ENCRYPTION_ERROR`], [`STATUS_CBOR_ERROR`],
+    /// [`STATUS_TERMINATION`]), if any.
     pub status: Option<u64>,
 }
 
 impl SessionData {
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, MdocError> {
+    /// Decode a received SessionData; one with neither member is refused.
+    pub fn from_bytes(input: &[u8]) -> Result<Self, MdocError> {
         const P: &str = "SessionData";
-        let top = decode(bytes, P)?;
-        if top.as_map().is_none() {
-            return Err(wrong(P, "map", &top));
-        }
-        let data = match top.get_text_key("data") {
-            None => None,
-            Some(d) => Some(
-                d.as_bytes()
-                    .ok_or_else(|| wrong("SessionData.data", "bstr", d))?
-                    .to_vec(),
-            ),
-        };
-        let status = match top.get_text_key("status") {
-            None => None,
-            Some(s) => Some(
-                s.as_uint()
-                    .ok_or_else(|| wrong("SessionData.status", "uint", s))?,
-            ),
-        };
+        let top = decode_top(input, P)?;
+        let data = opt_field(&top, "data", P)?
+            .map(|d| bytes(d, "SessionData.data").map(<[u8]>::to_vec))
+            .transpose()?;
+        let status = opt_field(&top, "status", P)?
+            .map(|s| uint(s, "SessionData.status"))
+            .transpose()?;
         if data.is_none() && status.is_none() {
-            return Err(MdocError::Invalid {
-                path: P.into(),
-                reason: "has neither data nor status",
-            });
+            return Err(crate::mdoc::fields::invalid(
+                P,
+                crate::mdoc::InvalidReason::EmptySessionData,
+            ));
         }
         Ok(SessionData { data, status })
     }
 
+    /// Encode for sending.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let n = self.data.is_some() as usize + self.status.is_some() as usize;
+        let n = usize::from(self.data.is_some()) + usize::from(self.status.is_some());
         let mut e = Encoder::new();
         e.map(n);
         if let Some(d) = &self.data {

@@ -7,10 +7,11 @@
 //! DeviceMac uses `EMacKey = HKDF(ECDH(SDeviceKey, EReaderKey), salt, "EMacKey", 32)` (9.1.3.5).
 
 mod cipher;
+pub mod hazmat;
 mod keys;
 mod messages;
 
-pub use cipher::{Role, SessionCipher, SessionError};
+pub use cipher::{CounterDirection, Role, SessionCipher, SessionError};
 pub use keys::{derive_emac_key, derive_session_keys, SessionKeys};
 pub use messages::{
     SessionData, SessionEstablishment, STATUS_CBOR_ERROR, STATUS_ENCRYPTION_ERROR,

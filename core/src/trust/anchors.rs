@@ -1,7 +1,7 @@
 //! Trust anchors: the IACA roots a verifier trusts for document signing, or the roots it
 //! trusts for reader authentication.
 
-use super::{parse_cert, TrustError, MAX_CERT_LEN};
+use super::{parse_cert, CertDefect, TrustError, MAX_CERT_LEN};
 
 /// One trusted root certificate.
 #[derive(Debug, Clone)]
@@ -11,6 +11,7 @@ pub struct Anchor {
 }
 
 impl Anchor {
+    /// The certificate's DER encoding.
     pub fn der(&self) -> &[u8] {
         &self.der
     }
@@ -37,7 +38,7 @@ impl TrustAnchors {
             webpki::anchor_from_trusted_cert(&der_owned).map_err(|_| {
                 TrustError::MalformedCertificate {
                     index,
-                    reason: "not usable as a trust anchor",
+                    reason: CertDefect::NotAnAnchor,
                 }
             })?;
             anchors.push(Anchor {
@@ -48,14 +49,17 @@ impl TrustAnchors {
         Ok(TrustAnchors { anchors })
     }
 
+    /// Number of anchors.
     pub fn len(&self) -> usize {
         self.anchors.len()
     }
 
+    /// Whether there is no anchor (every validation then fails with [`TrustError::NoAnchors`]).
     pub fn is_empty(&self) -> bool {
         self.anchors.is_empty()
     }
 
+    /// The anchors, in the order given.
     pub fn iter(&self) -> impl Iterator<Item = &Anchor> {
         self.anchors.iter()
     }
@@ -71,7 +75,7 @@ pub fn parse_certificate_input(input: &[u8]) -> Result<Vec<u8>, TrustError> {
     }
     let bad = TrustError::MalformedCertificate {
         index: 0,
-        reason: "not a DER, PEM or hex certificate",
+        reason: CertDefect::NotCertificateInput,
     };
     let der = if let Ok(text) = std::str::from_utf8(input) {
         let t = text.trim();
@@ -87,11 +91,16 @@ pub fn parse_certificate_input(input: &[u8]) -> Result<Vec<u8>, TrustError> {
                 && compact.len() % 2 == 0
                 && compact.bytes().all(|b| b.is_ascii_hexdigit())
             {
-                (0..compact.len())
-                    .step_by(2)
-                    .map(|i| u8::from_str_radix(&compact[i..i + 2], 16))
-                    .collect::<Result<Vec<u8>, _>>()
-                    .map_err(|_| bad.clone())?
+                compact
+                    .as_bytes()
+                    .chunks_exact(2)
+                    .map(|pair| {
+                        std::str::from_utf8(pair)
+                            .ok()
+                            .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    })
+                    .collect::<Option<Vec<u8>>>()
+                    .ok_or_else(|| bad.clone())?
             } else {
                 input.to_vec()
             }

@@ -13,7 +13,7 @@ pub mod sigalgs;
 pub use anchors::{parse_certificate_input, Anchor, TrustAnchors};
 pub use profile::{CertProfile, DistinguishedNameSummary};
 
-use crate::crypto::{Curve, EcPublicKey};
+use crate::crypto::{CryptoProvider, Curve, EcPublicKey};
 use der::Decode;
 use time::OffsetDateTime;
 
@@ -24,51 +24,211 @@ pub const MAX_CHAIN_LEN: usize = 8;
 
 /// Why a certificate chain is not trusted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TrustError {
+    /// No certificate at all (an empty `x5chain` / `x5c`).
     #[error("certificate chain is empty")]
     EmptyChain,
+    /// More certificates than [`MAX_CHAIN_LEN`].
     #[error("certificate chain of {len} exceeds the limit of {MAX_CHAIN_LEN}")]
-    ChainTooLong { len: usize },
+    ChainTooLong {
+        /// Number of certificates received.
+        len: usize,
+    },
+    /// A certificate larger than [`MAX_CERT_LEN`], not parsed.
     #[error("certificate {index} is {len} bytes, over the {MAX_CERT_LEN}-byte limit")]
-    CertificateTooLarge { index: usize, len: usize },
+    CertificateTooLarge {
+        /// Position in the chain (0 = leaf).
+        index: usize,
+        /// Size in bytes.
+        len: usize,
+    },
+    /// A certificate that cannot be parsed.
     #[error("certificate {index} is malformed: {reason}")]
-    MalformedCertificate { index: usize, reason: &'static str },
+    MalformedCertificate {
+        /// Position in the chain (0 = leaf), or in the anchor list.
+        index: usize,
+        /// What is wrong with it.
+        reason: CertDefect,
+    },
+    /// The verifier has no trust anchor for this use (a configuration error).
     #[error("no trust anchor is configured")]
     NoAnchors,
+    /// No path from the leaf to a configured anchor (RFC 5280 §6.1).
     #[error("the chain does not lead to a trusted root")]
     UnknownIssuer,
+    /// A certificate's signature does not verify under its issuer's key.
     #[error("certificate {index} signature does not verify")]
-    BadSignature { index: usize },
+    BadSignature {
+        /// Position in the chain (0 = leaf).
+        index: usize,
+    },
+    /// A certificate's notAfter is before the verification time.
     #[error("certificate {index} expired at {not_after}")]
     Expired {
+        /// Position in the chain (0 = leaf).
         index: usize,
+        /// Its notAfter.
         not_after: OffsetDateTime,
     },
+    /// A certificate's notBefore is after the verification time.
     #[error("certificate {index} is not valid before {not_before}")]
     NotYetValid {
+        /// Position in the chain (0 = leaf).
         index: usize,
+        /// Its notBefore.
         not_before: OffsetDateTime,
     },
-    #[error("leaf certificate lacks the extended key usage {expected}")]
-    WrongExtendedKeyUsage { expected: &'static str },
+    /// The leaf lacks the extended key usage of the profile (18013-5 Annex B).
+    #[error("leaf certificate lacks the extended key usage {}", .profile.eku_name())]
+    WrongExtendedKeyUsage {
+        /// The profile whose EKU is missing.
+        profile: CertProfile,
+    },
+    /// A certificate's KeyUsage extension is absent or lacks a required bit.
     #[error("certificate {index} key usage lacks {needed}")]
-    MissingKeyUsage { index: usize, needed: &'static str },
+    MissingKeyUsage {
+        /// Position in the chain (0 = leaf).
+        index: usize,
+        /// The bit required.
+        needed: KeyUsageBit,
+    },
+    /// The leaf is a CA certificate (BasicConstraints cA true), which may not sign documents.
     #[error("leaf certificate is a CA certificate")]
     LeafIsCa,
-    #[error("root certificate does not fit the {profile} profile: {reason}")]
+    /// The trust anchor does not fit the root profile of Annex B.
+    #[error("root certificate does not fit the {} profile: {reason}", .profile.anchor_name())]
     AnchorProfile {
-        profile: &'static str,
-        reason: &'static str,
+        /// The profile the chain was validated under.
+        profile: CertProfile,
+        /// What the root lacks.
+        reason: AnchorDefect,
     },
+    /// The leaf names another country than its IACA (Annex B, issuing country). Both values
+    /// are certificate text and are printed escaped.
     #[error("issuing country mismatch: certificate says {leaf:?}, root says {anchor:?}")]
-    CountryMismatch { leaf: String, anchor: String },
+    CountryMismatch {
+        /// The country in the leaf's issuer or subject.
+        leaf: String,
+        /// The country of the trust anchor.
+        anchor: String,
+    },
+    /// A public key that is not an uncompressed EC point on P-256, P-384 or P-521.
     #[error("certificate {index} public key is not an uncompressed P-256/P-384/P-521 EC key")]
-    UnsupportedKey { index: usize },
+    UnsupportedKey {
+        /// Position in the chain (0 = leaf).
+        index: usize,
+    },
+    /// A certificate path validation refuses for another RFC 5280 rule.
     #[error("certificate {index}: {reason}")]
-    Rejected { index: usize, reason: &'static str },
+    Rejected {
+        /// Position in the chain (0 = leaf) where known, else 0.
+        index: usize,
+        /// The rule broken.
+        reason: RejectReason,
+    },
+}
+
+/// Why a certificate cannot be parsed or used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CertDefect {
+    /// Not a DER X.509 certificate (RFC 5280 §4.1).
+    NotDer,
+    /// rustls-webpki could not parse it (bad DER, time or extensions).
+    Unparsable,
+    /// The KeyUsage extension (RFC 5280 §4.2.1.3) does not decode.
+    BadKeyUsage,
+    /// The certificate cannot serve as a trust anchor.
+    NotAnAnchor,
+    /// The input is not a certificate in DER, PEM or hex form.
+    NotCertificateInput,
+}
+
+impl core::fmt::Display for CertDefect {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            CertDefect::NotDer => "not a DER X.509 certificate",
+            CertDefect::Unparsable => "webpki could not parse it",
+            CertDefect::BadKeyUsage => "bad KeyUsage extension",
+            CertDefect::NotAnAnchor => "not usable as a trust anchor",
+            CertDefect::NotCertificateInput => "not a DER, PEM or hex certificate",
+        })
+    }
+}
+
+/// An RFC 5280 rule a certificate breaks, beyond signatures, validity and usage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RejectReason {
+    /// Not an X.509 v3 certificate (Annex B requires v3).
+    NotV3,
+    /// A critical extension the validator does not know (RFC 5280 §4.2).
+    UnsupportedCriticalExtension,
+    /// A signature algorithm outside ECDSA with SHA-2 on P-256/P-384/P-521.
+    UnsupportedSignatureAlgorithm,
+    /// BasicConstraints pathLenConstraint is exceeded (RFC 5280 §4.2.1.9).
+    PathLenConstraint,
+    /// The serial number is not a positive integer of at most 20 octets (§4.1.2.2).
+    InvalidSerialNumber,
+    /// notAfter is before notBefore.
+    InvertedValidity,
+}
+
+impl core::fmt::Display for RejectReason {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            RejectReason::NotV3 => "not an X.509 v3 certificate",
+            RejectReason::UnsupportedCriticalExtension => "unsupported critical extension",
+            RejectReason::UnsupportedSignatureAlgorithm => "unsupported signature algorithm",
+            RejectReason::PathLenConstraint => "path length constraint violated",
+            RejectReason::InvalidSerialNumber => "invalid serial number",
+            RejectReason::InvertedValidity => "validity period is inverted",
+        })
+    }
+}
+
+/// What a trust anchor lacks to be an IACA or reader root (18013-5 Annex B).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AnchorDefect {
+    /// BasicConstraints cA is not true.
+    NotCa,
+    /// KeyUsage lacks keyCertSign.
+    NoKeyCertSign,
+    /// The subject names no country (the IACA must, Annex B.1.2).
+    NoCountry,
+}
+
+impl core::fmt::Display for AnchorDefect {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            AnchorDefect::NotCa => "BasicConstraints cA is not true",
+            AnchorDefect::NoKeyCertSign => "KeyUsage lacks keyCertSign",
+            AnchorDefect::NoCountry => "subject has no countryName",
+        })
+    }
+}
+
+/// A KeyUsage bit (RFC 5280 §4.2.1.3) a profile requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeyUsageBit {
+    /// digitalSignature, required of every leaf (DS, reader, JWS signer).
+    DigitalSignature,
+}
+
+impl core::fmt::Display for KeyUsageBit {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            KeyUsageBit::DigitalSignature => "digitalSignature",
+        })
+    }
 }
 
 impl TrustError {
+    /// The cause group: unparsable chains are malformed, missing anchors misuse, bad
+    /// signatures and validity failed checks, everything else untrusted.
     pub fn cause(&self) -> crate::Cause {
         match self {
             TrustError::EmptyChain
@@ -88,17 +248,23 @@ impl TrustError {
 /// A chain that validated, and what the verifier needs from it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidatedChain {
+    /// The leaf's public key: the DS key that signs the MSO, or the reader key.
     pub leaf_public_key: EcPublicKey,
+    /// Who the leaf certifies.
     pub leaf_subject: DistinguishedNameSummary,
     /// Subject of the trust anchor the chain ends in.
     pub issuer_subject: DistinguishedNameSummary,
+    /// Index of that anchor in the [`TrustAnchors`].
     pub anchor_index: usize,
+    /// The leaf's notBefore.
     pub not_before: OffsetDateTime,
+    /// The leaf's notAfter.
     pub not_after: OffsetDateTime,
     /// Certificates in the path, excluding the anchor.
     pub chain_len: usize,
 }
 
+/// Parse one certificate of a chain (bounded by [`MAX_CERT_LEN`]).
 pub(crate) fn parse_cert(der: &[u8], index: usize) -> Result<x509_cert::Certificate, TrustError> {
     if der.len() > MAX_CERT_LEN {
         return Err(TrustError::CertificateTooLarge {
@@ -108,22 +274,25 @@ pub(crate) fn parse_cert(der: &[u8], index: usize) -> Result<x509_cert::Certific
     }
     x509_cert::Certificate::from_der(der).map_err(|_| TrustError::MalformedCertificate {
         index,
-        reason: "not a DER X.509 certificate",
+        reason: CertDefect::NotDer,
     })
 }
 
+/// An X.509 time as an `OffsetDateTime` (saturating; X.509 times are within range).
 fn to_time(t: &x509_cert::time::Time) -> OffsetDateTime {
     let secs = t.to_unix_duration().as_secs();
     OffsetDateTime::from_unix_timestamp(i64::try_from(secs).unwrap_or(i64::MAX))
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
+/// notBefore and notAfter.
 pub(crate) fn validity(cert: &x509_cert::Certificate) -> (OffsetDateTime, OffsetDateTime) {
     let v = &cert.tbs_certificate.validity;
     (to_time(&v.not_before), to_time(&v.not_after))
 }
 
-/// The EC public key of a certificate.
+/// The EC public key of a certificate (its SubjectPublicKeyInfo, RFC 5480), `index` naming
+/// it in errors.
 pub fn certificate_public_key(
     cert: &x509_cert::Certificate,
     index: usize,
@@ -161,14 +330,17 @@ pub fn certificate_public_key(
 }
 
 /// Validate `chain_der` (leaf first, then intermediates, as in a COSE x5chain) against
-/// `anchors` under `profile`, at time `at`.
+/// `anchors` under `profile`, at time `at` (RFC 5280 §6.1 path validation plus the 18013-5
+/// Annex B profile). Every certificate signature on the path is verified through `crypto`,
+/// the caller's provider.
 pub fn validate_chain(
+    crypto: &dyn CryptoProvider,
     chain_der: &[&[u8]],
     anchors: &TrustAnchors,
     profile: CertProfile,
     at: OffsetDateTime,
 ) -> Result<ValidatedChain, TrustError> {
-    let Some(leaf_der) = chain_der.first() else {
+    let Some((leaf_der, intermediate_ders)) = chain_der.split_first() else {
         return Err(TrustError::EmptyChain);
     };
     if chain_der.len() > MAX_CHAIN_LEN {
@@ -184,7 +356,9 @@ pub fn validate_chain(
         .enumerate()
         .map(|(i, d)| parse_cert(d, i))
         .collect::<Result<Vec<_>, _>>()?;
-    let leaf_cert = &parsed[0];
+    let Some(leaf_cert) = parsed.first() else {
+        return Err(TrustError::EmptyChain);
+    };
     let leaf_public_key = certificate_public_key(leaf_cert, 0)?;
 
     let leaf = rustls_pki_types::CertificateDer::from(*leaf_der);
@@ -199,16 +373,21 @@ pub fn validate_chain(
         .iter()
         .map(|d| webpki::anchor_from_trusted_cert(d).map_err(|_| TrustError::NoAnchors))
         .collect::<Result<Vec<_>, _>>()?;
-    let intermediates: Vec<rustls_pki_types::CertificateDer<'_>> = chain_der[1..]
+    let intermediates: Vec<rustls_pki_types::CertificateDer<'_>> = intermediate_ders
         .iter()
         .map(|d| rustls_pki_types::CertificateDer::from(*d))
         .collect();
     let unix = rustls_pki_types::UnixTime::since_unix_epoch(std::time::Duration::from_secs(
         u64::try_from(at.unix_timestamp()).unwrap_or(0),
     ));
+    let algorithms = sigalgs::all(crypto);
+    let algorithm_refs: Vec<&dyn rustls_pki_types::SignatureVerificationAlgorithm> = algorithms
+        .iter()
+        .map(|a| a as &dyn rustls_pki_types::SignatureVerificationAlgorithm)
+        .collect();
     let path = ee
         .verify_for_usage(
-            sigalgs::ALL,
+            &algorithm_refs,
             &trust_anchors,
             &intermediates,
             unix,
@@ -225,7 +404,11 @@ pub fn validate_chain(
             t.subject == used.subject && t.subject_public_key_info == used.subject_public_key_info
         })
         .ok_or(TrustError::UnknownIssuer)?;
-    let anchor = &anchors.anchors[anchor_index].cert;
+    let anchor = &anchors
+        .anchors
+        .get(anchor_index)
+        .ok_or(TrustError::UnknownIssuer)?
+        .cert;
     let chain_len = path.intermediate_certificates().count() + 1;
 
     profile::check_leaf(profile, leaf_cert)?;
@@ -273,9 +456,7 @@ fn map_webpki(
         }
         E::InvalidSignatureForPublicKey => TrustError::BadSignature { index: 0 },
         E::RequiredEkuNotFoundContext(_) | E::EmptyEkuExtension => {
-            TrustError::WrongExtendedKeyUsage {
-                expected: profile.eku_name(),
-            }
+            TrustError::WrongExtendedKeyUsage { profile }
         }
         E::UnknownIssuer => TrustError::UnknownIssuer,
         E::CaUsedAsEndEntity => TrustError::LeafIsCa,
@@ -285,38 +466,36 @@ fn map_webpki(
         | E::MalformedExtensions
         | E::ExtensionValueInvalid => TrustError::MalformedCertificate {
             index: 0,
-            reason: "webpki could not parse it",
+            reason: CertDefect::Unparsable,
         },
         E::UnsupportedCertVersion => TrustError::Rejected {
             index: 0,
-            reason: "not an X.509 v3 certificate",
+            reason: RejectReason::NotV3,
         },
         E::UnsupportedCriticalExtension => TrustError::Rejected {
             index: 0,
-            reason: "unsupported critical extension",
+            reason: RejectReason::UnsupportedCriticalExtension,
         },
         E::UnsupportedSignatureAlgorithmContext(_)
         | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_)
         | E::SignatureAlgorithmMismatch => TrustError::Rejected {
             index: 0,
-            reason: "unsupported signature algorithm",
+            reason: RejectReason::UnsupportedSignatureAlgorithm,
         },
         E::PathLenConstraintViolated => TrustError::Rejected {
             index: 0,
-            reason: "path length constraint violated",
+            reason: RejectReason::PathLenConstraint,
         },
         E::InvalidSerialNumber => TrustError::Rejected {
             index: 0,
-            reason: "invalid serial number",
+            reason: RejectReason::InvalidSerialNumber,
         },
         E::InvalidCertValidity => TrustError::Rejected {
             index: 0,
-            reason: "validity period is inverted",
+            reason: RejectReason::InvertedValidity,
         },
         #[allow(deprecated)]
-        E::RequiredEkuNotFound => TrustError::WrongExtendedKeyUsage {
-            expected: profile.eku_name(),
-        },
+        E::RequiredEkuNotFound => TrustError::WrongExtendedKeyUsage { profile },
         _ => TrustError::UnknownIssuer,
     }
 }

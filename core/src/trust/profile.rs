@@ -1,7 +1,7 @@
 //! ISO 18013-5 Annex B certificate profiles (IACA, Document Signer, reader authentication)
 //! checked on top of path validation.
 
-use super::TrustError;
+use super::{AnchorDefect, CertDefect, KeyUsageBit, TrustError};
 use der::asn1::ObjectIdentifier;
 use der::Decode;
 use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages};
@@ -36,6 +36,7 @@ impl CertProfile {
         }
     }
 
+    /// The required EKU, as an OID and a name, for messages.
     pub fn eku_name(self) -> &'static str {
         match self {
             CertProfile::DocumentSigner => "1.0.18013.5.1.2 (mdoc Document Signer)",
@@ -44,7 +45,8 @@ impl CertProfile {
         }
     }
 
-    fn name(self) -> &'static str {
+    /// The name of the root this profile chains to: "IACA" or "reader root".
+    pub fn anchor_name(self) -> &'static str {
         match self {
             CertProfile::DocumentSigner => "IACA",
             CertProfile::JwsSigner => "IACA",
@@ -56,13 +58,18 @@ impl CertProfile {
 /// The parts of a distinguished name a person looks at.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DistinguishedNameSummary {
+    /// commonName (2.5.4.3).
     pub common_name: Option<String>,
+    /// countryName (2.5.4.6), the issuing country of an IACA.
     pub country: Option<String>,
+    /// stateOrProvinceName (2.5.4.8).
     pub state: Option<String>,
+    /// organizationName (2.5.4.10).
     pub organization: Option<String>,
 }
 
 impl DistinguishedNameSummary {
+    /// The first string value of each attribute of interest in `name`.
     pub fn of(name: &x509_cert::name::Name) -> Self {
         let mut s = DistinguishedNameSummary::default();
         for rdn in name.0.iter() {
@@ -110,7 +117,7 @@ fn key_usage(cert: &x509_cert::Certificate, index: usize) -> Result<Option<KeyUs
         .map(|v| {
             KeyUsage::from_der(v).map_err(|_| TrustError::MalformedCertificate {
                 index,
-                reason: "bad KeyUsage extension",
+                reason: CertDefect::BadKeyUsage,
             })
         })
         .transpose()
@@ -130,12 +137,12 @@ pub(crate) fn check_leaf(
 ) -> Result<(), TrustError> {
     let ku = key_usage(leaf, 0)?.ok_or(TrustError::MissingKeyUsage {
         index: 0,
-        needed: "digitalSignature",
+        needed: KeyUsageBit::DigitalSignature,
     })?;
     if !ku.0.contains(KeyUsages::DigitalSignature) {
         return Err(TrustError::MissingKeyUsage {
             index: 0,
-            needed: "digitalSignature",
+            needed: KeyUsageBit::DigitalSignature,
         });
     }
     if is_ca(leaf) {
@@ -143,18 +150,11 @@ pub(crate) fn check_leaf(
     }
     let eku = extension(leaf, OID_EKU)
         .and_then(|v| ExtendedKeyUsage::from_der(v).ok())
-        .ok_or(TrustError::WrongExtendedKeyUsage {
-            expected: profile.eku_name(),
-        })?;
-    let wanted = ObjectIdentifier::from_bytes(profile.eku_der()).map_err(|_| {
-        TrustError::WrongExtendedKeyUsage {
-            expected: profile.eku_name(),
-        }
-    })?;
+        .ok_or(TrustError::WrongExtendedKeyUsage { profile })?;
+    let wanted = ObjectIdentifier::from_bytes(profile.eku_der())
+        .map_err(|_| TrustError::WrongExtendedKeyUsage { profile })?;
     if !eku.0.contains(&wanted) {
-        return Err(TrustError::WrongExtendedKeyUsage {
-            expected: profile.eku_name(),
-        });
+        return Err(TrustError::WrongExtendedKeyUsage { profile });
     }
     Ok(())
 }
@@ -164,18 +164,17 @@ pub(crate) fn check_anchor(
     profile: CertProfile,
     anchor: &x509_cert::Certificate,
 ) -> Result<(), TrustError> {
-    let p = profile.name();
     if !is_ca(anchor) {
         return Err(TrustError::AnchorProfile {
-            profile: p,
-            reason: "BasicConstraints cA is not true",
+            profile,
+            reason: AnchorDefect::NotCa,
         });
     }
     match key_usage(anchor, 0) {
         Ok(Some(ku)) if ku.0.contains(KeyUsages::KeyCertSign) => Ok(()),
         _ => Err(TrustError::AnchorProfile {
-            profile: p,
-            reason: "KeyUsage lacks keyCertSign",
+            profile,
+            reason: AnchorDefect::NoKeyCertSign,
         }),
     }
 }
@@ -194,8 +193,8 @@ pub(crate) fn check_country(
     let anchor_c = DistinguishedNameSummary::of(&anchor.tbs_certificate.subject).country;
     let Some(anchor_c) = anchor_c else {
         return Err(TrustError::AnchorProfile {
-            profile: profile.name(),
-            reason: "subject has no countryName",
+            profile,
+            reason: AnchorDefect::NoCountry,
         });
     };
     for name in [&leaf.tbs_certificate.issuer, &leaf.tbs_certificate.subject] {

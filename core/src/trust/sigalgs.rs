@@ -1,21 +1,33 @@
-//! X.509 signature algorithms for rustls-webpki, implemented through the crate's
-//! [`CryptoProvider`](crate::crypto::CryptoProvider) so certificate checks use the same crypto
-//! seam as everything else (and P-521 works without ring or aws-lc-rs).
+//! X.509 signature algorithms for rustls-webpki, implemented through a caller-supplied
+//! [`CryptoProvider`] so certificate signatures (RFC 5280 §4.1.1.3, checked during path
+//! validation, §6.1.3 (a)(1)) are verified by the same provider as everything else a verifier
+//! does, never by a global one (and P-521 works without ring or aws-lc-rs).
 
-use crate::crypto::{default_provider, Curve, EcPublicKey, HashAlg};
+use crate::crypto::{CryptoProvider, Curve, EcPublicKey, HashAlg};
 use rustls_pki_types::{
     alg_id, AlgorithmIdentifier, InvalidSignature, SignatureVerificationAlgorithm,
 };
 
-/// ECDSA on one curve with one hash; X.509 signatures are DER `ECDSA-Sig-Value`.
-#[derive(Debug)]
-pub struct EcdsaAlgorithm {
+/// ECDSA on one curve with one hash, verified through a provider; X.509 signatures are DER
+/// `ECDSA-Sig-Value` (RFC 5758 §3.2), converted to `r || s` for the provider.
+pub struct EcdsaAlgorithm<'p> {
+    provider: &'p dyn CryptoProvider,
     curve: Curve,
     hash: HashAlg,
     public_key_alg_id: AlgorithmIdentifier,
     signature_alg_id: AlgorithmIdentifier,
 }
 
+impl core::fmt::Debug for EcdsaAlgorithm<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("EcdsaAlgorithm")
+            .field("curve", &self.curve)
+            .field("hash", &self.hash)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A DER `ECDSA-Sig-Value` as the fixed-size `r || s` of `curve`.
 fn der_to_raw(curve: Curve, sig: &[u8]) -> Option<Vec<u8>> {
     Some(match curve {
         Curve::P256 => p256::ecdsa::Signature::from_der(sig)
@@ -33,7 +45,7 @@ fn der_to_raw(curve: Curve, sig: &[u8]) -> Option<Vec<u8>> {
     })
 }
 
-impl SignatureVerificationAlgorithm for EcdsaAlgorithm {
+impl SignatureVerificationAlgorithm for EcdsaAlgorithm<'_> {
     fn verify_signature(
         &self,
         public_key: &[u8],
@@ -43,7 +55,7 @@ impl SignatureVerificationAlgorithm for EcdsaAlgorithm {
         let key =
             EcPublicKey::from_sec1_uncompressed(self.curve, public_key).ok_or(InvalidSignature)?;
         let raw = der_to_raw(self.curve, signature).ok_or(InvalidSignature)?;
-        default_provider()
+        self.provider
             .verify_ecdsa(&key, self.hash, message, &raw)
             .map_err(|_| InvalidSignature)
     }
@@ -57,10 +69,12 @@ impl SignatureVerificationAlgorithm for EcdsaAlgorithm {
     }
 }
 
-impl EcdsaAlgorithm {
-    /// ECDSA on `curve` with `hash`; the X.509 algorithm identifiers follow from the two.
-    const fn new(curve: Curve, hash: HashAlg) -> Self {
+impl<'p> EcdsaAlgorithm<'p> {
+    /// ECDSA on `curve` with `hash` through `provider`; the X.509 algorithm identifiers
+    /// follow from the two.
+    pub const fn new(provider: &'p dyn CryptoProvider, curve: Curve, hash: HashAlg) -> Self {
         Self {
+            provider,
             curve,
             hash,
             public_key_alg_id: match curve {
@@ -77,30 +91,25 @@ impl EcdsaAlgorithm {
     }
 }
 
-pub static ECDSA_P256_SHA256: EcdsaAlgorithm = EcdsaAlgorithm::new(Curve::P256, HashAlg::Sha256);
-pub static ECDSA_P256_SHA384: EcdsaAlgorithm = EcdsaAlgorithm::new(Curve::P256, HashAlg::Sha384);
-pub static ECDSA_P256_SHA512: EcdsaAlgorithm = EcdsaAlgorithm::new(Curve::P256, HashAlg::Sha512);
-pub static ECDSA_P384_SHA256: EcdsaAlgorithm = EcdsaAlgorithm::new(Curve::P384, HashAlg::Sha256);
-pub static ECDSA_P384_SHA384: EcdsaAlgorithm = EcdsaAlgorithm::new(Curve::P384, HashAlg::Sha384);
-pub static ECDSA_P384_SHA512: EcdsaAlgorithm = EcdsaAlgorithm::new(Curve::P384, HashAlg::Sha512);
-pub static ECDSA_P521_SHA256: EcdsaAlgorithm = EcdsaAlgorithm::new(Curve::P521, HashAlg::Sha256);
-pub static ECDSA_P521_SHA384: EcdsaAlgorithm = EcdsaAlgorithm::new(Curve::P521, HashAlg::Sha384);
-pub static ECDSA_P521_SHA512: EcdsaAlgorithm = EcdsaAlgorithm::new(Curve::P521, HashAlg::Sha512);
-
-/// Every algorithm accepted for IACA, DS and reader certificates: ECDSA on P-256, P-384 and
-/// P-521 (18013-5 Annex B) with SHA-256, SHA-384 or SHA-512, in every pairing, since the
-/// certificate profile names the curves and the hashes but does not tie one to the other.
-pub static ALL: &[&dyn SignatureVerificationAlgorithm] = &[
-    &ECDSA_P256_SHA256,
-    &ECDSA_P256_SHA384,
-    &ECDSA_P256_SHA512,
-    &ECDSA_P384_SHA256,
-    &ECDSA_P384_SHA384,
-    &ECDSA_P384_SHA512,
-    &ECDSA_P521_SHA256,
-    &ECDSA_P521_SHA384,
-    &ECDSA_P521_SHA512,
-];
+/// Every algorithm accepted for IACA, DS and reader certificates, verified through
+/// `provider`: ECDSA on P-256, P-384 and P-521 (18013-5 Annex B) with SHA-256, SHA-384 or
+/// SHA-512, in every pairing, since the certificate profile names the curves and the hashes
+/// but does not tie one to the other.
+pub fn all(provider: &dyn CryptoProvider) -> [EcdsaAlgorithm<'_>; 9] {
+    use Curve::{P256, P384, P521};
+    use HashAlg::{Sha256, Sha384, Sha512};
+    [
+        EcdsaAlgorithm::new(provider, P256, Sha256),
+        EcdsaAlgorithm::new(provider, P256, Sha384),
+        EcdsaAlgorithm::new(provider, P256, Sha512),
+        EcdsaAlgorithm::new(provider, P384, Sha256),
+        EcdsaAlgorithm::new(provider, P384, Sha384),
+        EcdsaAlgorithm::new(provider, P384, Sha512),
+        EcdsaAlgorithm::new(provider, P521, Sha256),
+        EcdsaAlgorithm::new(provider, P521, Sha384),
+        EcdsaAlgorithm::new(provider, P521, Sha512),
+    ]
+}
 
 #[cfg(test)]
 mod tests {
@@ -127,7 +136,7 @@ mod tests {
         }
     }
 
-    /// `ALL` holds exactly one algorithm for each of the nine curve/hash pairings, and each
+    /// `all` holds exactly one algorithm for each of the nine curve/hash pairings, and each
     /// verifies a DER signature made with its curve and hash, and rejects it over another
     /// message or under another hash.
     #[test]
@@ -143,10 +152,11 @@ mod tests {
             (HashAlg::Sha384, alg_id::ECDSA_SHA384),
             (HashAlg::Sha512, alg_id::ECDSA_SHA512),
         ];
-        assert_eq!(ALL.len(), curves.len() * hashes.len());
+        let algs = all(&rc);
+        assert_eq!(algs.len(), curves.len() * hashes.len());
         for (curve, key_id) in curves {
             for (hash, sig_id) in hashes {
-                let found: Vec<_> = ALL
+                let found: Vec<_> = algs
                     .iter()
                     .filter(|a| a.public_key_alg_id() == key_id && a.signature_alg_id() == sig_id)
                     .collect();

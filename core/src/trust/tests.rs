@@ -2,6 +2,7 @@
 //! reader root), at pinned times.
 
 use super::*;
+use crate::crypto::default_provider as dp;
 use time::macros::datetime;
 
 fn cert(name: &str) -> Vec<u8> {
@@ -23,6 +24,7 @@ const AT: OffsetDateTime = datetime!(2021-01-01 00:00:00 UTC);
 #[test]
 fn ds_validates_under_iaca() {
     let v = validate_chain(
+        dp(),
         &[&cert("ds")],
         &anchors("iaca"),
         CertProfile::DocumentSigner,
@@ -40,6 +42,7 @@ fn ds_validates_under_iaca() {
 fn ds_time_window() {
     let a = anchors("iaca");
     let late = validate_chain(
+        dp(),
         &[&cert("ds")],
         &a,
         CertProfile::DocumentSigner,
@@ -50,6 +53,7 @@ fn ds_time_window() {
         "{late:?}"
     );
     let early = validate_chain(
+        dp(),
         &[&cert("ds")],
         &a,
         CertProfile::DocumentSigner,
@@ -65,6 +69,7 @@ fn ds_time_window() {
 fn wrong_anchor_and_wrong_profile() {
     assert_eq!(
         validate_chain(
+            dp(),
             &[&cert("ds")],
             &anchors("reader_root"),
             CertProfile::DocumentSigner,
@@ -74,6 +79,7 @@ fn wrong_anchor_and_wrong_profile() {
     );
     assert!(matches!(
         validate_chain(
+            dp(),
             &[&cert("ds")],
             &anchors("iaca"),
             CertProfile::ReaderAuth,
@@ -82,6 +88,7 @@ fn wrong_anchor_and_wrong_profile() {
         Err(TrustError::WrongExtendedKeyUsage { .. })
     ));
     let reader = validate_chain(
+        dp(),
         &[&cert("reader")],
         &anchors("reader_root"),
         CertProfile::ReaderAuth,
@@ -91,6 +98,7 @@ fn wrong_anchor_and_wrong_profile() {
     assert_eq!(reader.leaf_subject.common_name.as_deref(), Some("reader"));
     assert!(matches!(
         validate_chain(
+            dp(),
             &[&cert("reader")],
             &anchors("reader_root"),
             CertProfile::DocumentSigner,
@@ -107,19 +115,19 @@ fn garbled_certificates_give_typed_errors() {
     let n = sig_flipped.len();
     sig_flipped[n - 5] ^= 0x01;
     assert_eq!(
-        validate_chain(&[&sig_flipped], &a, CertProfile::DocumentSigner, AT),
+        validate_chain(dp(), &[&sig_flipped], &a, CertProfile::DocumentSigner, AT),
         Err(TrustError::BadSignature { index: 0 })
     );
     let ds = cert("ds");
     for len in 0..ds.len() {
-        let r = validate_chain(&[&ds[..len]], &a, CertProfile::DocumentSigner, AT);
+        let r = validate_chain(dp(), &[&ds[..len]], &a, CertProfile::DocumentSigner, AT);
         assert!(r.is_err(), "truncated to {len} accepted");
     }
     for i in 0..ds.len() {
         let mut m = ds.clone();
         m[i] ^= 0x10;
         assert!(
-            validate_chain(&[&m], &a, CertProfile::DocumentSigner, AT).is_err(),
+            validate_chain(dp(), &[&m], &a, CertProfile::DocumentSigner, AT).is_err(),
             "flip at {i} accepted"
         );
     }
@@ -129,22 +137,23 @@ fn garbled_certificates_give_typed_errors() {
 fn bounds_and_empty_inputs() {
     let a = anchors("iaca");
     assert_eq!(
-        validate_chain(&[], &a, CertProfile::DocumentSigner, AT),
+        validate_chain(dp(), &[], &a, CertProfile::DocumentSigner, AT),
         Err(TrustError::EmptyChain)
     );
     let ds = cert("ds");
     let long: Vec<&[u8]> = std::iter::repeat_n(ds.as_slice(), MAX_CHAIN_LEN + 1).collect();
     assert!(matches!(
-        validate_chain(&long, &a, CertProfile::DocumentSigner, AT),
+        validate_chain(dp(), &long, &a, CertProfile::DocumentSigner, AT),
         Err(TrustError::ChainTooLong { .. })
     ));
     let huge = vec![0x30u8; MAX_CERT_LEN + 1];
     assert!(matches!(
-        validate_chain(&[&huge], &a, CertProfile::DocumentSigner, AT),
+        validate_chain(dp(), &[&huge], &a, CertProfile::DocumentSigner, AT),
         Err(TrustError::CertificateTooLarge { .. })
     ));
     assert_eq!(
         validate_chain(
+            dp(),
             &[&ds],
             &TrustAnchors::default(),
             CertProfile::DocumentSigner,
@@ -188,4 +197,167 @@ fn certificate_input_formats() {
     assert!(parse_certificate_input(b"not a certificate").is_err());
     let key_pem = der::pem::encode_string("PRIVATE KEY", der::pem::LineEnding::LF, &der).unwrap();
     assert!(parse_certificate_input(key_pem.as_bytes()).is_err());
+}
+
+/// A provider that counts ECDSA verifications and can be told to refuse them all, delegating
+/// everything else to the default provider.
+struct Counting {
+    verifies: std::sync::atomic::AtomicUsize,
+    refuse: bool,
+}
+
+impl Counting {
+    fn new(refuse: bool) -> Self {
+        Counting {
+            verifies: std::sync::atomic::AtomicUsize::new(0),
+            refuse,
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.verifies.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl CryptoProvider for Counting {
+    fn verify_ecdsa(
+        &self,
+        key: &EcPublicKey,
+        hash: crate::crypto::HashAlg,
+        msg: &[u8],
+        signature: &[u8],
+    ) -> Result<(), crate::crypto::CryptoError> {
+        self.verifies
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if self.refuse {
+            return Err(crate::crypto::CryptoError::BadSignature);
+        }
+        dp().verify_ecdsa(key, hash, msg, signature)
+    }
+    fn sign_ecdsa(
+        &self,
+        key: &crate::crypto::EcPrivateKey,
+        hash: crate::crypto::HashAlg,
+        msg: &[u8],
+    ) -> Result<Vec<u8>, crate::crypto::CryptoError> {
+        dp().sign_ecdsa(key, hash, msg)
+    }
+    fn ecdh(
+        &self,
+        private: &crate::crypto::EcPrivateKey,
+        public: &EcPublicKey,
+    ) -> Result<crate::crypto::SharedSecret, crate::crypto::CryptoError> {
+        dp().ecdh(private, public)
+    }
+    fn public_key(
+        &self,
+        private: &crate::crypto::EcPrivateKey,
+    ) -> Result<EcPublicKey, crate::crypto::CryptoError> {
+        dp().public_key(private)
+    }
+    fn generate_key(
+        &self,
+        curve: Curve,
+    ) -> Result<crate::crypto::EcPrivateKey, crate::crypto::CryptoError> {
+        dp().generate_key(curve)
+    }
+    fn hkdf_sha256(
+        &self,
+        ikm: &[u8],
+        salt: &[u8],
+        info: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), crate::crypto::CryptoError> {
+        dp().hkdf_sha256(ikm, salt, info, out)
+    }
+    fn hmac_sha256(&self, key: &[u8], msg: &[u8]) -> [u8; 32] {
+        dp().hmac_sha256(key, msg)
+    }
+    fn hash(&self, alg: crate::crypto::HashAlg, data: &[u8]) -> Vec<u8> {
+        dp().hash(alg, data)
+    }
+    fn aes256gcm_seal(&self, key: &[u8; 32], iv: &[u8; 12], plaintext: &[u8]) -> Vec<u8> {
+        dp().aes256gcm_seal(key, iv, plaintext)
+    }
+    fn aes256gcm_open(
+        &self,
+        key: &[u8; 32],
+        iv: &[u8; 12],
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>, crate::crypto::CryptoError> {
+        dp().aes256gcm_open(key, iv, ciphertext)
+    }
+    fn fill_random(&self, out: &mut [u8]) -> Result<(), crate::crypto::CryptoError> {
+        dp().fill_random(out)
+    }
+}
+
+/// Path validation verifies certificate signatures with the provider it is given, once per
+/// certificate signature on the path (the DS certificate's, signed by the IACA; the anchor's
+/// own signature is not part of the path), and never with another provider.
+#[test]
+fn path_validation_uses_the_callers_provider() {
+    let counting = Counting::new(false);
+    let v = validate_chain(
+        &counting,
+        &[&cert("ds")],
+        &anchors("iaca"),
+        CertProfile::DocumentSigner,
+        AT,
+    )
+    .unwrap();
+    assert_eq!(v.chain_len, 1);
+    assert_eq!(counting.count(), v.chain_len);
+
+    let reader = Counting::new(false);
+    let v = validate_chain(
+        &reader,
+        &[&cert("reader")],
+        &anchors("reader_root"),
+        CertProfile::ReaderAuth,
+        AT,
+    )
+    .unwrap();
+    assert_eq!(reader.count(), v.chain_len);
+
+    // A provider that refuses every signature makes a good chain fail: nothing else was asked.
+    let refusing = Counting::new(true);
+    assert_eq!(
+        validate_chain(
+            &refusing,
+            &[&cert("ds")],
+            &anchors("iaca"),
+            CertProfile::DocumentSigner,
+            AT
+        ),
+        Err(TrustError::BadSignature { index: 0 })
+    );
+    assert_eq!(refusing.count(), 1);
+}
+
+/// Every error says what is wrong in words, not in Rust debug syntax.
+#[test]
+fn trust_errors_read_as_english() {
+    let e = TrustError::AnchorProfile {
+        profile: CertProfile::DocumentSigner,
+        reason: AnchorDefect::NoKeyCertSign,
+    };
+    assert_eq!(
+        e.to_string(),
+        "root certificate does not fit the IACA profile: KeyUsage lacks keyCertSign"
+    );
+    let e = TrustError::MissingKeyUsage {
+        index: 0,
+        needed: KeyUsageBit::DigitalSignature,
+    };
+    assert_eq!(
+        e.to_string(),
+        "certificate 0 key usage lacks digitalSignature"
+    );
+    let e = TrustError::WrongExtendedKeyUsage {
+        profile: CertProfile::ReaderAuth,
+    };
+    assert!(e
+        .to_string()
+        .ends_with("1.0.18013.5.1.6 (mdoc reader authentication)"));
 }

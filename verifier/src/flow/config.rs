@@ -16,15 +16,21 @@ use std::time::Duration;
 
 /// The reader's certificate chain (leaf first, DER) and its private key, to sign readerAuth.
 /// The key never shows in `Debug` and is zeroized on drop.
+#[derive(Clone)]
 pub struct ReaderAuthSigner {
     chain: Vec<Vec<u8>>,
-    key: EcPrivateKey,
+    // Shared, never copied: a clone of the signer (one per till session) points at the
+    // same zeroize-on-drop key.
+    key: std::sync::Arc<EcPrivateKey>,
 }
 
 impl ReaderAuthSigner {
     /// A signer from the reader certificate chain (leaf first) and the leaf's key.
     pub fn new(chain: Vec<Vec<u8>>, key: EcPrivateKey) -> Self {
-        ReaderAuthSigner { chain, key }
+        ReaderAuthSigner {
+            chain,
+            key: std::sync::Arc::new(key),
+        }
     }
 }
 
