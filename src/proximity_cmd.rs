@@ -113,12 +113,14 @@ pub fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
             max_command_data: Some(65535),
             max_response_data: Some(65536),
         };
-        let hs = build_static_select(&de, None, Some(&nfc));
+        let hs = build_static_select(&de, None, Some(&nfc))
+            .map_err(|e| CliError::Usage(e.to_string()))?;
         let nfc_card = if a.negotiated {
             NfcCard::negotiated(&de, nfc)
         } else {
             NfcCard::new(&hs)
-        };
+        }
+        .map_err(|e| CliError::Usage(e.to_string()))?;
         let wallet2 = wallet.clone();
         let policy2 = policy.clone();
         let mut card = MemoryCard {
@@ -155,7 +157,7 @@ pub fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
             "holder-sim: virtual NFC card attached to vpcd at {}; waiting for a reader",
             a.vpcd
         );
-        let n = kakunin_transport::vpcd::VirtualCard::serve_with_reinsertion(
+        let n = kakunin_transport::adapters::vpcd::VirtualCard::serve_with_reinsertion(
             a.vpcd,
             &mut card,
             Duration::from_secs(120),
@@ -360,9 +362,11 @@ fn nfc_reader(
     use kakunin_transport::nfc::{NfcReader, ReaderConfig};
     let c = default_provider();
     let e = |e: &dyn std::fmt::Display| CliError::Usage(format!("NFC: {e}"));
-    let card =
-        kakunin_transport::pcsc_reader::PcscCard::connect(a.pcsc_reader, Duration::from_secs(60))
-            .map_err(|x| e(&x))?;
+    let card = kakunin_transport::adapters::pcsc::PcscCard::connect(
+        a.pcsc_reader,
+        Duration::from_secs(60),
+    )
+    .map_err(|x| e(&x))?;
     let mut nfc = NfcReader::new(
         card,
         if a.extended {
@@ -384,7 +388,8 @@ fn nfc_reader(
                 max_command_data: Some(limits.0),
                 max_response_data: Some(limits.1),
             },
-        );
+        )
+        .map_err(|x| e(&x))?;
         (nfc.negotiate_handover(&hr).map_err(|x| e(&x))?, Some(hr))
     } else {
         (nfc.read_handover_select().map_err(|x| e(&x))?, None)
@@ -521,13 +526,13 @@ fn serve_ble(
     e_device_key: kakunin_core::crypto::EcPrivateKey,
     e_device_pub: &kakunin_core::crypto::EcPublicKey,
 ) -> Result<ExitCode, CliError> {
-    use kakunin_transport::radio::peripheral::Peripheral;
+    use kakunin_transport::adapters::ble_peripheral::Peripheral;
     let c = default_provider();
     let mut uuid = [0u8; 16];
     c.fill_random(&mut uuid)
         .map_err(|e| CliError::Usage(e.to_string()))?;
     let de = ble_engagement(e_device_pub, &uuid);
-    let r = |e: kakunin_transport::radio::RadioError| CliError::Usage(format!("BLE: {e}"));
+    let r = |e: kakunin_transport::adapters::RadioError| CliError::Usage(format!("BLE: {e}"));
     runtime()?.block_on(async {
         let mut radio = Peripheral::advertise(::uuid::Uuid::from_bytes(uuid), SIM_MTU)
             .await
@@ -600,7 +605,7 @@ fn ble_reader(
     reader_key: &kakunin_core::crypto::EcPrivateKey,
     build_request: &RequestBuilder<'_>,
 ) -> Result<(Vec<u8>, Vec<u8>), CliError> {
-    use kakunin_transport::radio::central::Central;
+    use kakunin_transport::adapters::ble_central::Central;
     let c = default_provider();
     let de = kakunin_transport::qr::parse_engagement_uri(uri)
         .map_err(|e| CliError::Usage(format!("QR: {e}")))?;
@@ -614,7 +619,7 @@ fn ble_reader(
     let mut session = ReaderSession::new(c, &wrap_tag24(&de), &[0xf6], reader_key)
         .map_err(|e| CliError::Usage(e.to_string()))?;
     let request = build_request(&session)?;
-    let r = |e: kakunin_transport::radio::RadioError| CliError::Usage(format!("BLE: {e}"));
+    let r = |e: kakunin_transport::adapters::RadioError| CliError::Usage(format!("BLE: {e}"));
     runtime()?.block_on(async {
         let mut radio = Central::connect(
             ::uuid::Uuid::from_bytes(uuid),

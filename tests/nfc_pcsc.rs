@@ -14,11 +14,11 @@ use kakunin_core::mdoc::{
 use kakunin_core::trust::TrustAnchors;
 use kakunin_holder_sim::{respond, HolderPolicy, Wallet};
 use kakunin_issuer::{elements_from_json, DocProfile, MdocIssuer, TestPki};
+use kakunin_transport::adapters::pcsc::PcscCard;
+use kakunin_transport::adapters::vpcd::VirtualCard;
 use kakunin_transport::handover::{build_static_select, nfc_handover, Handover, NfcCarrier};
 use kakunin_transport::nfc::{MemoryCard, NfcCard, NfcReader, ReaderConfig};
-use kakunin_transport::pcsc_reader::PcscCard;
 use kakunin_transport::session::{Event, MdocSession, ReaderSession};
-use kakunin_transport::vpcd::VirtualCard;
 use kakunin_verifier::Verifier;
 use std::time::Duration;
 
@@ -69,7 +69,7 @@ fn run(config: ReaderConfig) {
         max_command_data: Some(65535),
         max_response_data: Some(65536),
     };
-    let hs = build_static_select(&de, None, Some(&nfc));
+    let hs = build_static_select(&de, None, Some(&nfc)).unwrap();
     let reader_root = pki.reader_root.cert_der.clone();
     let holder = std::thread::spawn(move || {
         let policy = HolderPolicy {
@@ -78,7 +78,7 @@ fn run(config: ReaderConfig) {
             ..HolderPolicy::default()
         };
         let mut card = MemoryCard {
-            card: NfcCard::new(&hs),
+            card: NfcCard::new(&hs).unwrap(),
             session: MdocSession::new(e_device_key, wrap_tag24(&de), nfc_handover(&hs, None)),
             crypto: default_provider(),
             responder: Box::new(move |req, transcript| {
