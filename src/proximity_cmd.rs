@@ -96,12 +96,14 @@ pub fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
             max_command_data: Some(65535),
             max_response_data: Some(65536),
         };
-        let hs = build_static_select(&de, None, Some(&nfc));
+        let hs = build_static_select(&de, None, Some(&nfc))
+            .map_err(CliError::session_in("NFC engagement"))?;
         let card = if a.negotiated {
             NfcCard::negotiated(&de, nfc)
         } else {
             NfcCard::new(&hs)
-        };
+        }
+        .map_err(CliError::session_in("NFC card"))?;
         // Static handover: [HS, null]; negotiated: the card sets [HS, HR] once agreed.
         let session = MdocSession::new(e_device_key, wrap_tag24(&de), nfc_handover(&hs, None));
         let holder = HolderLoop::new(&wallet, policy, session);
@@ -110,7 +112,7 @@ pub fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
             "holder-sim: virtual NFC card attached to vpcd at {}; waiting for a reader",
             a.vpcd
         );
-        let n = kakunin_transport::vpcd::VirtualCard::serve_with_reinsertion(
+        let n = kakunin_transport::adapters::vpcd::VirtualCard::serve_with_reinsertion(
             a.vpcd,
             &mut card,
             Duration::from_secs(120),
@@ -391,9 +393,11 @@ fn nfc_reader(a: &ReaderArgs<'_>, config: &ReaderConfig) -> Result<FlowOutcome, 
     use kakunin_transport::nfc_link::NfcMessageLink;
     use kakunin_verifier::flow::{engage_nfc, NfcHandoverMode};
     let e = |e: &dyn std::fmt::Display| CliError::Usage(format!("NFC: {e}"));
-    let card =
-        kakunin_transport::pcsc_reader::PcscCard::connect(a.pcsc_reader, Duration::from_secs(60))
-            .map_err(|x| e(&x))?;
+    let card = kakunin_transport::adapters::pcsc::PcscCard::connect(
+        a.pcsc_reader,
+        Duration::from_secs(60),
+    )
+    .map_err(|x| e(&x))?;
     let (apdus, limits) = if a.extended {
         (ApduConfig::EXTENDED, (65535, 65536))
     } else {

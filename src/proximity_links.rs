@@ -87,10 +87,10 @@ pub(crate) use radio::{CentralLink, PeripheralLink};
 
 #[cfg(feature = "ble")]
 mod radio {
+    use kakunin_transport::adapters::ble_central::Central;
+    use kakunin_transport::adapters::ble_peripheral::Peripheral;
+    use kakunin_transport::adapters::RadioError;
     use kakunin_transport::link::{LinkError, MessageLink};
-    use kakunin_transport::radio::central::Central;
-    use kakunin_transport::radio::peripheral::Peripheral;
-    use kakunin_transport::radio::RadioError;
     use std::time::{Duration, Instant};
 
     fn link_error(e: RadioError) -> LinkError {

@@ -23,12 +23,12 @@ use kakunin_core::mdoc::{encode_device_engagement, RequestedElement, ValidityInf
 use kakunin_core::trust::TrustAnchors;
 use kakunin_holder_sim::{HolderCard, HolderLoop, HolderPolicy, Wallet};
 use kakunin_issuer::{elements_from_json, DocProfile, MdocIssuer, TestPki};
+use kakunin_transport::adapters::pcsc::PcscCard;
+use kakunin_transport::adapters::vpcd::VirtualCard;
 use kakunin_transport::handover::{build_static_select, nfc_handover, NfcCarrier};
 use kakunin_transport::nfc::{NfcCard, NfcReader, ReaderConfig};
 use kakunin_transport::nfc_link::NfcMessageLink;
-use kakunin_transport::pcsc_reader::PcscCard;
 use kakunin_transport::session::MdocSession;
-use kakunin_transport::vpcd::VirtualCard;
 use kakunin_verifier::flow::{
     engage_nfc, run_reader, NfcHandoverMode, ReaderAuthSigner, ReaderConfig as FlowConfig,
     ReaderFlow, RequestSpec,
@@ -83,7 +83,7 @@ fn run(config: ReaderConfig) {
         max_command_data: Some(65535),
         max_response_data: Some(65536),
     };
-    let hs = build_static_select(&de, None, Some(&nfc));
+    let hs = build_static_select(&de, None, Some(&nfc)).unwrap();
     let reader_root = pki.reader_root.cert_der.clone();
     let holder = std::thread::spawn(move || {
         let policy = HolderPolicy {
@@ -93,7 +93,7 @@ fn run(config: ReaderConfig) {
         };
         let session = MdocSession::new(e_device_key, wrap_tag24(&de), nfc_handover(&hs, None));
         let mut card = HolderCard::new(
-            NfcCard::new(&hs),
+            NfcCard::new(&hs).unwrap(),
             HolderLoop::new(&wallet, policy, session),
             default_provider(),
             time::OffsetDateTime::now_utc(),

@@ -656,12 +656,13 @@ fn run_nfc(negotiated: bool, apdus: ApduConfig) -> (FlowOutcome, HolderOutcome) 
         max_command_data: Some(65535),
         max_response_data: Some(65536),
     };
-    let hs = build_static_select(&de, None, Some(&carrier));
+    let hs = build_static_select(&de, None, Some(&carrier)).unwrap();
     let card = if negotiated {
         NfcCard::negotiated(&de, carrier)
     } else {
         NfcCard::new(&hs)
-    };
+    }
+    .unwrap();
     let session = MdocSession::new(
         key,
         kakunin_core::cbor::wrap_tag24(&de),

@@ -164,10 +164,10 @@ fn over_nfc_in_memory_card() {
         max_command_data: Some(255),
         max_response_data: Some(256),
     };
-    let hs = build_static_select(&de, None, Some(&nfc));
+    let hs = build_static_select(&de, None, Some(&nfc)).unwrap();
     let wallet = w.wallet.clone();
     let card = MemoryCard {
-        card: NfcCard::new(&hs),
+        card: NfcCard::new(&hs).unwrap(),
         session: MdocSession::new(e_device, wrap_tag24(&de), nfc_handover(&hs, None)),
         crypto: c,
         responder: Box::new(move |req, transcript| {

@@ -1,10 +1,4 @@
 //! DeviceRequest decoding and readerAuth verification.
+//! The body is `kakunin_fuzz::device_request` (src/lib.rs), which the workspace's replay test also runs.
 #![no_main]
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|data: &[u8]| {
-    let f = kakunin_fuzz::fixtures();
-    let _ = kakunin_core::mdoc::DeviceRequest::from_bytes(data);
-    let report = kakunin_verifier::verify_device_request(data, &f.transcript, &f.reader_root, f.at);
-    let _ = report.to_json();
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| kakunin_fuzz::device_request(data));

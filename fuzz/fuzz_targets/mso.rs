@@ -1,11 +1,4 @@
 //! MobileSecurityObjectBytes (tag 24) decoding and digest look-up.
+//! The body is `kakunin_fuzz::mso` (src/lib.rs), which the workspace's replay test also runs.
 #![no_main]
-use kakunin_core::mdoc::MobileSecurityObject;
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|data: &[u8]| {
-    if let Ok(mso) = MobileSecurityObject::from_tagged_bytes(data) {
-        let _ = mso.raw_tagged();
-        let _ = mso.digest("org.iso.18013.5.1", 0);
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| kakunin_fuzz::mso(data));

@@ -82,7 +82,12 @@ impl<'a> HolderCard<'a> {
             self.outcome.failure = Some(f);
         }
         match step.send {
-            Some(out) => self.card.reply_with(&out),
+            // A message too long for a DO53 wrapper cannot go out: the card answers 6F00
+            // (no precise diagnosis) rather than a truncated message.
+            Some(out) => self
+                .card
+                .reply_with(&out)
+                .unwrap_or_else(|_| Response::status(0x6F00).encode()),
             None => Response::status(SW_OK).encode(),
         }
     }

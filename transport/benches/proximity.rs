@@ -1,3 +1,10 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
 //! Proximity transfer figures from one run: a 16 KiB DeviceResponse over the simulated GATT
 //! link at MTU 23, 185 and 517 (chunks against the minimum ceil(len / (MTU − 4)), bytes on air
 //! against payload, modelled time at 30 KB/s); APDU counts for the same message over NFC with
@@ -79,7 +86,8 @@ fn main() {
                 max_command_data: Some(65535),
                 max_response_data: Some(65536),
             }),
-        );
+        )
+        .unwrap();
         let de = Handover::parse(&hs)
             .unwrap()
             .device_engagement_bytes()
@@ -91,7 +99,7 @@ fn main() {
         .unwrap();
         let resp = response.clone();
         let card = MemoryCard {
-            card: NfcCard::new(&hs),
+            card: NfcCard::new(&hs).unwrap(),
             session: MdocSession::new(key, de.clone(), nfc_handover(&hs, None)),
             crypto: c,
             responder: Box::new(move |_, _| resp.clone()),

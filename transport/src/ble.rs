@@ -7,18 +7,27 @@ use kakunin_core::crypto::{CryptoError, CryptoProvider};
 
 /// Characteristic UUIDs of mdoc peripheral server mode (the mdoc is the GATT server).
 pub mod peripheral_server {
+    /// State: the client writes 0x01 to start and either side 0x02 to end.
     pub const STATE: &str = "00000001-a123-48ce-896b-4c76973373e6";
+    /// Client2Server: the reader writes request chunks.
     pub const CLIENT2SERVER: &str = "00000002-a123-48ce-896b-4c76973373e6";
+    /// Server2Client: the mdoc notifies response chunks.
     pub const SERVER2CLIENT: &str = "00000003-a123-48ce-896b-4c76973373e6";
+    /// L2CAP PSM (optional).
     pub const L2CAP: &str = "0000000a-a123-48ce-896b-4c76973373e6";
 }
 
 /// Characteristic UUIDs of mdoc central client mode (the reader is the GATT server).
 pub mod central_client {
+    /// State: the client (mdoc) writes 0x01 to start and either side 0x02 to end.
     pub const STATE: &str = "00000005-a123-48ce-896b-4c76973373e6";
+    /// Client2Server: the mdoc writes response chunks.
     pub const CLIENT2SERVER: &str = "00000006-a123-48ce-896b-4c76973373e6";
+    /// Server2Client: the reader notifies request chunks.
     pub const SERVER2CLIENT: &str = "00000007-a123-48ce-896b-4c76973373e6";
+    /// Ident: the reader's 16-byte BLEIdent, read by the mdoc first.
     pub const IDENT: &str = "00000008-a123-48ce-896b-4c76973373e6";
+    /// L2CAP PSM (optional).
     pub const L2CAP: &str = "0000000b-a123-48ce-896b-4c76973373e6";
 }
 
@@ -35,23 +44,44 @@ const LAST: u8 = 0x00;
 
 /// A BLE framing error.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum BleError {
+    /// An ATT MTU under 23, the BLE minimum.
     #[error("MTU {0} is below the BLE minimum of {MIN_MTU}")]
     MtuTooSmall(u16),
+    /// A characteristic value without the leading more/last byte.
     #[error("empty characteristic value")]
     EmptyValue,
+    /// A characteristic value whose first byte is neither 0x00 (last) nor 0x01 (more).
     #[error("characteristic value starts with {0:#04x}, not 0x00/0x01")]
     BadFlag(u8),
+    /// A characteristic value over min(512, MTU − 3).
     #[error("characteristic value of {len} bytes exceeds {max}")]
-    ValueTooLong { len: usize, max: usize },
+    ValueTooLong {
+        /// The value's length.
+        len: usize,
+        /// The largest value allowed at this MTU.
+        max: usize,
+    },
+    /// The chunks of one message add up to more than the reassembler's bound.
     #[error("message exceeds {max} bytes")]
-    MessageTooLarge { max: usize },
+    MessageTooLarge {
+        /// The bound.
+        max: usize,
+    },
+    /// The link went away mid-exchange.
     #[error("the link was lost after {chunks} chunk(s)")]
-    Disconnected { chunks: usize },
+    Disconnected {
+        /// Values carried before the loss.
+        chunks: usize,
+    },
+    /// The values ran out before the chunk marked last.
     #[error("the message ended without its last chunk")]
     Incomplete,
+    /// Central client mode: the reader's Ident is not HKDF(EDeviceKeyBytes, "BLEIdent").
     #[error("Ident mismatch: the reader is not the one the engagement named")]
     IdentMismatch,
+    /// A State value other than 0x01 / 0x02.
     #[error("unexpected State value {0:#04x}")]
     BadState(u8),
 }
@@ -72,7 +102,7 @@ pub fn fragment(message: &[u8], mtu: u16) -> Result<Vec<Vec<u8>>, BleError> {
     } else {
         message.chunks(n).collect()
     };
-    let last = chunks.len() - 1;
+    let last = chunks.len().saturating_sub(1);
     Ok(chunks
         .into_iter()
         .enumerate()
@@ -94,6 +124,7 @@ pub struct Reassembler {
 }
 
 impl Reassembler {
+    /// A reassembler for values at `mtu`, refusing messages over `max_message` bytes.
     pub fn new(mtu: u16, max_message: usize) -> Result<Self, BleError> {
         Ok(Reassembler {
             buf: Vec::new(),

@@ -12,6 +12,7 @@ use std::time::Duration;
 /// Link parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LinkConfig {
+    /// ATT MTU both sides chunk for.
     pub mtu: u16,
     /// Time per characteristic write or notification, before its bytes.
     pub latency_per_value: Duration,
@@ -44,7 +45,9 @@ pub struct Faults {
 /// What crossed the link.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LinkStats {
+    /// Characteristic values carried (writes, notifications, State, Ident).
     pub values: usize,
+    /// Message bytes carried (each value less its flag byte).
     pub payload_bytes: usize,
     /// ATT PDUs: each value plus its 3-byte ATT header.
     pub bytes_on_air: usize,
@@ -63,6 +66,7 @@ pub struct SimLink {
 }
 
 impl SimLink {
+    /// A link with these parameters and faults.
     pub fn new(cfg: LinkConfig, faults: Faults) -> Self {
         SimLink {
             cfg,
@@ -73,6 +77,7 @@ impl SimLink {
         }
     }
 
+    /// What has crossed the link so far.
     pub fn stats(&self) -> LinkStats {
         self.stats
     }
@@ -123,11 +128,15 @@ impl SimLink {
 
 /// Why a simulated transaction failed, on the side that saw it first.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TransactionError {
+    /// The link failed or a message did not reassemble.
     #[error("BLE: {0}")]
     Link(BleError),
+    /// The mdoc's session failed.
     #[error("mdoc: {0}")]
     Mdoc(ProximityError),
+    /// The reader's session failed.
     #[error("reader: {0}")]
     Reader(ProximityError),
 }
@@ -135,9 +144,13 @@ pub enum TransactionError {
 /// The end state of a transaction.
 #[derive(Debug)]
 pub struct Transaction {
+    /// The DeviceResponse the reader received, or the first failure.
     pub result: Result<Vec<u8>, TransactionError>,
+    /// Whether the reader's session ended.
     pub reader_closed: bool,
+    /// Whether the mdoc's session ended.
     pub mdoc_closed: bool,
+    /// What crossed the link.
     pub stats: LinkStats,
 }
 
@@ -158,7 +171,10 @@ pub enum Mode {
     PeripheralServer,
     /// The reader is the GATT server and serves `served_ident` in its Ident characteristic;
     /// the mdoc reads and checks it first, then gets notified requests and writes responses.
-    CentralClient { served_ident: [u8; 16] },
+    CentralClient {
+        /// The Ident value the reader's GATT server presents.
+        served_ident: [u8; 16],
+    },
 }
 
 /// One request/response over the simulated link: the client writes State 0x01, the reader's

@@ -10,8 +10,19 @@
 //! last ENVELOPE, continued with GET RESPONSE (61XX) when longer than Le. Extended-length
 //! APDUs are used when the reader supports them; short APDUs (≤ 255 data bytes, Le ≤ 256)
 //! otherwise.
+//!
+//! READ / UPDATE BINARY address the NDEF file by an offset in P1-P2 with bit 8 of P1 clear
+//! (ISO/IEC 7816-4, INS B0 / D6: with bit 8 set, P1 carries a short EF identifier instead).
+//! So offsets are at most 0x7FFF, and both sides cap the NDEF file at [`MAX_NDEF_FILE`]
+//! bytes (NLEN and message), as the CC file advertises; a larger message is a typed error on
+//! either side ([`CardError::NdefTooLarge`], [`NfcError::NdefTooLarge`]), never a wrapped
+//! offset. The card answers a READ / UPDATE BINARY with P1 bit 8 set with 6A81 (function not
+//! supported). The odd-INS READ BINARY (B1, offset data object 54) is not needed at this size
+//! and not implemented.
 
 use crate::apdu::{self, unwrap_do53, wrap_do53, ApduError, Command, Response};
+use crate::handover::HandoverError;
+use crate::ndef::NdefError;
 
 /// NFC Forum Type 4 Tag NDEF application.
 pub const NDEF_AID: [u8; 7] = [0xd2, 0x76, 0x00, 0x00, 0x85, 0x01, 0x01];
@@ -24,10 +35,27 @@ const INS_READ_BINARY: u8 = 0xb0;
 const INS_ENVELOPE: u8 = 0xc3;
 const INS_GET_RESPONSE: u8 = 0xc0;
 const INS_UPDATE_BINARY: u8 = 0xd6;
-/// Largest NDEF file (NLEN + message) the card keeps.
-const MAX_NDEF_FILE: usize = 0x7fff;
+/// Largest NDEF file (NLEN + message) either side handles: the largest READ BINARY offset
+/// P1-P2 can carry (0x7FFF) is the last byte's offset plus one at most.
+pub const MAX_NDEF_FILE: usize = 0x7fff;
+/// Largest offset READ / UPDATE BINARY can address in P1-P2 (bit 8 of P1 clear).
+pub const MAX_BINARY_OFFSET: usize = 0x7fff;
 /// Largest session message the card accepts.
 pub const MAX_MESSAGE: usize = crate::session::MAX_MESSAGE;
+
+/// P1-P2 for a READ / UPDATE BINARY at `offset`, or `None` above [`MAX_BINARY_OFFSET`].
+pub fn binary_offset(offset: usize) -> Option<[u8; 2]> {
+    u16::try_from(offset)
+        .ok()
+        .filter(|o| usize::from(*o) <= MAX_BINARY_OFFSET)
+        .map(u16::to_be_bytes)
+}
+
+/// The offset a READ / UPDATE BINARY command addresses, or `None` when P1 bit 8 is set (a
+/// short EF identifier, which this card does not support).
+fn command_offset(c: &Command) -> Option<usize> {
+    (c.p1 & 0x80 == 0).then(|| usize::from(u16::from_be_bytes([c.p1, c.p2])))
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum App {
@@ -52,11 +80,50 @@ pub enum CardStep {
     Message(Vec<u8>),
 }
 
-/// Negotiated handover state (TNEP): what the card offers and what was agreed.
+/// A card could not be set up with the given engagement.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CardError {
+    /// The NDEF message does not fit the NDEF file (NLEN + message ≤ [`MAX_NDEF_FILE`]).
+    #[error("NDEF message of {len} bytes is over the card's {max}")]
+    NdefTooLarge {
+        /// The message length.
+        len: usize,
+        /// The largest message the file holds.
+        max: usize,
+    },
+    /// A TNEP message could not be encoded.
+    #[error("NDEF: {0}")]
+    Ndef(#[from] NdefError),
+    /// The Handover Select could not be built.
+    #[error("handover: {0}")]
+    Handover(#[from] HandoverError),
+}
+
+/// The NDEF file holding `message`: NLEN (2 bytes, big-endian), then the message.
+fn ndef_file(message: &[u8]) -> Result<Vec<u8>, CardError> {
+    let too_large = || CardError::NdefTooLarge {
+        len: message.len(),
+        max: MAX_NDEF_FILE - 2,
+    };
+    if message.len() > MAX_NDEF_FILE - 2 {
+        return Err(too_large());
+    }
+    let nlen = u16::try_from(message.len()).map_err(|_| too_large())?;
+    let mut f = nlen.to_be_bytes().to_vec();
+    f.extend_from_slice(message);
+    Ok(f)
+}
+
+/// Negotiated handover state (TNEP): the files the card answers with, prepared up front, and
+/// what was agreed.
 #[derive(Debug, Clone)]
 struct Negotiation {
-    device_engagement: Vec<u8>,
-    nfc: crate::handover::NfcCarrier,
+    /// The Handover Select the card sends once it has a Handover Request.
+    select: Vec<u8>,
+    select_file: Vec<u8>,
+    status_ok_file: Vec<u8>,
+    status_refused_file: Vec<u8>,
     service_selected: bool,
     /// (Handover Select, Handover Request) once exchanged.
     agreed: Option<(Vec<u8>, Vec<u8>)>,
@@ -76,17 +143,17 @@ pub struct NfcCard {
 }
 
 impl NfcCard {
-    /// A card whose NDEF file holds `handover_select` (static handover).
-    pub fn new(handover_select: &[u8]) -> Self {
-        let mut ndef_file = (handover_select.len() as u16).to_be_bytes().to_vec();
-        ndef_file.extend_from_slice(handover_select);
+    /// A card whose NDEF file holds `handover_select` (static handover). Fails if the
+    /// message does not fit the NDEF file.
+    pub fn new(handover_select: &[u8]) -> Result<Self, CardError> {
+        let ndef_file = ndef_file(handover_select)?;
         // CC: length 15, mapping 2.0, MLe 7FFF, MLc 7FFF, NDEF File Control TLV: file E104,
         // max size 7FFF, read access 00, write access FF (read-only: static handover).
         let cc = vec![
             0x00, 0x0f, 0x20, 0x7f, 0xff, 0x7f, 0xff, 0x04, 0x06, 0xe1, 0x04, 0x7f, 0xff, 0x00,
             0xff,
         ];
-        NfcCard {
+        Ok(NfcCard {
             cc,
             ndef_file,
             negotiation: None,
@@ -95,25 +162,32 @@ impl NfcCard {
             incoming: Vec::new(),
             outgoing: Vec::new(),
             le: 256,
-        }
+        })
     }
 
     /// A card for negotiated handover (TNEP): the NDEF file first offers the handover
     /// service; the reader selects it, writes its Handover Request, and reads the Handover
     /// Select the card builds with `device_engagement` and its NFC carrier.
-    pub fn negotiated(device_engagement: &[u8], nfc: crate::handover::NfcCarrier) -> Self {
-        let mut card = NfcCard::new(&crate::handover::tnep::service_parameter());
+    pub fn negotiated(
+        device_engagement: &[u8],
+        nfc: crate::handover::NfcCarrier,
+    ) -> Result<Self, CardError> {
+        use crate::handover::{build_static_select, tnep};
+        let mut card = NfcCard::new(&tnep::service_parameter()?)?;
         // Writable NDEF file (CC write access 0x00).
         if let Some(w) = card.cc.last_mut() {
             *w = 0x00;
         }
+        let select = build_static_select(device_engagement, None, Some(&nfc))?;
         card.negotiation = Some(Negotiation {
-            device_engagement: device_engagement.to_vec(),
-            nfc,
+            select_file: ndef_file(&select)?,
+            select,
+            status_ok_file: ndef_file(&tnep::status(0x00)?)?,
+            status_refused_file: ndef_file(&tnep::status(0x01)?)?,
             service_selected: false,
             agreed: None,
         });
-        card
+        Ok(card)
     }
 
     /// The SessionTranscript Handover `[HS, HR]` once negotiated handover has finished.
@@ -122,17 +196,13 @@ impl NfcCard {
         Some(crate::handover::nfc_handover(hs, Some(hr)))
     }
 
-    fn set_ndef(&mut self, message: &[u8]) {
-        let mut f = (message.len() as u16).to_be_bytes().to_vec();
-        f.extend_from_slice(message);
-        self.ndef_file = f;
-    }
-
     fn update_binary(&mut self, c: &Command) -> CardStep {
         if self.file != File::Ndef || self.negotiation.is_none() {
             return Self::status(apdu::SW_CONDITIONS);
         }
-        let offset = usize::from(u16::from_be_bytes([c.p1 & 0x7f, c.p2]));
+        let Some(offset) = command_offset(c) else {
+            return Self::status(apdu::SW_FUNCTION_NOT_SUPPORTED);
+        };
         let end = offset + c.data.len();
         if end > MAX_NDEF_FILE {
             return Self::status(apdu::SW_WRONG_LENGTH);
@@ -140,13 +210,17 @@ impl NfcCard {
         if self.ndef_file.len() < end {
             self.ndef_file.resize(end, 0);
         }
-        self.ndef_file[offset..end].copy_from_slice(&c.data);
+        if let Some(dst) = self.ndef_file.get_mut(offset..end) {
+            dst.copy_from_slice(&c.data);
+        }
         // The NDEF write procedure ends by writing a non-zero NLEN: then the message is whole.
         if offset == 0 && c.data.len() >= 2 {
-            let nlen = usize::from(u16::from_be_bytes([self.ndef_file[0], self.ndef_file[1]]));
-            if nlen > 0 && 2 + nlen <= self.ndef_file.len() {
-                let message = self.ndef_file[2..2 + nlen].to_vec();
-                self.written(&message);
+            if let Some((nlen, body)) = self.ndef_file.split_first_chunk::<2>() {
+                let nlen = usize::from(u16::from_be_bytes(*nlen));
+                if let Some(message) = body.get(..nlen).filter(|_| nlen > 0) {
+                    let message = message.to_vec();
+                    self.written(&message);
+                }
             }
         }
         Self::status(apdu::SW_OK)
@@ -154,31 +228,29 @@ impl NfcCard {
 
     /// React to a message the reader wrote: a Service Select, then a Handover Request.
     fn written(&mut self, message: &[u8]) {
-        use crate::handover::{build_static_select, tnep, Handover, HandoverKind};
-        let Some(n) = self.negotiation.clone() else {
+        use crate::handover::{tnep, Handover, HandoverKind};
+        let Some(n) = self.negotiation.as_mut() else {
             return;
         };
         let records = crate::ndef::parse_message(message).unwrap_or_default();
-        let first = records.first();
-        if let Some(r) =
-            first.filter(|r| r.is(crate::ndef::TNF_WELL_KNOWN, tnep::TYPE_SERVICE_SELECT))
+        if let Some(r) = records
+            .first()
+            .filter(|r| r.is(crate::ndef::TNF_WELL_KNOWN, tnep::TYPE_SERVICE_SELECT))
         {
-            let ok = tnep::service_name(r) == Some(tnep::SERVICE_HANDOVER);
-            if let Some(neg) = self.negotiation.as_mut() {
-                neg.service_selected = ok;
-            }
-            self.set_ndef(&tnep::status(if ok { 0x00 } else { 0x01 }));
+            n.service_selected = tnep::service_name(r) == Some(tnep::SERVICE_HANDOVER);
+            self.ndef_file = if n.service_selected {
+                n.status_ok_file.clone()
+            } else {
+                n.status_refused_file.clone()
+            };
             return;
         }
         match Handover::parse(message) {
             Ok(h) if h.kind == HandoverKind::Request && n.service_selected => {
-                let hs = build_static_select(&n.device_engagement, None, Some(&n.nfc));
-                self.set_ndef(&hs);
-                if let Some(neg) = self.negotiation.as_mut() {
-                    neg.agreed = Some((hs, message.to_vec()));
-                }
+                self.ndef_file = n.select_file.clone();
+                n.agreed = Some((n.select.clone(), message.to_vec()));
             }
-            _ => self.set_ndef(&tnep::status(0x01)),
+            _ => self.ndef_file = n.status_refused_file.clone(),
         }
     }
 
@@ -236,12 +308,14 @@ impl NfcCard {
             File::Ndef => &self.ndef_file,
             File::None => return Self::status(apdu::SW_CONDITIONS),
         };
-        let offset = usize::from(u16::from_be_bytes([c.p1 & 0x7f, c.p2]));
-        if offset > content.len() {
+        let Some(offset) = command_offset(c) else {
+            return Self::status(apdu::SW_FUNCTION_NOT_SUPPORTED);
+        };
+        let Some(rest) = content.get(offset..) else {
             return Self::status(apdu::SW_WRONG_P1P2);
-        }
-        let n = c.le.unwrap_or(256).min(content.len() - offset);
-        CardStep::Reply(Response::ok(content[offset..offset + n].to_vec()).encode())
+        };
+        let part = rest.iter().take(c.le.unwrap_or(256)).copied().collect();
+        CardStep::Reply(Response::ok(part).encode())
     }
 
     fn envelope(&mut self, c: &Command) -> CardStep {
@@ -262,19 +336,19 @@ impl NfcCard {
     }
 
     /// The response APDU carrying (the first part of) `message` for the last ENVELOPE.
-    pub fn reply_with(&mut self, message: &[u8]) -> Vec<u8> {
-        self.outgoing = wrap_do53(message);
-        self.next_response_part()
+    pub fn reply_with(&mut self, message: &[u8]) -> Result<Vec<u8>, ApduError> {
+        self.outgoing = wrap_do53(message)?;
+        Ok(self.next_response_part())
     }
 
     fn next_response_part(&mut self) -> Vec<u8> {
         let n = self.le.min(self.outgoing.len());
         let part: Vec<u8> = self.outgoing.drain(..n).collect();
         let left = self.outgoing.len();
+        // 61XX: XX more bytes, 00 for 256 or more.
         let sw = match left {
             0 => apdu::SW_OK,
-            l if l <= 255 => 0x6100 | l as u16,
-            _ => 0x6100,
+            l => 0x6100 | u16::from(u8::try_from(l).unwrap_or(0)),
         };
         Response { data: part, sw }.encode()
     }
@@ -282,25 +356,121 @@ impl NfcCard {
 
 /// One APDU exchange with a card (PC/SC, a virtual card, or memory).
 pub trait Transceive {
+    /// Why an exchange failed (the link, not the card's status word).
     type Error: std::fmt::Display;
+    /// Send one command APDU and return the card's response APDU (data and SW1 SW2).
     fn transceive(&mut self, command: &[u8]) -> Result<Vec<u8>, Self::Error>;
+}
+
+/// The reader's command that failed, as named in [`NfcError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Step {
+    /// SELECT of the NDEF application.
+    SelectNdefApplication,
+    /// SELECT of the capability container file E103.
+    SelectCcFile,
+    /// READ BINARY of the capability container.
+    ReadCc,
+    /// SELECT of the NDEF file E104.
+    SelectNdefFile,
+    /// READ BINARY of NLEN.
+    ReadNlen,
+    /// READ BINARY of the NDEF message.
+    ReadNdef,
+    /// UPDATE BINARY of NLEN to 0 (start of the write procedure).
+    ClearNlen,
+    /// UPDATE BINARY of the NDEF message.
+    UpdateNdef,
+    /// UPDATE BINARY of NLEN (end of the write procedure).
+    UpdateNlen,
+    /// SELECT of the mdoc application.
+    SelectMdocApplication,
+    /// ENVELOPE with (part of) a session message.
+    Envelope,
+    /// GET RESPONSE for the rest of the mdoc's answer.
+    GetResponse,
+}
+
+impl Step {
+    /// The command's name, as an APDU trace would show it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Step::SelectNdefApplication => "SELECT NDEF application",
+            Step::SelectCcFile => "SELECT CC file",
+            Step::ReadCc => "READ CC",
+            Step::SelectNdefFile => "SELECT NDEF file",
+            Step::ReadNlen => "READ NLEN",
+            Step::ReadNdef => "READ NDEF",
+            Step::ClearNlen => "UPDATE NLEN 0",
+            Step::UpdateNdef => "UPDATE NDEF",
+            Step::UpdateNlen => "UPDATE NLEN",
+            Step::SelectMdocApplication => "SELECT mdoc application",
+            Step::Envelope => "ENVELOPE",
+            Step::GetResponse => "GET RESPONSE",
+        }
+    }
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// An NFC exchange failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum NfcError<E: std::fmt::Display> {
+    /// The link to the card failed.
     #[error("card transport: {0}")]
     Transport(E),
+    /// The card answered a command with an error status word.
     #[error("{step}: card answered {sw:04X}")]
-    Status { step: &'static str, sw: u16 },
+    Status {
+        /// The command.
+        step: Step,
+        /// SW1 SW2.
+        sw: u16,
+    },
+    /// A command could not be encoded or the card's response APDU is malformed.
     #[error("APDU: {0}")]
     Apdu(#[from] ApduError),
+    /// NLEN is zero, or not two bytes, or the card sent no bytes of the message.
     #[error("NDEF file length {0} is invalid")]
     BadNdefLength(usize),
+    /// The NDEF message (read or to write) does not fit an NDEF file of [`MAX_NDEF_FILE`].
+    #[error("NDEF message of {len} bytes is over {max}")]
+    NdefTooLarge {
+        /// The message length (NLEN).
+        len: usize,
+        /// The largest message an NDEF file of [`MAX_NDEF_FILE`] holds.
+        max: usize,
+    },
+    /// A READ / UPDATE BINARY offset above [`MAX_BINARY_OFFSET`].
+    #[error("offset {offset:#x} is beyond what READ / UPDATE BINARY can address")]
+    OffsetTooLarge {
+        /// The offset.
+        offset: usize,
+    },
+    /// The mdoc's answer is over [`MAX_MESSAGE`].
     #[error("the card's answer exceeds {MAX_MESSAGE} bytes")]
     TooLarge,
-    #[error("negotiated handover: {0}")]
-    Negotiation(&'static str),
+    /// The card keeps saying more data is available (61XX) without sending any.
+    #[error("{step}: the card announces more data but sends none")]
+    NoProgress {
+        /// The command.
+        step: Step,
+    },
+    /// Negotiated handover: the card's NDEF file offers no TNEP handover service.
+    #[error("negotiated handover: the card offers no TNEP handover service")]
+    NoHandoverService,
+    /// Negotiated handover: the card answered the Service Select with a failure status.
+    #[error("negotiated handover: the card refused the handover service")]
+    HandoverServiceRefused,
+    /// A TNEP message could not be encoded.
+    #[error("NDEF: {0}")]
+    Ndef(#[from] NdefError),
 }
 
 /// How the reader talks to the card.
@@ -308,13 +478,15 @@ pub enum NfcError<E: std::fmt::Display> {
 pub struct ReaderConfig {
     /// Use extended-length APDUs.
     pub extended: bool,
-    /// Data bytes per ENVELOPE command.
+    /// Data bytes per ENVELOPE command (0 is taken as 1).
     pub max_command_data: usize,
     /// Le on ENVELOPE / GET RESPONSE.
     pub max_response_data: usize,
 }
 
 impl ReaderConfig {
+    /// For readers with extended-length APDUs: one ENVELOPE of up to 65 535 data bytes,
+    /// Le 65 536.
     pub const EXTENDED: ReaderConfig = ReaderConfig {
         extended: true,
         max_command_data: 65535,
@@ -331,8 +503,11 @@ impl ReaderConfig {
 /// Counts APDUs, for the benchmark and tests.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ApduStats {
+    /// Command APDUs sent.
     pub commands: usize,
+    /// Bytes of command APDUs sent.
     pub command_bytes: usize,
+    /// Bytes of response APDUs received.
     pub response_bytes: usize,
 }
 
@@ -344,6 +519,7 @@ pub struct NfcReader<T: Transceive> {
 }
 
 impl<T: Transceive> NfcReader<T> {
+    /// A reader for `card`.
     pub fn new(card: T, config: ReaderConfig) -> Self {
         NfcReader {
             card,
@@ -352,15 +528,17 @@ impl<T: Transceive> NfcReader<T> {
         }
     }
 
+    /// What has been exchanged so far.
     pub fn stats(&self) -> ApduStats {
         self.stats
     }
 
+    /// The card back.
     pub fn into_inner(self) -> T {
         self.card
     }
 
-    fn send(&mut self, c: &Command, step: &'static str) -> Result<Response, NfcError<T::Error>> {
+    fn send(&mut self, c: &Command, step: Step) -> Result<Response, NfcError<T::Error>> {
         let bytes = c.encode(self.config.extended)?;
         self.stats.commands += 1;
         self.stats.command_bytes += bytes.len();
@@ -373,11 +551,7 @@ impl<T: Transceive> NfcReader<T> {
         Ok(r)
     }
 
-    fn expect_ok(
-        &mut self,
-        c: &Command,
-        step: &'static str,
-    ) -> Result<Vec<u8>, NfcError<T::Error>> {
+    fn expect_ok(&mut self, c: &Command, step: Step) -> Result<Vec<u8>, NfcError<T::Error>> {
         let r = self.send(c, step)?;
         if r.sw != apdu::SW_OK {
             return Err(NfcError::Status { step, sw: r.sw });
@@ -389,73 +563,96 @@ impl<T: Transceive> NfcReader<T> {
     fn open_ndef(&mut self) -> Result<Vec<u8>, NfcError<T::Error>> {
         self.expect_ok(
             &Command::new(0x00, INS_SELECT, 0x04, 0x00, &NDEF_AID, None),
-            "SELECT NDEF application",
+            Step::SelectNdefApplication,
         )?;
         self.expect_ok(
             &Command::new(0x00, INS_SELECT, 0x00, 0x0c, &CC_FILE, None),
-            "SELECT CC file",
+            Step::SelectCcFile,
         )?;
         let cc = self.expect_ok(
             &Command::new(0x00, INS_READ_BINARY, 0, 0, &[], Some(15)),
-            "READ CC",
+            Step::ReadCc,
         )?;
         self.expect_ok(
             &Command::new(0x00, INS_SELECT, 0x00, 0x0c, &NDEF_FILE, None),
-            "SELECT NDEF file",
+            Step::SelectNdefFile,
         )?;
         Ok(cc)
+    }
+
+    fn chunk(&self) -> usize {
+        if self.config.extended {
+            MAX_BINARY_OFFSET
+        } else {
+            255
+        }
     }
 
     /// Read the NDEF message in the selected NDEF file.
     fn read_ndef(&mut self) -> Result<Vec<u8>, NfcError<T::Error>> {
         let nlen = self.expect_ok(
             &Command::new(0x00, INS_READ_BINARY, 0, 0, &[], Some(2)),
-            "READ NLEN",
+            Step::ReadNlen,
         )?;
-        let [hi, lo] = nlen[..] else {
+        let [hi, lo] = *nlen.as_slice() else {
             return Err(NfcError::BadNdefLength(nlen.len()));
         };
         let total = usize::from(u16::from_be_bytes([hi, lo]));
-        if total == 0 || total > crate::ndef::MAX_MESSAGE {
+        if total == 0 {
             return Err(NfcError::BadNdefLength(total));
         }
+        if total > MAX_NDEF_FILE - 2 {
+            return Err(NfcError::NdefTooLarge {
+                len: total,
+                max: MAX_NDEF_FILE - 2,
+            });
+        }
         let mut out = Vec::with_capacity(total);
-        let chunk = if self.config.extended { 0x7fff } else { 255 };
         while out.len() < total {
             let offset = 2 + out.len();
-            let want = chunk.min(total - out.len());
-            let [p1, p2] = (offset as u16).to_be_bytes();
+            let want = self.chunk().min(total - out.len());
+            let [p1, p2] = binary_offset(offset).ok_or(NfcError::OffsetTooLarge { offset })?;
             let part = self.expect_ok(
                 &Command::new(0x00, INS_READ_BINARY, p1, p2, &[], Some(want)),
-                "READ NDEF",
+                Step::ReadNdef,
             )?;
             if part.is_empty() {
                 return Err(NfcError::BadNdefLength(total));
             }
-            out.extend_from_slice(&part);
+            // A card sending more than asked for gets the excess ignored.
+            out.extend(part.iter().take(want));
         }
-        out.truncate(total);
         Ok(out)
     }
 
     /// The NFC Forum Type 4 Tag NDEF write procedure: NLEN 0, the message, then NLEN.
     fn write_ndef(&mut self, message: &[u8]) -> Result<(), NfcError<T::Error>> {
+        let too_large = || NfcError::NdefTooLarge {
+            len: message.len(),
+            max: MAX_NDEF_FILE - 2,
+        };
+        if message.len() > MAX_NDEF_FILE - 2 {
+            return Err(too_large());
+        }
+        let nlen = u16::try_from(message.len())
+            .map_err(|_| too_large())?
+            .to_be_bytes();
         self.expect_ok(
             &Command::new(0x00, INS_UPDATE_BINARY, 0, 0, &[0, 0], None),
-            "UPDATE NLEN 0",
+            Step::ClearNlen,
         )?;
-        let chunk = if self.config.extended { 0x7fff } else { 255 };
-        for (i, part) in message.chunks(chunk).enumerate() {
-            let [p1, p2] = ((2 + i * chunk) as u16).to_be_bytes();
+        let mut offset = 2;
+        for part in message.chunks(self.chunk()) {
+            let [p1, p2] = binary_offset(offset).ok_or(NfcError::OffsetTooLarge { offset })?;
             self.expect_ok(
                 &Command::new(0x00, INS_UPDATE_BINARY, p1, p2, part, None),
-                "UPDATE NDEF",
+                Step::UpdateNdef,
             )?;
+            offset += part.len();
         }
-        let nlen = (message.len() as u16).to_be_bytes();
         self.expect_ok(
             &Command::new(0x00, INS_UPDATE_BINARY, 0, 0, &nlen, None),
-            "UPDATE NLEN",
+            Step::UpdateNlen,
         )?;
         Ok(())
     }
@@ -483,15 +680,11 @@ impl<T: Transceive> NfcReader<T> {
                     && tnep::service_name(&r) == Some(tnep::SERVICE_HANDOVER)
             });
         if !offers_handover {
-            return Err(NfcError::Negotiation(
-                "the card offers no TNEP handover service",
-            ));
+            return Err(NfcError::NoHandoverService);
         }
-        self.write_ndef(&tnep::service_select())?;
-        if self.read_ndef()? != tnep::status(0x00) {
-            return Err(NfcError::Negotiation(
-                "the card refused the handover service",
-            ));
+        self.write_ndef(&tnep::service_select()?)?;
+        if self.read_ndef()? != tnep::status(0x00)? {
+            return Err(NfcError::HandoverServiceRefused);
         }
         self.write_ndef(handover_request)?;
         self.read_ndef()
@@ -501,57 +694,64 @@ impl<T: Transceive> NfcReader<T> {
     pub fn select_mdoc(&mut self) -> Result<(), NfcError<T::Error>> {
         self.expect_ok(
             &Command::new(0x00, INS_SELECT, 0x04, 0x00, &MDOC_AID, None),
-            "SELECT mdoc application",
+            Step::SelectMdocApplication,
         )
         .map(|_| ())
     }
 
     /// Send one session message and return the mdoc's answer.
     pub fn exchange(&mut self, message: &[u8]) -> Result<Vec<u8>, NfcError<T::Error>> {
-        let wrapped = wrap_do53(message);
-        let parts: Vec<&[u8]> = wrapped.chunks(self.config.max_command_data).collect();
+        let wrapped = wrap_do53(message)?;
+        let size = self.config.max_command_data.max(1);
+        let count = wrapped.len().div_ceil(size);
         let le = self.config.max_response_data;
         let mut reply = Response::status(apdu::SW_OK);
-        for (i, part) in parts.iter().enumerate() {
-            let last = i + 1 == parts.len();
-            let c = if last {
+        for (i, part) in wrapped.chunks(size).enumerate() {
+            let c = if i + 1 == count {
                 Command::new(0x00, INS_ENVELOPE, 0, 0, part, Some(le))
             } else {
                 Command::new(0x10, INS_ENVELOPE, 0, 0, part, None)
             };
-            reply = self.send(&c, "ENVELOPE")?;
+            reply = self.send(&c, Step::Envelope)?;
         }
         let mut data = reply.data;
         let mut sw = reply.sw;
-        while sw >> 8 == 0x61 {
-            let next = match sw & 0xff {
-                0 => le,
-                n => usize::from(n as u8),
-            };
-            let r = self.send(
-                &Command::new(0x00, INS_GET_RESPONSE, 0, 0, &[], Some(next)),
-                "GET RESPONSE",
-            )?;
-            data.extend_from_slice(&r.data);
+        loop {
             if data.len() > MAX_MESSAGE + 8 {
                 return Err(NfcError::TooLarge);
             }
+            let [0x61, sw2] = sw.to_be_bytes() else {
+                break;
+            };
+            let next = match sw2 {
+                0 => le,
+                n => usize::from(n),
+            };
+            let r = self.send(
+                &Command::new(0x00, INS_GET_RESPONSE, 0, 0, &[], Some(next)),
+                Step::GetResponse,
+            )?;
+            if r.data.is_empty() && r.sw >> 8 == 0x61 {
+                return Err(NfcError::NoProgress {
+                    step: Step::GetResponse,
+                });
+            }
+            data.extend_from_slice(&r.data);
             sw = r.sw;
         }
         Ok(unwrap_do53(&data)?.to_vec())
     }
-}
 
-impl<T: Transceive> NfcReader<T> {
     /// Send a message that expects no answer (session termination).
     pub fn send_final(&mut self, message: &[u8]) -> Result<(), NfcError<T::Error>> {
-        let wrapped = wrap_do53(message);
-        let parts: Vec<&[u8]> = wrapped.chunks(self.config.max_command_data).collect();
-        for (i, part) in parts.iter().enumerate() {
-            let cla = if i + 1 == parts.len() { 0x00 } else { 0x10 };
+        let wrapped = wrap_do53(message)?;
+        let size = self.config.max_command_data.max(1);
+        let count = wrapped.len().div_ceil(size);
+        for (i, part) in wrapped.chunks(size).enumerate() {
+            let cla = if i + 1 == count { 0x00 } else { 0x10 };
             self.expect_ok(
                 &Command::new(cla, INS_ENVELOPE, 0, 0, part, None),
-                "ENVELOPE",
+                Step::Envelope,
             )?;
         }
         Ok(())
@@ -566,9 +766,13 @@ pub type Responder<'a> =
 /// An in-memory card: the NFC card state machine driving an mdoc session, with `responder`
 /// turning each DeviceRequest into a DeviceResponse.
 pub struct MemoryCard<'a> {
+    /// The card's APDU state machine.
     pub card: NfcCard,
+    /// The holder's session.
     pub session: crate::session::MdocSession,
+    /// The crypto provider the session uses.
     pub crypto: &'a dyn kakunin_core::crypto::CryptoProvider,
+    /// Answers each DeviceRequest.
     pub responder: Responder<'a>,
     /// The last session error on the card side, if any.
     pub last_error: Option<crate::session::ProximityError>,
@@ -610,7 +814,9 @@ impl Transceive for MemoryCard<'_> {
                 if out.is_empty() {
                     Response::status(apdu::SW_OK).encode()
                 } else {
-                    self.card.reply_with(&out)
+                    self.card
+                        .reply_with(&out)
+                        .unwrap_or_else(|_| Response::status(apdu::SW_WRONG_LENGTH).encode())
                 }
             }
         })

@@ -22,11 +22,15 @@ pub fn nfc_link_error<E: std::fmt::Display>(e: &NfcError<E>) -> LinkError {
     match e {
         NfcError::Transport(_) => LinkError::Io(std::io::ErrorKind::Other),
         NfcError::Status { step, sw } => LinkError::Card {
-            step,
+            step: step.name(),
             sw: Some(*sw),
         },
-        NfcError::Negotiation(what) => LinkError::Card {
-            step: what,
+        NfcError::NoHandoverService => LinkError::Card {
+            step: "negotiated handover: the card offers no TNEP handover service",
+            sw: None,
+        },
+        NfcError::HandoverServiceRefused => LinkError::Card {
+            step: "negotiated handover: the card refused the handover service",
             sw: None,
         },
         _ => LinkError::Framing {

@@ -16,7 +16,8 @@ fn card_with(response: Vec<u8>) -> MemoryCard<'static> {
             max_command_data: Some(65535),
             max_response_data: Some(65536),
         }),
-    );
+    )
+    .unwrap();
     let de_bytes = Handover::parse(&hs)
         .unwrap()
         .device_engagement_bytes()
@@ -27,7 +28,7 @@ fn card_with(response: Vec<u8>) -> MemoryCard<'static> {
     )
     .unwrap();
     MemoryCard {
-        card: NfcCard::new(&hs),
+        card: NfcCard::new(&hs).unwrap(),
         session: MdocSession::new(key, de_bytes, nfc_handover(&hs, None)),
         crypto: c,
         responder: Box::new(move |_, _| response.clone()),
@@ -104,7 +105,7 @@ fn apdu_counts_for_16_kib() {
 
 #[test]
 fn card_rejects_nonsense() {
-    let mut card = NfcCard::new(&[0xd1, 0x01, 0x00, 0x54]);
+    let mut card = NfcCard::new(&[0xd1, 0x01, 0x00, 0x54]).unwrap();
     let sw = |r: CardStep| match r {
         CardStep::Reply(b) => u16::from_be_bytes([b[b.len() - 2], b[b.len() - 1]]),
         CardStep::Message(_) => 0,
@@ -140,7 +141,7 @@ fn negotiated_handover_then_transfer() {
     for config in [ReaderConfig::SHORT, ReaderConfig::EXTENDED] {
         let mut reader = NfcReader::new(
             MemoryCard {
-                card: NfcCard::negotiated(&de, nfc.clone()),
+                card: NfcCard::negotiated(&de, nfc.clone()).unwrap(),
                 session: MdocSession::new(
                     kakunin_core::crypto::hazmat::private_key_from_scalar(
                         Curve::P256,
@@ -156,7 +157,7 @@ fn negotiated_handover_then_transfer() {
             },
             config,
         );
-        let hr = build_handover_request(0x0102, &nfc);
+        let hr = build_handover_request(0x0102, &nfc).unwrap();
         let hs = reader.negotiate_handover(&hr).unwrap();
         let parsed = Handover::parse(&hs).unwrap();
         assert_eq!(parsed.kind, HandoverKind::Select);
@@ -193,11 +194,11 @@ fn negotiation_refuses_wrong_service_and_static_cards() {
     // A static-handover card offers no TNEP service.
     let mut reader = NfcReader::new(card_with(bytes("device_response")), ReaderConfig::SHORT);
     assert!(matches!(
-        reader.negotiate_handover(&build_handover_request(1, &nfc)),
-        Err(NfcError::Negotiation(_))
+        reader.negotiate_handover(&build_handover_request(1, &nfc).unwrap()),
+        Err(NfcError::NoHandoverService)
     ));
     // A Handover Request written without selecting the service first is refused.
-    let mut card = NfcCard::negotiated(&bytes("device_engagement_nfc"), nfc.clone());
+    let mut card = NfcCard::negotiated(&bytes("device_engagement_nfc"), nfc.clone()).unwrap();
     let apdu = |cla: u8, ins: u8, p1: u8, p2: u8, data: &[u8], le: Option<usize>| {
         crate::apdu::Command::new(cla, ins, p1, p2, data, le)
             .encode(false)
@@ -209,8 +210,8 @@ fn negotiation_refuses_wrong_service_and_static_cards() {
     ] {
         card.process(&a);
     }
-    let hr = build_handover_request(1, &nfc);
-    let mut file = (hr.len() as u16).to_be_bytes().to_vec();
+    let hr = build_handover_request(1, &nfc).unwrap();
+    let mut file = u16::try_from(hr.len()).unwrap().to_be_bytes().to_vec();
     file.extend_from_slice(&hr);
     card.process(&apdu(0, 0xd6, 0, 0, &file, None));
     assert!(card.negotiated_handover().is_none());
@@ -218,5 +219,170 @@ fn negotiation_refuses_wrong_service_and_static_cards() {
         CardStep::Reply(r) => assert!(r.windows(3).any(|w| w == b"Te\x01"), "{r:02x?}"),
         CardStep::Message(_) => panic!(),
     }
-    let _ = tnep::status(0);
+    assert_eq!(tnep::status(1).unwrap(), b"\xd1\x02\x01Te\x01");
+}
+
+fn sw_of(r: &CardStep) -> u16 {
+    match r {
+        CardStep::Reply(b) => u16::from_be_bytes([b[b.len() - 2], b[b.len() - 1]]),
+        CardStep::Message(_) => panic!("a message, not a reply"),
+    }
+}
+
+fn select_ndef_file(card: &mut NfcCard) {
+    let mut sel = vec![0x00, 0xa4, 0x04, 0x00, 0x07];
+    sel.extend_from_slice(&NDEF_AID);
+    assert_eq!(sw_of(&card.process(&sel)), 0x9000);
+    assert_eq!(
+        sw_of(&card.process(&[0x00, 0xa4, 0x00, 0x0c, 2, 0xe1, 0x04])),
+        0x9000
+    );
+}
+
+/// An NDEF message of exactly `len` bytes (one MIME record).
+fn ndef_of_len(len: usize) -> Vec<u8> {
+    // Long record header: 1 + 1 + 4 + type 1 = 7 bytes.
+    let m = crate::ndef::encode_message(&[crate::ndef::Record::new(
+        crate::ndef::TNF_MIME,
+        b"x",
+        &[],
+        &vec![0x5a; len - 7],
+    )])
+    .unwrap();
+    assert_eq!(m.len(), len);
+    m
+}
+
+#[test]
+fn read_binary_offsets_stop_at_7fff() {
+    assert_eq!(binary_offset(0x7fff), Some([0x7f, 0xff]));
+    assert_eq!(binary_offset(0x8000), None);
+    assert_eq!(binary_offset(0x1_0000), None);
+    // The largest NDEF file: NLEN + 0x7FFD bytes, last byte at offset 0x7FFE.
+    let max = MAX_NDEF_FILE - 2;
+    let m = ndef_of_len(max);
+    let mut card = NfcCard::new(&m).unwrap();
+    select_ndef_file(&mut card);
+    // Offset 0x7FFE: the last byte; 0x7FFF: the end of the file, nothing left.
+    match card.process(&[0x00, 0xb0, 0x7f, 0xfe, 0x10]) {
+        CardStep::Reply(r) => assert_eq!(r, [0x5a, 0x90, 0x00]),
+        CardStep::Message(_) => panic!(),
+    }
+    assert_eq!(
+        card.process(&[0x00, 0xb0, 0x7f, 0xff, 0x10]),
+        CardStep::Reply(vec![0x90, 0x00])
+    );
+    // P1 bit 8 set is a short EF identifier, not offset 0x8000 + x.
+    assert_eq!(
+        sw_of(&card.process(&[0x00, 0xb0, 0x80, 0x00, 0x10])),
+        0x6a81
+    );
+    assert_eq!(
+        sw_of(&card.process(&[0x00, 0xd6, 0x81, 0x02, 1, 0])),
+        0x6985
+    );
+    // Both sides refuse a message one byte longer.
+    assert_eq!(
+        NfcCard::new(&ndef_of_len(max + 1)).unwrap_err(),
+        CardError::NdefTooLarge { len: max + 1, max }
+    );
+    // The reader reads the largest file whole, in both APDU forms.
+    for config in [ReaderConfig::EXTENDED, ReaderConfig::SHORT] {
+        let card = NfcCard::new(&m).unwrap();
+        let mut reader = NfcReader::new(Card(card), config);
+        assert_eq!(reader.read_handover_select().unwrap(), m);
+    }
+}
+
+/// A bare card for the reader, without a session behind it.
+struct Card(NfcCard);
+
+impl Transceive for Card {
+    type Error = std::convert::Infallible;
+    fn transceive(&mut self, command: &[u8]) -> Result<Vec<u8>, Self::Error> {
+        Ok(match self.0.process(command) {
+            CardStep::Reply(r) => r,
+            CardStep::Message(_) => vec![0x90, 0x00],
+        })
+    }
+}
+
+/// A card that answers each command from a script, recording the commands.
+struct Scripted {
+    answers: Vec<Vec<u8>>,
+    commands: Vec<Vec<u8>>,
+}
+
+impl Transceive for Scripted {
+    type Error = &'static str;
+    fn transceive(&mut self, command: &[u8]) -> Result<Vec<u8>, Self::Error> {
+        self.commands.push(command.to_vec());
+        if self.answers.is_empty() {
+            return Err("script ended");
+        }
+        Ok(self.answers.remove(0))
+    }
+}
+
+#[test]
+fn reader_refuses_ndef_files_it_cannot_address() {
+    let ok = vec![0x90, 0x00];
+    // SELECT app, SELECT CC, READ CC, SELECT NDEF, then NLEN 0x7FFE: over the cap.
+    let mut reader = NfcReader::new(
+        Scripted {
+            answers: vec![
+                ok.clone(),
+                ok.clone(),
+                ok.clone(),
+                ok.clone(),
+                vec![0x7f, 0xfe, 0x90, 0x00],
+            ],
+            commands: vec![],
+        },
+        ReaderConfig::EXTENDED,
+    );
+    assert!(matches!(
+        reader.read_handover_select(),
+        Err(NfcError::NdefTooLarge {
+            len: 0x7ffe,
+            max: 0x7ffd
+        })
+    ));
+    // No READ BINARY beyond the NLEN read was sent.
+    assert_eq!(reader.into_inner().commands.len(), 5);
+    // Writing a message over the cap is refused before any UPDATE BINARY.
+    let card = NfcCard::negotiated(
+        &bytes("device_engagement_nfc"),
+        NfcCarrier {
+            version: 1,
+            max_command_data: None,
+            max_response_data: None,
+        },
+    )
+    .unwrap();
+    let mut reader = NfcReader::new(Card(card), ReaderConfig::EXTENDED);
+    assert!(matches!(
+        reader.negotiate_handover(&ndef_of_len(MAX_NDEF_FILE - 1)),
+        Err(NfcError::NdefTooLarge { .. })
+    ));
+}
+
+#[test]
+fn reader_stops_a_card_that_stalls_get_response() {
+    let ok = vec![0x90, 0x00];
+    // SELECT mdoc, then ENVELOPE answered 6110 with no data, GET RESPONSE the same.
+    let mut reader = NfcReader::new(
+        Scripted {
+            answers: vec![ok, vec![0x61, 0x10], vec![0x61, 0x10], vec![0x61, 0x10]],
+            commands: vec![],
+        },
+        ReaderConfig::SHORT,
+    );
+    reader.select_mdoc().unwrap();
+    assert!(matches!(
+        reader.exchange(b"hello"),
+        Err(NfcError::NoProgress {
+            step: Step::GetResponse
+        })
+    ));
 }

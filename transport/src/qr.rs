@@ -10,11 +10,15 @@ pub const MAX_ENGAGEMENT: usize = 4096;
 
 /// A QR engagement URI could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum QrError {
+    /// The text does not start with `mdoc:`.
     #[error("not an mdoc: URI")]
     NotMdocUri,
+    /// The rest is not unpadded base64url.
     #[error("the engagement is not base64url (unpadded)")]
     BadBase64,
+    /// The engagement would be over [`MAX_ENGAGEMENT`] bytes (an estimate from the text).
     #[error("engagement of {0} bytes exceeds {MAX_ENGAGEMENT}")]
     TooLarge(usize),
 }

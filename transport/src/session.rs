@@ -21,24 +21,67 @@ pub const MAX_MESSAGE: usize = 4 * 1024 * 1024;
 
 /// Why a session ended abnormally. Each carries the SessionData to send to the peer, if any.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ProximityError {
+    /// A received message over [`MAX_MESSAGE`] (status 11 to the peer).
     #[error("message of {len} bytes exceeds {MAX_MESSAGE}")]
-    TooLarge { len: usize, send: Vec<u8> },
+    TooLarge {
+        /// The message length.
+        len: usize,
+        /// SessionData with status 11 (CBOR decoding error).
+        send: Vec<u8>,
+    },
+    /// A received message does not decode as SessionEstablishment / SessionData (status 11).
     #[error("message does not decode: {source}")]
-    Malformed { source: MdocError, send: Vec<u8> },
+    Malformed {
+        /// What is wrong with it.
+        source: MdocError,
+        /// SessionData with status 11 (CBOR decoding error).
+        send: Vec<u8>,
+    },
+    /// A received message does not decrypt: tampered, replayed or out of order (status 10).
     #[error("message does not decrypt: {source}")]
-    Decrypt { source: SessionError, send: Vec<u8> },
+    Decrypt {
+        /// The cipher's reason.
+        source: SessionError,
+        /// SessionData with status 10 (session encryption error).
+        send: Vec<u8>,
+    },
+    /// A message to send could not be encrypted (the send counter is exhausted or the
+    /// cipher already terminated): the session ends with status 20.
+    #[error("message cannot be encrypted: {source}")]
+    Encrypt {
+        /// The cipher's reason.
+        source: SessionError,
+        /// SessionData with status 20 (session termination).
+        send: Vec<u8>,
+    },
+    /// The peer ended the session with status 10 or 11.
     #[error("peer ended the session with status {status}")]
-    PeerError { status: u64 },
+    PeerError {
+        /// The status received.
+        status: u64,
+    },
+    /// The peer sent a status Table 20 does not define.
     #[error("peer sent unknown status {status}")]
-    UnknownStatus { status: u64, send: Vec<u8> },
+    UnknownStatus {
+        /// The status received.
+        status: u64,
+        /// SessionData with status 20.
+        send: Vec<u8>,
+    },
+    /// Key agreement or derivation failed.
     #[error("{0}")]
     Crypto(CryptoError),
+    /// The DeviceEngagement the reader started from is unusable.
     #[error("the engagement is unusable: {0}")]
     Engagement(MdocError),
+    /// The caller asked for something the session's state does not allow.
     #[error("not allowed in state {state}: {action}")]
     WrongState {
+        /// The session's state.
         state: &'static str,
+        /// What was asked.
         action: &'static str,
     },
 }
@@ -50,13 +93,16 @@ impl ProximityError {
             ProximityError::TooLarge { send, .. }
             | ProximityError::Malformed { send, .. }
             | ProximityError::Decrypt { send, .. }
+            | ProximityError::Encrypt { send, .. }
             | ProximityError::UnknownStatus { send, .. } => Some(send),
             _ => None,
         }
     }
 
+    /// What kind of failure this is.
     pub fn cause(&self) -> kakunin_core::Cause {
         match self {
+            ProximityError::Encrypt { source, .. } => source.cause(),
             ProximityError::TooLarge { .. }
             | ProximityError::Malformed { .. }
             | ProximityError::Engagement(_) => kakunin_core::Cause::Malformed,
@@ -88,12 +134,33 @@ fn status_only(status: Option<u64>) -> Result<Event, ProximityError> {
             status: s,
             send: status_message(STATUS_TERMINATION),
         }),
-        None => Err(ProximityError::Malformed {
-            source: MdocError::Missing {
-                path: "SessionData.data".into(),
-            },
-            send: status_message(STATUS_CBOR_ERROR),
-        }),
+        None => Err(malformed(MdocError::Missing {
+            path: "SessionData.data".into(),
+        })),
+    }
+}
+
+/// A received message did not decode: status 11 to the peer.
+fn malformed(source: MdocError) -> ProximityError {
+    ProximityError::Malformed {
+        source,
+        send: status_message(STATUS_CBOR_ERROR),
+    }
+}
+
+/// A received message did not decrypt: status 10 to the peer.
+fn decrypt_failed(source: SessionError) -> ProximityError {
+    ProximityError::Decrypt {
+        source,
+        send: status_message(STATUS_ENCRYPTION_ERROR),
+    }
+}
+
+/// A message to send could not be encrypted: the session ends (status 20).
+fn encrypt_failed(source: SessionError) -> ProximityError {
+    ProximityError::Encrypt {
+        source,
+        send: status_message(STATUS_TERMINATION),
     }
 }
 
@@ -113,7 +180,12 @@ pub enum Event {
     /// (mdoc side) a DeviceRequest to answer with [`MdocSession::respond`].
     Request(Vec<u8>),
     /// (reader side) a DeviceResponse; `terminated` if the mdoc also ended the session.
-    Response { response: Vec<u8>, terminated: bool },
+    Response {
+        /// The DeviceResponse, decrypted.
+        response: Vec<u8>,
+        /// Whether the same SessionData carried status 20.
+        terminated: bool,
+    },
     /// The peer ended the session normally (status 20).
     Terminated,
 }
@@ -188,6 +260,7 @@ impl MdocSession {
         &self.device_engagement_bytes
     }
 
+    /// Whether the session has ended (normally or not).
     pub fn is_closed(&self) -> bool {
         self.state == MdocState::Closed
     }
@@ -198,6 +271,14 @@ impl MdocSession {
             c.terminate();
         }
         e
+    }
+
+    /// Decode a received message with `decode`; failing to decode ends the session (status 11).
+    fn decode<M>(
+        &mut self,
+        decode: impl FnOnce() -> Result<M, MdocError>,
+    ) -> Result<M, ProximityError> {
+        decode().map_err(|source| self.fail(malformed(source)))
     }
 
     /// Handle a message from the reader.
@@ -222,32 +303,19 @@ impl MdocSession {
         crypto: &dyn CryptoProvider,
         msg: &[u8],
     ) -> Result<Event, ProximityError> {
-        let se = SessionEstablishment::from_bytes(msg).map_err(|source| {
-            self.fail(ProximityError::Malformed {
-                source,
-                send: status_message(STATUS_CBOR_ERROR),
-            })
-        })?;
+        let se = self.decode(|| SessionEstablishment::from_bytes(msg))?;
         let transcript = SessionTranscript::build(
             &self.device_engagement_bytes,
             &se.e_reader_key_bytes,
             &self.handover,
         );
-        let reader_key = reader_public_key(&se.e_reader_key_bytes).map_err(|source| {
-            self.fail(ProximityError::Malformed {
-                source,
-                send: status_message(STATUS_CBOR_ERROR),
-            })
-        })?;
+        let reader_key = self.decode(|| reader_public_key(&se.e_reader_key_bytes))?;
         let keys = derive_session_keys(crypto, &self.e_device_key, &reader_key, &transcript)
             .map_err(|e| self.fail(ProximityError::Crypto(e)))?;
         let mut cipher = SessionCipher::new(keys, Role::Mdoc);
-        let request = cipher.decrypt(crypto, &se.data).map_err(|source| {
-            self.fail(ProximityError::Decrypt {
-                source,
-                send: status_message(STATUS_ENCRYPTION_ERROR),
-            })
-        })?;
+        let request = cipher
+            .decrypt(crypto, &se.data)
+            .map_err(|source| self.fail(decrypt_failed(source)))?;
         self.cipher = Some(cipher);
         self.transcript = Some(transcript);
         self.state = MdocState::Responding;
@@ -259,12 +327,7 @@ impl MdocSession {
         crypto: &dyn CryptoProvider,
         msg: &[u8],
     ) -> Result<Event, ProximityError> {
-        let sd = SessionData::from_bytes(msg).map_err(|source| {
-            self.fail(ProximityError::Malformed {
-                source,
-                send: status_message(STATUS_CBOR_ERROR),
-            })
-        })?;
+        let sd = self.decode(|| SessionData::from_bytes(msg))?;
         if let Some(data) = &sd.data {
             let Some(cipher) = self.cipher.as_mut() else {
                 return Err(ProximityError::WrongState {
@@ -272,12 +335,7 @@ impl MdocSession {
                     action: "decrypt",
                 });
             };
-            let request = cipher
-                .decrypt(crypto, data)
-                .map_err(|source| ProximityError::Decrypt {
-                    source,
-                    send: status_message(STATUS_ENCRYPTION_ERROR),
-                });
+            let request = cipher.decrypt(crypto, data).map_err(decrypt_failed);
             let request = request.map_err(|e| self.fail(e))?;
             self.state = MdocState::Responding;
             return Ok(Event::Request(request));
@@ -307,13 +365,10 @@ impl MdocSession {
                 action: "respond",
             });
         };
-        let data =
-            cipher
-                .encrypt(crypto, device_response)
-                .map_err(|source| ProximityError::Decrypt {
-                    source,
-                    send: status_message(STATUS_TERMINATION),
-                })?;
+        let data = cipher
+            .encrypt(crypto, device_response)
+            .map_err(encrypt_failed);
+        let data = data.map_err(|e| self.fail(e))?;
         self.state = if terminate {
             MdocState::Closed
         } else {
@@ -437,6 +492,7 @@ impl ReaderSession {
         &self.transcript
     }
 
+    /// Whether the session has ended (normally or not).
     pub fn is_closed(&self) -> bool {
         self.state == ReaderState::Closed
     }
@@ -460,10 +516,8 @@ impl ReaderSession {
         let data = self
             .cipher
             .encrypt(crypto, device_request)
-            .map_err(|source| ProximityError::Decrypt {
-                source,
-                send: status_message(STATUS_TERMINATION),
-            })?;
+            .map_err(encrypt_failed);
+        let data = data.map_err(|e| self.fail(e))?;
         self.state = ReaderState::AwaitingResponse;
         Ok(if first {
             SessionEstablishment {
@@ -486,6 +540,14 @@ impl ReaderSession {
         e
     }
 
+    /// Decode a received message with `decode`; failing to decode ends the session (status 11).
+    fn decode<M>(
+        &mut self,
+        decode: impl FnOnce() -> Result<M, MdocError>,
+    ) -> Result<M, ProximityError> {
+        decode().map_err(|source| self.fail(malformed(source)))
+    }
+
     /// Handle a message from the mdoc.
     pub fn handle(
         &mut self,
@@ -499,12 +561,7 @@ impl ReaderSession {
             });
         }
         check_size(msg).map_err(|e| self.fail(e))?;
-        let sd = SessionData::from_bytes(msg).map_err(|source| {
-            self.fail(ProximityError::Malformed {
-                source,
-                send: status_message(STATUS_CBOR_ERROR),
-            })
-        })?;
+        let sd = self.decode(|| SessionData::from_bytes(msg))?;
         if let Some(data) = &sd.data {
             if self.state != ReaderState::AwaitingResponse {
                 return Err(self.fail(ProximityError::WrongState {
@@ -512,13 +569,7 @@ impl ReaderSession {
                     action: "receive unsolicited data",
                 }));
             }
-            let response =
-                self.cipher
-                    .decrypt(crypto, data)
-                    .map_err(|source| ProximityError::Decrypt {
-                        source,
-                        send: status_message(STATUS_ENCRYPTION_ERROR),
-                    });
+            let response = self.cipher.decrypt(crypto, data).map_err(decrypt_failed);
             let response = response.map_err(|e| self.fail(e))?;
             let terminated = sd.status == Some(STATUS_TERMINATION);
             self.state = if terminated {
@@ -540,5 +591,82 @@ impl ReaderSession {
     pub fn terminate(&mut self) -> Vec<u8> {
         self.state = ReaderState::Closed;
         status_message(STATUS_TERMINATION)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kakunin_core::crypto::{default_provider, Curve};
+    use kakunin_spec_vectors::annex_d::{bytes, e_reader_key};
+
+    fn annex_d_pair() -> (ReaderSession, MdocSession) {
+        let c = default_provider();
+        let de = bytes("device_engagement_bytes_nfc");
+        let handover = bytes("nfc_handover");
+        let reader = ReaderSession::new(c, &de, &handover, &e_reader_key()).unwrap();
+        let key = kakunin_core::crypto::hazmat::private_key_from_scalar(
+            Curve::P256,
+            &bytes("e_device_key_priv_d"),
+        )
+        .unwrap();
+        (reader, MdocSession::new(key, de, handover))
+    }
+
+    #[test]
+    fn a_cipher_that_cannot_encrypt_is_an_encrypt_error_on_both_sides() {
+        let c = default_provider();
+        // Reader: its cipher can no longer encrypt (as when the send counter is exhausted).
+        let (mut reader, mut mdoc) = annex_d_pair();
+        reader.cipher.terminate();
+        let err = reader.request(c, b"request").unwrap_err();
+        assert_eq!(
+            err,
+            ProximityError::Encrypt {
+                source: SessionError::Terminated,
+                send: status_message(STATUS_TERMINATION),
+            }
+        );
+        assert_eq!(err.cause(), kakunin_core::Cause::Misuse);
+        assert!(err.to_string().starts_with("message cannot be encrypted"));
+        assert!(reader.is_closed());
+        // Mdoc: a request arrives, then its cipher cannot encrypt the response.
+        let (mut reader, _) = annex_d_pair();
+        let msg = reader.request(c, &bytes("device_request")).unwrap();
+        assert!(matches!(mdoc.handle(c, &msg), Ok(Event::Request(_))));
+        if let Some(cipher) = mdoc.cipher.as_mut() {
+            cipher.terminate();
+        }
+        let err = mdoc.respond(c, b"response", false).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                ProximityError::Encrypt {
+                    source: SessionError::Terminated,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.message_to_send(),
+            Some(status_message(STATUS_TERMINATION).as_slice())
+        );
+        assert!(mdoc.is_closed());
+    }
+
+    #[test]
+    fn an_exhausted_send_counter_maps_to_encrypt_not_decrypt() {
+        let e = encrypt_failed(SessionError::CounterExhausted {
+            direction: kakunin_core::session::CounterDirection::Send,
+        });
+        assert!(matches!(e, ProximityError::Encrypt { .. }));
+        assert_eq!(e.cause(), kakunin_core::Cause::Misuse);
+        let d = decrypt_failed(SessionError::DecryptFailed { counter: 3 });
+        assert_eq!(d.cause(), kakunin_core::Cause::FailedCheck);
+        assert_eq!(
+            d.message_to_send(),
+            Some(status_message(STATUS_ENCRYPTION_ERROR).as_slice())
+        );
     }
 }

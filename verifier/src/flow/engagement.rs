@@ -136,7 +136,8 @@ pub fn engage_nfc<T: Transceive>(
                     max_command_data: Some(max_command_data),
                     max_response_data: Some(max_response_data),
                 },
-            );
+            )
+            .map_err(|_| LinkError::Misuse("Handover Request does not encode"))?;
             let handover_select = reader
                 .negotiate_handover(&handover_request)
                 .map_err(|e| nfc_link_error(&e))?;

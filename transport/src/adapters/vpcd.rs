@@ -25,13 +25,19 @@ const MAX_APDU: usize = 65544;
 
 /// Why the virtual card stopped.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum VpcdError {
+    /// The TCP connection to vpcd failed.
     #[error("vpcd connection: {0}")]
     Io(#[from] std::io::Error),
+    /// A message over the largest extended APDU, or a reply over the 2-byte length field.
     #[error("vpcd sent a message of {0} bytes")]
     TooLarge(usize),
+    /// The served card's [`Transceive`] failed; its error, as it prints itself (local code,
+    /// not text from the reader).
     #[error("card: {0}")]
     Card(String),
+    /// vpcd sent nothing within the idle deadline.
     #[error("no command from the reader in time")]
     Idle,
 }

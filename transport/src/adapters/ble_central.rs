@@ -1,6 +1,6 @@
 //! The reader as GATT client (mdoc peripheral server mode) over btleplug.
 
-use super::{uuid, RadioError};
+use super::radio::{uuid, RadioError};
 use crate::ble::{fragment, peripheral_server, Reassembler, STATE_END, STATE_START};
 use crate::session::MAX_MESSAGE;
 use btleplug::api::{

@@ -6,11 +6,15 @@ use std::time::Duration;
 
 /// A PC/SC failure.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum PcscError {
+    /// pcsc-lite reported an error.
     #[error("PC/SC: {0}")]
     Pcsc(#[from] pcsc::Error),
+    /// No reader name contains the filter given (the filter, as the caller gave it).
     #[error("no reader whose name contains {0:?}")]
     NoReader(String),
+    /// The reader (the filter) had no card before the wait ran out.
     #[error("no card in {0:?} after waiting")]
     NoCard(String),
 }

@@ -1,6 +1,6 @@
 //! The mdoc as GATT server (peripheral server mode) over BlueZ, via bluer.
 
-use super::{uuid, RadioError};
+use super::radio::{uuid, RadioError};
 use crate::ble::{fragment, peripheral_server, Reassembler, STATE_END, STATE_START};
 use crate::session::MAX_MESSAGE;
 use bluer::adv::{Advertisement, AdvertisementHandle};
