@@ -10,6 +10,7 @@ mod error;
 pub mod mdoc;
 pub mod sdjwt;
 pub mod session;
+pub mod status;
 pub mod trust;
 
 pub use error::Cause;
