@@ -167,9 +167,10 @@ impl StatusListError {
         use StatusListError as E;
         match self {
             E::Unreachable => UndeterminedKind::Unreachable,
-            E::Expired { .. } | E::TtlElapsed { .. } | E::TooOld { .. } | E::IssuedInFuture { .. } => {
-                UndeterminedKind::Stale
-            }
+            E::Expired { .. }
+            | E::TtlElapsed { .. }
+            | E::TooOld { .. }
+            | E::IssuedInFuture { .. } => UndeterminedKind::Stale,
             E::BadSignature => UndeterminedKind::Signature,
             E::UntrustedSigner(_) | E::NoSignerCertificate => UndeterminedKind::Signer,
             E::SubjectMismatch { .. } => UndeterminedKind::Subject,
@@ -264,10 +265,7 @@ fn validate_signer_chain(
     }
 }
 
-fn check_freshness(
-    token: &StatusListToken,
-    ctx: &CheckContext<'_>,
-) -> Result<(), StatusListError> {
+fn check_freshness(token: &StatusListToken, ctx: &CheckContext<'_>) -> Result<(), StatusListError> {
     let claims = token.claims();
     let now = ctx.now;
     let policy = &ctx.policy;

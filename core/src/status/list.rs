@@ -237,7 +237,9 @@ impl StatusList {
             return None;
         }
         // index % per < 8 and bits <= 8, so the shift is below 8.
-        let shift = u8::try_from(index % per).ok()?.checked_mul(self.bits.get())?;
+        let shift = u8::try_from(index % per)
+            .ok()?
+            .checked_mul(self.bits.get())?;
         Some((byte, shift))
     }
 

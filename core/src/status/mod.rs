@@ -24,8 +24,8 @@ pub mod token;
 mod tests;
 
 pub use check::{
-    check_status, verify_status_list, CheckContext, FreshnessPolicy, SignerIdentity,
-    SignerTrust, StatusCheck, StatusReference, UndeterminedKind, VerifiedStatusList,
+    check_status, verify_status_list, CheckContext, FreshnessPolicy, SignerIdentity, SignerTrust,
+    StatusCheck, StatusReference, UndeterminedKind, VerifiedStatusList,
 };
 pub use list::{Bits, StatusList, StatusValue};
 pub use token::{
@@ -230,10 +230,9 @@ impl StatusListError {
             | E::IndexOutOfRange { .. }
             | E::Unreachable => crate::Cause::FailedCheck,
             E::UntrustedSigner(_) | E::NoSignerCertificate => crate::Cause::Untrusted,
-            E::ValueTooWide { .. }
-            | E::ListTooLarge { .. }
-            | E::SignerMisuse(_)
-            | E::Signer(_) => crate::Cause::Misuse,
+            E::ValueTooWide { .. } | E::ListTooLarge { .. } | E::SignerMisuse(_) | E::Signer(_) => {
+                crate::Cause::Misuse
+            }
             E::Jws(e) => e.cause(),
             _ => crate::Cause::Malformed,
         }

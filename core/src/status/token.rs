@@ -236,7 +236,10 @@ impl StatusListToken {
         let protected_map = if protected_bytes.is_empty() {
             None
         } else {
-            Some(crate::cbor::decode_with(protected_bytes, &limits).map_err(StatusListError::Cbor)?)
+            Some(
+                crate::cbor::decode_with(protected_bytes, &limits)
+                    .map_err(StatusListError::Cbor)?,
+            )
         };
         let protected_entries: &[(Item<'_>, Item<'_>)] = match &protected_map {
             None => &[],
@@ -262,13 +265,14 @@ impl StatusListToken {
             ));
         }
         let alg = match find(protected_entries, HEADER_ALG) {
-            None => return Err(StatusListError::UnsupportedCose("no alg in the protected header")),
-            Some(a) => a
-                .as_int()
-                .and_then(SignatureAlg::from_cose)
-                .ok_or(StatusListError::UnsupportedCose(
-                    "alg is not ES256, ES384 or ES512",
-                ))?,
+            None => {
+                return Err(StatusListError::UnsupportedCose(
+                    "no alg in the protected header",
+                ))
+            }
+            Some(a) => a.as_int().and_then(SignatureAlg::from_cose).ok_or(
+                StatusListError::UnsupportedCose("alg is not ES256, ES384 or ES512"),
+            )?,
         };
         match find(protected_entries, HEADER_TYP) {
             Some(t) if t.as_text().is_some_and(|t| t.eq_ignore_ascii_case(CWT_TYP)) => {}
@@ -293,7 +297,11 @@ impl StatusListToken {
             .or_else(|| find(unprotected_entries, HEADER_KID))
         {
             None => None,
-            Some(k) => Some(k.as_bytes().ok_or(malformed("kid", "not a byte string"))?.to_vec()),
+            Some(k) => Some(
+                k.as_bytes()
+                    .ok_or(malformed("kid", "not a byte string"))?
+                    .to_vec(),
+            ),
         };
         let x5chain = match find(protected_entries, HEADER_X5CHAIN)
             .or_else(|| find(unprotected_entries, HEADER_X5CHAIN))
@@ -422,7 +430,10 @@ fn sig_structure(protected: &[u8], payload: &[u8]) -> Vec<u8> {
     e.into_bytes()
 }
 
-fn jwt_time(m: &Map<String, Value>, field: &'static str) -> Result<Option<OffsetDateTime>, StatusListError> {
+fn jwt_time(
+    m: &Map<String, Value>,
+    field: &'static str,
+) -> Result<Option<OffsetDateTime>, StatusListError> {
     match m.get(field) {
         None => Ok(None),
         Some(v) => match v.as_i64() {
