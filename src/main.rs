@@ -170,7 +170,7 @@ enum Command {
         json: bool,
     },
     /// Run every spec-vector suite (ISO 18013-5 Annex D, RFC 9901 examples, the sd-jwt-python
-    /// test cases); exit 0 only if all pass.
+    /// test cases, the Token Status List examples); exit 0 only if all pass.
     Vectors {
         /// Print a JSON object instead of one line per check.
         #[arg(long)]
