@@ -206,7 +206,7 @@ fn a_list_signed_outside_the_credentials_iaca_is_undetermined() {
 #[test]
 fn stale_lists_are_undetermined() {
     let b = base();
-    let (iat, soon) = (at(b, 0), at(b, 1800));
+    let iat = at(b, 0);
     let dir = tempfile::tempdir().unwrap();
     let pki = pki(dir.path(), "pki");
     let iaca = pki.join("iaca.cert.pem");

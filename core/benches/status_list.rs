@@ -53,9 +53,7 @@ fn main() {
         verify_status_list(c, StatusListToken::parse(token).unwrap(), URI, &ctx).unwrap()
     };
     let verified = verify(&jwt);
-    let probe = (0..1u64 << 20)
-        .find(|i| list.get(*i) == Some(1))
-        .unwrap();
+    let probe = (0..1u64 << 20).find(|i| list.get(*i) == Some(1)).unwrap();
     assert_eq!(verified.status(probe), StatusCheck::Invalid);
 
     // The floor: one ES256 verification over a message of the token's signed size.
