@@ -12,6 +12,7 @@ mod issue_cmd;
 mod proximity_cmd;
 mod proximity_links;
 mod sdjwt_cmd;
+mod status_cmd;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -171,7 +172,7 @@ enum Command {
         json: bool,
     },
     /// Run every spec-vector suite (ISO 18013-5 Annex D, RFC 9901 examples, the sd-jwt-python
-    /// test cases); exit 0 only if all pass.
+    /// test cases, the Token Status List examples); exit 0 only if all pass.
     Vectors {
         /// Print a JSON object instead of one line per check.
         #[arg(long)]
@@ -215,6 +216,11 @@ enum Command {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Token Status Lists (draft-ietf-oauth-status-list): build and sign, check an index, show.
+    Status {
+        #[command(subcommand)]
+        command: StatusCommand,
     },
     /// Print any 18013-5 structure in CBOR diagnostic notation, tag-24 contents decoded.
     Inspect {
@@ -276,6 +282,75 @@ enum HolderSimCommand {
         /// vpcd address.
         #[arg(long, default_value = "127.0.0.1:35963")]
         vpcd: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum StatusCommand {
+    /// Build and sign a status list with a key and certificate of a `pki init` directory.
+    Build {
+        /// PKI directory made by `pki init`.
+        #[arg(long, value_name = "DIR")]
+        pki: PathBuf,
+        /// The PKI's key and certificate that sign (ds-1, jws-1, ...); its certificate goes in the x5chain.
+        #[arg(long, default_value = "ds-1")]
+        signer: String,
+        /// The list's URI (its `sub`; credentials refer to it as `status.status_list.uri`).
+        #[arg(long, value_name = "URI")]
+        uri: String,
+        /// Bits per entry: 1, 2, 4 or 8.
+        #[arg(long)]
+        bits: u8,
+        /// Number of entries.
+        #[arg(long, value_name = "N")]
+        size: u64,
+        /// Set an entry: INDEX=VALUE with VALUE VALID, INVALID, SUSPENDED or 0-255; repeat for several.
+        #[arg(long = "set", value_name = "INDEX=VALUE")]
+        set: Vec<String>,
+        /// jwt (application/statuslist+jwt) or cwt (application/statuslist+cwt).
+        #[arg(long, default_value = "jwt")]
+        format: String,
+        /// `ttl`: seconds a consumer may cache the list.
+        #[arg(long, value_name = "SECONDS")]
+        ttl: Option<u64>,
+        /// Seconds from `iat` to `exp` (0: no `exp`).
+        #[arg(long, value_name = "SECONDS", default_value_t = 86_400)]
+        valid_for: u64,
+        /// Issuance time, the `iat` (RFC 3339); default: now.
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
+        /// Where to write the token (JWT text or CWT binary).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Check one index (exit 0 VALID, 1 any other status or undetermined, 2 usage or input error).
+    Check {
+        /// The Status List Token (JWT, CWT binary or hex).
+        #[arg(long, value_name = "FILE")]
+        list: PathBuf,
+        /// The credential's index in the list.
+        #[arg(long, value_name = "N")]
+        index: u64,
+        /// The credential's IACA certificate; the list's signer must chain to it. Repeat for several.
+        #[arg(long = "trust-anchor", value_name = "FILE", required = true)]
+        trust_anchors: Vec<PathBuf>,
+        /// The credential's `status.status_list.uri`, matched against the list's `sub`.
+        #[arg(long, value_name = "URI")]
+        uri: Option<String>,
+        /// Check time (RFC 3339); default: now.
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
+        /// When the list was fetched, for its `ttl` (RFC 3339); default: its `iat`.
+        #[arg(long, value_name = "RFC3339")]
+        fetched_at: Option<String>,
+        /// Seconds of grace after `exp` and `ttl` before the list counts as stale.
+        #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+        grace: u64,
+    },
+    /// Decode a status list and print its claims and non-VALID entries (no signature check).
+    Show {
+        /// The Status List Token (JWT, CWT binary or hex).
+        file: PathBuf,
     },
 }
 
@@ -651,6 +726,51 @@ fn main() -> ExitCode {
             at,
             json,
         } => verify_request(&request, &transcript, &trust_anchors, at.as_deref(), json),
+        Command::Status { command } => match command {
+            StatusCommand::Build {
+                pki,
+                signer,
+                uri,
+                bits,
+                size,
+                set,
+                format,
+                ttl,
+                valid_for,
+                at,
+                out,
+            } => status_cmd::build(&status_cmd::BuildArgs {
+                pki: &pki,
+                signer: &signer,
+                uri: &uri,
+                bits,
+                size,
+                set: &set,
+                format: &format,
+                ttl,
+                valid_for,
+                at: at.as_deref(),
+                out: &out,
+            }),
+            StatusCommand::Check {
+                list,
+                index,
+                trust_anchors,
+                uri,
+                at,
+                fetched_at,
+                grace,
+            } => status_cmd::check(&status_cmd::CheckArgs {
+                list: &list,
+                index,
+                trust_anchors: &trust_anchors,
+                uri: uri.as_deref(),
+                at: at.as_deref(),
+                fetched_at: fetched_at.as_deref(),
+                grace,
+            }),
+            StatusCommand::Show { file } => status_cmd::show(&file),
+        },
         Command::Inspect { file } => inspect::run(&file).map_err(error::CliError::from),
     };
     match result {

@@ -11,6 +11,7 @@ pub mod mdoc;
 pub mod sdjwt;
 pub mod secret;
 pub mod session;
+pub mod status;
 pub mod trust;
 
 pub use error::Cause;

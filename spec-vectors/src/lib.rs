@@ -9,6 +9,8 @@
 //!   and the RFC's MUST-rejects applied to them.
 //! - [`sd_jwt_python`]: the end-to-end test cases of the sd-jwt-python reference
 //!   implementation, run through Kakunin's issuer, holder and verifier.
+//! - [`status_list`]: every example of the IETF Token Status List draft: the decoded statuses
+//!   at the documented indices, and the signatures of the signed examples.
 //!
 //! `kakunin vectors` runs them all and prints one line per check.
 #![forbid(unsafe_code)]
@@ -16,6 +18,7 @@
 pub mod annex_d;
 pub mod rfc9901;
 pub mod sd_jwt_python;
+pub mod status_list;
 
 /// A suite of checks, as `kakunin vectors` reports it.
 pub struct Suite {
@@ -44,6 +47,11 @@ pub fn run_all_suites() -> Vec<Suite> {
             name: "sd-jwt-python",
             source: sd_jwt_python::SOURCE,
             checks: sd_jwt_python::run_all(),
+        },
+        Suite {
+            name: "status-list",
+            source: status_list::SOURCE,
+            checks: status_list::run_all(),
         },
     ]
 }

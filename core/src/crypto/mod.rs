@@ -13,12 +13,14 @@ mod keys;
 #[cfg(feature = "ring")]
 mod ring_backend;
 mod rustcrypto;
+mod signer;
 
 pub use import::{export_private_key_pem, import_private_key, import_public_key, KeyImportError};
 pub use keys::{Curve, EcPrivateKey, EcPublicKey, HashAlg};
 #[cfg(feature = "ring")]
 pub use ring_backend::Ring;
 pub use rustcrypto::RustCrypto;
+pub use signer::{ProviderSigner, Signer};
 
 use zeroize::Zeroizing;
 
