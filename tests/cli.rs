@@ -66,7 +66,10 @@ fn vectors_all_pass() {
         .iter()
         .map(|s| s["suite"].as_str().unwrap())
         .collect();
-    assert_eq!(suites, ["annex-d", "rfc9901", "sd-jwt-python", "status-list"]);
+    assert_eq!(
+        suites,
+        ["annex-d", "rfc9901", "sd-jwt-python", "status-list"]
+    );
 }
 
 #[test]

@@ -241,25 +241,24 @@ impl core::fmt::Display for StatusCheck {
     }
 }
 
-const DS_OR_JWS_EKU: &str =
-    "1.0.18013.5.1.2 (mdoc Document Signer) or 1.0.18013.5.1.3 (JWS signer)";
-
 /// Validate a status-list signer's chain under the status-signer profile: the issuer's
 /// Document Signer or JWS-signer certificate under the IACA (module documentation).
 fn validate_signer_chain(
+    crypto: &dyn CryptoProvider,
     chain: &[Vec<u8>],
     anchors: &TrustAnchors,
     at: OffsetDateTime,
 ) -> Result<ValidatedChain, TrustError> {
     let refs: Vec<&[u8]> = chain.iter().map(Vec::as_slice).collect();
-    match validate_chain(&refs, anchors, CertProfile::DocumentSigner, at) {
-        Err(TrustError::WrongExtendedKeyUsage { .. }) => {
-            validate_chain(&refs, anchors, CertProfile::JwsSigner, at).map_err(|e| match e {
-                TrustError::WrongExtendedKeyUsage { .. } => TrustError::WrongExtendedKeyUsage {
-                    expected: DS_OR_JWS_EKU,
+    match validate_chain(crypto, &refs, anchors, CertProfile::DocumentSigner, at) {
+        // Neither EKU: the error names the Document Signer profile, the first one tried.
+        Err(ds_error @ TrustError::WrongExtendedKeyUsage { .. }) => {
+            validate_chain(crypto, &refs, anchors, CertProfile::JwsSigner, at).map_err(
+                |e| match e {
+                    TrustError::WrongExtendedKeyUsage { .. } => ds_error,
+                    other => other,
                 },
-                other => other,
-            })
+            )
         }
         other => other,
     }
@@ -323,7 +322,7 @@ pub fn verify_status_list(
             if token.x5chain().is_empty() {
                 return Err(StatusListError::NoSignerCertificate);
             }
-            let chain = validate_signer_chain(token.x5chain(), anchors, ctx.now)
+            let chain = validate_signer_chain(crypto, token.x5chain(), anchors, ctx.now)
                 .map_err(StatusListError::UntrustedSigner)?;
             (
                 chain.leaf_public_key.clone(),

@@ -281,7 +281,7 @@ impl StatusListToken {
                     found: Some(match (t.as_text(), t.as_uint()) {
                         (Some(text), _) => text.to_string(),
                         (None, Some(n)) => format!("content-format {n}"),
-                        _ => t.type_name().to_string(),
+                        _ => t.cbor_type().to_string(),
                     }),
                     expected: CWT_TYP,
                 })
