@@ -86,7 +86,7 @@ pub struct HolderLoop<'a> {
     store: &'a dyn CredentialStore,
     policy: HolderPolicy,
     session: MdocSession,
-    entered_pin: Option<crate::pin::Pin>,
+    entered_pin: Option<kakunin_core::secret::Pin>,
     requests: usize,
     closed: bool,
 }
@@ -114,7 +114,7 @@ impl<'a> HolderLoop<'a> {
     }
 
     /// The PIN the user entered (checked against [`HolderPolicy::unlock_pin`]).
-    pub fn with_entered_pin(mut self, pin: crate::pin::Pin) -> Self {
+    pub fn with_entered_pin(mut self, pin: kakunin_core::secret::Pin) -> Self {
         self.entered_pin = Some(pin);
         self
     }

@@ -4,7 +4,7 @@
 //! credential of the batch. Refusals go back on the wire as ISO documentErrors / element
 //! errors / status codes, and are reported to the caller in plain terms.
 
-use crate::pin::Pin;
+use kakunin_core::secret::Pin;
 use crate::store::CredentialStore;
 use crate::wallet::WalletError;
 use kakunin_core::cbor::wrap_tag24;
@@ -182,7 +182,7 @@ struct BuiltDocument {
 
 /// Constant-time (see [`Pin`]); no PIN entered never matches.
 fn pin_matches(expected: &Pin, entered: Option<&Pin>) -> bool {
-    entered.is_some_and(|p| expected == p)
+    entered.is_some_and(|p| expected.ct_eq(p))
 }
 
 fn e_reader_key(
