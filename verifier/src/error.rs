@@ -2,7 +2,7 @@
 
 use kakunin_core::cose::CoseError;
 use kakunin_core::crypto::CryptoError;
-use kakunin_core::mdoc::MdocError;
+use kakunin_core::mdoc::{MdocError, ReaderAuthError};
 use kakunin_core::trust::TrustError;
 use kakunin_core::Cause;
 
@@ -170,6 +170,10 @@ pub enum CheckError {
     /// A DocRequest's reader certificate is not trusted.
     #[error("docRequest {doc}: reader certificate: {source}")]
     UntrustedReader { doc: usize, source: TrustError },
+    /// A DocRequest's readerAuth failed in a way not named above (9.1.4); the error is
+    /// carried as core reported it, and the request counts as not authenticated.
+    #[error("docRequest {doc}: reader authentication: {source}")]
+    ReaderAuth { doc: usize, source: ReaderAuthError },
 }
 
 impl CheckError {
@@ -188,6 +192,7 @@ impl CheckError {
             | CheckError::DeviceMac { source, .. }
             | CheckError::ReaderAuthSignature { source, .. } => source.cause(),
             CheckError::Crypto { source, .. } => source.cause(),
+            CheckError::ReaderAuth { source, .. } => source.cause(),
             _ => Cause::FailedCheck,
         }
     }
@@ -257,6 +262,7 @@ impl CheckError {
             CheckError::Crypto { .. } => "crypto",
             CheckError::ReaderAuthSignature { .. } => "reader_auth_signature",
             CheckError::UntrustedReader { .. } => "untrusted_reader",
+            CheckError::ReaderAuth { .. } => "reader_auth",
         }
     }
 }

@@ -6,6 +6,7 @@
 //! [`kakunin_core::crypto::CryptoProvider`].
 #![forbid(unsafe_code)]
 
+mod decode;
 mod error;
 pub mod flow;
 pub mod json;
