@@ -216,6 +216,7 @@ fn mark(o: Outcome) -> &'static str {
         Outcome::Passed => "pass",
         Outcome::Failed => "FAIL",
         Outcome::NotPerformed => "skip",
+        _ => "?",
     }
 }
 

@@ -24,6 +24,7 @@ pub const MAX_REQUESTS: usize = 4;
 
 /// What the holder shared in answer to one request (what a wallet would show its user).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum Presented {
     /// A DeviceResponse: per DocRequest, what was disclosed, withheld or refused.
     Mdoc(Presentation),

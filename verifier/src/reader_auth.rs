@@ -12,13 +12,17 @@ use time::OffsetDateTime;
 /// Verification of one DocRequest.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DocRequestReport {
+    /// The requested docType.
     pub doc_type: String,
+    /// The requested elements, with intentToRetain.
     pub elements: Vec<RequestedElement>,
     /// Whether a readerAuth was present.
     pub reader_auth_present: bool,
     /// Subject common name of the authenticated reader certificate.
     pub reader_common_name: Option<String>,
+    /// Subject organizationName of the authenticated reader certificate.
     pub reader_organization: Option<String>,
+    /// Why readerAuth failed; empty when it verified or was absent.
     pub errors: Vec<CheckError>,
 }
 
@@ -32,8 +36,11 @@ impl DocRequestReport {
 /// Verification of a whole DeviceRequest.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestReport {
+    /// The DeviceRequest version, when it decoded.
     pub version: Option<String>,
+    /// One report per DocRequest, in order.
     pub doc_requests: Vec<DocRequestReport>,
+    /// Request-level errors (the request or the transcript does not decode).
     pub errors: Vec<CheckError>,
 }
 

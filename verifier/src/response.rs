@@ -25,6 +25,8 @@ pub struct Verifier<'a> {
 }
 
 impl<'a> Verifier<'a> {
+    /// A verifier trusting the IACAs `trust`, with the default crypto provider and no reader
+    /// key.
     pub fn new(trust: &'a TrustAnchors) -> Self {
         Verifier {
             trust,
