@@ -19,8 +19,8 @@ use kakunin_core::trust::TrustAnchors;
 use kakunin_holder_sim::engagement::qr_ble_engagement;
 use kakunin_holder_sim::sd_jwt::respond_sd_jwt;
 use kakunin_holder_sim::{
-    run_holder, Consent, CredentialStore, HolderCard, HolderDeadlines, HolderLoop, HolderOutcome,
-    HolderPolicy, MemoryStore, Presented,
+    Consent, CredentialStore, HolderCard, HolderLoop, HolderOutcome, HolderPolicy, MemoryStore,
+    Presented,
 };
 use kakunin_issuer::sd_jwt_vc::{issue_sd_jwt_vcs, SdJwtVcSettings, JP_PID_VCT};
 use kakunin_issuer::{elements_from_json, DocProfile, TestPki};
@@ -39,7 +39,8 @@ use std::time::{Duration, Instant};
 use time::macros::datetime;
 use time::OffsetDateTime;
 
-const MTU: u16 = 185;
+mod common;
+use common::MTU;
 
 fn now() -> OffsetDateTime {
     datetime!(2026-12-01 09:00 UTC)
@@ -126,29 +127,7 @@ fn assert_age_only(out: &FlowOutcome, holder: &HolderOutcome) {
 
 /// The reader flow against the holder loop over BLE framing on an in-memory link.
 fn run_ble(config: &ReaderConfig, w: &World, policy: HolderPolicy) -> (FlowOutcome, HolderOutcome) {
-    let c = default_provider();
-    let (de, _uuid, session) = qr_ble_engagement(c).unwrap();
-    let uri = kakunin_transport::qr::engagement_uri(&de);
-    let (reader_end, holder_end) = memory_pair();
-    let mut reader_link = BleFramedLink::new(reader_end, MTU).unwrap();
-    let mut holder_link = BleFramedLink::new(holder_end, MTU).unwrap();
-    std::thread::scope(|s| {
-        let holder = s.spawn(move || {
-            let mut hl = HolderLoop::new(&w.store, policy, session);
-            run_holder(
-                &mut hl,
-                &mut holder_link,
-                c,
-                &Instant::now,
-                HolderDeadlines::default(),
-                now(),
-                &mut |_| {},
-            )
-        });
-        let mut flow = ReaderFlow::new(c, config, &Engagement::Qr { uri }).unwrap();
-        let out = run_reader(&mut flow, &mut reader_link, c, &Instant::now, now());
-        (out, holder.join().unwrap())
-    })
+    common::run_qr(config, &w.store, policy, now())
 }
 
 #[test]
