@@ -35,7 +35,7 @@ fn step(n: u32, what: &str) {
     println!("\n[{n}] {what}");
 }
 
-pub fn run() -> Result<ExitCode, CliError> {
+pub(crate) fn run() -> Result<ExitCode, CliError> {
     let c = default_provider();
     let now = time::OffsetDateTime::now_utc();
     let tmp_dir = tempfile::Builder::new()
@@ -47,7 +47,7 @@ pub fn run() -> Result<ExitCode, CliError> {
         })?;
     let tmp = tmp_dir.path();
     let wallet_dir = tmp.join("wallet");
-    let fail = |e: kakunin_core::crypto::CryptoError| CliError::Usage(e.to_string());
+    let fail = CliError::session_in::<kakunin_core::crypto::CryptoError>("key generation");
 
     step(
         1,
@@ -57,13 +57,13 @@ pub fn run() -> Result<ExitCode, CliError> {
     println!("    IACA and DS certificates made (ISO 18013-5 Annex B profiles)");
 
     step(2, &format!("Issuer: an mDL batch of {BATCH} single-use credentials for Yamada Hanako (born 2000-05-05)"));
-    let claims: serde_json::Value = serde_json::from_str(CLAIMS)
-        .map_err(|e| CliError::Usage(format!("embedded claims: {e}")))?;
+    let claims: serde_json::Value =
+        serde_json::from_str(CLAIMS).map_err(CliError::session_in("embedded claims"))?;
     let elements = elements_from_json(DocProfile::Mdl, &claims, now.date())?;
     let ds = pki
         .document_signers
         .first()
-        .ok_or_else(|| CliError::Usage("the test PKI has no Document Signer".into()))?;
+        .ok_or_else(|| CliError::session("test PKI", "it has no Document Signer"))?;
     let issuer = MdocIssuer::new(c, &ds.key, vec![ds.cert_der.clone()]);
     let device_keys: Vec<EcPrivateKey> = (0..BATCH)
         .map(|_| c.generate_key(Curve::P256))
@@ -97,13 +97,13 @@ pub fn run() -> Result<ExitCode, CliError> {
 
     step(3, "Store till: QR engagement, a new encrypted session over BLE (in memory), DeviceRequest for age_over_20 and portrait, signed with the reader certificate");
     let anchors = TrustAnchors::from_der_certs([pki.iaca.cert_der.clone()])
-        .map_err(|e| CliError::Usage(e.to_string()))?;
+        .map_err(CliError::session_in("trust anchors"))?;
     let config = ReaderConfig::new(anchors).with_reader_auth(ReaderAuthSigner::new(
         vec![pki.reader.cert_der.clone()],
         pki.reader.key,
     ));
     let reader_trust = TrustAnchors::from_der_certs([pki.reader_root.cert_der.clone()])
-        .map_err(|e| CliError::Usage(e.to_string()))?;
+        .map_err(CliError::session_in("reader trust anchors"))?;
     let policy = HolderPolicy {
         reader_trust: Some(reader_trust),
         require_reader_auth: true,
@@ -197,8 +197,8 @@ fn present(
 ) -> Result<Run, CliError> {
     const MTU: u16 = 185;
     let c = default_provider();
-    let link_err = |e: LinkError| CliError::Usage(format!("in-memory link: {e}"));
-    let (de, _uuid, session) = qr_ble_engagement(c).map_err(|e| CliError::Usage(e.to_string()))?;
+    let link_err = CliError::session_in::<LinkError>("in-memory link");
+    let (de, _uuid, session) = qr_ble_engagement(c).map_err(CliError::session_in("engagement"))?;
     let uri = kakunin_transport::qr::engagement_uri(&de);
     let (till_end, phone_end) = memory_pair();
     let mut till = Counting {
@@ -208,7 +208,7 @@ fn present(
     };
     let mut phone = BleFramedLink::new(phone_end, MTU).map_err(link_err)?;
     let mut flow = ReaderFlow::new(c, config, &Engagement::Qr { uri })
-        .map_err(|e| CliError::Usage(format!("engagement: {e}")))?;
+        .map_err(CliError::session_in("engagement"))?;
     let started = Instant::now();
     let (outcome, holder) = std::thread::scope(|s| {
         let holder = s.spawn(move || {
@@ -227,7 +227,7 @@ fn present(
         (outcome, holder.join())
     });
     let took = started.elapsed();
-    let holder = holder.map_err(|_| CliError::Usage("the holder thread failed".into()))?;
+    let holder = holder.map_err(|_| CliError::session("holder", "its thread panicked"))?;
     Ok(Run {
         outcome,
         holder,
@@ -285,21 +285,21 @@ fn sd_jwt_leg(
 ) -> Result<bool, CliError> {
     use kakunin_issuer::sd_jwt_vc::{issue_sd_jwt_vcs, SdJwtVcSettings, JP_PID_VCT};
     let c = default_provider();
-    let usage = |e: &dyn std::fmt::Display| CliError::Usage(e.to_string());
+    let fail_sd = |e: &dyn std::fmt::Display| CliError::session("SD-JWT VC", e);
 
     step(7, &format!("The same check with an SD-JWT VC: the issuer adds a batch of {BATCH} JP PID SD-JWT VCs to a wallet with no mdoc; the till's flow falls back to asking for age_equal_or_over.20 in the same session"));
-    let claims: serde_json::Value = serde_json::from_str(PID_CLAIMS)
-        .map_err(|e| CliError::Usage(format!("embedded claims: {e}")))?;
+    let claims: serde_json::Value =
+        serde_json::from_str(PID_CLAIMS).map_err(CliError::session_in("embedded claims"))?;
     let elements = elements_from_json(DocProfile::JpPid, &claims, now.date())?;
     let holder_keys: Vec<EcPrivateKey> = (0..BATCH)
         .map(|_| c.generate_key(Curve::P256))
         .collect::<Result<_, _>>()
-        .map_err(|e| usage(&e))?;
+        .map_err(|e| fail_sd(&e))?;
     let publics: Vec<_> = holder_keys
         .iter()
         .map(|k| c.public_key(k))
         .collect::<Result<_, _>>()
-        .map_err(|e| usage(&e))?;
+        .map_err(|e| fail_sd(&e))?;
     let creds = issue_sd_jwt_vcs(
         c,
         &jws_signer.key,
@@ -313,7 +313,7 @@ fn sd_jwt_leg(
             ..SdJwtVcSettings::default()
         },
     )
-    .map_err(|e| usage(&e))?;
+    .map_err(|e| fail_sd(&e))?;
     let wallet = Wallet::open(&tmp.join("sd-jwt-wallet"))?;
     for (i, (cred, key)) in creds.iter().zip(&holder_keys).enumerate() {
         wallet.store_sd_jwt(&format!("pid-{i:03}"), JP_PID_VCT, cred, key)?;

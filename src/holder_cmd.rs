@@ -252,7 +252,6 @@ fn refusal_text(r: &Refusal) -> &'static str {
         Refusal::PinRejected => "wrong or missing unlock PIN",
         Refusal::UntrustedReader => "the reader is not trusted",
         // The enum may grow; a new reason still prints something true.
-        #[allow(unreachable_patterns)]
         _ => "refused",
     }
 }
@@ -275,6 +274,7 @@ pub(crate) fn describe_presented(p: &kakunin_holder_sim::Presented) -> String {
             }
             s
         }
+        _ => "holder: answered a request\n".into(),
     }
 }
 
@@ -303,6 +303,8 @@ pub(crate) fn describe(p: &Presentation) -> String {
             ReaderIdentity::Untrusted(e) => {
                 format!("an UNTRUSTED reader ({})", escape(&e.to_string()))
             }
+            // A kind of reader this version does not know: say nothing it cannot vouch for.
+            _ => "a reader of unknown standing".into(),
         };
         let _ = writeln!(s, "holder: {who} asks for {}", escape(&d.doc_type));
         for (ns, el, retain) in &d.disclosed {

@@ -6,7 +6,7 @@ use crate::escape::{escape, escape_json, quote};
 use kakunin_core::cbor::Value;
 use kakunin_core::crypto::EcPrivateKey;
 use kakunin_core::trust::TrustAnchors;
-use kakunin_holder_sim::{Pin, PinError, MAX_PIN_LEN};
+use kakunin_holder_sim::{Pin, PinError};
 use kakunin_verifier::{Outcome, RequestReport, ResponseReport};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -61,7 +61,7 @@ pub(crate) enum InputError {
     Pin {
         /// The file, or `standard input`.
         from: String,
-        /// What is wrong (empty, too long, not one line).
+        /// What is wrong (not 4 to 16 printable ASCII characters, not one line); never the PIN.
         reason: String,
     },
 }
@@ -157,7 +157,8 @@ pub(crate) fn json_text(v: &serde_json::Value) -> String {
 }
 
 /// The PIN on the first line of `text` (a trailing `\n` or `\r\n` stripped). Anything after the
-/// first line is refused, so a file with two PINs is not silently half-used.
+/// first line is refused, so a file with two PINs is not silently half-used; a line that is not
+/// 4 to 16 printable ASCII characters ([`Pin::from_bytes`]) is refused without echoing it.
 fn pin_from_text(text: &[u8], from: &str) -> Result<Pin, InputError> {
     let bad = |reason: &str| InputError::Pin {
         from: from.to_string(),
@@ -169,12 +170,12 @@ fn pin_from_text(text: &[u8], from: &str) -> Result<Pin, InputError> {
     if lines.next().is_some_and(|rest| !rest.is_empty()) {
         return Err(bad("more than one line (the PIN is the only line)"));
     }
-    Pin::new(line).map_err(|e: PinError| bad(&e.to_string()))
+    Pin::from_bytes(line).map_err(|e: PinError| bad(&e.to_string()))
 }
 
 /// At most this much is read from a PIN source: the longest PIN, `\r\n`, and one byte to
 /// tell a too-long PIN from a PIN that fits.
-const PIN_READ_LIMIT: usize = MAX_PIN_LEN + 3;
+const PIN_READ_LIMIT: usize = Pin::MAX_LEN + 3;
 
 /// Read a PIN from `reader` (at most [`PIN_READ_LIMIT`] bytes, zeroized after use).
 fn read_pin_from(reader: impl std::io::Read, from: &str) -> Result<Pin, InputError> {
@@ -190,7 +191,7 @@ fn read_pin_from(reader: impl std::io::Read, from: &str) -> Result<Pin, InputErr
     if buf.len() == PIN_READ_LIMIT {
         return Err(InputError::Pin {
             from: from.to_string(),
-            reason: format!("longer than a PIN ({MAX_PIN_LEN} bytes at most)"),
+            reason: format!("longer than a PIN ({} characters at most)", Pin::MAX_LEN),
         });
     }
     pin_from_text(&buf, from)
@@ -215,6 +216,7 @@ fn mark(o: Outcome) -> &'static str {
         Outcome::Passed => "pass",
         Outcome::Failed => "FAIL",
         Outcome::NotPerformed => "skip",
+        _ => "?",
     }
 }
 

@@ -30,15 +30,24 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-pub struct ServeArgs<'a> {
-    pub ble: bool,
-    pub wallet: &'a Path,
-    pub nfc: bool,
-    pub negotiated: bool,
-    pub ble_sim: bool,
-    pub reader_trust: &'a [PathBuf],
-    pub approve: &'a str,
-    pub vpcd: &'a str,
+/// `kakunin holder-sim serve`'s options.
+pub(crate) struct ServeArgs<'a> {
+    /// Advertise on a real BLE radio (`--ble`).
+    pub(crate) ble: bool,
+    /// The wallet directory.
+    pub(crate) wallet: &'a Path,
+    /// Be a virtual NFC card through vpcd (`--nfc`).
+    pub(crate) nfc: bool,
+    /// NFC negotiated handover instead of static (`--negotiated`).
+    pub(crate) negotiated: bool,
+    /// Advertise on the simulated BLE radio (`--ble-sim`).
+    pub(crate) ble_sim: bool,
+    /// Reader roots; when given, requests must carry a verified readerAuth.
+    pub(crate) reader_trust: &'a [PathBuf],
+    /// Consent: `all`, `none` or a comma-separated list of elements.
+    pub(crate) approve: &'a str,
+    /// vpcd's address (`host:port`).
+    pub(crate) vpcd: &'a str,
 }
 
 fn policy(reader_trust: &[PathBuf], approve: &str) -> Result<HolderPolicy, CliError> {
@@ -72,11 +81,8 @@ fn holder_exit(outcome: &HolderOutcome) -> ExitCode {
     }
 }
 
-fn usage(e: &dyn std::fmt::Display) -> CliError {
-    CliError::Usage(e.to_string())
-}
-
-pub fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
+/// Run the holder simulator for one session over the chosen transport.
+pub(crate) fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
     let c = default_provider();
     let wallet = Wallet::open(a.wallet)?;
     let policy = policy(a.reader_trust, a.approve)?;
@@ -88,8 +94,9 @@ pub fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
     let now = time::OffsetDateTime::now_utc();
     let mut show = |p: &kakunin_holder_sim::Presented| print!("{}", describe_presented(p));
     if a.nfc {
-        let e_device_key = c.generate_key(Curve::P256).map_err(|e| usage(&e))?;
-        let e_device_pub = c.public_key(&e_device_key).map_err(|e| usage(&e))?;
+        let keygen = CliError::session_in("key generation");
+        let e_device_key = c.generate_key(Curve::P256).map_err(keygen)?;
+        let e_device_pub = c.public_key(&e_device_key).map_err(keygen)?;
         let de = encode_device_engagement(&e_device_pub, &[]);
         let nfc = NfcCarrier {
             version: 1,
@@ -119,11 +126,11 @@ pub fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
             3,
             |card| card.is_done(),
         )
-        .map_err(|e| CliError::Usage(format!("vpcd: {e}")))?;
+        .map_err(CliError::session_in("vpcd"))?;
         println!("holder-sim: {n} APDUs");
         return Ok(holder_exit(card.outcome()));
     }
-    let (de, uuid, session) = qr_ble_engagement(c).map_err(|e| usage(&e))?;
+    let (de, uuid, session) = qr_ble_engagement(c).map_err(CliError::session_in("engagement"))?;
     let uri = kakunin_transport::qr::engagement_uri(&de);
     let mut holder = HolderLoop::new(&wallet, policy, session);
     let deadlines = HolderDeadlines::default();
@@ -145,13 +152,12 @@ pub fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
     );
     let accepted = listener.accept();
     let _ = std::fs::remove_file(&path);
-    let (stream, _) = accepted.map_err(|e| usage(&e))?;
+    let sim_ble = CliError::session_in::<kakunin_transport::link::LinkError>("simulated BLE link");
+    let (stream, _) = accepted.map_err(CliError::session_in("simulated BLE"))?;
     let mut pipe = SocketPipe::new(stream);
     pipe.wait_start(Instant::now() + deadlines.first_message)
-        .map_err(|e| CliError::Usage(format!("simulated BLE link: {e}")))?;
-    let mut link = pipe
-        .framed()
-        .map_err(|e| CliError::Usage(format!("simulated BLE link: {e}")))?;
+        .map_err(sim_ble)?;
+    let mut link = pipe.framed().map_err(sim_ble)?;
     let outcome = run_holder(
         &mut holder,
         &mut link,
@@ -185,7 +191,7 @@ fn serve_ble(
             );
         },
     )
-    .map_err(|e| CliError::Usage(format!("BLE: {e}")))?;
+    .map_err(CliError::session_in("BLE"))?;
     let outcome = run_holder(
         holder,
         &mut link,
@@ -212,21 +218,36 @@ fn serve_ble(
     ))
 }
 
-pub struct ReaderArgs<'a> {
-    pub ble: bool,
-    pub nfc: bool,
-    pub negotiated: bool,
-    pub qr: Option<&'a str>,
-    pub ble_sim: bool,
-    pub doctype: &'a str,
-    pub age_over: Option<u8>,
-    pub elements: &'a [String],
-    pub trust_anchors: &'a [PathBuf],
-    pub reader_cert: Option<&'a Path>,
-    pub reader_key: Option<&'a Path>,
-    pub pcsc_reader: &'a str,
-    pub extended: bool,
-    pub json: bool,
+/// `kakunin reader`'s options.
+pub(crate) struct ReaderArgs<'a> {
+    /// Connect over a real BLE radio (`--ble`, with `--qr`).
+    pub(crate) ble: bool,
+    /// Engage and transfer over NFC through PC/SC (`--nfc`).
+    pub(crate) nfc: bool,
+    /// NFC negotiated handover instead of static (`--negotiated`).
+    pub(crate) negotiated: bool,
+    /// The scanned `mdoc:` URI (`--qr`).
+    pub(crate) qr: Option<&'a str>,
+    /// Connect over the simulated BLE radio (`--ble-sim`, with `--qr`).
+    pub(crate) ble_sim: bool,
+    /// The docType profile to ask for.
+    pub(crate) doctype: &'a str,
+    /// Ask for `age_over_NN` and judge by it (`--age-over`).
+    pub(crate) age_over: Option<u8>,
+    /// Further elements to ask for (`--element`).
+    pub(crate) elements: &'a [String],
+    /// The trusted IACAs.
+    pub(crate) trust_anchors: &'a [PathBuf],
+    /// The reader certificate, to sign readerAuth (with `reader_key`).
+    pub(crate) reader_cert: Option<&'a Path>,
+    /// The reader certificate's private key.
+    pub(crate) reader_key: Option<&'a Path>,
+    /// The PC/SC reader name (substring) for `--nfc`.
+    pub(crate) pcsc_reader: &'a str,
+    /// Extended-length APDUs (`--extended`).
+    pub(crate) extended: bool,
+    /// Print the report as JSON.
+    pub(crate) json: bool,
 }
 
 /// The reader's configuration from the command line: exactly the elements asked for, of one
@@ -287,7 +308,8 @@ fn reader_config(a: &ReaderArgs<'_>) -> Result<ReaderConfig, CliError> {
     Ok(config)
 }
 
-pub fn reader(a: &ReaderArgs<'_>) -> Result<ExitCode, CliError> {
+/// Run the reader flow for one customer over the chosen transport and print the verdict.
+pub(crate) fn reader(a: &ReaderArgs<'_>) -> Result<ExitCode, CliError> {
     let config = reader_config(a)?;
     let outcome = match (a.nfc, a.qr, a.ble_sim, a.ble) {
         (true, None, false, false) => nfc_reader(a, &config)?,
@@ -295,17 +317,15 @@ pub fn reader(a: &ReaderArgs<'_>) -> Result<ExitCode, CliError> {
             let (mut flow, uuid) = qr_flow(&config, uri)?;
             let stream =
                 std::os::unix::net::UnixStream::connect(sim_socket(&uuid)).map_err(|e| {
-                    CliError::Usage(format!(
-                        "no simulated peripheral advertising {}: {e}",
-                        hex::encode(uuid)
-                    ))
+                    CliError::session(
+                        "simulated BLE",
+                        format!("no peripheral advertising {}: {e}", hex::encode(uuid)),
+                    )
                 })?;
+            let sim_ble = CliError::session_in("simulated BLE link");
             let mut pipe = SocketPipe::new(stream);
-            pipe.write_start()
-                .map_err(|e| CliError::Usage(format!("simulated BLE link: {e}")))?;
-            let mut link = pipe
-                .framed()
-                .map_err(|e| CliError::Usage(format!("simulated BLE link: {e}")))?;
+            pipe.write_start().map_err(sim_ble)?;
+            let mut link = pipe.framed().map_err(sim_ble)?;
             drive(&mut flow, &mut link)
         }
         (false, Some(uri), false, true) => ble_reader(&config, uri)?,
@@ -340,8 +360,15 @@ fn qr_flow<'c>(
     let uuid = ble_peripheral_uuid(&engaged.device_engagement).ok_or_else(|| {
         CliError::Usage("the engagement offers no BLE peripheral server mode UUID".into())
     })?;
-    let flow = ReaderFlow::new(default_provider(), config, &engagement)
-        .map_err(|e| CliError::Usage(format!("engagement: {e}")))?;
+    let flow = ReaderFlow::new(default_provider(), config, &engagement).map_err(|e| {
+        // A QR code that does not decode is the caller's input; anything else failed while
+        // setting the session up.
+        if e.cause() == kakunin_core::Cause::Malformed {
+            CliError::Usage(format!("engagement: {e}"))
+        } else {
+            CliError::session("engagement", e)
+        }
+    })?;
     Ok((flow, uuid))
 }
 
@@ -392,7 +419,7 @@ fn nfc_reader(a: &ReaderArgs<'_>, config: &ReaderConfig) -> Result<FlowOutcome, 
     use kakunin_transport::nfc::{NfcReader, ReaderConfig as ApduConfig};
     use kakunin_transport::nfc_link::NfcMessageLink;
     use kakunin_verifier::flow::{engage_nfc, NfcHandoverMode};
-    let e = |e: &dyn std::fmt::Display| CliError::Usage(format!("NFC: {e}"));
+    let e = |e: &dyn std::fmt::Display| CliError::session("NFC", e);
     let card = kakunin_transport::adapters::pcsc::PcscCard::connect(
         a.pcsc_reader,
         Duration::from_secs(60),
@@ -442,7 +469,7 @@ fn ble_reader(config: &ReaderConfig, uri: &str) -> Result<FlowOutcome, CliError>
         crate::proximity_links::SIM_MTU,
         Duration::from_secs(30),
     )
-    .map_err(|e| CliError::Usage(format!("BLE: {e}")))?;
+    .map_err(CliError::session_in("BLE"))?;
     Ok(drive(&mut flow, &mut link))
 }
 

@@ -772,6 +772,19 @@ fn holder_pin_comes_from_a_file_or_stdin_never_argv() {
     assert!(err.contains("standard input"), "{err}");
     // The PIN never appears in any output.
     assert!(!err.contains("2468") && !err.contains("7777"), "{err}");
+    // A PIN line that is not 4 to 16 printable ASCII characters is a usage error whose
+    // message says why without echoing it.
+    for (name, text, why) in [
+        ("short", "913\n", "shorter than 4"),
+        ("long", "91357913579135791\n", "longer than 16"),
+        ("space", "91 35\n", "not printable ASCII"),
+    ] {
+        std::fs::write(dir.path().join(name), text).unwrap();
+        let (code, out, err) = respond(&["--entered-pin-file", &d(name)], b"");
+        assert_eq!(code, 2, "{name}: {out}{err}");
+        assert!(err.contains(why), "{name}: {err}");
+        assert!(!err.contains(text.trim_end()), "{name}: {err}");
+    }
 }
 
 #[test]

@@ -109,6 +109,48 @@ fn qr_engagement_and_simulated_ble_between_processes() {
     assert!(rest.iter().any(|l| l.contains("1 unused left")), "{rest:?}");
 }
 
+/// A reader that cannot reach the phone failed while running (exit 3, the link named); a QR
+/// code that is not an engagement is the caller's input (exit 2).
+#[test]
+fn a_reader_with_no_peripheral_exits_3_and_a_bad_qr_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let iaca = dir.path().join("pki/iaca.cert.pem");
+    assert!(Command::new(bin())
+        .args([
+            "pki",
+            "init",
+            "--out",
+            dir.path().join("pki").to_str().unwrap()
+        ])
+        .output()
+        .unwrap()
+        .status
+        .success());
+    // A valid engagement offering a fresh BLE UUID that nobody is advertising.
+    let (de, _uuid, _session) =
+        kakunin_holder_sim::engagement::qr_ble_engagement(kakunin_core::crypto::default_provider())
+            .unwrap();
+    let uri = kakunin_transport::qr::engagement_uri(&de);
+    let run = |qr: &str| {
+        Command::new(bin())
+            .args(["reader", "--qr", qr, "--ble-sim", "--age-over", "20"])
+            .args(["--trust-anchor", iaca.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    let out = run(&uri);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("simulated BLE") && err.contains("no peripheral"),
+        "{err}"
+    );
+    let out = run("mdoc:not-base64url!");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("engagement"), "{err}");
+}
+
 #[cfg(feature = "pcsc")]
 #[test]
 fn nfc_reader_and_virtual_card_between_processes() {

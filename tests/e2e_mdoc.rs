@@ -386,7 +386,7 @@ fn pin_gate_and_untrusted_reader() {
     let w = world(2, "2000-05-05", validity(NOW - time::Duration::days(1), 30));
     let s = session();
     let pol = HolderPolicy {
-        unlock_pin: Some(std::sync::Arc::new(Pin::new(b"1234").unwrap())),
+        unlock_pin: Some(std::sync::Arc::new(Pin::from_bytes(b"1234").unwrap())),
         ..policy(&w)
     };
     let req = request(&w, &s, &["age_over_20"]);
@@ -396,7 +396,7 @@ fn pin_gate_and_untrusted_reader() {
         &req,
         &s.transcript,
         &pol,
-        Some(&Pin::new(b"9999").unwrap()),
+        Some(&Pin::from_bytes(b"9999").unwrap()),
         NOW,
     )
     .unwrap();
@@ -407,7 +407,7 @@ fn pin_gate_and_untrusted_reader() {
         &req,
         &s.transcript,
         &pol,
-        Some(&Pin::new(b"1234").unwrap()),
+        Some(&Pin::from_bytes(b"1234").unwrap()),
         NOW,
     )
     .unwrap();

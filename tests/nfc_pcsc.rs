@@ -9,12 +9,6 @@
 //! the card's NDEF file) and runs the reader flow over NFC (ENVELOPE / GET RESPONSE) via the
 //! pcsc crate against the holder loop behind the card; the verdict is OK. Needs pcscd running with vpcd
 //! (scripts/install-peers.sh installs and starts them) and the `pcsc` feature.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 #![cfg(feature = "pcsc")]
 
 use kakunin_core::cbor::wrap_tag24;

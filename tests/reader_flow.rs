@@ -35,7 +35,8 @@ use std::time::{Duration, Instant};
 use time::macros::datetime;
 use time::OffsetDateTime;
 
-const MTU: u16 = 185;
+mod common;
+use common::MTU;
 
 fn now() -> OffsetDateTime {
     datetime!(2026-12-01 09:00 UTC)
@@ -162,35 +163,14 @@ fn holder_policy(pki: &TestPki) -> HolderPolicy {
     }
 }
 
-/// The reader flow against the holder loop over BLE framing on an in-memory pipe.
+/// The reader flow against the holder loop over BLE framing on an in-memory pipe, at
+/// [`now`].
 fn run_qr(
     config: &ReaderConfig,
     store: &MemoryStore,
     policy: HolderPolicy,
 ) -> (FlowOutcome, HolderOutcome) {
-    let c = default_provider();
-    let (de, _uuid, session) = qr_ble_engagement(c).unwrap();
-    let uri = kakunin_transport::qr::engagement_uri(&de);
-    let (reader_end, holder_end) = memory_pair();
-    let mut reader_link = BleFramedLink::new(reader_end, MTU).unwrap();
-    let mut holder_link = BleFramedLink::new(holder_end, MTU).unwrap();
-    std::thread::scope(|s| {
-        let holder = s.spawn(move || {
-            let mut hl = HolderLoop::new(store, policy, session);
-            run_holder(
-                &mut hl,
-                &mut holder_link,
-                c,
-                &Instant::now,
-                HolderDeadlines::default(),
-                now(),
-                &mut |_| {},
-            )
-        });
-        let mut flow = ReaderFlow::new(c, config, &Engagement::Qr { uri }).unwrap();
-        let out = run_reader(&mut flow, &mut reader_link, c, &Instant::now, now());
-        (out, holder.join().unwrap())
-    })
+    common::run_qr(config, store, policy, now())
 }
 
 fn ng(out: &FlowOutcome) -> Option<NgReason> {

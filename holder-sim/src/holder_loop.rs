@@ -24,6 +24,7 @@ pub const MAX_REQUESTS: usize = 4;
 
 /// What the holder shared in answer to one request (what a wallet would show its user).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum Presented {
     /// A DeviceResponse: per DocRequest, what was disclosed, withheld or refused.
     Mdoc(Presentation),
@@ -86,7 +87,7 @@ pub struct HolderLoop<'a> {
     store: &'a dyn CredentialStore,
     policy: HolderPolicy,
     session: MdocSession,
-    entered_pin: Option<crate::pin::Pin>,
+    entered_pin: Option<kakunin_core::secret::Pin>,
     requests: usize,
     closed: bool,
 }
@@ -114,7 +115,7 @@ impl<'a> HolderLoop<'a> {
     }
 
     /// The PIN the user entered (checked against [`HolderPolicy::unlock_pin`]).
-    pub fn with_entered_pin(mut self, pin: crate::pin::Pin) -> Self {
+    pub fn with_entered_pin(mut self, pin: kakunin_core::secret::Pin) -> Self {
         self.entered_pin = Some(pin);
         self
     }

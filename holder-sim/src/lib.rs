@@ -7,7 +7,6 @@
 pub mod engagement;
 pub mod holder_loop;
 pub mod nfc_card;
-pub mod pin;
 pub mod respond;
 pub mod sd_jwt;
 pub mod store;
@@ -16,8 +15,11 @@ pub mod wallet;
 pub use holder_loop::{
     run_holder, HolderDeadlines, HolderFailure, HolderLoop, HolderOutcome, HolderStep, Presented,
 };
+/// The wallet's unlock PIN (the simulator's stand-in for the user authentication a real
+/// wallet does before it presents; ISO 18013-5 leaves that method to the mdoc): the one PIN
+/// type of the project, 4 to 16 printable ASCII characters, zeroized, compared in constant time.
+pub use kakunin_core::secret::{Pin, PinError};
 pub use nfc_card::HolderCard;
-pub use pin::{Pin, PinError, MAX_PIN_LEN};
 pub use respond::{
     disclose, respond, Consent, DeviceAuthMode, DisclosedDocument, DocOutcome, HolderError,
     HolderPolicy, Presentation, ReaderIdentity, Refusal, Withheld,

@@ -4,7 +4,6 @@
 //! credential of the batch. Refusals go back on the wire as ISO documentErrors / element
 //! errors / status codes, and are reported to the caller in plain terms.
 
-use crate::pin::Pin;
 use crate::store::CredentialStore;
 use crate::wallet::WalletError;
 use kakunin_core::cbor::wrap_tag24;
@@ -15,6 +14,7 @@ use kakunin_core::mdoc::{
     encode_issuer_signed, verify_reader_auth, DeviceRequest, DocumentParts, ReaderAuthError,
     SessionTranscript,
 };
+use kakunin_core::secret::Pin;
 use kakunin_core::session::derive_emac_key;
 use kakunin_core::trust::TrustAnchors;
 use time::OffsetDateTime;
@@ -59,6 +59,7 @@ pub enum DeviceAuthMode {
 /// The holder's settings for one presentation.
 #[derive(Debug, Clone)]
 pub struct HolderPolicy {
+    /// What the user agrees to disclose.
     pub consent: Consent,
     /// If set, the presentation needs this PIN (standing in for the device's biometric).
     /// Shared, not copied, when the policy is cloned: a [`Pin`] has no `Clone`.
@@ -67,6 +68,7 @@ pub struct HolderPolicy {
     pub reader_trust: Option<TrustAnchors>,
     /// Refuse requests without a verified readerAuth.
     pub require_reader_auth: bool,
+    /// DeviceSignature or DeviceMac (9.1.3.4).
     pub device_auth: DeviceAuthMode,
 }
 
@@ -84,10 +86,13 @@ impl Default for HolderPolicy {
 
 /// Who is asking.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ReaderIdentity {
     /// readerAuth verified against the reader trust anchors.
     Authenticated {
+        /// The reader certificate's subject commonName.
         common_name: Option<String>,
+        /// The reader certificate's subject organizationName.
         organization: Option<String>,
     },
     /// The request carries no readerAuth.
@@ -99,31 +104,47 @@ pub enum ReaderIdentity {
 }
 
 /// Why a requested document was not returned.
+/// On the wire each is a documentErrors entry (8.3.2.1.2.2) with ErrorCode 0, data not returned.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Refusal {
+    /// The wallet holds no credential of this docType.
     NotHeld,
+    /// Every credential of this docType's single-use batch has been presented.
     BatchExhausted,
+    /// The user's consent ([`Consent::Deny`]) refused it.
     Denied,
+    /// The policy needs an unlock PIN and the one entered (if any) did not match.
     PinRejected,
+    /// readerAuth did not verify, or the policy requires it and it is missing.
     UntrustedReader,
 }
 
 /// Why a requested element was not returned.
+/// On the wire each is an errors entry of the document (ErrorCode 0, data not returned).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Withheld {
+    /// The credential holds it, but the user's consent does not cover it.
     NotApproved,
+    /// The credential does not hold it.
     NotInCredential,
 }
 
 /// What happened to one DocRequest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocOutcome {
+    /// The requested docType.
     pub doc_type: String,
+    /// Who asked, as readerAuth showed.
     pub reader: ReaderIdentity,
+    /// The stored credential presented, if one was.
     pub credential_id: Option<String>,
     /// (namespace, element, intentToRetain) disclosed.
     pub disclosed: Vec<(String, String, bool)>,
+    /// (namespace, element, why) requested and not returned.
     pub withheld: Vec<(String, String, Withheld)>,
+    /// Why the whole document was not returned, if it was not.
     pub refusal: Option<Refusal>,
     /// Unused credentials of this docType left after this presentation.
     pub remaining: usize,
@@ -132,32 +153,45 @@ pub struct DocOutcome {
 /// The DeviceResponse and what it disclosed.
 #[derive(Debug, Clone)]
 pub struct Presentation {
+    /// The DeviceResponse CBOR (8.3.2.1.2.2), to encrypt into SessionData.
     pub response: Vec<u8>,
+    /// Its status (Table 8): 0 OK.
     pub status: u64,
+    /// Per DocRequest, in order, what happened to it.
     pub documents: Vec<DocOutcome>,
 }
 
 /// Presentation failed on the holder's side (not a protocol refusal).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum HolderError {
+    /// The SessionTranscript (9.1.5.1) does not decode.
     #[error("session transcript: {0}")]
     Transcript(kakunin_core::mdoc::MdocError),
+    /// The wallet's storage failed.
     #[error("wallet: {0}")]
     Wallet(#[from] WalletError),
+    /// A stored IssuerSigned does not decode.
     #[error("stored credential {id}: {source}")]
     StoredCredential {
+        /// The credential's id in the store.
         id: String,
+        /// Why it does not decode.
         source: kakunin_core::mdoc::MdocError,
     },
+    /// Making DeviceSignature or DeviceMac (9.1.3) failed.
     #[error("device authentication: {0}")]
     DeviceAuth(#[from] kakunin_core::cose::CoseError),
+    /// DeviceMac needs EReaderKey from the transcript, and it is not usable (says why).
     #[error("DeviceMac needs the reader's ephemeral key in the transcript: {0}")]
     MacKey(&'static str),
+    /// Key agreement or derivation for EMacKey (9.1.3.5) failed.
     #[error("crypto: {0}")]
     Crypto(#[from] kakunin_core::crypto::CryptoError),
 }
 
 impl HolderError {
+    /// The cause group of this failure.
     pub fn cause(&self) -> kakunin_core::Cause {
         match self {
             HolderError::Transcript(_)
@@ -182,7 +216,7 @@ struct BuiltDocument {
 
 /// Constant-time (see [`Pin`]); no PIN entered never matches.
 fn pin_matches(expected: &Pin, entered: Option<&Pin>) -> bool {
-    entered.is_some_and(|p| expected == p)
+    entered.is_some_and(|p| expected.ct_eq(p))
 }
 
 fn e_reader_key(
@@ -214,9 +248,11 @@ pub struct DisclosedDocument {
     pub device_name_spaces: Vec<u8>,
     /// `deviceSignature` or `deviceMac`.
     pub auth_kind: &'static str,
+    /// The COSE_Sign1 or COSE_Mac0 (detached payload: DeviceAuthenticationBytes).
     pub auth: Vec<u8>,
     /// (namespace, element, intentToRetain) returned.
     pub disclosed: Vec<(String, String, bool)>,
+    /// (namespace, element, why) requested and not returned.
     pub withheld: Vec<(String, String, Withheld)>,
     /// Element errors for the response: (namespace, element, ErrorCode).
     pub element_errors: Vec<(String, String, i64)>,

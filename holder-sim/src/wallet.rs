@@ -10,14 +10,25 @@ use zeroize::Zeroizing;
 
 /// A wallet operation failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum WalletError {
+    /// Reading or writing the wallet directory failed.
     #[error("{path}: {source}")]
     Io {
+        /// The file or directory.
         path: PathBuf,
+        /// The operating system's error.
         source: std::io::Error,
     },
+    /// A stored file is there but its content is unusable.
     #[error("{path}: {reason}")]
-    Corrupt { path: PathBuf, reason: &'static str },
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A credential (or its file) with this name already exists; nothing was overwritten.
     #[error("{0} already exists")]
     Exists(PathBuf),
     /// No credential with this id (in a store that is not a directory).
@@ -29,6 +40,7 @@ pub enum WalletError {
 }
 
 impl WalletError {
+    /// The cause group: a corrupt file is malformed, the rest misuse of the store.
     pub fn cause(&self) -> kakunin_core::Cause {
         match self {
             WalletError::Corrupt { .. } => kakunin_core::Cause::Malformed,
@@ -47,18 +59,26 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> WalletError + '_ {
 
 /// A stored credential.
 pub struct StoredCredential {
+    /// The credential's id (its directory name).
     pub id: String,
+    /// The docType it was issued for.
     pub doc_type: String,
+    /// The IssuerSigned (8.3.2.1.2.2) exactly as issued.
     pub issuer_signed: Vec<u8>,
+    /// The device private key (its public key is the MSO's DeviceKey).
     pub device_key: EcPrivateKey,
+    /// Whether it has been presented (single use).
     pub used: bool,
 }
 
 /// What the wallet lists (no key material).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CredentialInfo {
+    /// The credential's id.
     pub id: String,
+    /// Its docType (mdoc) or `vct` (SD-JWT VC).
     pub doc_type: String,
+    /// Whether it has been presented (single use).
     pub used: bool,
 }
 
@@ -97,6 +117,15 @@ fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), WalletError> {
     f.sync_all().map_err(io(path))
 }
 
+/// The device (or holder) key of the credential in directory `d`; the PEM is wiped after use.
+fn load_key(d: &Path) -> Result<EcPrivateKey, WalletError> {
+    let key_pem = Zeroizing::new(std::fs::read(d.join(DEVICE_KEY)).map_err(io(d))?);
+    kakunin_core::crypto::import_private_key(&key_pem).map_err(|_| WalletError::Corrupt {
+        path: d.join(DEVICE_KEY),
+        reason: "not a PKCS#8 private key",
+    })
+}
+
 impl Wallet {
     /// Open (creating if needed) a wallet directory.
     pub fn open(dir: &Path) -> Result<Self, WalletError> {
@@ -106,6 +135,7 @@ impl Wallet {
         })
     }
 
+    /// The wallet directory.
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -174,14 +204,7 @@ impl Wallet {
     pub fn load_sd_jwt(&self, id: &str) -> Result<(String, EcPrivateKey), WalletError> {
         let d = self.dir.join(id);
         let text = std::fs::read_to_string(d.join(SD_JWT)).map_err(io(&d))?;
-        let key_pem = Zeroizing::new(std::fs::read(d.join(DEVICE_KEY)).map_err(io(&d))?);
-        let key = kakunin_core::crypto::import_private_key(&key_pem).map_err(|_| {
-            WalletError::Corrupt {
-                path: d.join(DEVICE_KEY),
-                reason: "not a PKCS#8 private key",
-            }
-        })?;
-        Ok((text.trim().to_string(), key))
+        Ok((text.trim().to_string(), load_key(&d)?))
     }
 
     /// Every credential, sorted by id.
@@ -212,13 +235,7 @@ impl Wallet {
         let d = self.dir.join(id);
         let issuer_signed = std::fs::read(d.join(ISSUER_SIGNED)).map_err(io(&d))?;
         let doc_type = std::fs::read_to_string(d.join(DOC_TYPE)).map_err(io(&d))?;
-        let key_pem = Zeroizing::new(std::fs::read(d.join(DEVICE_KEY)).map_err(io(&d))?);
-        let device_key = kakunin_core::crypto::import_private_key(&key_pem).map_err(|_| {
-            WalletError::Corrupt {
-                path: d.join(DEVICE_KEY),
-                reason: "not a PKCS#8 private key",
-            }
-        })?;
+        let device_key = load_key(&d)?;
         Ok(StoredCredential {
             id: id.to_string(),
             doc_type: doc_type.trim().to_string(),

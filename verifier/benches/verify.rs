@@ -1,3 +1,9 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 //! Verifying the Annex D DeviceResponse with every check, against the bare crypto that
 //! verification cannot avoid (the "crypto floor"), measured in the same run.
 //!

@@ -2,13 +2,14 @@
 
 use kakunin_core::cose::CoseError;
 use kakunin_core::crypto::CryptoError;
-use kakunin_core::mdoc::MdocError;
+use kakunin_core::mdoc::{MdocError, ReaderAuthError};
 use kakunin_core::trust::TrustError;
 use kakunin_core::Cause;
 
 /// The checks of clause 9.3.1 that a document goes through, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Check {
     /// The MSO (issuerAuth payload) decodes.
     MsoStructure,
@@ -29,6 +30,7 @@ pub enum Check {
 }
 
 impl Check {
+    /// Every check, in the order 9.3.1 performs them (and a report lists them).
     pub const ALL: [Check; 8] = [
         Check::MsoStructure,
         Check::IssuerCertificateChain,
@@ -40,6 +42,7 @@ impl Check {
         Check::DeviceAuthentication,
     ];
 
+    /// The stable snake_case name used in JSON reports (the serde name too).
     pub fn name(self) -> &'static str {
         match self {
             Check::MsoStructure => "mso_structure",
@@ -56,120 +59,216 @@ impl Check {
 
 /// Why a response, document or element was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CheckError {
-    /// The DeviceResponse (or the transcript) does not decode as an 18013-5 structure.
+    /// The DeviceResponse or DeviceRequest, or the SessionTranscript, does not decode as an
+    /// 18013-5 structure.
     #[error("malformed: {0}")]
     Malformed(#[from] MdocError),
     /// The DeviceResponse status is not 0 (OK).
     #[error("DeviceResponse status is {status}, not 0 (OK)")]
-    ResponseStatus { status: u64 },
+    ResponseStatus {
+        /// The status the mdoc returned (Table 8).
+        status: u64,
+    },
     /// The DeviceResponse holds no documents.
     #[error("DeviceResponse holds no documents")]
     NoDocuments,
     /// The MSO (issuerAuth payload) is malformed.
     #[error("document {doc}: MSO: {source}")]
-    MalformedMso { doc: usize, source: MdocError },
+    MalformedMso {
+        /// Index of the document in `DeviceResponse.documents`.
+        doc: usize,
+        /// Why the MSO does not decode (9.1.2.4).
+        source: MdocError,
+    },
     /// issuerAuth lacks a usable x5chain.
     #[error("document {doc}: issuerAuth: {source}")]
-    IssuerAuthHeader { doc: usize, source: CoseError },
+    IssuerAuthHeader {
+        /// Index of the document in `DeviceResponse.documents`.
+        doc: usize,
+        /// Why the x5chain header (label 33) is unusable.
+        source: CoseError,
+    },
     /// The DS certificate chain is not trusted.
     #[error("document {doc}: issuer certificate: {source}")]
-    UntrustedIssuer { doc: usize, source: TrustError },
+    UntrustedIssuer {
+        /// Index of the document in `DeviceResponse.documents`.
+        doc: usize,
+        /// Why the chain does not validate to a trusted IACA (Annex B profile).
+        source: TrustError,
+    },
     /// issuerAuth does not verify.
     #[error("document {doc}: issuer signature: {source}")]
-    IssuerSignature { doc: usize, source: CoseError },
+    IssuerSignature {
+        /// Index of the document in `DeviceResponse.documents`.
+        doc: usize,
+        /// Why the COSE_Sign1 does not verify with the DS key.
+        source: CoseError,
+    },
     /// The MSO docType differs from the document's.
     #[error("document {doc}: docType {document:?} but the MSO says {mso:?}")]
     DocTypeMismatch {
+        /// Index of the document in `DeviceResponse.documents`.
         doc: usize,
+        /// The docType of the document.
         document: String,
+        /// The docType the MSO names.
         mso: String,
     },
     /// The verification time is before validFrom.
     #[error("document {doc}: not valid before {valid_from} (verified at {at})")]
     NotYetValid {
+        /// Index of the document in `DeviceResponse.documents`.
         doc: usize,
+        /// `validFrom` of the MSO's validityInfo.
         valid_from: time::OffsetDateTime,
+        /// The verification time.
         at: time::OffsetDateTime,
     },
     /// The verification time is after validUntil.
     #[error("document {doc}: expired at {valid_until} (verified at {at})")]
     Expired {
+        /// Index of the document in `DeviceResponse.documents`.
         doc: usize,
+        /// `validUntil` of the MSO's validityInfo.
         valid_until: time::OffsetDateTime,
+        /// The verification time.
         at: time::OffsetDateTime,
     },
     /// The MSO was signed outside the DS certificate's validity.
     #[error("document {doc}: MSO signed at {signed}, outside the DS certificate validity")]
     SignedOutsideCertificateValidity {
+        /// Index of the document in `DeviceResponse.documents`.
         doc: usize,
+        /// `signed` of the MSO's validityInfo.
         signed: time::OffsetDateTime,
     },
     /// An element's digest differs from the MSO's.
     #[error("document {doc}: digest of {namespace}/{element} (digestID {digest_id}) does not match the MSO")]
     DigestMismatch {
+        /// Index of the document in `DeviceResponse.documents`.
         doc: usize,
+        /// The namespace.
         namespace: String,
+        /// The element identifier.
         element: String,
+        /// The digestID the returned item carries.
         digest_id: u64,
     },
     /// An element's digestID is not in the MSO.
     #[error("document {doc}: {namespace}/{element} has digestID {digest_id}, which the MSO does not list")]
     DigestMissing {
+        /// Index of the document in `DeviceResponse.documents`.
         doc: usize,
+        /// The namespace.
         namespace: String,
+        /// The element identifier.
         element: String,
+        /// The digestID the returned item carries.
         digest_id: u64,
     },
     /// Two returned items share a digestID.
     #[error("document {doc}: digestID {digest_id} is used twice in {namespace}")]
     DuplicateDigestId {
+        /// Index of the document in `DeviceResponse.documents`.
         doc: usize,
+        /// The namespace.
         namespace: String,
+        /// The digestID the returned item carries.
         digest_id: u64,
     },
     /// The same element identifier is returned twice in one namespace.
     #[error("document {doc}: {namespace}/{element} is returned twice")]
     DuplicateElement {
+        /// Index of the document in `DeviceResponse.documents`.
         doc: usize,
+        /// The namespace.
         namespace: String,
+        /// The element identifier.
         element: String,
     },
     /// A device-signed element is not allowed by KeyAuthorizations.
     #[error("document {doc}: device key is not authorized to sign {namespace}/{element}")]
     DeviceKeyNotAuthorized {
+        /// Index of the document in `DeviceResponse.documents`.
         doc: usize,
+        /// The namespace.
         namespace: String,
+        /// The element identifier.
         element: String,
     },
     /// A device-signed element is also issuer-signed (9.1.2.4 forbids it).
     #[error("document {doc}: {namespace}/{element} is both device-signed and issuer-signed")]
     DeviceSignedOverridesIssuer {
+        /// Index of the document in `DeviceResponse.documents`.
         doc: usize,
+        /// The namespace.
         namespace: String,
+        /// The element identifier.
         element: String,
     },
     /// DeviceSignature does not verify.
     #[error("document {doc}: device signature: {source}")]
-    DeviceSignature { doc: usize, source: CoseError },
+    DeviceSignature {
+        /// Index of the document in `DeviceResponse.documents`.
+        doc: usize,
+        /// Why the COSE_Sign1 over DeviceAuthenticationBytes (9.1.3.6) does not verify.
+        source: CoseError,
+    },
     /// DeviceMac does not verify.
     #[error("document {doc}: device MAC: {source}")]
-    DeviceMac { doc: usize, source: CoseError },
+    DeviceMac {
+        /// Index of the document in `DeviceResponse.documents`.
+        doc: usize,
+        /// Why the COSE_Mac0 over DeviceAuthenticationBytes (9.1.3.5) does not verify.
+        source: CoseError,
+    },
     /// DeviceMac needs the reader's ephemeral private key, which was not supplied.
     #[error("document {doc}: DeviceMac needs the reader's ephemeral private key")]
-    DeviceMacNeedsReaderKey { doc: usize },
+    DeviceMacNeedsReaderKey {
+        /// Index of the document in `DeviceResponse.documents`.
+        doc: usize,
+    },
     /// The supplied reader key is not the EReaderKey of the session transcript.
     #[error("document {doc}: the reader key is not the transcript's EReaderKey")]
-    ReaderKeyNotInTranscript { doc: usize },
+    ReaderKeyNotInTranscript {
+        /// Index of the document in `DeviceResponse.documents`.
+        doc: usize,
+    },
     /// A key agreement or derivation failed (e.g. device key on another curve).
     #[error("document {doc}: {source}")]
-    Crypto { doc: usize, source: CryptoError },
+    Crypto {
+        /// Index of the document in `DeviceResponse.documents`.
+        doc: usize,
+        /// The key agreement or derivation error.
+        source: CryptoError,
+    },
     /// A DocRequest's readerAuth is malformed or does not verify.
     #[error("docRequest {doc}: reader authentication: {source}")]
-    ReaderAuthSignature { doc: usize, source: CoseError },
+    ReaderAuthSignature {
+        /// Index of the DocRequest in `DeviceRequest.docRequests`.
+        doc: usize,
+        /// Why readerAuth is not a valid COSE_Sign1 over ReaderAuthenticationBytes.
+        source: CoseError,
+    },
     /// A DocRequest's reader certificate is not trusted.
     #[error("docRequest {doc}: reader certificate: {source}")]
-    UntrustedReader { doc: usize, source: TrustError },
+    UntrustedReader {
+        /// Index of the DocRequest in `DeviceRequest.docRequests`.
+        doc: usize,
+        /// Why the reader certificate chain does not validate to the reader trust anchors.
+        source: TrustError,
+    },
+    /// A DocRequest's readerAuth failed in a way not named above (9.1.4); the error is
+    /// carried as core reported it, and the request counts as not authenticated.
+    #[error("docRequest {doc}: reader authentication: {source}")]
+    ReaderAuth {
+        /// Index of the DocRequest in `DeviceRequest.docRequests`.
+        doc: usize,
+        /// The failure as core's `verify_reader_auth` reported it.
+        source: ReaderAuthError,
+    },
 }
 
 impl CheckError {
@@ -188,6 +287,7 @@ impl CheckError {
             | CheckError::DeviceMac { source, .. }
             | CheckError::ReaderAuthSignature { source, .. } => source.cause(),
             CheckError::Crypto { source, .. } => source.cause(),
+            CheckError::ReaderAuth { source, .. } => source.cause(),
             _ => Cause::FailedCheck,
         }
     }
@@ -257,6 +357,7 @@ impl CheckError {
             CheckError::Crypto { .. } => "crypto",
             CheckError::ReaderAuthSignature { .. } => "reader_auth_signature",
             CheckError::UntrustedReader { .. } => "untrusted_reader",
+            CheckError::ReaderAuth { .. } => "reader_auth",
         }
     }
 }

@@ -136,6 +136,8 @@ fn doc_request_to_json(d: &DocRequestReport) -> Json {
 }
 
 impl RequestReport {
+    /// The report as a JSON object with `allReaderAuthenticated`, `docRequests` (each with
+    /// its elements, reader and `errors`) and request-level `errors`.
     pub fn to_json(&self) -> Json {
         json!({
             "allReaderAuthenticated": self.all_reader_authenticated(),

@@ -6,6 +6,7 @@
 //! [`kakunin_core::crypto::CryptoProvider`].
 #![forbid(unsafe_code)]
 
+mod decode;
 mod error;
 pub mod flow;
 pub mod json;
@@ -20,7 +21,7 @@ pub use reader_auth::{
     verify_device_request, verify_device_request_with, DocRequestReport, RequestReport,
 };
 pub use report::{
-    CheckResult, DisclosedElement, DocumentReport, IssuerSummary, Outcome, ResponseReport,
+    CheckResult, DisclosedElement, DocumentReport, IssuerSummary, Outcome, ResponseReport, Warning,
 };
 pub use response::{verify_device_response, Verifier};
 pub use sd_jwt::{verify_sd_jwt_response, SdJwtResponseResult};

@@ -6,14 +6,18 @@ use kakunin_core::mdoc::{DocumentError, ElementError, MsoStatus, ValidityInfo};
 
 /// The outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Outcome {
+    /// The check was performed and passed.
     Passed,
+    /// The check was performed and failed; the document's `errors` say why.
     Failed,
     /// Not performed because an earlier check it depends on failed.
     NotPerformed,
 }
 
 impl Outcome {
+    /// The stable snake_case name used in JSON reports.
     pub fn name(self) -> &'static str {
         match self {
             Outcome::Passed => "passed",
@@ -26,23 +30,31 @@ impl Outcome {
 /// One check and its outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckResult {
+    /// Which check of 9.3.1.
     pub check: Check,
+    /// What came of it.
     pub outcome: Outcome,
 }
 
 /// Who signed the document (from the validated DS certificate).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssuerSummary {
+    /// The document signer certificate's subject commonName.
     pub ds_common_name: Option<String>,
+    /// The issuing country (countryName of the DS subject, else of the IACA; Annex B).
     pub country: Option<String>,
+    /// The IACA (root) certificate's subject commonName.
     pub iaca_common_name: Option<String>,
 }
 
 /// A returned element and whether its digest verified.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DisclosedElement {
+    /// The namespace (e.g. `org.iso.18013.5.1`).
     pub namespace: String,
+    /// The elementIdentifier.
     pub identifier: String,
+    /// The elementValue as received.
     pub value: Value,
     /// `Some(id)` for issuer-signed elements, `None` for device-signed ones.
     pub digest_id: Option<u64>,
@@ -53,11 +65,14 @@ pub struct DisclosedElement {
 
 /// Something tolerated during verification that an interop tester should know about.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Warning {
     /// A COSE unprotected header carried parameters with an `undefined`/`null` value (e.g.
     /// `{4: undefined}`); they are outside the signature and were ignored.
     IgnoredUnprotectedHeader {
+        /// Which COSE structure: `issuerAuth` or `deviceSignature`.
         structure: &'static str,
+        /// The header labels that were ignored.
         labels: Vec<i64>,
     },
 }
@@ -76,16 +91,25 @@ impl core::fmt::Display for Warning {
 /// Verification of one document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DocumentReport {
+    /// The document's docType as received.
     pub doc_type: String,
+    /// Every check of [`Check::ALL`], in order, with its outcome.
     pub checks: Vec<CheckResult>,
+    /// Who signed it, when the DS certificate chain validated.
     pub issuer: Option<IssuerSummary>,
+    /// The MSO's validityInfo, when the MSO decoded.
     pub validity: Option<ValidityInfo>,
+    /// The MSO's status reference (revocation, 18013-5 second edition), if any.
     pub status: Option<MsoStatus>,
+    /// How the mdoc authenticated: `deviceSignature` or `deviceMac` (9.1.3).
     pub device_auth: &'static str,
+    /// Every returned element, issuer-signed then device-signed.
     pub elements: Vec<DisclosedElement>,
     /// Elements the mdoc reports it did not return.
     pub not_returned: Vec<ElementError>,
+    /// Every failure found in this document.
     pub errors: Vec<CheckError>,
+    /// What was tolerated and ignored.
     pub warnings: Vec<Warning>,
 }
 
@@ -130,9 +154,13 @@ impl DocumentReport {
 /// Verification of a whole DeviceResponse.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResponseReport {
+    /// The DeviceResponse version, when it decoded.
     pub version: Option<String>,
+    /// The DeviceResponse status (Table 8), when it decoded.
     pub status: Option<u64>,
+    /// One report per returned document, in order.
     pub documents: Vec<DocumentReport>,
+    /// The documentErrors the mdoc returned: requested docTypes it did not return.
     pub document_errors: Vec<DocumentError>,
     /// Response-level errors (malformed input, status, no documents).
     pub errors: Vec<CheckError>,

@@ -1,5 +1,6 @@
 //! DeviceResponse verification (ISO 18013-5 clause 9.3.1).
 
+use crate::decode::transcript_and_message;
 use crate::report::Warning;
 use crate::report::{
     CheckResult, DisclosedElement, DocumentReport, IssuerSummary, Outcome, ResponseReport,
@@ -24,6 +25,8 @@ pub struct Verifier<'a> {
 }
 
 impl<'a> Verifier<'a> {
+    /// A verifier trusting the IACAs `trust`, with the default crypto provider and no reader
+    /// key.
     pub fn new(trust: &'a TrustAnchors) -> Self {
         Verifier {
             trust,
@@ -58,20 +61,14 @@ impl<'a> Verifier<'a> {
             document_errors: Vec::new(),
             errors: Vec::new(),
         };
-        let transcript = match SessionTranscript::from_bytes(transcript) {
-            Ok(t) => t,
-            Err(e) => {
-                report.errors.push(CheckError::Malformed(e));
-                return report;
-            }
-        };
-        let parsed = match DeviceResponse::from_bytes(response) {
-            Ok(r) => r,
-            Err(e) => {
-                report.errors.push(CheckError::Malformed(e));
-                return report;
-            }
-        };
+        let (transcript, parsed) =
+            match transcript_and_message(transcript, response, DeviceResponse::from_bytes) {
+                Ok(decoded) => decoded,
+                Err(e) => {
+                    report.errors.push(e);
+                    return report;
+                }
+            };
         report.version = Some(parsed.version.clone());
         report.status = Some(parsed.status);
         if parsed.status != kakunin_core::mdoc::STATUS_OK {
@@ -152,26 +149,15 @@ impl<'a> Verifier<'a> {
 
         // 1. The MSO. Without it nothing else can be checked.
         let issuer_auth = &doc.issuer_signed.issuer_auth;
-        let mso = match issuer_auth
+        let mso = issuer_auth
             .payload()
-            .map(MobileSecurityObject::from_tagged_bytes)
-        {
-            Some(Ok(m)) => m,
-            Some(Err(source)) => {
-                record(
-                    &mut r,
-                    Check::MsoStructure,
-                    Err(vec![CheckError::MalformedMso { doc: idx, source }]),
-                );
-                skip_rest(&mut r);
-                return r;
-            }
-            None => {
-                let source = kakunin_core::mdoc::MdocError::Missing {
-                    path: format!(
-                        "DeviceResponse.documents[{idx}].issuerSigned.issuerAuth.payload"
-                    ),
-                };
+            .ok_or_else(|| kakunin_core::mdoc::MdocError::Missing {
+                path: format!("DeviceResponse.documents[{idx}].issuerSigned.issuerAuth.payload"),
+            })
+            .and_then(MobileSecurityObject::from_tagged_bytes);
+        let mso = match mso {
+            Ok(m) => m,
+            Err(source) => {
                 record(
                     &mut r,
                     Check::MsoStructure,

@@ -21,6 +21,7 @@ use time::OffsetDateTime;
 
 /// Where the flow is, for a UI (the till shows "connecting", then "verifying").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Progress {
     /// The request is on its way; waiting for the phone.
     Connecting,
@@ -111,7 +112,8 @@ pub struct FlowOutcome {
     pub failure: Option<FlowFailure>,
 }
 
-/// What to do after a message from the phone.
+/// What to do after a message from the phone. Deliberately exhaustive: a driver must handle
+/// every instruction, and a new one should fail to compile rather than be ignored.
 #[derive(Debug)]
 pub enum Step {
     /// Send this message and wait for the next answer.
