@@ -1,0 +1,228 @@
+//! Building the till from a [`Config`] and serving it: the accept loop with a bound on open
+//! connections and a header-read deadline per connection (a client that drips its request
+//! bytes is cut off), a deadline on every request, and the trust directory's reload task.
+
+use crate::api::{self, AppState, PeerAddr};
+use crate::audit::AuditStore;
+use crate::config::Config;
+use crate::demo::{DemoRunner, DemoWorld};
+use crate::error::ServerError;
+use crate::till::{SessionRunner, Till, UnwiredRunner};
+use crate::trust::TrustStore;
+use axum::extract::Request;
+use axum::middleware::Next;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use kakunin_verifier::AgePolicy;
+use std::future::Future;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower::ServiceExt;
+
+/// Build the till's state: validate the configuration, read the trust data and the reader
+/// credentials, open the audit store, prepare the demo customers when asked.
+/// `runner` is the session runner (default: the demo's, or the one waiting for the reader
+/// flow).
+pub async fn build(
+    config: Config,
+    runner: Option<Arc<dyn SessionRunner>>,
+) -> Result<AppState, ServerError> {
+    config.validate()?;
+    let mut policy = AgePolicy::with_threshold(config.policy.age_threshold);
+    policy.portrait = config.policy.portrait;
+    if let (Some(cert), Some(key)) = (&config.reader_cert, &config.reader_key) {
+        check_reader_credentials(cert, key)?;
+    }
+    let demo = if config.demo {
+        let world = tokio::task::spawn_blocking(|| DemoWorld::new(time::OffsetDateTime::now_utc()))
+            .await
+            .map_err(|e| ServerError::Demo(e.to_string()))?
+            .map_err(|e| ServerError::Demo(e.to_string()))?;
+        Some(Arc::new(world))
+    } else {
+        None
+    };
+    let trust = match (
+        &demo,
+        config.trust_dir.is_some() || !config.trust_anchors.is_empty(),
+    ) {
+        (_, true) => TrustStore::load(config.trust_dir.as_deref(), &config.trust_anchors)?,
+        (Some(world), false) => TrustStore::fixed(world.anchors().clone()),
+        (None, false) => {
+            return Err(ServerError::Invalid(
+                "no trust anchors: give trust.dir, trust.anchors or --trust-anchor".into(),
+            ))
+        }
+    };
+    let audit = AuditStore::open(&config.audit_url()).await?;
+    let runner: Arc<dyn SessionRunner> = match (runner, &demo) {
+        (Some(r), _) => r,
+        (None, Some(world)) => Arc::new(DemoRunner::new(Arc::clone(world), policy.clone())),
+        (None, None) => Arc::new(UnwiredRunner),
+    };
+    let workers = config.limits.workers;
+    Ok(AppState {
+        config: Arc::new(config),
+        trust: Arc::new(trust),
+        policy: Arc::new(policy),
+        audit,
+        till: Arc::new(Till::new()),
+        runner,
+        workers: Arc::new(Semaphore::new(workers)),
+        demo,
+    })
+}
+
+/// The reader certificate must parse and the key import (read once at start-up; a till with
+/// a broken reader key should not start).
+fn check_reader_credentials(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> Result<(), ServerError> {
+    let read = |p: &std::path::Path| {
+        std::fs::read(p).map_err(|source| ServerError::Read {
+            path: p.into(),
+            source,
+        })
+    };
+    kakunin_core::trust::parse_certificate_input(&read(cert)?).map_err(|source| {
+        ServerError::Certificate {
+            path: cert.into(),
+            source,
+        }
+    })?;
+    let bytes = zeroize::Zeroizing::new(read(key)?);
+    kakunin_core::crypto::import_private_key(&bytes).map_err(|source| ServerError::Key {
+        path: key.into(),
+        source,
+    })?;
+    Ok(())
+}
+
+impl AppState {
+    /// The audit store (for exports and tests).
+    pub fn audit(&self) -> &AuditStore {
+        &self.audit
+    }
+
+    /// The till's state machine.
+    pub fn till(&self) -> &Arc<Till> {
+        &self.till
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+}
+
+/// Serve until `shutdown` completes.
+pub async fn serve_with_shutdown(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServerError> {
+    let limits = state.config.limits.clone();
+    let trust = Arc::clone(&state.trust);
+    let reload = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(limits.trust_reload);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let t = Arc::clone(&trust);
+            match tokio::task::spawn_blocking(move || t.reload_if_changed()).await {
+                Ok(Ok(true)) => eprintln!(
+                    "kakunin till: trust data reloaded ({} anchors)",
+                    trust.snapshot().anchors.len()
+                ),
+                Ok(Ok(false)) => {}
+                Ok(Err(e)) => eprintln!(
+                    "kakunin till: trust data not reloaded, keeping the previous set: {e}"
+                ),
+                Err(_) => {}
+            }
+        }
+    });
+    let deadline = state.config.limits.request_timeout;
+    let router = api::router(state.clone()).layer(axum::middleware::from_fn(
+        move |req: Request, next: Next| async move {
+            match tokio::time::timeout(deadline, next.run(req)).await {
+                Ok(r) => r,
+                Err(_) => api::timeout_response(),
+            }
+        },
+    ));
+    let connections = Arc::new(Semaphore::new(state.config.limits.max_connections));
+    let header_timeout = state.config.limits.header_timeout;
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            p = Arc::clone(&connections).acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    eprintln!("kakunin till: accept: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let svc = router
+            .clone()
+            .map_request(move |mut req: Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(PeerAddr(peer));
+                req
+            });
+        tokio::spawn(async move {
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), TowerToHyperService::new(svc));
+            // A connection error (a client that went away, a header deadline) ends only
+            // that connection.
+            let _ = conn.await;
+            drop(permit);
+        });
+    }
+    reload.abort();
+    Ok(())
+}
+
+/// Build the till from `config` and serve it on `listener` until Ctrl-C or SIGTERM.
+pub async fn serve(config: Config, listener: TcpListener) -> Result<(), ServerError> {
+    let state = build(config, None).await?;
+    serve_with_shutdown(state, listener, shutdown_signal()).await
+}
+
+/// Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
