@@ -178,6 +178,25 @@ impl Config {
         }
     }
 
+    /// The audit URL with any password replaced by `***` (for messages).
+    pub fn audit_url_redacted(&self) -> String {
+        let url = self.audit_url();
+        match (url.find("://"), url.rfind('@')) {
+            (Some(scheme), Some(at)) if at > scheme => {
+                let userinfo = url.get(scheme + 3..at).unwrap_or_default();
+                match userinfo.split_once(':') {
+                    Some((user, _)) => format!(
+                        "{}{user}:***{}",
+                        url.get(..scheme + 3).unwrap_or_default(),
+                        url.get(at..).unwrap_or_default()
+                    ),
+                    None => url,
+                }
+            }
+            _ => url,
+        }
+    }
+
     /// Refuse what cannot be served safely: a non-loopback address without a bearer token,
     /// a reader certificate without its key, empty identifiers, zero limits.
     pub fn validate(&self) -> Result<(), ServerError> {
@@ -407,6 +426,11 @@ mod tests {
         assert!(c.validate().is_err());
         c.api_token = Some(ApiToken::new("0123456789abcdef0123".into()).unwrap());
         c.validate().unwrap();
+        c.audit_database = Some("postgres://kakunin:s3cret@127.0.0.1/kakunin".into());
+        assert_eq!(
+            c.audit_url_redacted(),
+            "postgres://kakunin:***@127.0.0.1/kakunin"
+        );
         let t = c.api_token.unwrap();
         assert!(t.matches(b"0123456789abcdef0123"));
         assert!(!t.matches(b"0123456789abcdef0124"));

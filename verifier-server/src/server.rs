@@ -226,3 +226,59 @@ pub async fn shutdown_signal() {
         () = term => {},
     }
 }
+
+/// For the command line: build a multi-threaded runtime, bind `config.listen`, print where
+/// the till listens, and serve until Ctrl-C or SIGTERM.
+pub fn run(config: Config) -> Result<(), ServerError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| ServerError::Listen {
+            addr: config.listen.to_string(),
+            source,
+        })?;
+    runtime.block_on(async move {
+        let addr = config.listen;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServerError::Listen {
+                addr: addr.to_string(),
+                source,
+            })?;
+        let state = build(config, None).await?;
+        let local = listener.local_addr().map_err(|source| ServerError::Listen {
+            addr: addr.to_string(),
+            source,
+        })?;
+        let c = state.config();
+        eprintln!(
+            "kakunin till: listening on http://{local} (store {}, till {}, {} trust anchor(s), audit {}{})",
+            c.store_id,
+            c.till_id,
+            state.trust.snapshot().anchors.len(),
+            c.audit_url_redacted(),
+            if c.demo { ", demo customers" } else { "" }
+        );
+        serve_with_shutdown(state, listener, shutdown_signal()).await
+    })
+}
+
+/// For the command line: the audit rows at or after `since` from the database at `url`.
+pub fn export_blocking(
+    url: &str,
+    since: Option<time::OffsetDateTime>,
+) -> Result<Vec<crate::audit::AuditRecord>, ServerError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| ServerError::Listen {
+            addr: "audit export".into(),
+            source,
+        })?;
+    runtime.block_on(async {
+        let store = AuditStore::open(url).await?;
+        let rows = store.export(since).await?;
+        store.close().await;
+        Ok(rows)
+    })
+}
