@@ -92,7 +92,7 @@ fn claims(birth: time::Date, issued: time::Date) -> Json {
     let d = |x: time::Date| format!("{:04}-{:02}-{:02}", x.year(), u8::from(x.month()), x.day());
     let expiry = issued.replace_year(issued.year() + 5).unwrap_or(issued);
     json!({
-        "family_name": "Kakunin", "given_name": "Demo", "birth_date": d(birth),
+        "family_name": "Demokyaku", "given_name": "Hanako", "birth_date": d(birth),
         "issue_date": d(issued), "expiry_date": d(expiry), "issuing_country": "JP",
         "issuing_authority": "Kakunin demo public safety commission",
         "document_number": "DEMO-0001", "portrait": DEMO_PORTRAIT_B64,
