@@ -1,4 +1,10 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
 //! Load benchmark of `POST /api/v1/verify/mdoc` on loopback (bench/till-load.sh): N
 //! keep-alive clients in a closed loop (bounded in count and time) give verifications per
 //! second, p50 and p99; then the same clients at half that rate give p99 under load; then
@@ -12,14 +18,17 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use common::{mdoc_body, World, Who};
+use common::{mdoc_body, Who, World};
 use kakunin_holder_sim::DeviceAuthMode;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 fn env(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// One keep-alive connection.
@@ -81,7 +90,15 @@ struct Run {
 
 /// `clients` threads; each sends `bodies` round-robin, closed loop (`rate` = None) or paced
 /// at `rate` requests/s in total; until `max` requests or `seconds`.
-fn load(addr: SocketAddr, bodies: &[String], clients: usize, seconds: u64, max: usize, rate: Option<f64>, expect: &[&str]) -> Run {
+fn load(
+    addr: SocketAddr,
+    bodies: &[String],
+    clients: usize,
+    seconds: u64,
+    max: usize,
+    rate: Option<f64>,
+    expect: &[&str],
+) -> Run {
     let started = Instant::now();
     let per_client = max / clients;
     let threads: Vec<_> = (0..clients)
@@ -114,15 +131,23 @@ fn load(addr: SocketAddr, bodies: &[String], clients: usize, seconds: u64, max: 
             })
         })
         .collect();
-    let mut all: Vec<Duration> = threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
+    let mut all: Vec<Duration> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
     let elapsed = started.elapsed();
     all.sort_unstable();
-    let q = |p: f64| all.get(((all.len() as f64 - 1.0) * p) as usize).copied().unwrap_or_default();
+    // Quantile by rank: the index (len - 1) * per_mille / 1000 in integers.
+    let q = |per_mille: usize| {
+        all.get(all.len().saturating_sub(1) * per_mille / 1000)
+            .copied()
+            .unwrap_or_default()
+    };
     Run {
         count: all.len(),
         elapsed,
-        p50: q(0.50),
-        p99: q(0.99),
+        p50: q(500),
+        p99: q(990),
     }
 }
 
@@ -137,7 +162,10 @@ fn row(name: &str, r: &Run) {
 }
 
 fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim().to_string()
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .trim()
+        .to_string()
 }
 
 fn main() {
@@ -148,42 +176,86 @@ fn main() {
     // The benchmark's own process: its argument list from cargo (--bench) is ignored.
     let w = World::new();
     let samples = [
-        (w.mdoc(Who::Adult, &["age_over_20"], DeviceAuthMode::Signature), "OK"),
-        (w.mdoc(Who::Adult, &["age_over_20"], DeviceAuthMode::Signature), "OK"),
-        (w.mdoc(Who::Minor, &["age_over_20"], DeviceAuthMode::Signature), "NG"),
-        (w.mdoc(Who::Adult, &["age_over_20"], DeviceAuthMode::Signature), "OK"),
+        (
+            w.mdoc(Who::Adult, &["age_over_20"], DeviceAuthMode::Signature),
+            "OK",
+        ),
+        (
+            w.mdoc(Who::Adult, &["age_over_20"], DeviceAuthMode::Signature),
+            "OK",
+        ),
+        (
+            w.mdoc(Who::Minor, &["age_over_20"], DeviceAuthMode::Signature),
+            "NG",
+        ),
+        (
+            w.mdoc(Who::Adult, &["age_over_20"], DeviceAuthMode::Signature),
+            "OK",
+        ),
     ];
     let bodies: Vec<String> = samples.iter().map(|(s, _)| mdoc_body(s, false)).collect();
     let expect: Vec<&str> = samples.iter().map(|(_, e)| *e).collect();
     let iaca = w.iaca_file();
 
     let data = tempfile::tempdir().unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let addr = rt.block_on(async {
         let mut c = kakunin_verifier_server::Config::new(data.path());
         c.trust_anchors = vec![iaca.clone()];
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let state = kakunin_verifier_server::build(c, None).await.unwrap();
-        tokio::spawn(kakunin_verifier_server::serve_with_shutdown(state, listener, std::future::pending()));
+        tokio::spawn(kakunin_verifier_server::serve_with_shutdown(
+            state,
+            listener,
+            std::future::pending(),
+        ));
         addr
     });
 
-    println!("machine: {} cores, load average before: {}", std::thread::available_parallelism().map_or(0, |n| n.get()), loadavg());
+    println!(
+        "machine: {} cores, load average before: {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        loadavg()
+    );
     println!("{clients} keep-alive clients on loopback, at most {seconds} s and {max} requests per run\n");
-    println!("{:<44} {:>9} {:>12} {:>12} {:>12}", "run", "requests", "rate", "p50", "p99");
+    println!(
+        "{:<44} {:>9} {:>12} {:>12} {:>12}",
+        "run", "requests", "rate", "p50", "p99"
+    );
     // Warm-up (connection set-up, page cache, SQLite file growth).
     let _ = load(addr, &bodies, clients, 1, 2000, None, &expect);
     let full = load(addr, &bodies, clients, seconds, max, None, &expect);
     row("kakunin till, closed loop", &full);
     let half_rate = full.count as f64 / full.elapsed.as_secs_f64() / 2.0;
-    let half = load(addr, &bodies, clients, seconds, max, Some(half_rate), &expect);
-    row(&format!("kakunin till, paced at {half_rate:.0}/s (half)"), &half);
+    let half = load(
+        addr,
+        &bodies,
+        clients,
+        seconds,
+        max,
+        Some(half_rate),
+        &expect,
+    );
+    row(
+        &format!("kakunin till, paced at {half_rate:.0}/s (half)"),
+        &half,
+    );
 
     let mut ratio = None;
     if !node.is_empty() {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/interop/auth0_server.mjs");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/interop/auth0_server.mjs"
+        );
         let mut child = std::process::Command::new(&node)
             .arg(script)
             .arg(&iaca)
@@ -192,26 +264,47 @@ fn main() {
             .spawn()
             .unwrap();
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
         let node_addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
         let _ = load(node_addr, &bodies, clients, 1, 500, None, &expect);
         let a = load(node_addr, &bodies, clients, seconds, max, None, &expect);
         let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
-        row(&format!("@auth0/mdl {} server, closed loop", v["version"].as_str().unwrap_or("?")), &a);
+        row(
+            &format!(
+                "@auth0/mdl {} server, closed loop",
+                v["version"].as_str().unwrap_or("?")
+            ),
+            &a,
+        );
         let _ = child.kill();
         let _ = child.wait();
-        ratio = Some((full.count as f64 / full.elapsed.as_secs_f64()) / (a.count as f64 / a.elapsed.as_secs_f64()));
+        ratio = Some(
+            (full.count as f64 / full.elapsed.as_secs_f64())
+                / (a.count as f64 / a.elapsed.as_secs_f64()),
+        );
     }
     println!("\nload average after: {}", loadavg());
     let rate = full.count as f64 / full.elapsed.as_secs_f64();
-    println!("goal >= 5000/s: {} ({rate:.0}/s)", if rate >= 5000.0 { "met" } else { "NOT met" });
+    println!(
+        "goal >= 5000/s: {} ({rate:.0}/s)",
+        if rate >= 5000.0 { "met" } else { "NOT met" }
+    );
     println!(
         "goal p99 <= 5 ms at half rate: {} ({:.2} ms)",
-        if half.p99 <= Duration::from_millis(5) { "met" } else { "NOT met" },
+        if half.p99 <= Duration::from_millis(5) {
+            "met"
+        } else {
+            "NOT met"
+        },
         half.p99.as_secs_f64() * 1e3
     );
     if let Some(r) = ratio {
-        println!("goal >= 20x @auth0/mdl: {} ({r:.1}x)", if r >= 20.0 { "met" } else { "NOT met" });
+        println!(
+            "goal >= 20x @auth0/mdl: {} ({r:.1}x)",
+            if r >= 20.0 { "met" } else { "NOT met" }
+        );
     }
     drop(rt);
 }

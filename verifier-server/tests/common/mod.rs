@@ -2,7 +2,8 @@
 //! kakunin-issuer and answered by kakunin-holder-sim, SD-JWT VC presentations, and the JSON
 //! bodies the API takes. Shared by verifier-server/tests, the root tests and the benchmark
 //! (`#[path]`-included).
-#![allow(dead_code)]
+// Each includer uses a part of it, and its items are shared by `pub` across test modules.
+#![allow(dead_code, unreachable_pub)]
 
 use base64::Engine;
 use kakunin_core::cbor::wrap_tag24;
@@ -308,10 +309,7 @@ pub fn parse_response(out: &[u8]) -> (u16, Vec<(String, String)>, Vec<u8>) {
 
 fn dechunk(mut b: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    loop {
-        let Some(eol) = b.windows(2).position(|w| w == b"\r\n") else {
-            break;
-        };
+    while let Some(eol) = b.windows(2).position(|w| w == b"\r\n") {
         let n = usize::from_str_radix(std::str::from_utf8(&b[..eol]).unwrap().trim(), 16).unwrap();
         if n == 0 {
             break;
