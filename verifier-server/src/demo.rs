@@ -53,8 +53,19 @@ pub struct Customer {
     pub label: &'static str,
     /// What the phone does.
     pub behaviour: Behaviour,
+    age: i32,
+    shift_days: i64,
     wallet: Wallet,
 }
+
+/// The customers: id, label, age, validity shift in days (negative: expired), behaviour.
+const SPECS: [(&str, &str, i32, i64, Behaviour); 5] = [
+    ("adult", "成人 Adult (36)", 36, 0, Behaviour::Honest),
+    ("nineteen", "19歳 19-year-old", 19, 0, Behaviour::Honest),
+    ("expired", "期限切れ Expired", 36, -60, Behaviour::Honest),
+    ("tampered", "改ざん Tampered", 19, 0, Behaviour::Tamper),
+    ("stalling", "無応答 Stalling phone", 36, 0, Behaviour::Stall),
+];
 
 /// The demo's test PKI, customers and the engagements they showed.
 pub struct DemoWorld {
@@ -62,6 +73,7 @@ pub struct DemoWorld {
     anchors: TrustAnchors,
     customers: Vec<Customer>,
     pending: Mutex<HashMap<Vec<u8>, usize>>,
+    issued: std::sync::atomic::AtomicU64,
     _storage: tempfile::TempDir,
 }
 
@@ -115,8 +127,9 @@ fn years_before(now: time::OffsetDateTime, years: i32) -> time::Date {
 }
 
 impl DemoWorld {
-    /// Make the test PKI (dated 90 days back so last month's credentials are inside the
-    /// certificates' validity) and issue each customer's credential.
+    /// Make the test PKI (dated 90 days back so an expired credential of two months ago is
+    /// inside the certificates' validity) and the customers' wallets. Each press of a
+    /// customer's button issues a fresh single-use credential into its wallet.
     pub fn new(now: time::OffsetDateTime) -> Result<Self, DemoError> {
         let c = default_provider();
         let issue = |e: &dyn std::fmt::Display| DemoError::Issue(e.to_string());
@@ -128,50 +141,15 @@ impl DemoWorld {
             .prefix("kakunin-till-demo-")
             .tempdir()
             .map_err(|e| DemoError::Wallet(e.to_string()))?;
-        let ds = pki
-            .document_signers
-            .first()
-            .ok_or_else(|| DemoError::Issue("no document signer".into()))?;
-        let issuer = MdocIssuer::new(c, &ds.key, vec![ds.cert_der.clone()]);
-        let specs: [(&'static str, &'static str, i32, i64, Behaviour); 5] = [
-            ("adult", "成人 Adult (36)", 36, 0, Behaviour::Honest),
-            ("nineteen", "19歳 19-year-old", 19, 0, Behaviour::Honest),
-            ("expired", "期限切れ Expired", 36, -60, Behaviour::Honest),
-            ("tampered", "改ざん Tampered", 19, 0, Behaviour::Tamper),
-            ("stalling", "無応答 Stalling phone", 36, 0, Behaviour::Stall),
-        ];
-        let mut customers = Vec::with_capacity(specs.len());
-        for (id, label, age, shift_days, behaviour) in specs {
-            let from = now + time::Duration::days(shift_days - 1);
-            let validity = ValidityInfo {
-                signed: from,
-                valid_from: from,
-                valid_until: from + time::Duration::days(30),
-                expected_update: None,
-            };
-            let birth = years_before(now, age) - time::Duration::days(10);
-            let elements =
-                elements_from_json(DocProfile::Mdl, &claims(birth, from.date()), from.date())
-                    .map_err(|e| issue(&e))?;
-            let key = c.generate_key(Curve::P256).map_err(|e| issue(&e))?;
-            let public = c.public_key(&key).map_err(|e| issue(&e))?;
-            let cred = issuer
-                .issue(
-                    DocProfile::Mdl.doc_type(),
-                    &elements,
-                    &public,
-                    validity,
-                    None,
-                )
-                .map_err(|e| issue(&e))?;
+        let mut customers = Vec::with_capacity(SPECS.len());
+        for (id, label, age, shift_days, behaviour) in SPECS {
             let wallet = Wallet::open(&storage.path().join(id))
-                .map_err(|e| DemoError::Wallet(e.to_string()))?;
-            wallet
-                .store("mdl-000", &cred.doc_type, &cred.issuer_signed, &key)
                 .map_err(|e| DemoError::Wallet(e.to_string()))?;
             customers.push(Customer {
                 id,
                 label,
+                age,
+                shift_days,
                 behaviour,
                 wallet,
             });
@@ -181,6 +159,7 @@ impl DemoWorld {
             anchors,
             customers,
             pending: Mutex::new(HashMap::new()),
+            issued: std::sync::atomic::AtomicU64::new(0),
             _storage: storage,
         })
     }
@@ -208,6 +187,9 @@ impl DemoWorld {
             .ok_or_else(|| DemoError::NoSuchCustomer(id.chars().take(64).collect()))?;
         let c = default_provider();
         let issue = |e: &dyn std::fmt::Display| DemoError::Issue(e.to_string());
+        if let Some(customer) = self.customers.get(index) {
+            self.issue_credential(customer, time::OffsetDateTime::now_utc())?;
+        }
         let eph = c.generate_key(Curve::P256).map_err(|e| issue(&e))?;
         let public = c.public_key(&eph).map_err(|e| issue(&e))?;
         let mut uuid = [0u8; 16];
@@ -232,6 +214,57 @@ impl DemoWorld {
             uri,
             device_engagement: de,
         })
+    }
+
+    /// A fresh single-use credential in the customer's wallet (each press of the button is
+    /// a new presentation, as a real wallet's batch would give).
+    fn issue_credential(
+        &self,
+        customer: &Customer,
+        now: time::OffsetDateTime,
+    ) -> Result<(), DemoError> {
+        let c = default_provider();
+        let issue = |e: &dyn std::fmt::Display| DemoError::Issue(e.to_string());
+        let ds = self
+            .pki
+            .document_signers
+            .first()
+            .ok_or_else(|| DemoError::Issue("no document signer".into()))?;
+        let issuer = MdocIssuer::new(c, &ds.key, vec![ds.cert_der.clone()]);
+        let from = now + time::Duration::days(customer.shift_days - 1);
+        let validity = ValidityInfo {
+            signed: from,
+            valid_from: from,
+            valid_until: from + time::Duration::days(30),
+            expected_update: None,
+        };
+        let birth = years_before(now, customer.age) - time::Duration::days(10);
+        let elements =
+            elements_from_json(DocProfile::Mdl, &claims(birth, from.date()), from.date())
+                .map_err(|e| issue(&e))?;
+        let key = c.generate_key(Curve::P256).map_err(|e| issue(&e))?;
+        let public = c.public_key(&key).map_err(|e| issue(&e))?;
+        let cred = issuer
+            .issue(
+                DocProfile::Mdl.doc_type(),
+                &elements,
+                &public,
+                validity,
+                None,
+            )
+            .map_err(|e| issue(&e))?;
+        let n = self
+            .issued
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        customer
+            .wallet
+            .store(
+                &format!("mdl-{n:06}"),
+                &cred.doc_type,
+                &cred.issuer_signed,
+                &key,
+            )
+            .map_err(|e| DemoError::Wallet(e.to_string()))
     }
 
     fn take(&self, engagement: &Engagement) -> Option<&Customer> {
@@ -259,6 +292,12 @@ impl core::fmt::Debug for DemoRunner {
 }
 
 impl DemoRunner {
+    /// The deadline for a phone's answer (default [`DEMO_DEADLINE`]).
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
     /// A runner for the world's customers, judging by `policy`.
     pub fn new(world: Arc<DemoWorld>, policy: AgePolicy) -> Self {
         DemoRunner {
@@ -394,5 +433,39 @@ impl DemoRunner {
             transcript.tagged_bytes().to_vec(),
             reader_key,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_customer_gets_its_verdict_on_every_press() {
+        let world = Arc::new(DemoWorld::new(time::OffsetDateTime::now_utc()).unwrap());
+        let runner = DemoRunner::new(Arc::clone(&world), AgePolicy::default())
+            .with_deadline(Duration::from_millis(200));
+        let expected = [
+            ("adult", None),
+            ("nineteen", Some(NgReason::UnderAge)),
+            ("expired", Some(NgReason::Expired)),
+            ("tampered", Some(NgReason::Tampered)),
+            ("stalling", Some(NgReason::Timeout)),
+        ];
+        for _ in 0..2 {
+            for (id, reason) in expected {
+                let e = world.engage(id).unwrap();
+                let mut phases = Vec::new();
+                let out = runner.run_session(&e, &mut |p| phases.push(p));
+                assert_eq!(out.decision.verdict.reason(), reason, "{id}");
+                assert_eq!(out.decision.portrait.is_some(), reason.is_none(), "{id}");
+                assert_eq!(phases.first(), Some(&Phase::Connecting));
+            }
+        }
+        assert!(matches!(
+            world.engage("nobody"),
+            Err(DemoError::NoSuchCustomer(_))
+        ));
+        assert_eq!(world.list().len(), 5);
     }
 }
