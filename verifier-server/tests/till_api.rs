@@ -407,6 +407,26 @@ fn the_page_and_a_till_session() {
     for asset in ["/assets/till.js", "/assets/till.css"] {
         assert_eq!(common::http(r.addr, "GET", asset, &[], b"").0, 200);
     }
+    // The page's event stream: the current state at once, then every change.
+    let events = {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(r.addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        s.write_all(b"GET /api/v1/till/events HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !String::from_utf8_lossy(&got).contains("\"state\":\"waiting\"") {
+            let n = s.read(&mut buf).unwrap();
+            assert!(n > 0, "{}", String::from_utf8_lossy(&got));
+            got.extend_from_slice(&buf[..n]);
+        }
+        let text = String::from_utf8_lossy(&got).to_string();
+        assert!(text.contains("content-type: text/event-stream"), "{text}");
+        assert!(text.contains("event: state"), "{text}");
+        assert!(text.contains("\"trust\":{\"age_seconds\""), "{text}");
+        s
+    };
     // A scanner hands the till a customer's engagement: the QR code is shown and the session
     // runs (to `cancelled` until the reader flow is wired) and its row is written.
     let c = kakunin_core::crypto::default_provider();
