@@ -1,4 +1,10 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
 //! `kakunin till serve` as a process: SIGKILL during a load run loses no row of any answered
 //! verification, and nothing personal (family name, birth date, document number, any 16-byte
 //! run of the portrait) reaches the database, the logs or any file the till wrote.
@@ -6,7 +12,7 @@
 #[path = "../verifier-server/tests/common/mod.rs"]
 mod common;
 
-use common::{mdoc_body, post_json, World, Who};
+use common::{mdoc_body, post_json, Who, World};
 use kakunin_holder_sim::DeviceAuthMode;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -46,7 +52,11 @@ fn export(data: &Path) -> serde_json::Value {
         .arg(data)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -60,13 +70,22 @@ fn sigkill_during_load_loses_no_answered_row() {
     let mut child = serve(data.path(), logs.path(), &iaca, addr, &[]);
     let bodies: Vec<String> = [Who::Adult, Who::Minor]
         .iter()
-        .map(|who| mdoc_body(&w.mdoc(*who, &["age_over_20"], DeviceAuthMode::Signature), false))
+        .map(|who| {
+            mdoc_body(
+                &w.mdoc(*who, &["age_over_20"], DeviceAuthMode::Signature),
+                false,
+            )
+        })
         .collect();
     let answered = Arc::new(Mutex::new(Vec::<String>::new()));
     let stop = Arc::new(AtomicBool::new(false));
     let clients: Vec<_> = (0..4)
         .map(|i| {
-            let (answered, stop, body) = (Arc::clone(&answered), Arc::clone(&stop), bodies[i % 2].clone());
+            let (answered, stop, body) = (
+                Arc::clone(&answered),
+                Arc::clone(&stop),
+                bodies[i % 2].clone(),
+            );
             std::thread::spawn(move || {
                 let started = Instant::now();
                 // Bounded: 5,000 requests or 20 s per client, whichever first.
@@ -74,7 +93,9 @@ fn sigkill_during_load_loses_no_answered_row() {
                     if stop.load(Ordering::Relaxed) || started.elapsed() > Duration::from_secs(20) {
                         break;
                     }
-                    let r = std::panic::catch_unwind(|| post_json(addr, "/api/v1/verify/mdoc", &body, None));
+                    let r = std::panic::catch_unwind(|| {
+                        post_json(addr, "/api/v1/verify/mdoc", &body, None)
+                    });
                     match r {
                         Ok((200, v)) => answered
                             .lock()
@@ -106,11 +127,26 @@ fn sigkill_during_load_loses_no_answered_row() {
     child.kill().unwrap();
     child.wait().unwrap();
     let rows = export(data.path());
-    let stored: std::collections::HashSet<&str> =
-        rows.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
-    let lost: Vec<&String> = answered.iter().filter(|id| !stored.contains(id.as_str())).collect();
-    assert!(lost.is_empty(), "{} of {} answered rows lost: {lost:?}", lost.len(), answered.len());
-    assert!(stored.len() > answered.len(), "the restart's row is there too");
+    let stored: std::collections::HashSet<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    let lost: Vec<&String> = answered
+        .iter()
+        .filter(|id| !stored.contains(id.as_str()))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {} answered rows lost: {lost:?}",
+        lost.len(),
+        answered.len()
+    );
+    assert!(
+        stored.len() > answered.len(),
+        "the restart's row is there too"
+    );
 }
 
 fn files_under(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
@@ -132,7 +168,13 @@ fn nothing_personal_is_written_or_logged() {
     let logs = tempfile::tempdir().unwrap();
     let addr = free_port();
     let mut child = serve(data.path(), logs.path(), &iaca, addr, &["--demo"]);
-    let asked = ["age_over_20", "portrait", "family_name", "birth_date", "document_number"];
+    let asked = [
+        "age_over_20",
+        "portrait",
+        "family_name",
+        "birth_date",
+        "document_number",
+    ];
     let mut births = Vec::new();
     for who in [Who::Adult, Who::Minor, Who::Expired] {
         let s = w.mdoc(who, &asked, DeviceAuthMode::Signature);
@@ -144,10 +186,22 @@ fn nothing_personal_is_written_or_logged() {
     }
     let mut tampered = w.mdoc(Who::Adult, &asked, DeviceAuthMode::Signature);
     tampered.response = common::tamper(&tampered.response);
-    assert_eq!(post_json(addr, "/api/v1/verify/mdoc", &mdoc_body(&tampered, false), None).1["reason"], "tampered");
+    assert_eq!(
+        post_json(
+            addr,
+            "/api/v1/verify/mdoc",
+            &mdoc_body(&tampered, false),
+            None
+        )
+        .1["reason"],
+        "tampered"
+    );
     let p = w.sd_jwt(Who::Adult, "till-1", "n-1");
     let body = serde_json::json!({"presentation": p, "aud": "till-1", "nonce": "n-1"}).to_string();
-    assert_eq!(post_json(addr, "/api/v1/verify/sd-jwt", &body, None).1["verdict"], "OK");
+    assert_eq!(
+        post_json(addr, "/api/v1/verify/sd-jwt", &body, None).1["verdict"],
+        "OK"
+    );
     // The demo customers on the page, the portrait fetched while on screen.
     for customer in ["adult", "nineteen", "expired", "tampered"] {
         let (status, v) = post_json(addr, &format!("/api/v1/till/demo/{customer}"), "{}", None);
@@ -159,9 +213,17 @@ fn nothing_personal_is_written_or_logged() {
             let state: serde_json::Value = serde_json::from_slice(&state).unwrap();
             if state["state"] == "result" && state["session"] == session {
                 if state["portrait"] == true {
-                    let (status, headers, img) = common::http(addr, "GET", &format!("/api/v1/till/portrait?session={session}"), &[], b"");
+                    let (status, headers, img) = common::http(
+                        addr,
+                        "GET",
+                        &format!("/api/v1/till/portrait?session={session}"),
+                        &[],
+                        b"",
+                    );
                     assert_eq!(status, 200);
-                    assert!(headers.iter().any(|(k, v)| k == "cache-control" && v == "no-store"));
+                    assert!(headers
+                        .iter()
+                        .any(|(k, v)| k == "cache-control" && v == "no-store"));
                     assert!(img.starts_with(&[0xff, 0xd8]));
                 }
                 break;

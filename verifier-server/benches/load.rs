@@ -216,12 +216,36 @@ fn main() {
         addr
     });
 
+    // The verification alone (no HTTP, no audit), one thread: the ceiling per core.
+    let anchors =
+        kakunin_core::trust::TrustAnchors::from_der_certs([w.pki.iaca.cert_der.clone()]).unwrap();
+    let policy = kakunin_verifier::AgePolicy::default();
+    let n_direct = 2000u32;
+    let t = Instant::now();
+    for i in 0..n_direct {
+        let (s, _) = &samples[i as usize % samples.len()];
+        let o = kakunin_verifier_server::verify::verify_mdoc(
+            &anchors,
+            &policy,
+            &s.response,
+            &s.transcript,
+            None,
+            common::now(),
+        );
+        assert!(o.report["documents"].is_array());
+    }
+    let per_op = t.elapsed() / n_direct;
     println!(
         "machine: {} cores, load average before: {}",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         loadavg()
     );
     println!("{clients} keep-alive clients on loopback, at most {seconds} s and {max} requests per run\n");
+    println!(
+        "verification alone (verify_mdoc + verdict + report JSON, one thread): {:.1} us/op, {:.0}/s per core\n",
+        per_op.as_secs_f64() * 1e6,
+        1.0 / per_op.as_secs_f64()
+    );
     println!(
         "{:<44} {:>9} {:>12} {:>12} {:>12}",
         "run", "requests", "rate", "p50", "p99"
