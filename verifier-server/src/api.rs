@@ -43,6 +43,7 @@ pub struct AppState {
     pub(crate) runner: Arc<dyn SessionRunner>,
     pub(crate) workers: Arc<Semaphore>,
     pub(crate) demo: Option<Arc<DemoWorld>>,
+    pub(crate) reader: Option<Arc<crate::server::ReaderCredentials>>,
 }
 
 impl core::fmt::Debug for AppState {

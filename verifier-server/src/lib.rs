@@ -31,4 +31,6 @@ pub use audit::{AuditError, AuditRecord, AuditStore};
 pub use config::{ApiToken, Config, Limits, PolicyConfig, TransportConfig};
 pub use error::ServerError;
 pub use page::qr_svg_of;
-pub use server::{build, export_blocking, run, serve, serve_with_shutdown, shutdown_signal};
+pub use server::{
+    build, export_blocking, run, serve, serve_with_shutdown, shutdown_signal, ReaderCredentials,
+};

@@ -31,9 +31,10 @@ pub async fn build(
     config.validate()?;
     let mut policy = AgePolicy::with_threshold(config.policy.age_threshold);
     policy.portrait = config.policy.portrait;
-    if let (Some(cert), Some(key)) = (&config.reader_cert, &config.reader_key) {
-        check_reader_credentials(cert, key)?;
-    }
+    let reader = match (&config.reader_cert, &config.reader_key) {
+        (Some(cert), Some(key)) => Some(Arc::new(ReaderCredentials::load(cert, key)?)),
+        _ => None,
+    };
     let demo = if config.demo {
         let world = tokio::task::spawn_blocking(|| DemoWorld::new(time::OffsetDateTime::now_utc()))
             .await
@@ -71,33 +72,50 @@ pub async fn build(
         runner,
         workers: Arc::new(Semaphore::new(workers)),
         demo,
+        reader,
     })
 }
 
-/// The reader certificate must parse and the key import (read once at start-up; a till with
-/// a broken reader key should not start).
-fn check_reader_credentials(
-    cert: &std::path::Path,
-    key: &std::path::Path,
-) -> Result<(), ServerError> {
-    let read = |p: &std::path::Path| {
-        std::fs::read(p).map_err(|source| ServerError::Read {
-            path: p.into(),
-            source,
-        })
-    };
-    kakunin_core::trust::parse_certificate_input(&read(cert)?).map_err(|source| {
-        ServerError::Certificate {
-            path: cert.into(),
-            source,
-        }
-    })?;
-    let bytes = zeroize::Zeroizing::new(read(key)?);
-    kakunin_core::crypto::import_private_key(&bytes).map_err(|source| ServerError::Key {
-        path: key.into(),
-        source,
-    })?;
-    Ok(())
+/// The till's reader certificate and key (readerAuth in its DeviceRequests, ISO 18013-5
+/// clause 9.1.4), read once at start-up: a till with a broken reader key does not start.
+/// The key is zeroized on drop and never shown by `Debug`.
+#[derive(Debug)]
+pub struct ReaderCredentials {
+    /// The reader certificate, DER.
+    pub cert_der: Vec<u8>,
+    key: kakunin_core::crypto::EcPrivateKey,
+}
+
+impl ReaderCredentials {
+    /// Read the certificate (PEM, DER or hex) and the private key (PKCS#8 or SEC1).
+    pub fn load(cert: &std::path::Path, key: &std::path::Path) -> Result<Self, ServerError> {
+        let read = |p: &std::path::Path| {
+            std::fs::read(p).map_err(|source| ServerError::Read {
+                path: p.into(),
+                source,
+            })
+        };
+        let cert_der =
+            kakunin_core::trust::parse_certificate_input(&read(cert)?).map_err(|source| {
+                ServerError::Certificate {
+                    path: cert.into(),
+                    source,
+                }
+            })?;
+        let bytes = zeroize::Zeroizing::new(read(key)?);
+        let key = kakunin_core::crypto::import_private_key(&bytes).map_err(|source| {
+            ServerError::Key {
+                path: key.into(),
+                source,
+            }
+        })?;
+        Ok(ReaderCredentials { cert_der, key })
+    }
+
+    /// The private key, for signing readerAuth.
+    pub fn key(&self) -> &kakunin_core::crypto::EcPrivateKey {
+        &self.key
+    }
 }
 
 impl AppState {
@@ -114,6 +132,11 @@ impl AppState {
     /// The configuration in force.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The reader credentials, when configured (for the session runner's DeviceRequests).
+    pub fn reader(&self) -> Option<&Arc<ReaderCredentials>> {
+        self.reader.as_ref()
     }
 }
 

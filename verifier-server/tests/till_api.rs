@@ -467,6 +467,18 @@ fn the_page_and_a_till_session() {
         None,
     );
     assert_eq!((status, v["error"]["code"].as_str()), (409, Some("busy")));
+    // The stream saw the result.
+    {
+        use std::io::Read;
+        let mut events = events;
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !String::from_utf8_lossy(&got).contains("\"reason\":\"cancelled\"") {
+            let n = events.read(&mut buf).unwrap();
+            assert!(n > 0);
+            got.extend_from_slice(&buf[..n]);
+        }
+    }
     // The result clears itself after the timeout.
     std::thread::sleep(Duration::from_millis(1800));
     assert_eq!(r.state.till().view()["state"], "ready");
@@ -531,4 +543,33 @@ fn trust_directory_is_reread_without_restart() {
         None,
     );
     assert_eq!(v["verdict"], "OK");
+}
+
+#[test]
+fn reader_credentials_are_read_at_start() {
+    let w = World::new();
+    let pki_dir = tempfile::tempdir().unwrap();
+    let dir = pki_dir.path().join("pki");
+    w.pki.write(&dir).unwrap();
+    let r = start_with(&w, |c| {
+        c.reader_cert = Some(kakunin_issuer::pki::cert_path(&dir, "reader"));
+        c.reader_key = Some(kakunin_issuer::pki::key_path(&dir, "reader"));
+    });
+    let reader = r.state.reader().expect("reader credentials");
+    assert_eq!(reader.cert_der, w.pki.reader.cert_der);
+    assert!(!format!("{reader:?}").contains(&hex::encode(w.pki.reader.key.scalar_bytes())));
+    // A broken key: the till does not start.
+    let data = tempfile::tempdir().unwrap();
+    let mut c = Config::new(data.path());
+    c.trust_anchors = vec![w.iaca_file()];
+    c.reader_cert = Some(kakunin_issuer::pki::cert_path(&dir, "reader"));
+    let bad = pki_dir.path().join("bad.key");
+    std::fs::write(
+        &bad,
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+    )
+    .unwrap();
+    c.reader_key = Some(bad);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    assert!(rt.block_on(build(c, None)).is_err());
 }
