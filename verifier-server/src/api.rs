@@ -251,14 +251,22 @@ async fn on_pool<T: Send + 'static>(
     s: &AppState,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ApiError> {
-    let _permit = s.workers.acquire().await.map_err(|_| {
+    // The permit moves into the blocking task: a request that times out does not free its
+    // worker slot before the verification it started has finished.
+    let permit = Arc::clone(&s.workers).acquire_owned().await.map_err(|_| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "shutting_down",
             "the server is stopping",
         )
     })?;
-    tokio::task::spawn_blocking(work).await.map_err(|_| {
+    tokio::task::spawn_blocking(move || {
+        let out = work();
+        drop(permit);
+        out
+    })
+    .await
+    .map_err(|_| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",

@@ -441,10 +441,27 @@ async fn write_loop(pool: AnyPool, mut rx: mpsc::Receiver<Pending>) {
                 Err(_) => break,
             }
         }
-        let result = write_group(&pool, &group).await.map_err(|e| e.to_string());
-        for (_, ack) in group.drain(..) {
-            // A caller that gave up (its request timed out) no longer listens.
-            let _ = ack.send(result.clone());
+        match write_group(&pool, &group).await {
+            Ok(()) => {
+                for (_, ack) in group.drain(..) {
+                    // A caller that gave up (its request timed out) no longer listens.
+                    let _ = ack.send(Ok(()));
+                }
+            }
+            Err(e) if group.len() == 1 => {
+                for (_, ack) in group.drain(..) {
+                    let _ = ack.send(Err(e.to_string()));
+                }
+            }
+            // One bad row must not fail the others of its group: each on its own.
+            Err(_) => {
+                for pending in group.drain(..) {
+                    let result = write_group(&pool, std::slice::from_ref(&pending))
+                        .await
+                        .map_err(|e| e.to_string());
+                    let _ = pending.1.send(result);
+                }
+            }
         }
     }
 }
@@ -483,6 +500,47 @@ mod tests {
             csv_field("org.iso.18013.5.1.mDL"),
             "\"org.iso.18013.5.1.mDL\""
         );
+    }
+
+    #[tokio::test]
+    async fn one_bad_row_does_not_fail_its_group() {
+        let d = tempfile::tempdir().unwrap();
+        let store = AuditStore::open(&format!("sqlite://{}/a.db", d.path().display()))
+            .await
+            .unwrap();
+        let row = |id: &str| AuditRecord {
+            id: id.into(),
+            at: time::OffsetDateTime::now_utc(),
+            store_id: "s".into(),
+            till_id: "t".into(),
+            transport: "api".into(),
+            format: None,
+            verdict: "NG".into(),
+            reason: Some("timeout".into()),
+            doc_type: None,
+            iaca_subject: None,
+            ds_subject: None,
+            ds_serial: None,
+            country: None,
+            checks: "{}".into(),
+        };
+        store.record(row("dup")).await.unwrap();
+        // Queue four rows before the writer runs: one group, one of them a duplicate.
+        let (tx, rx) = mpsc::channel(8);
+        let mut acks = Vec::new();
+        for id in ["a", "dup", "b", "c"] {
+            let (ack, done) = oneshot::channel();
+            tx.send((row(id), ack)).await.unwrap();
+            acks.push(done);
+        }
+        drop(tx);
+        write_loop(store.pool.clone(), rx).await;
+        let mut ok = Vec::new();
+        for a in acks {
+            ok.push(a.await.unwrap().is_ok());
+        }
+        assert_eq!(ok, [true, false, true, true]);
+        assert_eq!(store.count().await.unwrap(), 4);
     }
 
     #[test]

@@ -89,10 +89,28 @@ async fn round_trip(url: &str) {
     assert_eq!(json[1]["reason"], "under_age");
     assert_eq!(json[0]["reason"], serde_json::Value::Null);
     assert_eq!(json[0]["checks"]["issuer_signature"], "passed");
-    // A duplicate id is refused, and the writer carries on.
+    // A duplicate id is refused, and the writer carries on; a bad row in a group does not
+    // fail the good ones committed with it.
     assert!(store.record(record(&tag, 5, t0)).await.is_err());
-    store.record(record(&tag, 99, t0)).await.unwrap();
+    let mut burst = Vec::new();
+    for i in [5u32, 99, 100, 101] {
+        let s = store.clone();
+        let r = record(&tag, i, t0);
+        burst.push(tokio::spawn(async move { s.record(r).await }));
+    }
+    let results: Vec<bool> = futures_join(burst).await;
+    assert_eq!(results, vec![false, true, true, true]);
     assert!(store.contains(&format!("{tag}-0099")).await.unwrap());
+}
+
+async fn futures_join(
+    tasks: Vec<tokio::task::JoinHandle<Result<(), kakunin_verifier_server::AuditError>>>,
+) -> Vec<bool> {
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap().is_ok());
+    }
+    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
