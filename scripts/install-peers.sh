@@ -40,3 +40,4 @@ fi
 if ! .venv/bin/python -c 'import importlib.metadata as m, sys; sys.exit(m.version("pymdoccbor") != "1.4.0" or m.version("sd-jwt") != "0.10.4")' 2>/dev/null; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 fi
+(cd ../.. && bash scripts/install-postgres.sh)

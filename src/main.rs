@@ -13,6 +13,7 @@ mod proximity_cmd;
 mod proximity_links;
 mod sdjwt_cmd;
 mod status_cmd;
+mod till_cmd;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -226,6 +227,57 @@ enum Command {
     Inspect {
         /// Raw CBOR, hex, or an `mdoc:` engagement URI.
         file: PathBuf,
+    },
+    /// The store till: its page and verification API, and its audit log (docs/till.md).
+    Till {
+        #[command(subcommand)]
+        command: TillCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TillCommand {
+    /// Serve the till's page and the verification API (docs/till.md, docs/till-api.md).
+    Serve {
+        /// Configuration file (TOML, see docs/examples/till.toml).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<std::net::SocketAddr>,
+        /// Data directory (the default SQLite audit database lives here).
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+        /// Offer simulated customers on the page (adult, 19-year-old, expired, tampered, stalling).
+        #[arg(long)]
+        demo: bool,
+        /// Trusted IACA certificate; repeat for several (replaces the configuration's anchors).
+        #[arg(long = "trust-anchor", value_name = "FILE", num_args = 1..)]
+        trust_anchors: Vec<PathBuf>,
+        /// Reader certificate for readerAuth (PEM/DER).
+        #[arg(long, value_name = "FILE", requires = "reader_key")]
+        reader_cert: Option<PathBuf>,
+        /// The reader certificate's private key.
+        #[arg(long, value_name = "FILE", requires = "reader_cert")]
+        reader_key: Option<PathBuf>,
+        /// Audit database URL (sqlite://FILE or postgres://...); default: DIR/audit.db.
+        #[arg(long, value_name = "URL")]
+        db: Option<String>,
+    },
+    /// Export the audit log.
+    Audit {
+        /// Data directory of the till.
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// Audit database URL instead of DIR/audit.db.
+        #[arg(long, value_name = "URL")]
+        db: Option<String>,
+        /// Only rows at or after this time (RFC 3339).
+        #[arg(long, value_name = "RFC3339")]
+        since: Option<String>,
+        /// csv or json.
+        #[arg(long, default_value = "csv")]
+        format: String,
     },
 }
 
@@ -772,6 +824,37 @@ fn main() -> ExitCode {
             StatusCommand::Show { file } => status_cmd::show(&file),
         },
         Command::Inspect { file } => inspect::run(&file).map_err(error::CliError::from),
+        Command::Till {
+            command:
+                TillCommand::Serve {
+                    config,
+                    listen,
+                    data,
+                    demo,
+                    trust_anchors,
+                    reader_cert,
+                    reader_key,
+                    db,
+                },
+        } => till_cmd::serve(&till_cmd::ServeArgs {
+            config: config.as_deref(),
+            listen,
+            data: data.as_deref(),
+            demo,
+            trust_anchors: &trust_anchors,
+            reader_cert: reader_cert.as_deref(),
+            reader_key: reader_key.as_deref(),
+            db: db.as_deref(),
+        }),
+        Command::Till {
+            command:
+                TillCommand::Audit {
+                    data,
+                    db,
+                    since,
+                    format,
+                },
+        } => till_cmd::audit(&data, db.as_deref(), since.as_deref(), &format),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,102 @@
+//! `kakunin till serve` and `kakunin till audit`: parse the flags, apply them over the
+//! configuration file, and call kakunin-verifier-server (docs/till.md).
+
+use crate::error::CliError;
+use crate::input::parse_time;
+use kakunin_verifier_server::Config;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The flags of `kakunin till serve`.
+pub(crate) struct ServeArgs<'a> {
+    pub(crate) config: Option<&'a Path>,
+    pub(crate) listen: Option<SocketAddr>,
+    pub(crate) data: Option<&'a Path>,
+    pub(crate) demo: bool,
+    pub(crate) trust_anchors: &'a [PathBuf],
+    pub(crate) reader_cert: Option<&'a Path>,
+    pub(crate) reader_key: Option<&'a Path>,
+    pub(crate) db: Option<&'a str>,
+}
+
+fn server_error(e: kakunin_verifier_server::ServerError) -> CliError {
+    CliError::Usage(e.to_string())
+}
+
+/// The configuration file (if any) with the flags applied over it.
+pub(crate) fn resolve(a: &ServeArgs<'_>) -> Result<Config, CliError> {
+    let mut c = match a.config {
+        Some(path) => Config::from_file(path, a.data).map_err(server_error)?,
+        None => Config::new(
+            a.data
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| PathBuf::from("kakunin-till-data")),
+        ),
+    };
+    if let Some(l) = a.listen {
+        c.listen = l;
+    }
+    if !a.trust_anchors.is_empty() {
+        // Flags replace the file's anchors (scripts and tests name exactly what they trust).
+        c.trust_anchors = a.trust_anchors.to_vec();
+        c.trust_dir = None;
+    }
+    if let Some(p) = a.reader_cert {
+        c.reader_cert = Some(p.to_path_buf());
+    }
+    if let Some(p) = a.reader_key {
+        c.reader_key = Some(p.to_path_buf());
+    }
+    if let Some(url) = a.db {
+        c.audit_database = Some(url.to_string());
+    }
+    c.demo |= a.demo;
+    Ok(c)
+}
+
+/// `kakunin till serve`.
+pub(crate) fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
+    let config = resolve(a)?;
+    kakunin_verifier_server::run(config).map_err(server_error)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `kakunin till audit`: print the audit log (from `--since`) as CSV or JSON.
+pub(crate) fn audit(
+    data: &Path,
+    db: Option<&str>,
+    since: Option<&str>,
+    format: &str,
+) -> Result<ExitCode, CliError> {
+    let since = since.map(|s| parse_time(Some(s))).transpose()?;
+    let mut c = Config::new(data);
+    c.audit_database = db.map(str::to_string);
+    if c.audit_database.is_none() && !data.join("audit.db").exists() {
+        return Err(CliError::Usage(format!(
+            "{}: no audit database (audit.db) here",
+            data.display()
+        )));
+    }
+    let rows =
+        kakunin_verifier_server::export_blocking(&c.audit_url(), since).map_err(server_error)?;
+    let text = match format {
+        "csv" => kakunin_verifier_server::audit::to_csv(&rows),
+        "json" => {
+            let mut t =
+                serde_json::to_string_pretty(&kakunin_verifier_server::audit::to_json(&rows))
+                    .unwrap_or_default();
+            t.push('\n');
+            t
+        }
+        other => {
+            return Err(CliError::Usage(format!(
+                "--format {other}: expected csv or json"
+            )))
+        }
+    };
+    // A closed pipe (`| head`) ends the export quietly.
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,225 @@
+//! One verification, as the API and the till run it: the complete report (the same JSON as
+//! `kakunin verify-response --json` / `kakunin verify-sd-jwt --json`), the till's verdict over
+//! it (kakunin_verifier::verdict), and the facts the audit log keeps — which never include an
+//! attribute value or the portrait.
+//!
+//! This is CPU work (ECDSA, hashing); callers run it on the blocking pool.
+
+use crate::audit::CredentialFormat;
+use kakunin_core::crypto::{default_provider, EcPrivateKey};
+use kakunin_core::sdjwt::{
+    verify_sd_jwt_vc, IssuerKey, KbRequirements, SdJwtCheck, VcError, VerifiedSdJwt,
+};
+use kakunin_core::trust::TrustAnchors;
+use kakunin_verifier::{AgePolicy, Decision, ResponseReport, SdJwtResponseResult, Verifier};
+use serde_json::{json, Map, Value as Json};
+
+/// Longest attacker-chosen identifier (docType, vct, issuer name) kept in the audit log.
+const MAX_LOGGED_TEXT: usize = 256;
+
+/// What the audit log keeps about a verification besides time, till and verdict.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFacts {
+    /// mdoc or SD-JWT VC.
+    pub format: Option<CredentialFormat>,
+    /// The docType or `vct` judged.
+    pub doc_type: Option<String>,
+    /// The IACA's subject common name (mdoc).
+    pub iaca_subject: Option<String>,
+    /// The Document Signer's subject common name (mdoc), or the SD-JWT VC `iss`.
+    pub ds_subject: Option<String>,
+    /// The Document Signer certificate's serial number, hex. Not in the verifier's report yet
+    /// (IssuerSummary has no serial): always `None` until it is.
+    pub ds_serial: Option<String>,
+    /// The issuing country (the DS certificate's `C`).
+    pub country: Option<String>,
+    /// Each check's outcome (`{"issuer_chain": "passed", ...}`) and error codes, no values.
+    pub checks: Json,
+}
+
+/// A verification's result.
+#[derive(Debug)]
+pub struct Outcome {
+    /// OK or NG with one reason, and the verified portrait (OK only, when the policy asks
+    /// for it): for the till page, never for the API or the log.
+    pub decision: Decision,
+    /// The full report, as the CLI's `--json` prints it.
+    pub report: Json,
+    /// What the audit log keeps.
+    pub facts: AuditFacts,
+}
+
+fn bounded(s: &str) -> String {
+    s.chars().take(MAX_LOGGED_TEXT).collect()
+}
+
+/// Verify a DeviceResponse bound to a SessionTranscript at `at`, and judge it.
+pub fn verify_mdoc(
+    anchors: &TrustAnchors,
+    policy: &AgePolicy,
+    response: &[u8],
+    transcript: &[u8],
+    reader_key: Option<&EcPrivateKey>,
+    at: time::OffsetDateTime,
+) -> Outcome {
+    let mut verifier = Verifier::new(anchors);
+    if let Some(k) = reader_key {
+        verifier = verifier.with_reader_key(k);
+    }
+    let report = verifier.verify_device_response(response, transcript, at);
+    let decision = policy.decide_mdoc(&report);
+    let judged = match &decision.credential {
+        Some(kakunin_verifier::verdict::CredentialKind::Mdoc { doc_type }) => {
+            report.documents.iter().find(|d| &d.doc_type == doc_type)
+        }
+        _ => report.documents.first(),
+    };
+    Outcome {
+        facts: mdoc_facts(&report, judged),
+        report: report.to_json(),
+        decision,
+    }
+}
+
+/// The audit facts of a DeviceResponse report: the judged document's checks, issuer and
+/// error codes.
+pub fn mdoc_facts(
+    report: &ResponseReport,
+    doc: Option<&kakunin_verifier::DocumentReport>,
+) -> AuditFacts {
+    let mut checks = Map::new();
+    if let Some(d) = doc {
+        for c in &d.checks {
+            checks.insert(c.check.name().into(), c.outcome.name().into());
+        }
+    }
+    let errors: Vec<Json> = report
+        .errors
+        .iter()
+        .chain(doc.map(|d| d.errors.as_slice()).unwrap_or_default())
+        .map(|e| Json::from(e.code()))
+        .collect();
+    checks.insert("errors".into(), Json::Array(errors));
+    let issuer = doc.and_then(|d| d.issuer.as_ref());
+    AuditFacts {
+        format: Some(CredentialFormat::Mdoc),
+        doc_type: doc.map(|d| bounded(&d.doc_type)),
+        iaca_subject: issuer
+            .and_then(|i| i.iaca_common_name.as_deref())
+            .map(bounded),
+        ds_subject: issuer
+            .and_then(|i| i.ds_common_name.as_deref())
+            .map(bounded),
+        ds_serial: None,
+        country: issuer.and_then(|i| i.country.as_deref()).map(bounded),
+        checks: Json::Object(checks),
+    }
+}
+
+/// The key-binding requirements of the API's SD-JWT check (the CLI's values).
+fn kb<'a>(aud: &'a str, nonce: &'a str) -> KbRequirements<'a> {
+    KbRequirements {
+        required: true,
+        aud,
+        nonce,
+        max_age: time::Duration::minutes(5),
+        max_skew: time::Duration::minutes(1),
+    }
+}
+
+/// Verify an SD-JWT VC presentation (x5c to the anchors, KB-JWT with `aud` and `nonce`) at
+/// `at`, and judge it.
+pub fn verify_sd_jwt(
+    anchors: &TrustAnchors,
+    policy: &AgePolicy,
+    presentation: &str,
+    aud: &str,
+    nonce: &str,
+    at: time::OffsetDateTime,
+) -> Outcome {
+    let result = verify_sd_jwt_vc(
+        default_provider(),
+        presentation.trim(),
+        IssuerKey::X5c(anchors),
+        Some(&kb(aud, nonce)),
+        false,
+        at,
+    );
+    let report = sd_jwt_report_json(&result, false);
+    let facts = sd_jwt_facts(&result, &report);
+    let wrapped: SdJwtResponseResult = Ok((0, vec![result]));
+    let decision = policy.decide_sd_jwt(&wrapped);
+    Outcome {
+        decision,
+        report,
+        facts,
+    }
+}
+
+/// The JSON report of one SD-JWT VC verification, in the shape `kakunin verify-sd-jwt --json`
+/// prints: checks before the failing one passed, the failing one failed, later ones were not
+/// performed; the chain check is `not_performed` when the issuer key was configured.
+///
+/// The CLI builds the same shape in src/sdjwt_cmd.rs; this function should move into the
+/// verifier crate so both call one copy.
+pub fn sd_jwt_report_json(result: &Result<VerifiedSdJwt, VcError>, configured_key: bool) -> Json {
+    let failed_at = result.as_ref().err().map(VcError::check);
+    let mut checks = Map::new();
+    for check in SdJwtCheck::ALL {
+        let outcome = if check == SdJwtCheck::IssuerCertificateChain && configured_key {
+            "not_performed"
+        } else {
+            match failed_at {
+                Some(f) if check == f => "failed",
+                Some(f) if check > f => "not_performed",
+                _ => "passed",
+            }
+        };
+        checks.insert(check.name().into(), outcome.into());
+    }
+    match result {
+        Ok(v) => json!({
+            "valid": true, "checks": checks, "keyBound": v.key_bound,
+            "disclosures": v.disclosures, "claims": v.claims, "errors": [],
+        }),
+        Err(e) => json!({
+            "valid": false, "checks": checks,
+            "errors": [{
+                "code": e.code(), "cause": e.cause().to_string(),
+                "check": e.check().name(), "message": e.to_string(),
+            }],
+        }),
+    }
+}
+
+fn sd_jwt_facts(result: &Result<VerifiedSdJwt, VcError>, report: &Json) -> AuditFacts {
+    let mut checks = report
+        .get("checks")
+        .and_then(Json::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let errors: Vec<Json> = result
+        .as_ref()
+        .err()
+        .map(|e| Json::from(e.code()))
+        .into_iter()
+        .collect();
+    checks.insert("errors".into(), Json::Array(errors));
+    let claim = |name: &str| {
+        result
+            .as_ref()
+            .ok()
+            .and_then(|v| v.claims.get(name))
+            .and_then(Json::as_str)
+            .map(bounded)
+    };
+    AuditFacts {
+        format: Some(CredentialFormat::SdJwtVc),
+        doc_type: claim("vct"),
+        iaca_subject: None,
+        ds_subject: claim("iss"),
+        ds_serial: None,
+        country: None,
+        checks: Json::Object(checks),
+    }
+}
