@@ -671,7 +671,7 @@ impl<T: Transceive> NfcReader<T> {
             let part = self.expect_ok(
                 &Command::new(0x00, INS_READ_BINARY, p1, p2, &[], Some(want)),
                 Step::ReadNdef,
-            until,
+                until,
             )?;
             if part.is_empty() {
                 return Err(NfcError::BadNdefLength(total));
@@ -705,7 +705,7 @@ impl<T: Transceive> NfcReader<T> {
             self.expect_ok(
                 &Command::new(0x00, INS_UPDATE_BINARY, p1, p2, part, None),
                 Step::UpdateNdef,
-            until,
+                until,
             )?;
             offset += part.len();
         }

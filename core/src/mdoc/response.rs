@@ -3,6 +3,7 @@
 use super::fields::{
     array, bytes, decode_top, field, int, invalid, map, opt_field, tag24, text, uint,
 };
+use super::limits::{check_cap, Collection};
 use super::{InvalidReason, MdocError};
 use crate::cbor::{Item, Value};
 use crate::cose::{Mac0, Sign1};
@@ -123,7 +124,13 @@ impl DeviceResponse {
         let status = uint(field(&top, "status", P)?, "DeviceResponse.status")?;
         let mut documents = Vec::new();
         if let Some(docs) = opt_field(&top, "documents", P)? {
-            for (i, d) in array(docs, "DeviceResponse.documents")?.iter().enumerate() {
+            let docs = array(docs, "DeviceResponse.documents")?;
+            check_cap(
+                docs.len(),
+                Collection::Documents,
+                "DeviceResponse.documents",
+            )?;
+            for (i, d) in docs.iter().enumerate() {
                 documents.push(parse_document(
                     d,
                     format_args!("DeviceResponse.documents[{i}]"),
@@ -137,7 +144,13 @@ impl DeviceResponse {
                 .enumerate()
             {
                 let path = format!("DeviceResponse.documentErrors[{i}]");
-                for (dt, code) in map(e, &path)? {
+                let entries = map(e, &path)?;
+                check_cap(
+                    document_errors.len() + entries.len(),
+                    Collection::DocumentErrors,
+                    "DeviceResponse.documentErrors",
+                )?;
+                for (dt, code) in entries {
                     document_errors.push(DocumentError {
                         doc_type: text(dt, &path)?.to_string(),
                         code: int(code, &path)?,
@@ -168,10 +181,14 @@ fn parse_document(
     let mut errors = Vec::new();
     if let Some(errs) = opt_field(d, "errors", path)? {
         let ep = format!("{path}.errors");
-        for (ns, els) in map(errs, &ep)? {
+        let nss = map(errs, &ep)?;
+        check_cap(nss.len(), Collection::Namespaces, &ep)?;
+        for (ns, els) in nss {
             let ns = text(ns, &ep)?;
             let np = format!("{ep}[{ns:?}]");
-            for (el, code) in map(els, &np)? {
+            let els = map(els, &np)?;
+            check_cap(errors.len() + els.len(), Collection::Elements, &ep)?;
+            for (el, code) in els {
                 errors.push(ElementError {
                     namespace: ns.to_string(),
                     element: text(el, &np)?.to_string(),
@@ -197,13 +214,18 @@ pub(crate) fn parse_issuer_signed(
     let mut name_spaces = Vec::new();
     if let Some(nss) = opt_field(is, "nameSpaces", path)? {
         let np = format!("{path}.nameSpaces");
-        for (ns, items) in map(nss, &np)? {
+        let nss = map(nss, &np)?;
+        check_cap(nss.len(), Collection::Namespaces, &np)?;
+        let mut total = 0usize;
+        for (ns, items) in nss {
             let ns = text(ns, &np)?;
             let ip = format!("{np}[{ns:?}]");
             let list = array(items, &ip)?;
             if list.is_empty() {
                 return Err(invalid(&ip, InvalidReason::EmptyNamespace));
             }
+            total = total.saturating_add(list.len());
+            check_cap(total, Collection::Elements, &np)?;
             let mut parsed = Vec::with_capacity(list.len());
             for (j, item_bytes) in list.iter().enumerate() {
                 parsed.push(parse_issuer_signed_item(
@@ -266,11 +288,17 @@ fn parse_device_signed(
     let np = format!("{path}.nameSpaces");
     let ns_item = tag24(nsb, &np)?;
     let mut name_spaces = Vec::new();
-    for (ns, els) in map(&ns_item, &np)? {
+    let nss = map(&ns_item, &np)?;
+    check_cap(nss.len(), Collection::Namespaces, &np)?;
+    let mut total = 0usize;
+    for (ns, els) in nss {
         let ns = text(ns, &np)?;
         let ep = format!("{np}[{ns:?}]");
-        let mut list = Vec::new();
-        for (el, v) in map(els, &ep)? {
+        let els = map(els, &ep)?;
+        total = total.saturating_add(els.len());
+        check_cap(total, Collection::Elements, &np)?;
+        let mut list = Vec::with_capacity(els.len());
+        for (el, v) in els {
             list.push((text(el, &ep)?.to_string(), v.to_value()));
         }
         name_spaces.push((ns.to_string(), list));
