@@ -185,7 +185,7 @@ fn mso(namespaces: usize, per_ns: usize, ka: Option<&KeyAuthorizations>) -> Vec<
     let c = default_provider();
     let key = c.generate_key(Curve::P256).unwrap();
     let public = c.public_key(&key).unwrap();
-    let digests: Vec<(String, Vec<(u64, Vec<u8>)>)> = (0..namespaces)
+    let digests: Vec<crate::mdoc::NamespaceDigests> = (0..namespaces)
         .map(|n| {
             (
                 format!("ns{n}"),
