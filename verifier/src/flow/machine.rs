@@ -350,9 +350,12 @@ impl<'c> ReaderFlow<'c> {
                 .iter()
                 .any(|a| a.doc_type == d.doc_type)
         });
+        // Only an answer that decoded and disclosed nothing accepted falls back to SD-JWT: a
+        // malformed response is the verdict (NG malformed), not a reason to ask again.
         let fall_back = self.config.sd_jwt == SdJwtMode::Fallback
             && !terminated
             && !accepted
+            && decision.verdict == Verdict::Ng(NgReason::NotDisclosed)
             && !self.config.policy.sd_jwt_vcts.is_empty();
         if fall_back {
             let request = self.config.sd_jwt_request();
