@@ -24,6 +24,13 @@ pub const MAX_ELEMENTS: usize = 1024;
 /// covers every element the issuer signed, disclosed or not).
 pub const MAX_DIGESTS: usize = 4096;
 
+/// CBOR data items in one received structure (every 18013-5 and session structure is
+/// decoded with this [`crate::cbor::Limits::max_items`]), and in one DeviceResponse over its
+/// top level and every embedded (tag 24) item together. A decoded item takes 56 bytes and its
+/// owned value 32, so this keeps one response's trees to a few tens of MiB whatever the
+/// input; a DeviceResponse at every other cap needs about 180 000.
+pub const MAX_ITEMS: usize = 1 << 18;
+
 /// Which capped collection of a received structure is too large.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

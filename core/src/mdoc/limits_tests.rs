@@ -247,3 +247,45 @@ fn mso_digest_and_namespace_caps() {
         .unwrap_err();
     assert_eq!(too_many(&err), Some(Collection::Elements));
 }
+
+/// One item budget covers a DeviceResponse and every embedded item in it: each element
+/// alone is well within [`MAX_ITEMS`], together they are not.
+#[test]
+fn one_item_budget_for_the_response_and_its_embedded_items() {
+    let with = |n: usize| {
+        let big = Value::Array(vec![Value::Uint(0); 100_000]);
+        let items: Vec<Vec<u8>> = (0..n)
+            .map(|i| issuer_signed_item_bytes(i as u64, &[0; 16], &format!("e{i}"), &big))
+            .collect();
+        let refs: Vec<&[u8]> = items.iter().map(Vec::as_slice).collect();
+        let issuer_signed = encode_issuer_signed(&[("ns", refs)], &sign1(&wrap_tag24(&[0xa0])));
+        let dns = wrap_tag24(&[0xa0]);
+        let sig = sign1(&[]);
+        encode_device_response(
+            &[DocumentParts {
+                doc_type: "t",
+                issuer_signed,
+                device_name_spaces_bytes: &dns,
+                device_auth: ("deviceSignature", &sig),
+                errors: Vec::new(),
+            }],
+            &[],
+            0,
+        )
+    };
+    assert!(DeviceResponse::from_bytes(&with(2)).is_ok());
+    let err = DeviceResponse::from_bytes(&with(3)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            MdocError::Cbor {
+                source: crate::cbor::CborError {
+                    kind: crate::cbor::CborErrorKind::TooManyItems { .. },
+                    ..
+                },
+                ..
+            }
+        ),
+        "{err}"
+    );
+}

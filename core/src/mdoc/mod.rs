@@ -24,7 +24,8 @@ pub use build::{
 pub use engagement::{encode_device_engagement, DeviceEngagement, RetrievalMethod, Security};
 pub use error::{Expected, InvalidReason, MdocError};
 pub use limits::{
-    Collection, MAX_DIGESTS, MAX_DOCUMENTS, MAX_DOC_REQUESTS, MAX_ELEMENTS, MAX_NAMESPACES,
+    Collection, MAX_DIGESTS, MAX_DOCUMENTS, MAX_DOC_REQUESTS, MAX_ELEMENTS, MAX_ITEMS,
+    MAX_NAMESPACES,
 };
 pub use mso::{KeyAuthorizations, MobileSecurityObject, MsoStatus, ValidityInfo};
 pub use reader_auth::{sign_reader_auth, verify_reader_auth, ReaderAuthError};

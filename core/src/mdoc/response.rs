@@ -1,7 +1,7 @@
 //! DeviceResponse (clause 8.3.2.1.2.2): documents with IssuerSigned and DeviceSigned parts.
 
 use super::fields::{
-    array, bytes, decode_top, field, int, invalid, map, opt_field, tag24, text, uint,
+    array, bytes, decode_budgeted, field, int, invalid, map, opt_field, tag24_budgeted, text, uint,
 };
 use super::limits::{check_cap, Collection};
 use super::{InvalidReason, MdocError};
@@ -112,7 +112,9 @@ const P: &str = "DeviceResponse";
 impl DeviceResponse {
     /// Decode a received DeviceResponse, keeping every hashed and signed encoding as received.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, MdocError> {
-        let top = decode_top(bytes, P)?;
+        // One item budget for the response and every tag-24 item inside it.
+        let mut budget = super::MAX_ITEMS;
+        let top = decode_budgeted(bytes, P, &mut budget)?;
         map(&top, P)?;
         let version = text(field(&top, "version", P)?, "DeviceResponse.version")?.to_string();
         if !version.starts_with("1.") {
@@ -134,6 +136,7 @@ impl DeviceResponse {
                 documents.push(parse_document(
                     d,
                     format_args!("DeviceResponse.documents[{i}]"),
+                    &mut budget,
                 )?);
             }
         }
@@ -171,13 +174,14 @@ impl DeviceResponse {
 fn parse_document(
     d: &Item<'_>,
     path: impl std::fmt::Display + Copy,
+    budget: &mut usize,
 ) -> Result<Document, MdocError> {
     map(d, path)?;
     let doc_type = text(field(d, "docType", path)?, format_args!("{path}.docType"))?.to_string();
     let is_path = format!("{path}.issuerSigned");
-    let issuer_signed = parse_issuer_signed(field(d, "issuerSigned", path)?, &is_path)?;
+    let issuer_signed = parse_issuer_signed(field(d, "issuerSigned", path)?, &is_path, budget)?;
     let ds_path = format!("{path}.deviceSigned");
-    let device_signed = parse_device_signed(field(d, "deviceSigned", path)?, &ds_path)?;
+    let device_signed = parse_device_signed(field(d, "deviceSigned", path)?, &ds_path, budget)?;
     let mut errors = Vec::new();
     if let Some(errs) = opt_field(d, "errors", path)? {
         let ep = format!("{path}.errors");
@@ -205,10 +209,12 @@ fn parse_document(
     })
 }
 
-/// Decode `IssuerSigned` (also used on its own, e.g. for issued credentials at rest).
+/// Decode `IssuerSigned` (also used on its own, e.g. for issued credentials at rest), its
+/// embedded items decoded against `budget` (see [`super::MAX_ITEMS`]).
 pub(crate) fn parse_issuer_signed(
     is: &Item<'_>,
     path: impl std::fmt::Display + Copy,
+    budget: &mut usize,
 ) -> Result<IssuerSigned, MdocError> {
     map(is, path)?;
     let mut name_spaces = Vec::new();
@@ -231,6 +237,7 @@ pub(crate) fn parse_issuer_signed(
                 parsed.push(parse_issuer_signed_item(
                     item_bytes,
                     format_args!("{ip}[{j}]"),
+                    budget,
                 )?);
             }
             name_spaces.push(IssuerNameSpace {
@@ -258,8 +265,9 @@ pub(crate) fn parse_issuer_signed(
 fn parse_issuer_signed_item(
     item_bytes: &Item<'_>,
     path: impl std::fmt::Display + Copy,
+    budget: &mut usize,
 ) -> Result<IssuerSignedItem, MdocError> {
-    let item = tag24(item_bytes, path)?;
+    let item = tag24_budgeted(item_bytes, path, budget)?;
     map(&item, path)?;
     let random = bytes(field(&item, "random", path)?, format_args!("{path}.random"))?.to_vec();
     Ok(IssuerSignedItem {
@@ -282,11 +290,12 @@ fn parse_issuer_signed_item(
 fn parse_device_signed(
     ds: &Item<'_>,
     path: impl std::fmt::Display + Copy,
+    budget: &mut usize,
 ) -> Result<DeviceSigned, MdocError> {
     map(ds, path)?;
     let nsb = field(ds, "nameSpaces", path)?;
     let np = format!("{path}.nameSpaces");
-    let ns_item = tag24(nsb, &np)?;
+    let ns_item = tag24_budgeted(nsb, &np, budget)?;
     let mut name_spaces = Vec::new();
     let nss = map(&ns_item, &np)?;
     check_cap(nss.len(), Collection::Namespaces, &np)?;
