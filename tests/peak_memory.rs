@@ -173,7 +173,7 @@ fn case(name: &str) -> (Vec<u8>, bool) {
         }
         // The whole 4 MiB message is garbage (no session encryption at all).
         "raw_4_mib_garbage" => (0..MAX_MESSAGE)
-            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13).to_le_bytes()[0])
             .collect(),
         // A SessionData whose data is a 4 MiB bstr that does not decrypt.
         "raw_4_mib_ciphertext" => {
