@@ -655,3 +655,42 @@ fn a_do53_declaring_a_huge_length_is_malformed() {
     ));
     next_customer_is_ok(&t);
 }
+
+/// A link that is never ready, on a clock that never moves, with the cancel flag being
+/// polled: the driver's bound on wait slices ends it, NG `timeout`, instead of spinning.
+#[test]
+fn a_stalled_clock_cannot_make_the_driver_spin() {
+    struct NeverReady(usize);
+    impl MessageLink for NeverReady {
+        fn send(&mut self, _: &[u8]) -> Result<(), LinkError> {
+            Ok(())
+        }
+        fn receive(&mut self, _: Instant) -> Result<Vec<u8>, LinkError> {
+            self.0 += 1;
+            Err(LinkError::Timeout)
+        }
+    }
+    let t = till(1);
+    let c = default_provider();
+    let (de, _, _) = qr_ble_engagement(c).unwrap();
+    let uri = kakunin_transport::qr::engagement_uri(&de);
+    let mut flow = ReaderFlow::new(c, &t.config, &Engagement::Qr { uri }).unwrap();
+    let frozen = Instant::now();
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let mut link = NeverReady(0);
+    let out = kakunin_verifier::flow::run_reader_with(
+        &mut flow,
+        &mut link,
+        c,
+        &|| frozen,
+        now(),
+        kakunin_verifier::flow::Observer {
+            cancel: Some(&cancel),
+            on_progress: None,
+        },
+    );
+    assert_eq!(ng(&out), Some(NgReason::Timeout));
+    // 10 s per message in 50 ms slices, plus two.
+    assert_eq!(link.0, 202);
+    next_customer_is_ok(&t);
+}
