@@ -57,7 +57,7 @@ fn the_target_table_matches_the_cargo_fuzz_targets() {
         .collect();
     let table: BTreeSet<&str> = kakunin_fuzz::TARGETS.iter().map(|(n, _)| *n).collect();
     assert_eq!(bins, table);
-    assert_eq!(table.len(), 17);
+    assert_eq!(table.len(), 18);
 }
 
 #[test]
@@ -312,6 +312,45 @@ fn transport_seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     out
 }
 
+/// Wallet answers for the `reader_flow` target: u16-prefixed, each with its mode byte (bit 0:
+/// encrypt the rest in the session, bit 1: with status 20; clear: the raw message).
+fn flow_seeds() -> Vec<(&'static str, String, Vec<u8>)> {
+    use kakunin_spec_vectors::annex_d::bytes;
+    let with = |mode: u8, body: &[u8]| {
+        let mut v = vec![mode];
+        v.extend_from_slice(body);
+        v
+    };
+    let response = bytes("device_response");
+    let empty = [
+        0xa2, 0x67, b'v', b'e', b'r', b's', b'i', b'o', b'n', 0x63, b'1', b'.', b'0', 0x66, b's',
+        b't', b'a', b't', b'u', b's', 0x00,
+    ];
+    let status_20 = [0xa1, 0x66, b's', b't', b'a', b't', b'u', b's', 0x14];
+    let huge = [0x5b, 0x80, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3];
+    let seeds: Vec<(&str, Vec<Vec<u8>>)> = vec![
+        ("annex-d-response", vec![with(1, &response)]),
+        ("annex-d-response-terminated", vec![with(3, &response)]),
+        (
+            "no-documents-then-sd-jwt-answer",
+            vec![with(1, &empty), with(3, b"\xa1\x66status\x00")],
+        ),
+        ("raw-garbage", vec![with(0, b"\x82\x01garbage")]),
+        ("raw-status-20", vec![with(0, &status_20)]),
+        ("huge-declared-length", vec![with(1, &huge)]),
+    ];
+    seeds
+        .into_iter()
+        .map(|(name, answers)| {
+            (
+                "reader_flow",
+                name.to_string(),
+                u16_prefixed(answers.iter().map(Vec::as_slice)),
+            )
+        })
+        .collect()
+}
+
 fn vector_seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     use kakunin_spec_vectors::annex_d::bytes;
     let annex: &[(&str, &[&str])] = &[
@@ -402,7 +441,11 @@ fn vector_seeds() -> Vec<(&'static str, String, Vec<u8>)> {
 #[test]
 fn committed_seeds_match_the_generators() {
     let seeds = fuzz_dir().join("corpus-seeds");
-    for (t, name, data) in vector_seeds().into_iter().chain(transport_seeds()) {
+    for (t, name, data) in vector_seeds()
+        .into_iter()
+        .chain(transport_seeds())
+        .chain(flow_seeds())
+    {
         let path = seeds.join(t).join(&name);
         let committed = std::fs::read(&path)
             .unwrap_or_else(|e| panic!("{}: {e} (run -- --ignored write_seeds)", path.display()));
@@ -414,7 +457,11 @@ fn committed_seeds_match_the_generators() {
 #[ignore = "writes fuzz/corpus-seeds; run on purpose and commit the result"]
 fn write_seeds() {
     let seeds = fuzz_dir().join("corpus-seeds");
-    for (t, name, data) in vector_seeds().into_iter().chain(transport_seeds()) {
+    for (t, name, data) in vector_seeds()
+        .into_iter()
+        .chain(transport_seeds())
+        .chain(flow_seeds())
+    {
         target(t)(&data);
         let dir = seeds.join(t);
         std::fs::create_dir_all(&dir).unwrap();

@@ -73,6 +73,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("nfc_card", nfc_card),
     ("ble_reassembler", ble_reassembler),
     ("nfc_reader", nfc_reader),
+    ("reader_flow", reader_flow),
 ];
 
 // ---------------------------------------------------------------- floor 1: formats
@@ -431,4 +432,100 @@ pub fn nfc_reader(data: &[u8]) {
         assert!(answer.len() <= kakunin_transport::nfc::MAX_MESSAGE + 8);
     }
     let _ = reader.send_final(&READER_FINAL);
+}
+
+// ---------------------------------------------------------------- floor 3: the reader flow
+
+/// The till's setup for [`reader_flow`]: the reader config (Annex D IACA as trust anchor,
+/// the default age policy and request) and the wallet's fixed engagement key (Annex D
+/// EDeviceKey), so the holder session the target runs derives this session's keys.
+pub struct FlowFixtures {
+    pub config: kakunin_verifier::flow::ReaderConfig,
+    pub device_key_d: Vec<u8>,
+    pub device_engagement: Vec<u8>,
+}
+
+pub fn flow_fixtures() -> &'static FlowFixtures {
+    static F: OnceLock<FlowFixtures> = OnceLock::new();
+    F.get_or_init(|| {
+        let d = hex_bytes(annex!("e_device_key_priv_d"));
+        let c = kakunin_core::crypto::default_provider();
+        let key = kakunin_core::crypto::hazmat::private_key_from_scalar(Curve::P256, &d)
+            .expect("EDeviceKey");
+        let public = c.public_key(&key).expect("public key");
+        FlowFixtures {
+            config: kakunin_verifier::flow::ReaderConfig::new(
+                TrustAnchors::from_der_certs([hex_bytes(annex!("iaca_cert.der"))]).expect("IACA"),
+            ),
+            device_key_d: d,
+            device_engagement: kakunin_core::mdoc::encode_device_engagement(&public, &[]),
+        }
+    })
+}
+
+/// The reader flow (`ReaderFlow`: session, DeviceRequest, DeviceResponse, report, verdict,
+/// SD-JWT fallback) against a wallet whose answers come from the input. The first message
+/// is the flow's real SessionEstablishment, read by a real holder session of the fixed
+/// engagement. The input is u16-prefixed answers; each answer's first byte says what the rest
+/// is: bit 0 set, a plaintext the holder session encrypts for this session (bit 1: with
+/// status 20), else the raw message as received. Invariants: never OK (no response is device
+/// authenticated for a session the fuzzer cannot sign for), nothing shown that was not asked
+/// for, a portrait only with OK, and the flow ends within its message bound.
+pub fn reader_flow(data: &[u8]) {
+    use kakunin_transport::session::{Event, MdocSession};
+    use kakunin_verifier::flow::{Engagement, FlowOutcome, ReaderFlow, Step};
+    let f = flow_fixtures();
+    let c = kakunin_core::crypto::default_provider();
+    let uri = kakunin_transport::qr::engagement_uri(&f.device_engagement);
+    let mut flow = ReaderFlow::new(c, &f.config, &Engagement::Qr { uri }).expect("flow");
+    let first = flow.start(c).expect("first message");
+    let key = kakunin_core::crypto::hazmat::private_key_from_scalar(Curve::P256, &f.device_key_d)
+        .expect("EDeviceKey");
+    let mut holder = MdocSession::new(
+        key,
+        kakunin_core::cbor::wrap_tag24(&f.device_engagement),
+        vec![0xf6],
+    );
+    assert!(matches!(holder.handle(c, &first), Ok(Event::Request(_))));
+    let check = |out: &FlowOutcome| {
+        assert_ne!(out.decision.verdict, kakunin_verifier::Verdict::Ok);
+        assert!(out.decision.portrait.is_none());
+        if let Some(report) = &out.mdoc {
+            let asked = f.config.doc_requests();
+            for d in &report.documents {
+                let els = asked
+                    .iter()
+                    .find(|(t, _)| *t == d.doc_type)
+                    .map(|(_, els)| els.as_slice())
+                    .unwrap_or_default();
+                // Only requested docTypes and namespaces keep elements.
+                for e in &d.elements {
+                    assert!(els.iter().any(|r| r.namespace == e.namespace));
+                }
+            }
+        }
+    };
+    for answer in split_u16_prefixed(data) {
+        let Some((&mode, body)) = answer.split_first() else {
+            continue;
+        };
+        let msg = if mode & 1 == 1 {
+            holder
+                .respond(c, body, mode & 2 == 2)
+                .unwrap_or_else(|_| body.to_vec())
+        } else {
+            body.to_vec()
+        };
+        match flow.handle(c, &msg, fixtures().at) {
+            Step::Send(next) => {
+                // The SD-JWT request of the fallback: the holder reads it too.
+                let _ = holder.handle(c, &next);
+            }
+            Step::Done(out) => {
+                check(&out);
+                return;
+            }
+        }
+    }
+    check(&flow.on_timeout());
 }

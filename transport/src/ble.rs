@@ -157,7 +157,11 @@ impl Reassembler {
                 self.buf.extend_from_slice(data);
                 Ok(Some(std::mem::take(&mut self.buf)))
             }
-            other => Err(BleError::BadFlag(other)),
+            other => {
+                // A broken message: drop what was gathered of it.
+                self.buf.clear();
+                Err(BleError::BadFlag(other))
+            }
         }
     }
 

@@ -77,6 +77,14 @@ pub trait MessageLink {
     /// Wait for the next whole message from the peer until `deadline`.
     fn receive(&mut self, deadline: Instant) -> Result<Vec<u8>, LinkError>;
 
+    /// Whether a `receive` that ended in [`LinkError::Timeout`] may be called again to go on
+    /// waiting for the same message (a caller polling a cancel flag cuts its wait into
+    /// slices). True for pipes that buffer what arrives; false for NFC, where the timed-out
+    /// exchange is abandoned, so a caller must give it the whole deadline at once.
+    fn resumable_wait(&self) -> bool {
+        true
+    }
+
     /// The session is over: flush what must still go out (NFC sends a buffered final message
     /// without expecting an answer) and release the medium. Default: nothing to do.
     fn close(&mut self) -> Result<(), LinkError> {
@@ -90,6 +98,9 @@ impl<L: MessageLink + ?Sized> MessageLink for &mut L {
     }
     fn receive(&mut self, deadline: Instant) -> Result<Vec<u8>, LinkError> {
         (**self).receive(deadline)
+    }
+    fn resumable_wait(&self) -> bool {
+        (**self).resumable_wait()
     }
     fn close(&mut self) -> Result<(), LinkError> {
         (**self).close()

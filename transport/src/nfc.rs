@@ -23,6 +23,7 @@
 use crate::apdu::{self, unwrap_do53, wrap_do53, ApduError, Command, Response};
 use crate::handover::HandoverError;
 use crate::ndef::NdefError;
+use std::time::Instant;
 
 /// NFC Forum Type 4 Tag NDEF application.
 pub const NDEF_AID: [u8; 7] = [0xd2, 0x76, 0x00, 0x00, 0x85, 0x01, 0x01];
@@ -42,6 +43,16 @@ pub const MAX_NDEF_FILE: usize = 0x7fff;
 pub const MAX_BINARY_OFFSET: usize = 0x7fff;
 /// Largest session message the card accepts.
 pub const MAX_MESSAGE: usize = crate::session::MAX_MESSAGE;
+/// Most GET RESPONSE commands the reader sends for one answer. The minimum progress is one
+/// byte per GET RESPONSE (a `61XX` with no data is [`NfcError::NoProgress`]) and an answer
+/// is at most [`MAX_MESSAGE`] + 8 bytes (the DO53 wrapper), so no honest card needs more;
+/// the deadline of [`NfcReader::exchange_until`] normally ends a dripping card long before.
+pub const MAX_GET_RESPONSES: usize = MAX_MESSAGE + 8;
+/// Largest response APDU the reader accepts: 65 536 data bytes (extended Le) and SW1 SW2.
+pub const MAX_RESPONSE_APDU: usize = 65536 + 2;
+
+/// A deadline and the clock it is read against, for the reader's APDU loops.
+type Until<'a> = Option<(Instant, &'a dyn Fn() -> Instant)>;
 
 /// P1-P2 for a READ / UPDATE BINARY at `offset`, or `None` above [`MAX_BINARY_OFFSET`].
 pub fn binary_offset(offset: usize) -> Option<[u8; 2]> {
@@ -462,6 +473,28 @@ pub enum NfcError<E: std::fmt::Display> {
         /// The command.
         step: Step,
     },
+    /// The deadline passed before this command could be sent.
+    #[error("{step}: the deadline passed")]
+    DeadlineExceeded {
+        /// The command that was not sent.
+        step: Step,
+    },
+    /// More commands for one answer than [`MAX_GET_RESPONSES`].
+    #[error("{step}: more than {max} commands for one answer")]
+    TooManyApdus {
+        /// The command repeated.
+        step: Step,
+        /// The bound.
+        max: usize,
+    },
+    /// A response APDU over [`MAX_RESPONSE_APDU`] bytes.
+    #[error("{step}: response APDU of {len} bytes is over {MAX_RESPONSE_APDU}")]
+    ResponseTooLong {
+        /// The command answered.
+        step: Step,
+        /// The response's length.
+        len: usize,
+    },
     /// Negotiated handover: the card's NDEF file offers no TNEP handover service.
     #[error("negotiated handover: the card offers no TNEP handover service")]
     NoHandoverService,
@@ -538,12 +571,25 @@ impl<T: Transceive> NfcReader<T> {
         self.card
     }
 
-    fn send(&mut self, c: &Command, step: Step) -> Result<Response, NfcError<T::Error>> {
+    fn send(
+        &mut self,
+        c: &Command,
+        step: Step,
+        until: Until<'_>,
+    ) -> Result<Response, NfcError<T::Error>> {
+        if let Some((deadline, clock)) = until {
+            if clock() >= deadline {
+                return Err(NfcError::DeadlineExceeded { step });
+            }
+        }
         let bytes = c.encode(self.config.extended)?;
         self.stats.commands += 1;
         self.stats.command_bytes += bytes.len();
         let r = self.card.transceive(&bytes).map_err(NfcError::Transport)?;
         self.stats.response_bytes += r.len();
+        if r.len() > MAX_RESPONSE_APDU {
+            return Err(NfcError::ResponseTooLong { step, len: r.len() });
+        }
         let r = Response::parse(&r)?;
         if r.sw != apdu::SW_OK && r.sw >> 8 != 0x61 {
             return Err(NfcError::Status { step, sw: r.sw });
@@ -551,8 +597,13 @@ impl<T: Transceive> NfcReader<T> {
         Ok(r)
     }
 
-    fn expect_ok(&mut self, c: &Command, step: Step) -> Result<Vec<u8>, NfcError<T::Error>> {
-        let r = self.send(c, step)?;
+    fn expect_ok(
+        &mut self,
+        c: &Command,
+        step: Step,
+        until: Until<'_>,
+    ) -> Result<Vec<u8>, NfcError<T::Error>> {
+        let r = self.send(c, step, until)?;
         if r.sw != apdu::SW_OK {
             return Err(NfcError::Status { step, sw: r.sw });
         }
@@ -560,22 +611,26 @@ impl<T: Transceive> NfcReader<T> {
     }
 
     /// Select the NDEF application, read the CC, and select the NDEF file; returns the CC.
-    fn open_ndef(&mut self) -> Result<Vec<u8>, NfcError<T::Error>> {
+    fn open_ndef(&mut self, until: Until<'_>) -> Result<Vec<u8>, NfcError<T::Error>> {
         self.expect_ok(
             &Command::new(0x00, INS_SELECT, 0x04, 0x00, &NDEF_AID, None),
             Step::SelectNdefApplication,
+            until,
         )?;
         self.expect_ok(
             &Command::new(0x00, INS_SELECT, 0x00, 0x0c, &CC_FILE, None),
             Step::SelectCcFile,
+            until,
         )?;
         let cc = self.expect_ok(
             &Command::new(0x00, INS_READ_BINARY, 0, 0, &[], Some(15)),
             Step::ReadCc,
+            until,
         )?;
         self.expect_ok(
             &Command::new(0x00, INS_SELECT, 0x00, 0x0c, &NDEF_FILE, None),
             Step::SelectNdefFile,
+            until,
         )?;
         Ok(cc)
     }
@@ -589,10 +644,11 @@ impl<T: Transceive> NfcReader<T> {
     }
 
     /// Read the NDEF message in the selected NDEF file.
-    fn read_ndef(&mut self) -> Result<Vec<u8>, NfcError<T::Error>> {
+    fn read_ndef(&mut self, until: Until<'_>) -> Result<Vec<u8>, NfcError<T::Error>> {
         let nlen = self.expect_ok(
             &Command::new(0x00, INS_READ_BINARY, 0, 0, &[], Some(2)),
             Step::ReadNlen,
+            until,
         )?;
         let [hi, lo] = *nlen.as_slice() else {
             return Err(NfcError::BadNdefLength(nlen.len()));
@@ -615,6 +671,7 @@ impl<T: Transceive> NfcReader<T> {
             let part = self.expect_ok(
                 &Command::new(0x00, INS_READ_BINARY, p1, p2, &[], Some(want)),
                 Step::ReadNdef,
+                until,
             )?;
             if part.is_empty() {
                 return Err(NfcError::BadNdefLength(total));
@@ -626,7 +683,7 @@ impl<T: Transceive> NfcReader<T> {
     }
 
     /// The NFC Forum Type 4 Tag NDEF write procedure: NLEN 0, the message, then NLEN.
-    fn write_ndef(&mut self, message: &[u8]) -> Result<(), NfcError<T::Error>> {
+    fn write_ndef(&mut self, message: &[u8], until: Until<'_>) -> Result<(), NfcError<T::Error>> {
         let too_large = || NfcError::NdefTooLarge {
             len: message.len(),
             max: MAX_NDEF_FILE - 2,
@@ -640,6 +697,7 @@ impl<T: Transceive> NfcReader<T> {
         self.expect_ok(
             &Command::new(0x00, INS_UPDATE_BINARY, 0, 0, &[0, 0], None),
             Step::ClearNlen,
+            until,
         )?;
         let mut offset = 2;
         for part in message.chunks(self.chunk()) {
@@ -647,20 +705,36 @@ impl<T: Transceive> NfcReader<T> {
             self.expect_ok(
                 &Command::new(0x00, INS_UPDATE_BINARY, p1, p2, part, None),
                 Step::UpdateNdef,
+                until,
             )?;
             offset += part.len();
         }
         self.expect_ok(
             &Command::new(0x00, INS_UPDATE_BINARY, 0, 0, &nlen, None),
             Step::UpdateNlen,
+            until,
         )?;
         Ok(())
     }
 
-    /// Read the Handover Select from the card's NDEF file (static handover).
+    /// Read the Handover Select from the card's NDEF file (static handover). Bounded by the
+    /// NDEF file size (each READ BINARY must bring at least one byte), but with no deadline:
+    /// see [`NfcReader::read_handover_select_until`].
     pub fn read_handover_select(&mut self) -> Result<Vec<u8>, NfcError<T::Error>> {
-        self.open_ndef()?;
-        self.read_ndef()
+        self.open_ndef(None)?;
+        self.read_ndef(None)
+    }
+
+    /// [`NfcReader::read_handover_select`], giving up with [`NfcError::DeadlineExceeded`]
+    /// when `clock()` reaches `deadline` before an APDU.
+    pub fn read_handover_select_until(
+        &mut self,
+        deadline: Instant,
+        clock: &dyn Fn() -> Instant,
+    ) -> Result<Vec<u8>, NfcError<T::Error>> {
+        let until = Some((deadline, clock));
+        self.open_ndef(until)?;
+        self.read_ndef(until)
     }
 
     /// Negotiated handover (TNEP): select the card's handover service, write
@@ -669,9 +743,28 @@ impl<T: Transceive> NfcReader<T> {
         &mut self,
         handover_request: &[u8],
     ) -> Result<Vec<u8>, NfcError<T::Error>> {
+        self.negotiate(handover_request, None)
+    }
+
+    /// [`NfcReader::negotiate_handover`], giving up with [`NfcError::DeadlineExceeded`] when
+    /// `clock()` reaches `deadline` before an APDU.
+    pub fn negotiate_handover_until(
+        &mut self,
+        handover_request: &[u8],
+        deadline: Instant,
+        clock: &dyn Fn() -> Instant,
+    ) -> Result<Vec<u8>, NfcError<T::Error>> {
+        self.negotiate(handover_request, Some((deadline, clock)))
+    }
+
+    fn negotiate(
+        &mut self,
+        handover_request: &[u8],
+        until: Until<'_>,
+    ) -> Result<Vec<u8>, NfcError<T::Error>> {
         use crate::handover::tnep;
-        self.open_ndef()?;
-        let offer = self.read_ndef()?;
+        self.open_ndef(until)?;
+        let offer = self.read_ndef(until)?;
         let offers_handover = crate::ndef::parse_message(&offer)
             .ok()
             .and_then(|r| r.into_iter().next())
@@ -682,12 +775,12 @@ impl<T: Transceive> NfcReader<T> {
         if !offers_handover {
             return Err(NfcError::NoHandoverService);
         }
-        self.write_ndef(&tnep::service_select()?)?;
-        if self.read_ndef()? != tnep::status(0x00)? {
+        self.write_ndef(&tnep::service_select()?, until)?;
+        if self.read_ndef(until)? != tnep::status(0x00)? {
             return Err(NfcError::HandoverServiceRefused);
         }
-        self.write_ndef(handover_request)?;
-        self.read_ndef()
+        self.write_ndef(handover_request, until)?;
+        self.read_ndef(until)
     }
 
     /// Select the mdoc application.
@@ -695,12 +788,37 @@ impl<T: Transceive> NfcReader<T> {
         self.expect_ok(
             &Command::new(0x00, INS_SELECT, 0x04, 0x00, &MDOC_AID, None),
             Step::SelectMdocApplication,
+            None,
         )
         .map(|_| ())
     }
 
-    /// Send one session message and return the mdoc's answer.
+    /// Send one session message and return the mdoc's answer, with no deadline: the APDU
+    /// count is still bounded ([`MAX_GET_RESPONSES`]). A reader that serves customers uses
+    /// [`NfcReader::exchange_until`].
     pub fn exchange(&mut self, message: &[u8]) -> Result<Vec<u8>, NfcError<T::Error>> {
+        self.exchange_inner(message, None)
+    }
+
+    /// Send one session message and return the mdoc's answer, giving up with
+    /// [`NfcError::DeadlineExceeded`] once `clock()` reaches `deadline`: the clock is read
+    /// before every APDU (ENVELOPE and GET RESPONSE), so a card that drips its answer one byte
+    /// per `61 01` ends at the deadline. A single APDU that never returns is the card stack's
+    /// to time out (PC/SC's own timeouts); an in-memory card answers at once.
+    pub fn exchange_until(
+        &mut self,
+        message: &[u8],
+        deadline: Instant,
+        clock: &dyn Fn() -> Instant,
+    ) -> Result<Vec<u8>, NfcError<T::Error>> {
+        self.exchange_inner(message, Some((deadline, clock)))
+    }
+
+    fn exchange_inner(
+        &mut self,
+        message: &[u8],
+        until: Until<'_>,
+    ) -> Result<Vec<u8>, NfcError<T::Error>> {
         let wrapped = wrap_do53(message)?;
         let size = self.config.max_command_data.max(1);
         let count = wrapped.len().div_ceil(size);
@@ -712,16 +830,19 @@ impl<T: Transceive> NfcReader<T> {
             } else {
                 Command::new(0x10, INS_ENVELOPE, 0, 0, part, None)
             };
-            reply = self.send(&c, Step::Envelope)?;
+            reply = self.send(&c, Step::Envelope, until)?;
         }
         let mut data = reply.data;
         let mut sw = reply.sw;
-        loop {
+        // Every GET RESPONSE must bring at least one byte (else NoProgress), and the answer
+        // is at most MAX_MESSAGE + 8 bytes (else TooLarge): so MAX_GET_RESPONSES bounds the
+        // loop even with a clock that never reaches the deadline.
+        for _ in 0..=MAX_GET_RESPONSES {
             if data.len() > MAX_MESSAGE + 8 {
                 return Err(NfcError::TooLarge);
             }
             let [0x61, sw2] = sw.to_be_bytes() else {
-                break;
+                return Ok(unwrap_do53(&data)?.to_vec());
             };
             let next = match sw2 {
                 0 => le,
@@ -730,6 +851,7 @@ impl<T: Transceive> NfcReader<T> {
             let r = self.send(
                 &Command::new(0x00, INS_GET_RESPONSE, 0, 0, &[], Some(next)),
                 Step::GetResponse,
+                until,
             )?;
             if r.data.is_empty() && r.sw >> 8 == 0x61 {
                 return Err(NfcError::NoProgress {
@@ -739,7 +861,10 @@ impl<T: Transceive> NfcReader<T> {
             data.extend_from_slice(&r.data);
             sw = r.sw;
         }
-        Ok(unwrap_do53(&data)?.to_vec())
+        Err(NfcError::TooManyApdus {
+            step: Step::GetResponse,
+            max: MAX_GET_RESPONSES,
+        })
     }
 
     /// Send a message that expects no answer (session termination).
@@ -752,6 +877,7 @@ impl<T: Transceive> NfcReader<T> {
             self.expect_ok(
                 &Command::new(cla, INS_ENVELOPE, 0, 0, part, None),
                 Step::Envelope,
+                None,
             )?;
         }
         Ok(())

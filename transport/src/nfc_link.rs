@@ -4,23 +4,33 @@
 //! needed). A message sent with no answer expected (the final status 20) goes out on
 //! `close` as ENVELOPEs without Le.
 //!
-//! The APDU exchange itself has no clock: its deadline is the card stack's (PC/SC's own
-//! timeouts, or an in-memory card that answers at once).
+//! `receive(deadline)` holds to its deadline: the link's clock is read before every APDU of
+//! the exchange ([`NfcReader::exchange_until`]), so a card that keeps answering `61XX` with a
+//! byte at a time ends in [`LinkError::Timeout`] at the deadline, and the GET RESPONSE count
+//! is bounded ([`crate::nfc::MAX_GET_RESPONSES`]) whatever the clock says. One APDU that never
+//! returns is the card stack's to time out (PC/SC's own timeouts, or an in-memory card that
+//! answers at once).
 
 use crate::link::{LinkError, MessageLink};
 use crate::nfc::{ApduStats, NfcError, NfcReader, Transceive};
+use std::sync::Arc;
 use std::time::Instant;
+
+/// The monotonic clock an [`NfcMessageLink`] checks its deadlines against.
+pub type LinkClock = Arc<dyn Fn() -> Instant + Send + Sync>;
 
 /// The reader's NFC link to the mdoc application, once engagement is done.
 pub struct NfcMessageLink<T: Transceive> {
     reader: NfcReader<T>,
     pending: Option<Vec<u8>>,
+    clock: LinkClock,
 }
 
 /// The link error for an NFC failure (the card's own error text is not kept).
 pub fn nfc_link_error<E: std::fmt::Display>(e: &NfcError<E>) -> LinkError {
     match e {
         NfcError::Transport(_) => LinkError::Io(std::io::ErrorKind::Other),
+        NfcError::DeadlineExceeded { .. } => LinkError::Timeout,
         NfcError::Status { step, sw } => LinkError::Card {
             step: step.name(),
             sw: Some(*sw),
@@ -40,12 +50,21 @@ pub fn nfc_link_error<E: std::fmt::Display>(e: &NfcError<E>) -> LinkError {
 }
 
 impl<T: Transceive> NfcMessageLink<T> {
-    /// Select the mdoc application (AID A0 00 00 02 48 04 00) and carry messages to it.
-    pub fn open(mut reader: NfcReader<T>) -> Result<Self, LinkError> {
+    /// Select the mdoc application (AID A0 00 00 02 48 04 00) and carry messages to it,
+    /// with deadlines read from the system's monotonic clock (this is the I/O adapter: the
+    /// protocol machines above never read it).
+    pub fn open(reader: NfcReader<T>) -> Result<Self, LinkError> {
+        Self::open_with_clock(reader, Arc::new(Instant::now))
+    }
+
+    /// [`NfcMessageLink::open`] with deadlines read from `clock` (a simulated clock in tests;
+    /// the same one the reader flow's driver is given).
+    pub fn open_with_clock(mut reader: NfcReader<T>, clock: LinkClock) -> Result<Self, LinkError> {
         reader.select_mdoc().map_err(|e| nfc_link_error(&e))?;
         Ok(NfcMessageLink {
             reader,
             pending: None,
+            clock,
         })
     }
 
@@ -71,14 +90,20 @@ impl<T: Transceive> MessageLink for NfcMessageLink<T> {
         Ok(())
     }
 
-    fn receive(&mut self, _deadline: Instant) -> Result<Vec<u8>, LinkError> {
+    fn receive(&mut self, deadline: Instant) -> Result<Vec<u8>, LinkError> {
         let message = self
             .pending
             .take()
             .ok_or(LinkError::Misuse("NFC: receive without a message to send"))?;
+        let clock = Arc::clone(&self.clock);
         self.reader
-            .exchange(&message)
+            .exchange_until(&message, deadline, &*clock)
             .map_err(|e| nfc_link_error(&e))
+    }
+
+    /// The exchange that timed out is abandoned: the message went with it.
+    fn resumable_wait(&self) -> bool {
+        false
     }
 
     fn close(&mut self) -> Result<(), LinkError> {

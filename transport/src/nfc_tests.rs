@@ -386,3 +386,85 @@ fn reader_stops_a_card_that_stalls_get_response() {
         })
     ));
 }
+
+#[test]
+fn exchange_until_checks_the_clock_before_every_apdu() {
+    use std::cell::Cell;
+    use std::time::{Duration, Instant};
+    let base = Instant::now();
+    let apdus = Cell::new(0u64);
+    // Every answer is one byte and 61 01: only the deadline ends it.
+    let drip: Vec<Vec<u8>> = std::iter::once(vec![0x90, 0x00])
+        .chain(std::iter::repeat_n(vec![0x53, 0x61, 0x01], 200))
+        .collect();
+    let mut reader = NfcReader::new(
+        Scripted {
+            answers: drip,
+            commands: vec![],
+        },
+        ReaderConfig::SHORT,
+    );
+    reader.select_mdoc().unwrap();
+    let clock = || {
+        apdus.set(apdus.get() + 1);
+        base + Duration::from_millis(apdus.get())
+    };
+    let r = reader.exchange_until(b"hello", base + Duration::from_millis(50), &clock);
+    assert!(matches!(
+        r,
+        Err(NfcError::DeadlineExceeded {
+            step: Step::GetResponse
+        })
+    ));
+    // One clock reading per APDU: the ENVELOPE and 48 GET RESPONSEs went out before it.
+    assert_eq!(reader.stats().commands, 1 + 49);
+    // Past the deadline already: not even the ENVELOPE is sent.
+    let sent = reader.stats().commands;
+    assert!(matches!(
+        reader.exchange_until(b"x", base, &|| base),
+        Err(NfcError::DeadlineExceeded {
+            step: Step::Envelope
+        })
+    ));
+    assert_eq!(reader.stats().commands, sent);
+}
+
+#[test]
+fn reader_refuses_an_oversize_response_apdu() {
+    let mut reader = NfcReader::new(
+        Scripted {
+            answers: vec![vec![0x90, 0x00], vec![0u8; MAX_RESPONSE_APDU + 1]],
+            commands: vec![],
+        },
+        ReaderConfig::EXTENDED,
+    );
+    reader.select_mdoc().unwrap();
+    assert!(matches!(
+        reader.exchange(b"hello"),
+        Err(NfcError::ResponseTooLong {
+            step: Step::Envelope,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn the_nfc_link_times_out_and_says_its_waits_do_not_resume() {
+    use crate::link::{LinkError, MessageLink};
+    use crate::nfc_link::NfcMessageLink;
+    use std::time::Instant;
+    let base = Instant::now();
+    let reader = NfcReader::new(
+        Scripted {
+            answers: vec![vec![0x90, 0x00], vec![0x53, 0x61, 0x01]],
+            commands: vec![],
+        },
+        ReaderConfig::SHORT,
+    );
+    let mut link =
+        NfcMessageLink::open_with_clock(reader, std::sync::Arc::new(move || base)).unwrap();
+    assert!(!link.resumable_wait());
+    link.send(b"hello").unwrap();
+    assert_eq!(link.receive(base), Err(LinkError::Timeout));
+    assert_eq!(link.stats().commands, 1, "only the SELECT went out");
+}

@@ -372,6 +372,15 @@ pub fn decode(input: &[u8]) -> Result<Item<'_>, CborError> {
 
 /// Decode exactly one item filling `input`.
 pub fn decode_with<'a>(input: &'a [u8], limits: &Limits) -> Result<Item<'a>, CborError> {
+    decode_counted(input, limits).map(|(item, _)| item)
+}
+
+/// [`decode_with`], also returning how many data items were decoded (what counted against
+/// [`Limits::max_items`]), so a caller decoding embedded items can share one budget.
+pub fn decode_counted<'a>(
+    input: &'a [u8],
+    limits: &Limits,
+) -> Result<(Item<'a>, usize), CborError> {
     if input.len() > limits.max_input {
         return Err(CborError {
             kind: CborErrorKind::InputTooLarge {
@@ -396,7 +405,7 @@ pub fn decode_with<'a>(input: &'a [u8], limits: &Limits) -> Result<Item<'a>, Cbo
             offset: p.pos,
         });
     }
-    Ok(item)
+    Ok((item, p.items))
 }
 
 struct Parser<'a, 'l> {

@@ -15,7 +15,8 @@ mod encode;
 mod value;
 
 pub use decode::{
-    decode, decode_with, CborError, CborErrorKind, CborType, Item, ItemValue, Limits,
+    decode, decode_counted, decode_with, CborError, CborErrorKind, CborType, Item, ItemValue,
+    Limits,
 };
 pub use diag::diagnostic;
 pub use encode::Encoder;

@@ -51,7 +51,8 @@ pub fn encode_issuer_signed(name_spaces: &[(&str, Vec<&[u8]>)], issuer_auth: &[u
 /// Decode an IssuerSigned on its own (as a wallet stores it).
 pub fn decode_issuer_signed(bytes: &[u8]) -> Result<IssuerSigned, MdocError> {
     let top = super::fields::decode_top(bytes, "IssuerSigned")?;
-    parse_issuer_signed(&top, "IssuerSigned")
+    let mut budget = super::MAX_ITEMS;
+    parse_issuer_signed(&top, "IssuerSigned", &mut budget)
 }
 
 /// One document of a DeviceResponse, with its parts already encoded.

@@ -161,6 +161,13 @@ pub enum InvalidReason {
     NoDeviceAuth,
     /// SessionData with neither `data` nor `status` (clause 9.1.1.4).
     EmptySessionData,
+    /// A collection over its named cap ([`super::limits`]).
+    TooMany {
+        /// Which collection.
+        what: super::Collection,
+        /// Its cap.
+        max: usize,
+    },
 }
 
 impl core::fmt::Display for InvalidReason {
@@ -212,6 +219,7 @@ impl core::fmt::Display for InvalidReason {
             }
             InvalidReason::NoDeviceAuth => f.write_str("has neither deviceSignature nor deviceMac"),
             InvalidReason::EmptySessionData => f.write_str("has neither data nor status"),
+            InvalidReason::TooMany { what, max } => write!(f, "more than {max} {what}"),
         }
     }
 }

@@ -31,15 +31,42 @@ pub(crate) fn missing(path: impl Display) -> MdocError {
     }
 }
 
-/// Decode one whole structure (trailing bytes rejected) with the default bounds.
+/// The decoder bounds for received structures: the defaults, with at most
+/// [`super::MAX_ITEMS`] data items.
+pub(crate) const STRUCTURE_LIMITS: Limits = Limits {
+    max_items: super::MAX_ITEMS,
+    ..Limits::DEFAULT
+};
+
+/// Decode one whole structure (trailing bytes rejected) with [`STRUCTURE_LIMITS`].
 pub(crate) fn decode_top<'a>(
     bytes: &'a [u8],
     path: impl Display + Copy,
 ) -> Result<Item<'a>, MdocError> {
-    decode_with(bytes, &Limits::DEFAULT).map_err(|source| MdocError::Cbor {
+    decode_with(bytes, &STRUCTURE_LIMITS).map_err(|source| MdocError::Cbor {
         path: path.to_string(),
         source,
     })
+}
+
+/// [`decode_top`] with at most `budget` data items, taking what it decoded off `budget`: one
+/// budget shared by a structure and the tag-24 items embedded in it.
+pub(crate) fn decode_budgeted<'a>(
+    bytes: &'a [u8],
+    path: impl Display + Copy,
+    budget: &mut usize,
+) -> Result<Item<'a>, MdocError> {
+    let limits = Limits {
+        max_items: (*budget).min(STRUCTURE_LIMITS.max_items),
+        ..STRUCTURE_LIMITS
+    };
+    let (item, used) =
+        crate::cbor::decode_counted(bytes, &limits).map_err(|source| MdocError::Cbor {
+            path: path.to_string(),
+            source,
+        })?;
+    *budget = budget.saturating_sub(used);
+    Ok(item)
 }
 
 /// A map.
@@ -149,6 +176,16 @@ pub(crate) fn tag24_bytes<'i>(
 
 /// A `#6.24(bstr .cbor X)` item: returns the decoded X. The full tagged bytes are `item.raw()`.
 pub(crate) fn tag24<'a>(item: &Item<'a>, path: impl Display + Copy) -> Result<Item<'a>, MdocError> {
+    let mut budget = STRUCTURE_LIMITS.max_items;
+    tag24_budgeted(item, path, &mut budget)
+}
+
+/// [`tag24`], decoding the embedded item against `budget` (see [`decode_budgeted`]).
+pub(crate) fn tag24_budgeted<'a>(
+    item: &Item<'a>,
+    path: impl Display + Copy,
+    budget: &mut usize,
+) -> Result<Item<'a>, MdocError> {
     let (_, inner) = item
         .as_tag()
         .ok_or_else(|| wrong(path, Expected::Tag24, item))?;
@@ -156,7 +193,9 @@ pub(crate) fn tag24<'a>(item: &Item<'a>, path: impl Display + Copy) -> Result<It
     // `tag24_bytes` accepted it, so the content is a byte string borrowed from the input,
     // which the decoded item may borrow too.
     match inner.value() {
-        crate::cbor::ItemValue::Bytes(std::borrow::Cow::Borrowed(b)) => decode_top(b, path),
+        crate::cbor::ItemValue::Bytes(std::borrow::Cow::Borrowed(b)) => {
+            decode_budgeted(b, path, budget)
+        }
         _ => Err(invalid(path, InvalidReason::Tag24Indefinite)),
     }
 }

@@ -9,6 +9,7 @@ mod build;
 mod engagement;
 mod error;
 pub(crate) mod fields;
+mod limits;
 mod mso;
 mod reader_auth;
 mod request;
@@ -22,6 +23,10 @@ pub use build::{
 };
 pub use engagement::{encode_device_engagement, DeviceEngagement, RetrievalMethod, Security};
 pub use error::{Expected, InvalidReason, MdocError};
+pub use limits::{
+    Collection, MAX_DIGESTS, MAX_DOCUMENTS, MAX_DOC_REQUESTS, MAX_ELEMENTS, MAX_ITEMS,
+    MAX_NAMESPACES,
+};
 pub use mso::{KeyAuthorizations, MobileSecurityObject, MsoStatus, ValidityInfo};
 pub use reader_auth::{sign_reader_auth, verify_reader_auth, ReaderAuthError};
 pub use request::{DeviceRequest, DocRequest, ItemsRequest, RequestedElement};

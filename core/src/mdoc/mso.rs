@@ -4,6 +4,7 @@
 use super::fields::{
     array, bytes, decode_top, field, invalid, map, opt_field, tag24, tdate, text, uint,
 };
+use super::limits::{check_cap, Collection};
 use super::{InvalidReason, MdocError};
 use crate::cbor::{Item, Value};
 use crate::cose::decode_cose_key;
@@ -126,11 +127,18 @@ impl MobileSecurityObject {
 
         let mut value_digests = BTreeMap::new();
         let vd = field(mso, "valueDigests", P)?;
-        for (ns, digests) in map(vd, "MobileSecurityObject.valueDigests")? {
+        const VD: &str = "MobileSecurityObject.valueDigests";
+        let nss = map(vd, VD)?;
+        check_cap(nss.len(), Collection::Namespaces, VD)?;
+        let mut total = 0usize;
+        for (ns, digests) in nss {
             let ns = text(ns, "MobileSecurityObject.valueDigests (namespace)")?;
             let path = format!("MobileSecurityObject.valueDigests[{ns:?}]");
             let mut ids = BTreeMap::new();
-            for (id, digest) in map(digests, &path)? {
+            let digests = map(digests, &path)?;
+            total = total.saturating_add(digests.len());
+            check_cap(total, Collection::Digests, VD)?;
+            for (id, digest) in digests {
                 let id = uint(id, &path)?;
                 let d = bytes(digest, format_args!("{path}[{id}]"))?;
                 if d.len() != digest_algorithm.output_len() {
@@ -228,20 +236,28 @@ fn parse_key_authorizations(ka: &Item<'_>) -> Result<KeyAuthorizations, MdocErro
     const KP: &str = "MobileSecurityObject.deviceKeyInfo.keyAuthorizations";
     let mut out = KeyAuthorizations::default();
     if let Some(ns) = opt_field(ka, "nameSpaces", KP)? {
-        for n in array(ns, format_args!("{KP}.nameSpaces"))? {
+        let ns = array(ns, format_args!("{KP}.nameSpaces"))?;
+        check_cap(ns.len(), Collection::Namespaces, KP)?;
+        for n in ns {
             out.name_spaces
                 .push(text(n, format_args!("{KP}.nameSpaces"))?.to_string());
         }
     }
     if let Some(de) = opt_field(ka, "dataElements", KP)? {
-        for (ns, els) in map(de, format_args!("{KP}.dataElements"))? {
+        let de = map(de, format_args!("{KP}.dataElements"))?;
+        check_cap(de.len(), Collection::Namespaces, KP)?;
+        let mut total = 0usize;
+        for (ns, els) in de {
             let ns = text(ns, format_args!("{KP}.dataElements"))?.to_string();
             let path = format!("{KP}.dataElements[{ns:?}]");
             if out.name_spaces.contains(&ns) {
                 // 9.1.2.4: a namespace in nameSpaces shall not also appear in dataElements.
                 return Err(invalid(&path, InvalidReason::NamespaceAuthorizedTwice));
             }
-            let list = array(els, &path)?
+            let els = array(els, &path)?;
+            total = total.saturating_add(els.len());
+            check_cap(total, Collection::Elements, KP)?;
+            let list = els
                 .iter()
                 .map(|e| text(e, &path).map(str::to_string))
                 .collect::<Result<Vec<_>, _>>()?;

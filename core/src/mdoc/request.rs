@@ -2,6 +2,7 @@
 //! reader authentication (9.1.4).
 
 use super::fields::{array, boolean, decode_top, field, map, opt_field, tag24, text};
+use super::limits::{check_cap, Collection};
 use super::MdocError;
 use crate::cbor::{Item, Value};
 use crate::cose::Sign1;
@@ -63,10 +64,13 @@ impl DeviceRequest {
             });
         }
         let mut doc_requests = Vec::new();
-        for (i, dr) in array(field(&top, "docRequests", P)?, "DeviceRequest.docRequests")?
-            .iter()
-            .enumerate()
-        {
+        let list = array(field(&top, "docRequests", P)?, "DeviceRequest.docRequests")?;
+        check_cap(
+            list.len(),
+            Collection::DocRequests,
+            "DeviceRequest.docRequests",
+        )?;
+        for (i, dr) in list.iter().enumerate() {
             let path = format!("DeviceRequest.docRequests[{i}]");
             doc_requests.push(parse_doc_request(dr, &path)?);
         }
@@ -87,10 +91,14 @@ fn parse_doc_request(dr: &Item<'_>, path: &str) -> Result<DocRequest, MdocError>
     let doc_type = text(field(&ir, "docType", &ip)?, &format!("{ip}.docType"))?.to_string();
     let mut elements = Vec::new();
     let np = format!("{ip}.nameSpaces");
-    for (ns, els) in map(field(&ir, "nameSpaces", &ip)?, &np)? {
+    let nss = map(field(&ir, "nameSpaces", &ip)?, &np)?;
+    check_cap(nss.len(), Collection::Namespaces, &np)?;
+    for (ns, els) in nss {
         let ns = text(ns, &np)?;
         let ep = format!("{np}[{ns:?}]");
-        for (el, retain) in map(els, &ep)? {
+        let els = map(els, &ep)?;
+        check_cap(elements.len() + els.len(), Collection::Elements, &np)?;
+        for (el, retain) in els {
             elements.push(RequestedElement {
                 namespace: ns.to_string(),
                 element: text(el, &ep)?.to_string(),

@@ -1,8 +1,9 @@
 //! DeviceResponse (clause 8.3.2.1.2.2): documents with IssuerSigned and DeviceSigned parts.
 
 use super::fields::{
-    array, bytes, decode_top, field, int, invalid, map, opt_field, tag24, text, uint,
+    array, bytes, decode_budgeted, field, int, invalid, map, opt_field, tag24_budgeted, text, uint,
 };
+use super::limits::{check_cap, Collection};
 use super::{InvalidReason, MdocError};
 use crate::cbor::{Item, Value};
 use crate::cose::{Mac0, Sign1};
@@ -111,7 +112,9 @@ const P: &str = "DeviceResponse";
 impl DeviceResponse {
     /// Decode a received DeviceResponse, keeping every hashed and signed encoding as received.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, MdocError> {
-        let top = decode_top(bytes, P)?;
+        // One item budget for the response and every tag-24 item inside it.
+        let mut budget = super::MAX_ITEMS;
+        let top = decode_budgeted(bytes, P, &mut budget)?;
         map(&top, P)?;
         let version = text(field(&top, "version", P)?, "DeviceResponse.version")?.to_string();
         if !version.starts_with("1.") {
@@ -123,10 +126,17 @@ impl DeviceResponse {
         let status = uint(field(&top, "status", P)?, "DeviceResponse.status")?;
         let mut documents = Vec::new();
         if let Some(docs) = opt_field(&top, "documents", P)? {
-            for (i, d) in array(docs, "DeviceResponse.documents")?.iter().enumerate() {
+            let docs = array(docs, "DeviceResponse.documents")?;
+            check_cap(
+                docs.len(),
+                Collection::Documents,
+                "DeviceResponse.documents",
+            )?;
+            for (i, d) in docs.iter().enumerate() {
                 documents.push(parse_document(
                     d,
                     format_args!("DeviceResponse.documents[{i}]"),
+                    &mut budget,
                 )?);
             }
         }
@@ -137,7 +147,13 @@ impl DeviceResponse {
                 .enumerate()
             {
                 let path = format!("DeviceResponse.documentErrors[{i}]");
-                for (dt, code) in map(e, &path)? {
+                let entries = map(e, &path)?;
+                check_cap(
+                    document_errors.len() + entries.len(),
+                    Collection::DocumentErrors,
+                    "DeviceResponse.documentErrors",
+                )?;
+                for (dt, code) in entries {
                     document_errors.push(DocumentError {
                         doc_type: text(dt, &path)?.to_string(),
                         code: int(code, &path)?,
@@ -158,20 +174,25 @@ impl DeviceResponse {
 fn parse_document(
     d: &Item<'_>,
     path: impl std::fmt::Display + Copy,
+    budget: &mut usize,
 ) -> Result<Document, MdocError> {
     map(d, path)?;
     let doc_type = text(field(d, "docType", path)?, format_args!("{path}.docType"))?.to_string();
     let is_path = format!("{path}.issuerSigned");
-    let issuer_signed = parse_issuer_signed(field(d, "issuerSigned", path)?, &is_path)?;
+    let issuer_signed = parse_issuer_signed(field(d, "issuerSigned", path)?, &is_path, budget)?;
     let ds_path = format!("{path}.deviceSigned");
-    let device_signed = parse_device_signed(field(d, "deviceSigned", path)?, &ds_path)?;
+    let device_signed = parse_device_signed(field(d, "deviceSigned", path)?, &ds_path, budget)?;
     let mut errors = Vec::new();
     if let Some(errs) = opt_field(d, "errors", path)? {
         let ep = format!("{path}.errors");
-        for (ns, els) in map(errs, &ep)? {
+        let nss = map(errs, &ep)?;
+        check_cap(nss.len(), Collection::Namespaces, &ep)?;
+        for (ns, els) in nss {
             let ns = text(ns, &ep)?;
             let np = format!("{ep}[{ns:?}]");
-            for (el, code) in map(els, &np)? {
+            let els = map(els, &np)?;
+            check_cap(errors.len() + els.len(), Collection::Elements, &ep)?;
+            for (el, code) in els {
                 errors.push(ElementError {
                     namespace: ns.to_string(),
                     element: text(el, &np)?.to_string(),
@@ -188,27 +209,35 @@ fn parse_document(
     })
 }
 
-/// Decode `IssuerSigned` (also used on its own, e.g. for issued credentials at rest).
+/// Decode `IssuerSigned` (also used on its own, e.g. for issued credentials at rest), its
+/// embedded items decoded against `budget` (see [`super::MAX_ITEMS`]).
 pub(crate) fn parse_issuer_signed(
     is: &Item<'_>,
     path: impl std::fmt::Display + Copy,
+    budget: &mut usize,
 ) -> Result<IssuerSigned, MdocError> {
     map(is, path)?;
     let mut name_spaces = Vec::new();
     if let Some(nss) = opt_field(is, "nameSpaces", path)? {
         let np = format!("{path}.nameSpaces");
-        for (ns, items) in map(nss, &np)? {
+        let nss = map(nss, &np)?;
+        check_cap(nss.len(), Collection::Namespaces, &np)?;
+        let mut total = 0usize;
+        for (ns, items) in nss {
             let ns = text(ns, &np)?;
             let ip = format!("{np}[{ns:?}]");
             let list = array(items, &ip)?;
             if list.is_empty() {
                 return Err(invalid(&ip, InvalidReason::EmptyNamespace));
             }
+            total = total.saturating_add(list.len());
+            check_cap(total, Collection::Elements, &np)?;
             let mut parsed = Vec::with_capacity(list.len());
             for (j, item_bytes) in list.iter().enumerate() {
                 parsed.push(parse_issuer_signed_item(
                     item_bytes,
                     format_args!("{ip}[{j}]"),
+                    budget,
                 )?);
             }
             name_spaces.push(IssuerNameSpace {
@@ -236,8 +265,9 @@ pub(crate) fn parse_issuer_signed(
 fn parse_issuer_signed_item(
     item_bytes: &Item<'_>,
     path: impl std::fmt::Display + Copy,
+    budget: &mut usize,
 ) -> Result<IssuerSignedItem, MdocError> {
-    let item = tag24(item_bytes, path)?;
+    let item = tag24_budgeted(item_bytes, path, budget)?;
     map(&item, path)?;
     let random = bytes(field(&item, "random", path)?, format_args!("{path}.random"))?.to_vec();
     Ok(IssuerSignedItem {
@@ -260,17 +290,24 @@ fn parse_issuer_signed_item(
 fn parse_device_signed(
     ds: &Item<'_>,
     path: impl std::fmt::Display + Copy,
+    budget: &mut usize,
 ) -> Result<DeviceSigned, MdocError> {
     map(ds, path)?;
     let nsb = field(ds, "nameSpaces", path)?;
     let np = format!("{path}.nameSpaces");
-    let ns_item = tag24(nsb, &np)?;
+    let ns_item = tag24_budgeted(nsb, &np, budget)?;
     let mut name_spaces = Vec::new();
-    for (ns, els) in map(&ns_item, &np)? {
+    let nss = map(&ns_item, &np)?;
+    check_cap(nss.len(), Collection::Namespaces, &np)?;
+    let mut total = 0usize;
+    for (ns, els) in nss {
         let ns = text(ns, &np)?;
         let ep = format!("{np}[{ns:?}]");
-        let mut list = Vec::new();
-        for (el, v) in map(els, &ep)? {
+        let els = map(els, &ep)?;
+        total = total.saturating_add(els.len());
+        check_cap(total, Collection::Elements, &np)?;
+        let mut list = Vec::with_capacity(els.len());
+        for (el, v) in els {
             list.push((text(el, &ep)?.to_string(), v.to_value()));
         }
         name_spaces.push((ns.to_string(), list));

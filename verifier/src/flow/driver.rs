@@ -1,7 +1,11 @@
 //! The one driver that runs a [`ReaderFlow`] over any [`MessageLink`]: it sends the flow's
 //! messages, waits for each answer with a deadline (per message, and for the whole session),
 //! bounds the number of messages, turns a link timeout into NG `timeout`, and sends the final
-//! message (status 20, or the error status) before closing the link. NFC, the simulated BLE
+//! message (status 20, or the error status) before closing the link.
+//!
+//! Bounds: at most [`super::Deadlines::max_messages`] answers; each waited for until
+//! `min(now + per_message, session start + session)`; a wait cut into cancel-poll slices has
+//! at most `per_message / 50 ms + 2` of them, so a stalled clock cannot make it spin. NFC, the simulated BLE
 //! link, the real radios and the in-memory link all go through here.
 
 use super::machine::{FlowOutcome, Progress, ReaderFlow, Step};
@@ -83,15 +87,27 @@ pub fn run_reader_with(
         let out = flow.on_link_error(e);
         return close(link, out);
     }
+    // Slices of one wait: enough to cover the per-message deadline in CANCEL_POLL steps, so
+    // a clock that stands still cannot keep the wait going forever.
+    let max_slices = usize::try_from(deadlines.per_message.as_millis() / CANCEL_POLL.as_millis())
+        .unwrap_or(usize::MAX)
+        .saturating_add(2);
     for _ in 0..deadlines.max_messages {
         let deadline = (clock() + deadlines.per_message).min(session_end);
+        let mut slices = 0usize;
         let received = loop {
+            slices += 1;
+            if slices > max_slices {
+                break Err(Some(LinkError::Timeout));
+            }
             if observer.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
                 break Err(None);
             }
+            // A link that cannot resume a timed-out wait (NFC) gets the whole deadline; the
+            // cancel flag is then looked at between messages.
             let slice = match observer.cancel {
-                Some(_) => deadline.min(clock() + CANCEL_POLL),
-                None => deadline,
+                Some(_) if link.resumable_wait() => deadline.min(clock() + CANCEL_POLL),
+                _ => deadline,
             };
             match link.receive(slice) {
                 Err(LinkError::Timeout) if slice < deadline => continue,

@@ -110,6 +110,44 @@ pub struct FlowOutcome {
     pub final_message: Option<Vec<u8>>,
     /// Why the flow ended without a policy verdict, if it did.
     pub failure: Option<FlowFailure>,
+    /// How many returned elements the request did not ask for and were dropped from
+    /// [`FlowOutcome::mdoc`] before the verdict (see [`keep_requested`]); their values are
+    /// never shown.
+    pub unrequested_elements: usize,
+}
+
+/// Drop from `report` every element the till did not ask for in `requests` (docType ->
+/// elements), so that neither the verdict nor anything shown beside it can use an element the
+/// customer was not asked to share; returns how many were dropped. An element is requested
+/// when its docType, namespace and identifier were asked for, or when it is an `age_over_NN`
+/// in a namespace where some `age_over_MM` was asked for (ISO 18013-5 clause 7.2.5: a wallet
+/// without the asked threshold answers with the nearest one). The document's checks are
+/// untouched: an unrequested element whose digest does not match still fails the document.
+pub fn keep_requested(
+    report: &mut ResponseReport,
+    requests: &[(String, Vec<kakunin_core::mdoc::RequestedElement>)],
+) -> usize {
+    let is_age = |id: &str| {
+        id.strip_prefix("age_over_")
+            .is_some_and(|nn| !nn.is_empty() && nn.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let mut dropped = 0;
+    for doc in &mut report.documents {
+        let asked: &[kakunin_core::mdoc::RequestedElement] = requests
+            .iter()
+            .find(|(doc_type, _)| *doc_type == doc.doc_type)
+            .map(|(_, els)| els.as_slice())
+            .unwrap_or_default();
+        let before = doc.elements.len();
+        doc.elements.retain(|e| {
+            asked.iter().any(|r| {
+                r.namespace == e.namespace
+                    && (r.element == e.identifier || (is_age(&r.element) && is_age(&e.identifier)))
+            })
+        });
+        dropped += before - doc.elements.len();
+    }
+    dropped
 }
 
 /// What to do after a message from the phone. Deliberately exhaustive: a driver must handle
@@ -138,6 +176,7 @@ pub struct ReaderFlow<'c> {
     state: State,
     progress: Vec<Progress>,
     mdoc: Option<(ResponseReport, Decision)>,
+    unrequested: usize,
 }
 
 impl core::fmt::Debug for ReaderFlow<'_> {
@@ -174,6 +213,7 @@ impl<'c> ReaderFlow<'c> {
             state: State::Ready,
             progress: Vec::new(),
             mdoc: None,
+            unrequested: 0,
         })
     }
 
@@ -238,6 +278,7 @@ impl<'c> ReaderFlow<'c> {
             progress: self.progress.clone(),
             final_message,
             failure,
+            unrequested_elements: self.unrequested,
         }
     }
 
@@ -297,10 +338,12 @@ impl<'c> ReaderFlow<'c> {
             let end = bye(&mut self.session);
             return Step::Done(Box::new(self.finish(decision, Some(result), end, None)));
         }
-        let report = Verifier::new(&self.config.trust)
+        let mut report = Verifier::new(&self.config.trust)
             .with_crypto(crypto)
             .with_reader_key(&self.e_reader_key)
             .verify_device_response(&response, self.transcript(), now);
+        // Only what was asked for is judged and shown.
+        self.unrequested = keep_requested(&mut report, &self.config.doc_requests());
         let decision = self.config.policy.decide_mdoc(&report);
         let accepted = report.documents.iter().any(|d| {
             self.config
@@ -309,9 +352,12 @@ impl<'c> ReaderFlow<'c> {
                 .iter()
                 .any(|a| a.doc_type == d.doc_type)
         });
+        // Only an answer that decoded and disclosed nothing accepted falls back to SD-JWT: a
+        // malformed response is the verdict (NG malformed), not a reason to ask again.
         let fall_back = self.config.sd_jwt == SdJwtMode::Fallback
             && !terminated
             && !accepted
+            && decision.verdict == Verdict::Ng(NgReason::NotDisclosed)
             && !self.config.policy.sd_jwt_vcts.is_empty();
         if fall_back {
             let request = self.config.sd_jwt_request();
