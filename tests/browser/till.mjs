@@ -188,6 +188,7 @@ async function runCustomer(page, c, portraitResponses) {
       });
       blobSrc = img.src;
       check(`${name}: portrait visible and loaded`, img.w > 0 && img.shownH > 0, img);
+      check(`${name}: portrait large enough to compare with the face (>= 120 px high)`, img.shownH >= 120, img);
       check(`${name}: portrait on screen without scrolling`, img.bottom <= img.vh, img);
     } catch (e) {
       check(`${name}: portrait visible and loaded`, false, e.message);
@@ -220,6 +221,7 @@ async function runCustomer(page, c, portraitResponses) {
     const direct = await httpGet(`/api/v1/till/portrait?session=${state.session}`);
     check(`${name}: no portrait served with NG`, direct.status === 404, direct);
   }
+  check(`${name}: the result with everything loaded fits the screen`, await page.evaluate(() => document.scrollingElement.scrollHeight <= innerHeight));
   await shot(page, `${name}-result`);
 
   await page.locator("#next").tap({ timeout: STEP_MS });
