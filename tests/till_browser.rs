@@ -41,8 +41,7 @@ fn healthy(addr: SocketAddr) -> bool {
         return false;
     };
     s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
-    if s
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    if s.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         .is_err()
     {
         return false;
@@ -73,7 +72,8 @@ fn the_till_page_in_headless_chromium() {
         "node is missing: install Node.js, then run `bash scripts/install-peers.sh`"
     );
     assert!(
-        root.join("tests/browser/node_modules/playwright-core").is_dir(),
+        root.join("tests/browser/node_modules/playwright-core")
+            .is_dir(),
         "playwright-core is missing: run `bash scripts/install-peers.sh`"
     );
 
@@ -131,7 +131,10 @@ fn the_till_page_in_headless_chromium() {
         std::thread::sleep(Duration::from_millis(200));
     };
     let text = std::fs::read_to_string(&summary).unwrap();
-    assert!(status.success(), "browser checks failed ({status}):\n{text}");
+    assert!(
+        status.success(),
+        "browser checks failed ({status}):\n{text}"
+    );
 
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["ok"], true, "{text}");
