@@ -109,6 +109,20 @@ async function probeImage(page, src) {
   );
 }
 
+// The fonts Chromium used to draw a node's text (DevTools protocol, CSS.getPlatformFontsForNode).
+let cdp = null;
+async function fontsOf(page, selector) {
+  if (!cdp) {
+    cdp = await page.context().newCDPSession(page);
+    await cdp.send("DOM.enable");
+    await cdp.send("CSS.enable");
+  }
+  const { root } = await cdp.send("DOM.getDocument", { depth: -1 });
+  const { nodeId } = await cdp.send("DOM.querySelector", { nodeId: root.nodeId, selector });
+  const { fonts } = await cdp.send("CSS.getPlatformFontsForNode", { nodeId });
+  return fonts;
+}
+
 async function waitReady(page, name) {
   try {
     await page.locator("#waiting").waitFor({ state: "visible", timeout: STEP_MS });
@@ -163,6 +177,9 @@ async function runCustomer(page, c, portraitResponses) {
   });
   check(`${name}: verdict ${c.verdict}`, shown.verdict === c.verdict && state.verdict === c.verdict, { page: shown.verdict, state: state.verdict });
   check(`${name}: reason ${c.reason}`, state.reason === c.reason, { state: state.reason });
+  // The Japanese reason is drawn with a font that has its glyphs (not tofu boxes).
+  const fonts = await fontsOf(page, "#reason-ja");
+  check(`${name}: Japanese text drawn with a CJK font`, fonts.some((f) => /CJK|JP|Gothic|Mincho/i.test(f.familyName) && f.glyphCount > 0), fonts);
   const colour = c.verdict === "OK" ? "rgb(27, 143, 58)" : "rgb(198, 40, 40)";
   check(`${name}: large ${c.verdict === "OK" ? "green" : "red"} verdict`, shown.bg === colour && shown.fontPx >= 96 && shown.height >= 120, shown);
   const text = TEXT[c.reason || "ok"];
