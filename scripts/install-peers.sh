@@ -41,3 +41,4 @@ if ! .venv/bin/python -c 'import importlib.metadata as m, sys; sys.exit(m.versio
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 fi
 (cd ../.. && bash scripts/install-postgres.sh)
+(cd ../.. && bash scripts/install-browser.sh)

@@ -6,9 +6,11 @@
   const $ = (id) => document.getElementById(id);
   const show = (id) => { for (const p of ["waiting", "busy", "result"]) $(p).hidden = p !== id; };
   let portraitUrl = null;
+  let portraitFor = null; // the session whose portrait is being fetched or shown
   let demoShown = false;
 
   function dropPortrait() {
+    portraitFor = null;
     const img = $("portrait");
     img.hidden = true;
     img.removeAttribute("src");
@@ -36,10 +38,21 @@
       v.className = "verdict " + (s.verdict === "OK" ? "ok" : "ng");
       $("reason-ja").textContent = s.verdict === "OK" ? "20歳以上であることを確認しました。" : (s.text_ja || "");
       $("reason-en").textContent = s.verdict === "OK" ? "Age verified." : (s.text_en || "");
-      if (s.portrait && !portraitUrl) {
-        fetch("/api/v1/till/portrait?session=" + s.session, { cache: "no-store" })
+      // One fetch per result, however many state events arrive while it is in flight; a
+      // portrait that arrives after the result was cleared is never shown nor given a URL.
+      if (s.portrait && portraitFor !== s.session) {
+        const session = s.session;
+        portraitFor = session;
+        fetch("/api/v1/till/portrait?session=" + session, { cache: "no-store" })
           .then((r) => (r.ok ? r.blob() : null))
-          .then((b) => { if (b) { portraitUrl = URL.createObjectURL(b); const i = $("portrait"); i.src = portraitUrl; i.hidden = false; } });
+          .then((b) => {
+            if (!b || portraitFor !== session) return;
+            if (portraitUrl) URL.revokeObjectURL(portraitUrl);
+            portraitUrl = URL.createObjectURL(b);
+            const i = $("portrait");
+            i.src = portraitUrl;
+            i.hidden = false;
+          });
       }
       return;
     }
@@ -68,6 +81,7 @@
         const b = document.createElement("button");
         b.type = "button";
         b.textContent = c.label;
+        b.dataset.test = "demo-" + c.id; // a stable hook for tests/browser/till.mjs
         b.addEventListener("click", () => post("/api/v1/till/demo/" + encodeURIComponent(c.id)));
         box.appendChild(b);
       }

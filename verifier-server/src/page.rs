@@ -24,8 +24,10 @@ fn asset(body: &'static str, kind: &'static str) -> Response {
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(
         header::CONTENT_SECURITY_POLICY,
+        // `blob:` for images: the page shows the portrait from an object URL it revokes when
+        // the result is cleared (till.js), so no URL of the portrait stays usable.
         HeaderValue::from_static(
-            "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+            "default-src 'self'; img-src 'self' blob:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
         ),
     );
     h.insert(
