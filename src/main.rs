@@ -495,6 +495,12 @@ enum IssueCommand {
         /// Issuance time (RFC 3339); default: now.
         #[arg(long, value_name = "RFC3339")]
         at: Option<String>,
+        /// Put each credential on this token status list (the MSO `status.status_list.uri`).
+        #[arg(long, value_name = "URI")]
+        status_uri: Option<String>,
+        /// The status list index of the first credential; the next ones follow.
+        #[arg(long, value_name = "N", default_value_t = 0, requires = "status_uri")]
+        status_index: u64,
     },
 }
 
@@ -570,6 +576,8 @@ fn main() -> ExitCode {
                     valid_days,
                     signer,
                     at,
+                    status_uri,
+                    status_index,
                 },
         } => issue_cmd::issue_mdoc(&issue_cmd::IssueArgs {
             pki: &pki,
@@ -582,6 +590,10 @@ fn main() -> ExitCode {
             valid_days,
             signer: &signer,
             at: at.as_deref(),
+            status: status_uri.map(|uri| kakunin_issuer::StatusList {
+                uri,
+                first_index: status_index,
+            }),
         })
         .map(|_| ExitCode::SUCCESS),
         Command::Request {

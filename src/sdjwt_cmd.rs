@@ -96,15 +96,17 @@ pub(crate) fn issue(a: &IssueArgs<'_>) -> Result<ExitCode, CliError> {
             a.sd_alg
         ))
     })?;
+    let status_list = a
+        .status_list
+        .clone()
+        .map(|(uri, first_index)| StatusList { uri, first_index });
+    crate::issue_cmd::check_status_range(status_list.as_ref(), a.count)?;
     let settings = SdJwtVcSettings {
         issuer_id: a.issuer_id,
         valid_from: now.unix_timestamp(),
         valid_until: (now + time::Duration::days(a.valid_days)).unix_timestamp(),
         sd_alg,
-        status_list: a
-            .status_list
-            .clone()
-            .map(|(uri, first_index)| StatusList { uri, first_index }),
+        status_list,
         ..SdJwtVcSettings::default()
     };
     let creds = issue_sd_jwt_vcs(
