@@ -191,7 +191,8 @@ pub(crate) fn issue_mdoc(a: &IssueArgs<'_>) -> Result<(), CliError> {
             "  status list {}: indices {}..={}",
             quote(&list.uri),
             list.first_index,
-            list.index_of(batch.len().saturating_sub(1)).unwrap_or(u64::MAX)
+            list.index_of(batch.len().saturating_sub(1))
+                .unwrap_or(u64::MAX)
         );
     }
     Ok(())

@@ -79,8 +79,7 @@ pub fn status_to_json(s: &StatusReport) -> Json {
         out.insert("uri".into(), json!(r.uri));
         out.insert("idx".into(), json!(r.idx));
     }
-    if let crate::StatusOutcome::Checked(kakunin_core::status::StatusCheck::Other(n)) = &s.outcome
-    {
+    if let crate::StatusOutcome::Checked(kakunin_core::status::StatusCheck::Other(n)) = &s.outcome {
         out.insert("statusValue".into(), json!(n));
     }
     if let Some(stale) = &s.stale {

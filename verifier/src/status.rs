@@ -445,14 +445,19 @@ pub fn sd_jwt_status(
             options,
             now,
         ),
-        SdJwtIssuer::X5c(anchors) => match sd_jwt_own_iaca(crypto, &verified.header, anchors, now)
-        {
-            Some(own) => check_reference(crypto, reference, SignerTrust::Iaca(&own), options, now),
-            None => StatusReport::undetermined(
-                Some(reference),
-                StatusListError::UntrustedSigner(kakunin_core::trust::TrustError::UnknownIssuer),
-            ),
-        },
+        SdJwtIssuer::X5c(anchors) => {
+            match sd_jwt_own_iaca(crypto, &verified.header, anchors, now) {
+                Some(own) => {
+                    check_reference(crypto, reference, SignerTrust::Iaca(&own), options, now)
+                }
+                None => StatusReport::undetermined(
+                    Some(reference),
+                    StatusListError::UntrustedSigner(
+                        kakunin_core::trust::TrustError::UnknownIssuer,
+                    ),
+                ),
+            }
+        }
     }
 }
 
@@ -475,4 +480,229 @@ pub fn sd_jwt_response_status(
             Err(_) => StatusReport::new(None, StatusOutcome::NotPerformed),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kakunin_core::crypto::{default_provider, Curve, ProviderSigner};
+    use kakunin_core::sdjwt::VerifiedSdJwt;
+    use kakunin_core::status::UndeterminedKind;
+    use kakunin_core::status::{build_jwt, Bits, KeyReference, StatusList, StatusListClaims};
+    use serde_json::json;
+
+    const URI: &str = "https://issuer.example/status/1";
+
+    fn now() -> OffsetDateTime {
+        time::macros::datetime!(2026-12-01 09:00 UTC)
+    }
+
+    /// A 2-bit list of 16 entries: 1 INVALID, 2 SUSPENDED, 3 = 3 (application-specific),
+    /// issued at `now() - 1h`, `exp` one hour after issuance, `ttl` 600 s.
+    fn token(key: &kakunin_core::crypto::EcPrivateKey) -> Vec<u8> {
+        let c = default_provider();
+        let mut list = StatusList::new(Bits::Two, 16).unwrap();
+        list.set(1, 1).unwrap();
+        list.set(2, 2).unwrap();
+        list.set(3, 3).unwrap();
+        let iat = now() - Duration::hours(1);
+        let claims = StatusListClaims {
+            exp: Some(iat + Duration::hours(1) + Duration::minutes(30)),
+            ttl: Some(600),
+            ..StatusListClaims::new(URI, iat)
+        };
+        let signer = ProviderSigner::new(c, key).unwrap();
+        build_jwt(&signer, &list, &claims, &KeyReference::default())
+            .unwrap()
+            .into_bytes()
+    }
+
+    fn vc(status: Option<serde_json::Value>) -> VerifiedSdJwt {
+        let mut claims = serde_json::Map::new();
+        claims.insert("vct".into(), json!("urn:x"));
+        if let Some(s) = status {
+            claims.insert("status".into(), s);
+        }
+        VerifiedSdJwt {
+            header: serde_json::Map::new(),
+            claims,
+            holder_key: None,
+            key_bound: true,
+            disclosures: 0,
+        }
+    }
+
+    fn at_index(idx: u64) -> VerifiedSdJwt {
+        vc(Some(json!({"status_list": {"idx": idx, "uri": URI}})))
+    }
+
+    #[test]
+    fn every_outcome_of_a_declared_key_list() {
+        let c = default_provider();
+        let key = c.generate_key(Curve::P256).unwrap();
+        let public = c.public_key(&key).unwrap();
+        let mut source = MemoryStatusSource::new();
+        // Fetched five minutes ago: within its 600 s ttl.
+        source.insert(URI, token(&key), now() - Duration::minutes(5));
+        let options = StatusOptions::new(&source);
+        let check = |v: &VerifiedSdJwt| {
+            sd_jwt_status(c, v, SdJwtIssuer::Key(&public), Some(&options), now())
+        };
+        assert_eq!(check(&at_index(0)).name(), "valid");
+        assert!(check(&at_index(0)).passes());
+        assert_eq!(check(&at_index(1)).name(), "invalid");
+        assert_eq!(check(&at_index(2)).name(), "suspended");
+        assert_eq!(check(&at_index(3)).name(), "other");
+        for idx in 1..4 {
+            assert!(!check(&at_index(idx)).passes());
+        }
+        let out = check(&at_index(16));
+        assert_eq!(out.reason_code(), Some("index-out-of-range"));
+        assert_eq!(
+            out.reference,
+            Some(StatusRef {
+                uri: URI.into(),
+                idx: 16
+            })
+        );
+        // No reference: not applicable, and passes.
+        let none = check(&vc(None));
+        assert_eq!(none.name(), "not_applicable");
+        assert!(none.passes());
+        // Without a source: not checked.
+        let unchecked = sd_jwt_status(c, &at_index(1), SdJwtIssuer::Key(&public), None, now());
+        assert_eq!(unchecked.outcome, StatusOutcome::NotChecked);
+        // Another URI: no copy, unreachable.
+        let other = vc(Some(
+            json!({"status_list": {"idx": 0, "uri": "https://x/2"}}),
+        ));
+        assert_eq!(check(&other).reason_code(), Some("unreachable"));
+        // A malformed reference.
+        for bad in [
+            json!({"status_list": {"idx": -1, "uri": URI}}),
+            json!({"status_list": {"idx": 0}}),
+            json!("revoked"),
+        ] {
+            assert_eq!(check(&vc(Some(bad))).reason_code(), Some("malformed"));
+        }
+        assert_eq!(
+            check(&vc(Some(json!({"identifier_list": {}})))).reason_code(),
+            Some("unsupported")
+        );
+        // Signed by another key: the signature does not verify under the declared one.
+        let stranger = c.public_key(&c.generate_key(Curve::P256).unwrap()).unwrap();
+        let foreign = sd_jwt_status(
+            c,
+            &at_index(0),
+            SdJwtIssuer::Key(&stranger),
+            Some(&options),
+            now(),
+        );
+        assert_eq!(foreign.reason_code(), Some("signature"));
+        // A list with no x5c cannot chain to an IACA.
+        let anchors = TrustAnchors::default();
+        let iaca = sd_jwt_status(
+            c,
+            &at_index(0),
+            SdJwtIssuer::X5c(&anchors),
+            Some(&options),
+            now(),
+        );
+        assert_eq!(iaca.reason_code(), Some("signer"));
+        // Garbage in the cache.
+        let mut junk = MemoryStatusSource::new();
+        junk.insert(URI, b"not a token".to_vec(), now());
+        let junk_options = StatusOptions::new(&junk);
+        let j = sd_jwt_status(
+            c,
+            &at_index(0),
+            SdJwtIssuer::Key(&public),
+            Some(&junk_options),
+            now(),
+        );
+        assert_eq!(j.name(), "undetermined");
+        assert!(j.stale.is_none());
+    }
+
+    #[test]
+    fn a_stale_list_keeps_what_it_says_and_by_how_much() {
+        let c = default_provider();
+        let key = c.generate_key(Curve::P256).unwrap();
+        let public = c.public_key(&key).unwrap();
+        let mut source = MemoryStatusSource::new();
+        // Fetched 30 minutes ago with a 600 s ttl: 20 minutes overdue by ttl.
+        source.insert(URI, token(&key), now() - Duration::minutes(30));
+        let options = StatusOptions::new(&source);
+        let r = sd_jwt_status(
+            c,
+            &at_index(1),
+            SdJwtIssuer::Key(&public),
+            Some(&options),
+            now(),
+        );
+        assert_eq!(r.reason_code(), Some(UndeterminedKind::Stale.name()));
+        let stale = r.stale.clone().unwrap();
+        assert_eq!(stale.status, StatusCheck::Invalid);
+        assert_eq!(stale.overdue, Duration::minutes(20));
+        // Two hours later `exp` (iat + 90 min) has passed too; the larger overdue counts.
+        let later = now() + Duration::hours(2);
+        let r = sd_jwt_status(
+            c,
+            &at_index(0),
+            SdJwtIssuer::Key(&public),
+            Some(&options),
+            later,
+        );
+        let stale = r.stale.unwrap();
+        assert_eq!(stale.status, StatusCheck::Valid);
+        assert_eq!(stale.overdue, Duration::minutes(140));
+        // A stale list under the wrong key says nothing.
+        let stranger = c.public_key(&c.generate_key(Curve::P256).unwrap()).unwrap();
+        let r = sd_jwt_status(
+            c,
+            &at_index(0),
+            SdJwtIssuer::Key(&stranger),
+            Some(&options),
+            later,
+        );
+        assert_eq!(r.reason_code(), Some("signature"));
+        assert!(r.stale.is_none());
+    }
+
+    #[test]
+    fn mso_references() {
+        let c = default_provider();
+        let anchors = TrustAnchors::default();
+        let source = MemoryStatusSource::new();
+        let options = StatusOptions::new(&source);
+        let list = MsoStatus::StatusList {
+            idx: 4,
+            uri: URI.into(),
+            certificate: None,
+        };
+        assert_eq!(
+            mdoc_status(c, None, &anchors, 0, Some(&options), now()).name(),
+            "not_applicable"
+        );
+        assert_eq!(
+            mdoc_status(c, Some(&list), &anchors, 0, None, now()).name(),
+            "not_checked"
+        );
+        // An anchor index not in the set is never trusted.
+        assert_eq!(
+            mdoc_status(c, Some(&list), &anchors, 0, Some(&options), now()).reason_code(),
+            Some("signer")
+        );
+        let ids = MsoStatus::IdentifierList {
+            id: vec![1],
+            uri: URI.into(),
+            certificate: None,
+        };
+        assert_eq!(
+            mdoc_status(c, Some(&ids), &anchors, 0, Some(&options), now()).reason_code(),
+            Some("unsupported")
+        );
+        assert_eq!(not_performed(Some(&list)).name(), "not_performed");
+        assert!(!not_performed(Some(&list)).passes());
+    }
 }

@@ -24,10 +24,10 @@
 
 use crate::status::{StatusOutcome, StatusReport};
 use crate::{CheckError, DocumentReport, ResponseReport};
-use kakunin_core::status::StatusCheck;
 use kakunin_core::cbor::Value;
 use kakunin_core::mdoc::{JP_PID_DOCTYPE, JP_PID_NAMESPACE, MDL_DOCTYPE, MDL_NAMESPACE};
 use kakunin_core::sdjwt::{JwsError, SdJwtError, VcError, VerifiedSdJwt, JP_PID_VCT};
+use kakunin_core::status::StatusCheck;
 
 /// Why the till said NG. The codes are a published interface (audit log, JSON API, page).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -938,6 +938,194 @@ mod tests {
             assert!(!r.text_en().is_empty() && !r.text_ja().is_empty());
             assert!(!r.text_ja().is_ascii(), "{r} has no Japanese text");
         }
+    }
+
+    fn status(outcome: StatusOutcome, stale: Option<crate::status::StaleStatus>) -> StatusReport {
+        StatusReport {
+            reference: Some(crate::StatusRef {
+                uri: "https://issuer.example/status/1".into(),
+                idx: 3,
+            }),
+            outcome,
+            stale,
+        }
+    }
+
+    fn undetermined() -> StatusOutcome {
+        StatusOutcome::Checked(StatusCheck::Undetermined {
+            reason: kakunin_core::status::StatusListError::Unreachable,
+        })
+    }
+
+    fn decide_status(policy: &AgePolicy, s: StatusReport, errors: Vec<CheckError>) -> Verdict {
+        let mut d = doc(over_20(true), errors);
+        d.status_check = s;
+        policy.decide_mdoc(&report(vec![d])).verdict
+    }
+
+    #[test]
+    fn status_mapping() {
+        let p = AgePolicy::default();
+        let checked = |c| status(StatusOutcome::Checked(c), None);
+        assert_eq!(
+            decide_status(&p, checked(StatusCheck::Valid), vec![]),
+            Verdict::Ok
+        );
+        for c in [StatusCheck::Invalid, StatusCheck::Suspended] {
+            assert_eq!(
+                decide_status(&p, checked(c), vec![]),
+                Verdict::Ng(NgReason::Revoked)
+            );
+        }
+        assert_eq!(
+            decide_status(&p, checked(StatusCheck::Other(3)), vec![]),
+            Verdict::Ng(NgReason::StatusUnknown)
+        );
+        assert_eq!(
+            decide_status(&p, status(undetermined(), None), vec![]),
+            Verdict::Ng(NgReason::StatusUnknown)
+        );
+        // No reference, or no lists given: passes unless status is required.
+        for o in [StatusOutcome::NotApplicable, StatusOutcome::NotChecked] {
+            assert_eq!(
+                decide_status(&p, status(o.clone(), None), vec![]),
+                Verdict::Ok
+            );
+            let strict = AgePolicy {
+                status: StatusPolicy {
+                    required: true,
+                    ..StatusPolicy::default()
+                },
+                ..AgePolicy::default()
+            };
+            assert_eq!(
+                decide_status(&strict, status(o, None), vec![]),
+                Verdict::Ng(NgReason::StatusUnknown)
+            );
+        }
+    }
+
+    #[test]
+    fn status_precedence() {
+        let p = AgePolicy::default();
+        let revoked = || status(StatusOutcome::Checked(StatusCheck::Invalid), None);
+        let expired = CheckError::Expired {
+            doc: 0,
+            valid_until: at(),
+            at: at(),
+        };
+        let device = CheckError::DeviceSignature {
+            doc: 0,
+            source: CoseError::BadSignature,
+        };
+        // Revoked beats expired; device_auth_failed beats revoked.
+        assert_eq!(
+            decide_status(&p, revoked(), vec![expired.clone()]),
+            Verdict::Ng(NgReason::Revoked)
+        );
+        assert_eq!(
+            decide_status(&p, revoked(), vec![device]),
+            Verdict::Ng(NgReason::DeviceAuthFailed)
+        );
+        // status_unknown beats expired, loses to revoked (only one status per document).
+        assert_eq!(
+            decide_status(&p, status(undetermined(), None), vec![expired]),
+            Verdict::Ng(NgReason::StatusUnknown)
+        );
+        // Not performed (the issuer failed): the document's own reason.
+        assert_eq!(
+            decide_status(
+                &p,
+                status(StatusOutcome::NotPerformed, None),
+                vec![CheckError::UntrustedIssuer {
+                    doc: 0,
+                    source: TrustError::UnknownIssuer
+                }]
+            ),
+            Verdict::Ng(NgReason::UntrustedIssuer)
+        );
+    }
+
+    #[test]
+    fn offline_grace_accepts_a_stale_list_within_it_only() {
+        let stale = |value, minutes| {
+            status(
+                undetermined(),
+                Some(crate::status::StaleStatus {
+                    status: value,
+                    overdue: time::Duration::minutes(minutes),
+                }),
+            )
+        };
+        let none = AgePolicy::default();
+        let graced = AgePolicy {
+            status: StatusPolicy {
+                required: true,
+                offline_grace: time::Duration::hours(1),
+            },
+            ..AgePolicy::default()
+        };
+        assert_eq!(
+            decide_status(&none, stale(StatusCheck::Valid, 10), vec![]),
+            Verdict::Ng(NgReason::StatusUnknown)
+        );
+        let d = {
+            let mut d = doc(over_20(true), vec![]);
+            d.status_check = stale(StatusCheck::Valid, 10);
+            graced.decide_mdoc(&report(vec![d]))
+        };
+        assert_eq!(d.verdict, Verdict::Ok);
+        assert_eq!(
+            decide_status(&graced, stale(StatusCheck::Valid, 60), vec![]),
+            Verdict::Ok
+        );
+        assert_eq!(
+            decide_status(&graced, stale(StatusCheck::Valid, 61), vec![]),
+            Verdict::Ng(NgReason::StatusUnknown)
+        );
+        assert_eq!(
+            decide_status(&graced, stale(StatusCheck::Invalid, 10), vec![]),
+            Verdict::Ng(NgReason::Revoked)
+        );
+        // Under age is still under age within the grace.
+        let mut d = doc(over_20(false), vec![]);
+        d.status_check = stale(StatusCheck::Valid, 10);
+        assert_eq!(
+            graced.decide_mdoc(&report(vec![d])).verdict,
+            Verdict::Ng(NgReason::UnderAge)
+        );
+    }
+
+    #[test]
+    fn sd_jwt_status_verdicts() {
+        let p = AgePolicy::default();
+        let ok = Ok((0, vec![Ok(sd_jwt(serde_json::json!({"20": true})))]));
+        let with = |s: StatusReport| p.decide_sd_jwt_with_status(&ok, &[s]).verdict;
+        assert_eq!(
+            with(status(StatusOutcome::Checked(StatusCheck::Valid), None)),
+            Verdict::Ok
+        );
+        assert_eq!(
+            with(status(StatusOutcome::Checked(StatusCheck::Suspended), None)),
+            Verdict::Ng(NgReason::Revoked)
+        );
+        assert_eq!(
+            with(status(undetermined(), None)),
+            Verdict::Ng(NgReason::StatusUnknown)
+        );
+        // Without statuses: not checked, passes unless required.
+        assert_eq!(p.decide_sd_jwt(&ok).verdict, Verdict::Ok);
+        let strict = AgePolicy {
+            status: StatusPolicy {
+                required: true,
+                ..StatusPolicy::default()
+            },
+            ..AgePolicy::default()
+        };
+        assert_eq!(
+            strict.decide_sd_jwt(&ok).verdict,
+            Verdict::Ng(NgReason::StatusUnknown)
+        );
     }
 
     fn sd_jwt(ages: serde_json::Value) -> VerifiedSdJwt {
