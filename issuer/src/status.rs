@@ -2,7 +2,7 @@
 //! "Referenced Token"): where the credential's status is published and at which index.
 //!
 //! - SD-JWT VC: the `status` claim `{"status_list": {"idx": N, "uri": URI}}` in the
-//!   issuer-signed payload (§6.2), never selectively disclosable.
+//!   issuer-signed payload (§6), never selectively disclosable.
 //! - mdoc: the MSO `status` field of ISO/IEC 18013-5 second edition, the same
 //!   `{"status_list": {"idx": uint, "uri": tstr}}` map in CBOR with text keys
 //!   (docs/decisions/0009-mso-status.md says what of that is certain).

@@ -1,5 +1,5 @@
-//! Fetching a Status List Token over HTTP into the cache (draft-ietf-oauth-status-list-20
-//! §8.1 "Status List Request": `GET uri` with an `Accept` of the token form).
+//! Fetching a Status List Token over HTTP into the cache (draft-ietf-oauth-status-list-20,
+//! "Status List Request": `GET uri` with an `Accept` of the token form).
 //!
 //! Every exchange is bounded: one deadline covers connecting, sending and reading the whole
 //! body; the body is capped (the cache's cap) and an oversize one is an error that leaves the

@@ -216,7 +216,7 @@ fn mso_reference(status: &MsoStatus) -> Result<StatusRef, StatusListError> {
     }
 }
 
-/// The `status.status_list` reference of an SD-JWT VC's claims (§6.2), `Ok(None)` without a
+/// The `status.status_list` reference of an SD-JWT VC's claims (§6 "Referenced Token"), `Ok(None)` without a
 /// `status` claim.
 pub fn sd_jwt_reference(
     claims: &serde_json::Map<String, serde_json::Value>,
@@ -417,7 +417,7 @@ fn sd_jwt_own_iaca(
     anchors.only(chain.anchor_index)
 }
 
-/// The status check of a verified SD-JWT VC (its `status` claim, §6.2): looked up in
+/// The status check of a verified SD-JWT VC (its `status` claim, §6 "Referenced Token"): looked up in
 /// `options`' source, the list's signer chained to the credential's own IACA or equal to the
 /// configured issuer key. `options` `None`: not checked.
 pub fn sd_jwt_status(
