@@ -231,6 +231,30 @@ fn opt(v: Option<&str>) -> std::borrow::Cow<'_, str> {
 }
 
 /// The DeviceResponse report as text, one check or element per line.
+/// One line for a status check: its value, the list and index, and why if undetermined
+/// (the URI is issuer-chosen text: escaped).
+pub(crate) fn status_line(st: &kakunin_verifier::StatusReport) -> String {
+    let mut line = st.name().to_string();
+    if let Some(r) = &st.reference {
+        line.push_str(&format!(" (index {} of {})", r.idx, escape(&r.uri)));
+    }
+    if let Some(reason) = st.undetermined_reason() {
+        line.push_str(&format!(
+            ": {} -- {}",
+            reason.undetermined_kind().name(),
+            escape(&reason.to_string())
+        ));
+    }
+    if let Some(stale) = &st.stale {
+        line.push_str(&format!(
+            " [the stale list says {}, {} s overdue]",
+            stale.status.label(),
+            stale.overdue.whole_seconds()
+        ));
+    }
+    line
+}
+
 pub(crate) fn render_response_report(r: &ResponseReport) -> String {
     let mut s = String::new();
     let _ = writeln!(
@@ -279,6 +303,7 @@ pub(crate) fn render_response_report(r: &ResponseReport) -> String {
         for c in &d.checks {
             let _ = writeln!(s, "  [{}] {}", mark(c.outcome), c.check.name());
         }
+        let _ = writeln!(s, "  status: {}", status_line(&d.status_check));
         for e in &d.elements {
             let _ = writeln!(
                 s,

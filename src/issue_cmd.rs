@@ -89,6 +89,24 @@ pub(crate) struct IssueArgs<'a> {
     pub(crate) signer: &'a str,
     /// Issuance time (RFC 3339); `None` reads the clock.
     pub(crate) at: Option<&'a str>,
+    /// The status list the batch goes on, from its first index.
+    pub(crate) status: Option<kakunin_issuer::StatusList>,
+}
+
+/// Refuse a status list whose indices for `count` credentials would pass 2^64 - 1.
+pub(crate) fn check_status_range(
+    status: Option<&kakunin_issuer::StatusList>,
+    count: usize,
+) -> Result<(), CliError> {
+    match status {
+        Some(list) if list.index_of(count.saturating_sub(1)).is_none() => {
+            Err(CliError::Usage(format!(
+                "--status-index {} leaves no room for {count} credentials (indices stop at 2^64 - 1)",
+                list.first_index
+            )))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Issue a batch of mdocs (one device key each) into a wallet directory.
@@ -98,6 +116,7 @@ pub(crate) fn issue_mdoc(a: &IssueArgs<'_>) -> Result<(), CliError> {
     let claims = read_json(a.claims)?;
     let now = parse_time(a.at)?;
     let elements = elements_from_json(profile, &claims, now.date())?;
+    check_status_range(a.status.as_ref(), a.count)?;
     let keys: Vec<(EcPublicKey, Option<EcPrivateKey>)> = match (a.new_device_keys, a.device_keys.len()) {
         (true, 0) => (0..a.count)
             .map(|_| {
@@ -125,7 +144,13 @@ pub(crate) fn issue_mdoc(a: &IssueArgs<'_>) -> Result<(), CliError> {
         expected_update: None,
     };
     let publics: Vec<EcPublicKey> = keys.iter().map(|(p, _)| p.clone()).collect();
-    let batch = issuer.issue_batch(profile.doc_type(), &elements, &publics, validity)?;
+    let batch = issuer.issue_batch_with_status(
+        profile.doc_type(),
+        &elements,
+        &publics,
+        validity,
+        a.status.as_ref(),
+    )?;
     let wallet = Wallet::open(a.out)?;
     let batch_id = {
         let mut b = [0u8; 4];
@@ -161,5 +186,14 @@ pub(crate) fn issue_mdoc(a: &IssueArgs<'_>) -> Result<(), CliError> {
         validity.valid_until,
         a.out.display()
     );
+    if let Some(list) = &a.status {
+        println!(
+            "  status list {}: indices {}..={}",
+            quote(&list.uri),
+            list.first_index,
+            list.index_of(batch.len().saturating_sub(1))
+                .unwrap_or(u64::MAX)
+        );
+    }
     Ok(())
 }

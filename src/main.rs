@@ -168,6 +168,9 @@ enum Command {
         /// Also accept typ vc+sd-jwt.
         #[arg(long)]
         accept_vc_sd_jwt: bool,
+        /// Check the credential's status against the lists cached in DIR (`status fetch`); offline.
+        #[arg(long, value_name = "DIR")]
+        status_cache: Option<PathBuf>,
         /// Print the result as JSON (checks and errors, shaped like verify-response).
         #[arg(long)]
         json: bool,
@@ -196,6 +199,9 @@ enum Command {
         /// Verification time (RFC 3339); default: now.
         #[arg(long, value_name = "RFC3339")]
         at: Option<String>,
+        /// Check each credential's status against the lists cached in DIR (`status fetch`); offline.
+        #[arg(long, value_name = "DIR")]
+        status_cache: Option<PathBuf>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -218,7 +224,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Token Status Lists (draft-ietf-oauth-status-list): build and sign, check an index, show.
+    /// Token Status Lists (draft-ietf-oauth-status-list): build and sign, check an index, show, fetch into a cache.
     Status {
         #[command(subcommand)]
         command: StatusCommand,
@@ -399,6 +405,24 @@ enum StatusCommand {
         #[arg(long, value_name = "SECONDS", default_value_t = 0)]
         grace: u64,
     },
+    /// Fetch a status list over HTTP into a cache directory (If-None-Match with the cached ETag; exit 0 stored or unchanged, 2 usage, 3 failure).
+    Fetch {
+        /// The list's URI (a credential's `status.status_list.uri`); http:// only in this build.
+        #[arg(long, value_name = "URI")]
+        uri: String,
+        /// The cache directory (created if missing); `verify-response --status-cache DIR` reads it.
+        #[arg(long, value_name = "DIR")]
+        cache: PathBuf,
+        /// The form to ask for (Accept): jwt, cwt or any.
+        #[arg(long, default_value = "any")]
+        accept: String,
+        /// Seconds for the whole exchange.
+        #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+        timeout: u64,
+        /// Largest list accepted, in bytes (default: 24 MiB, the verifier's own limit).
+        #[arg(long, value_name = "BYTES")]
+        max_size: Option<usize>,
+    },
     /// Decode a status list and print its claims and non-VALID entries (no signature check).
     Show {
         /// The Status List Token (JWT, CWT binary or hex).
@@ -495,6 +519,12 @@ enum IssueCommand {
         /// Issuance time (RFC 3339); default: now.
         #[arg(long, value_name = "RFC3339")]
         at: Option<String>,
+        /// Put each credential on this token status list (the MSO `status.status_list.uri`).
+        #[arg(long, value_name = "URI")]
+        status_uri: Option<String>,
+        /// The status list index of the first credential; the next ones follow.
+        #[arg(long, value_name = "N", default_value_t = 0, requires = "status_uri")]
+        status_index: u64,
     },
 }
 
@@ -570,6 +600,8 @@ fn main() -> ExitCode {
                     valid_days,
                     signer,
                     at,
+                    status_uri,
+                    status_index,
                 },
         } => issue_cmd::issue_mdoc(&issue_cmd::IssueArgs {
             pki: &pki,
@@ -582,6 +614,10 @@ fn main() -> ExitCode {
             valid_days,
             signer: &signer,
             at: at.as_deref(),
+            status: status_uri.map(|uri| kakunin_issuer::StatusList {
+                uri,
+                first_index: status_index,
+            }),
         })
         .map(|_| ExitCode::SUCCESS),
         Command::Request {
@@ -744,6 +780,7 @@ fn main() -> ExitCode {
             nonce,
             at,
             accept_vc_sd_jwt,
+            status_cache,
             json,
         } => sdjwt_cmd::verify(&sdjwt_cmd::VerifyArgs {
             file: &file,
@@ -753,6 +790,7 @@ fn main() -> ExitCode {
             nonce: &nonce,
             at: at.as_deref(),
             accept_vc_typ: accept_vc_sd_jwt,
+            status_cache: status_cache.as_deref(),
             json,
         }),
         Command::Vectors { json } => Ok(run_vectors(json)),
@@ -762,6 +800,7 @@ fn main() -> ExitCode {
             trust_anchors,
             reader_key,
             at,
+            status_cache,
             json,
         } => verify_response(
             &response,
@@ -769,6 +808,7 @@ fn main() -> ExitCode {
             &trust_anchors,
             reader_key.as_deref(),
             at.as_deref(),
+            status_cache.as_deref(),
             json,
         ),
         Command::VerifyRequest {
@@ -822,6 +862,19 @@ fn main() -> ExitCode {
                 grace,
             }),
             StatusCommand::Show { file } => status_cmd::show(&file),
+            StatusCommand::Fetch {
+                uri,
+                cache,
+                accept,
+                timeout,
+                max_size,
+            } => status_cmd::fetch(&status_cmd::FetchArgs {
+                uri: &uri,
+                cache: &cache,
+                accept: &accept,
+                timeout,
+                max_size,
+            }),
         },
         Command::Inspect { file } => inspect::run(&file).map_err(error::CliError::from),
         Command::Till {
@@ -920,6 +973,7 @@ fn verify_response(
     anchors: &[PathBuf],
     reader_key: Option<&std::path::Path>,
     at: Option<&str>,
+    status_cache: Option<&std::path::Path>,
     json: bool,
 ) -> Result<ExitCode, error::CliError> {
     let response = input::read_cbor(response)?;
@@ -927,9 +981,13 @@ fn verify_response(
     let anchors = input::read_anchors(anchors)?;
     let key = reader_key.map(input::read_private_key).transpose()?;
     let at = input::parse_time(at)?;
+    let cache = status_cache.map(status_cmd::open_cache).transpose()?;
     let mut verifier = kakunin_verifier::Verifier::new(&anchors);
     if let Some(k) = &key {
         verifier = verifier.with_reader_key(k);
+    }
+    if let Some(cache) = &cache {
+        verifier = verifier.with_status(kakunin_verifier::StatusOptions::new(cache));
     }
     let report = verifier.verify_device_response(&response, &transcript, at);
     if json {

@@ -301,6 +301,7 @@ fn reader_config(a: &ReaderArgs<'_>) -> Result<ReaderConfig, CliError> {
             namespace: profile.namespace().into(),
         }],
         sd_jwt_vcts: Vec::new(),
+        ..AgePolicy::default()
     };
     config.request = RequestSpec::Elements(vec![(profile.doc_type().into(), wanted)]);
     config.reader_auth = reader_auth;

@@ -11,6 +11,9 @@ use kakunin_holder_sim::Wallet;
 use kakunin_issuer::pki::load_pair;
 use kakunin_issuer::sd_jwt_vc::{issue_sd_jwt_vcs, SdJwtVcSettings, StatusList, JP_PID_VCT};
 use kakunin_issuer::{elements_from_json, DocProfile};
+use kakunin_verifier::json::status_to_json;
+use kakunin_verifier::status::{sd_jwt_status, SdJwtIssuer};
+use kakunin_verifier::{StatusOptions, StatusOutcome, StatusReport};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -96,15 +99,17 @@ pub(crate) fn issue(a: &IssueArgs<'_>) -> Result<ExitCode, CliError> {
             a.sd_alg
         ))
     })?;
+    let status_list = a
+        .status_list
+        .clone()
+        .map(|(uri, first_index)| StatusList { uri, first_index });
+    crate::issue_cmd::check_status_range(status_list.as_ref(), a.count)?;
     let settings = SdJwtVcSettings {
         issuer_id: a.issuer_id,
         valid_from: now.unix_timestamp(),
         valid_until: (now + time::Duration::days(a.valid_days)).unix_timestamp(),
         sd_alg,
-        status_list: a
-            .status_list
-            .clone()
-            .map(|(uri, first_index)| StatusList { uri, first_index }),
+        status_list,
         ..SdJwtVcSettings::default()
     };
     let creds = issue_sd_jwt_vcs(
@@ -211,6 +216,8 @@ pub(crate) struct VerifyArgs<'a> {
     /// Also accept `typ` `vc+sd-jwt`.
     pub(crate) accept_vc_typ: bool,
     /// Print JSON.
+    /// The status-list cache directory (`--status-cache`), if the status is checked.
+    pub(crate) status_cache: Option<&'a Path>,
     pub(crate) json: bool,
 }
 
@@ -247,9 +254,32 @@ pub(crate) fn verify(a: &VerifyArgs<'_>) -> Result<ExitCode, CliError> {
         max_age: time::Duration::minutes(5),
         max_skew: time::Duration::minutes(1),
     };
+    let cache = a
+        .status_cache
+        .map(crate::status_cmd::open_cache)
+        .transpose()?;
     let result: Result<_, VcError> =
         verify_sd_jwt_vc(c, text.trim(), issuer, Some(&kb), a.accept_vc_typ, now);
-    let valid = result.is_ok();
+    // The status only of a presentation that verified (§8.3 step 1); without a cache, not
+    // checked.
+    let status_options = cache.as_ref().map(|c| StatusOptions::new(c));
+    let status_issuer = match (&configured_key, &anchors) {
+        (Some(k), _) => SdJwtIssuer::Key(k),
+        (None, Some(anchors)) => SdJwtIssuer::X5c(anchors),
+        (None, None) => {
+            return Err(CliError::Usage(
+                "--trust-anchor or --issuer-jwk is required".into(),
+            ))
+        }
+    };
+    let status = match &result {
+        Ok(v) => sd_jwt_status(c, v, status_issuer, status_options.as_ref(), now),
+        Err(_) => StatusReport {
+            outcome: StatusOutcome::NotPerformed,
+            ..StatusReport::default()
+        },
+    };
+    let valid = result.is_ok() && status.passes();
     if a.json {
         // Checks before the failing one passed, the failing one failed, later ones did not
         // run; the certificate chain is not checked when the issuer key is configured.
@@ -268,13 +298,15 @@ pub(crate) fn verify(a: &VerifyArgs<'_>) -> Result<ExitCode, CliError> {
             };
             checks.insert(check.name().into(), outcome.into());
         }
+        checks.insert("status".into(), status.name().into());
         let out = match &result {
             Ok(v) => serde_json::json!({
-                "valid": true, "checks": checks, "keyBound": v.key_bound,
-                "disclosures": v.disclosures, "claims": v.claims, "errors": [],
+                "valid": valid, "checks": checks, "keyBound": v.key_bound,
+                "disclosures": v.disclosures, "claims": v.claims,
+                "statusCheck": status_to_json(&status), "errors": [],
             }),
             Err(e) => serde_json::json!({
-                "valid": false, "checks": checks,
+                "valid": false, "checks": checks, "statusCheck": status_to_json(&status),
                 "errors": [{
                     "code": e.code(), "cause": e.cause().to_string(),
                     "check": e.check().name(), "message": e.to_string(),
@@ -286,9 +318,12 @@ pub(crate) fn verify(a: &VerifyArgs<'_>) -> Result<ExitCode, CliError> {
         match &result {
             Ok(v) => {
                 println!(
-                    "SD-JWT VC: VALID (key-bound: {}, {} disclosure(s))",
-                    v.key_bound, v.disclosures
+                    "SD-JWT VC: {} (key-bound: {}, {} disclosure(s))",
+                    if valid { "VALID" } else { "INVALID" },
+                    v.key_bound,
+                    v.disclosures
                 );
+                println!("  status: {}", crate::input::status_line(&status));
                 for (k, val) in &v.claims {
                     if k != "cnf" {
                         println!("  {} = {}", escape(k), escape_json(&val.to_string()));

@@ -6,7 +6,9 @@ pub mod claims;
 pub mod mdoc;
 pub mod pki;
 pub mod sd_jwt_vc;
+pub mod status;
 
 pub use claims::{elements_from_json, ClaimError, DocProfile, Element};
 pub use mdoc::{IssueError, IssuedMdoc, MdocIssuer};
 pub use pki::{KeyAndCert, PkiError, TestPki};
+pub use status::StatusList;

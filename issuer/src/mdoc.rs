@@ -3,6 +3,7 @@
 //! credential has its own device key, salts, digestIDs and MSO.
 
 use crate::claims::Element;
+use crate::status::{mso_status, StatusList};
 use kakunin_core::cbor::Value;
 use kakunin_core::cose::{CoseError, Sign1};
 use kakunin_core::crypto::{CryptoError, CryptoProvider, EcPrivateKey, EcPublicKey, HashAlg};
@@ -44,6 +45,14 @@ pub enum IssueError {
     /// The batch is empty or larger than [`MAX_BATCH`].
     #[error("batch of {0} is outside 1..={MAX_BATCH}")]
     BatchSize(usize),
+    /// The batch's status-list indices would pass 2^64 - 1.
+    #[error("status list index {first} + {count} credentials exceeds 2^64 - 1")]
+    StatusIndexOverflow {
+        /// The first index.
+        first: u64,
+        /// Credentials in the batch.
+        count: usize,
+    },
 }
 
 impl IssueError {
@@ -199,12 +208,39 @@ impl<'a> MdocIssuer<'a> {
         device_keys: &[EcPublicKey],
         validity: ValidityInfo,
     ) -> Result<Vec<IssuedMdoc>, IssueError> {
+        self.issue_batch_with_status(doc_type, elements, device_keys, validity, None)
+    }
+
+    /// [`Self::issue_batch`] with each MSO carrying a `status` reference: credential `i` at
+    /// index `status.first_index + i` of the list at `status.uri` (ISO 18013-5 second
+    /// edition MSO `status`, docs/decisions/0009-mso-status.md).
+    pub fn issue_batch_with_status(
+        &self,
+        doc_type: &str,
+        elements: &[Element],
+        device_keys: &[EcPublicKey],
+        validity: ValidityInfo,
+        status: Option<&StatusList>,
+    ) -> Result<Vec<IssuedMdoc>, IssueError> {
         if device_keys.is_empty() || device_keys.len() > MAX_BATCH {
             return Err(IssueError::BatchSize(device_keys.len()));
         }
         device_keys
             .iter()
-            .map(|k| self.issue(doc_type, elements, k, validity, None))
+            .enumerate()
+            .map(|(i, k)| {
+                let entry = match status {
+                    None => None,
+                    Some(list) => {
+                        let idx = list.index_of(i).ok_or(IssueError::StatusIndexOverflow {
+                            first: list.first_index,
+                            count: device_keys.len(),
+                        })?;
+                        Some(mso_status(idx, &list.uri))
+                    }
+                };
+                self.issue(doc_type, elements, k, validity, entry)
+            })
             .collect()
     }
 }
@@ -267,6 +303,53 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn batch_status_references_are_consecutive() {
+        let c = default_provider();
+        let (pki, els, v) = setup();
+        let ds = &pki.document_signers[0];
+        let issuer = MdocIssuer::new(c, &ds.key, vec![ds.cert_der.clone()]);
+        let keys: Vec<_> = (0..3)
+            .map(|_| c.public_key(&c.generate_key(Curve::P256).unwrap()).unwrap())
+            .collect();
+        let list = StatusList {
+            uri: "https://issuer.example/status/7".into(),
+            first_index: 40,
+        };
+        let batch = issuer
+            .issue_batch_with_status("org.iso.18013.5.1.mDL", &els, &keys, v, Some(&list))
+            .unwrap();
+        for (i, cred) in batch.iter().enumerate() {
+            let is = decode_issuer_signed(&cred.issuer_signed).unwrap();
+            let mso =
+                MobileSecurityObject::from_tagged_bytes(is.issuer_auth.payload().unwrap()).unwrap();
+            assert_eq!(
+                mso.status,
+                Some(kakunin_core::mdoc::MsoStatus::StatusList {
+                    idx: 40 + i as u64,
+                    uri: list.uri.clone(),
+                    certificate: None,
+                })
+            );
+        }
+        // Without a list, no status field at all.
+        let plain = issuer
+            .issue_batch("org.iso.18013.5.1.mDL", &els, &keys[..1], v)
+            .unwrap();
+        let is = decode_issuer_signed(&plain[0].issuer_signed).unwrap();
+        let mso =
+            MobileSecurityObject::from_tagged_bytes(is.issuer_auth.payload().unwrap()).unwrap();
+        assert_eq!(mso.status, None);
+        let top = StatusList {
+            first_index: u64::MAX,
+            ..list
+        };
+        assert!(matches!(
+            issuer.issue_batch_with_status("x", &els, &keys[..2], v, Some(&top)),
+            Err(IssueError::StatusIndexOverflow { count: 2, .. })
+        ));
     }
 
     #[test]

@@ -45,15 +45,7 @@ fn kakunin_core_b64(b: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
 }
 
-/// A token status list entry (draft-ietf-oauth-status-list): credential `i` of a batch gets
-/// index `first_index + i` in the list at `uri`.
-#[derive(Debug, Clone)]
-pub struct StatusList {
-    /// The status list's URI (`status.status_list.uri`).
-    pub uri: String,
-    /// The first credential's index (`status.status_list.idx`).
-    pub first_index: u64,
-}
+pub use crate::status::StatusList;
 
 /// How a batch of SD-JWT VCs is issued.
 #[derive(Debug, Clone)]
@@ -136,10 +128,13 @@ pub fn issue_sd_jwt_vcs(
             c.insert("exp".into(), json!(settings.valid_until));
             c.insert("cnf".into(), json!({ "jwk": key_to_jwk(hk) }));
             if let Some(list) = &settings.status_list {
+                // An index past 2^64 - 1 cannot be written (the CLI refuses it with a message
+                // first); the JWS error set has nothing closer than "malformed".
+                let idx = list.index_of(i).ok_or(JwsError::Malformed)?;
                 // Not selectively disclosable: the verifier needs it to check revocation.
                 c.insert(
                     "status".into(),
-                    json!({"status_list": {"idx": list.first_index + i as u64, "uri": list.uri}}),
+                    json!({"status_list": {"idx": idx, "uri": list.uri}}),
                 );
             }
             issue(

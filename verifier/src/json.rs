@@ -1,6 +1,7 @@
 //! JSON rendering of reports, for `--json` output and for tooling.
 
 use crate::report::{DocumentReport, ResponseReport};
+use crate::StatusReport;
 use crate::{Check, CheckError, DocRequestReport, RequestReport};
 use kakunin_core::cbor::Value;
 use serde_json::{json, Map, Value as Json};
@@ -65,11 +66,40 @@ pub fn error_to_json(e: &CheckError) -> Json {
     })
 }
 
+/// A status check as JSON: `{"value": "valid"|"invalid"|...|"undetermined", "reason":
+/// code?, "message"?, "uri"?, "idx"?, "stale"?}`; `checks.status` of a report carries `value`.
+pub fn status_to_json(s: &StatusReport) -> Json {
+    let mut out = Map::new();
+    out.insert("value".into(), json!(s.name()));
+    if let Some(reason) = s.undetermined_reason() {
+        out.insert("reason".into(), json!(reason.undetermined_kind().name()));
+        out.insert("message".into(), json!(reason.to_string()));
+    }
+    if let Some(r) = &s.reference {
+        out.insert("uri".into(), json!(r.uri));
+        out.insert("idx".into(), json!(r.idx));
+    }
+    if let crate::StatusOutcome::Checked(kakunin_core::status::StatusCheck::Other(n)) = &s.outcome {
+        out.insert("statusValue".into(), json!(n));
+    }
+    if let Some(stale) = &s.stale {
+        out.insert(
+            "stale".into(),
+            json!({
+                "value": stale.status.label().to_ascii_lowercase(),
+                "overdueSeconds": stale.overdue.whole_seconds(),
+            }),
+        );
+    }
+    Json::Object(out)
+}
+
 fn document_to_json(d: &DocumentReport) -> Json {
     let mut checks = Map::new();
     for c in &d.checks {
         checks.insert(c.check.name().to_string(), json!(c.outcome.name()));
     }
+    checks.insert("status".into(), json!(d.status_check.name()));
     json!({
         "docType": d.doc_type,
         "valid": d.valid(),
@@ -101,6 +131,7 @@ fn document_to_json(d: &DocumentReport) -> Json {
         "notReturned": d.not_returned.iter().map(|e| json!({
             "namespace": e.namespace, "identifier": e.element, "errorCode": e.code,
         })).collect::<Vec<_>>(),
+        "statusCheck": status_to_json(&d.status_check),
         "errors": d.errors.iter().map(error_to_json).collect::<Vec<_>>(),
         "warnings": d.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
     })

@@ -14,6 +14,7 @@ mod reader_auth;
 mod report;
 mod response;
 mod sd_jwt;
+pub mod status;
 pub mod verdict;
 
 pub use error::{Check, CheckError};
@@ -25,4 +26,7 @@ pub use report::{
 };
 pub use response::{verify_device_response, Verifier};
 pub use sd_jwt::{verify_sd_jwt_response, SdJwtResponseResult};
-pub use verdict::{AgePolicy, Decision, NgReason, Portrait, Verdict};
+pub use status::{
+    MemoryStatusSource, StatusOptions, StatusOutcome, StatusRef, StatusReport, StatusSource,
+};
+pub use verdict::{AgePolicy, Decision, NgReason, Portrait, StatusPolicy, Verdict};

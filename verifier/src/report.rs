@@ -101,6 +101,8 @@ pub struct DocumentReport {
     pub validity: Option<ValidityInfo>,
     /// The MSO's status reference (revocation, 18013-5 second edition), if any.
     pub status: Option<MsoStatus>,
+    /// The status check of that reference against a Token Status List (crate::status).
+    pub status_check: crate::status::StatusReport,
     /// How the mdoc authenticated: `deviceSignature` or `deviceMac` (9.1.3).
     pub device_auth: &'static str,
     /// Every returned element, issuer-signed then device-signed.
@@ -114,8 +116,16 @@ pub struct DocumentReport {
 }
 
 impl DocumentReport {
-    /// Every check of [`Check::ALL`] was performed and passed, and no error was recorded.
+    /// Every check of [`Check::ALL`] was performed and passed, no error was recorded, and
+    /// the status check passed (VALID, or nothing to check: no reference or no status
+    /// source; [`crate::status::StatusReport::passes`]).
     pub fn valid(&self) -> bool {
+        self.checks_valid() && self.status_check.passes()
+    }
+
+    /// Every check of [`Check::ALL`] was performed and passed and no error was recorded,
+    /// whatever the status check says (for a verdict that applies an offline grace).
+    pub(crate) fn checks_valid(&self) -> bool {
         self.errors.is_empty()
             && Check::ALL
                 .iter()
@@ -204,6 +214,7 @@ mod tests {
             issuer: None,
             validity: None,
             status: None,
+            status_check: Default::default(),
             device_auth: "deviceSignature",
             elements: vec![DisclosedElement {
                 namespace: "org.iso.18013.5.1".into(),

@@ -22,6 +22,7 @@ pub struct Verifier<'a> {
     trust: &'a TrustAnchors,
     crypto: &'a dyn CryptoProvider,
     reader_key: Option<&'a EcPrivateKey>,
+    status: Option<crate::status::StatusOptions<'a>>,
 }
 
 impl<'a> Verifier<'a> {
@@ -32,7 +33,15 @@ impl<'a> Verifier<'a> {
             trust,
             crypto: default_provider(),
             reader_key: None,
+            status: None,
         }
+    }
+
+    /// Check each document's MSO `status` against the Token Status Lists of `options`
+    /// (crate::status); without this the status check is `not_checked`.
+    pub fn with_status(mut self, options: crate::status::StatusOptions<'a>) -> Self {
+        self.status = Some(options);
+        self
     }
 
     /// Use another crypto backend.
@@ -101,6 +110,7 @@ impl<'a> Verifier<'a> {
             issuer: None,
             validity: None,
             status: None,
+            status_check: Default::default(),
             device_auth: match doc.device_signed.device_auth {
                 DeviceAuth::Signature(_) => "deviceSignature",
                 DeviceAuth::Mac(_) => "deviceMac",
@@ -347,6 +357,19 @@ impl<'a> Verifier<'a> {
                 e.verified = false;
             }
         }
+        // 9. Status (Token Status List), only for an MSO whose signature verified under a
+        //    trusted chain: the list's signer must chain to that same IACA.
+        r.status_check = match &chain {
+            Some(chain) if sig_ok => crate::status::mdoc_status(
+                self.crypto,
+                mso.status.as_ref(),
+                self.trust,
+                chain.anchor_index,
+                self.status.as_ref(),
+                at,
+            ),
+            _ => crate::status::not_performed(mso.status.as_ref()),
+        };
         r
     }
 

@@ -10,15 +10,24 @@
 //! Failures of the exchange itself (`timeout`, `cancelled`, a session that does not decrypt)
 //! are decided by the reader flow and handed to [`Decision::ng`].
 //!
+//! Status (draft-ietf-oauth-status-list-20, crate::status): INVALID or SUSPENDED is NG
+//! `revoked`; undetermined (no list, stale, wrong signer, ...) or an application-specific value
+//! is NG `status_unknown`, unless [`StatusPolicy::offline_grace`] accepts a list that verified
+//! but is overdue by at most that much (then what that list says is judged). A credential
+//! without a status reference, or one verified without status lists, passes, unless
+//! [`StatusPolicy::required`] (then `status_unknown`).
+//!
 //! Age elements (ISO 18013-5 clause 7.2.5): a wallet asked for `age_over_20` that holds only
 //! other thresholds may answer with the nearest one, so a verified `age_over_NN = true` with
 //! NN ≥ the policy's threshold proves the age, and `age_over_NN = false` with NN ≤ it disproves
 //! it. The SD-JWT VC form (`age_equal_or_over: {"20": true}`) is read the same way.
 
+use crate::status::{StatusOutcome, StatusReport};
 use crate::{CheckError, DocumentReport, ResponseReport};
 use kakunin_core::cbor::Value;
 use kakunin_core::mdoc::{JP_PID_DOCTYPE, JP_PID_NAMESPACE, MDL_DOCTYPE, MDL_NAMESPACE};
 use kakunin_core::sdjwt::{JwsError, SdJwtError, VcError, VerifiedSdJwt, JP_PID_VCT};
+use kakunin_core::status::StatusCheck;
 
 /// Why the till said NG. The codes are a published interface (audit log, JSON API, page).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -243,6 +252,40 @@ pub struct AcceptedDocument {
     pub namespace: String,
 }
 
+/// What the till requires of a credential's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StatusPolicy {
+    /// Every credential must have its status checked and VALID: one without a status
+    /// reference, or verified without status lists, is NG `status_unknown`.
+    pub required: bool,
+    /// How long past its `exp`/`ttl` a list that otherwise verified is still believed (an
+    /// offline till whose cache could not be refreshed). Zero: never.
+    pub offline_grace: time::Duration,
+}
+
+impl StatusPolicy {
+    /// The verdict reason of a status check, `None` when it lets the credential through.
+    pub fn failure(&self, s: &StatusReport) -> Option<NgReason> {
+        let judge = |c: &StatusCheck| match c {
+            StatusCheck::Valid => None,
+            StatusCheck::Invalid | StatusCheck::Suspended => Some(NgReason::Revoked),
+            _ => Some(NgReason::StatusUnknown),
+        };
+        match &s.outcome {
+            StatusOutcome::NotApplicable | StatusOutcome::NotChecked => {
+                self.required.then_some(NgReason::StatusUnknown)
+            }
+            // The credential's own checks failed; their reason is the verdict's.
+            StatusOutcome::NotPerformed => None,
+            StatusOutcome::Checked(StatusCheck::Undetermined { .. }) => match &s.stale {
+                Some(stale) if stale.overdue <= self.offline_grace => judge(&stale.status),
+                _ => Some(NgReason::StatusUnknown),
+            },
+            StatusOutcome::Checked(c) => judge(c),
+        }
+    }
+}
+
 /// The till's policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgePolicy {
@@ -254,6 +297,8 @@ pub struct AgePolicy {
     pub mdoc_documents: Vec<AcceptedDocument>,
     /// The SD-JWT VC types accepted.
     pub sd_jwt_vcts: Vec<String>,
+    /// What the credential's status must be.
+    pub status: StatusPolicy,
 }
 
 impl Default for AgePolicy {
@@ -273,6 +318,7 @@ impl Default for AgePolicy {
                 },
             ],
             sd_jwt_vcts: vec![JP_PID_VCT.into()],
+            status: StatusPolicy::default(),
         }
     }
 }
@@ -326,7 +372,11 @@ impl AgePolicy {
         let credential = Some(CredentialKind::Mdoc {
             doc_type: doc.doc_type.clone(),
         });
-        let verdict = match document_failure(doc) {
+        let failure = document_failure(doc)
+            .into_iter()
+            .chain(self.status.failure(&doc.status_check))
+            .min_by_key(|r| precedence(*r));
+        let verdict = match failure {
             Some(reason) => Verdict::Ng(reason),
             None => match self.mdoc_age(doc, &accepted.namespace) {
                 AgeEvidence::Proves => Verdict::Ok,
@@ -336,7 +386,10 @@ impl AgePolicy {
             },
         };
         let portrait = match (verdict, self.portrait) {
-            (Verdict::Ok, true) => match doc.verified_value(&accepted.namespace, "portrait") {
+            (Verdict::Ok, true) => match judged_elements(doc)
+                .find(|e| e.namespace == accepted.namespace && e.identifier == "portrait")
+                .map(|e| &e.value)
+            {
                 Some(Value::Bytes(b)) => Some(Portrait(zeroize::Zeroizing::new(b.clone()))),
                 _ => None,
             },
@@ -351,7 +404,7 @@ impl AgePolicy {
 
     fn mdoc_age(&self, doc: &DocumentReport, namespace: &str) -> AgeEvidence {
         let mut evidence = AgeEvidence::Silent;
-        for e in doc.verified_elements().filter(|e| e.namespace == namespace) {
+        for e in judged_elements(doc).filter(|e| e.namespace == namespace) {
             let Some(nn) = age_threshold_of(&e.identifier, "age_over_") else {
                 continue;
             };
@@ -370,7 +423,18 @@ impl AgePolicy {
 
     /// Judge the SD-JWT VC presentations of one proximity response: `Err` when the response
     /// itself did not decode, otherwise its status and each presentation's verification.
+    /// Their status is not checked ([`Self::decide_sd_jwt_with_status`] does).
     pub fn decide_sd_jwt(&self, response: &crate::SdJwtResponseResult) -> Decision {
+        self.decide_sd_jwt_with_status(response, &[])
+    }
+
+    /// [`Self::decide_sd_jwt`] with the status check of each presentation, in the order of
+    /// the response (crate::status::sd_jwt_response_status); a missing one is not checked.
+    pub fn decide_sd_jwt_with_status(
+        &self,
+        response: &crate::SdJwtResponseResult,
+        statuses: &[StatusReport],
+    ) -> Decision {
         let (status, results) = match response {
             Ok(r) => r,
             Err(_) => return Decision::ng(NgReason::Malformed),
@@ -380,7 +444,7 @@ impl AgePolicy {
         }
         // Judge the first presentation of an accepted type; a failed one is judged as failed
         // (its vct cannot be trusted, so it counts as the candidate).
-        let Some(result) = results.iter().find(|r| match r {
+        let Some((position, result)) = results.iter().enumerate().find(|(_, r)| match r {
             Ok(v) => v
                 .claims
                 .get("vct")
@@ -399,11 +463,19 @@ impl AgePolicy {
             .get("vct")
             .and_then(|v| v.as_str())
             .map(|vct| CredentialKind::SdJwtVc { vct: vct.into() });
-        let verdict = match self.sd_jwt_age(v) {
-            AgeEvidence::Proves => Verdict::Ok,
-            AgeEvidence::Disproves => Verdict::Ng(NgReason::UnderAge),
-            AgeEvidence::Silent => Verdict::Ng(NgReason::NotDisclosed),
-            AgeEvidence::Malformed => Verdict::Ng(NgReason::Malformed),
+        let not_checked = StatusReport {
+            outcome: StatusOutcome::NotChecked,
+            ..StatusReport::default()
+        };
+        let status_check = statuses.get(position).unwrap_or(&not_checked);
+        let verdict = match self.status.failure(status_check) {
+            Some(reason) => Verdict::Ng(reason),
+            None => match self.sd_jwt_age(v) {
+                AgeEvidence::Proves => Verdict::Ok,
+                AgeEvidence::Disproves => Verdict::Ng(NgReason::UnderAge),
+                AgeEvidence::Silent => Verdict::Ng(NgReason::NotDisclosed),
+                AgeEvidence::Malformed => Verdict::Ng(NgReason::Malformed),
+            },
         };
         let portrait = match (verdict, self.portrait) {
             (Verdict::Ok, true) => v
@@ -477,6 +549,13 @@ fn response_failure(report: &ResponseReport) -> Option<NgReason> {
     None
 }
 
+/// The elements the age and the portrait are read from: verified ones of a document that
+/// passed every check of 9.3.1 (its status is judged apart, by [`StatusPolicy`]).
+fn judged_elements(doc: &DocumentReport) -> impl Iterator<Item = &crate::DisclosedElement> {
+    let valid = doc.checks_valid();
+    doc.elements.iter().filter(move |e| valid && e.verified)
+}
+
 /// Precedence among a document's failures (lower is more important).
 fn precedence(reason: NgReason) -> u8 {
     match reason {
@@ -502,7 +581,7 @@ fn document_failure(doc: &DocumentReport) -> Option<NgReason> {
     match worst {
         Some(r) => Some(r),
         // A check that did not pass without an error to say why: never OK on that.
-        None if !doc.valid() => Some(NgReason::Malformed),
+        None if !doc.checks_valid() => Some(NgReason::Malformed),
         None => None,
     }
 }
@@ -604,6 +683,7 @@ mod tests {
             issuer: None,
             validity: None,
             status: None,
+            status_check: Default::default(),
             device_auth: "signature",
             elements,
             not_returned: vec![],
@@ -858,6 +938,194 @@ mod tests {
             assert!(!r.text_en().is_empty() && !r.text_ja().is_empty());
             assert!(!r.text_ja().is_ascii(), "{r} has no Japanese text");
         }
+    }
+
+    fn status(outcome: StatusOutcome, stale: Option<crate::status::StaleStatus>) -> StatusReport {
+        StatusReport {
+            reference: Some(crate::StatusRef {
+                uri: "https://issuer.example/status/1".into(),
+                idx: 3,
+            }),
+            outcome,
+            stale,
+        }
+    }
+
+    fn undetermined() -> StatusOutcome {
+        StatusOutcome::Checked(StatusCheck::Undetermined {
+            reason: kakunin_core::status::StatusListError::Unreachable,
+        })
+    }
+
+    fn decide_status(policy: &AgePolicy, s: StatusReport, errors: Vec<CheckError>) -> Verdict {
+        let mut d = doc(over_20(true), errors);
+        d.status_check = s;
+        policy.decide_mdoc(&report(vec![d])).verdict
+    }
+
+    #[test]
+    fn status_mapping() {
+        let p = AgePolicy::default();
+        let checked = |c| status(StatusOutcome::Checked(c), None);
+        assert_eq!(
+            decide_status(&p, checked(StatusCheck::Valid), vec![]),
+            Verdict::Ok
+        );
+        for c in [StatusCheck::Invalid, StatusCheck::Suspended] {
+            assert_eq!(
+                decide_status(&p, checked(c), vec![]),
+                Verdict::Ng(NgReason::Revoked)
+            );
+        }
+        assert_eq!(
+            decide_status(&p, checked(StatusCheck::Other(3)), vec![]),
+            Verdict::Ng(NgReason::StatusUnknown)
+        );
+        assert_eq!(
+            decide_status(&p, status(undetermined(), None), vec![]),
+            Verdict::Ng(NgReason::StatusUnknown)
+        );
+        // No reference, or no lists given: passes unless status is required.
+        for o in [StatusOutcome::NotApplicable, StatusOutcome::NotChecked] {
+            assert_eq!(
+                decide_status(&p, status(o.clone(), None), vec![]),
+                Verdict::Ok
+            );
+            let strict = AgePolicy {
+                status: StatusPolicy {
+                    required: true,
+                    ..StatusPolicy::default()
+                },
+                ..AgePolicy::default()
+            };
+            assert_eq!(
+                decide_status(&strict, status(o, None), vec![]),
+                Verdict::Ng(NgReason::StatusUnknown)
+            );
+        }
+    }
+
+    #[test]
+    fn status_precedence() {
+        let p = AgePolicy::default();
+        let revoked = || status(StatusOutcome::Checked(StatusCheck::Invalid), None);
+        let expired = CheckError::Expired {
+            doc: 0,
+            valid_until: at(),
+            at: at(),
+        };
+        let device = CheckError::DeviceSignature {
+            doc: 0,
+            source: CoseError::BadSignature,
+        };
+        // Revoked beats expired; device_auth_failed beats revoked.
+        assert_eq!(
+            decide_status(&p, revoked(), vec![expired.clone()]),
+            Verdict::Ng(NgReason::Revoked)
+        );
+        assert_eq!(
+            decide_status(&p, revoked(), vec![device]),
+            Verdict::Ng(NgReason::DeviceAuthFailed)
+        );
+        // status_unknown beats expired, loses to revoked (only one status per document).
+        assert_eq!(
+            decide_status(&p, status(undetermined(), None), vec![expired]),
+            Verdict::Ng(NgReason::StatusUnknown)
+        );
+        // Not performed (the issuer failed): the document's own reason.
+        assert_eq!(
+            decide_status(
+                &p,
+                status(StatusOutcome::NotPerformed, None),
+                vec![CheckError::UntrustedIssuer {
+                    doc: 0,
+                    source: TrustError::UnknownIssuer
+                }]
+            ),
+            Verdict::Ng(NgReason::UntrustedIssuer)
+        );
+    }
+
+    #[test]
+    fn offline_grace_accepts_a_stale_list_within_it_only() {
+        let stale = |value, minutes| {
+            status(
+                undetermined(),
+                Some(crate::status::StaleStatus {
+                    status: value,
+                    overdue: time::Duration::minutes(minutes),
+                }),
+            )
+        };
+        let none = AgePolicy::default();
+        let graced = AgePolicy {
+            status: StatusPolicy {
+                required: true,
+                offline_grace: time::Duration::hours(1),
+            },
+            ..AgePolicy::default()
+        };
+        assert_eq!(
+            decide_status(&none, stale(StatusCheck::Valid, 10), vec![]),
+            Verdict::Ng(NgReason::StatusUnknown)
+        );
+        let d = {
+            let mut d = doc(over_20(true), vec![]);
+            d.status_check = stale(StatusCheck::Valid, 10);
+            graced.decide_mdoc(&report(vec![d]))
+        };
+        assert_eq!(d.verdict, Verdict::Ok);
+        assert_eq!(
+            decide_status(&graced, stale(StatusCheck::Valid, 60), vec![]),
+            Verdict::Ok
+        );
+        assert_eq!(
+            decide_status(&graced, stale(StatusCheck::Valid, 61), vec![]),
+            Verdict::Ng(NgReason::StatusUnknown)
+        );
+        assert_eq!(
+            decide_status(&graced, stale(StatusCheck::Invalid, 10), vec![]),
+            Verdict::Ng(NgReason::Revoked)
+        );
+        // Under age is still under age within the grace.
+        let mut d = doc(over_20(false), vec![]);
+        d.status_check = stale(StatusCheck::Valid, 10);
+        assert_eq!(
+            graced.decide_mdoc(&report(vec![d])).verdict,
+            Verdict::Ng(NgReason::UnderAge)
+        );
+    }
+
+    #[test]
+    fn sd_jwt_status_verdicts() {
+        let p = AgePolicy::default();
+        let ok = Ok((0, vec![Ok(sd_jwt(serde_json::json!({"20": true})))]));
+        let with = |s: StatusReport| p.decide_sd_jwt_with_status(&ok, &[s]).verdict;
+        assert_eq!(
+            with(status(StatusOutcome::Checked(StatusCheck::Valid), None)),
+            Verdict::Ok
+        );
+        assert_eq!(
+            with(status(StatusOutcome::Checked(StatusCheck::Suspended), None)),
+            Verdict::Ng(NgReason::Revoked)
+        );
+        assert_eq!(
+            with(status(undetermined(), None)),
+            Verdict::Ng(NgReason::StatusUnknown)
+        );
+        // Without statuses: not checked, passes unless required.
+        assert_eq!(p.decide_sd_jwt(&ok).verdict, Verdict::Ok);
+        let strict = AgePolicy {
+            status: StatusPolicy {
+                required: true,
+                ..StatusPolicy::default()
+            },
+            ..AgePolicy::default()
+        };
+        assert_eq!(
+            strict.decide_sd_jwt(&ok).verdict,
+            Verdict::Ng(NgReason::StatusUnknown)
+        );
     }
 
     fn sd_jwt(ages: serde_json::Value) -> VerifiedSdJwt {

@@ -143,11 +143,14 @@ pub enum UndeterminedKind {
     IndexOutOfRange,
     /// The token or the list is malformed or unsupported.
     Malformed,
+    /// The credential refers to a status mechanism that cannot be checked here (the ISO
+    /// 18013-5 identifier list, or an unknown one).
+    Unsupported,
 }
 
 impl UndeterminedKind {
     /// A short name: `unreachable`, `stale`, `signature`, `signer`, `subject`,
-    /// `index-out-of-range`, `malformed`.
+    /// `index-out-of-range`, `malformed`, `unsupported`.
     pub const fn name(self) -> &'static str {
         match self {
             UndeterminedKind::Unreachable => "unreachable",
@@ -157,6 +160,7 @@ impl UndeterminedKind {
             UndeterminedKind::Subject => "subject",
             UndeterminedKind::IndexOutOfRange => "index-out-of-range",
             UndeterminedKind::Malformed => "malformed",
+            UndeterminedKind::Unsupported => "unsupported",
         }
     }
 }
@@ -175,6 +179,7 @@ impl StatusListError {
             E::UntrustedSigner(_) | E::NoSignerCertificate => UndeterminedKind::Signer,
             E::SubjectMismatch { .. } => UndeterminedKind::Subject,
             E::IndexOutOfRange { .. } => UndeterminedKind::IndexOutOfRange,
+            E::UnsupportedMechanism(_) => UndeterminedKind::Unsupported,
             _ => UndeterminedKind::Malformed,
         }
     }

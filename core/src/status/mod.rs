@@ -189,6 +189,10 @@ pub enum StatusListError {
     /// The list could not be obtained (for fetching adapters; this crate does no I/O).
     #[error("the status list could not be retrieved")]
     Unreachable,
+    /// The credential names a status mechanism this version cannot check (the ISO 18013-5
+    /// identifier list, or one it does not know).
+    #[error("status mechanism {0} is not supported")]
+    UnsupportedMechanism(&'static str),
     /// A value does not fit the list's `bits`.
     #[error("value {value} does not fit in {bits} bits")]
     ValueTooWide {
@@ -228,7 +232,8 @@ impl StatusListError {
             | E::TooOld { .. }
             | E::IssuedInFuture { .. }
             | E::IndexOutOfRange { .. }
-            | E::Unreachable => crate::Cause::FailedCheck,
+            | E::Unreachable
+            | E::UnsupportedMechanism(_) => crate::Cause::FailedCheck,
             E::UntrustedSigner(_) | E::NoSignerCertificate => crate::Cause::Untrusted,
             E::ValueTooWide { .. } | E::ListTooLarge { .. } | E::SignerMisuse(_) | E::Signer(_) => {
                 crate::Cause::Misuse

@@ -63,6 +63,15 @@ impl TrustAnchors {
     pub fn iter(&self) -> impl Iterator<Item = &Anchor> {
         self.anchors.iter()
     }
+
+    /// The set holding only the anchor at `index` (a [`super::ValidatedChain`]'s
+    /// `anchor_index`): to accept a credential's status list only from under the IACA the
+    /// credential itself chained to. `None` for an index out of range.
+    pub fn only(&self, index: usize) -> Option<TrustAnchors> {
+        self.anchors.get(index).map(|a| TrustAnchors {
+            anchors: vec![a.clone()],
+        })
+    }
 }
 
 /// Accept a certificate as DER, PEM (`-----BEGIN CERTIFICATE-----`) or hex text.
