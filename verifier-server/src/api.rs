@@ -371,8 +371,9 @@ async fn verify_mdoc(
     let trust = s.trust.snapshot();
     let policy = Arc::clone(&s.policy);
     let outcome = on_pool(&s, move || {
-        verify::verify_mdoc(
+        verify::verify_mdoc_cached(
             &trust.anchors,
+            Some(&trust.chain_cache),
             &policy,
             &response,
             &transcript,

@@ -6,6 +6,7 @@
 //! [`kakunin_core::crypto::CryptoProvider`].
 #![forbid(unsafe_code)]
 
+mod chain_cache;
 mod decode;
 mod error;
 pub mod flow;
@@ -14,8 +15,12 @@ mod reader_auth;
 mod report;
 mod response;
 mod sd_jwt;
+mod sd_jwt_json;
 pub mod verdict;
 
+pub use chain_cache::{
+    ChainCache, DEFAULT_CAPACITY as CHAIN_CACHE_CAPACITY, MAX_CACHED_CHAIN_BYTES,
+};
 pub use error::{Check, CheckError};
 pub use reader_auth::{
     verify_device_request, verify_device_request_with, DocRequestReport, RequestReport,
@@ -25,4 +30,5 @@ pub use report::{
 };
 pub use response::{verify_device_response, Verifier};
 pub use sd_jwt::{verify_sd_jwt_response, SdJwtResponseResult};
+pub use sd_jwt_json::sd_jwt_report_json;
 pub use verdict::{AgePolicy, Decision, NgReason, Portrait, Verdict};
