@@ -498,6 +498,10 @@ pub(crate) fn start_session(
     transport: Transport,
 ) -> Result<u64, EngageError> {
     let session = s.till.begin(engagement.clone())?;
+    let cancel = s
+        .till
+        .cancel_flag(session)
+        .unwrap_or_else(|| Arc::new(std::sync::atomic::AtomicBool::new(true)));
     let st = s.clone();
     tokio::spawn(async move {
         let till = Arc::clone(&st.till);
@@ -506,7 +510,7 @@ pub(crate) fn start_session(
         // One session at a time (Till::begin), so it does not take one of the API's workers.
         let ran = tokio::task::spawn_blocking(move || {
             let mut progress = |p: Phase| till.progress(session, p);
-            runner.run_session(&engagement, &mut progress)
+            runner.run_session(&engagement, &cancel, &mut progress)
         })
         .await;
         let outcome = ran.unwrap_or_else(|_| {

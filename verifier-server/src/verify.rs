@@ -171,6 +171,11 @@ pub fn verify_sd_jwt(
     }
 }
 
+/// The audit facts of one SD-JWT VC verification (as received in a proximity session).
+pub fn sd_jwt_result_facts(result: &Result<VerifiedSdJwt, VcError>) -> AuditFacts {
+    sd_jwt_facts(result, &kakunin_verifier::sd_jwt_report_json(result, false))
+}
+
 fn sd_jwt_facts(result: &Result<VerifiedSdJwt, VcError>, report: &Json) -> AuditFacts {
     let mut checks = report
         .get("checks")
