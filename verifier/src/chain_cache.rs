@@ -198,3 +198,80 @@ impl ChainCache {
         inner.map.insert(key, validated);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kakunin_core::crypto::default_provider;
+    use kakunin_core::trust::{validate_chain, CertProfile};
+    use kakunin_spec_vectors::annex_d::{bytes, iaca_anchors, VERIFICATION_TIME};
+
+    fn annex_d_chain() -> (Vec<Vec<u8>>, CachedChain) {
+        let response =
+            kakunin_core::mdoc::DeviceResponse::from_bytes(&bytes("device_response")).unwrap();
+        let certs: Vec<Vec<u8>> = response.documents[0]
+            .issuer_signed
+            .issuer_auth
+            .x5chain()
+            .unwrap()
+            .into_iter()
+            .map(<[u8]>::to_vec)
+            .collect();
+        let refs: Vec<&[u8]> = certs.iter().map(Vec::as_slice).collect();
+        let chain = validate_chain(
+            default_provider(),
+            &refs,
+            &iaca_anchors(),
+            CertProfile::DocumentSigner,
+            VERIFICATION_TIME,
+        )
+        .unwrap();
+        (
+            certs,
+            CachedChain {
+                chain,
+                ds_serial: None,
+                iaca_subject: None,
+            },
+        )
+    }
+
+    #[test]
+    fn keyed_by_exact_bytes_anchors_and_hour_and_bounded() {
+        let (certs, validated) = annex_d_chain();
+        let refs: Vec<&[u8]> = certs.iter().map(Vec::as_slice).collect();
+        let at = VERIFICATION_TIME;
+        let cache = ChainCache::new(3);
+        cache.put(&refs, b"anchors-1", at, validated.clone());
+        assert_eq!(cache.get(&refs, b"anchors-1", at), Some(validated.clone()));
+        // One byte different: a miss.
+        let mut other = certs[0].clone();
+        let last = other.len() - 1;
+        other[last] ^= 1;
+        assert!(cache.get(&[other.as_slice()], b"anchors-1", at).is_none());
+        // Other anchors, another hour: misses.
+        assert!(cache.get(&refs, b"anchors-2", at).is_none());
+        assert!(cache
+            .get(&refs, b"anchors-1", at + time::Duration::hours(1))
+            .is_none());
+        // Outside the leaf's validity, even in the hour it was cached for: a miss.
+        let mut short = validated.clone();
+        short.chain.not_after = at - time::Duration::seconds(1);
+        cache.put(&refs, b"anchors-3", at, short);
+        assert!(cache.get(&refs, b"anchors-3", at).is_none());
+        // The bound: three entries at most, the oldest goes first.
+        for i in 0..10u8 {
+            cache.put(&refs, &[b'x', i], at, validated.clone());
+            assert!(cache.len() <= 3);
+        }
+        assert_eq!(cache.len(), 3);
+        assert!(cache.get(&refs, b"anchors-1", at).is_none(), "evicted");
+        assert!(cache.get(&refs, &[b'x', 9], at).is_some());
+        // Oversized chains are not kept.
+        let big = vec![0u8; MAX_CACHED_CHAIN_BYTES + 1];
+        let fresh = ChainCache::new(3);
+        fresh.put(&[big.as_slice()], b"a", at, validated);
+        assert!(fresh.is_empty());
+        assert_eq!(ChainCache::default().capacity(), DEFAULT_CAPACITY);
+    }
+}
