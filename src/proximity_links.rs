@@ -5,7 +5,10 @@
 //! ([`kakunin_transport::adapters::radio_link`]). Protocol code lives in the flow and the
 //! holder loop, never here.
 
-pub(crate) use kakunin_transport::adapters::ble_socket::{sim_socket, SocketPipe, SIM_MTU};
+pub(crate) use kakunin_transport::adapters::ble_socket::{sim_socket, SocketPipe};
 
+/// The radios chunk for the simulated radio's MTU (safe for current phones).
+#[cfg(feature = "ble")]
+pub(crate) use kakunin_transport::adapters::ble_socket::SIM_MTU;
 #[cfg(feature = "ble")]
 pub(crate) use kakunin_transport::adapters::radio_link::{CentralLink, PeripheralLink};
