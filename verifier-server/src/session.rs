@@ -158,7 +158,10 @@ impl FlowRunner {
                 Ok(Box::new(pipe.framed()?))
             }
             BleMode::Radio => radio(uuid, self.per_message),
-            BleMode::Off => Err(LinkError::Misuse("BLE is off (transports.ble = false)")),
+            BleMode::Off => {
+                eprintln!("kakunin till: BLE is off (transports.ble = false)");
+                Err(LinkError::Io(std::io::ErrorKind::Unsupported))
+            }
         }
     }
 }
@@ -172,9 +175,10 @@ fn radio(uuid: [u8; 16], wait: Duration) -> Result<Box<dyn MessageLink>, LinkErr
 
 #[cfg(not(feature = "ble"))]
 fn radio(_uuid: [u8; 16], _wait: Duration) -> Result<Box<dyn MessageLink>, LinkError> {
-    Err(LinkError::Misuse(
-        "this build has no BLE radio: build with --features ble, or set transports.ble = \"sim\"",
-    ))
+    eprintln!(
+        "kakunin till: this build has no BLE radio: build with --features ble, or set transports.ble = \"sim\""
+    );
+    Err(LinkError::Io(std::io::ErrorKind::Unsupported))
 }
 
 impl SessionRunner for FlowRunner {
