@@ -58,6 +58,10 @@ pub(crate) enum CliError {
         /// The operating system's error.
         source: std::io::Error,
     },
+    /// The till server failed: its configuration or a file it names is wrong (exit 2), or
+    /// it failed while running — listening, the audit database, the demo (exit 3).
+    #[error("till: {0}")]
+    Till(#[from] kakunin_verifier_server::ServerError),
     /// An input file is readable but its content is wrong (exit 2).
     #[error("{path}: {reason}")]
     BadInput {
@@ -101,6 +105,17 @@ impl CliError {
                 IssueError::Crypto(_) | IssueError::Cose(_) => EXIT_RUNTIME,
                 _ => EXIT_USAGE,
             },
+            CliError::Till(e) => {
+                use kakunin_verifier_server::ServerError as S;
+                match e {
+                    S::Read { .. }
+                    | S::Config { .. }
+                    | S::Invalid(_)
+                    | S::Certificate { .. }
+                    | S::Key { .. } => EXIT_USAGE,
+                    _ => EXIT_RUNTIME,
+                }
+            }
             CliError::Holder(e) => match e {
                 // The transcript file given on the command line is malformed or lacks the
                 // reader's key: an input error.

@@ -316,16 +316,13 @@ pub(crate) fn reader(a: &ReaderArgs<'_>) -> Result<ExitCode, CliError> {
         (true, None, false, false) => nfc_reader(a, &config)?,
         (false, Some(uri), true, false) => {
             let (mut flow, uuid) = qr_flow(&config, uri)?;
-            let stream =
-                std::os::unix::net::UnixStream::connect(sim_socket(&uuid)).map_err(|e| {
-                    CliError::session(
-                        "simulated BLE",
-                        format!("no peripheral advertising {}: {e}", hex::encode(uuid)),
-                    )
-                })?;
             let sim_ble = CliError::session_in("simulated BLE link");
-            let mut pipe = SocketPipe::new(stream);
-            pipe.write_start().map_err(sim_ble)?;
+            let pipe = SocketPipe::connect(&uuid).map_err(|e| {
+                CliError::session(
+                    "simulated BLE",
+                    format!("no peripheral advertising {}: {e}", hex::encode(uuid)),
+                )
+            })?;
             let mut link = pipe.framed().map_err(sim_ble)?;
             drive(&mut flow, &mut link)
         }

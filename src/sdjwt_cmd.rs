@@ -5,13 +5,12 @@ use crate::escape::{escape, escape_json};
 use crate::input::{json_text, parse_time, read_anchors, read_file};
 use kakunin_core::crypto::{default_provider, Curve, EcPrivateKey, EcPublicKey};
 use kakunin_core::sdjwt::{
-    add_key_binding, select_paths, verify_sd_jwt_vc, IssuerKey, KbRequirements, SdJwtCheck, VcError,
+    add_key_binding, select_paths, verify_sd_jwt_vc, IssuerKey, KbRequirements, VcError,
 };
 use kakunin_holder_sim::Wallet;
 use kakunin_issuer::pki::load_pair;
 use kakunin_issuer::sd_jwt_vc::{issue_sd_jwt_vcs, SdJwtVcSettings, StatusList, JP_PID_VCT};
 use kakunin_issuer::{elements_from_json, DocProfile};
-use kakunin_verifier::json::status_to_json;
 use kakunin_verifier::status::{sd_jwt_status, SdJwtIssuer};
 use kakunin_verifier::{StatusOptions, StatusOutcome, StatusReport};
 use std::path::{Path, PathBuf};
@@ -281,38 +280,11 @@ pub(crate) fn verify(a: &VerifyArgs<'_>) -> Result<ExitCode, CliError> {
     };
     let valid = result.is_ok() && status.passes();
     if a.json {
-        // Checks before the failing one passed, the failing one failed, later ones did not
-        // run; the certificate chain is not checked when the issuer key is configured.
-        let failed_at = result.as_ref().err().map(VcError::check);
-        let mut checks = serde_json::Map::new();
-        for check in SdJwtCheck::ALL {
-            let outcome = if check == SdJwtCheck::IssuerCertificateChain && configured_key.is_some()
-            {
-                "not_performed"
-            } else {
-                match failed_at {
-                    Some(f) if check == f => "failed",
-                    Some(f) if check > f => "not_performed",
-                    _ => "passed",
-                }
-            };
-            checks.insert(check.name().into(), outcome.into());
-        }
-        checks.insert("status".into(), status.name().into());
-        let out = match &result {
-            Ok(v) => serde_json::json!({
-                "valid": valid, "checks": checks, "keyBound": v.key_bound,
-                "disclosures": v.disclosures, "claims": v.claims,
-                "statusCheck": status_to_json(&status), "errors": [],
-            }),
-            Err(e) => serde_json::json!({
-                "valid": false, "checks": checks, "statusCheck": status_to_json(&status),
-                "errors": [{
-                    "code": e.code(), "cause": e.cause().to_string(),
-                    "check": e.check().name(), "message": e.to_string(),
-                }],
-            }),
-        };
+        let out = kakunin_verifier::sd_jwt_report_json_with_status(
+            &result,
+            configured_key.is_some(),
+            Some(&status),
+        );
         println!("{}", json_text(&out));
     } else {
         match &result {

@@ -20,8 +20,10 @@ pub(crate) struct ServeArgs<'a> {
     pub(crate) db: Option<&'a str>,
 }
 
+/// A server failure: exit 2 for the configuration and the files it names, 3 for what
+/// failed while running (CliError::exit_code).
 fn server_error(e: kakunin_verifier_server::ServerError) -> CliError {
-    CliError::Usage(e.to_string())
+    CliError::Till(e)
 }
 
 /// The configuration file (if any) with the flags applied over it.

@@ -371,8 +371,9 @@ async fn verify_mdoc(
     let trust = s.trust.snapshot();
     let policy = Arc::clone(&s.policy);
     let outcome = on_pool(&s, move || {
-        verify::verify_mdoc(
+        verify::verify_mdoc_cached(
             &trust.anchors,
+            Some(&trust.chain_cache),
             &policy,
             &response,
             &transcript,
@@ -497,6 +498,10 @@ pub(crate) fn start_session(
     transport: Transport,
 ) -> Result<u64, EngageError> {
     let session = s.till.begin(engagement.clone())?;
+    let cancel = s
+        .till
+        .cancel_flag(session)
+        .unwrap_or_else(|| Arc::new(std::sync::atomic::AtomicBool::new(true)));
     let st = s.clone();
     tokio::spawn(async move {
         let till = Arc::clone(&st.till);
@@ -505,7 +510,7 @@ pub(crate) fn start_session(
         // One session at a time (Till::begin), so it does not take one of the API's workers.
         let ran = tokio::task::spawn_blocking(move || {
             let mut progress = |p: Phase| till.progress(session, p);
-            runner.run_session(&engagement, &mut progress)
+            runner.run_session(&engagement, &cancel, &mut progress)
         })
         .await;
         let outcome = ran.unwrap_or_else(|_| {

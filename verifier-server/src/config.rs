@@ -53,13 +53,27 @@ pub struct PolicyConfig {
     pub portrait: bool,
 }
 
+/// How the till reaches a phone over BLE (mdoc peripheral server mode, ISO 18013-5 clause
+/// 8.3.3.1.1: the phone advertises the engagement's service UUID, the till connects).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BleMode {
+    /// No BLE (`transports.ble = false`).
+    Off,
+    /// A real radio (`transports.ble = true`): btleplug, in builds with the `ble` feature.
+    Radio,
+    /// The simulated radio of `kakunin holder-sim serve --ble-sim` (`transports.ble =
+    /// "sim"`): a Unix socket named after the service UUID.
+    Sim,
+}
+
 /// Which engagement and transfer methods the till offers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransportConfig {
     /// QR engagement (the customer's `mdoc:` code, read by a camera or a USB scanner).
     pub qr: bool,
     /// BLE data transfer.
-    pub ble: bool,
+    pub ble: BleMode,
     /// NFC engagement and transfer through this PC/SC reader (name substring), when present.
     pub nfc_reader: Option<String>,
 }
@@ -81,6 +95,9 @@ pub struct Limits {
     pub result_timeout: Duration,
     /// How often the trust directory is checked for changes.
     pub trust_reload: Duration,
+    /// How long the till waits for each answer of a customer's phone in a session (the
+    /// reader flow's per-message deadline); the whole session gets three times this.
+    pub phone_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -93,6 +110,7 @@ impl Default for Limits {
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             result_timeout: Duration::from_secs(30),
             trust_reload: Duration::from_secs(5),
+            phone_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -149,7 +167,7 @@ impl Config {
             },
             transports: TransportConfig {
                 qr: true,
-                ble: true,
+                ble: BleMode::Radio,
                 nfc_reader: None,
             },
             audit_database: None,
@@ -299,8 +317,16 @@ struct FilePolicy {
 #[serde(deny_unknown_fields)]
 struct FileTransports {
     qr: Option<bool>,
-    ble: Option<bool>,
+    ble: Option<FileBle>,
     nfc_reader: Option<String>,
+}
+
+/// `transports.ble`: `true`, `false` or `"sim"`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum FileBle {
+    On(bool),
+    Named(String),
 }
 
 #[derive(Deserialize, Default)]
@@ -318,6 +344,7 @@ struct FileLimits {
     max_connections: Option<usize>,
     workers: Option<usize>,
     result_timeout_secs: Option<u64>,
+    phone_timeout_ms: Option<u64>,
 }
 
 impl FileConfig {
@@ -364,9 +391,18 @@ impl FileConfig {
         if let Some(v) = self.transports.qr {
             c.transports.qr = v;
         }
-        if let Some(v) = self.transports.ble {
-            c.transports.ble = v;
-        }
+        c.transports.ble = match self.transports.ble {
+            None => c.transports.ble,
+            Some(FileBle::On(true)) => BleMode::Radio,
+            Some(FileBle::On(false)) => BleMode::Off,
+            Some(FileBle::Named(n)) if n == "sim" => BleMode::Sim,
+            Some(FileBle::Named(n)) => {
+                return Err(ServerError::Invalid(format!(
+                    "transports.ble = {:?}: expected true, false or \"sim\"",
+                    n.chars().take(32).collect::<String>()
+                )))
+            }
+        };
         c.transports.nfc_reader = self.transports.nfc_reader;
         c.audit_database = self.audit.database_url;
         let l = self.limits;
@@ -389,6 +425,9 @@ impl FileConfig {
         if let Some(v) = l.result_timeout_secs {
             d.result_timeout = Duration::from_secs(v);
         }
+        if let Some(v) = l.phone_timeout_ms {
+            d.phone_timeout = Duration::from_millis(v.clamp(100, 120_000));
+        }
         Ok(c)
     }
 }
@@ -408,6 +447,29 @@ mod tests {
         assert!(c.api_token.is_some());
         assert!(!format!("{c:?}").contains("change-me"));
         c.validate().unwrap();
+    }
+
+    #[test]
+    fn ble_is_on_off_or_the_simulated_radio() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("till.toml");
+        for (text, mode) in [
+            ("", Some(BleMode::Radio)),
+            ("[transports]\nble = false\n", Some(BleMode::Off)),
+            ("[transports]\nble = true\n", Some(BleMode::Radio)),
+            ("[transports]\nble = \"sim\"\n", Some(BleMode::Sim)),
+            ("[transports]\nble = \"nfc\"\n", None),
+        ] {
+            std::fs::write(&p, text).unwrap();
+            assert_eq!(
+                Config::from_file(&p, None).ok().map(|c| c.transports.ble),
+                mode,
+                "{text}"
+            );
+        }
+        std::fs::write(&p, "[limits]\nphone_timeout_ms = 2500\n").unwrap();
+        let c = Config::from_file(&p, None).unwrap();
+        assert_eq!(c.limits.phone_timeout, Duration::from_millis(2500));
     }
 
     #[test]

@@ -22,13 +22,14 @@ pub mod demo;
 mod error;
 mod page;
 mod server;
+pub mod session;
 pub mod till;
 pub mod trust;
 pub mod verify;
 
 pub use api::{router, AppState, PeerAddr};
 pub use audit::{AuditError, AuditRecord, AuditStore};
-pub use config::{ApiToken, Config, Limits, PolicyConfig, TransportConfig};
+pub use config::{ApiToken, BleMode, Config, Limits, PolicyConfig, TransportConfig};
 pub use error::ServerError;
 pub use page::qr_svg_of;
 pub use server::{

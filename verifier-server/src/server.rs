@@ -7,12 +7,14 @@ use crate::audit::AuditStore;
 use crate::config::Config;
 use crate::demo::{DemoRunner, DemoWorld};
 use crate::error::ServerError;
-use crate::till::{SessionRunner, Till, UnwiredRunner};
+use crate::session::FlowRunner;
+use crate::till::{SessionRunner, Till};
 use crate::trust::TrustStore;
 use axum::extract::Request;
 use axum::middleware::Next;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
+use kakunin_verifier::flow::ReaderAuthSigner;
 use kakunin_verifier::AgePolicy;
 use std::future::Future;
 use std::sync::Arc;
@@ -22,8 +24,8 @@ use tower::ServiceExt;
 
 /// Build the till's state: validate the configuration, read the trust data and the reader
 /// credentials, open the audit store, prepare the demo customers when asked.
-/// `runner` is the session runner (default: the demo's, or the one waiting for the reader
-/// flow).
+/// `runner` is the session runner (default: the reader flow over the configured BLE link,
+/// behind the demo's simulated phones with `--demo`).
 pub async fn build(
     config: Config,
     runner: Option<Arc<dyn SessionRunner>>,
@@ -44,28 +46,44 @@ pub async fn build(
     } else {
         None
     };
-    let trust = match (
-        &demo,
-        config.trust_dir.is_some() || !config.trust_anchors.is_empty(),
-    ) {
-        (_, true) => TrustStore::load(config.trust_dir.as_deref(), &config.trust_anchors)?,
-        (Some(world), false) => TrustStore::fixed(world.anchors().clone()),
-        (None, false) => {
-            return Err(ServerError::Invalid(
-                "no trust anchors: give trust.dir, trust.anchors or --trust-anchor".into(),
-            ))
-        }
-    };
+    let trust = Arc::new(
+        match (
+            &demo,
+            config.trust_dir.is_some() || !config.trust_anchors.is_empty(),
+        ) {
+            (_, true) => TrustStore::load(config.trust_dir.as_deref(), &config.trust_anchors)?,
+            (Some(world), false) => TrustStore::fixed(world.anchors().clone()),
+            (None, false) => {
+                return Err(ServerError::Invalid(
+                    "no trust anchors: give trust.dir, trust.anchors or --trust-anchor".into(),
+                ))
+            }
+        },
+    );
     let audit = AuditStore::open(&config.audit_url()).await?;
+    let signer = reader.as_ref().map(|r| r.signer());
+    let flow: Arc<dyn SessionRunner> = Arc::new(FlowRunner::new(
+        Arc::clone(&trust),
+        policy.clone(),
+        signer.clone(),
+        config.transports.ble,
+        config.limits.phone_timeout,
+    ));
     let runner: Arc<dyn SessionRunner> = match (runner, &demo) {
         (Some(r), _) => r,
-        (None, Some(world)) => Arc::new(DemoRunner::new(Arc::clone(world), policy.clone())),
-        (None, None) => Arc::new(UnwiredRunner),
+        (None, Some(world)) => {
+            let mut demo = DemoRunner::new(Arc::clone(world), policy.clone()).with_fallback(flow);
+            if let Some(s) = signer {
+                demo = demo.with_reader(s);
+            }
+            Arc::new(demo)
+        }
+        (None, None) => flow,
     };
     let workers = config.limits.workers;
     Ok(AppState {
         config: Arc::new(config),
-        trust: Arc::new(trust),
+        trust,
         policy: Arc::new(policy),
         audit,
         till: Arc::new(Till::new()),
@@ -83,7 +101,7 @@ pub async fn build(
 pub struct ReaderCredentials {
     /// The reader certificate, DER.
     pub cert_der: Vec<u8>,
-    key: kakunin_core::crypto::EcPrivateKey,
+    signer: ReaderAuthSigner,
 }
 
 impl ReaderCredentials {
@@ -109,12 +127,15 @@ impl ReaderCredentials {
                 source,
             }
         })?;
-        Ok(ReaderCredentials { cert_der, key })
+        Ok(ReaderCredentials {
+            signer: ReaderAuthSigner::new(vec![cert_der.clone()], key),
+            cert_der,
+        })
     }
 
-    /// The private key, for signing readerAuth.
-    pub fn key(&self) -> &kakunin_core::crypto::EcPrivateKey {
-        &self.key
+    /// The readerAuth signer of the till's sessions (shares the one key; never copies it).
+    pub fn signer(&self) -> ReaderAuthSigner {
+        self.signer.clone()
     }
 }
 

@@ -6,16 +6,20 @@
 //!       +------------- next customer / result timeout ------+
 //! ```
 //!
-//! A session is run by a [`SessionRunner`]: `run_session(engagement) -> Decision`. The reader
-//! flow (kakunin_verifier::flow::ReaderFlow over a link) plugs in there; the till only sees the
-//! phases it reports and the [`Decision`] at the end. Every change is published on a watch
+//! A session is run by a [`SessionRunner`]: `run_session(engagement, cancel, progress) ->
+//! SessionOutcome`. The runners ([`crate::session::FlowRunner`] for scanned codes,
+//! [`crate::demo::DemoRunner`] for the demo's phones) run kakunin_verifier's reader flow over
+//! a link; the till only sees the phases it reports and the [`Decision`] at the end. "Next
+//! customer" during a session sets the session's cancel flag (the flow ends NG `cancelled`
+//! within 50 ms) and the till is ready at once. Every change is published on a watch
 //! channel the page's Server-Sent Events stream follows. The portrait lives in memory only,
 //! while the result is on screen, and is wiped when the state is cleared.
 
 use crate::verify::AuditFacts;
 use kakunin_verifier::{Decision, NgReason, Portrait, Verdict};
 use serde_json::{json, Value as Json};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 
 /// A customer's device engagement, as the till read it.
@@ -85,34 +89,15 @@ impl From<Decision> for SessionOutcome {
 
 /// Runs one proximity session, from an engagement to a decision. Blocking: the till calls it
 /// on the blocking pool. Must return within its own deadline (a stalling phone is
-/// `Decision::ng(NgReason::Timeout)`).
+/// `Decision::ng(NgReason::Timeout)`) and soon after `cancel` is set (NG `cancelled`).
 pub trait SessionRunner: Send + Sync + 'static {
-    /// Run the session; report phases through `progress`.
+    /// Run the session; report phases through `progress`; give up when `cancel` is set.
     fn run_session(
         &self,
         engagement: &Engagement,
+        cancel: &AtomicBool,
         progress: &mut dyn FnMut(Phase),
     ) -> SessionOutcome;
-}
-
-/// The runner until the reader flow is wired: it reads the engagement and ends the session
-/// as cancelled.
-#[derive(Debug, Default)]
-pub struct UnwiredRunner;
-
-impl SessionRunner for UnwiredRunner {
-    fn run_session(
-        &self,
-        _engagement: &Engagement,
-        progress: &mut dyn FnMut(Phase),
-    ) -> SessionOutcome {
-        progress(Phase::Connecting);
-        // TODO(reader-flow): run kakunin_verifier::flow::ReaderFlow over the link named by the
-        // engagement's DeviceRetrievalMethods (BLE) with the till's reader certificate and
-        // AgePolicy, and return its Decision with the facts of its ResponseReport
-        // (crate::verify::mdoc_facts).
-        SessionOutcome::from(Decision::ng(NgReason::Cancelled))
-    }
 }
 
 /// The till's state.
@@ -156,6 +141,7 @@ struct Inner {
     state: TillState,
     session: u64,
     engagement: Option<Engagement>,
+    cancel: Arc<AtomicBool>,
 }
 
 /// The till: its state, the engagement it works with, and the event channel.
@@ -183,6 +169,7 @@ impl Till {
             state: TillState::Waiting,
             session: 0,
             engagement: None,
+            cancel: Arc::new(AtomicBool::new(false)),
         };
         let (events, _) = watch::channel(view(&inner));
         Till {
@@ -230,8 +217,15 @@ impl Till {
             i.session = i.session.wrapping_add(1);
             i.engagement = Some(engagement);
             i.state = TillState::Connecting;
+            i.cancel = Arc::new(AtomicBool::new(false));
             Ok(i.session)
         })
+    }
+
+    /// The cancel flag of `session` (set by "next customer" while it runs); `None` when
+    /// `session` is not the current one.
+    pub fn cancel_flag(&self, session: u64) -> Option<Arc<AtomicBool>> {
+        self.with(|i| (i.session == session).then(|| Arc::clone(&i.cancel)))
     }
 
     /// The running session reached a phase (ignored if the session is not the current one).
@@ -248,10 +242,13 @@ impl Till {
         });
     }
 
-    /// The session ended: show its verdict (and the portrait, OK only).
+    /// The session ended: show its verdict (and the portrait, OK only) — unless the clerk
+    /// moved on (cancelled it) meanwhile.
     pub fn finish(&self, session: u64, decision: Decision) {
         self.with(|i| {
-            if i.session == session {
+            if i.session == session
+                && matches!(i.state, TillState::Connecting | TillState::Verifying)
+            {
                 let portrait = match decision.verdict {
                     Verdict::Ok => decision.portrait,
                     Verdict::Ng(_) => None,
@@ -264,12 +261,20 @@ impl Till {
         });
     }
 
-    /// "Next customer", or the result timeout for `session` (`None`: whatever is shown):
-    /// forget the result, the portrait and the engagement; `Ready`.
+    /// "Next customer" (`None`: whatever is shown or running), or the result timeout for
+    /// `session`: forget the result, the portrait and the engagement; `Ready`. With `None`,
+    /// a running session is cancelled (its flag set; its late result is not shown).
     pub fn clear(&self, session: Option<u64>) -> bool {
         self.with(|i| {
             if session.is_some_and(|s| s != i.session) {
                 return false;
+            }
+            let running = matches!(i.state, TillState::Connecting | TillState::Verifying);
+            if running && session.is_none() {
+                i.cancel.store(true, Ordering::Relaxed);
+                i.state = TillState::Ready;
+                i.engagement = None;
+                return true;
             }
             if !matches!(i.state, TillState::Result { .. }) {
                 return false;
@@ -346,6 +351,26 @@ mod tests {
         assert_eq!(till.view()["state"], "ready");
         assert!(till.engagement().is_none());
         assert!(till.begin(engagement()).is_ok());
+    }
+
+    #[test]
+    fn next_customer_cancels_a_running_session_and_its_late_result_is_not_shown() {
+        let till = Till::new();
+        let s = till.begin(engagement()).unwrap();
+        let flag = till.cancel_flag(s).unwrap();
+        assert!(till.cancel_flag(s + 1).is_none());
+        assert!(!flag.load(Ordering::Relaxed));
+        assert!(
+            !till.clear(Some(s)),
+            "the result timeout does not cancel a session"
+        );
+        assert!(till.clear(None));
+        assert!(flag.load(Ordering::Relaxed));
+        assert_eq!(till.view()["state"], "ready");
+        till.finish(s, Decision::ng(NgReason::Cancelled));
+        assert_eq!(till.view()["state"], "ready");
+        let s2 = till.begin(engagement()).unwrap();
+        assert!(!till.cancel_flag(s2).unwrap().load(Ordering::Relaxed));
     }
 
     #[test]

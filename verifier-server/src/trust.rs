@@ -1,9 +1,11 @@
 //! The till's trust data: IACA certificates from a directory and from named files, parsed once
 //! into a [`TrustSnapshot`] and swapped for a new one when the files change (checked every few
-//! seconds, without restart). A verification takes the snapshot in force when it starts.
+//! seconds, without restart). A verification takes the snapshot in force when it starts; each
+//! snapshot carries its own bounded cache of validated DS chains.
 
 use crate::error::ServerError;
 use kakunin_core::trust::{parse_certificate_input, TrustAnchors};
+use kakunin_verifier::ChainCache;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
@@ -25,6 +27,10 @@ pub struct TrustSnapshot {
     pub loaded_at: time::OffsetDateTime,
     /// The newest modification time among the files: how fresh the trust data is.
     pub newest_file: Option<time::OffsetDateTime>,
+    /// Validated DS chains under these anchors (kakunin_verifier::ChainCache): one cache per
+    /// trust generation, so a reload starts with an empty one and the old entries go with
+    /// the old snapshot.
+    pub chain_cache: ChainCache,
     fingerprint: Fingerprint,
 }
 
@@ -57,6 +63,7 @@ impl TrustStore {
                 anchors,
                 loaded_at: time::OffsetDateTime::now_utc(),
                 newest_file: None,
+                chain_cache: ChainCache::default(),
                 fingerprint: Vec::new(),
             })),
         }
@@ -172,6 +179,7 @@ fn read_snapshot(fingerprint: Fingerprint) -> Result<TrustSnapshot, ServerError>
         anchors,
         loaded_at: time::OffsetDateTime::now_utc(),
         newest_file,
+        chain_cache: ChainCache::default(),
         fingerprint,
     })
 }

@@ -7,12 +7,12 @@
 
 use crate::audit::CredentialFormat;
 use kakunin_core::crypto::{default_provider, EcPrivateKey};
-use kakunin_core::sdjwt::{
-    verify_sd_jwt_vc, IssuerKey, KbRequirements, SdJwtCheck, VcError, VerifiedSdJwt,
-};
+use kakunin_core::sdjwt::{verify_sd_jwt_vc, IssuerKey, KbRequirements, VcError, VerifiedSdJwt};
 use kakunin_core::trust::TrustAnchors;
-use kakunin_verifier::{AgePolicy, Decision, ResponseReport, SdJwtResponseResult, Verifier};
-use serde_json::{json, Map, Value as Json};
+use kakunin_verifier::{
+    AgePolicy, ChainCache, Decision, ResponseReport, SdJwtResponseResult, Verifier,
+};
+use serde_json::{Map, Value as Json};
 
 /// Longest attacker-chosen identifier (docType, vct, issuer name) kept in the audit log.
 const MAX_LOGGED_TEXT: usize = 256;
@@ -24,12 +24,12 @@ pub struct AuditFacts {
     pub format: Option<CredentialFormat>,
     /// The docType or `vct` judged.
     pub doc_type: Option<String>,
-    /// The IACA's subject common name (mdoc).
+    /// The IACA's full subject DN, RFC 4514 (mdoc). Stored as certified, never printed
+    /// unescaped.
     pub iaca_subject: Option<String>,
     /// The Document Signer's subject common name (mdoc), or the SD-JWT VC `iss`.
     pub ds_subject: Option<String>,
-    /// The Document Signer certificate's serial number, hex. Not in the verifier's report yet
-    /// (IssuerSummary has no serial): always `None` until it is.
+    /// The Document Signer certificate's serial number, hex (mdoc).
     pub ds_serial: Option<String>,
     /// The issuing country (the DS certificate's `C`).
     pub country: Option<String>,
@@ -62,7 +62,24 @@ pub fn verify_mdoc(
     reader_key: Option<&EcPrivateKey>,
     at: time::OffsetDateTime,
 ) -> Outcome {
+    verify_mdoc_cached(anchors, None, policy, response, transcript, reader_key, at)
+}
+
+/// [`verify_mdoc`] with a DS-chain cache (the trust snapshot's): a chain validated under
+/// these anchors within the hour is not validated again.
+pub fn verify_mdoc_cached(
+    anchors: &TrustAnchors,
+    chain_cache: Option<&ChainCache>,
+    policy: &AgePolicy,
+    response: &[u8],
+    transcript: &[u8],
+    reader_key: Option<&EcPrivateKey>,
+    at: time::OffsetDateTime,
+) -> Outcome {
     let mut verifier = Verifier::new(anchors);
+    if let Some(cache) = chain_cache {
+        verifier = verifier.with_chain_cache(cache);
+    }
     if let Some(k) = reader_key {
         verifier = verifier.with_reader_key(k);
     }
@@ -104,13 +121,11 @@ pub fn mdoc_facts(
     AuditFacts {
         format: Some(CredentialFormat::Mdoc),
         doc_type: doc.map(|d| bounded(&d.doc_type)),
-        iaca_subject: issuer
-            .and_then(|i| i.iaca_common_name.as_deref())
-            .map(bounded),
+        iaca_subject: issuer.and_then(|i| i.iaca_subject.as_deref()).map(bounded),
         ds_subject: issuer
             .and_then(|i| i.ds_common_name.as_deref())
             .map(bounded),
-        ds_serial: None,
+        ds_serial: issuer.and_then(|i| i.ds_serial.as_deref()).map(bounded),
         country: issuer.and_then(|i| i.country.as_deref()).map(bounded),
         checks: Json::Object(checks),
     }
@@ -145,7 +160,7 @@ pub fn verify_sd_jwt(
         false,
         at,
     );
-    let report = sd_jwt_report_json(&result, false);
+    let report = kakunin_verifier::sd_jwt_report_json(&result, false);
     let facts = sd_jwt_facts(&result, &report);
     let wrapped: SdJwtResponseResult = Ok((0, vec![result]));
     let decision = policy.decide_sd_jwt(&wrapped);
@@ -156,40 +171,9 @@ pub fn verify_sd_jwt(
     }
 }
 
-/// The JSON report of one SD-JWT VC verification, in the shape `kakunin verify-sd-jwt --json`
-/// prints: checks before the failing one passed, the failing one failed, later ones were not
-/// performed; the chain check is `not_performed` when the issuer key was configured.
-///
-/// The CLI builds the same shape in src/sdjwt_cmd.rs; this function should move into the
-/// verifier crate so both call one copy.
-pub fn sd_jwt_report_json(result: &Result<VerifiedSdJwt, VcError>, configured_key: bool) -> Json {
-    let failed_at = result.as_ref().err().map(VcError::check);
-    let mut checks = Map::new();
-    for check in SdJwtCheck::ALL {
-        let outcome = if check == SdJwtCheck::IssuerCertificateChain && configured_key {
-            "not_performed"
-        } else {
-            match failed_at {
-                Some(f) if check == f => "failed",
-                Some(f) if check > f => "not_performed",
-                _ => "passed",
-            }
-        };
-        checks.insert(check.name().into(), outcome.into());
-    }
-    match result {
-        Ok(v) => json!({
-            "valid": true, "checks": checks, "keyBound": v.key_bound,
-            "disclosures": v.disclosures, "claims": v.claims, "errors": [],
-        }),
-        Err(e) => json!({
-            "valid": false, "checks": checks,
-            "errors": [{
-                "code": e.code(), "cause": e.cause().to_string(),
-                "check": e.check().name(), "message": e.to_string(),
-            }],
-        }),
-    }
+/// The audit facts of one SD-JWT VC verification (as received in a proximity session).
+pub fn sd_jwt_result_facts(result: &Result<VerifiedSdJwt, VcError>) -> AuditFacts {
+    sd_jwt_facts(result, &kakunin_verifier::sd_jwt_report_json(result, false))
 }
 
 fn sd_jwt_facts(result: &Result<VerifiedSdJwt, VcError>, report: &Json) -> AuditFacts {

@@ -428,7 +428,8 @@ fn the_page_and_a_till_session() {
         s
     };
     // A scanner hands the till a customer's engagement: the QR code is shown and the session
-    // runs (to `cancelled` until the reader flow is wired) and its row is written.
+    // runs the reader flow — this engagement offers no BLE retrieval method, so the flow cannot
+    // reach the phone: NG `malformed` — and its row is written.
     let c = kakunin_core::crypto::default_provider();
     let k = c
         .public_key(&c.generate_key(kakunin_core::crypto::Curve::P256).unwrap())
@@ -454,7 +455,7 @@ fn the_page_and_a_till_session() {
     loop {
         let v = r.state.till().view();
         if v["state"] == "result" {
-            assert_eq!(v["reason"], "cancelled");
+            assert_eq!(v["reason"], "malformed");
             break;
         }
         assert!(Instant::now() < deadline, "{v}");
@@ -473,7 +474,7 @@ fn the_page_and_a_till_session() {
         let mut events = events;
         let mut got = Vec::new();
         let mut buf = [0u8; 4096];
-        while !String::from_utf8_lossy(&got).contains("\"reason\":\"cancelled\"") {
+        while !String::from_utf8_lossy(&got).contains("\"reason\":\"malformed\"") {
             let n = events.read(&mut buf).unwrap();
             assert!(n > 0);
             got.extend_from_slice(&buf[..n]);
@@ -496,7 +497,7 @@ fn the_page_and_a_till_session() {
     let rows = rt.block_on(r.state.audit().export(None)).unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].transport, "qr+ble");
-    assert_eq!(rows[0].reason.as_deref(), Some("cancelled"));
+    assert_eq!(rows[0].reason.as_deref(), Some("malformed"));
 }
 
 #[test]

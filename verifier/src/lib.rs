@@ -6,6 +6,7 @@
 //! [`kakunin_core::crypto::CryptoProvider`].
 #![forbid(unsafe_code)]
 
+mod chain_cache;
 mod decode;
 mod error;
 pub mod flow;
@@ -14,9 +15,13 @@ mod reader_auth;
 mod report;
 mod response;
 mod sd_jwt;
+mod sd_jwt_json;
 pub mod status;
 pub mod verdict;
 
+pub use chain_cache::{
+    ChainCache, DEFAULT_CAPACITY as CHAIN_CACHE_CAPACITY, MAX_CACHED_CHAIN_BYTES,
+};
 pub use error::{Check, CheckError};
 pub use reader_auth::{
     verify_device_request, verify_device_request_with, DocRequestReport, RequestReport,
@@ -26,6 +31,7 @@ pub use report::{
 };
 pub use response::{verify_device_response, Verifier};
 pub use sd_jwt::{verify_sd_jwt_response, SdJwtResponseResult};
+pub use sd_jwt_json::{sd_jwt_report_json, sd_jwt_report_json_with_status};
 pub use status::{
     MemoryStatusSource, StatusOptions, StatusOutcome, StatusRef, StatusReport, StatusSource,
 };

@@ -45,6 +45,13 @@ pub struct IssuerSummary {
     pub country: Option<String>,
     /// The IACA (root) certificate's subject commonName.
     pub iaca_common_name: Option<String>,
+    /// The DS certificate's serialNumber (RFC 5280 4.1.2.2) as lowercase hex of the
+    /// INTEGER's content octets, as encoded (a leading 00 kept).
+    pub ds_serial: Option<String>,
+    /// The IACA certificate's full subject DN as an RFC 4514 string (most specific RDN
+    /// first, special characters backslash-escaped per RFC 4514 but otherwise as
+    /// certified: attacker-influenced text, to be escaped by whoever prints it).
+    pub iaca_subject: Option<String>,
 }
 
 /// A returned element and whether its digest verified.

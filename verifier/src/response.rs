@@ -1,5 +1,6 @@
 //! DeviceResponse verification (ISO 18013-5 clause 9.3.1).
 
+use crate::chain_cache::{anchors_identity, CachedChain, ChainCache};
 use crate::decode::transcript_and_message;
 use crate::report::Warning;
 use crate::report::{
@@ -12,7 +13,7 @@ use kakunin_core::mdoc::{
     SessionTranscript,
 };
 use kakunin_core::session::derive_emac_key;
-use kakunin_core::trust::{validate_chain, CertProfile, TrustAnchors};
+use kakunin_core::trust::{validate_chain, CertProfile, TrustAnchors, TrustError};
 use std::collections::HashSet;
 use time::OffsetDateTime;
 
@@ -23,6 +24,7 @@ pub struct Verifier<'a> {
     crypto: &'a dyn CryptoProvider,
     reader_key: Option<&'a EcPrivateKey>,
     status: Option<crate::status::StatusOptions<'a>>,
+    chain_cache: Option<&'a ChainCache>,
 }
 
 impl<'a> Verifier<'a> {
@@ -34,6 +36,7 @@ impl<'a> Verifier<'a> {
             crypto: default_provider(),
             reader_key: None,
             status: None,
+            chain_cache: None,
         }
     }
 
@@ -54,6 +57,51 @@ impl<'a> Verifier<'a> {
     pub fn with_reader_key(mut self, key: &'a EcPrivateKey) -> Self {
         self.reader_key = Some(key);
         self
+    }
+
+    /// Answer DS chain validations from `cache` when the same chain was validated under the
+    /// same trust anchors in the same hour, and store the chains that validate there
+    /// ([`ChainCache`]).
+    pub fn with_chain_cache(mut self, cache: &'a ChainCache) -> Self {
+        self.chain_cache = Some(cache);
+        self
+    }
+
+    /// Validate the DS chain (leaf first) to the trusted IACAs at `at`, through the cache
+    /// when one is configured; with the DS serial and the IACA subject the report keeps.
+    fn validate_ds_chain(
+        &self,
+        certs: &[&[u8]],
+        at: OffsetDateTime,
+    ) -> Result<CachedChain, TrustError> {
+        let anchors_id = self
+            .chain_cache
+            .map(|_| anchors_identity(self.crypto, self.trust));
+        if let (Some(cache), Some(id)) = (self.chain_cache, &anchors_id) {
+            if let Some(hit) = cache.get(certs, id, at) {
+                return Ok(hit);
+            }
+        }
+        let chain = validate_chain(
+            self.crypto,
+            certs,
+            self.trust,
+            CertProfile::DocumentSigner,
+            at,
+        )?;
+        let validated = CachedChain {
+            ds_serial: certs.first().and_then(|leaf| certificate_serial(leaf)),
+            iaca_subject: self
+                .trust
+                .iter()
+                .nth(chain.anchor_index)
+                .and_then(|a| certificate_subject(a.der())),
+            chain,
+        };
+        if let (Some(cache), Some(id)) = (self.chain_cache, &anchors_id) {
+            cache.put(certs, id, at, validated.clone());
+        }
+        Ok(validated)
     }
 
     /// Verify a DeviceResponse against a SessionTranscript (bare or tag-24-wrapped) at `at`.
@@ -186,14 +234,8 @@ impl<'a> Verifier<'a> {
             .x5chain()
             .map_err(|source| vec![CheckError::IssuerAuthHeader { doc: idx, source }])
             .and_then(|certs| {
-                validate_chain(
-                    self.crypto,
-                    &certs,
-                    self.trust,
-                    CertProfile::DocumentSigner,
-                    at,
-                )
-                .map_err(|source| vec![CheckError::UntrustedIssuer { doc: idx, source }])
+                self.validate_ds_chain(&certs, at)
+                    .map_err(|source| vec![CheckError::UntrustedIssuer { doc: idx, source }])
             });
         let chain = match chain {
             Ok(c) => {
@@ -207,7 +249,8 @@ impl<'a> Verifier<'a> {
                 None
             }
         };
-        if let Some(chain) = &chain {
+        if let Some(validated) = &chain {
+            let chain = &validated.chain;
             r.issuer = Some(IssuerSummary {
                 ds_common_name: chain.leaf_subject.common_name.clone(),
                 country: chain
@@ -216,8 +259,11 @@ impl<'a> Verifier<'a> {
                     .clone()
                     .or(chain.issuer_subject.country.clone()),
                 iaca_common_name: chain.issuer_subject.common_name.clone(),
+                ds_serial: validated.ds_serial.clone(),
+                iaca_subject: validated.iaca_subject.clone(),
             });
         }
+        let chain = chain.map(|v| v.chain);
 
         // 3. issuerAuth signature.
         let sig_ok = match &chain {
@@ -500,6 +546,31 @@ impl<'a> Verifier<'a> {
         };
         kakunin_core::cose::decode_cose_key(&key_item).is_ok_and(|k| k == public)
     }
+}
+
+/// A certificate's serial number as lowercase hex of its DER INTEGER content (RFC 5280
+/// 4.1.2.2), or `None` when the certificate does not parse.
+fn certificate_serial(der: &[u8]) -> Option<String> {
+    use der::Decode;
+    let cert = x509_cert::Certificate::from_der(der).ok()?;
+    Some(hex_lower(cert.tbs_certificate.serial_number.as_bytes()))
+}
+
+/// A certificate's subject as an RFC 4514 string (`CN=...,O=...,C=JP`, most specific first),
+/// or `None` when the certificate does not parse.
+fn certificate_subject(der: &[u8]) -> Option<String> {
+    use der::Decode;
+    let cert = x509_cert::Certificate::from_der(der).ok()?;
+    Some(cert.tbs_certificate.subject.to_string())
+}
+
+fn hex_lower(bytes: &[u8]) -> String {
+    use core::fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
 }
 
 /// Verify a DeviceResponse with the default crypto provider and no reader key (so a

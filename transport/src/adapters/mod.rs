@@ -9,15 +9,21 @@
 //! | `pcsc` | [`pcsc`] | the NFC reader side over PC/SC (links libpcsclite) |
 //! | `ble-central` | [`ble_central`] | the reader as GATT client over btleplug (mdoc peripheral server mode) |
 //! | `ble-peripheral` | [`ble_peripheral`] | the mdoc as GATT server over BlueZ (bluer) |
+//! | `ble-central`, `ble-peripheral` | [`radio_link`] | both radios as blocking `MessageLink`s |
+//! | `ble-sim-socket` | [`ble_socket`] | the simulated BLE radio between two processes: a Unix socket (std only) |
 
 #[cfg(feature = "ble-central")]
 pub mod ble_central;
 #[cfg(feature = "ble-peripheral")]
 pub mod ble_peripheral;
+#[cfg(all(unix, feature = "ble-sim-socket"))]
+pub mod ble_socket;
 #[cfg(feature = "pcsc")]
 pub mod pcsc;
 #[cfg(any(feature = "ble-central", feature = "ble-peripheral"))]
 mod radio;
+#[cfg(any(feature = "ble-central", feature = "ble-peripheral"))]
+pub mod radio_link;
 #[cfg(feature = "vpcd")]
 pub mod vpcd;
 

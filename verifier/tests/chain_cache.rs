@@ -1,0 +1,202 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+//! The DS-chain cache (kakunin_verifier::ChainCache): a chain validated under the same
+//! anchors in the same hour is not validated again — the certificate's signature is not
+//! checked a second time — while another hour validates again and an untrusted chain is
+//! never remembered as trusted. On the ISO 18013-5 Annex D vectors.
+
+use kakunin_core::crypto::{
+    default_provider, CryptoError, CryptoProvider, Curve, EcPrivateKey, EcPublicKey, HashAlg,
+    SharedSecret,
+};
+use kakunin_spec_vectors::annex_d::{bytes, e_reader_key, iaca_anchors, VERIFICATION_TIME};
+use kakunin_verifier::{ChainCache, Verifier};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+/// Counts ECDSA verifications (the DS certificate's during path validation, issuerAuth's)
+/// and hands everything to the default provider, or refuses every ECDSA verification while
+/// `refuse` is set.
+#[derive(Default)]
+struct Counting {
+    refuse: AtomicBool,
+    verifies: AtomicUsize,
+    ecdh: AtomicUsize,
+    hmac: AtomicUsize,
+    hashes: AtomicUsize,
+}
+
+fn inner() -> &'static dyn CryptoProvider {
+    default_provider()
+}
+
+impl CryptoProvider for Counting {
+    fn verify_ecdsa(
+        &self,
+        key: &EcPublicKey,
+        hash: HashAlg,
+        msg: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError> {
+        self.verifies.fetch_add(1, Ordering::SeqCst);
+        if self.refuse.load(Ordering::SeqCst) {
+            return Err(CryptoError::BadSignature);
+        }
+        inner().verify_ecdsa(key, hash, msg, signature)
+    }
+    fn sign_ecdsa(
+        &self,
+        key: &EcPrivateKey,
+        hash: HashAlg,
+        msg: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
+        inner().sign_ecdsa(key, hash, msg)
+    }
+    fn ecdh(
+        &self,
+        private: &EcPrivateKey,
+        public: &EcPublicKey,
+    ) -> Result<SharedSecret, CryptoError> {
+        self.ecdh.fetch_add(1, Ordering::SeqCst);
+        inner().ecdh(private, public)
+    }
+    fn public_key(&self, private: &EcPrivateKey) -> Result<EcPublicKey, CryptoError> {
+        inner().public_key(private)
+    }
+    fn generate_key(&self, curve: Curve) -> Result<EcPrivateKey, CryptoError> {
+        inner().generate_key(curve)
+    }
+    fn hkdf_sha256(
+        &self,
+        ikm: &[u8],
+        salt: &[u8],
+        info: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        inner().hkdf_sha256(ikm, salt, info, out)
+    }
+    fn hmac_sha256(&self, key: &[u8], msg: &[u8]) -> [u8; 32] {
+        self.hmac.fetch_add(1, Ordering::SeqCst);
+        inner().hmac_sha256(key, msg)
+    }
+    fn hash(&self, alg: HashAlg, data: &[u8]) -> Vec<u8> {
+        self.hashes.fetch_add(1, Ordering::SeqCst);
+        inner().hash(alg, data)
+    }
+    fn aes256gcm_seal(&self, key: &[u8; 32], iv: &[u8; 12], plaintext: &[u8]) -> Vec<u8> {
+        inner().aes256gcm_seal(key, iv, plaintext)
+    }
+    fn aes256gcm_open(
+        &self,
+        key: &[u8; 32],
+        iv: &[u8; 12],
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
+        inner().aes256gcm_open(key, iv, ciphertext)
+    }
+    fn fill_random(&self, out: &mut [u8]) -> Result<(), CryptoError> {
+        inner().fill_random(out)
+    }
+}
+
+fn verify(
+    counting: &Counting,
+    cache: &ChainCache,
+    at: time::OffsetDateTime,
+) -> (kakunin_verifier::ResponseReport, usize) {
+    let anchors = iaca_anchors();
+    let key = e_reader_key();
+    let before = counting.verifies.load(Ordering::SeqCst);
+    let report = Verifier::new(&anchors)
+        .with_reader_key(&key)
+        .with_crypto(counting)
+        .with_chain_cache(cache)
+        .verify_device_response(
+            &bytes("device_response"),
+            &bytes("session_transcript_bytes"),
+            at,
+        );
+    (report, counting.verifies.load(Ordering::SeqCst) - before)
+}
+
+#[test]
+fn a_chain_validated_this_hour_is_not_validated_again() {
+    let counting = Counting::default();
+    let cache = ChainCache::new(8);
+    // First time: the DS certificate's signature and issuerAuth's.
+    let (first, n) = verify(&counting, &cache, VERIFICATION_TIME);
+    assert!(first.valid(), "{first:?}");
+    assert_eq!(n, 2);
+    assert_eq!((cache.len(), cache.hits(), cache.misses()), (1, 0, 1));
+    // Same chain, same anchors, same hour: issuerAuth only.
+    let later = VERIFICATION_TIME + time::Duration::minutes(59);
+    let (second, n) = verify(&counting, &cache, later);
+    assert!(second.valid());
+    assert_eq!(
+        n, 1,
+        "the cached chain's certificate signature is not checked again"
+    );
+    assert_eq!(cache.hits(), 1);
+    // The report is the same, issuer facts included.
+    assert_eq!(first.documents[0].issuer, second.documents[0].issuer);
+    let issuer = second.documents[0].issuer.clone().unwrap();
+    assert!(issuer.ds_serial.as_deref().is_some_and(|s| !s.is_empty()));
+    let subject = issuer.iaca_subject.unwrap();
+    assert!(
+        subject.contains("CN=") && subject.contains("C=US"),
+        "{subject}"
+    );
+    // Another hour: validated again.
+    let (_, n) = verify(
+        &counting,
+        &cache,
+        VERIFICATION_TIME + time::Duration::hours(1),
+    );
+    assert_eq!(n, 2);
+    assert_eq!(cache.len(), 2);
+}
+
+#[test]
+fn an_untrusted_chain_is_never_cached_as_trusted() {
+    let counting = Counting::default();
+    let cache = ChainCache::new(8);
+    counting.refuse.store(true, Ordering::SeqCst);
+    for _ in 0..2 {
+        let (report, _) = verify(&counting, &cache, VERIFICATION_TIME);
+        assert!(!report.valid());
+        assert!(format!("{report:?}").contains("UntrustedIssuer"));
+        assert!(report.documents[0].issuer.is_none());
+    }
+    assert!(cache.is_empty());
+    assert_eq!(cache.hits(), 0);
+    // Once the certificate verifies, it is validated (not answered from the cache).
+    counting.refuse.store(false, Ordering::SeqCst);
+    let (report, n) = verify(&counting, &cache, VERIFICATION_TIME);
+    assert!(report.valid());
+    assert_eq!(n, 2);
+}
+
+#[test]
+fn other_anchors_miss() {
+    let counting = Counting::default();
+    let cache = ChainCache::new(8);
+    let (report, _) = verify(&counting, &cache, VERIFICATION_TIME);
+    assert!(report.valid());
+    // The same chain under an empty anchor set: not answered from the entry of the other set.
+    let none = kakunin_core::trust::TrustAnchors::default();
+    let key = e_reader_key();
+    let report = Verifier::new(&none)
+        .with_reader_key(&key)
+        .with_crypto(&counting)
+        .with_chain_cache(&cache)
+        .verify_device_response(
+            &bytes("device_response"),
+            &bytes("session_transcript_bytes"),
+            VERIFICATION_TIME,
+        );
+    assert!(!report.valid());
+    assert_eq!(cache.hits(), 0);
+}
