@@ -339,6 +339,7 @@ fn nfc_runs(w: &World, config: &ReaderConfig, n: usize) -> Result<Vec<Duration>,
     }
     let c = default_provider();
     let mut times = Vec::with_capacity(n);
+    let mut apdus = 0;
     for _ in 0..n {
         let e_device_key = c.generate_key(Curve::P256).unwrap();
         let de = encode_device_engagement(&c.public_key(&e_device_key).unwrap(), &[]);
@@ -380,6 +381,7 @@ fn nfc_runs(w: &World, config: &ReaderConfig, n: usize) -> Result<Vec<Duration>,
             let mut link = NfcMessageLink::open(reader).unwrap();
             let out = run_reader(&mut flow, &mut link, c, &Instant::now, now);
             let elapsed = t0.elapsed();
+            apdus = link.stats().commands;
             drop(link);
             let h = holder.join().unwrap();
             assert!(h.failure.is_none(), "{:?}", h.failure);
@@ -388,6 +390,7 @@ fn nfc_runs(w: &World, config: &ReaderConfig, n: usize) -> Result<Vec<Duration>,
         });
         times.push(elapsed);
     }
+    println!("\nNFC: {apdus} APDUs through pcscd per session (after engagement)");
     Ok(times)
 }
 
