@@ -43,8 +43,7 @@ use kakunin_core::mdoc::{encode_device_engagement, ValidityInfo};
 use kakunin_core::trust::TrustAnchors;
 use kakunin_holder_sim::engagement::qr_ble_engagement;
 use kakunin_holder_sim::{
-    run_holder, CredentialStore, HolderCard, HolderDeadlines, HolderLoop, HolderPolicy,
-    MemoryStore,
+    run_holder, CredentialStore, HolderCard, HolderDeadlines, HolderLoop, HolderPolicy, MemoryStore,
 };
 use kakunin_issuer::{elements_from_json, DocProfile, MdocIssuer, TestPki};
 use kakunin_transport::ble_link::{BleFramedLink, ValuePipe};
@@ -152,7 +151,12 @@ impl World {
                 )
                 .unwrap();
             store
-                .store(&format!("mdl-{i}"), &cred.doc_type, &cred.issuer_signed, &key)
+                .store(
+                    &format!("mdl-{i}"),
+                    &cred.doc_type,
+                    &cred.issuer_signed,
+                    &key,
+                )
                 .unwrap();
         }
         World { pki, store, now }
@@ -340,6 +344,7 @@ fn nfc_runs(w: &World, config: &ReaderConfig, n: usize) -> Result<Vec<Duration>,
     let c = default_provider();
     let mut times = Vec::with_capacity(n);
     let mut apdus = 0;
+    let mut failed = 0usize;
     for _ in 0..n {
         let e_device_key = c.generate_key(Curve::P256).unwrap();
         let de = encode_device_engagement(&c.public_key(&e_device_key).unwrap(), &[]);
@@ -362,35 +367,58 @@ fn nfc_runs(w: &World, config: &ReaderConfig, n: usize) -> Result<Vec<Duration>,
                     default_provider(),
                     now,
                 );
-                VirtualCard::serve_with_reinsertion(
+                let served = VirtualCard::serve_with_reinsertion(
                     "127.0.0.1:35963",
                     &mut card,
                     Duration::from_secs(3),
                     5,
                     |c| c.is_done(),
-                )
-                .expect("virtual card served");
-                card.into_outcome()
+                );
+                (served.map_err(|e| e.to_string()), card.into_outcome())
             });
             let pcsc = PcscCard::connect(READER, Duration::from_secs(30)).expect("card present");
             // The card is in the field: from here to the verdict.
             let t0 = Instant::now();
             let mut reader = NfcReader::new(pcsc, ApduConfig::EXTENDED);
-            let engagement = engage_nfc(&mut reader, NfcHandoverMode::Static, 0x4b4b).unwrap();
+            // The vpcd slot is shared with anything else on this machine that uses it
+            // (tests/nfc_pcsc.rs): a session disturbed from outside is counted, not timed.
+            let engagement = match engage_nfc(&mut reader, NfcHandoverMode::Static, 0x4b4b) {
+                Ok(e) => e,
+                Err(e) => {
+                    drop(reader);
+                    let _ = holder.join();
+                    return Err(format!("engagement: {e}"));
+                }
+            };
             let mut flow = ReaderFlow::new(c, config, &engagement).unwrap();
             let mut link = NfcMessageLink::open(reader).unwrap();
             let out = run_reader(&mut flow, &mut link, c, &Instant::now, now);
             let elapsed = t0.elapsed();
             apdus = link.stats().commands;
             drop(link);
-            let h = holder.join().unwrap();
-            assert!(h.failure.is_none(), "{:?}", h.failure);
+            let (served, h) = holder.join().unwrap();
+            served.map_err(|e| format!("virtual card: {e}"))?;
+            if let Some(f) = h.failure {
+                return Err(format!("holder: {f}"));
+            }
+            if out.decision.verdict != Verdict::Ok {
+                return Err(format!(
+                    "verdict {:?}: {:?}",
+                    out.decision.verdict, out.failure
+                ));
+            }
             check(&out);
-            elapsed
+            Ok(elapsed)
         });
-        times.push(elapsed);
+        match elapsed {
+            Ok(t) => times.push(t),
+            Err(e) => {
+                failed += 1;
+                eprintln!("NFC run not timed: {e}");
+            }
+        }
     }
-    println!("\nNFC: {apdus} APDUs through pcscd per session (after engagement)");
+    println!("\nNFC: {apdus} APDUs through pcscd per session (after engagement); {failed} run(s) disturbed");
     Ok(times)
 }
 

@@ -143,9 +143,8 @@ fn load(
                 let interval = rate.map(|r| Duration::from_secs_f64(clients as f64 / r));
                 let t0 = Instant::now();
                 // Clients start spread over one interval, not all at once.
-                let offset = interval.map_or(Duration::ZERO, |iv| {
-                    iv.mul_f64(i as f64 / clients as f64)
-                });
+                let offset =
+                    interval.map_or(Duration::ZERO, |iv| iv.mul_f64(i as f64 / clients as f64));
                 for n in 0..per_client {
                     if t0.elapsed() > Duration::from_secs(seconds) {
                         break;
@@ -194,11 +193,7 @@ fn load(
 
 /// A run, with the server's CPU time per verification: the server process's CPU over the
 /// run less the load generator's threads (for the Node server, its own process's CPU).
-fn measured(
-    server_stat: &str,
-    in_process: bool,
-    run: impl FnOnce() -> Run,
-) -> (Run, f64) {
+fn measured(server_stat: &str, in_process: bool, run: impl FnOnce() -> Run) -> (Run, f64) {
     let cpu0 = cpu_seconds(server_stat);
     let r = run();
     let mut cpu = cpu_seconds(server_stat) - cpu0;
@@ -277,7 +272,9 @@ fn main() {
     let anchors =
         kakunin_core::trust::TrustAnchors::from_der_certs([w.pki.iaca.cert_der.clone()]).unwrap();
     let policy = kakunin_verifier::AgePolicy::default();
-    let n_direct = u32::try_from(env("KAKUNIN_LOAD_DIRECT", 2000)).unwrap().max(1);
+    let n_direct = u32::try_from(env("KAKUNIN_LOAD_DIRECT", 2000))
+        .unwrap()
+        .max(1);
     let cpu0 = cpu_seconds("/proc/thread-self/stat");
     let t = Instant::now();
     for i in 0..n_direct {
@@ -323,10 +320,7 @@ fn main() {
         addr
     });
 
-    println!(
-        "machine: {cores} cores, load average before: {}",
-        loadavg()
-    );
+    println!("machine: {cores} cores, load average before: {}", loadavg());
     println!(
         "keep-alive clients on loopback, at most {seconds} s and {max} requests per run; \
          audit store: SQLite (WAL, synchronous=FULL) in {}\n",

@@ -605,7 +605,10 @@ mod tests {
         for a in acks {
             assert!(a.await.unwrap().is_ok());
         }
-        assert_eq!(store.count().await.unwrap(), i64::try_from(MAX_GROUP).unwrap());
+        assert_eq!(
+            store.count().await.unwrap(),
+            i64::try_from(MAX_GROUP).unwrap()
+        );
         let rows = store.export(None).await.unwrap();
         let r7 = rows.iter().find(|r| r.id == "r7").unwrap();
         assert_eq!(r7.doc_type.as_deref(), Some("doc-7"));
