@@ -8,97 +8,12 @@
 //! through that provider, the X.509 certificate signatures included (none goes to the default
 //! provider behind its back). Run on the ISO 18013-5 Annex D vectors.
 
-use kakunin_core::crypto::{
-    default_provider, CryptoError, CryptoProvider, Curve, EcPrivateKey, EcPublicKey, HashAlg,
-    SharedSecret,
-};
 use kakunin_spec_vectors::annex_d::{bytes, e_reader_key, iaca_anchors, VERIFICATION_TIME};
 use kakunin_verifier::Verifier;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
-/// Counts what it is asked to do and hands it to the default provider, or refuses every
-/// ECDSA verification when `refuse` is set.
-#[derive(Default)]
-struct Counting {
-    refuse: bool,
-    verifies: AtomicUsize,
-    ecdh: AtomicUsize,
-    hmac: AtomicUsize,
-    hashes: AtomicUsize,
-}
-
-fn inner() -> &'static dyn CryptoProvider {
-    default_provider()
-}
-
-impl CryptoProvider for Counting {
-    fn verify_ecdsa(
-        &self,
-        key: &EcPublicKey,
-        hash: HashAlg,
-        msg: &[u8],
-        signature: &[u8],
-    ) -> Result<(), CryptoError> {
-        self.verifies.fetch_add(1, Ordering::SeqCst);
-        if self.refuse {
-            return Err(CryptoError::BadSignature);
-        }
-        inner().verify_ecdsa(key, hash, msg, signature)
-    }
-    fn sign_ecdsa(
-        &self,
-        key: &EcPrivateKey,
-        hash: HashAlg,
-        msg: &[u8],
-    ) -> Result<Vec<u8>, CryptoError> {
-        inner().sign_ecdsa(key, hash, msg)
-    }
-    fn ecdh(
-        &self,
-        private: &EcPrivateKey,
-        public: &EcPublicKey,
-    ) -> Result<SharedSecret, CryptoError> {
-        self.ecdh.fetch_add(1, Ordering::SeqCst);
-        inner().ecdh(private, public)
-    }
-    fn public_key(&self, private: &EcPrivateKey) -> Result<EcPublicKey, CryptoError> {
-        inner().public_key(private)
-    }
-    fn generate_key(&self, curve: Curve) -> Result<EcPrivateKey, CryptoError> {
-        inner().generate_key(curve)
-    }
-    fn hkdf_sha256(
-        &self,
-        ikm: &[u8],
-        salt: &[u8],
-        info: &[u8],
-        out: &mut [u8],
-    ) -> Result<(), CryptoError> {
-        inner().hkdf_sha256(ikm, salt, info, out)
-    }
-    fn hmac_sha256(&self, key: &[u8], msg: &[u8]) -> [u8; 32] {
-        self.hmac.fetch_add(1, Ordering::SeqCst);
-        inner().hmac_sha256(key, msg)
-    }
-    fn hash(&self, alg: HashAlg, data: &[u8]) -> Vec<u8> {
-        self.hashes.fetch_add(1, Ordering::SeqCst);
-        inner().hash(alg, data)
-    }
-    fn aes256gcm_seal(&self, key: &[u8; 32], iv: &[u8; 12], plaintext: &[u8]) -> Vec<u8> {
-        inner().aes256gcm_seal(key, iv, plaintext)
-    }
-    fn aes256gcm_open(
-        &self,
-        key: &[u8; 32],
-        iv: &[u8; 12],
-        ciphertext: &[u8],
-    ) -> Result<Vec<u8>, CryptoError> {
-        inner().aes256gcm_open(key, iv, ciphertext)
-    }
-    fn fill_random(&self, out: &mut [u8]) -> Result<(), CryptoError> {
-        inner().fill_random(out)
-    }
-}
+mod common;
+use common::Counting;
 
 /// The Annex D DeviceResponse (one mDL, DeviceMac) has two ECDSA signatures to check: the
 /// DS certificate's (by the IACA, during path validation) and issuerAuth's (by the DS key).
@@ -131,7 +46,7 @@ fn a_refusing_provider_is_obeyed_for_certificates_too() {
     let anchors = iaca_anchors();
     let key = e_reader_key();
     let refusing = Counting {
-        refuse: true,
+        refuse: true.into(),
         ..Counting::default()
     };
     let report = Verifier::new(&anchors)
