@@ -542,22 +542,7 @@ mod tests {
         let store = AuditStore::open(&format!("sqlite://{}/a.db", d.path().display()))
             .await
             .unwrap();
-        let row = |id: &str| AuditRecord {
-            id: id.into(),
-            at: time::OffsetDateTime::now_utc(),
-            store_id: "s".into(),
-            till_id: "t".into(),
-            transport: "api".into(),
-            format: None,
-            verdict: "NG".into(),
-            reason: Some("timeout".into()),
-            doc_type: None,
-            iaca_subject: None,
-            ds_subject: None,
-            ds_serial: None,
-            country: None,
-            checks: "{}".into(),
-        };
+        let row = sample_row;
         store.record(row("dup")).await.unwrap();
         // Queue four rows before the writer runs: one group, one of them a duplicate.
         let (tx, rx) = mpsc::channel(8);
