@@ -100,6 +100,12 @@ pub struct TestPki {
     pub reader_root: KeyAndCert,
     /// A reader certificate under it (Annex B), for readerAuth.
     pub reader: KeyAndCert,
+    /// The trust-bundle root: the anchor a till is configured with to accept signed trust
+    /// bundles (`trust-bundle-root`). It certifies nothing else.
+    pub bundle_root: KeyAndCert,
+    /// The trust-bundle signer under it (`trust-bundle-1`): KeyUsage digitalSignature, no
+    /// EKU (there is no standard one; see docs/decisions/0013-trust-bundle.md).
+    pub bundle_signer: KeyAndCert,
 }
 
 /// An extension with explicit criticality (x509-cert fixes criticality per type; Annex B
@@ -183,7 +189,11 @@ fn name(cn: &str, country: &str) -> Result<Name, PkiError> {
 
 enum Kind {
     Root,
-    Leaf { eku: &'static str },
+    Leaf {
+        eku: &'static str,
+    },
+    /// A leaf with KeyUsage digitalSignature and no EKU (the trust-bundle signer).
+    LeafWithoutEku,
 }
 
 fn build_cert(
@@ -237,6 +247,16 @@ fn build_cert(
                 .map_err(e)?;
             let oid = ObjectIdentifier::new(eku).map_err(|_| PkiError::Build("EKU OID"))?;
             b.add_extension(&Critical(ExtendedKeyUsage(vec![oid])))
+                .map_err(e)?;
+        }
+        Kind::LeafWithoutEku => {
+            b.add_extension(&AuthorityKeyIdentifier {
+                key_identifier: Some(key_id(&issuer_spki)),
+                authority_cert_issuer: None,
+                authority_cert_serial_number: None,
+            })
+            .map_err(e)?;
+            b.add_extension(&Critical(KeyUsage(KeyUsages::DigitalSignature.into())))
                 .map_err(e)?;
         }
     }
@@ -335,7 +355,10 @@ impl TestPki {
             validity(start, 3 * 365)?,
             None,
         )?;
+        let (bundle_root, bundle_signer) = bundle_pair(crypto, country, start)?;
         Ok(TestPki {
+            bundle_root,
+            bundle_signer,
             iaca: KeyAndCert {
                 key: iaca_key,
                 cert_der: iaca_cert,
@@ -376,8 +399,59 @@ impl TestPki {
         write_pair(dir, "jws-1", &self.jws_signer)?;
         write_pair(dir, "reader-root", &self.reader_root)?;
         write_pair(dir, "reader", &self.reader)?;
+        write_pair(dir, BUNDLE_ROOT_NAME, &self.bundle_root)?;
+        write_pair(dir, BUNDLE_SIGNER_NAME, &self.bundle_signer)?;
         Ok(())
     }
+}
+
+/// File name (without `.cert.pem`) of the trust-bundle root in a PKI directory.
+pub const BUNDLE_ROOT_NAME: &str = "trust-bundle-root";
+/// File name (without `.cert.pem`/`.key.pem`) of the default trust-bundle signer.
+pub const BUNDLE_SIGNER_NAME: &str = "trust-bundle-1";
+
+/// The trust-bundle root (10 years) and a signer under it (3 years), from `start`.
+fn bundle_pair(
+    crypto: &dyn kakunin_core::crypto::CryptoProvider,
+    country: &str,
+    start: time::OffsetDateTime,
+) -> Result<(KeyAndCert, KeyAndCert), PkiError> {
+    let new_key = || {
+        crypto
+            .generate_key(Curve::P256)
+            .map_err(|_| PkiError::Build("key generation"))
+    };
+    let root_name = name("Kakunin test trust-bundle root", country)?;
+    let root_key = new_key()?;
+    let root_cert = build_cert(
+        crypto,
+        Kind::Root,
+        root_name.clone(),
+        &root_key,
+        None,
+        validity(start, 3650)?,
+        None,
+    )?;
+    let signer_key = new_key()?;
+    let signer_cert = build_cert(
+        crypto,
+        Kind::LeafWithoutEku,
+        name("Kakunin test trust-bundle signer 1", country)?,
+        &signer_key,
+        Some((&root_name, &root_key)),
+        validity(start, 3 * 365)?,
+        None,
+    )?;
+    Ok((
+        KeyAndCert {
+            key: root_key,
+            cert_der: root_cert,
+        },
+        KeyAndCert {
+            key: signer_key,
+            cert_der: signer_cert,
+        },
+    ))
 }
 
 /// File layout of a PKI directory: where the certificate `name` lives.

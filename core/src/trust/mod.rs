@@ -7,6 +7,7 @@
 //! country consistency) are done here with x509-cert. The time is always passed in.
 
 mod anchors;
+pub mod bundle;
 mod profile;
 pub mod sigalgs;
 
