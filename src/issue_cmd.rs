@@ -29,6 +29,10 @@ pub(crate) fn pki_init(country: &str, out: &Path, document_signers: usize) -> Re
     }
     println!("  reader-root.cert.pem / reader-root.key.pem  reader-authentication root (holder's reader trust)");
     println!("  reader.cert.pem / reader.key.pem         reader certificate for readerAuth");
+    println!("  trust-bundle-root.cert.pem / .key.pem    trust-bundle root (a till's bundle-signer anchor)");
+    println!(
+        "  trust-bundle-1.cert.pem / .key.pem       trust-bundle signer (kakunin trust bundle)"
+    );
     Ok(())
 }
 

@@ -14,6 +14,7 @@ mod proximity_links;
 mod sdjwt_cmd;
 mod status_cmd;
 mod till_cmd;
+mod trust_cmd;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -229,6 +230,11 @@ enum Command {
         #[command(subcommand)]
         command: StatusCommand,
     },
+    /// The signed offline trust bundle of a till: build and sign, show (unverified), verify.
+    Trust {
+        #[command(subcommand)]
+        command: TrustCommand,
+    },
     /// Print any 18013-5 structure in CBOR diagnostic notation, tag-24 contents decoded.
     Inspect {
         /// Raw CBOR, hex, or an `mdoc:` engagement URI.
@@ -340,6 +346,60 @@ enum HolderSimCommand {
         /// vpcd address.
         #[arg(long, default_value = "127.0.0.1:35963")]
         vpcd: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TrustCommand {
+    /// Build and sign a trust bundle with the trust-bundle signer of a `pki init` directory.
+    Bundle {
+        /// PKI directory made by `pki init`.
+        #[arg(long, value_name = "DIR")]
+        pki: PathBuf,
+        /// The PKI's key and certificate that sign; its certificate goes in the x5chain.
+        #[arg(long, default_value = "trust-bundle-1")]
+        signer: String,
+        /// An IACA certificate (PEM, DER or hex); repeat for several.
+        #[arg(long = "iaca", value_name = "FILE")]
+        iacas: Vec<PathBuf>,
+        /// A signed VICAL, carried as is; repeat for several.
+        #[arg(long = "vical", value_name = "FILE")]
+        vicals: Vec<PathBuf>,
+        /// A reader-authentication root certificate; repeat for several.
+        #[arg(long = "reader-root", value_name = "FILE")]
+        reader_roots: Vec<PathBuf>,
+        /// A CRL (DER), carried as is; repeat for several.
+        #[arg(long = "crl", value_name = "FILE")]
+        crls: Vec<PathBuf>,
+        /// A status-list cache directory (`status fetch --cache`): every list in it is carried.
+        #[arg(long, value_name = "DIR")]
+        status_cache: Option<PathBuf>,
+        /// The bundle version; a till only replaces its bundle by a greater one (default: the creation time in Unix seconds).
+        #[arg(long, value_name = "N")]
+        version: Option<u64>,
+        /// The creation time (RFC 3339); default: now.
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
+        /// Where to write the bundle.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Decode a trust bundle and print it, labelled unverified (no signature check).
+    Show {
+        /// The bundle file.
+        file: PathBuf,
+    },
+    /// Verify a trust bundle (exit 0 valid, 1 invalid, 2 usage or input error).
+    Verify {
+        /// The bundle file.
+        #[arg(long, value_name = "FILE")]
+        bundle: PathBuf,
+        /// The trust-bundle root the signer must chain to (never a root inside the bundle).
+        #[arg(long = "trust-anchor", value_name = "FILE", required = true)]
+        trust_anchors: Vec<PathBuf>,
+        /// Verification time (RFC 3339); default: now.
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
     },
 }
 
@@ -875,6 +935,37 @@ fn main() -> ExitCode {
                 timeout,
                 max_size,
             }),
+        },
+        Command::Trust { command } => match command {
+            TrustCommand::Bundle {
+                pki,
+                signer,
+                iacas,
+                vicals,
+                reader_roots,
+                crls,
+                status_cache,
+                version,
+                at,
+                out,
+            } => trust_cmd::bundle(&trust_cmd::BundleArgs {
+                pki: &pki,
+                signer: &signer,
+                iacas: &iacas,
+                vicals: &vicals,
+                reader_roots: &reader_roots,
+                crls: &crls,
+                status_cache: status_cache.as_deref(),
+                version,
+                at: at.as_deref(),
+                out: &out,
+            }),
+            TrustCommand::Show { file } => trust_cmd::show(&file),
+            TrustCommand::Verify {
+                bundle,
+                trust_anchors,
+                at,
+            } => trust_cmd::verify(&bundle, &trust_anchors, at.as_deref()),
         },
         Command::Inspect { file } => inspect::run(&file).map_err(error::CliError::from),
         Command::Till {

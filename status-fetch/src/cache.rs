@@ -209,6 +209,66 @@ impl StatusCache {
     }
 }
 
+impl StatusCache {
+    /// Every entry in the directory (at most `max`; more is an error, so a huge directory
+    /// cannot exhaust memory), each read and checked as [`StatusCache::get`] does. A file
+    /// whose name is not the digest of the URI it holds is corrupt. Used to fill a till's
+    /// in-memory status source, and to copy a cache into a trust bundle.
+    pub fn entries(&self, max: usize) -> Result<Vec<CachedList>, CacheError> {
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| CacheError::Io { path, source }
+        };
+        let mut out = Vec::new();
+        let mut names = Vec::new();
+        for entry in std::fs::read_dir(&self.dir).map_err(io(&self.dir))? {
+            let entry = entry.map_err(io(&self.dir))?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if name.starts_with('.') || !name.ends_with(&format!(".{SUFFIX}")) {
+                continue;
+            }
+            if names.len() >= max {
+                return Err(CacheError::Corrupt {
+                    path: self.dir.clone(),
+                    reason: "more cache entries than allowed",
+                });
+            }
+            names.push(entry.path());
+        }
+        names.sort();
+        for path in names {
+            let mut head = Vec::new();
+            let file = std::fs::File::open(&path).map_err(io(&path))?;
+            let cap = u64::try_from(MAGIC.len() + MAX_META + 1).unwrap_or(u64::MAX);
+            file.take(cap).read_to_end(&mut head).map_err(io(&path))?;
+            let corrupt = |reason| CacheError::Corrupt {
+                path: path.clone(),
+                reason,
+            };
+            let rest = head
+                .strip_prefix(MAGIC)
+                .ok_or_else(|| corrupt("no magic line"))?;
+            let meta = rest
+                .split(|b| *b == b'\n')
+                .next()
+                .ok_or_else(|| corrupt("no metadata line"))?;
+            let meta: serde_json::Value =
+                serde_json::from_slice(meta).map_err(|_| corrupt("metadata is not JSON"))?;
+            let uri = meta
+                .get("uri")
+                .and_then(serde_json::Value::as_str)
+                .ok_or_else(|| corrupt("no uri"))?;
+            if self.path_for(uri) != path {
+                return Err(corrupt("the file name is not the digest of its URI"));
+            }
+            let entry = self.get(uri)?.ok_or_else(|| corrupt("vanished"))?;
+            out.push(entry);
+        }
+        Ok(out)
+    }
+}
+
 enum EntryDefect {
     TooLarge(u64),
     Corrupt(&'static str),
@@ -280,6 +340,28 @@ mod tests {
             content_type: Some("application/statuslist+jwt".into()),
             fetched_at: time::macros::datetime!(2026-12-01 09:00 UTC),
         }
+    }
+
+    #[test]
+    fn entries_lists_every_entry_and_bounds_the_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = StatusCache::open(dir.path()).unwrap();
+        assert!(cache.entries(8).unwrap().is_empty());
+        cache.put(&entry("http://x/1", b"one")).unwrap();
+        cache.put(&entry("http://x/2", b"two")).unwrap();
+        std::fs::write(dir.path().join("notes.txt"), b"ignored").unwrap();
+        let mut uris: Vec<String> = cache
+            .entries(8)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.uri)
+            .collect();
+        uris.sort();
+        assert_eq!(uris, ["http://x/1", "http://x/2"]);
+        assert!(matches!(cache.entries(1), Err(CacheError::Corrupt { .. })));
+        // A renamed entry does not pass for its URI.
+        std::fs::rename(cache.path_for("http://x/1"), dir.path().join("0.status")).unwrap();
+        assert!(matches!(cache.entries(8), Err(CacheError::Corrupt { .. })));
     }
 
     #[test]

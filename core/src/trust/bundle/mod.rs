@@ -693,6 +693,14 @@ impl VerifiedBundle {
     }
 }
 
+/// The subject of a DER certificate, for showing what a bundle carries.
+pub fn certificate_subject(der: &[u8]) -> Result<super::DistinguishedNameSummary, TrustError> {
+    let cert = super::parse_cert(der, 0)?;
+    Ok(super::DistinguishedNameSummary::of(
+        &cert.tbs_certificate.subject,
+    ))
+}
+
 fn parse_protected(bytes: &[u8]) -> Result<(SignatureAlg, Option<String>), BundleError> {
     let item = decode_with(bytes, &limits()).map_err(BundleError::Cbor)?;
     let map = item
