@@ -35,4 +35,4 @@ pub use sd_jwt_json::{sd_jwt_report_json, sd_jwt_report_json_with_status};
 pub use status::{
     MemoryStatusSource, StatusOptions, StatusOutcome, StatusRef, StatusReport, StatusSource,
 };
-pub use verdict::{AgePolicy, Decision, NgReason, Portrait, StatusPolicy, Verdict};
+pub use verdict::{AgePolicy, Decision, NgDetail, NgReason, Portrait, StatusPolicy, Verdict};

@@ -648,6 +648,51 @@ pub fn sd_jwt_failure(e: &VcError) -> NgReason {
     }
 }
 
+/// Why an NG reason was given, where the reason's own text would mislead the clerk. Only
+/// ever alongside its reason (see [`NgDetail::reason`]); the reason code stays the
+/// published interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NgDetail {
+    /// The till's trust data (its signed trust bundle) is older than the policy's maximum
+    /// age: no credential can be judged until it is refreshed. With `status_unknown`.
+    TrustDataTooOld,
+}
+
+impl NgDetail {
+    /// The reason it goes with.
+    pub const fn reason(self) -> NgReason {
+        match self {
+            NgDetail::TrustDataTooOld => NgReason::StatusUnknown,
+        }
+    }
+
+    /// The stable machine-readable code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            NgDetail::TrustDataTooOld => "trust_data_too_old",
+        }
+    }
+
+    /// What the clerk reads, in English.
+    pub const fn text_en(self) -> &'static str {
+        match self {
+            NgDetail::TrustDataTooOld => {
+                "Trust data too old: this till's trust data must be updated. Check a physical ID."
+            }
+        }
+    }
+
+    /// What the clerk reads, in Japanese.
+    pub const fn text_ja(self) -> &'static str {
+        match self {
+            NgDetail::TrustDataTooOld => {
+                "信頼データが古すぎます。レジの信頼データを更新してください。本人確認書類で確認してください。"
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -103,6 +103,20 @@ pub struct ReaderConfig {
     pub sd_jwt: SdJwtMode,
     /// Deadlines and bounds.
     pub deadlines: Deadlines,
+    /// Where the status lists come from (a till's trust bundle and cache); `None`: no
+    /// status check (the verdict then follows [`AgePolicy::status`]'s `required`).
+    pub status: Option<SharedStatusSource>,
+}
+
+/// A status-list source shared between sessions (a till swaps it when its trust data
+/// reloads; a session keeps the one it started with).
+#[derive(Clone)]
+pub struct SharedStatusSource(pub std::sync::Arc<dyn crate::status::StatusSource + Send + Sync>);
+
+impl core::fmt::Debug for SharedStatusSource {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("SharedStatusSource(..)")
+    }
 }
 
 impl ReaderConfig {
@@ -116,7 +130,17 @@ impl ReaderConfig {
             trust,
             sd_jwt: SdJwtMode::Fallback,
             deadlines: Deadlines::default(),
+            status: None,
         }
+    }
+
+    /// Check credentials' status against the lists in `source`.
+    pub fn with_status_source(
+        mut self,
+        source: std::sync::Arc<dyn crate::status::StatusSource + Send + Sync>,
+    ) -> Self {
+        self.status = Some(SharedStatusSource(source));
+        self
     }
 
     /// Sign readerAuth with `signer`.

@@ -326,7 +326,22 @@ impl<'c> ReaderFlow<'c> {
                 &self.config.trust,
                 now,
             );
-            let sd_decision = self.config.policy.decide_sd_jwt(&result);
+            let sd_decision = match self.config.status.as_ref().map(|s| &*s.0) {
+                Some(source) => {
+                    let options = crate::status::StatusOptions::new(source);
+                    let statuses = crate::status::sd_jwt_response_status(
+                        crypto,
+                        &result,
+                        &self.config.trust,
+                        Some(&options),
+                        now,
+                    );
+                    self.config
+                        .policy
+                        .decide_sd_jwt_with_status(&result, &statuses)
+                }
+                None => self.config.policy.decide_sd_jwt(&result),
+            };
             // The SD-JWT leg found nothing either: the mdoc leg's verdict stands (it may say
             // more, e.g. that a document of another type was offered).
             let decision = match self.mdoc.as_mut() {
@@ -338,10 +353,13 @@ impl<'c> ReaderFlow<'c> {
             let end = bye(&mut self.session);
             return Step::Done(Box::new(self.finish(decision, Some(result), end, None)));
         }
-        let mut report = Verifier::new(&self.config.trust)
+        let mut verifier = Verifier::new(&self.config.trust)
             .with_crypto(crypto)
-            .with_reader_key(&self.e_reader_key)
-            .verify_device_response(&response, self.transcript(), now);
+            .with_reader_key(&self.e_reader_key);
+        if let Some(source) = self.config.status.as_ref().map(|s| &*s.0) {
+            verifier = verifier.with_status(crate::status::StatusOptions::new(source));
+        }
+        let mut report = verifier.verify_device_response(&response, self.transcript(), now);
         // Only what was asked for is judged and shown.
         self.unrequested = keep_requested(&mut report, &self.config.doc_requests());
         let decision = self.config.policy.decide_mdoc(&report);

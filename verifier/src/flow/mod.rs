@@ -13,7 +13,9 @@ mod driver;
 mod engagement;
 mod machine;
 
-pub use config::{Deadlines, ReaderAuthSigner, ReaderConfig, RequestSpec, SdJwtMode};
+pub use config::{
+    Deadlines, ReaderAuthSigner, ReaderConfig, RequestSpec, SdJwtMode, SharedStatusSource,
+};
 pub use driver::{run_reader, run_reader_with, Observer};
 pub use engagement::{ble_peripheral_uuid, engage_nfc, Engaged, Engagement, NfcHandoverMode};
 pub use machine::{
