@@ -275,6 +275,12 @@ enum TillCommand {
         /// Audit database URL (sqlite://FILE or postgres://...); default: DIR/audit.db.
         #[arg(long, value_name = "URL")]
         db: Option<String>,
+        /// Signed trust bundle (`kakunin trust bundle`); re-checked on the trust reload interval.
+        #[arg(long, value_name = "FILE", requires = "bundle_signer")]
+        trust_bundle: Option<PathBuf>,
+        /// The trust-bundle root the bundle's signer must chain to.
+        #[arg(long, value_name = "FILE", requires = "trust_bundle")]
+        bundle_signer: Option<PathBuf>,
     },
     /// Export the audit log.
     Audit {
@@ -979,6 +985,8 @@ fn main() -> ExitCode {
                     reader_cert,
                     reader_key,
                     db,
+                    trust_bundle,
+                    bundle_signer,
                 },
         } => till_cmd::serve(&till_cmd::ServeArgs {
             config: config.as_deref(),
@@ -989,6 +997,8 @@ fn main() -> ExitCode {
             reader_cert: reader_cert.as_deref(),
             reader_key: reader_key.as_deref(),
             db: db.as_deref(),
+            trust_bundle: trust_bundle.as_deref(),
+            bundle_signer: bundle_signer.as_deref(),
         }),
         Command::Till {
             command:

@@ -18,6 +18,8 @@ pub(crate) struct ServeArgs<'a> {
     pub(crate) reader_cert: Option<&'a Path>,
     pub(crate) reader_key: Option<&'a Path>,
     pub(crate) db: Option<&'a str>,
+    pub(crate) trust_bundle: Option<&'a Path>,
+    pub(crate) bundle_signer: Option<&'a Path>,
 }
 
 /// A server failure: exit 2 for the configuration and the files it names, 3 for what
@@ -52,6 +54,10 @@ pub(crate) fn resolve(a: &ServeArgs<'_>) -> Result<Config, CliError> {
     }
     if let Some(url) = a.db {
         c.audit_database = Some(url.to_string());
+    }
+    if let (Some(b), Some(anchor)) = (a.trust_bundle, a.bundle_signer) {
+        c.trust_bundle = Some(b.to_path_buf());
+        c.bundle_signer = Some(anchor.to_path_buf());
     }
     c.demo |= a.demo;
     Ok(c)

@@ -328,6 +328,7 @@ async fn answer(
     outcome: Outcome,
 ) -> Result<Response, ApiError> {
     let verdict = outcome.decision.verdict;
+    let detail = outcome.detail;
     let record = audit_record(&s.config, Transport::Api, at, verdict, &outcome.facts);
     let id = record.id.clone();
     s.audit.record(record).await.map_err(|e| {
@@ -339,13 +340,18 @@ async fn answer(
     })?;
     // The portrait is never sent by the API (the report carries what the caller asked for).
     drop(outcome.decision.portrait);
-    Ok(Json(json!({
+    let mut body = json!({
         "verdict": verdict.label(),
         "reason": verdict.reason().map(|r| r.code()),
         "report": outcome.report,
         "audit_id": id,
-    }))
-    .into_response())
+    });
+    if let (Some(d), Some(obj)) = (detail, body.as_object_mut()) {
+        obj.insert("detail".into(), d.code().into());
+        obj.insert("text_en".into(), d.text_en().into());
+        obj.insert("text_ja".into(), d.text_ja().into());
+    }
+    Ok(Json(body).into_response())
 }
 
 async fn verify_mdoc(
@@ -370,10 +376,11 @@ async fn verify_mdoc(
     let at = parse_at(req.at.as_deref())?;
     let trust = s.trust.snapshot();
     let policy = Arc::clone(&s.policy);
+    let max_age = s.config.max_trust_age;
     let outcome = on_pool(&s, move || {
-        verify::verify_mdoc_cached(
-            &trust.anchors,
-            Some(&trust.chain_cache),
+        verify::verify_mdoc_in(
+            &trust,
+            max_age,
             &policy,
             &response,
             &transcript,
@@ -395,9 +402,11 @@ async fn verify_sd_jwt(
     let at = parse_at(req.at.as_deref())?;
     let trust = s.trust.snapshot();
     let policy = Arc::clone(&s.policy);
+    let max_age = s.config.max_trust_age;
     let outcome = on_pool(&s, move || {
-        verify::verify_sd_jwt(
-            &trust.anchors,
+        verify::verify_sd_jwt_in(
+            &trust,
+            max_age,
             &policy,
             &req.presentation,
             &req.aud,
@@ -434,12 +443,13 @@ fn rfc3339(t: time::OffsetDateTime) -> Json_ {
 pub(crate) fn trust_view(trust: &TrustStore) -> Json_ {
     let t = trust.snapshot();
     let now = time::OffsetDateTime::now_utc();
-    let updated = t.newest_file.unwrap_or(t.loaded_at);
+    let updated = t.data_time();
     json!({
         "anchors": t.anchors.len(),
         "loaded_at": rfc3339(t.loaded_at),
         "updated_at": rfc3339(updated),
         "age_seconds": (now - updated).whole_seconds().max(0),
+        "bundle_version": t.bundle.as_ref().map(|b| b.bundle.version()),
     })
 }
 
@@ -508,16 +518,34 @@ pub(crate) fn start_session(
         let runner = Arc::clone(&st.runner);
         let at = time::OffsetDateTime::now_utc();
         // One session at a time (Till::begin), so it does not take one of the API's workers.
-        let ran = tokio::task::spawn_blocking(move || {
-            let mut progress = |p: Phase| till.progress(session, p);
-            runner.run_session(&engagement, &cancel, &mut progress)
-        })
-        .await;
-        let outcome = ran.unwrap_or_else(|_| {
-            SessionOutcome::from(kakunin_verifier::Decision::ng(
-                kakunin_verifier::NgReason::Cancelled,
-            ))
-        });
+        // Past the policy's maximum trust age nothing is judged: NG "trust data too old".
+        let too_old = st.trust.snapshot().too_old(st.config.max_trust_age, at);
+        let (outcome, detail) = if too_old {
+            let o = verify::trust_too_old(crate::audit::CredentialFormat::Mdoc);
+            let facts = crate::verify::AuditFacts {
+                format: None,
+                ..o.facts
+            };
+            (
+                SessionOutcome {
+                    decision: o.decision,
+                    facts,
+                },
+                o.detail,
+            )
+        } else {
+            let ran = tokio::task::spawn_blocking(move || {
+                let mut progress = |p: Phase| till.progress(session, p);
+                runner.run_session(&engagement, &cancel, &mut progress)
+            })
+            .await;
+            let outcome = ran.unwrap_or_else(|_| {
+                SessionOutcome::from(kakunin_verifier::Decision::ng(
+                    kakunin_verifier::NgReason::Cancelled,
+                ))
+            });
+            (outcome, None)
+        };
         let record = audit_record(
             &st.config,
             transport,
@@ -529,7 +557,7 @@ pub(crate) fn start_session(
         if let Err(e) = st.audit.record(record).await {
             eprintln!("kakunin till: audit store: {e}");
         }
-        st.till.finish(session, outcome.decision);
+        st.till.finish_with_detail(session, outcome.decision, detail);
         let timeout = st.config.limits.result_timeout;
         let till = Arc::clone(&st.till);
         tokio::spawn(async move {

@@ -147,6 +147,22 @@ pub struct Config {
     pub limits: Limits,
     /// Offer the simulated demo customers on the page.
     pub demo: bool,
+    /// The signed trust bundle (`trust.bundle`, `--trust-bundle`): IACAs, reader roots,
+    /// CRLs, VICALs and status lists in one file, re-checked on the reload interval and
+    /// swapped in only for a verified, greater version.
+    pub trust_bundle: Option<PathBuf>,
+    /// The certificate the bundle's signer must chain to (`trust.bundle_signer`,
+    /// `--bundle-signer`): the trust-bundle root, never a root inside the bundle.
+    pub bundle_signer: Option<PathBuf>,
+    /// A status-list cache directory (`trust.status_cache`, filled by `kakunin status
+    /// fetch`), read besides the bundle's lists.
+    pub status_cache: Option<PathBuf>,
+    /// Past this age of the trust bundle every verification is NG `status_unknown` ("trust
+    /// data too old") (`policy.max_trust_age_seconds`).
+    pub max_trust_age: Option<Duration>,
+    /// How long past its `exp`/`ttl` a status list is still believed
+    /// (`policy.status_offline_grace_seconds`; kakunin_verifier::StatusPolicy).
+    pub status_offline_grace: Duration,
 }
 
 impl Config {
@@ -174,6 +190,11 @@ impl Config {
             api_token: None,
             limits: Limits::default(),
             demo: false,
+            trust_bundle: None,
+            bundle_signer: None,
+            status_cache: None,
+            max_trust_age: None,
+            status_offline_grace: Duration::ZERO,
         }
     }
 
@@ -242,6 +263,16 @@ impl Config {
                 "limits must be greater than zero".into(),
             ));
         }
+        if self.trust_bundle.is_some() != self.bundle_signer.is_some() {
+            return Err(ServerError::Invalid(
+                "trust.bundle and trust.bundle_signer go together".into(),
+            ));
+        }
+        if self.max_trust_age.is_some() && self.trust_bundle.is_none() {
+            return Err(ServerError::Invalid(
+                "policy.max_trust_age_seconds applies to a trust bundle: give trust.bundle".into(),
+            ));
+        }
         if self.policy.age_threshold == 0 || self.policy.age_threshold > 99 {
             return Err(ServerError::Invalid(
                 "policy.age_threshold must be 1 to 99 (age_over_NN has two digits)".into(),
@@ -297,6 +328,9 @@ struct FileTrust {
     #[serde(default)]
     anchors: Vec<PathBuf>,
     reload_secs: Option<u64>,
+    bundle: Option<PathBuf>,
+    bundle_signer: Option<PathBuf>,
+    status_cache: Option<PathBuf>,
 }
 
 #[derive(Deserialize, Default)]
@@ -311,6 +345,8 @@ struct FileReader {
 struct FilePolicy {
     age_threshold: Option<u8>,
     portrait: Option<bool>,
+    max_trust_age_seconds: Option<u64>,
+    status_offline_grace_seconds: Option<u64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -379,6 +415,13 @@ impl FileConfig {
         c.trust_anchors = self.trust.anchors.into_iter().map(at).collect();
         if let Some(s) = self.trust.reload_secs {
             c.limits.trust_reload = Duration::from_secs(s.max(1));
+        }
+        c.trust_bundle = self.trust.bundle.map(at);
+        c.bundle_signer = self.trust.bundle_signer.map(at);
+        c.status_cache = self.trust.status_cache.map(at);
+        c.max_trust_age = self.policy.max_trust_age_seconds.map(Duration::from_secs);
+        if let Some(v) = self.policy.status_offline_grace_seconds {
+            c.status_offline_grace = Duration::from_secs(v);
         }
         c.reader_cert = self.reader.cert.map(at);
         c.reader_key = self.reader.key.map(at);

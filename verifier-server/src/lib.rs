@@ -17,6 +17,7 @@
 
 mod api;
 pub mod audit;
+pub mod bundle;
 pub mod config;
 pub mod demo;
 mod error;

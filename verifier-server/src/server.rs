@@ -33,6 +33,8 @@ pub async fn build(
     config.validate()?;
     let mut policy = AgePolicy::with_threshold(config.policy.age_threshold);
     policy.portrait = config.policy.portrait;
+    policy.status.offline_grace = time::Duration::try_from(config.status_offline_grace)
+        .map_err(|_| ServerError::Invalid("policy.status_offline_grace_seconds is too large".into()))?;
     let reader = match (&config.reader_cert, &config.reader_key) {
         (Some(cert), Some(key)) => Some(Arc::new(ReaderCredentials::load(cert, key)?)),
         _ => None,
@@ -49,9 +51,22 @@ pub async fn build(
     let trust = Arc::new(
         match (
             &demo,
-            config.trust_dir.is_some() || !config.trust_anchors.is_empty(),
+            config.trust_dir.is_some()
+                || !config.trust_anchors.is_empty()
+                || config.trust_bundle.is_some(),
         ) {
-            (_, true) => TrustStore::load(config.trust_dir.as_deref(), &config.trust_anchors)?,
+            (_, true) => {
+                let bundle = match (&config.trust_bundle, &config.bundle_signer) {
+                    (Some(b), Some(anchor)) => Some(crate::bundle::BundleSource::new(b, anchor)?),
+                    _ => None,
+                };
+                TrustStore::load_with(
+                    config.trust_dir.as_deref(),
+                    &config.trust_anchors,
+                    bundle,
+                    config.status_cache.as_deref(),
+                )?
+            }
             (Some(world), false) => TrustStore::fixed(world.anchors().clone()),
             (None, false) => {
                 return Err(ServerError::Invalid(
@@ -176,10 +191,20 @@ pub async fn serve_with_shutdown(
             tick.tick().await;
             let t = Arc::clone(&trust);
             match tokio::task::spawn_blocking(move || t.reload_if_changed()).await {
-                Ok(Ok(true)) => eprintln!(
-                    "kakunin till: trust data reloaded ({} anchors)",
-                    trust.snapshot().anchors.len()
-                ),
+                Ok(Ok(true)) => {
+                    let t = trust.snapshot();
+                    match &t.bundle {
+                        Some(b) => eprintln!(
+                            "kakunin till: trust data reloaded ({} anchors, trust bundle version {})",
+                            t.anchors.len(),
+                            b.bundle.version()
+                        ),
+                        None => eprintln!(
+                            "kakunin till: trust data reloaded ({} anchors)",
+                            t.anchors.len()
+                        ),
+                    }
+                }
                 Ok(Ok(false)) => {}
                 Ok(Err(e)) => eprintln!(
                     "kakunin till: trust data not reloaded, keeping the previous set: {e}"

@@ -189,12 +189,15 @@ impl SessionRunner for FlowRunner {
         progress: &mut dyn FnMut(Phase),
     ) -> SessionOutcome {
         progress(Phase::Connecting);
-        let config = reader_config(
-            self.trust.snapshot().anchors.clone(),
+        let snapshot = self.trust.snapshot();
+        let mut config = reader_config(
+            snapshot.anchors.clone(),
             &self.policy,
             self.signer.as_ref(),
             self.per_message,
         );
+        // The trust bundle's and the status cache's lists: the session checks status too.
+        config.status = snapshot.status.clone();
         let engagement = FlowEngagement::Qr {
             uri: engagement.uri.clone(),
         };

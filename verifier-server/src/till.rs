@@ -142,6 +142,8 @@ struct Inner {
     session: u64,
     engagement: Option<Engagement>,
     cancel: Arc<AtomicBool>,
+    /// The detail of the result on screen, if its reason's own text would mislead.
+    detail: Option<kakunin_verifier::NgDetail>,
 }
 
 /// The till: its state, the engagement it works with, and the event channel.
@@ -170,6 +172,7 @@ impl Till {
             session: 0,
             engagement: None,
             cancel: Arc::new(AtomicBool::new(false)),
+            detail: None,
         };
         let (events, _) = watch::channel(view(&inner));
         Till {
@@ -245,7 +248,23 @@ impl Till {
     /// The session ended: show its verdict (and the portrait, OK only) — unless the clerk
     /// moved on (cancelled it) meanwhile.
     pub fn finish(&self, session: u64, decision: Decision) {
+        self.finish_with_detail(session, decision, None);
+    }
+
+    /// [`Till::finish`], with the detail the page shows instead of the reason's own text
+    /// ("trust data too old").
+    pub fn finish_with_detail(
+        &self,
+        session: u64,
+        decision: Decision,
+        detail: Option<kakunin_verifier::NgDetail>,
+    ) {
         self.with(|i| {
+            if i.session == session
+                && matches!(i.state, TillState::Connecting | TillState::Verifying)
+            {
+                i.detail = detail;
+            }
             if i.session == session
                 && matches!(i.state, TillState::Connecting | TillState::Verifying)
             {
@@ -304,14 +323,16 @@ fn view(i: &Inner) -> Json {
         }
         _ => (None, None, false),
     };
+    let detail = i.detail.filter(|d| reason == Some(d.reason()));
     json!({
         "state": i.state.name(),
         "session": i.session,
         "engaged": i.engagement.is_some(),
         "verdict": verdict,
         "reason": reason.map(NgReason::code),
-        "text_en": reason.map(NgReason::text_en),
-        "text_ja": reason.map(NgReason::text_ja),
+        "detail": detail.map(kakunin_verifier::NgDetail::code),
+        "text_en": detail.map(kakunin_verifier::NgDetail::text_en).or(reason.map(NgReason::text_en)),
+        "text_ja": detail.map(kakunin_verifier::NgDetail::text_ja).or(reason.map(NgReason::text_ja)),
         "portrait": portrait,
     })
 }

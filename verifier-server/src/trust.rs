@@ -3,6 +3,7 @@
 //! seconds, without restart). A verification takes the snapshot in force when it starts; each
 //! snapshot carries its own bounded cache of validated DS chains.
 
+use crate::bundle::{BundleSource, LoadedBundle};
 use crate::error::ServerError;
 use kakunin_core::trust::{parse_certificate_input, TrustAnchors};
 use kakunin_verifier::ChainCache;
@@ -32,6 +33,75 @@ pub struct TrustSnapshot {
     /// the old snapshot.
     pub chain_cache: ChainCache,
     fingerprint: Fingerprint,
+    /// The signed trust bundle in force, if one is configured; its unscoped IACAs are part
+    /// of [`TrustSnapshot::anchors`].
+    pub bundle: Option<Arc<LoadedBundle>>,
+    /// The status lists verifications check against (the bundle's and the status cache's);
+    /// `None` when neither is configured.
+    pub status: Option<kakunin_verifier::flow::SharedStatusSource>,
+    /// The anchors from the trust directory and files alone.
+    file_anchors: TrustAnchors,
+    status_stamp: Vec<(PathBuf, crate::bundle::FileStamp)>,
+}
+
+impl TrustSnapshot {
+    /// When the trust data was made: the bundle's creation time when one is loaded, else
+    /// the newest trust file's modification time, else when the files were read.
+    pub fn data_time(&self) -> time::OffsetDateTime {
+        self.bundle
+            .as_ref()
+            .map(|b| b.bundle.created())
+            .or(self.newest_file)
+            .unwrap_or(self.loaded_at)
+    }
+
+    /// Whether the trust bundle is older than `max_age` at `now` (never without a bundle or
+    /// a maximum): then every verification is NG `status_unknown`, "trust data too old".
+    pub fn too_old(&self, max_age: Option<std::time::Duration>, now: time::OffsetDateTime) -> bool {
+        match (&self.bundle, max_age) {
+            (Some(b), Some(max)) => {
+                let max = time::Duration::try_from(max).unwrap_or(time::Duration::MAX);
+                b.bundle.is_older_than(max, now)
+            }
+            _ => false,
+        }
+    }
+
+    /// This snapshot with `bundle` and the status lists attached: the anchors become the
+    /// files' plus the bundle's IACAs that are not scoped to docTypes (the verifier takes one
+    /// anchor set for every docType, so a scoped IACA is left out rather than trusted for
+    /// documents outside its scope).
+    fn attach(
+        mut self,
+        bundle: Option<Arc<LoadedBundle>>,
+        status_cache: Option<&Path>,
+    ) -> Result<Self, ServerError> {
+        let mut ders: Vec<Vec<u8>> = self.file_anchors.iter().map(|a| a.der().to_vec()).collect();
+        if let Some(b) = &bundle {
+            ders.extend(
+                b.bundle
+                    .contents()
+                    .iacas
+                    .iter()
+                    .filter(|i| i.doc_types.is_empty())
+                    .map(|i| i.cert_der.clone()),
+            );
+        }
+        self.anchors = TrustAnchors::from_der_certs(&ders).map_err(|source| {
+            ServerError::Certificate {
+                path: PathBuf::from("<trust bundle>"),
+                source,
+            }
+        })?;
+        self.status = if bundle.is_some() || status_cache.is_some() {
+            Some(crate::bundle::status_source(bundle.as_deref(), status_cache)?)
+        } else {
+            None
+        };
+        self.status_stamp = status_cache.map(crate::bundle::dir_stamp).unwrap_or_default();
+        self.bundle = bundle;
+        Ok(self)
+    }
 }
 
 /// Where the trust data comes from, and the snapshot in force.
@@ -40,17 +110,34 @@ pub struct TrustStore {
     dir: Option<PathBuf>,
     files: Vec<PathBuf>,
     current: RwLock<Arc<TrustSnapshot>>,
+    bundle: Option<BundleSource>,
+    status_cache: Option<PathBuf>,
 }
 
 impl TrustStore {
     /// Read the directory and files now; any unreadable or unusable certificate is an error.
     pub fn load(dir: Option<&Path>, files: &[PathBuf]) -> Result<Self, ServerError> {
+        Self::load_with(dir, files, None, None)
+    }
+
+    /// [`TrustStore::load`] plus a signed trust bundle (read and verified now: a till whose
+    /// bundle does not verify does not start) and a status-list cache directory.
+    pub fn load_with(
+        dir: Option<&Path>,
+        files: &[PathBuf],
+        bundle: Option<BundleSource>,
+        status_cache: Option<&Path>,
+    ) -> Result<Self, ServerError> {
         let fingerprint = fingerprint(dir, files)?;
-        let snapshot = read_snapshot(fingerprint)?;
+        let now = time::OffsetDateTime::now_utc();
+        let loaded = bundle.as_ref().map(|b| b.load(now)).transpose()?;
+        let snapshot = read_snapshot(fingerprint)?.attach(loaded.map(Arc::new), status_cache)?;
         Ok(TrustStore {
             dir: dir.map(Path::to_path_buf),
             files: files.to_vec(),
             current: RwLock::new(Arc::new(snapshot)),
+            bundle,
+            status_cache: status_cache.map(Path::to_path_buf),
         })
     }
 
@@ -60,12 +147,18 @@ impl TrustStore {
             dir: None,
             files: Vec::new(),
             current: RwLock::new(Arc::new(TrustSnapshot {
+                file_anchors: anchors.clone(),
                 anchors,
                 loaded_at: time::OffsetDateTime::now_utc(),
                 newest_file: None,
                 chain_cache: ChainCache::default(),
                 fingerprint: Vec::new(),
+                bundle: None,
+                status: None,
+                status_stamp: Vec::new(),
             })),
+            bundle: None,
+            status_cache: None,
         }
     }
 
@@ -83,6 +176,9 @@ impl TrustStore {
     /// error the previous snapshot stays in force (a half-copied file must not empty the
     /// trust list of a till in service).
     pub fn reload_if_changed(&self) -> Result<bool, ServerError> {
+        if self.bundle.is_some() || self.status_cache.is_some() {
+            return self.reload_with_bundle(time::OffsetDateTime::now_utc());
+        }
         if self.dir.is_none() && self.files.is_empty() {
             return Ok(false);
         }
@@ -91,11 +187,68 @@ impl TrustStore {
             return Ok(false);
         }
         let snapshot = Arc::new(read_snapshot(now)?);
+        self.swap(snapshot);
+        Ok(true)
+    }
+
+    /// The reload of a till with a trust bundle or a status cache, at `now`: the files,
+    /// the bundle (only a verified, greater version replaces the one in force) and the
+    /// cache are each re-read if they changed. A refused bundle is reported as the error
+    /// after the other changes are applied; the bundle in force stays.
+    pub fn reload_with_bundle(&self, now: time::OffsetDateTime) -> Result<bool, ServerError> {
+        let current = self.snapshot();
+        let files = fingerprint(self.dir.as_deref(), &self.files)?;
+        let files_changed = files != current.fingerprint;
+        let (bundle, refused) = match &self.bundle {
+            Some(src) => match src.check(current.bundle.as_deref(), now) {
+                Ok(Some(next)) => (Some(Arc::new(next)), None),
+                Ok(None) => (current.bundle.clone(), None),
+                Err(e) => (current.bundle.clone(), Some(e)),
+            },
+            None => (None, None),
+        };
+        let bundle_changed = match (&bundle, &current.bundle) {
+            (Some(a), Some(b)) => !Arc::ptr_eq(a, b),
+            (None, None) => false,
+            _ => true,
+        };
+        let status_stamp = self
+            .status_cache
+            .as_deref()
+            .map(crate::bundle::dir_stamp)
+            .unwrap_or_default();
+        let status_changed = status_stamp != current.status_stamp;
+        let changed = files_changed || bundle_changed || status_changed;
+        if changed {
+            let base = if files_changed {
+                read_snapshot(files)?
+            } else {
+                TrustSnapshot {
+                    file_anchors: current.file_anchors.clone(),
+                    anchors: TrustAnchors::default(),
+                    loaded_at: now,
+                    newest_file: current.newest_file,
+                    chain_cache: ChainCache::default(),
+                    fingerprint: current.fingerprint.clone(),
+                    bundle: None,
+                    status: None,
+                    status_stamp: Vec::new(),
+                }
+            };
+            let snapshot = base.attach(bundle, self.status_cache.as_deref())?;
+            self.swap(Arc::new(snapshot));
+        }
+        match refused {
+            Some(e) => Err(e),
+            None => Ok(changed),
+        }
+    }
+
+    fn swap(&self, snapshot: Arc<TrustSnapshot>) {
         match self.current.write() {
             Ok(mut g) => *g = snapshot,
             Err(poisoned) => *poisoned.into_inner() = snapshot,
         }
-        Ok(true)
     }
 }
 
@@ -176,10 +329,14 @@ fn read_snapshot(fingerprint: Fingerprint) -> Result<TrustSnapshot, ServerError>
         .max()
         .map(time::OffsetDateTime::from);
     Ok(TrustSnapshot {
+        file_anchors: anchors.clone(),
         anchors,
         loaded_at: time::OffsetDateTime::now_utc(),
         newest_file,
         chain_cache: ChainCache::default(),
         fingerprint,
+        bundle: None,
+        status: None,
+        status_stamp: Vec::new(),
     })
 }

@@ -47,6 +47,8 @@ pub struct Outcome {
     pub report: Json,
     /// What the audit log keeps.
     pub facts: AuditFacts,
+    /// Why the reason was given, where its own text would mislead ("trust data too old").
+    pub detail: Option<kakunin_verifier::NgDetail>,
 }
 
 fn bounded(s: &str) -> String {
@@ -95,6 +97,7 @@ pub fn verify_mdoc_cached(
         facts: mdoc_facts(&report, judged),
         report: report.to_json(),
         decision,
+        detail: None,
     }
 }
 
@@ -109,6 +112,8 @@ pub fn mdoc_facts(
         for c in &d.checks {
             checks.insert(c.check.name().into(), c.outcome.name().into());
         }
+        // The status check's outcome (valid, invalid, undetermined, not_checked, ...).
+        checks.insert("status".into(), d.status_check.name().into());
     }
     let errors: Vec<Json> = report
         .errors
@@ -168,6 +173,7 @@ pub fn verify_sd_jwt(
         decision,
         report,
         facts,
+        detail: None,
     }
 }
 
@@ -205,5 +211,126 @@ fn sd_jwt_facts(result: &Result<VerifiedSdJwt, VcError>, report: &Json) -> Audit
         ds_serial: None,
         country: None,
         checks: Json::Object(checks),
+    }
+}
+
+/// The outcome of every verification while the trust bundle is older than the policy allows:
+/// NG `status_unknown`, "trust data too old", with nothing verified.
+pub fn trust_too_old(format: CredentialFormat) -> Outcome {
+    let detail = kakunin_verifier::NgDetail::TrustDataTooOld;
+    let mut checks = Map::new();
+    checks.insert("trust_data".into(), Json::from("too_old"));
+    checks.insert("errors".into(), Json::Array(vec![Json::from(detail.code())]));
+    Outcome {
+        decision: Decision::ng(detail.reason()),
+        report: serde_json::json!({
+            "valid": false,
+            "trust": {"status": detail.code(), "text": detail.text_en()},
+        }),
+        facts: AuditFacts {
+            format: Some(format),
+            checks: Json::Object(checks),
+            ..AuditFacts::default()
+        },
+        detail: Some(detail),
+    }
+}
+
+/// [`verify_mdoc_cached`] under a trust snapshot: its anchors and chain cache, its status
+/// lists (the trust bundle's and the status cache's), and NG "trust data too old" when the
+/// bundle is older than `max_trust_age` at `at`.
+pub fn verify_mdoc_in(
+    trust: &crate::trust::TrustSnapshot,
+    max_trust_age: Option<std::time::Duration>,
+    policy: &AgePolicy,
+    response: &[u8],
+    transcript: &[u8],
+    reader_key: Option<&EcPrivateKey>,
+    at: time::OffsetDateTime,
+) -> Outcome {
+    if trust.too_old(max_trust_age, at) {
+        return trust_too_old(CredentialFormat::Mdoc);
+    }
+    let Some(status) = &trust.status else {
+        return verify_mdoc_cached(
+            &trust.anchors,
+            Some(&trust.chain_cache),
+            policy,
+            response,
+            transcript,
+            reader_key,
+            at,
+        );
+    };
+    let mut verifier = Verifier::new(&trust.anchors)
+        .with_chain_cache(&trust.chain_cache)
+        .with_status(kakunin_verifier::StatusOptions::new(&*status.0));
+    if let Some(k) = reader_key {
+        verifier = verifier.with_reader_key(k);
+    }
+    let report = verifier.verify_device_response(response, transcript, at);
+    let decision = policy.decide_mdoc(&report);
+    let judged = match &decision.credential {
+        Some(kakunin_verifier::verdict::CredentialKind::Mdoc { doc_type }) => {
+            report.documents.iter().find(|d| &d.doc_type == doc_type)
+        }
+        _ => report.documents.first(),
+    };
+    Outcome {
+        facts: mdoc_facts(&report, judged),
+        report: report.to_json(),
+        decision,
+        detail: None,
+    }
+}
+
+/// [`verify_sd_jwt`] under a trust snapshot, with the status check of the credential's
+/// `status` claim against the snapshot's lists, and NG "trust data too old" past
+/// `max_trust_age`.
+pub fn verify_sd_jwt_in(
+    trust: &crate::trust::TrustSnapshot,
+    max_trust_age: Option<std::time::Duration>,
+    policy: &AgePolicy,
+    presentation: &str,
+    aud: &str,
+    nonce: &str,
+    at: time::OffsetDateTime,
+) -> Outcome {
+    if trust.too_old(max_trust_age, at) {
+        return trust_too_old(CredentialFormat::SdJwtVc);
+    }
+    let Some(status) = &trust.status else {
+        return verify_sd_jwt(&trust.anchors, policy, presentation, aud, nonce, at);
+    };
+    let crypto = default_provider();
+    let result = verify_sd_jwt_vc(
+        crypto,
+        presentation.trim(),
+        IssuerKey::X5c(&trust.anchors),
+        Some(&kb(aud, nonce)),
+        false,
+        at,
+    );
+    let options = kakunin_verifier::StatusOptions::new(&*status.0);
+    let report_status = result.as_ref().ok().map(|v| {
+        kakunin_verifier::status::sd_jwt_status(
+            crypto,
+            v,
+            kakunin_verifier::status::SdJwtIssuer::X5c(&trust.anchors),
+            Some(&options),
+            at,
+        )
+    });
+    let report =
+        kakunin_verifier::sd_jwt_report_json_with_status(&result, false, report_status.as_ref());
+    let facts = sd_jwt_facts(&result, &report);
+    let statuses: Vec<_> = report_status.into_iter().collect();
+    let wrapped: SdJwtResponseResult = Ok((0, vec![result]));
+    let decision = policy.decide_sd_jwt_with_status(&wrapped, &statuses);
+    Outcome {
+        decision,
+        report,
+        facts,
+        detail: None,
     }
 }
