@@ -33,8 +33,10 @@ pub async fn build(
     config.validate()?;
     let mut policy = AgePolicy::with_threshold(config.policy.age_threshold);
     policy.portrait = config.policy.portrait;
-    policy.status.offline_grace = time::Duration::try_from(config.status_offline_grace)
-        .map_err(|_| ServerError::Invalid("policy.status_offline_grace_seconds is too large".into()))?;
+    policy.status.offline_grace =
+        time::Duration::try_from(config.status_offline_grace).map_err(|_| {
+            ServerError::Invalid("policy.status_offline_grace_seconds is too large".into())
+        })?;
     let reader = match (&config.reader_cert, &config.reader_key) {
         (Some(cert), Some(key)) => Some(Arc::new(ReaderCredentials::load(cert, key)?)),
         _ => None,

@@ -87,18 +87,22 @@ impl TrustSnapshot {
                     .map(|i| i.cert_der.clone()),
             );
         }
-        self.anchors = TrustAnchors::from_der_certs(&ders).map_err(|source| {
-            ServerError::Certificate {
+        self.anchors =
+            TrustAnchors::from_der_certs(&ders).map_err(|source| ServerError::Certificate {
                 path: PathBuf::from("<trust bundle>"),
                 source,
-            }
-        })?;
+            })?;
         self.status = if bundle.is_some() || status_cache.is_some() {
-            Some(crate::bundle::status_source(bundle.as_deref(), status_cache)?)
+            Some(crate::bundle::status_source(
+                bundle.as_deref(),
+                status_cache,
+            )?)
         } else {
             None
         };
-        self.status_stamp = status_cache.map(crate::bundle::dir_stamp).unwrap_or_default();
+        self.status_stamp = status_cache
+            .map(crate::bundle::dir_stamp)
+            .unwrap_or_default();
         self.bundle = bundle;
         Ok(self)
     }

@@ -220,7 +220,10 @@ pub fn trust_too_old(format: CredentialFormat) -> Outcome {
     let detail = kakunin_verifier::NgDetail::TrustDataTooOld;
     let mut checks = Map::new();
     checks.insert("trust_data".into(), Json::from("too_old"));
-    checks.insert("errors".into(), Json::Array(vec![Json::from(detail.code())]));
+    checks.insert(
+        "errors".into(),
+        Json::Array(vec![Json::from(detail.code())]),
+    );
     Outcome {
         decision: Decision::ng(detail.reason()),
         report: serde_json::json!({

@@ -113,6 +113,17 @@ impl World {
 
     /// A fresh credential for `who`, asked for `elements`, answered with `mode`.
     pub fn mdoc(&self, who: Who, elements: &[&str], mode: DeviceAuthMode) -> Sample {
+        self.mdoc_with_status(who, elements, mode, None)
+    }
+
+    /// [`World::mdoc`] with the MSO `status` reference `(uri, idx)`, if any.
+    pub fn mdoc_with_status(
+        &self,
+        who: Who,
+        elements: &[&str],
+        mode: DeviceAuthMode,
+        status: Option<(&str, u64)>,
+    ) -> Sample {
         let c = default_provider();
         let birth = birth_date(if who == Who::Minor { 19 } else { 36 });
         let issued = now().date() - time::Duration::days(40);
@@ -137,7 +148,7 @@ impl World {
                 &els,
                 &c.public_key(&device_key).unwrap(),
                 validity,
-                None,
+                status.map(|(uri, idx)| kakunin_issuer::status::mso_status(idx, uri)),
             )
             .unwrap();
         let mut id = [0u8; 8];
