@@ -42,7 +42,12 @@ fn contents(pki: &TestPki, version: u64) -> BundleContents {
 
 fn sign(pki: &TestPki, c: &BundleContents) -> Vec<u8> {
     let signer = ProviderSigner::new(default_provider(), &pki.bundle_signer.key).unwrap();
-    build(c, &signer, &[pki.bundle_signer.cert_der.clone()]).unwrap()
+    build(
+        c,
+        &signer,
+        std::slice::from_ref(&pki.bundle_signer.cert_der),
+    )
+    .unwrap()
 }
 
 fn anchor(pki: &TestPki) -> TrustAnchors {

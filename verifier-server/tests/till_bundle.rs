@@ -111,7 +111,12 @@ fn bundle(
         fetched_at: common::now(),
     });
     let signer = ProviderSigner::new(default_provider(), &signer_pki.bundle_signer.key).unwrap();
-    build(&c, &signer, &[signer_pki.bundle_signer.cert_der.clone()]).unwrap()
+    build(
+        &c,
+        &signer,
+        std::slice::from_ref(&signer_pki.bundle_signer.cert_der),
+    )
+    .unwrap()
 }
 
 /// Replace `path` atomically (a till must never read half a file).
