@@ -46,8 +46,9 @@ pub struct BundleSource {
     path: PathBuf,
     anchors: TrustAnchors,
     /// The stamp of the last file looked at (loaded or refused), so a refused file is
-    /// reported once, not on every tick.
-    seen: Mutex<FileStamp>,
+    /// reported once, not on every tick; `None` before the first look or after
+    /// [`BundleSource::forget`].
+    seen: Mutex<Option<FileStamp>>,
 }
 
 /// Why a file was not taken: for the log line.
@@ -85,14 +86,20 @@ impl BundleSource {
         &self.path
     }
 
-    fn mark_seen(&self, s: FileStamp) {
+    fn mark_seen(&self, s: Option<FileStamp>) {
         match self.seen.lock() {
             Ok(mut g) => *g = s,
             Err(p) => *p.into_inner() = s,
         }
     }
 
-    fn last_seen(&self) -> FileStamp {
+    /// Look at the file again on the next check (a bundle that verified could not be put
+    /// in force because another part of the trust data failed).
+    pub fn forget(&self) {
+        self.mark_seen(None);
+    }
+
+    fn last_seen(&self) -> Option<FileStamp> {
         match self.seen.lock() {
             Ok(g) => *g,
             Err(p) => *p.into_inner(),
@@ -102,7 +109,7 @@ impl BundleSource {
     /// Read and verify the file at `now`.
     pub fn load(&self, now: time::OffsetDateTime) -> Result<LoadedBundle, ServerError> {
         let s = stamp(&self.path);
-        self.mark_seen(s);
+        self.mark_seen(Some(s));
         let len = s.map(|(l, _)| l).unwrap_or(0);
         if usize::try_from(len).map_or(true, |l| l > MAX_BUNDLE_LEN) {
             return Err(refusal(&self.path, "larger than the bundle size limit"));
@@ -127,7 +134,7 @@ impl BundleSource {
         now: time::OffsetDateTime,
     ) -> Result<Option<LoadedBundle>, ServerError> {
         let s = stamp(&self.path);
-        if s == self.last_seen() {
+        if Some(s) == self.last_seen() {
             return Ok(None);
         }
         let next = self.load(now)?;

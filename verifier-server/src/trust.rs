@@ -224,28 +224,47 @@ impl TrustStore {
         let status_changed = status_stamp != current.status_stamp;
         let changed = files_changed || bundle_changed || status_changed;
         if changed {
-            let base = if files_changed {
-                read_snapshot(files)?
-            } else {
-                TrustSnapshot {
-                    file_anchors: current.file_anchors.clone(),
-                    anchors: TrustAnchors::default(),
-                    loaded_at: now,
-                    newest_file: current.newest_file,
-                    chain_cache: ChainCache::default(),
-                    fingerprint: current.fingerprint.clone(),
-                    bundle: None,
-                    status: None,
-                    status_stamp: Vec::new(),
+            let applied = self.build_changed(&current, files_changed.then_some(files), bundle, now);
+            if applied.is_err() && bundle_changed {
+                // The new bundle verified but is not in force: look at it again next time.
+                if let Some(src) = &self.bundle {
+                    src.forget();
                 }
-            };
-            let snapshot = base.attach(bundle, self.status_cache.as_deref())?;
-            self.swap(Arc::new(snapshot));
+            }
+            applied?;
         }
         match refused {
             Some(e) => Err(e),
             None => Ok(changed),
         }
+    }
+
+    /// Build and swap in the snapshot for the changed parts.
+    fn build_changed(
+        &self,
+        current: &TrustSnapshot,
+        files: Option<Fingerprint>,
+        bundle: Option<Arc<LoadedBundle>>,
+        now: time::OffsetDateTime,
+    ) -> Result<(), ServerError> {
+        let base = if let Some(files) = files {
+            read_snapshot(files)?
+        } else {
+            TrustSnapshot {
+                file_anchors: current.file_anchors.clone(),
+                anchors: TrustAnchors::default(),
+                loaded_at: now,
+                newest_file: current.newest_file,
+                chain_cache: ChainCache::default(),
+                fingerprint: current.fingerprint.clone(),
+                bundle: None,
+                status: None,
+                status_stamp: Vec::new(),
+            }
+        };
+        let snapshot = base.attach(bundle, self.status_cache.as_deref())?;
+        self.swap(Arc::new(snapshot));
+        Ok(())
     }
 
     fn swap(&self, snapshot: Arc<TrustSnapshot>) {
