@@ -175,4 +175,24 @@ fn bundle_show_verify_exit_codes() {
         "/nonexistent",
     ]);
     assert_eq!(code, 2);
+
+    // The till refuses to start on a bundle its configured anchor does not verify (exit 2),
+    // and --trust-bundle needs --bundle-signer.
+    let data = dir.path().join("till");
+    let (code, _, err) = kakunin(&[
+        "till",
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--data",
+        &s(&data),
+        "--trust-bundle",
+        &s(&out),
+        "--bundle-signer",
+        &other_root,
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("refused"), "{err}");
+    let (code, _, _) = kakunin(&["till", "serve", "--trust-bundle", &s(&out)]);
+    assert_eq!(code, 2);
 }
