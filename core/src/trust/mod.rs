@@ -7,10 +7,15 @@
 //! country consistency) are done here with x509-cert. The time is always passed in.
 
 mod anchors;
+pub mod crl;
 mod profile;
 pub mod sigalgs;
 
 pub use anchors::{parse_certificate_input, Anchor, TrustAnchors};
+pub use crl::{
+    parse_crl_input, verify_crl, Crl, CrlError, CrlReason, CrlSet, CrlSummary, RevocationCheck,
+    RevocationStatus, VerifiedCrl,
+};
 pub use profile::{CertProfile, DistinguishedNameSummary};
 
 use crate::crypto::{CryptoProvider, Curve, EcPublicKey};
@@ -279,7 +284,7 @@ pub(crate) fn parse_cert(der: &[u8], index: usize) -> Result<x509_cert::Certific
 }
 
 /// An X.509 time as an `OffsetDateTime` (saturating; X.509 times are within range).
-fn to_time(t: &x509_cert::time::Time) -> OffsetDateTime {
+pub(crate) fn to_time(t: &x509_cert::time::Time) -> OffsetDateTime {
     let secs = t.to_unix_duration().as_secs();
     OffsetDateTime::from_unix_timestamp(i64::try_from(secs).unwrap_or(i64::MAX))
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
@@ -500,5 +505,7 @@ fn map_webpki(
     }
 }
 
+#[cfg(test)]
+mod crl_tests;
 #[cfg(test)]
 mod tests;
