@@ -2,6 +2,7 @@
 //! work is done by the library crates.
 #![forbid(unsafe_code)]
 
+mod crl_cmd;
 mod demo;
 mod error;
 mod escape;
@@ -202,6 +203,9 @@ enum Command {
         /// Check each credential's status against the lists cached in DIR (`status fetch`); offline.
         #[arg(long, value_name = "DIR")]
         status_cache: Option<PathBuf>,
+        /// A CRL (DER or PEM) of a trust anchor: the DS chain is checked against it; repeat for several. A CRL no anchor issued is an input error.
+        #[arg(long = "crl", value_name = "FILE", num_args = 1..)]
+        crls: Vec<PathBuf>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -444,6 +448,33 @@ enum PkiCommand {
         #[arg(long, default_value_t = 1)]
         document_signers: usize,
     },
+    /// Build and sign a CRL (RFC 5280) of the IACA or the reader root; PEM if FILE ends in .pem, else DER.
+    Crl {
+        /// The PKI directory made by `pki init`.
+        #[arg(long, value_name = "DIR")]
+        pki: PathBuf,
+        /// Which CA issues the CRL: iaca (DS and JWS signer certificates) or reader-root.
+        #[arg(long, default_value = "iaca")]
+        issuer: String,
+        /// Revoke a certificate: its name in the PKI (ds-1, reader) or its serial in hex, with an optional RFC 5280 reason (keyCompromise, superseded, certificateHold, ... or a code); repeat for several.
+        #[arg(long, value_name = "SERIAL[:REASON]")]
+        revoke: Vec<String>,
+        /// nextUpdate, this many hours after thisUpdate.
+        #[arg(long, value_name = "N", default_value_t = 24)]
+        next_update_hours: i64,
+        /// Omit nextUpdate (RFC 5280 asks for one; for testing verifiers).
+        #[arg(long, conflicts_with = "next_update_hours")]
+        no_next_update: bool,
+        /// CRLNumber (default: thisUpdate in seconds since 1970).
+        #[arg(long, value_name = "N")]
+        number: Option<u64>,
+        /// thisUpdate and the revocation date (RFC 3339); default: now.
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
+        /// Where to write the CRL.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -587,6 +618,28 @@ fn main() -> ExitCode {
                     document_signers,
                 },
         } => issue_cmd::pki_init(&country, &out, document_signers).map(|_| ExitCode::SUCCESS),
+        Command::Pki {
+            command:
+                PkiCommand::Crl {
+                    pki,
+                    issuer,
+                    revoke,
+                    next_update_hours,
+                    no_next_update,
+                    number,
+                    at,
+                    out,
+                },
+        } => crl_cmd::build(&crl_cmd::BuildArgs {
+            pki: &pki,
+            issuer: &issuer,
+            revoke: &revoke,
+            next_update_hours,
+            no_next_update,
+            number,
+            at: at.as_deref(),
+            out: &out,
+        }),
         Command::Issue {
             command:
                 IssueCommand::Mdoc {
@@ -801,6 +854,7 @@ fn main() -> ExitCode {
             reader_key,
             at,
             status_cache,
+            crls,
             json,
         } => verify_response(
             &response,
@@ -809,6 +863,7 @@ fn main() -> ExitCode {
             reader_key.as_deref(),
             at.as_deref(),
             status_cache.as_deref(),
+            &crls,
             json,
         ),
         Command::VerifyRequest {
@@ -974,6 +1029,7 @@ fn verify_response(
     reader_key: Option<&std::path::Path>,
     at: Option<&str>,
     status_cache: Option<&std::path::Path>,
+    crl_files: &[PathBuf],
     json: bool,
 ) -> Result<ExitCode, error::CliError> {
     let response = input::read_cbor(response)?;
@@ -982,7 +1038,11 @@ fn verify_response(
     let key = reader_key.map(input::read_private_key).transpose()?;
     let at = input::parse_time(at)?;
     let cache = status_cache.map(status_cmd::open_cache).transpose()?;
+    let crls = crl_cmd::read_crls(crl_files, &anchors)?;
     let mut verifier = kakunin_verifier::Verifier::new(&anchors);
+    if !crl_files.is_empty() {
+        verifier = verifier.with_crls(&crls);
+    }
     if let Some(k) = &key {
         verifier = verifier.with_reader_key(k);
     }

@@ -267,6 +267,10 @@ pub struct ValidatedChain {
     pub not_after: OffsetDateTime,
     /// Certificates in the path, excluding the anchor.
     pub chain_len: usize,
+    /// The intermediates of the path as positions in the chain given to [`validate_chain`]
+    /// (0 = leaf), from the leaf's issuer up to the one the anchor issued: who issued whom,
+    /// for revocation checks ([`crl::CrlSet::check`]).
+    pub path: Vec<usize>,
 }
 
 /// Parse one certificate of a chain (bounded by [`MAX_CERT_LEN`]).
@@ -415,6 +419,15 @@ pub fn validate_chain(
         .ok_or(TrustError::UnknownIssuer)?
         .cert;
     let chain_len = path.intermediate_certificates().count() + 1;
+    let path_positions = path
+        .intermediate_certificates()
+        .filter_map(|c| {
+            intermediate_ders
+                .iter()
+                .position(|d| *d == c.der().as_ref())
+                .map(|i| i + 1)
+        })
+        .collect();
 
     profile::check_leaf(profile, leaf_cert)?;
     profile::check_anchor(profile, anchor)?;
@@ -429,6 +442,7 @@ pub fn validate_chain(
         not_before,
         not_after,
         chain_len,
+        path: path_positions,
     })
 }
 

@@ -1,0 +1,159 @@
+//! Revocation of a validated certificate chain by CRLs (RFC 5280 §5,
+//! kakunin_core::trust::crl): the DS certificate looked up in its IACA's CRL, and each
+//! intermediate of the path in its issuer's CRL.
+//!
+//! The result is three-valued, as for Token Status Lists: every certificate of the path is
+//! not revoked (or no CRL of its issuer is configured, which is no statement and does not
+//! fail), one is revoked (the check fails), or a CRL that would answer cannot be believed
+//! (stale, not yet valid): undetermined. A verdict maps revoked to NG `revoked` and
+//! undetermined to NG `status_unknown`, with the status policy's offline grace for a CRL that
+//! is only overdue (crate::verdict).
+
+use kakunin_core::trust::{CrlSet, RevocationCheck, RevocationStatus, ValidatedChain};
+use time::{Duration, OffsetDateTime};
+
+/// One certificate of the path and what the CRLs say about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertRevocation {
+    /// Its position in the x5chain as received (0 = the DS or leaf).
+    pub index: usize,
+    /// Its serial number, lowercase hex of the INTEGER content octets.
+    pub serial: String,
+    /// What the issuer's CRL says.
+    pub check: RevocationCheck,
+}
+
+/// The revocation check of a document's certificate chain.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum RevocationReport {
+    /// The verifier has no CRLs configured ([`crate::Verifier::with_crls`] not called).
+    #[default]
+    NotChecked,
+    /// The chain did not validate, so there is nothing to check.
+    NotPerformed,
+    /// Each certificate of the validated path, leaf first.
+    Checked(Vec<CertRevocation>),
+}
+
+/// The judgement of a [`RevocationReport`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevocationVerdict {
+    /// Nothing revoked: every certificate not revoked by a current CRL, or no CRL of its
+    /// issuer configured, or nothing checked.
+    Passes,
+    /// A current CRL lists a certificate of the path.
+    Revoked,
+    /// A CRL that would answer is stale by `overdue` and says `status`: a policy may believe
+    /// it within a grace period.
+    Stale {
+        /// How long past its nextUpdate (the most overdue CRL of the path).
+        overdue: Duration,
+        /// Whether that stale CRL lists the certificate (the worst of the path).
+        revoked: bool,
+    },
+    /// A CRL that would answer cannot be used (not yet valid, certificate unparsable).
+    Undetermined,
+}
+
+impl RevocationReport {
+    /// The stable snake_case name used in JSON reports: `not_checked`, `not_performed`,
+    /// `not_revoked`, `no_crl` (CRLs configured, none of this chain's issuers), `revoked`,
+    /// `stale` or `undetermined`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            RevocationReport::NotChecked => "not_checked",
+            RevocationReport::NotPerformed => "not_performed",
+            RevocationReport::Checked(certs) => match self.verdict() {
+                RevocationVerdict::Revoked => "revoked",
+                RevocationVerdict::Stale { .. } => "stale",
+                RevocationVerdict::Undetermined => "undetermined",
+                RevocationVerdict::Passes
+                    if certs
+                        .iter()
+                        .all(|c| matches!(c.check, RevocationCheck::NoCrl)) =>
+                {
+                    "no_crl"
+                }
+                RevocationVerdict::Passes => "not_revoked",
+            },
+        }
+    }
+
+    /// The judgement: revoked anywhere wins, then undetermined, then stale.
+    pub fn verdict(&self) -> RevocationVerdict {
+        let RevocationReport::Checked(certs) = self else {
+            return RevocationVerdict::Passes;
+        };
+        let mut verdict = RevocationVerdict::Passes;
+        for c in certs {
+            match &c.check {
+                RevocationCheck::Revoked { .. } => return RevocationVerdict::Revoked,
+                RevocationCheck::NotRevoked { .. } | RevocationCheck::NoCrl => {}
+                RevocationCheck::Stale {
+                    overdue, status, ..
+                } => {
+                    let revoked = matches!(status, RevocationStatus::Revoked { .. });
+                    verdict = match verdict {
+                        RevocationVerdict::Passes => RevocationVerdict::Stale {
+                            overdue: *overdue,
+                            revoked,
+                        },
+                        RevocationVerdict::Stale {
+                            overdue: o,
+                            revoked: r,
+                        } => RevocationVerdict::Stale {
+                            overdue: o.max(*overdue),
+                            revoked: r || revoked,
+                        },
+                        other => other,
+                    }
+                }
+                _ => verdict = RevocationVerdict::Undetermined,
+            }
+        }
+        verdict
+    }
+
+    /// Whether the document may be called valid: nothing revoked and nothing undetermined
+    /// (a stale CRL fails here; a verdict policy may still accept it within its grace).
+    pub fn passes(&self) -> bool {
+        self.verdict() == RevocationVerdict::Passes
+    }
+}
+
+/// Check the validated path `chain` of `certs` (the x5chain as received, leaf first) ending in
+/// the anchor `anchor_der`, against `crls` at `at`.
+pub(crate) fn chain_revocation(
+    crls: &CrlSet,
+    certs: &[&[u8]],
+    chain: &ValidatedChain,
+    anchor_der: &[u8],
+    at: OffsetDateTime,
+) -> RevocationReport {
+    // Leaf, then the intermediates webpki used, each issued by the next; the last by the anchor.
+    let subjects = core::iter::once(0).chain(chain.path.iter().copied());
+    let issuers = chain
+        .path
+        .iter()
+        .map(|i| certs.get(*i).copied())
+        .chain(core::iter::once(Some(anchor_der)));
+    let mut out = Vec::with_capacity(chain.path.len() + 1);
+    for (index, issuer) in subjects.zip(issuers) {
+        let (Some(cert), Some(issuer)) = (certs.get(index).copied(), issuer) else {
+            // A position webpki reported is always in `certs`; were it not, say so.
+            out.push(CertRevocation {
+                index,
+                serial: String::new(),
+                check: RevocationCheck::Unusable(kakunin_core::trust::CrlError::UnknownIssuer),
+            });
+            continue;
+        };
+        out.push(CertRevocation {
+            index,
+            serial: crate::response::certificate_serial(cert).unwrap_or_default(),
+            check: crls.check(cert, issuer, at),
+        });
+    }
+    RevocationReport::Checked(out)
+}
