@@ -856,16 +856,16 @@ fn main() -> ExitCode {
             status_cache,
             crls,
             json,
-        } => verify_response(
-            &response,
-            &transcript,
-            &trust_anchors,
-            reader_key.as_deref(),
-            at.as_deref(),
-            status_cache.as_deref(),
-            &crls,
+        } => verify_response(&VerifyResponseArgs {
+            response: &response,
+            transcript: &transcript,
+            anchors: &trust_anchors,
+            reader_key: reader_key.as_deref(),
+            at: at.as_deref(),
+            status_cache: status_cache.as_deref(),
+            crl_files: &crls,
             json,
-        ),
+        }),
         Command::VerifyRequest {
             request,
             transcript,
@@ -1022,16 +1022,29 @@ fn run_vectors(json: bool) -> ExitCode {
     }
 }
 
-fn verify_response(
-    response: &std::path::Path,
-    transcript: &std::path::Path,
-    anchors: &[PathBuf],
-    reader_key: Option<&std::path::Path>,
-    at: Option<&str>,
-    status_cache: Option<&std::path::Path>,
-    crl_files: &[PathBuf],
+/// The arguments of `verify-response`.
+struct VerifyResponseArgs<'a> {
+    response: &'a std::path::Path,
+    transcript: &'a std::path::Path,
+    anchors: &'a [PathBuf],
+    reader_key: Option<&'a std::path::Path>,
+    at: Option<&'a str>,
+    status_cache: Option<&'a std::path::Path>,
+    crl_files: &'a [PathBuf],
     json: bool,
-) -> Result<ExitCode, error::CliError> {
+}
+
+fn verify_response(a: &VerifyResponseArgs<'_>) -> Result<ExitCode, error::CliError> {
+    let VerifyResponseArgs {
+        response,
+        transcript,
+        anchors,
+        reader_key,
+        at,
+        status_cache,
+        crl_files,
+        json,
+    } = *a;
     let response = input::read_cbor(response)?;
     let transcript = input::read_cbor(transcript)?;
     let anchors = input::read_anchors(anchors)?;

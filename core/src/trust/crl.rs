@@ -408,7 +408,7 @@ pub fn parse_crl_input(input: &[u8]) -> Result<Crl, CrlError> {
 }
 
 /// The value of the one extension with `oid` in `exts`; a repeated one is an error.
-fn single<'e>(exts: &'e [Extension], oid: ObjectIdentifier) -> Result<Option<&'e Extension>, ()> {
+fn single(exts: &[Extension], oid: ObjectIdentifier) -> Result<Option<&Extension>, ()> {
     let mut found = exts.iter().filter(|e| e.extn_id == oid);
     let first = found.next();
     if found.next().is_some() {
@@ -921,7 +921,7 @@ impl CrlSet {
             c.crl.issuer == cert.tbs_certificate.issuer
                 && c.issuer_spki == issuer_spki
                 && !(c.crl.only_user_certs && is_ca)
-                && !(c.crl.only_ca_certs && !is_ca)
+                && (!c.crl.only_ca_certs || is_ca)
         }) else {
             return RevocationCheck::NoCrl;
         };
