@@ -30,7 +30,7 @@ struct Presented {
     pki: TestPki,
     response: Vec<u8>,
     transcript: Vec<u8>,
-    _wallet: tempfile::TempDir,
+    wallet: tempfile::TempDir,
 }
 
 /// An mDL signed by `ds-1` of a fresh PKI (two DS), presented with age_over_20.
@@ -47,12 +47,15 @@ fn presented() -> Presented {
     let elements = elements_from_json(DocProfile::Mdl, &claims, NOW.date()).unwrap();
     let ds = &pki.document_signers[0];
     let issuer = MdocIssuer::new(c, &ds.key, vec![ds.cert_der.clone()]);
-    let key: EcPrivateKey = c.generate_key(Curve::P256).unwrap();
+    let keys: Vec<EcPrivateKey> = (0..3)
+        .map(|_| c.generate_key(Curve::P256).unwrap())
+        .collect();
+    let publics: Vec<_> = keys.iter().map(|k| c.public_key(k).unwrap()).collect();
     let batch = issuer
         .issue_batch(
             DocProfile::Mdl.doc_type(),
             &elements,
-            &[c.public_key(&key).unwrap()],
+            &publics,
             ValidityInfo {
                 signed: NOW - Duration::days(1),
                 valid_from: NOW - Duration::days(1),
@@ -63,9 +66,16 @@ fn presented() -> Presented {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let wallet = Wallet::open(dir.path()).unwrap();
-    wallet
-        .store("mdl-0", &batch[0].doc_type, &batch[0].issuer_signed, &key)
-        .unwrap();
+    for (i, (cred, key)) in batch.iter().zip(&keys).enumerate() {
+        wallet
+            .store(
+                &format!("mdl-{i}"),
+                &cred.doc_type,
+                &cred.issuer_signed,
+                key,
+            )
+            .unwrap();
+    }
     let device_eph = c.public_key(&c.generate_key(Curve::P256).unwrap()).unwrap();
     let reader_pub = c.public_key(&c.generate_key(Curve::P256).unwrap()).unwrap();
     let t = SessionTranscript::build(
@@ -96,7 +106,7 @@ fn presented() -> Presented {
         pki,
         response: p.response,
         transcript: t.tagged_bytes().to_vec(),
-        _wallet: dir,
+        wallet: dir,
     }
 }
 
@@ -292,4 +302,124 @@ fn a_crl_of_another_ca_is_refused_and_never_says_not_revoked() {
     );
     let r = report(&p, Some(&set), NOW);
     assert_eq!(r.documents[0].revocation.name(), "no_crl");
+}
+
+/// A DeviceRequest for age_over_20 with readerAuth by the PKI's reader, in a new session.
+fn authenticated_request(p: &Presented) -> (Vec<u8>, Vec<u8>) {
+    let c = default_provider();
+    let device_eph = c.public_key(&c.generate_key(Curve::P256).unwrap()).unwrap();
+    let reader_pub = c.public_key(&c.generate_key(Curve::P256).unwrap()).unwrap();
+    let t = SessionTranscript::build(
+        &wrap_tag24(&encode_device_engagement(&device_eph, &[])),
+        &wrap_tag24(&encode_cose_key(&reader_pub)),
+        &[0xf6],
+    );
+    let items = encode_items_request(
+        DocProfile::Mdl.doc_type(),
+        &[RequestedElement {
+            namespace: NS.into(),
+            element: "age_over_20".into(),
+            intent_to_retain: false,
+        }],
+    );
+    let ra = kakunin_core::mdoc::sign_reader_auth(
+        c,
+        &p.pki.reader.key,
+        std::slice::from_ref(&p.pki.reader.cert_der),
+        &t,
+        &items,
+    )
+    .unwrap();
+    (
+        encode_device_request(&[(items, Some(ra.raw().to_vec()))]),
+        t.tagged_bytes().to_vec(),
+    )
+}
+
+#[test]
+fn the_holder_refuses_a_revoked_reader() {
+    use kakunin_holder_sim::{respond_with, ReaderIdentity, Refusal, RespondOptions};
+    let p = presented();
+    let c = default_provider();
+    let wallet = Wallet::open(p.wallet.path()).unwrap();
+    let policy = HolderPolicy {
+        reader_trust: Some(
+            TrustAnchors::from_der_certs([p.pki.reader_root.cert_der.clone()]).unwrap(),
+        ),
+        ..HolderPolicy::default()
+    };
+    let reader_crl = |revoked: bool, this_update: OffsetDateTime| {
+        let der = build_crl(
+            c,
+            &p.pki.reader_root,
+            &CrlParams {
+                this_update,
+                next_update: Some(this_update + Duration::hours(24)),
+                crl_number: 1,
+                entries: if revoked {
+                    vec![CrlEntry {
+                        serial: certificate_serial(&p.pki.reader.cert_der).unwrap(),
+                        revoked_at: this_update,
+                        reason: Some(CrlReason::CessationOfOperation),
+                    }]
+                } else {
+                    vec![]
+                },
+            },
+        )
+        .unwrap();
+        let mut set = CrlSet::new();
+        set.insert(
+            parse_crl_input(&der)
+                .unwrap()
+                .verify(c, &p.pki.reader_root.cert_der)
+                .unwrap(),
+        );
+        set
+    };
+    let answer = |crls: &CrlSet| {
+        let (request, transcript) = authenticated_request(&p);
+        respond_with(
+            c,
+            &wallet,
+            &request,
+            &transcript,
+            &policy,
+            RespondOptions {
+                entered_pin: None,
+                reader_crls: Some(crls),
+            },
+            NOW,
+        )
+        .unwrap()
+    };
+    let revoked = reader_crl(true, NOW - Duration::hours(1));
+    let doc = &answer(&revoked).documents[0];
+    assert_eq!(
+        doc.reader,
+        ReaderIdentity::Untrusted(kakunin_core::mdoc::ReaderAuthError::Revoked {
+            index: 0,
+            reason: Some(CrlReason::CessationOfOperation)
+        })
+    );
+    assert_eq!(doc.refusal, Some(Refusal::UntrustedReader));
+    assert!(doc.disclosed.is_empty());
+    // A stale reader-root CRL: revocation unknown, untrusted.
+    let stale = reader_crl(false, NOW - Duration::hours(30));
+    let doc = &answer(&stale).documents[0];
+    assert_eq!(
+        doc.reader,
+        ReaderIdentity::Untrusted(kakunin_core::mdoc::ReaderAuthError::RevocationUnknown {
+            index: 0
+        })
+    );
+    // A current CRL not listing the reader: authenticated and answered.
+    let fine = reader_crl(false, NOW - Duration::hours(1));
+    let doc = &answer(&fine).documents[0];
+    assert!(
+        matches!(doc.reader, ReaderIdentity::Authenticated { .. }),
+        "{:?}",
+        doc.reader
+    );
+    assert_eq!(doc.refusal, None);
 }

@@ -131,29 +131,17 @@ pub(crate) fn chain_revocation(
     anchor_der: &[u8],
     at: OffsetDateTime,
 ) -> RevocationReport {
-    // Leaf, then the intermediates webpki used, each issued by the next; the last by the anchor.
-    let subjects = core::iter::once(0).chain(chain.path.iter().copied());
-    let issuers = chain
-        .path
-        .iter()
-        .map(|i| certs.get(*i).copied())
-        .chain(core::iter::once(Some(anchor_der)));
-    let mut out = Vec::with_capacity(chain.path.len() + 1);
-    for (index, issuer) in subjects.zip(issuers) {
-        let (Some(cert), Some(issuer)) = (certs.get(index).copied(), issuer) else {
-            // A position webpki reported is always in `certs`; were it not, say so.
-            out.push(CertRevocation {
+    RevocationReport::Checked(
+        crls.check_path(certs, chain, anchor_der, at)
+            .into_iter()
+            .map(|(index, check)| CertRevocation {
                 index,
-                serial: String::new(),
-                check: RevocationCheck::Unusable(kakunin_core::trust::CrlError::UnknownIssuer),
-            });
-            continue;
-        };
-        out.push(CertRevocation {
-            index,
-            serial: crate::response::certificate_serial(cert).unwrap_or_default(),
-            check: crls.check(cert, issuer, at),
-        });
-    }
-    RevocationReport::Checked(out)
+                serial: certs
+                    .get(index)
+                    .and_then(|c| crate::response::certificate_serial(c))
+                    .unwrap_or_default(),
+                check,
+            })
+            .collect(),
+    )
 }

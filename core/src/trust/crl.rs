@@ -948,6 +948,37 @@ impl CrlSet {
     }
 }
 
+impl CrlSet {
+    /// The revocation status at `at` of every certificate of a validated path: the leaf of
+    /// `certs` (the chain as given to [`super::validate_chain`]), then each intermediate of
+    /// `chain.path`, each looked up with the certificate that issued it (the next one, and
+    /// for the last the anchor `anchor_der`). Pairs of (position in `certs`, result).
+    pub fn check_path(
+        &self,
+        certs: &[&[u8]],
+        chain: &super::ValidatedChain,
+        anchor_der: &[u8],
+        at: OffsetDateTime,
+    ) -> Vec<(usize, RevocationCheck)> {
+        let subjects = core::iter::once(0).chain(chain.path.iter().copied());
+        let issuers = chain
+            .path
+            .iter()
+            .map(|i| certs.get(*i).copied())
+            .chain(core::iter::once(Some(anchor_der)));
+        subjects
+            .zip(issuers)
+            .map(
+                |(index, issuer)| match (certs.get(index).copied(), issuer) {
+                    (Some(cert), Some(issuer)) => (index, self.check(cert, issuer, at)),
+                    // webpki reports positions within `certs`; were one outside, say so.
+                    _ => (index, RevocationCheck::Unusable(CrlError::UnknownIssuer)),
+                },
+            )
+            .collect()
+    }
+}
+
 /// Parse `input` (DER or PEM) and verify it against whichever of `issuers` issued it: the one
 /// call a trust-bundle loader or a command line needs.
 pub fn verify_crl<'c, I>(
