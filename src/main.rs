@@ -172,6 +172,9 @@ enum Command {
         /// Check the credential's status against the lists cached in DIR (`status fetch`); offline.
         #[arg(long, value_name = "DIR")]
         status_cache: Option<PathBuf>,
+        /// A CRL (DER or PEM) of a trust anchor: the x5c chain is checked against it; repeat for several. A CRL no anchor issued is an input error.
+        #[arg(long = "crl", value_name = "FILE", num_args = 1.., conflicts_with = "issuer_jwk")]
+        crls: Vec<PathBuf>,
         /// Print the result as JSON (checks and errors, shaped like verify-response).
         #[arg(long)]
         json: bool,
@@ -834,6 +837,7 @@ fn main() -> ExitCode {
             at,
             accept_vc_sd_jwt,
             status_cache,
+            crls,
             json,
         } => sdjwt_cmd::verify(&sdjwt_cmd::VerifyArgs {
             file: &file,
@@ -844,6 +848,7 @@ fn main() -> ExitCode {
             at: at.as_deref(),
             accept_vc_typ: accept_vc_sd_jwt,
             status_cache: status_cache.as_deref(),
+            crls: &crls,
             json,
         }),
         Command::Vectors { json } => Ok(run_vectors(json)),

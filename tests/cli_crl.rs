@@ -269,3 +269,70 @@ fn wrong_ca_and_bad_input_exit_2() {
     }
     assert!(!out.exists());
 }
+
+#[test]
+fn verify_sd_jwt_checks_the_x5c_chain_against_crls() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |n: &str| s(&dir.path().join(n));
+    let claims = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/examples/jp-pid-claims.json");
+    assert_eq!(kakunin(&["pki", "init", "--out", &d("pki")]).0, 0);
+    let (code, out, err) = kakunin(&[
+        "issue",
+        "sd-jwt",
+        "--pki",
+        &d("pki"),
+        "--claims",
+        claims.to_str().unwrap(),
+        "--new-holder-keys",
+        "--out",
+        &d("wallet"),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, _, err) = kakunin(&[
+        "present",
+        "sd-jwt",
+        "--wallet",
+        &d("wallet"),
+        "--disclose",
+        "age_equal_or_over.20",
+        "--aud",
+        "till-1",
+        "--nonce",
+        "n1",
+        "--out",
+        &d("p.txt"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let pki = dir.path().join("pki");
+    let verify = |crl: &str| {
+        let (code, out, err) = kakunin(&[
+            "verify-sd-jwt",
+            &d("p.txt"),
+            "--trust-anchor",
+            &d("pki/iaca.cert.pem"),
+            "--aud",
+            "till-1",
+            "--nonce",
+            "n1",
+            "--crl",
+            crl,
+            "--json",
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap_or(serde_json::Value::Null);
+        (code, v, err)
+    };
+    let revoked = dir.path().join("jws-revoked.pem");
+    assert_eq!(crl(&pki, &revoked, &["--revoke", "jws-1:superseded"]).0, 0);
+    let (code, v, err) = verify(&s(&revoked));
+    assert_eq!(code, 1, "{v}{err}");
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["checks"]["revocation"], "revoked");
+    assert_eq!(v["revocation"]["certificates"][0]["reason"], "superseded");
+
+    let other = dir.path().join("ds-revoked.pem");
+    assert_eq!(crl(&pki, &other, &["--revoke", "ds-1"]).0, 0);
+    let (code, v, err) = verify(&s(&other));
+    assert_eq!(code, 0, "{v}{err}");
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["checks"]["revocation"], "not_revoked");
+}

@@ -31,9 +31,11 @@ pub use report::{
     CheckResult, DisclosedElement, DocumentReport, IssuerSummary, Outcome, ResponseReport, Warning,
 };
 pub use response::{verify_device_response, Verifier};
-pub use revocation::{CertRevocation, RevocationReport, RevocationVerdict};
+pub use revocation::{sd_jwt_revocation, CertRevocation, RevocationReport, RevocationVerdict};
 pub use sd_jwt::{verify_sd_jwt_response, SdJwtResponseResult};
-pub use sd_jwt_json::{sd_jwt_report_json, sd_jwt_report_json_with_status};
+pub use sd_jwt_json::{
+    sd_jwt_report_json, sd_jwt_report_json_with_checks, sd_jwt_report_json_with_status,
+};
 pub use status::{
     MemoryStatusSource, StatusOptions, StatusOutcome, StatusRef, StatusReport, StatusSource,
 };

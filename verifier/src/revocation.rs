@@ -145,3 +145,54 @@ pub(crate) fn chain_revocation(
             .collect(),
     )
 }
+
+/// The revocation check of a verified SD-JWT VC whose issuer key came from its `x5c` chain
+/// (validated to `anchors` under the JWS signer profile): every certificate of that chain
+/// against `crls` at `at`. `crls` `None` is [`RevocationReport::NotChecked`]; an issuer key
+/// configured out of band (`anchors` `None`), or an `x5c` that does not validate again, is
+/// [`RevocationReport::NotPerformed`]. The chain is validated once more here (one certificate
+/// signature per chain element), only when CRLs are configured.
+pub fn sd_jwt_revocation(
+    crypto: &dyn kakunin_core::crypto::CryptoProvider,
+    verified: &kakunin_core::sdjwt::VerifiedSdJwt,
+    anchors: Option<&kakunin_core::trust::TrustAnchors>,
+    crls: Option<&CrlSet>,
+    at: OffsetDateTime,
+) -> RevocationReport {
+    use base64::Engine;
+    let Some(crls) = crls else {
+        return RevocationReport::NotChecked;
+    };
+    let Some(anchors) = anchors else {
+        return RevocationReport::NotPerformed;
+    };
+    let certs = verified
+        .header
+        .get("x5c")
+        .and_then(|v| v.as_array())
+        .and_then(|arr| {
+            arr.iter()
+                .map(|c| {
+                    c.as_str()
+                        .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
+                })
+                .collect::<Option<Vec<Vec<u8>>>>()
+        });
+    let Some(certs) = certs else {
+        return RevocationReport::NotPerformed;
+    };
+    let refs: Vec<&[u8]> = certs.iter().map(Vec::as_slice).collect();
+    let Ok(chain) = kakunin_core::trust::validate_chain(
+        crypto,
+        &refs,
+        anchors,
+        kakunin_core::trust::CertProfile::JwsSigner,
+        at,
+    ) else {
+        return RevocationReport::NotPerformed;
+    };
+    match anchors.iter().nth(chain.anchor_index) {
+        Some(anchor) => chain_revocation(crls, &refs, &chain, anchor.der(), at),
+        None => RevocationReport::NotPerformed,
+    }
+}

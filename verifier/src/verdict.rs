@@ -461,6 +461,18 @@ impl AgePolicy {
         response: &crate::SdJwtResponseResult,
         statuses: &[StatusReport],
     ) -> Decision {
+        self.decide_sd_jwt_with_checks(response, statuses, &[])
+    }
+
+    /// [`Self::decide_sd_jwt_with_status`] with the CRL revocation check of each
+    /// presentation's `x5c` chain too (crate::revocation::sd_jwt_revocation), in the order of
+    /// the response; a missing one is not checked.
+    pub fn decide_sd_jwt_with_checks(
+        &self,
+        response: &crate::SdJwtResponseResult,
+        statuses: &[StatusReport],
+        revocations: &[crate::RevocationReport],
+    ) -> Decision {
         let (status, results) = match response {
             Ok(r) => r,
             Err(_) => return Decision::ng(NgReason::Malformed),
@@ -494,7 +506,16 @@ impl AgePolicy {
             ..StatusReport::default()
         };
         let status_check = statuses.get(position).unwrap_or(&not_checked);
-        let verdict = match self.status.failure(status_check) {
+        let revocation_failure = revocations
+            .get(position)
+            .and_then(|r| self.status.revocation_failure(r));
+        let failure = self
+            .status
+            .failure(status_check)
+            .into_iter()
+            .chain(revocation_failure)
+            .min_by_key(|r| precedence(*r));
+        let verdict = match failure {
             Some(reason) => Verdict::Ng(reason),
             None => match self.sd_jwt_age(v) {
                 AgeEvidence::Proves => Verdict::Ok,
