@@ -341,6 +341,9 @@ enum HolderSimCommand {
         /// Reader-authentication roots; requests without valid readerAuth are refused.
         #[arg(long = "reader-trust", value_name = "FILE")]
         reader_trust: Vec<PathBuf>,
+        /// A CRL (DER or PEM) of a reader root: a reader whose certificate it lists (or whose CRL is stale) is untrusted; repeat for several.
+        #[arg(long = "reader-crl", value_name = "FILE", requires = "reader_trust")]
+        reader_crls: Vec<PathBuf>,
         /// Consent: all, none, or a comma-separated list of elements (element or namespace/element).
         #[arg(long, default_value = "all")]
         approve: String,
@@ -737,6 +740,7 @@ fn main() -> ExitCode {
                     ble_sim,
                     ble,
                     reader_trust,
+                    reader_crls,
                     approve,
                     vpcd,
                 },
@@ -747,6 +751,7 @@ fn main() -> ExitCode {
             negotiated,
             ble_sim,
             reader_trust: &reader_trust,
+            reader_crls: &reader_crls,
             approve: &approve,
             vpcd: &vpcd,
         }),

@@ -336,3 +336,84 @@ fn verify_sd_jwt_checks_the_x5c_chain_against_crls() {
     assert_eq!(v["valid"], true);
     assert_eq!(v["checks"]["revocation"], "not_revoked");
 }
+
+#[test]
+fn holder_sim_serve_refuses_a_reader_its_reader_crl_revokes() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let (pki, _, _) = presented(dir.path());
+    let d = |n: &str| s(&dir.path().join(n));
+    let revoked = dir.path().join("reader-revoked.pem");
+    let (code, _, err) = crl(
+        &pki,
+        &revoked,
+        &[
+            "--issuer",
+            "reader-root",
+            "--revoke",
+            "reader:keyCompromise",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let mut holder = Command::new(env!("CARGO_BIN_EXE_kakunin"))
+        .args([
+            "holder-sim",
+            "serve",
+            "--wallet",
+            &d("wallet"),
+            "--ble-sim",
+            "--reader-trust",
+            &d("pki/reader-root.cert.pem"),
+            "--reader-crl",
+            &s(&revoked),
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(holder.stdout.take().unwrap()).lines();
+    let uri = lines.next().unwrap().unwrap();
+    assert!(uri.starts_with("mdoc:"), "{uri}");
+    let out = Command::new(env!("CARGO_BIN_EXE_kakunin"))
+        .args([
+            "reader",
+            "--qr",
+            &uri,
+            "--ble-sim",
+            "--age-over",
+            "20",
+            "--trust-anchor",
+            &d("pki/iaca.cert.pem"),
+            "--reader-cert",
+            &d("pki/reader.cert.pem"),
+            "--reader-key",
+            &d("pki/reader.key.pem"),
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let _ = holder.wait().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // Nothing is disclosed to a revoked reader.
+    assert_ne!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        !stdout.contains("age_over_20\", \"value\": true"),
+        "{stdout}"
+    );
+    let text = rest.join("\n");
+    assert!(text.contains("revoked"), "{text}");
+    assert!(!text.contains("(authenticated)"), "{text}");
+
+    // --reader-crl without --reader-trust is a usage error.
+    let (code, _, _) = kakunin(&[
+        "holder-sim",
+        "serve",
+        "--wallet",
+        &d("wallet"),
+        "--ble-sim",
+        "--reader-crl",
+        &s(&revoked),
+    ]);
+    assert_eq!(code, 2);
+}
