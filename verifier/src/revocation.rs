@@ -196,3 +196,117 @@ pub fn sd_jwt_revocation(
         None => RevocationReport::NotPerformed,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{NgReason, StatusPolicy};
+    use kakunin_core::trust::{CrlReason, CrlSummary};
+    use time::macros::datetime;
+
+    fn summary() -> CrlSummary {
+        CrlSummary {
+            issuer: "CN=IACA,C=JP".into(),
+            this_update: datetime!(2026-01-01 00:00 UTC),
+            next_update: Some(datetime!(2026-01-02 00:00 UTC)),
+            crl_number: Some("01".into()),
+            entries: 1,
+        }
+    }
+
+    fn report(checks: Vec<RevocationCheck>) -> RevocationReport {
+        RevocationReport::Checked(
+            checks
+                .into_iter()
+                .enumerate()
+                .map(|(index, check)| CertRevocation {
+                    index,
+                    serial: "01".into(),
+                    check,
+                })
+                .collect(),
+        )
+    }
+
+    fn revoked() -> RevocationCheck {
+        RevocationCheck::Revoked {
+            reason: Some(CrlReason::KeyCompromise),
+            revoked_at: datetime!(2026-01-01 00:00 UTC),
+            crl: summary(),
+        }
+    }
+
+    fn stale(hours: i64, status: RevocationStatus) -> RevocationCheck {
+        RevocationCheck::Stale {
+            overdue: Duration::hours(hours),
+            status,
+            crl: summary(),
+        }
+    }
+
+    /// Revoked anywhere in the path wins over stale and undetermined; stale keeps the worst
+    /// overdue and whether any stale CRL lists its certificate; the policy's grace applies
+    /// only to stale CRLs.
+    #[test]
+    fn verdicts_and_the_policy_mapping() {
+        let strict = StatusPolicy::default();
+        let lenient = StatusPolicy {
+            offline_grace: Duration::hours(10),
+            ..StatusPolicy::default()
+        };
+        let not_yet = RevocationCheck::NotYetValid { crl: summary() };
+        let cases = [
+            (report(vec![RevocationCheck::NoCrl]), None, None, "no_crl"),
+            (
+                report(vec![revoked(), stale(1, RevocationStatus::NotRevoked)]),
+                Some(NgReason::Revoked),
+                Some(NgReason::Revoked),
+                "revoked",
+            ),
+            (
+                report(vec![
+                    stale(2, RevocationStatus::NotRevoked),
+                    stale(5, RevocationStatus::NotRevoked),
+                ]),
+                Some(NgReason::StatusUnknown),
+                None,
+                "stale",
+            ),
+            (
+                report(vec![
+                    stale(2, RevocationStatus::NotRevoked),
+                    stale(20, RevocationStatus::NotRevoked),
+                ]),
+                Some(NgReason::StatusUnknown),
+                Some(NgReason::StatusUnknown),
+                "stale",
+            ),
+            (
+                report(vec![stale(
+                    2,
+                    RevocationStatus::Revoked {
+                        reason: None,
+                        revoked_at: datetime!(2026-01-01 00:00 UTC),
+                    },
+                )]),
+                Some(NgReason::StatusUnknown),
+                Some(NgReason::Revoked),
+                "stale",
+            ),
+            (
+                report(vec![stale(1, RevocationStatus::NotRevoked), not_yet]),
+                Some(NgReason::StatusUnknown),
+                Some(NgReason::StatusUnknown),
+                "undetermined",
+            ),
+            (RevocationReport::NotChecked, None, None, "not_checked"),
+            (RevocationReport::NotPerformed, None, None, "not_performed"),
+        ];
+        for (r, strict_reason, lenient_reason, name) in cases {
+            assert_eq!(strict.revocation_failure(&r), strict_reason, "{r:?}");
+            assert_eq!(lenient.revocation_failure(&r), lenient_reason, "{r:?}");
+            assert_eq!(r.name(), name);
+            assert_eq!(r.passes(), strict_reason.is_none(), "{r:?}");
+        }
+    }
+}
