@@ -304,6 +304,11 @@ pub(crate) fn render_response_report(r: &ResponseReport) -> String {
             let _ = writeln!(s, "  [{}] {}", mark(c.outcome), c.check.name());
         }
         let _ = writeln!(s, "  status: {}", status_line(&d.status_check));
+        let _ = writeln!(
+            s,
+            "  revocation: {}",
+            crate::escape::escape(&crate::crl_cmd::revocation_line(&d.revocation))
+        );
         for e in &d.elements {
             let _ = writeln!(
                 s,

@@ -2,6 +2,7 @@
 //! work is done by the library crates.
 #![forbid(unsafe_code)]
 
+mod crl_cmd;
 mod demo;
 mod error;
 mod escape;
@@ -172,6 +173,9 @@ enum Command {
         /// Check the credential's status against the lists cached in DIR (`status fetch`); offline.
         #[arg(long, value_name = "DIR")]
         status_cache: Option<PathBuf>,
+        /// A CRL (DER or PEM) of a trust anchor: the x5c chain is checked against it; repeat for several. A CRL no anchor issued is an input error.
+        #[arg(long = "crl", value_name = "FILE", num_args = 1.., conflicts_with = "issuer_jwk")]
+        crls: Vec<PathBuf>,
         /// Print the result as JSON (checks and errors, shaped like verify-response).
         #[arg(long)]
         json: bool,
@@ -203,6 +207,9 @@ enum Command {
         /// Check each credential's status against the lists cached in DIR (`status fetch`); offline.
         #[arg(long, value_name = "DIR")]
         status_cache: Option<PathBuf>,
+        /// A CRL (DER or PEM) of a trust anchor: the DS chain is checked against it; repeat for several. A CRL no anchor issued is an input error.
+        #[arg(long = "crl", value_name = "FILE", num_args = 1..)]
+        crls: Vec<PathBuf>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -346,6 +353,9 @@ enum HolderSimCommand {
         /// Reader-authentication roots; requests without valid readerAuth are refused.
         #[arg(long = "reader-trust", value_name = "FILE")]
         reader_trust: Vec<PathBuf>,
+        /// A CRL (DER or PEM) of a reader root: a reader whose certificate it lists (or whose CRL is stale) is untrusted; repeat for several.
+        #[arg(long = "reader-crl", value_name = "FILE", requires = "reader_trust")]
+        reader_crls: Vec<PathBuf>,
         /// Consent: all, none, or a comma-separated list of elements (element or namespace/element).
         #[arg(long, default_value = "all")]
         approve: String,
@@ -510,6 +520,33 @@ enum PkiCommand {
         #[arg(long, default_value_t = 1)]
         document_signers: usize,
     },
+    /// Build and sign a CRL (RFC 5280) of the IACA or the reader root; PEM if FILE ends in .pem, else DER.
+    Crl {
+        /// The PKI directory made by `pki init`.
+        #[arg(long, value_name = "DIR")]
+        pki: PathBuf,
+        /// Which CA issues the CRL: iaca (DS and JWS signer certificates) or reader-root.
+        #[arg(long, default_value = "iaca")]
+        issuer: String,
+        /// Revoke a certificate: its name in the PKI (ds-1, reader) or its serial in hex, with an optional RFC 5280 reason (keyCompromise, superseded, certificateHold, ... or a code); repeat for several.
+        #[arg(long, value_name = "SERIAL[:REASON]")]
+        revoke: Vec<String>,
+        /// nextUpdate, this many hours after thisUpdate.
+        #[arg(long, value_name = "N", default_value_t = 24)]
+        next_update_hours: i64,
+        /// Omit nextUpdate (RFC 5280 asks for one; for testing verifiers).
+        #[arg(long, conflicts_with = "next_update_hours")]
+        no_next_update: bool,
+        /// CRLNumber (default: thisUpdate in seconds since 1970).
+        #[arg(long, value_name = "N")]
+        number: Option<u64>,
+        /// thisUpdate and the revocation date (RFC 3339); default: now.
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
+        /// Where to write the CRL.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -653,6 +690,28 @@ fn main() -> ExitCode {
                     document_signers,
                 },
         } => issue_cmd::pki_init(&country, &out, document_signers).map(|_| ExitCode::SUCCESS),
+        Command::Pki {
+            command:
+                PkiCommand::Crl {
+                    pki,
+                    issuer,
+                    revoke,
+                    next_update_hours,
+                    no_next_update,
+                    number,
+                    at,
+                    out,
+                },
+        } => crl_cmd::build(&crl_cmd::BuildArgs {
+            pki: &pki,
+            issuer: &issuer,
+            revoke: &revoke,
+            next_update_hours,
+            no_next_update,
+            number,
+            at: at.as_deref(),
+            out: &out,
+        }),
         Command::Issue {
             command:
                 IssueCommand::Mdoc {
@@ -747,6 +806,7 @@ fn main() -> ExitCode {
                     ble_sim,
                     ble,
                     reader_trust,
+                    reader_crls,
                     approve,
                     vpcd,
                 },
@@ -757,6 +817,7 @@ fn main() -> ExitCode {
             negotiated,
             ble_sim,
             reader_trust: &reader_trust,
+            reader_crls: &reader_crls,
             approve: &approve,
             vpcd: &vpcd,
         }),
@@ -847,6 +908,7 @@ fn main() -> ExitCode {
             at,
             accept_vc_sd_jwt,
             status_cache,
+            crls,
             json,
         } => sdjwt_cmd::verify(&sdjwt_cmd::VerifyArgs {
             file: &file,
@@ -857,6 +919,7 @@ fn main() -> ExitCode {
             at: at.as_deref(),
             accept_vc_typ: accept_vc_sd_jwt,
             status_cache: status_cache.as_deref(),
+            crls: &crls,
             json,
         }),
         Command::Vectors { json } => Ok(run_vectors(json)),
@@ -867,16 +930,18 @@ fn main() -> ExitCode {
             reader_key,
             at,
             status_cache,
+            crls,
             json,
-        } => verify_response(
-            &response,
-            &transcript,
-            &trust_anchors,
-            reader_key.as_deref(),
-            at.as_deref(),
-            status_cache.as_deref(),
+        } => verify_response(&VerifyResponseArgs {
+            response: &response,
+            transcript: &transcript,
+            anchors: &trust_anchors,
+            reader_key: reader_key.as_deref(),
+            at: at.as_deref(),
+            status_cache: status_cache.as_deref(),
+            crl_files: &crls,
             json,
-        ),
+        }),
         Command::VerifyRequest {
             request,
             transcript,
@@ -1068,22 +1133,40 @@ fn run_vectors(json: bool) -> ExitCode {
     }
 }
 
-fn verify_response(
-    response: &std::path::Path,
-    transcript: &std::path::Path,
-    anchors: &[PathBuf],
-    reader_key: Option<&std::path::Path>,
-    at: Option<&str>,
-    status_cache: Option<&std::path::Path>,
+/// The arguments of `verify-response`.
+struct VerifyResponseArgs<'a> {
+    response: &'a std::path::Path,
+    transcript: &'a std::path::Path,
+    anchors: &'a [PathBuf],
+    reader_key: Option<&'a std::path::Path>,
+    at: Option<&'a str>,
+    status_cache: Option<&'a std::path::Path>,
+    crl_files: &'a [PathBuf],
     json: bool,
-) -> Result<ExitCode, error::CliError> {
+}
+
+fn verify_response(a: &VerifyResponseArgs<'_>) -> Result<ExitCode, error::CliError> {
+    let VerifyResponseArgs {
+        response,
+        transcript,
+        anchors,
+        reader_key,
+        at,
+        status_cache,
+        crl_files,
+        json,
+    } = *a;
     let response = input::read_cbor(response)?;
     let transcript = input::read_cbor(transcript)?;
     let anchors = input::read_anchors(anchors)?;
     let key = reader_key.map(input::read_private_key).transpose()?;
     let at = input::parse_time(at)?;
     let cache = status_cache.map(status_cmd::open_cache).transpose()?;
+    let crls = crl_cmd::read_crls(crl_files, &anchors)?;
     let mut verifier = kakunin_verifier::Verifier::new(&anchors);
+    if !crl_files.is_empty() {
+        verifier = verifier.with_crls(&crls);
+    }
     if let Some(k) = &key {
         verifier = verifier.with_reader_key(k);
     }

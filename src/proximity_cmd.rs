@@ -44,6 +44,8 @@ pub(crate) struct ServeArgs<'a> {
     pub(crate) ble_sim: bool,
     /// Reader roots; when given, requests must carry a verified readerAuth.
     pub(crate) reader_trust: &'a [PathBuf],
+    /// CRLs of the reader roots (`--reader-crl`): a revoked reader is untrusted.
+    pub(crate) reader_crls: &'a [PathBuf],
     /// Consent: `all`, `none` or a comma-separated list of elements.
     pub(crate) approve: &'a str,
     /// vpcd's address (`host:port`).
@@ -86,6 +88,15 @@ pub(crate) fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
     let c = default_provider();
     let wallet = Wallet::open(a.wallet)?;
     let policy = policy(a.reader_trust, a.approve)?;
+    let crls = match (&policy.reader_trust, a.reader_crls.is_empty()) {
+        (_, true) => None,
+        (Some(roots), false) => Some(crate::crl_cmd::read_crls(a.reader_crls, roots)?),
+        (None, false) => {
+            return Err(CliError::Usage(
+                "--reader-crl needs --reader-trust (the CRLs' issuers)".into(),
+            ))
+        }
+    };
     if [a.nfc, a.ble_sim, a.ble].iter().filter(|x| **x).count() != 1 {
         return Err(CliError::Usage(
             "choose one of --nfc, --ble-sim or --ble".into(),
@@ -113,7 +124,10 @@ pub(crate) fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
         .map_err(CliError::session_in("NFC card"))?;
         // Static handover: [HS, null]; negotiated: the card sets [HS, HR] once agreed.
         let session = MdocSession::new(e_device_key, wrap_tag24(&de), nfc_handover(&hs, None));
-        let holder = HolderLoop::new(&wallet, policy, session);
+        let mut holder = HolderLoop::new(&wallet, policy, session);
+        if let Some(crls) = &crls {
+            holder = holder.with_reader_crls(crls);
+        }
         let mut card = HolderCard::new(card, holder, c, now).on_present(&mut show);
         println!(
             "holder-sim: virtual NFC card attached to vpcd at {}; waiting for a reader",
@@ -133,6 +147,9 @@ pub(crate) fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
     let (de, uuid, session) = qr_ble_engagement(c).map_err(CliError::session_in("engagement"))?;
     let uri = kakunin_transport::qr::engagement_uri(&de);
     let mut holder = HolderLoop::new(&wallet, policy, session);
+    if let Some(crls) = &crls {
+        holder = holder.with_reader_crls(crls);
+    }
     let deadlines = HolderDeadlines::default();
     if a.ble {
         return serve_ble(&mut holder, uuid, &uri, deadlines, now, &mut show);

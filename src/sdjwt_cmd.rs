@@ -217,6 +217,8 @@ pub(crate) struct VerifyArgs<'a> {
     /// Print JSON.
     /// The status-list cache directory (`--status-cache`), if the status is checked.
     pub(crate) status_cache: Option<&'a Path>,
+    /// CRL files (`--crl`) for the `x5c` chain; empty: revocation not checked.
+    pub(crate) crls: &'a [std::path::PathBuf],
     pub(crate) json: bool,
 }
 
@@ -278,12 +280,22 @@ pub(crate) fn verify(a: &VerifyArgs<'_>) -> Result<ExitCode, CliError> {
             ..StatusReport::default()
         },
     };
-    let valid = result.is_ok() && status.passes();
+    let crls = match &anchors {
+        Some(anchors) if !a.crls.is_empty() => Some(crate::crl_cmd::read_crls(a.crls, anchors)?),
+        _ => None,
+    };
+    let revocation = match &result {
+        Ok(v) => kakunin_verifier::sd_jwt_revocation(c, v, anchors.as_ref(), crls.as_ref(), now),
+        Err(_) if crls.is_some() => kakunin_verifier::RevocationReport::NotPerformed,
+        Err(_) => kakunin_verifier::RevocationReport::NotChecked,
+    };
+    let valid = result.is_ok() && status.passes() && revocation.passes();
     if a.json {
-        let out = kakunin_verifier::sd_jwt_report_json_with_status(
+        let out = kakunin_verifier::sd_jwt_report_json_with_checks(
             &result,
             configured_key.is_some(),
             Some(&status),
+            Some(&revocation),
         );
         println!("{}", json_text(&out));
     } else {
@@ -296,6 +308,10 @@ pub(crate) fn verify(a: &VerifyArgs<'_>) -> Result<ExitCode, CliError> {
                     v.disclosures
                 );
                 println!("  status: {}", crate::input::status_line(&status));
+                println!(
+                    "  revocation: {}",
+                    escape(&crate::crl_cmd::revocation_line(&revocation))
+                );
                 for (k, val) in &v.claims {
                     if k != "cnf" {
                         println!("  {} = {}", escape(k), escape_json(&val.to_string()));

@@ -459,6 +459,7 @@ fn keep_requested_drops_other_namespaces_and_doc_types_but_keeps_nearest_age() {
         validity: None,
         status: None,
         status_check: Default::default(),
+        revocation: Default::default(),
         device_auth: "deviceSignature",
         elements: vec![
             el(MDL_NAMESPACE, "age_over_20"),

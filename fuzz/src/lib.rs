@@ -65,6 +65,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("cose", cose),
     ("transcript", transcript),
     ("certificate", certificate),
+    ("crl", crl),
     ("sd_jwt", sd_jwt),
     ("apdu", apdu),
     ("ndef", ndef),
@@ -188,6 +189,40 @@ pub fn certificate(data: &[u8]) {
         }
     }
     let _ = TrustAnchors::from_der_certs([data]);
+}
+
+/// CRL parsing (DER and PEM, RFC 5280 §5), verification against the Annex D IACA and reader
+/// root, and lookups through a `CrlSet`. Invariants: a parsed CRL keeps the DER it was given,
+/// and a lookup of a listed serial agrees with the set's answer.
+pub fn crl(data: &[u8]) {
+    use kakunin_core::trust::{parse_crl_input, Crl, CrlSet, RevocationCheck};
+    let f = fixtures();
+    let c = kakunin_core::crypto::default_provider();
+    if let Ok(crl) = Crl::from_der(data) {
+        assert_eq!(crl.der(), data);
+    }
+    let Ok(crl) = parse_crl_input(data) else {
+        return;
+    };
+    let _ = (crl.issuer(), crl.crl_number(), crl.len(), crl.next_update());
+    assert!(crl.next_update().is_none_or(|n| n >= crl.this_update()));
+    let anchors: Vec<&[u8]> = f
+        .iaca
+        .iter()
+        .chain(f.reader_root.iter())
+        .map(|a| a.der())
+        .collect();
+    if let Ok(v) = crl.verify_by_any(c, anchors.iter().copied()) {
+        let _ = v.freshness(f.at);
+        let mut set = CrlSet::new();
+        set.insert(v);
+        for a in &anchors {
+            assert!(
+                !matches!(set.check(a, a, f.at), RevocationCheck::Unusable(_)),
+                "an anchor certificate is usable"
+            );
+        }
+    }
 }
 
 /// SD-JWT presentation parsing and verification (RFC 9901), with and without Key Binding, in

@@ -9,7 +9,7 @@
 //! not decode, 20 (termination) for anything else, including a failure of the holder's own
 //! wallet. [`run_holder`] drives it over any [`MessageLink`], with a deadline on every wait.
 
-use crate::respond::{respond, HolderError, HolderPolicy, Presentation};
+use crate::respond::{respond_with, HolderError, HolderPolicy, Presentation, RespondOptions};
 use crate::sd_jwt::respond_sd_jwt;
 use crate::store::CredentialStore;
 use kakunin_core::crypto::CryptoProvider;
@@ -88,6 +88,7 @@ pub struct HolderLoop<'a> {
     policy: HolderPolicy,
     session: MdocSession,
     entered_pin: Option<kakunin_core::secret::Pin>,
+    reader_crls: Option<&'a kakunin_core::trust::CrlSet>,
     requests: usize,
     closed: bool,
 }
@@ -109,9 +110,17 @@ impl<'a> HolderLoop<'a> {
             policy,
             session,
             entered_pin: None,
+            reader_crls: None,
             requests: 0,
             closed: false,
         }
+    }
+
+    /// Check readerAuth chains against these CRLs too (crate::RespondOptions::reader_crls):
+    /// a revoked reader is untrusted.
+    pub fn with_reader_crls(mut self, crls: &'a kakunin_core::trust::CrlSet) -> Self {
+        self.reader_crls = Some(crls);
+        self
     }
 
     /// The PIN the user entered (checked against [`HolderPolicy::unlock_pin`]).
@@ -184,13 +193,16 @@ impl<'a> HolderLoop<'a> {
             )
             .map(|(response, disclosed)| (response, Presented::SdJwt { disclosed }))
         } else {
-            respond(
+            respond_with(
                 crypto,
                 self.store,
                 &request,
                 transcript.tagged_bytes(),
                 &self.policy,
-                self.entered_pin.as_ref(),
+                RespondOptions {
+                    entered_pin: self.entered_pin.as_ref(),
+                    reader_crls: self.reader_crls,
+                },
                 now,
             )
             .map(|p| (p.response.clone(), Presented::Mdoc(p)))

@@ -21,8 +21,8 @@ pub use holder_loop::{
 pub use kakunin_core::secret::{Pin, PinError};
 pub use nfc_card::HolderCard;
 pub use respond::{
-    disclose, respond, Consent, DeviceAuthMode, DisclosedDocument, DocOutcome, HolderError,
-    HolderPolicy, Presentation, ReaderIdentity, Refusal, Withheld,
+    disclose, respond, respond_with, Consent, DeviceAuthMode, DisclosedDocument, DocOutcome,
+    HolderError, HolderPolicy, Presentation, ReaderIdentity, Refusal, RespondOptions, Withheld,
 };
 pub use store::{CredentialStore, MemoryStore};
 pub use wallet::{CredentialInfo, StoredCredential, Wallet, WalletError};

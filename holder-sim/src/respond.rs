@@ -11,8 +11,8 @@ use kakunin_core::cose::{Mac0, Sign1};
 use kakunin_core::crypto::CryptoProvider;
 use kakunin_core::mdoc::{
     decode_issuer_signed, device_authentication_bytes, encode_device_response,
-    encode_issuer_signed, verify_reader_auth, DeviceRequest, DocumentParts, ReaderAuthError,
-    SessionTranscript,
+    encode_issuer_signed, verify_reader_auth_with_crls, DeviceRequest, DocumentParts,
+    ReaderAuthError, SessionTranscript,
 };
 use kakunin_core::secret::Pin;
 use kakunin_core::session::derive_emac_key;
@@ -354,6 +354,46 @@ pub fn respond(
     entered_pin: Option<&Pin>,
     now: OffsetDateTime,
 ) -> Result<Presentation, HolderError> {
+    respond_with(
+        crypto,
+        wallet,
+        request,
+        transcript,
+        policy,
+        RespondOptions {
+            entered_pin,
+            reader_crls: None,
+        },
+        now,
+    )
+}
+
+/// What a single answer needs besides the policy: the PIN the user entered, and CRLs of the
+/// reader-authentication CAs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RespondOptions<'a> {
+    /// The PIN the user entered (checked against [`HolderPolicy::unlock_pin`]).
+    pub entered_pin: Option<&'a Pin>,
+    /// CRLs (RFC 5280) of the reader roots and their intermediates: a reader whose chain has a
+    /// revoked certificate, or one whose CRL is stale, is [`ReaderIdentity::Untrusted`]
+    /// (kakunin_core::mdoc::verify_reader_auth_with_crls). `None`: no revocation check.
+    pub reader_crls: Option<&'a kakunin_core::trust::CrlSet>,
+}
+
+/// [`respond`] with [`RespondOptions`]: reader certificates are also checked against CRLs.
+pub fn respond_with(
+    crypto: &dyn CryptoProvider,
+    wallet: &dyn CredentialStore,
+    request: &[u8],
+    transcript: &[u8],
+    policy: &HolderPolicy,
+    options: RespondOptions<'_>,
+    now: OffsetDateTime,
+) -> Result<Presentation, HolderError> {
+    let RespondOptions {
+        entered_pin,
+        reader_crls,
+    } = options;
     let transcript = SessionTranscript::from_bytes(transcript).map_err(HolderError::Transcript)?;
     let request = match DeviceRequest::from_bytes(request) {
         Ok(r) => r,
@@ -380,14 +420,16 @@ pub fn respond(
         let reader = match (&dr.reader_auth, &policy.reader_trust) {
             (None, _) => ReaderIdentity::Anonymous,
             (Some(_), None) => ReaderIdentity::Unchecked,
-            (Some(_), Some(trust)) => match verify_reader_auth(crypto, dr, &transcript, trust, now)
-            {
-                Ok(s) => ReaderIdentity::Authenticated {
-                    common_name: s.common_name,
-                    organization: s.organization,
-                },
-                Err(e) => ReaderIdentity::Untrusted(e),
-            },
+            (Some(_), Some(trust)) => {
+                match verify_reader_auth_with_crls(crypto, dr, &transcript, trust, reader_crls, now)
+                {
+                    Ok(s) => ReaderIdentity::Authenticated {
+                        common_name: s.common_name,
+                        organization: s.organization,
+                    },
+                    Err(e) => ReaderIdentity::Untrusted(e),
+                }
+            }
         };
         let mut outcome = DocOutcome {
             doc_type: ir.doc_type.clone(),

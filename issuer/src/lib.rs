@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod claims;
+pub mod crl;
 pub mod mdoc;
 pub mod pki;
 pub mod sd_jwt_vc;

@@ -23,6 +23,9 @@ use x509_cert::spki::SubjectPublicKeyInfoOwned;
 use x509_cert::time::Validity;
 use zeroize::Zeroizing;
 
+/// CRLs of the test PKI's CAs (crate::crl).
+pub use crate::crl::{build_crl, CrlEntry, CrlParams};
+
 /// mdoc Document Signer EKU (Annex B).
 pub const EKU_MDOC_DS: &str = "1.0.18013.5.1.2";
 /// mdoc reader authentication EKU (Annex B).

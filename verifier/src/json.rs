@@ -94,12 +94,104 @@ pub fn status_to_json(s: &StatusReport) -> Json {
     Json::Object(out)
 }
 
+/// A CRL revocation check as JSON: `{"value": "not_checked"|"not_performed"|"no_crl"|
+/// "not_revoked"|"revoked"|"stale"|"undetermined", "note"?, "certificates": [{"index",
+/// "serial", "result", "reason"?, "revokedAt"?, "overdueSeconds"?, "message"?, "crl"?:
+/// {"issuer", "thisUpdate", "nextUpdate", "crlNumber"}}]}`; `checks.revocation` carries
+/// `value`.
+pub fn revocation_to_json(r: &crate::RevocationReport) -> Json {
+    use kakunin_core::trust::{CrlSummary, RevocationCheck, RevocationStatus};
+    let crl_json = |c: &CrlSummary| {
+        json!({
+            "issuer": c.issuer,
+            "thisUpdate": rfc3339(c.this_update),
+            "nextUpdate": c.next_update.map(rfc3339),
+            "crlNumber": c.crl_number,
+            "entries": c.entries,
+        })
+    };
+    let mut out = Map::new();
+    out.insert("value".into(), json!(r.name()));
+    match r {
+        crate::RevocationReport::NotChecked => {
+            out.insert(
+                "note".into(),
+                json!("no CRLs configured: revocation not checked"),
+            );
+        }
+        crate::RevocationReport::NotPerformed => {
+            out.insert(
+                "note".into(),
+                json!("the certificate chain did not validate"),
+            );
+        }
+        crate::RevocationReport::Checked(certs) => {
+            let list = certs
+                .iter()
+                .map(|c| {
+                    let mut o = Map::new();
+                    o.insert("index".into(), json!(c.index));
+                    o.insert("serial".into(), json!(c.serial));
+                    let (result, crl) = match &c.check {
+                        RevocationCheck::NotRevoked { crl, .. } => ("not_revoked", Some(crl)),
+                        RevocationCheck::Revoked {
+                            reason,
+                            revoked_at,
+                            crl,
+                        } => {
+                            o.insert("reason".into(), json!(reason.map(|r| r.name())));
+                            o.insert("revokedAt".into(), json!(rfc3339(*revoked_at)));
+                            ("revoked", Some(crl))
+                        }
+                        RevocationCheck::NoCrl => {
+                            o.insert(
+                                "note".into(),
+                                json!("no CRL of this certificate's issuer is configured: not performed"),
+                            );
+                            ("no_crl", None)
+                        }
+                        RevocationCheck::Stale {
+                            overdue,
+                            status,
+                            crl,
+                        } => {
+                            o.insert("overdueSeconds".into(), json!(overdue.whole_seconds()));
+                            if let RevocationStatus::Revoked { reason, revoked_at } = status {
+                                o.insert("staleSays".into(), json!("revoked"));
+                                o.insert("reason".into(), json!(reason.map(|r| r.name())));
+                                o.insert("revokedAt".into(), json!(rfc3339(*revoked_at)));
+                            } else {
+                                o.insert("staleSays".into(), json!("not_revoked"));
+                            }
+                            ("stale", Some(crl))
+                        }
+                        RevocationCheck::NotYetValid { crl } => ("not_yet_valid", Some(crl)),
+                        RevocationCheck::Unusable(e) => {
+                            o.insert("message".into(), json!(e.to_string()));
+                            ("undetermined", None)
+                        }
+                        _ => ("undetermined", None),
+                    };
+                    o.insert("result".into(), json!(result));
+                    if let Some(crl) = crl {
+                        o.insert("crl".into(), crl_json(crl));
+                    }
+                    Json::Object(o)
+                })
+                .collect::<Vec<_>>();
+            out.insert("certificates".into(), Json::Array(list));
+        }
+    }
+    Json::Object(out)
+}
+
 fn document_to_json(d: &DocumentReport) -> Json {
     let mut checks = Map::new();
     for c in &d.checks {
         checks.insert(c.check.name().to_string(), json!(c.outcome.name()));
     }
     checks.insert("status".into(), json!(d.status_check.name()));
+    checks.insert("revocation".into(), json!(d.revocation.name()));
     json!({
         "docType": d.doc_type,
         "valid": d.valid(),
@@ -132,6 +224,7 @@ fn document_to_json(d: &DocumentReport) -> Json {
             "namespace": e.namespace, "identifier": e.element, "errorCode": e.code,
         })).collect::<Vec<_>>(),
         "statusCheck": status_to_json(&d.status_check),
+        "revocation": revocation_to_json(&d.revocation),
         "errors": d.errors.iter().map(error_to_json).collect::<Vec<_>>(),
         "warnings": d.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
     })

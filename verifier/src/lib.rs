@@ -14,6 +14,7 @@ pub mod json;
 mod reader_auth;
 mod report;
 mod response;
+pub mod revocation;
 mod sd_jwt;
 mod sd_jwt_json;
 pub mod status;
@@ -30,8 +31,11 @@ pub use report::{
     CheckResult, DisclosedElement, DocumentReport, IssuerSummary, Outcome, ResponseReport, Warning,
 };
 pub use response::{verify_device_response, Verifier};
+pub use revocation::{sd_jwt_revocation, CertRevocation, RevocationReport, RevocationVerdict};
 pub use sd_jwt::{verify_sd_jwt_response, SdJwtResponseResult};
-pub use sd_jwt_json::{sd_jwt_report_json, sd_jwt_report_json_with_status};
+pub use sd_jwt_json::{
+    sd_jwt_report_json, sd_jwt_report_json_with_checks, sd_jwt_report_json_with_status,
+};
 pub use status::{
     MemoryStatusSource, StatusOptions, StatusOutcome, StatusRef, StatusReport, StatusSource,
 };

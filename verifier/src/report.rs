@@ -110,6 +110,8 @@ pub struct DocumentReport {
     pub status: Option<MsoStatus>,
     /// The status check of that reference against a Token Status List (crate::status).
     pub status_check: crate::status::StatusReport,
+    /// The revocation check of the DS certificate chain by CRLs (crate::revocation).
+    pub revocation: crate::revocation::RevocationReport,
     /// How the mdoc authenticated: `deviceSignature` or `deviceMac` (9.1.3).
     pub device_auth: &'static str,
     /// Every returned element, issuer-signed then device-signed.
@@ -123,11 +125,12 @@ pub struct DocumentReport {
 }
 
 impl DocumentReport {
-    /// Every check of [`Check::ALL`] was performed and passed, no error was recorded, and
-    /// the status check passed (VALID, or nothing to check: no reference or no status
-    /// source; [`crate::status::StatusReport::passes`]).
+    /// Every check of [`Check::ALL`] was performed and passed, no error was recorded, the
+    /// status check passed (VALID, or nothing to check: no reference or no status source;
+    /// [`crate::status::StatusReport::passes`]), and no certificate of the chain is revoked
+    /// or of undetermined revocation ([`crate::revocation::RevocationReport::passes`]).
     pub fn valid(&self) -> bool {
-        self.checks_valid() && self.status_check.passes()
+        self.checks_valid() && self.status_check.passes() && self.revocation.passes()
     }
 
     /// Every check of [`Check::ALL`] was performed and passed and no error was recorded,
@@ -222,6 +225,7 @@ mod tests {
             validity: None,
             status: None,
             status_check: Default::default(),
+            revocation: Default::default(),
             device_auth: "deviceSignature",
             elements: vec![DisclosedElement {
                 namespace: "org.iso.18013.5.1".into(),

@@ -24,6 +24,18 @@ pub fn sd_jwt_report_json_with_status(
     configured_key: bool,
     status: Option<&StatusReport>,
 ) -> Json {
+    sd_jwt_report_json_with_checks(result, configured_key, status, None)
+}
+
+/// [`sd_jwt_report_json_with_status`] with the CRL revocation check of the `x5c` chain
+/// (crate::revocation::sd_jwt_revocation): `checks.revocation` and a `revocation` object as
+/// in the mdoc report, and `valid` only when it passes as well.
+pub fn sd_jwt_report_json_with_checks(
+    result: &Result<VerifiedSdJwt, VcError>,
+    configured_key: bool,
+    status: Option<&StatusReport>,
+    revocation: Option<&crate::RevocationReport>,
+) -> Json {
     let failed_at = result.as_ref().err().map(VcError::check);
     let mut checks = Map::new();
     for check in SdJwtCheck::ALL {
@@ -41,9 +53,14 @@ pub fn sd_jwt_report_json_with_status(
     if let Some(st) = status {
         checks.insert("status".into(), st.name().into());
     }
+    if let Some(r) = revocation {
+        checks.insert("revocation".into(), r.name().into());
+    }
     let mut out = match result {
         Ok(v) => json!({
-            "valid": status.is_none_or(StatusReport::passes), "checks": checks,
+            "valid": status.is_none_or(StatusReport::passes)
+                && revocation.is_none_or(crate::RevocationReport::passes),
+            "checks": checks,
             "keyBound": v.key_bound, "disclosures": v.disclosures, "claims": v.claims,
             "errors": [],
         }),
@@ -57,6 +74,9 @@ pub fn sd_jwt_report_json_with_status(
     };
     if let (Some(st), Some(obj)) = (status, out.as_object_mut()) {
         obj.insert("statusCheck".into(), crate::json::status_to_json(st));
+    }
+    if let (Some(r), Some(obj)) = (revocation, out.as_object_mut()) {
+        obj.insert("revocation".into(), crate::json::revocation_to_json(r));
     }
     out
 }

@@ -17,6 +17,11 @@
 //! without a status reference, or one verified without status lists, passes, unless
 //! [`StatusPolicy::required`] (then `status_unknown`).
 //!
+//! Revocation by CRLs (RFC 5280, crate::revocation): a certificate of the DS chain listed by
+//! its issuer's current CRL is NG `revoked`; a CRL past its nextUpdate is NG `status_unknown`
+//! unless overdue by at most the same [`StatusPolicy::offline_grace`]; a CRL not yet valid or
+//! unusable is NG `status_unknown`; no CRL for the chain's issuers passes.
+//!
 //! Age elements (ISO 18013-5 clause 7.2.5): a wallet asked for `age_over_20` that holds only
 //! other thresholds may answer with the nearest one, so a verified `age_over_NN = true` with
 //! NN ≥ the policy's threshold proves the age, and `age_over_NN = false` with NN ≤ it disproves
@@ -286,6 +291,26 @@ impl StatusPolicy {
     }
 }
 
+impl StatusPolicy {
+    /// The verdict reason of a CRL revocation check (crate::revocation), `None` when it lets
+    /// the credential through: a certificate of the chain revoked is `revoked`; a CRL that
+    /// cannot be believed is `status_unknown`, except that one only overdue by at most
+    /// [`StatusPolicy::offline_grace`] is believed (the same grace as for status lists).
+    /// No CRL of the chain's issuers, or none configured, passes: CRLs are optional evidence
+    /// ([`StatusPolicy::required`] is about the credential's own status reference).
+    pub fn revocation_failure(&self, r: &crate::RevocationReport) -> Option<NgReason> {
+        use crate::RevocationVerdict as V;
+        match r.verdict() {
+            V::Passes => None,
+            V::Revoked => Some(NgReason::Revoked),
+            V::Stale { overdue, revoked } if overdue <= self.offline_grace => {
+                revoked.then_some(NgReason::Revoked)
+            }
+            V::Stale { .. } | V::Undetermined => Some(NgReason::StatusUnknown),
+        }
+    }
+}
+
 /// The till's policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgePolicy {
@@ -375,6 +400,7 @@ impl AgePolicy {
         let failure = document_failure(doc)
             .into_iter()
             .chain(self.status.failure(&doc.status_check))
+            .chain(self.status.revocation_failure(&doc.revocation))
             .min_by_key(|r| precedence(*r));
         let verdict = match failure {
             Some(reason) => Verdict::Ng(reason),
@@ -435,6 +461,18 @@ impl AgePolicy {
         response: &crate::SdJwtResponseResult,
         statuses: &[StatusReport],
     ) -> Decision {
+        self.decide_sd_jwt_with_checks(response, statuses, &[])
+    }
+
+    /// [`Self::decide_sd_jwt_with_status`] with the CRL revocation check of each
+    /// presentation's `x5c` chain too (crate::revocation::sd_jwt_revocation), in the order of
+    /// the response; a missing one is not checked.
+    pub fn decide_sd_jwt_with_checks(
+        &self,
+        response: &crate::SdJwtResponseResult,
+        statuses: &[StatusReport],
+        revocations: &[crate::RevocationReport],
+    ) -> Decision {
         let (status, results) = match response {
             Ok(r) => r,
             Err(_) => return Decision::ng(NgReason::Malformed),
@@ -468,7 +506,16 @@ impl AgePolicy {
             ..StatusReport::default()
         };
         let status_check = statuses.get(position).unwrap_or(&not_checked);
-        let verdict = match self.status.failure(status_check) {
+        let revocation_failure = revocations
+            .get(position)
+            .and_then(|r| self.status.revocation_failure(r));
+        let failure = self
+            .status
+            .failure(status_check)
+            .into_iter()
+            .chain(revocation_failure)
+            .min_by_key(|r| precedence(*r));
+        let verdict = match failure {
             Some(reason) => Verdict::Ng(reason),
             None => match self.sd_jwt_age(v) {
                 AgeEvidence::Proves => Verdict::Ok,
@@ -729,6 +776,7 @@ mod tests {
             validity: None,
             status: None,
             status_check: Default::default(),
+            revocation: Default::default(),
             device_auth: "signature",
             elements,
             not_returned: vec![],

@@ -28,7 +28,9 @@ pub use limits::{
     MAX_NAMESPACES,
 };
 pub use mso::{KeyAuthorizations, MobileSecurityObject, MsoStatus, ValidityInfo};
-pub use reader_auth::{sign_reader_auth, verify_reader_auth, ReaderAuthError};
+pub use reader_auth::{
+    sign_reader_auth, verify_reader_auth, verify_reader_auth_with_crls, ReaderAuthError,
+};
 pub use request::{DeviceRequest, DocRequest, ItemsRequest, RequestedElement};
 pub use response::{
     DeviceAuth, DeviceResponse, DeviceSigned, Document, DocumentError, ElementError,

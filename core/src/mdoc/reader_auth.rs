@@ -23,6 +23,21 @@ pub enum ReaderAuthError {
     /// The reader certificate chain does not validate to the reader trust anchors.
     #[error("reader certificate: {0}")]
     Untrusted(TrustError),
+    /// A certificate of the reader's chain is listed by its issuer's CRL (RFC 5280 §5).
+    #[error("reader certificate {index} is revoked ({})", .reason.map_or("no reason given", |r| r.name()))]
+    Revoked {
+        /// Its position in the x5chain (0 = the reader certificate).
+        index: usize,
+        /// The CRL entry's reasonCode.
+        reason: Option<crate::trust::CrlReason>,
+    },
+    /// The CRL of a certificate of the reader's chain is stale, not yet valid or unusable:
+    /// its revocation cannot be determined, so the reader is not trusted.
+    #[error("reader certificate {index}: revocation status cannot be determined")]
+    RevocationUnknown {
+        /// Its position in the x5chain (0 = the reader certificate).
+        index: usize,
+    },
 }
 
 impl ReaderAuthError {
@@ -32,6 +47,9 @@ impl ReaderAuthError {
             ReaderAuthError::Missing => crate::Cause::FailedCheck,
             ReaderAuthError::Cose(e) => e.cause(),
             ReaderAuthError::Untrusted(e) => e.cause(),
+            ReaderAuthError::Revoked { .. } | ReaderAuthError::RevocationUnknown { .. } => {
+                crate::Cause::Untrusted
+            }
         }
     }
 }
@@ -46,6 +64,23 @@ pub fn verify_reader_auth(
     reader_trust: &TrustAnchors,
     at: OffsetDateTime,
 ) -> Result<DistinguishedNameSummary, ReaderAuthError> {
+    verify_reader_auth_with_crls(crypto, doc_request, transcript, reader_trust, None, at)
+}
+
+/// [`verify_reader_auth`], and when `crls` is given, every certificate of the validated
+/// reader chain checked against its issuer's CRL (RFC 5280 §5): one listed is
+/// [`ReaderAuthError::Revoked`]; one whose issuer's CRL is stale, not yet valid or unusable
+/// is [`ReaderAuthError::RevocationUnknown`] (a holder has no grace policy); one whose
+/// issuer has no CRL in the set passes.
+pub fn verify_reader_auth_with_crls(
+    crypto: &dyn CryptoProvider,
+    doc_request: &DocRequest,
+    transcript: &SessionTranscript,
+    reader_trust: &TrustAnchors,
+    crls: Option<&crate::trust::CrlSet>,
+    at: OffsetDateTime,
+) -> Result<DistinguishedNameSummary, ReaderAuthError> {
+    use crate::trust::RevocationCheck;
     let ra = doc_request
         .reader_auth
         .as_ref()
@@ -56,6 +91,17 @@ pub fn verify_reader_auth(
     let payload = reader_authentication_bytes(transcript, &doc_request.items_request.raw);
     ra.verify(crypto, &chain.leaf_public_key, Some(&payload))
         .map_err(ReaderAuthError::Cose)?;
+    if let (Some(crls), Some(anchor)) = (crls, reader_trust.iter().nth(chain.anchor_index)) {
+        for (index, check) in crls.check_path(&certs, &chain, anchor.der(), at) {
+            match check {
+                RevocationCheck::NotRevoked { .. } | RevocationCheck::NoCrl => {}
+                RevocationCheck::Revoked { reason, .. } => {
+                    return Err(ReaderAuthError::Revoked { index, reason })
+                }
+                _ => return Err(ReaderAuthError::RevocationUnknown { index }),
+            }
+        }
+    }
     Ok(chain.leaf_subject)
 }
 

@@ -8,10 +8,15 @@
 
 mod anchors;
 pub mod bundle;
+pub mod crl;
 mod profile;
 pub mod sigalgs;
 
 pub use anchors::{parse_certificate_input, Anchor, TrustAnchors};
+pub use crl::{
+    parse_crl_input, verify_crl, Crl, CrlError, CrlReason, CrlSet, CrlSummary, RevocationCheck,
+    RevocationStatus, VerifiedCrl,
+};
 pub use profile::{CertProfile, DistinguishedNameSummary};
 
 use crate::crypto::{CryptoProvider, Curve, EcPublicKey};
@@ -263,6 +268,10 @@ pub struct ValidatedChain {
     pub not_after: OffsetDateTime,
     /// Certificates in the path, excluding the anchor.
     pub chain_len: usize,
+    /// The intermediates of the path as positions in the chain given to [`validate_chain`]
+    /// (0 = leaf), from the leaf's issuer up to the one the anchor issued: who issued whom,
+    /// for revocation checks ([`crl::CrlSet::check`]).
+    pub path: Vec<usize>,
 }
 
 /// Parse one certificate of a chain (bounded by [`MAX_CERT_LEN`]).
@@ -280,7 +289,7 @@ pub(crate) fn parse_cert(der: &[u8], index: usize) -> Result<x509_cert::Certific
 }
 
 /// An X.509 time as an `OffsetDateTime` (saturating; X.509 times are within range).
-fn to_time(t: &x509_cert::time::Time) -> OffsetDateTime {
+pub(crate) fn to_time(t: &x509_cert::time::Time) -> OffsetDateTime {
     let secs = t.to_unix_duration().as_secs();
     OffsetDateTime::from_unix_timestamp(i64::try_from(secs).unwrap_or(i64::MAX))
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
@@ -411,6 +420,15 @@ pub fn validate_chain(
         .ok_or(TrustError::UnknownIssuer)?
         .cert;
     let chain_len = path.intermediate_certificates().count() + 1;
+    let path_positions = path
+        .intermediate_certificates()
+        .filter_map(|c| {
+            intermediate_ders
+                .iter()
+                .position(|d| *d == c.der().as_ref())
+                .map(|i| i + 1)
+        })
+        .collect();
 
     profile::check_leaf(profile, leaf_cert)?;
     profile::check_anchor(profile, anchor)?;
@@ -425,6 +443,7 @@ pub fn validate_chain(
         not_before,
         not_after,
         chain_len,
+        path: path_positions,
     })
 }
 
@@ -501,5 +520,7 @@ fn map_webpki(
     }
 }
 
+#[cfg(test)]
+mod crl_tests;
 #[cfg(test)]
 mod tests;

@@ -28,7 +28,7 @@ impl core::fmt::Debug for EcdsaAlgorithm<'_> {
 }
 
 /// A DER `ECDSA-Sig-Value` as the fixed-size `r || s` of `curve`.
-fn der_to_raw(curve: Curve, sig: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn der_to_raw(curve: Curve, sig: &[u8]) -> Option<Vec<u8>> {
     Some(match curve {
         Curve::P256 => p256::ecdsa::Signature::from_der(sig)
             .ok()?
