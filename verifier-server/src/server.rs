@@ -72,7 +72,9 @@ pub async fn build(
     let runner: Arc<dyn SessionRunner> = match (runner, &demo) {
         (Some(r), _) => r,
         (None, Some(world)) => {
-            let mut demo = DemoRunner::new(Arc::clone(world), policy.clone()).with_fallback(flow);
+            let mut demo = DemoRunner::new(Arc::clone(world), policy.clone())
+                .with_fallback(flow)
+                .with_chain_cache(Arc::clone(&trust));
             if let Some(s) = signer {
                 demo = demo.with_reader(s);
             }

@@ -189,8 +189,11 @@ impl SessionRunner for FlowRunner {
         progress: &mut dyn FnMut(Phase),
     ) -> SessionOutcome {
         progress(Phase::Connecting);
+        // The snapshot in force for the whole session: its anchors and its one bounded cache
+        // of validated DS chains (shared with the API and every other session).
+        let trust = self.trust.snapshot();
         let config = reader_config(
-            self.trust.snapshot().anchors.clone(),
+            trust.anchors.clone(),
             &self.policy,
             self.signer.as_ref(),
             self.per_message,
@@ -203,7 +206,7 @@ impl SessionRunner for FlowRunner {
             .ok()
             .and_then(|e| ble_peripheral_uuid(&e.device_engagement));
         let mut flow = match ReaderFlow::new(default_provider(), &config, &engagement) {
-            Ok(f) => f,
+            Ok(f) => f.with_chain_cache(&trust.chain_cache),
             Err(e) => {
                 eprintln!("kakunin till: session not started: {e}");
                 return SessionOutcome::from(Decision::ng(NgReason::Malformed));

@@ -13,7 +13,7 @@ use super::config::{ReaderConfig, SdJwtMode};
 use super::engagement::Engagement;
 use super::FlowError;
 use crate::verdict::{Decision, NgReason, Verdict};
-use crate::{verify_sd_jwt_response, ResponseReport, SdJwtResponseResult, Verifier};
+use crate::{verify_sd_jwt_response, ChainCache, ResponseReport, SdJwtResponseResult, Verifier};
 use kakunin_core::crypto::{CryptoProvider, EcPrivateKey};
 use kakunin_transport::link::LinkError;
 use kakunin_transport::session::{Event, ProximityError, ReaderSession};
@@ -177,6 +177,7 @@ pub struct ReaderFlow<'c> {
     progress: Vec<Progress>,
     mdoc: Option<(ResponseReport, Decision)>,
     unrequested: usize,
+    chain_cache: Option<&'c ChainCache>,
 }
 
 impl core::fmt::Debug for ReaderFlow<'_> {
@@ -214,7 +215,16 @@ impl<'c> ReaderFlow<'c> {
             progress: Vec::new(),
             mdoc: None,
             unrequested: 0,
+            chain_cache: None,
         })
+    }
+
+    /// Validate the DS chain through `cache` (a till's one bounded cache of validated chains,
+    /// shared by its sessions and its API): a chain validated under these anchors within the
+    /// hour is not validated again ([`ChainCache`]).
+    pub fn with_chain_cache(mut self, cache: &'c ChainCache) -> Self {
+        self.chain_cache = Some(cache);
+        self
     }
 
     /// The deadlines this flow runs under.
@@ -338,10 +348,13 @@ impl<'c> ReaderFlow<'c> {
             let end = bye(&mut self.session);
             return Step::Done(Box::new(self.finish(decision, Some(result), end, None)));
         }
-        let mut report = Verifier::new(&self.config.trust)
+        let mut verifier = Verifier::new(&self.config.trust)
             .with_crypto(crypto)
-            .with_reader_key(&self.e_reader_key)
-            .verify_device_response(&response, self.transcript(), now);
+            .with_reader_key(&self.e_reader_key);
+        if let Some(cache) = self.chain_cache {
+            verifier = verifier.with_chain_cache(cache);
+        }
+        let mut report = verifier.verify_device_response(&response, self.transcript(), now);
         // Only what was asked for is judged and shown.
         self.unrequested = keep_requested(&mut report, &self.config.doc_requests());
         let decision = self.config.policy.decide_mdoc(&report);
