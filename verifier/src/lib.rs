@@ -15,6 +15,7 @@ mod reader_auth;
 mod report;
 mod response;
 mod sd_jwt;
+mod sd_jwt_issuer;
 mod sd_jwt_json;
 pub mod status;
 pub mod verdict;
@@ -31,6 +32,7 @@ pub use report::{
 };
 pub use response::{verify_device_response, Verifier};
 pub use sd_jwt::{verify_sd_jwt_response, SdJwtResponseResult};
+pub use sd_jwt_issuer::{sd_jwt_x5c_issuer, X5cIssuer};
 pub use sd_jwt_json::{sd_jwt_report_json, sd_jwt_report_json_with_status};
 pub use status::{
     MemoryStatusSource, StatusOptions, StatusOutcome, StatusRef, StatusReport, StatusSource,
