@@ -518,26 +518,38 @@ pub(crate) fn start_session(
                 kakunin_verifier::NgReason::Cancelled,
             ))
         });
-        let record = audit_record(
-            &st.config,
-            transport,
-            at,
-            outcome.decision.verdict,
-            &outcome.facts,
-        );
-        // The row first: a result the clerk saw is always in the log.
-        if let Err(e) = st.audit.record(record).await {
-            eprintln!("kakunin till: audit store: {e}");
-        }
-        st.till.finish(session, outcome.decision);
-        let timeout = st.config.limits.result_timeout;
-        let till = Arc::clone(&st.till);
-        tokio::spawn(async move {
-            tokio::time::sleep(timeout).await;
-            till.clear(Some(session));
-        });
+        conclude_session(&st, session, transport, at, outcome).await;
     });
     Ok(session)
+}
+
+/// A till session ended (started at `at`): commit its audit row, then show its result,
+/// cleared after the result timeout. Shared by every transport's sessions.
+pub(crate) async fn conclude_session(
+    st: &AppState,
+    session: u64,
+    transport: Transport,
+    at: time::OffsetDateTime,
+    outcome: SessionOutcome,
+) {
+    let record = audit_record(
+        &st.config,
+        transport,
+        at,
+        outcome.decision.verdict,
+        &outcome.facts,
+    );
+    // The row first: a result the clerk saw is always in the log.
+    if let Err(e) = st.audit.record(record).await {
+        eprintln!("kakunin till: audit store: {e}");
+    }
+    st.till.finish(session, outcome.decision);
+    let timeout = st.config.limits.result_timeout;
+    let till = Arc::clone(&st.till);
+    tokio::spawn(async move {
+        tokio::time::sleep(timeout).await;
+        till.clear(Some(session));
+    });
 }
 
 async fn engage(

@@ -20,6 +20,7 @@ pub mod audit;
 pub mod config;
 pub mod demo;
 mod error;
+pub mod nfc;
 mod page;
 mod server;
 pub mod session;

@@ -171,6 +171,8 @@ pub async fn serve_with_shutdown(
 ) -> Result<(), ServerError> {
     let limits = state.config.limits.clone();
     let trust = Arc::clone(&state.trust);
+    // The NFC reader's polling thread (transports.nfc_reader), stopped below.
+    let nfc = crate::nfc::start(&state);
     let reload = tokio::spawn(async move {
         let mut tick = tokio::time::interval(limits.trust_reload);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -242,6 +244,9 @@ pub async fn serve_with_shutdown(
         });
     }
     reload.abort();
+    if let Some(poller) = nfc {
+        let _ = tokio::task::spawn_blocking(move || poller.stop()).await;
+    }
     Ok(())
 }
 
