@@ -157,6 +157,9 @@ enum GuardError<E> {
     Stopped,
     /// The card failed (removed, reset, pcscd gone).
     Card(E),
+    /// The reader returned no status word: the card did not answer (it left the field;
+    /// vpcd answers so when its card disconnects mid-command).
+    NoAnswer,
 }
 
 impl<E: core::fmt::Display> core::fmt::Display for GuardError<E> {
@@ -164,6 +167,7 @@ impl<E: core::fmt::Display> core::fmt::Display for GuardError<E> {
         match self {
             GuardError::Stopped => f.write_str("session cancelled"),
             GuardError::Card(e) => write!(f, "card: {e}"),
+            GuardError::NoAnswer => f.write_str("the card did not answer (left the field)"),
         }
     }
 }
@@ -176,7 +180,13 @@ impl<T: Transceive> Transceive for Guarded<'_, T> {
             self.refused.store(true, Ordering::Relaxed);
             return Err(GuardError::Stopped);
         }
-        self.card.transceive(command).map_err(GuardError::Card)
+        let response = self.card.transceive(command).map_err(GuardError::Card)?;
+        // Every response APDU ends in SW1 SW2 (ISO/IEC 7816-4 5.1); nothing at all is no
+        // answer, which is a lost link (NG timeout), not a malformed answer.
+        if response.is_empty() {
+            return Err(GuardError::NoAnswer);
+        }
+        Ok(response)
     }
 }
 

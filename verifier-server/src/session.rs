@@ -104,6 +104,10 @@ pub fn run_flow(
             on_progress: Some(&mut on_progress),
         },
     );
+    if let Some(f) = &outcome.failure {
+        // Why a session ended without a verdict of the policy (no attribute values in it).
+        eprintln!("kakunin till: session ended: {f}");
+    }
     SessionOutcome {
         facts: flow_facts(&outcome),
         decision: outcome.decision,
