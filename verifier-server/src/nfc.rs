@@ -552,6 +552,82 @@ mod tests {
         assert_eq!(seen[0]["reader"], "Flaky 00");
     }
 
+    /// A phone in the field whose holder is asked to wait: the clerk presses "next
+    /// customer" when the till's request (the first ENVELOPE) reaches it.
+    struct ClerkMovesOn<'a> {
+        card: kakunin_holder_sim::HolderCard<'a>,
+        cancel: &'a AtomicBool,
+    }
+
+    impl Transceive for ClerkMovesOn<'_> {
+        type Error = String;
+        fn transceive(&mut self, apdu: &[u8]) -> Result<Vec<u8>, String> {
+            if apdu.get(1) == Some(&0xc3) {
+                self.cancel.store(true, Ordering::Relaxed);
+            }
+            self.card.transceive(apdu).map_err(|e| e.to_string())
+        }
+    }
+
+    #[test]
+    fn next_customer_cancels_an_nfc_session_at_its_next_apdu() {
+        use kakunin_core::crypto::Curve;
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = crate::Config::new(dir.path());
+        config.demo = true;
+        let state = rt.block_on(crate::build(config, None)).unwrap();
+        let c = default_provider();
+        let key = c.generate_key(Curve::P256).unwrap();
+        let de = kakunin_core::mdoc::encode_device_engagement(&c.public_key(&key).unwrap(), &[]);
+        let carrier = NfcCarrier {
+            version: 1,
+            max_command_data: Some(65535),
+            max_response_data: Some(65536),
+        };
+        let hs = kakunin_transport::handover::build_static_select(&de, None, Some(&carrier))
+            .unwrap();
+        let store = kakunin_holder_sim::MemoryStore::new();
+        let session = kakunin_transport::session::MdocSession::new(
+            key,
+            kakunin_core::cbor::wrap_tag24(&de),
+            kakunin_transport::handover::nfc_handover(&hs, None),
+        );
+        let cancel = AtomicBool::new(false);
+        let stop = AtomicBool::new(false);
+        let card = ClerkMovesOn {
+            card: kakunin_holder_sim::HolderCard::new(
+                kakunin_transport::nfc::NfcCard::new(&hs).unwrap(),
+                kakunin_holder_sim::HolderLoop::new(
+                    &store,
+                    kakunin_holder_sim::HolderPolicy::default(),
+                    session,
+                ),
+                c,
+                time::OffsetDateTime::now_utc(),
+            ),
+            cancel: &cancel,
+        };
+        let mut phases = Vec::new();
+        let started = Instant::now();
+        let out = run_card(&state, card, &cancel, &stop, &mut |p| phases.push(p));
+        assert_eq!(out.decision.verdict.reason(), Some(NgReason::Cancelled));
+        assert!(
+            cancel.load(Ordering::Relaxed),
+            "engaged, then cancelled at the request"
+        );
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert_eq!(phases.first(), Some(&Phase::Connecting));
+        // The same with the server stopping instead.
+        let never = AtomicBool::new(false);
+        let stopping = AtomicBool::new(true);
+        let out = run_card(&state, Mute, &never, &stopping, &mut |_| {});
+        assert_eq!(out.decision.verdict.reason(), Some(NgReason::Cancelled));
+        // A card that does not answer at all is a lost link.
+        let out = run_card(&state, Mute, &never, &never, &mut |_| {});
+        assert_eq!(out.decision.verdict.reason(), Some(NgReason::Timeout));
+    }
+
     #[test]
     fn the_page_says_nfc_is_unavailable_while_the_reader_is_down() {
         let polls = Arc::new(Mutex::new(Vec::new()));
