@@ -58,6 +58,18 @@ pub fn reader_config(
 /// The audit facts of a finished flow: the judged credential's checks and issuer; nothing
 /// when no response was verified.
 pub fn flow_facts(outcome: &FlowOutcome) -> AuditFacts {
+    let mut facts = judged_facts(outcome);
+    if outcome.unrequested_elements > 0 {
+        // A wallet that disclosed more than asked: how much it sent unasked (dropped before
+        // the verdict; never a name's value).
+        if let serde_json::Value::Object(checks) = &mut facts.checks {
+            checks.insert("unrequested".into(), outcome.unrequested_elements.into());
+        }
+    }
+    facts
+}
+
+fn judged_facts(outcome: &FlowOutcome) -> AuditFacts {
     if let (Some(CredentialKind::SdJwtVc { .. }), Some(Ok((_, results)))) =
         (&outcome.decision.credential, &outcome.sd_jwt)
     {
