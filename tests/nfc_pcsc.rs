@@ -44,7 +44,8 @@ const READER: &str = "Virtual PCD 00 00";
 static VPCD: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn vpcd_slot() -> std::sync::MutexGuard<'static, ()> {
-    VPCD.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    VPCD.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn run(config: ReaderConfig) {
@@ -264,7 +265,11 @@ mod till {
                 if ok(&s) {
                     return s;
                 }
-                assert!(Instant::now() < deadline, "{what}: last state {s}\n{}", self.log());
+                assert!(
+                    Instant::now() < deadline,
+                    "{what}: last state {s}\n{}",
+                    self.log()
+                );
                 std::thread::sleep(Duration::from_millis(50));
             }
         }
@@ -284,7 +289,11 @@ mod till {
                 .arg(self.data.path().join("data"))
                 .output()
                 .unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             serde_json::from_slice(&out.stdout).unwrap()
         }
     }
@@ -411,7 +420,11 @@ mod till {
         let card = present(&w, 36, Card::Static);
         let s = result_of(&till, 0);
         card.join().unwrap();
-        assert_eq!((s["verdict"].as_str(), s["portrait"].as_bool()), (Some("OK"), Some(true)), "{s}");
+        assert_eq!(
+            (s["verdict"].as_str(), s["portrait"].as_bool()),
+            (Some("OK"), Some(true)),
+            "{s}"
+        );
         let session = s["session"].as_u64().unwrap();
         till.next();
         assert_eq!(till.state()["state"], "ready");
@@ -420,7 +433,11 @@ mod till {
         let card = present(&w, 19, Card::Negotiated);
         let s = result_of(&till, session);
         card.join().unwrap();
-        assert_eq!((s["verdict"].as_str(), s["reason"].as_str()), (Some("NG"), Some("under_age")), "{s}");
+        assert_eq!(
+            (s["verdict"].as_str(), s["reason"].as_str()),
+            (Some("NG"), Some("under_age")),
+            "{s}"
+        );
         assert_eq!(s["portrait"], false);
         let session = s["session"].as_u64().unwrap();
         till.next();
@@ -458,13 +475,18 @@ mod till {
             .iter()
             .map(|r| (r["verdict"].as_str().unwrap(), r["reason"].as_str()))
             .collect();
-        assert!(verdicts.contains(&("NG", Some("under_age"))), "{verdicts:?}");
+        assert!(
+            verdicts.contains(&("NG", Some("under_age"))),
+            "{verdicts:?}"
+        );
         assert!(verdicts.contains(&("NG", Some("timeout"))), "{verdicts:?}");
         assert_eq!(verdicts.iter().filter(|v| v.0 == "OK").count(), 2);
         assert!(rows
             .iter()
             .filter(|r| r["verdict"] == "OK")
-            .all(|r| r["iaca_subject"].as_str().is_some_and(|s| s.contains("C=JP"))));
+            .all(|r| r["iaca_subject"]
+                .as_str()
+                .is_some_and(|s| s.contains("C=JP"))));
     }
 
     #[test]
@@ -472,7 +494,13 @@ mod till {
         let w = common::World::new();
         let mut till = Till::start(&w.iaca_file(), "No Such Reader 99", &[]);
         let s = till.wait_for("NFC unavailable", |s| s["nfc"]["available"] == false);
-        assert!(s["nfc"]["error"].as_str().unwrap().contains("No Such Reader 99"), "{s}");
+        assert!(
+            s["nfc"]["error"]
+                .as_str()
+                .unwrap()
+                .contains("No Such Reader 99"),
+            "{s}"
+        );
         // pcscd unreachable (the client library's socket pointed elsewhere).
         let mut down = Till::start(
             &w.iaca_file(),

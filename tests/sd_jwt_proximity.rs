@@ -159,7 +159,11 @@ fn over_disclosed_claims_are_dropped_before_the_verdict_and_never_shown() {
     let v = results[0].as_ref().unwrap();
     // The wallet really sent more: every Disclosure of the credential was presented.
     assert!(v.disclosures > 1, "{} disclosures", v.disclosures);
-    assert!(out.unrequested_elements >= 5, "{}", out.unrequested_elements);
+    assert!(
+        out.unrequested_elements >= 5,
+        "{}",
+        out.unrequested_elements
+    );
     // What is left: the age claim asked for and the credential's own claims.
     assert_eq!(
         v.claims["age_equal_or_over"],
@@ -169,7 +173,17 @@ fn over_disclosed_claims_are_dropped_before_the_verdict_and_never_shown() {
     kept.sort_unstable();
     for k in &kept {
         assert!(
-            ["age_equal_or_over", "cnf", "exp", "iat", "iss", "nbf", "status", "vct"].contains(k),
+            [
+                "age_equal_or_over",
+                "cnf",
+                "exp",
+                "iat",
+                "iss",
+                "nbf",
+                "status",
+                "vct"
+            ]
+            .contains(k),
             "unrequested claim {k} kept: {kept:?}"
         );
     }

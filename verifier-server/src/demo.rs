@@ -566,7 +566,11 @@ mod tests {
         let never = AtomicBool::new(false);
         let cache = || {
             let t = trust.snapshot();
-            (t.chain_cache.hits(), t.chain_cache.misses(), t.chain_cache.len())
+            (
+                t.chain_cache.hits(),
+                t.chain_cache.misses(),
+                t.chain_cache.len(),
+            )
         };
         assert_eq!(cache(), (0, 0, 0));
         let e = world.engage("adult").unwrap();
@@ -576,7 +580,11 @@ mod tests {
         let e = world.engage("nineteen").unwrap();
         let out = runner.run_session(&e, &never, &mut |_| {});
         assert_eq!(out.decision.verdict.reason(), Some(NgReason::UnderAge));
-        assert_eq!(cache(), (1, 1, 1), "the second is a hit on the same DS chain");
+        assert_eq!(
+            cache(),
+            (1, 1, 1),
+            "the second is a hit on the same DS chain"
+        );
     }
 
     #[test]

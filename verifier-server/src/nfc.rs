@@ -128,9 +128,7 @@ pub fn poll_loop<S: CardSource>(
                 }));
                 match presence {
                     Presence::Empty => served = None,
-                    Presence::Card { insertion }
-                        if served != Some(insertion) && till.is_idle() =>
-                    {
+                    Presence::Card { insertion } if served != Some(insertion) && till.is_idle() => {
                         served = Some(insertion);
                         serve(source);
                     }
@@ -383,7 +381,10 @@ impl PcscSource {
 }
 
 #[cfg(feature = "pcsc")]
-fn pcsc_unavailable(e: &kakunin_transport::adapters::pcsc::PcscError, filter: &str) -> NfcUnavailable {
+fn pcsc_unavailable(
+    e: &kakunin_transport::adapters::pcsc::PcscError,
+    filter: &str,
+) -> NfcUnavailable {
     use kakunin_transport::adapters::pcsc::PcscError;
     match e {
         PcscError::NoReader(_) | PcscError::NoCard(_) => NfcUnavailable::NoReader(filter.into()),
@@ -536,10 +537,17 @@ mod tests {
             seen.push(till.view()["nfc"].clone());
         });
         t.join().unwrap();
-        assert!(started.elapsed() < Duration::from_millis(4800), "stops at once");
+        assert!(
+            started.elapsed() < Duration::from_millis(4800),
+            "stops at once"
+        );
         let p = polls.lock().unwrap();
         // Down four times: waits of 250, 500, 1000, 2000 ms between them.
-        let gaps: Vec<u128> = p.windows(2).take(4).map(|w| (w[1] - w[0]).as_millis()).collect();
+        let gaps: Vec<u128> = p
+            .windows(2)
+            .take(4)
+            .map(|w| (w[1] - w[0]).as_millis())
+            .collect();
         for (gap, want) in gaps.iter().zip([250u128, 500, 1000, 2000]) {
             assert!(*gap >= want && *gap < want + 200, "{gaps:?}");
         }
@@ -585,8 +593,8 @@ mod tests {
             max_command_data: Some(65535),
             max_response_data: Some(65536),
         };
-        let hs = kakunin_transport::handover::build_static_select(&de, None, Some(&carrier))
-            .unwrap();
+        let hs =
+            kakunin_transport::handover::build_static_select(&de, None, Some(&carrier)).unwrap();
         let store = kakunin_holder_sim::MemoryStore::new();
         let session = kakunin_transport::session::MdocSession::new(
             key,
@@ -648,10 +656,7 @@ mod tests {
         poll_loop(&mut source, &till, &stop, &mut |_| panic!("no card"));
         let v = watcher.join().unwrap();
         assert_eq!(v["nfc"]["available"], false, "{v}");
-        assert!(
-            v["nfc"]["error"].as_str().unwrap().contains("pcscd"),
-            "{v}"
-        );
+        assert!(v["nfc"]["error"].as_str().unwrap().contains("pcscd"), "{v}");
         assert_eq!(v["state"], "waiting");
         assert!(polls.lock().unwrap().len() <= 3);
     }

@@ -11,9 +11,9 @@
 mod common;
 
 use common::{mdoc_body, post_json, tamper, Who, World};
+use der::Decode;
 use kakunin_holder_sim::DeviceAuthMode;
 use kakunin_verifier_server::{build, serve_with_shutdown, ApiToken, AppState, Config};
-use der::Decode;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 

@@ -92,13 +92,19 @@ impl SessionRunner for Replaying {
         progress: &mut dyn FnMut(Phase),
     ) -> SessionOutcome {
         let replay = self.replay.clone();
-        session_with(&self.anchors, &engagement.uri, cancel, progress, move |phone| {
-            let deadline = Instant::now() + Duration::from_secs(5);
-            let _establishment = phone.receive(deadline).unwrap();
-            phone.send(&replay).unwrap();
-            // The till's answer (status 10: session encryption error), then the end.
-            let _ = phone.receive(deadline);
-        })
+        session_with(
+            &self.anchors,
+            &engagement.uri,
+            cancel,
+            progress,
+            move |phone| {
+                let deadline = Instant::now() + Duration::from_secs(5);
+                let _establishment = phone.receive(deadline).unwrap();
+                phone.send(&replay).unwrap();
+                // The till's answer (status 10: session encryption error), then the end.
+                let _ = phone.receive(deadline);
+            },
+        )
     }
 }
 

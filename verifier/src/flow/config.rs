@@ -183,8 +183,7 @@ impl ReaderConfig {
     /// What the SD-JWT request asks for: per accepted `vct`, the age claim and (if shown)
     /// the portrait.
     pub fn sd_jwt_requests(&self) -> Vec<SdJwtRequest> {
-        self
-            .policy
+        self.policy
             .sd_jwt_vcts
             .iter()
             .map(|vct| {

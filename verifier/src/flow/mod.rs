@@ -17,8 +17,8 @@ pub use config::{Deadlines, ReaderAuthSigner, ReaderConfig, RequestSpec, SdJwtMo
 pub use driver::{run_reader, run_reader_with, Observer};
 pub use engagement::{ble_peripheral_uuid, engage_nfc, Engaged, Engagement, NfcHandoverMode};
 pub use machine::{
-    keep_requested, keep_requested_claims, link_failure_reason, session_failure_reason, FlowFailure, FlowOutcome,
-    Progress, ReaderFlow, Step,
+    keep_requested, keep_requested_claims, link_failure_reason, session_failure_reason,
+    FlowFailure, FlowOutcome, Progress, ReaderFlow, Step,
 };
 
 /// The reader could not set up or send its own part of the flow.
