@@ -553,7 +553,7 @@ mod tests {
         }
         // Then a source that answers at once: at most one poll per MIN_ITERATION.
         let up = p.len() - 4;
-        assert!(up >= 5 && up <= 20, "{up} polls in ~750 ms");
+        assert!((5..=20).contains(&up), "{up} polls in ~750 ms");
         // The card is served once (it stays in the field), with NFC shown available.
         assert_eq!(served, 1);
         assert_eq!(seen[0]["available"], true);
