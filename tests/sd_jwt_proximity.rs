@@ -144,6 +144,58 @@ fn over_ble_the_till_learns_the_age_only() {
     ));
 }
 
+/// A wallet that discloses every claim it holds (holder-sim's `Consent::OverDisclose`
+/// fault): the till judges the age claim it asked for and keeps nothing else.
+#[test]
+fn over_disclosed_claims_are_dropped_before_the_verdict_and_never_shown() {
+    let w = world();
+    let claims: serde_json::Value =
+        serde_json::from_str(include_str!("../docs/examples/jp-pid-claims.json")).unwrap();
+    let family_name = claims["family_name"].as_str().unwrap().to_string();
+    let (out, holder) = run_ble(&config(&w), &w, policy(Consent::OverDisclose));
+    assert!(holder.failure.is_none(), "{:?}", holder.failure);
+    assert_eq!(out.decision.verdict, Verdict::Ok, "{:?}", out.failure);
+    let (_, results) = out.sd_jwt.as_ref().unwrap().as_ref().unwrap();
+    let v = results[0].as_ref().unwrap();
+    // The wallet really sent more: every Disclosure of the credential was presented.
+    assert!(v.disclosures > 1, "{} disclosures", v.disclosures);
+    assert!(
+        out.unrequested_elements >= 5,
+        "{}",
+        out.unrequested_elements
+    );
+    // What is left: the age claim asked for and the credential's own claims.
+    assert_eq!(
+        v.claims["age_equal_or_over"],
+        serde_json::json!({"20": true})
+    );
+    let mut kept: Vec<&str> = v.claims.keys().map(String::as_str).collect();
+    kept.sort_unstable();
+    for k in &kept {
+        assert!(
+            [
+                "age_equal_or_over",
+                "cnf",
+                "exp",
+                "iat",
+                "iss",
+                "nbf",
+                "status",
+                "vct"
+            ]
+            .contains(k),
+            "unrequested claim {k} kept: {kept:?}"
+        );
+    }
+    // No value of an unrequested claim anywhere in the outcome (its report neither).
+    assert!(!format!("{out:?}").contains(&family_name));
+    let report = kakunin_verifier::sd_jwt_report_json(&results[0], false).to_string();
+    assert!(!report.contains(&family_name), "{report}");
+    // The honest wallet, for comparison: nothing unrequested.
+    let (out, _) = run_ble(&config(&w), &w, policy(Consent::ApproveAll));
+    assert_eq!(out.unrequested_elements, 0);
+}
+
 #[test]
 fn a_presentation_made_for_another_session_is_refused() {
     let w = world();

@@ -31,12 +31,16 @@ pub enum Consent {
     ApproveListed(Vec<String>),
     /// Nothing.
     Deny,
+    /// Fault injection (a misbehaving wallet, for verifier tests): everything requested,
+    /// and every other element or claim the credential holds as well, unrequested. A
+    /// verifier must neither judge nor show what it did not ask for.
+    OverDisclose,
 }
 
 impl Consent {
     fn approves(&self, namespace: &str, element: &str) -> bool {
         match self {
-            Consent::ApproveAll => true,
+            Consent::ApproveAll | Consent::OverDisclose => true,
             Consent::Deny => false,
             Consent::ApproveListed(list) => list.iter().any(|a| {
                 a == element
@@ -305,6 +309,23 @@ pub fn disclose(
                 };
                 withheld.push((want.namespace.clone(), want.element.clone(), reason));
                 element_errors.push((want.namespace.clone(), want.element.clone(), NOT_RETURNED));
+            }
+        }
+    }
+    if *consent == Consent::OverDisclose {
+        for ns in &issuer_signed.name_spaces {
+            for item in &ns.items {
+                let asked = disclosed
+                    .iter()
+                    .any(|(n, e, _)| *n == ns.name && *e == item.element_identifier);
+                if asked {
+                    continue;
+                }
+                match chosen.iter_mut().find(|(n, _)| *n == ns.name) {
+                    Some((_, v)) => v.push(&item.raw),
+                    None => chosen.push((ns.name.clone(), vec![&item.raw])),
+                }
+                disclosed.push((ns.name.clone(), item.element_identifier.clone(), false));
             }
         }
     }

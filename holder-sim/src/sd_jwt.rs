@@ -36,7 +36,7 @@ pub fn respond_sd_jwt(
             .claims
             .iter()
             .filter(|c| match consent {
-                Consent::ApproveAll => true,
+                Consent::ApproveAll | Consent::OverDisclose => true,
                 Consent::Deny => false,
                 Consent::ApproveListed(l) => l.iter().any(|a| a == *c),
             })
@@ -54,9 +54,13 @@ pub fn respond_sd_jwt(
             continue;
         };
         let (sd_jwt, key) = wallet.load_sd_jwt(&info.id)?;
-        let Ok((selected, missing)) = select_paths(crypto, &sd_jwt, &approved) else {
+        let Ok((mut selected, missing)) = select_paths(crypto, &sd_jwt, &approved) else {
             continue;
         };
+        if *consent == Consent::OverDisclose {
+            // The fault: the credential as issued, every Disclosure in it.
+            selected = sd_jwt.clone();
+        }
         let p = add_key_binding(
             crypto,
             &selected,

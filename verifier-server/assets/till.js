@@ -29,6 +29,12 @@
       t.textContent = "trust data: " + s.trust.anchors + " IACA, updated " + age(s.trust.age_seconds) + " ago";
       t.classList.toggle("stale", s.trust.age_seconds > 30 * 86400);
     }
+    const n = $("nfc");
+    n.hidden = !s.nfc;
+    if (s.nfc) {
+      n.textContent = s.nfc.available ? "NFC: " + s.nfc.reader : "NFC 利用不可 unavailable: " + (s.nfc.error || "");
+      n.classList.toggle("stale", !s.nfc.available);
+    }
     if (s.demo && !demoShown) { demoShown = true; loadDemo(); }
     $("next").disabled = s.state !== "result";
     if (s.state === "result") {

@@ -518,55 +518,75 @@ pub(crate) fn start_session(
         let runner = Arc::clone(&st.runner);
         let at = time::OffsetDateTime::now_utc();
         // One session at a time (Till::begin), so it does not take one of the API's workers.
-        // Past the policy's maximum trust age nothing is judged: NG "trust data too old".
+        // Past the policy's maximum trust age nothing is judged (conclude_session answers NG
+        // "trust data too old"), so the phone is not even contacted.
         let too_old = st.trust.snapshot().too_old(st.config.max_trust_age, at);
-        let (outcome, detail) = if too_old {
-            let o = verify::trust_too_old(crate::audit::CredentialFormat::Mdoc);
-            let facts = crate::verify::AuditFacts {
-                format: None,
-                ..o.facts
-            };
-            (
-                SessionOutcome {
-                    decision: o.decision,
-                    facts,
-                },
-                o.detail,
-            )
+        let outcome = if too_old {
+            SessionOutcome::from(kakunin_verifier::Decision::ng(
+                kakunin_verifier::NgReason::StatusUnknown,
+            ))
         } else {
             let ran = tokio::task::spawn_blocking(move || {
                 let mut progress = |p: Phase| till.progress(session, p);
                 runner.run_session(&engagement, &cancel, &mut progress)
             })
             .await;
-            let outcome = ran.unwrap_or_else(|_| {
+            ran.unwrap_or_else(|_| {
                 SessionOutcome::from(kakunin_verifier::Decision::ng(
                     kakunin_verifier::NgReason::Cancelled,
                 ))
-            });
-            (outcome, None)
+            })
         };
-        let record = audit_record(
-            &st.config,
-            transport,
-            at,
-            outcome.decision.verdict,
-            &outcome.facts,
-        );
-        // The row first: a result the clerk saw is always in the log.
-        if let Err(e) = st.audit.record(record).await {
-            eprintln!("kakunin till: audit store: {e}");
-        }
-        st.till
-            .finish_with_detail(session, outcome.decision, detail);
-        let timeout = st.config.limits.result_timeout;
-        let till = Arc::clone(&st.till);
-        tokio::spawn(async move {
-            tokio::time::sleep(timeout).await;
-            till.clear(Some(session));
-        });
+        conclude_session(&st, session, transport, at, outcome).await;
     });
     Ok(session)
+}
+
+/// A till session ended (started at `at`): commit its audit row, then show its result,
+/// cleared after the result timeout. Shared by every transport's sessions.
+pub(crate) async fn conclude_session(
+    st: &AppState,
+    session: u64,
+    transport: Transport,
+    at: time::OffsetDateTime,
+    outcome: SessionOutcome,
+) {
+    // Past the policy's maximum trust age every session, whatever the transport, is NG
+    // "trust data too old" (docs/verdict.md), and its row says so.
+    let (outcome, detail) = if st.trust.snapshot().too_old(st.config.max_trust_age, at) {
+        let o = verify::trust_too_old(crate::audit::CredentialFormat::Mdoc);
+        let facts = crate::verify::AuditFacts {
+            format: None,
+            ..o.facts
+        };
+        (
+            SessionOutcome {
+                decision: o.decision,
+                facts,
+            },
+            o.detail,
+        )
+    } else {
+        (outcome, None)
+    };
+    let record = audit_record(
+        &st.config,
+        transport,
+        at,
+        outcome.decision.verdict,
+        &outcome.facts,
+    );
+    // The row first: a result the clerk saw is always in the log.
+    if let Err(e) = st.audit.record(record).await {
+        eprintln!("kakunin till: audit store: {e}");
+    }
+    st.till.finish_with_detail(session, outcome.decision, detail);
+    let timeout = st.config.limits.result_timeout;
+    let till = Arc::clone(&st.till);
+    tokio::spawn(async move {
+        tokio::time::sleep(timeout).await;
+        till.clear(Some(session));
+    });
 }
 
 async fn engage(

@@ -19,6 +19,7 @@
 
 use crate::session::{reader_config, run_flow};
 use crate::till::{Engagement, Phase, SessionOutcome, SessionRunner};
+use crate::trust::TrustStore;
 use kakunin_core::crypto::{default_provider, Curve};
 use kakunin_core::mdoc::ValidityInfo;
 use kakunin_core::trust::TrustAnchors;
@@ -309,6 +310,7 @@ pub struct DemoRunner {
     holder_policy: HolderPolicy,
     fallback: Option<Arc<dyn SessionRunner>>,
     deadline: Duration,
+    trust: Option<Arc<TrustStore>>,
 }
 
 impl core::fmt::Debug for DemoRunner {
@@ -333,7 +335,15 @@ impl DemoRunner {
             holder_policy,
             fallback: None,
             deadline: DEMO_DEADLINE,
+            trust: None,
         }
+    }
+
+    /// Validate DS chains through the cache of the till's trust snapshot in force (the one
+    /// bounded cache the API and the other sessions use).
+    pub fn with_chain_cache(mut self, trust: Arc<TrustStore>) -> Self {
+        self.trust = Some(trust);
+        self
     }
 
     /// Sign readerAuth with the till's own reader certificate instead. The demo phones do
@@ -445,8 +455,12 @@ impl SessionRunner for DemoRunner {
         let flow_engagement = FlowEngagement::Qr {
             uri: engagement.uri.clone(),
         };
+        let snapshot = self.trust.as_ref().map(|t| t.snapshot());
         let mut flow = match ReaderFlow::new(c, &config, &flow_engagement) {
-            Ok(f) => f,
+            Ok(f) => match &snapshot {
+                Some(t) => f.with_chain_cache(&t.chain_cache),
+                None => f,
+            },
             Err(_) => return SessionOutcome::from(Decision::ng(NgReason::Malformed)),
         };
         let (till_end, phone_end) = memory_pair();
@@ -541,6 +555,36 @@ mod tests {
             Err(DemoError::NoSuchCustomer(_))
         ));
         assert_eq!(world.list().len(), 5);
+    }
+
+    #[test]
+    fn a_second_session_with_the_same_ds_chain_is_answered_from_the_shared_cache() {
+        let world = Arc::new(DemoWorld::new(time::OffsetDateTime::now_utc()).unwrap());
+        let trust = Arc::new(TrustStore::fixed(world.anchors().clone()));
+        let runner = DemoRunner::new(Arc::clone(&world), AgePolicy::default())
+            .with_chain_cache(Arc::clone(&trust));
+        let never = AtomicBool::new(false);
+        let cache = || {
+            let t = trust.snapshot();
+            (
+                t.chain_cache.hits(),
+                t.chain_cache.misses(),
+                t.chain_cache.len(),
+            )
+        };
+        assert_eq!(cache(), (0, 0, 0));
+        let e = world.engage("adult").unwrap();
+        let out = runner.run_session(&e, &never, &mut |_| {});
+        assert_eq!(out.decision.verdict.reason(), None);
+        assert_eq!(cache(), (0, 1, 1), "the first session validates the chain");
+        let e = world.engage("nineteen").unwrap();
+        let out = runner.run_session(&e, &never, &mut |_| {});
+        assert_eq!(out.decision.verdict.reason(), Some(NgReason::UnderAge));
+        assert_eq!(
+            cache(),
+            (1, 1, 1),
+            "the second is a hit on the same DS chain"
+        );
     }
 
     #[test]

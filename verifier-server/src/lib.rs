@@ -21,6 +21,7 @@ pub mod bundle;
 pub mod config;
 pub mod demo;
 mod error;
+pub mod nfc;
 mod page;
 mod server;
 pub mod session;

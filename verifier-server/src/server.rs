@@ -89,7 +89,9 @@ pub async fn build(
     let runner: Arc<dyn SessionRunner> = match (runner, &demo) {
         (Some(r), _) => r,
         (None, Some(world)) => {
-            let mut demo = DemoRunner::new(Arc::clone(world), policy.clone()).with_fallback(flow);
+            let mut demo = DemoRunner::new(Arc::clone(world), policy.clone())
+                .with_fallback(flow)
+                .with_chain_cache(Arc::clone(&trust));
             if let Some(s) = signer {
                 demo = demo.with_reader(s);
             }
@@ -186,6 +188,8 @@ pub async fn serve_with_shutdown(
 ) -> Result<(), ServerError> {
     let limits = state.config.limits.clone();
     let trust = Arc::clone(&state.trust);
+    // The NFC reader's polling thread (transports.nfc_reader), stopped below.
+    let nfc = crate::nfc::start(&state);
     let reload = tokio::spawn(async move {
         let mut tick = tokio::time::interval(limits.trust_reload);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -267,6 +271,9 @@ pub async fn serve_with_shutdown(
         });
     }
     reload.abort();
+    if let Some(poller) = nfc {
+        let _ = tokio::task::spawn_blocking(move || poller.stop()).await;
+    }
     Ok(())
 }
 

@@ -58,6 +58,18 @@ pub fn reader_config(
 /// The audit facts of a finished flow: the judged credential's checks and issuer; nothing
 /// when no response was verified.
 pub fn flow_facts(outcome: &FlowOutcome) -> AuditFacts {
+    let mut facts = judged_facts(outcome);
+    if outcome.unrequested_elements > 0 {
+        // A wallet that disclosed more than asked: how much it sent unasked (dropped before
+        // the verdict; never a name's value).
+        if let serde_json::Value::Object(checks) = &mut facts.checks {
+            checks.insert("unrequested".into(), outcome.unrequested_elements.into());
+        }
+    }
+    facts
+}
+
+fn judged_facts(outcome: &FlowOutcome) -> AuditFacts {
     if let (Some(CredentialKind::SdJwtVc { .. }), Some(Ok((_, results)))) =
         (&outcome.decision.credential, &outcome.sd_jwt)
     {
@@ -104,6 +116,10 @@ pub fn run_flow(
             on_progress: Some(&mut on_progress),
         },
     );
+    if let Some(f) = &outcome.failure {
+        // Why a session ended without a verdict of the policy (no attribute values in it).
+        eprintln!("kakunin till: session ended: {f}");
+    }
     SessionOutcome {
         facts: flow_facts(&outcome),
         decision: outcome.decision,
@@ -189,15 +205,17 @@ impl SessionRunner for FlowRunner {
         progress: &mut dyn FnMut(Phase),
     ) -> SessionOutcome {
         progress(Phase::Connecting);
-        let snapshot = self.trust.snapshot();
+        // The snapshot in force for the whole session: its anchors and its one bounded cache
+        // of validated DS chains (shared with the API and every other session).
+        let trust = self.trust.snapshot();
         let mut config = reader_config(
-            snapshot.anchors.clone(),
+            trust.anchors.clone(),
             &self.policy,
             self.signer.as_ref(),
             self.per_message,
         );
         // The trust bundle's and the status cache's lists: the session checks status too.
-        config.status = snapshot.status.clone();
+        config.status = trust.status.clone();
         let engagement = FlowEngagement::Qr {
             uri: engagement.uri.clone(),
         };
@@ -206,7 +224,7 @@ impl SessionRunner for FlowRunner {
             .ok()
             .and_then(|e| ble_peripheral_uuid(&e.device_engagement));
         let mut flow = match ReaderFlow::new(default_provider(), &config, &engagement) {
-            Ok(f) => f,
+            Ok(f) => f.with_chain_cache(&trust.chain_cache),
             Err(e) => {
                 eprintln!("kakunin till: session not started: {e}");
                 return SessionOutcome::from(Decision::ng(NgReason::Malformed));

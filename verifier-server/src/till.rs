@@ -144,6 +144,17 @@ struct Inner {
     cancel: Arc<AtomicBool>,
     /// The detail of the result on screen, if its reason's own text would mislead.
     detail: Option<kakunin_verifier::NgDetail>,
+    nfc: Option<NfcStatus>,
+}
+
+/// The NFC reader's state as the page shows it (`transports.nfc_reader`; docs/till.md, NFC).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NfcStatus {
+    /// The configured reader name (substring), or the full name once found.
+    pub reader: String,
+    /// `None` while the reader is there and polled; otherwise why NFC is unavailable
+    /// (pcscd not running, no such reader), as the till's own words.
+    pub unavailable: Option<String>,
 }
 
 /// The till: its state, the engagement it works with, and the event channel.
@@ -173,6 +184,7 @@ impl Till {
             engagement: None,
             cancel: Arc::new(AtomicBool::new(false)),
             detail: None,
+            nfc: None,
         };
         let (events, _) = watch::channel(view(&inner));
         Till {
@@ -223,6 +235,37 @@ impl Till {
             i.cancel = Arc::new(AtomicBool::new(false));
             Ok(i.session)
         })
+    }
+
+    /// Start a session for a card presented to the NFC reader: `Connecting`, a new session
+    /// number, no QR engagement (the engagement is read from the card).
+    pub fn begin_card(&self) -> Result<u64, EngageError> {
+        self.with(|i| {
+            if !i.state.idle() {
+                return Err(EngageError::Busy);
+            }
+            i.session = i.session.wrapping_add(1);
+            i.engagement = None;
+            i.state = TillState::Connecting;
+            i.cancel = Arc::new(AtomicBool::new(false));
+            Ok(i.session)
+        })
+    }
+
+    /// Whether the till waits for a customer (no session running, no result on screen).
+    pub fn is_idle(&self) -> bool {
+        self.with(|i| i.state.idle())
+    }
+
+    /// The NFC reader's state changed (published only when it differs).
+    pub fn set_nfc(&self, status: Option<NfcStatus>) {
+        let same = match self.inner.lock() {
+            Ok(g) => g.nfc == status,
+            Err(p) => p.into_inner().nfc == status,
+        };
+        if !same {
+            self.with(|i| i.nfc = status);
+        }
     }
 
     /// The cancel flag of `session` (set by "next customer" while it runs); `None` when
@@ -334,6 +377,11 @@ fn view(i: &Inner) -> Json {
         "text_en": detail.map(kakunin_verifier::NgDetail::text_en).or(reason.map(NgReason::text_en)),
         "text_ja": detail.map(kakunin_verifier::NgDetail::text_ja).or(reason.map(NgReason::text_ja)),
         "portrait": portrait,
+        "nfc": i.nfc.as_ref().map(|n| json!({
+            "reader": n.reader,
+            "available": n.unavailable.is_none(),
+            "error": n.unavailable,
+        })),
     })
 }
 

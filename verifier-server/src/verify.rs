@@ -203,13 +203,23 @@ fn sd_jwt_facts(result: &Result<VerifiedSdJwt, VcError>, report: &Json) -> Audit
             .and_then(Json::as_str)
             .map(bounded)
     };
+    // The issuer as the mdoc rows record it when the key came from a validated x5c chain
+    // (signer CN, serial and country, the root's subject); otherwise `iss`.
+    let x5c = result
+        .as_ref()
+        .ok()
+        .and_then(kakunin_verifier::sd_jwt_x5c_issuer);
+    let x5c = x5c.as_ref();
     AuditFacts {
         format: Some(CredentialFormat::SdJwtVc),
         doc_type: claim("vct"),
-        iaca_subject: None,
-        ds_subject: claim("iss"),
-        ds_serial: None,
-        country: None,
+        iaca_subject: x5c.and_then(|i| i.root_subject.as_deref()).map(bounded),
+        ds_subject: x5c
+            .and_then(|i| i.signer_common_name.as_deref())
+            .map(bounded)
+            .or_else(|| claim("iss")),
+        ds_serial: x5c.and_then(|i| i.signer_serial.as_deref()).map(bounded),
+        country: x5c.and_then(|i| i.country.as_deref()).map(bounded),
         checks: Json::Object(checks),
     }
 }

@@ -11,6 +11,7 @@
 mod common;
 
 use common::{mdoc_body, post_json, tamper, Who, World};
+use der::Decode;
 use kakunin_holder_sim::DeviceAuthMode;
 use kakunin_verifier_server::{build, serve_with_shutdown, ApiToken, AppState, Config};
 use std::net::SocketAddr;
@@ -195,6 +196,35 @@ fn sd_jwt_verdicts() {
         serde_json::json!({"presentation": minor, "aud": "till-1", "nonce": "n-9"}).to_string();
     let (_, v) = post_json(r.addr, "/api/v1/verify/sd-jwt", &body, None);
     assert_eq!(v["reason"], "under_age", "{v}");
+
+    // The audit rows name the issuer as the mdoc rows do (from the validated x5c chain: the
+    // root's subject, the signer's serial, CN and country), and no claim value.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let rows = rt.block_on(r.state.audit().export(None)).unwrap();
+    assert_eq!(rows.len(), 3);
+    let signer = x509_cert::Certificate::from_der(&w.pki.jws_signer.cert_der).unwrap();
+    let serial = hex::encode(signer.tbs_certificate.serial_number.as_bytes());
+    let iaca = x509_cert::Certificate::from_der(&w.pki.iaca.cert_der).unwrap();
+    let root = iaca.tbs_certificate.subject.to_string();
+    assert!(root.contains("C=JP"), "{root}");
+    for row in &rows {
+        assert_eq!(row.format.as_deref(), Some("sd-jwt-vc"), "{row:?}");
+        let text = format!("{row:?}");
+        assert!(!text.contains(common::FAMILY_NAME), "{text}");
+        assert!(!text.contains("Hanakotill"), "{text}");
+        if row.reason.as_deref() == Some("device_auth_failed") {
+            // Not verified: no issuer is claimed for it.
+            assert!(row.iaca_subject.is_none(), "{row:?}");
+            continue;
+        }
+        assert_eq!(row.iaca_subject.as_deref(), Some(root.as_str()), "{row:?}");
+        assert_eq!(row.ds_serial.as_deref(), Some(serial.as_str()), "{row:?}");
+        assert_eq!(row.country.as_deref(), Some("JP"), "{row:?}");
+        assert!(
+            row.ds_subject.as_deref().is_some_and(|s| !s.is_empty()),
+            "{row:?}"
+        );
+    }
 }
 
 #[test]

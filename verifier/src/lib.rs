@@ -16,6 +16,7 @@ mod report;
 mod response;
 pub mod revocation;
 mod sd_jwt;
+mod sd_jwt_issuer;
 mod sd_jwt_json;
 pub mod status;
 pub mod verdict;
@@ -33,6 +34,7 @@ pub use report::{
 pub use response::{verify_device_response, Verifier};
 pub use revocation::{sd_jwt_revocation, CertRevocation, RevocationReport, RevocationVerdict};
 pub use sd_jwt::{verify_sd_jwt_response, SdJwtResponseResult};
+pub use sd_jwt_issuer::{sd_jwt_x5c_issuer, X5cIssuer};
 pub use sd_jwt_json::{
     sd_jwt_report_json, sd_jwt_report_json_with_checks, sd_jwt_report_json_with_status,
 };

@@ -593,7 +593,7 @@ fn certificate_subject(der: &[u8]) -> Option<String> {
     Some(cert.tbs_certificate.subject.to_string())
 }
 
-fn hex_lower(bytes: &[u8]) -> String {
+pub(crate) fn hex_lower(bytes: &[u8]) -> String {
     use core::fmt::Write;
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {

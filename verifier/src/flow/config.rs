@@ -198,10 +198,16 @@ impl ReaderConfig {
         Ok(encode_device_request(&docs))
     }
 
-    /// The SD-JWT request: per accepted `vct`, the age claim and (if shown) the portrait.
+    /// The SD-JWT request, encoded: per accepted `vct`, the age claim and (if shown) the
+    /// portrait ([`ReaderConfig::sd_jwt_requests`]).
     pub fn sd_jwt_request(&self) -> Vec<u8> {
-        let requests: Vec<SdJwtRequest> = self
-            .policy
+        encode_request(&self.sd_jwt_requests())
+    }
+
+    /// What the SD-JWT request asks for: per accepted `vct`, the age claim and (if shown)
+    /// the portrait.
+    pub fn sd_jwt_requests(&self) -> Vec<SdJwtRequest> {
+        self.policy
             .sd_jwt_vcts
             .iter()
             .map(|vct| {
@@ -214,7 +220,6 @@ impl ReaderConfig {
                     claims,
                 }
             })
-            .collect();
-        encode_request(&requests)
+            .collect()
     }
 }

@@ -13,7 +13,7 @@ use super::config::{ReaderConfig, SdJwtMode};
 use super::engagement::Engagement;
 use super::FlowError;
 use crate::verdict::{Decision, NgReason, Verdict};
-use crate::{verify_sd_jwt_response, ResponseReport, SdJwtResponseResult, Verifier};
+use crate::{verify_sd_jwt_response, ChainCache, ResponseReport, SdJwtResponseResult, Verifier};
 use kakunin_core::crypto::{CryptoProvider, EcPrivateKey};
 use kakunin_transport::link::LinkError;
 use kakunin_transport::session::{Event, ProximityError, ReaderSession};
@@ -110,9 +110,10 @@ pub struct FlowOutcome {
     pub final_message: Option<Vec<u8>>,
     /// Why the flow ended without a policy verdict, if it did.
     pub failure: Option<FlowFailure>,
-    /// How many returned elements the request did not ask for and were dropped from
-    /// [`FlowOutcome::mdoc`] before the verdict (see [`keep_requested`]); their values are
-    /// never shown.
+    /// How many returned elements (mdoc) and claims (SD-JWT VC) the request did not ask for
+    /// and were dropped from [`FlowOutcome::mdoc`] and [`FlowOutcome::sd_jwt`] before the
+    /// verdict (see [`keep_requested`], [`keep_requested_claims`]); their values are never
+    /// shown.
     pub unrequested_elements: usize,
 }
 
@@ -150,6 +151,82 @@ pub fn keep_requested(
     dropped
 }
 
+/// Claims of an SD-JWT VC that are about the credential, not its subject, and are kept
+/// whatever was asked (SD-JWT VC §3.2.2: issuer, type, validity, holder key, status).
+const SD_JWT_CREDENTIAL_CLAIMS: [&str; 8] = [
+    "iss",
+    "vct",
+    "vct#integrity",
+    "iat",
+    "nbf",
+    "exp",
+    "cnf",
+    "status",
+];
+
+/// Drop from each verified SD-JWT VC in `result` every claim the till did not ask for in
+/// `requests` (per `vct`: claim paths, `.` between the levels of a nested object, as in
+/// docs/profiles/sd-jwt-proximity.md), so that a wallet disclosing more than asked shows
+/// nothing more; returns how many claims were dropped. The credential's own claims
+/// ([`SD_JWT_CREDENTIAL_CLAIMS`]) stay. The checks are untouched: every presented
+/// Disclosure was verified before, and a bad one fails the presentation.
+pub fn keep_requested_claims(
+    result: &mut SdJwtResponseResult,
+    requests: &[kakunin_core::sdjwt::proximity::SdJwtRequest],
+) -> usize {
+    let Ok((_, presentations)) = result else {
+        return 0;
+    };
+    let mut dropped = 0;
+    for verified in presentations.iter_mut().filter_map(|r| r.as_mut().ok()) {
+        let vct = verified
+            .claims
+            .get("vct")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned);
+        let asked: Vec<&str> = requests
+            .iter()
+            .filter(|r| vct.as_deref() == Some(r.vct.as_str()))
+            .flat_map(|r| r.claims.iter().map(String::as_str))
+            .collect();
+        dropped += prune_claims(&mut verified.claims, &asked, true);
+    }
+    dropped
+}
+
+/// Keep in `claims` only the paths in `asked` (and, at the top, the credential's claims);
+/// how many were removed. Recursion is bounded by the depth of the requested paths.
+fn prune_claims(
+    claims: &mut serde_json::Map<String, serde_json::Value>,
+    asked: &[&str],
+    top: bool,
+) -> usize {
+    let mut dropped = 0;
+    let keys: Vec<String> = claims.keys().cloned().collect();
+    for key in keys {
+        if (top && SD_JWT_CREDENTIAL_CLAIMS.contains(&key.as_str()))
+            || asked.iter().any(|p| *p == key)
+        {
+            continue;
+        }
+        let prefix = format!("{key}.");
+        let deeper: Vec<&str> = asked
+            .iter()
+            .filter_map(|p| p.strip_prefix(prefix.as_str()))
+            .collect();
+        match claims.get_mut(&key) {
+            Some(serde_json::Value::Object(inner)) if !deeper.is_empty() => {
+                dropped += prune_claims(inner, &deeper, false);
+            }
+            _ => {
+                claims.remove(&key);
+                dropped += 1;
+            }
+        }
+    }
+    dropped
+}
+
 /// What to do after a message from the phone. Deliberately exhaustive: a driver must handle
 /// every instruction, and a new one should fail to compile rather than be ignored.
 #[derive(Debug)]
@@ -177,6 +254,7 @@ pub struct ReaderFlow<'c> {
     progress: Vec<Progress>,
     mdoc: Option<(ResponseReport, Decision)>,
     unrequested: usize,
+    chain_cache: Option<&'c ChainCache>,
 }
 
 impl core::fmt::Debug for ReaderFlow<'_> {
@@ -214,7 +292,16 @@ impl<'c> ReaderFlow<'c> {
             progress: Vec::new(),
             mdoc: None,
             unrequested: 0,
+            chain_cache: None,
         })
+    }
+
+    /// Validate the DS chain through `cache` (a till's one bounded cache of validated chains,
+    /// shared by its sessions and its API): a chain validated under these anchors within the
+    /// hour is not validated again ([`ChainCache`]).
+    pub fn with_chain_cache(mut self, cache: &'c ChainCache) -> Self {
+        self.chain_cache = Some(cache);
+        self
     }
 
     /// The deadlines this flow runs under.
@@ -319,13 +406,15 @@ impl<'c> ReaderFlow<'c> {
         self.progress.push(Progress::Verifying);
         let bye = |s: &mut ReaderSession| (!terminated).then(|| s.terminate());
         if awaiting == State::AwaitingSdJwt {
-            let result = verify_sd_jwt_response(
+            let mut result = verify_sd_jwt_response(
                 crypto,
                 &response,
                 self.session.transcript(),
                 &self.config.trust,
                 now,
             );
+            // Only what was asked for is judged and shown.
+            self.unrequested += keep_requested_claims(&mut result, &self.config.sd_jwt_requests());
             let sd_decision = match self.config.status.as_ref().map(|s| &*s.0) {
                 Some(source) => {
                     let options = crate::status::StatusOptions::new(source);
@@ -358,6 +447,9 @@ impl<'c> ReaderFlow<'c> {
             .with_reader_key(&self.e_reader_key);
         if let Some(source) = self.config.status.as_ref().map(|s| &*s.0) {
             verifier = verifier.with_status(crate::status::StatusOptions::new(source));
+        }
+        if let Some(cache) = self.chain_cache {
+            verifier = verifier.with_chain_cache(cache);
         }
         let mut report = verifier.verify_device_response(&response, self.transcript(), now);
         // Only what was asked for is judged and shown.

@@ -19,8 +19,8 @@ pub use config::{
 pub use driver::{run_reader, run_reader_with, Observer};
 pub use engagement::{ble_peripheral_uuid, engage_nfc, Engaged, Engagement, NfcHandoverMode};
 pub use machine::{
-    keep_requested, link_failure_reason, session_failure_reason, FlowFailure, FlowOutcome,
-    Progress, ReaderFlow, Step,
+    keep_requested, keep_requested_claims, link_failure_reason, session_failure_reason,
+    FlowFailure, FlowOutcome, Progress, ReaderFlow, Step,
 };
 
 /// The reader could not set up or send its own part of the flow.
@@ -192,6 +192,43 @@ mod tests {
             ),
             Err(FlowError::Qr(_))
         ));
+    }
+
+    #[test]
+    fn unrequested_sd_jwt_claims_are_dropped_down_to_the_asked_path() {
+        let claims = serde_json::json!({
+            "iss": "https://issuer.example", "vct": "urn:eudi:pid:jp:1", "exp": 1, "cnf": {},
+            "family_name": "Yamada", "address": {"locality": "Tokyo"},
+            "age_equal_or_over": {"18": true, "20": true, "65": false},
+        });
+        let verified = kakunin_core::sdjwt::VerifiedSdJwt {
+            header: serde_json::Map::new(),
+            claims: claims.as_object().unwrap().clone(),
+            holder_key: None,
+            key_bound: true,
+            disclosures: 6,
+        };
+        let mut result: crate::SdJwtResponseResult = Ok((0, vec![Ok(verified)]));
+        let asked = [kakunin_core::sdjwt::proximity::SdJwtRequest {
+            vct: "urn:eudi:pid:jp:1".into(),
+            claims: vec!["age_equal_or_over.20".into(), "portrait".into()],
+        }];
+        assert_eq!(keep_requested_claims(&mut result, &asked), 4);
+        let Ok((_, list)) = &result else { panic!() };
+        let kept = &list[0].as_ref().unwrap().claims;
+        assert_eq!(
+            serde_json::Value::Object(kept.clone()),
+            serde_json::json!({
+                "iss": "https://issuer.example", "vct": "urn:eudi:pid:jp:1", "exp": 1,
+                "cnf": {}, "age_equal_or_over": {"20": true},
+            })
+        );
+        // A presentation of a type that was not asked for keeps only its own claims.
+        let other = [kakunin_core::sdjwt::proximity::SdJwtRequest {
+            vct: "urn:other".into(),
+            claims: vec!["age_equal_or_over.20".into()],
+        }];
+        assert_eq!(keep_requested_claims(&mut result, &other), 1);
     }
 
     #[test]
