@@ -68,11 +68,7 @@ impl TrustAnchors {
 
     /// Add one anchor trusted only for `doc_types` (a VICAL entry's scope, ISO 18013-5
     /// Annex C); the certificate must parse and be usable as a webpki trust anchor.
-    pub fn push_scoped(
-        &mut self,
-        der: &[u8],
-        doc_types: Vec<String>,
-    ) -> Result<(), TrustError> {
+    pub fn push_scoped(&mut self, der: &[u8], doc_types: Vec<String>) -> Result<(), TrustError> {
         let index = self.anchors.len();
         let cert = parse_cert(der, index)?;
         check_anchor_der(der, index)?;

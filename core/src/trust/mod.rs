@@ -460,7 +460,7 @@ fn validate_chain_among(
             &trust_anchors,
             &intermediates,
             unix,
-            webpki::KeyUsage::required(profile.eku_der()),
+            eku_policy(profile),
             None,
             None,
         )
@@ -491,6 +491,16 @@ fn validate_chain_among(
         not_after,
         chain_len,
     })
+}
+
+/// The EKU rule webpki applies to every certificate of the path. For a VICAL signer the
+/// EKU is required of the leaf only (checked in [`profile::check_leaf`]): the real AAMVA chain
+/// has an issuing CA without any EKU extension, which `required` would refuse.
+fn eku_policy(profile: CertProfile) -> webpki::KeyUsage {
+    match profile {
+        CertProfile::VicalSigner => webpki::KeyUsage::required_if_present(profile.eku_der()),
+        _ => webpki::KeyUsage::required(profile.eku_der()),
+    }
 }
 
 /// Translate a webpki error into ours, naming the certificate where we can tell.

@@ -144,7 +144,11 @@ pub(crate) fn check_leaf(
         index: 0,
         needed: KeyUsageBit::DigitalSignature,
     })?;
-    if !ku.0.contains(KeyUsages::DigitalSignature) {
+    // Both real VICAL signers (AAMVA, Austroads) carry nonRepudiation (contentCommitment)
+    // only: a VICAL signature is a commitment to the list's content.
+    let signs = ku.0.contains(KeyUsages::DigitalSignature)
+        || (profile == CertProfile::VicalSigner && ku.0.contains(KeyUsages::NonRepudiation));
+    if !signs {
         return Err(TrustError::MissingKeyUsage {
             index: 0,
             needed: KeyUsageBit::DigitalSignature,

@@ -75,8 +75,14 @@ fn encode_entry(e: &mut Encoder, entry: &VicalBuildEntry) -> Result<(), VicalErr
         .and_then(|exts| exts.iter().find(|x| x.extn_id == OID_SKI))
         .and_then(|x| der::asn1::OctetString::from_der(x.extn_value.as_bytes()).ok());
     let subject = DistinguishedNameSummary::of(&tbs.subject);
-    let issuer_der = tbs.issuer.to_der().map_err(|_| misuse("issuer name does not encode"))?;
-    let subject_der = tbs.subject.to_der().map_err(|_| misuse("subject name does not encode"))?;
+    let issuer_der = tbs
+        .issuer
+        .to_der()
+        .map_err(|_| misuse("issuer name does not encode"))?;
+    let subject_der = tbs
+        .subject
+        .to_der()
+        .map_err(|_| misuse("subject name does not encode"))?;
     let (not_before, not_after) = validity(&cert);
     let authority = entry
         .issuing_authority
@@ -138,13 +144,17 @@ pub fn build_vical(
 ) -> Result<Vec<u8>, VicalError> {
     let curve = signer.curve();
     if signer.hash() != curve.default_hash() || signer.public_key().curve() != curve {
-        return Err(misuse("ES256/ES384/ES512 need the curve's own hash and key"));
+        return Err(misuse(
+            "ES256/ES384/ES512 need the curve's own hash and key",
+        ));
     }
     let leaf = x5chain.first().ok_or(misuse("x5chain is empty"))?;
     let leaf_cert = parse_cert(leaf, 0).map_err(VicalError::UntrustedSigner)?;
     let leaf_key = certificate_public_key(&leaf_cert, 0).map_err(VicalError::UntrustedSigner)?;
     if &leaf_key != signer.public_key() {
-        return Err(misuse("the x5chain leaf certifies another key than the signer's"));
+        return Err(misuse(
+            "the x5chain leaf certifies another key than the signer's",
+        ));
     }
     if input.entries.is_empty() || input.entries.len() > MAX_VICAL_ENTRIES {
         return Err(misuse("a VICAL lists 1 to 4096 entries"));
@@ -193,7 +203,9 @@ pub fn build_vical(
         .bytes(&payload);
     let signature = signer.sign(&tbs.into_bytes()).map_err(VicalError::Signer)?;
     if signature.len() != 2 * curve.field_len() {
-        return Err(misuse("the signature is not raw r || s of the curve's size"));
+        return Err(misuse(
+            "the signature is not raw r || s of the curve's size",
+        ));
     }
 
     let mut e = Encoder::with_capacity(payload.len() + 4096);

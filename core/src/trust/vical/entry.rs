@@ -247,7 +247,8 @@ pub(super) fn parse_entry(
         .ok_or(entry_err(index, "certificate", FieldDefect::Missing))?
         .as_bytes()
         .ok_or(entry_err(index, "certificate", FieldDefect::WrongType))?;
-    let cert = parse_cert(der, index).map_err(|error| VicalError::EntryCertificate { index, error })?;
+    let cert =
+        parse_cert(der, index).map_err(|error| VicalError::EntryCertificate { index, error })?;
     check_anchor_der(der, index).map_err(|error| VicalError::EntryCertificate { index, error })?;
 
     let doc_types = match get("docType") {
@@ -261,9 +262,7 @@ pub(super) fn parse_entry(
         None => Vec::new(),
         Some(v) => text_list(v).map_err(|reason| entry_err(index, "certificateProfile", reason))?,
     };
-    let text = |k: &'static str| {
-        opt_text(get(k)).map_err(|reason| entry_err(index, k, reason))
-    };
+    let text = |k: &'static str| opt_text(get(k)).map_err(|reason| entry_err(index, k, reason));
     let issuing_authority = text("issuingAuthority")?;
     let issuing_country = text("issuingCountry")?;
     let state_or_province = text("stateOrProvinceName")?;
@@ -366,10 +365,22 @@ mod unit {
         let mut twice = vec![0x04, 22];
         twice.extend_from_slice(&once);
         assert_eq!(ski_warning(Some(&id), Some(&id)), None);
-        assert_eq!(ski_warning(Some(&once), Some(&id)), Some(WarningKind::SkiDerWrapped));
-        assert_eq!(ski_warning(Some(&twice), Some(&id)), Some(WarningKind::SkiDerWrapped));
-        assert_eq!(ski_warning(Some(&[1, 2]), Some(&id)), Some(WarningKind::SkiMismatch));
-        assert_eq!(ski_warning(Some(&id), None), Some(WarningKind::SkiWithoutExtension));
+        assert_eq!(
+            ski_warning(Some(&once), Some(&id)),
+            Some(WarningKind::SkiDerWrapped)
+        );
+        assert_eq!(
+            ski_warning(Some(&twice), Some(&id)),
+            Some(WarningKind::SkiDerWrapped)
+        );
+        assert_eq!(
+            ski_warning(Some(&[1, 2]), Some(&id)),
+            Some(WarningKind::SkiMismatch)
+        );
+        assert_eq!(
+            ski_warning(Some(&id), None),
+            Some(WarningKind::SkiWithoutExtension)
+        );
         assert_eq!(ski_warning(None, Some(&id)), Some(WarningKind::SkiMissing));
         assert_eq!(strip_zeros(&[0, 0, 5, 0]), &[5, 0]);
         assert_eq!(strip_zeros(&[0, 0]), &[] as &[u8]);

@@ -133,7 +133,11 @@ impl SignedVical {
             .ok_or(VicalError::UnsupportedAlgorithm(alg_id))?;
         let x5 = unprotected
             .get_int_key(HEADER_X5CHAIN)
-            .or_else(|| protected_map.as_ref().and_then(|m| m.get_int_key(HEADER_X5CHAIN)))
+            .or_else(|| {
+                protected_map
+                    .as_ref()
+                    .and_then(|m| m.get_int_key(HEADER_X5CHAIN))
+            })
             .ok_or(VicalError::X5Chain("missing"))?;
         let x5chain = x5chain_of(x5)?;
         if payload.is_null() {
@@ -281,16 +285,23 @@ fn parse_contents(payload: &[u8]) -> Result<VicalContents, VicalError> {
     if top.as_map().is_none() {
         return Err(field_err("VICAL", FieldDefect::WrongType));
     }
-    let req = |k: &'static str| top.get_text_key(k).ok_or(field_err(k, FieldDefect::Missing));
+    let req = |k: &'static str| {
+        top.get_text_key(k)
+            .ok_or(field_err(k, FieldDefect::Missing))
+    };
     let version = bounded_text(req("version")?).map_err(|r| field_err("version", r))?;
     if version != "1" && !version.starts_with("1.") {
         return Err(VicalError::UnsupportedVersion(version));
     }
-    let provider = bounded_text(req("vicalProvider")?).map_err(|r| field_err("vicalProvider", r))?;
+    let provider =
+        bounded_text(req("vicalProvider")?).map_err(|r| field_err("vicalProvider", r))?;
     let date = tdate_field(req("date")?).map_err(|r| field_err("date", r))?;
     let issue_id = top
         .get_text_key("vicalIssueID")
-        .map(|v| v.as_uint().ok_or(field_err("vicalIssueID", FieldDefect::WrongType)))
+        .map(|v| {
+            v.as_uint()
+                .ok_or(field_err("vicalIssueID", FieldDefect::WrongType))
+        })
         .transpose()?;
     let next_update = top
         .get_text_key("nextUpdate")
