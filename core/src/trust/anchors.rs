@@ -7,12 +7,15 @@
 //! (every anchor configured by hand) is trusted for every docType.
 
 use super::{parse_cert, CertDefect, TrustError, MAX_CERT_LEN};
+use std::sync::OnceLock;
 
 /// One trusted root certificate.
 #[derive(Debug, Clone)]
 pub struct Anchor {
     pub(crate) der: Vec<u8>,
-    pub(crate) cert: x509_cert::Certificate,
+    /// The parsed certificate: filled when the anchor is made by hand, and on first use for
+    /// anchors imported from a VICAL (most of which no chain ever ends in).
+    cert: OnceLock<x509_cert::Certificate>,
     /// The docTypes this anchor may certify document signers for; `None` for all.
     pub(crate) doc_types: Option<Vec<String>>,
 }
@@ -27,6 +30,15 @@ impl Anchor {
     /// trusted for every docType.
     pub fn doc_types(&self) -> Option<&[String]> {
         self.doc_types.as_deref()
+    }
+
+    /// The parsed certificate (parsed now if it was not yet); `index` names it in errors.
+    pub(crate) fn cert(&self, index: usize) -> Result<&x509_cert::Certificate, TrustError> {
+        if let Some(c) = self.cert.get() {
+            return Ok(c);
+        }
+        let parsed = parse_cert(&self.der, index)?;
+        Ok(self.cert.get_or_init(|| parsed))
     }
 
     /// Whether the anchor may certify a document signer for `doc_type`: unscoped anchors
@@ -59,7 +71,7 @@ impl TrustAnchors {
             check_anchor_der(der, index)?;
             anchors.push(Anchor {
                 der: der.to_vec(),
-                cert,
+                cert: OnceLock::from(cert),
                 doc_types: None,
             });
         }
@@ -72,20 +84,20 @@ impl TrustAnchors {
         let index = self.anchors.len();
         let cert = parse_cert(der, index)?;
         check_anchor_der(der, index)?;
-        self.push_parsed(der.to_vec(), cert, Some(doc_types));
+        self.anchors.push(Anchor {
+            der: der.to_vec(),
+            cert: OnceLock::from(cert),
+            doc_types: Some(doc_types),
+        });
         Ok(())
     }
 
-    /// Add an anchor whose certificate was already parsed and checked (by the VICAL import).
-    pub(crate) fn push_parsed(
-        &mut self,
-        der: Vec<u8>,
-        cert: x509_cert::Certificate,
-        doc_types: Option<Vec<String>>,
-    ) {
+    /// Add an anchor webpki already accepted (the VICAL import); its full parse is deferred
+    /// to the first chain that ends in it.
+    pub(crate) fn push_unparsed(&mut self, der: Vec<u8>, doc_types: Option<Vec<String>>) {
         self.anchors.push(Anchor {
             der,
-            cert,
+            cert: OnceLock::new(),
             doc_types,
         });
     }

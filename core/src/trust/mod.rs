@@ -473,8 +473,8 @@ fn validate_chain_among(
             t.subject == used.subject && t.subject_public_key_info == used.subject_public_key_info
         })
         .and_then(|pos| selected.get(pos))
-        .map(|(i, a)| (*i, &a.cert))
-        .ok_or(TrustError::UnknownIssuer)?;
+        .ok_or(TrustError::UnknownIssuer)
+        .and_then(|(i, a)| Ok((*i, a.cert(*i)?)))?;
     let chain_len = path.intermediate_certificates().count() + 1;
 
     profile::check_leaf(profile, leaf_cert)?;

@@ -1,15 +1,14 @@
 //! One `CertificateInfo` of a VICAL (Annex C): the IACA certificate, parsed once, with the
 //! docTypes it is listed for, and the warnings raised where the CBOR hints disagree with it.
 
+use super::cert_fields::{cert_fields, name_summary};
 use super::parse::{opt_text, tdate_field, text_list};
 use super::{FieldDefect, VicalError};
 use crate::cbor::Item;
-use crate::trust::{anchors::check_anchor_der, parse_cert, validity, DistinguishedNameSummary};
-use der::asn1::ObjectIdentifier;
-use der::Decode;
+use crate::trust::{
+    anchors::check_anchor_der, CertDefect, DistinguishedNameSummary, TrustError, MAX_CERT_LEN,
+};
 use time::OffsetDateTime;
-
-const OID_SKI: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
 
 /// A VICAL entry: an IACA certificate and what the list says about it. SKI, serial and
 /// validity are read from the certificate itself; the CBOR copies only raise warnings.
@@ -17,7 +16,6 @@ const OID_SKI: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
 pub struct VicalEntry {
     pub(crate) index: usize,
     pub(crate) der: Vec<u8>,
-    pub(crate) cert: x509_cert::Certificate,
     subject: DistinguishedNameSummary,
     issuer: DistinguishedNameSummary,
     serial: Vec<u8>,
@@ -172,19 +170,6 @@ fn strip_zeros(b: &[u8]) -> &[u8] {
     b.get(first..).unwrap_or_default()
 }
 
-/// The certificate's SubjectKeyIdentifier keyIdentifier.
-fn cert_ski(cert: &x509_cert::Certificate) -> Option<Vec<u8>> {
-    let ext = cert
-        .tbs_certificate
-        .extensions
-        .as_ref()?
-        .iter()
-        .find(|e| e.extn_id == OID_SKI)?;
-    der::asn1::OctetString::from_der(ext.extn_value.as_bytes())
-        .ok()
-        .map(|o| o.as_bytes().to_vec())
-}
-
 /// Remove one DER OCTET STRING header (tag 04, definite short or long length covering the
 /// rest exactly).
 fn unwrap_octet_string(b: &[u8]) -> Option<&[u8]> {
@@ -224,11 +209,6 @@ fn ski_warning(hint: Option<&[u8]>, own: Option<&[u8]>) -> Option<WarningKind> {
     Some(WarningKind::SkiMismatch)
 }
 
-/// Whether a DER Name hint equals the certificate's name.
-fn name_matches(hint: &[u8], own: &x509_cert::name::Name) -> bool {
-    x509_cert::name::Name::from_der(hint).is_ok_and(|n| &n == own)
-}
-
 /// Parse entry `index`, pushing its hint warnings onto `warnings`.
 pub(super) fn parse_entry(
     index: usize,
@@ -247,9 +227,23 @@ pub(super) fn parse_entry(
         .ok_or(entry_err(index, "certificate", FieldDefect::Missing))?
         .as_bytes()
         .ok_or(entry_err(index, "certificate", FieldDefect::WrongType))?;
-    let cert =
-        parse_cert(der, index).map_err(|error| VicalError::EntryCertificate { index, error })?;
+    if der.len() > MAX_CERT_LEN {
+        return Err(VicalError::EntryCertificate {
+            index,
+            error: TrustError::CertificateTooLarge {
+                index,
+                len: der.len(),
+            },
+        });
+    }
     check_anchor_der(der, index).map_err(|error| VicalError::EntryCertificate { index, error })?;
+    let fields = cert_fields(der).ok_or(VicalError::EntryCertificate {
+        index,
+        error: TrustError::MalformedCertificate {
+            index,
+            reason: CertDefect::NotDer,
+        },
+    })?;
 
     let doc_types = match get("docType") {
         None => return Err(entry_err(index, "docType", FieldDefect::Missing)),
@@ -301,12 +295,11 @@ pub(super) fn parse_entry(
     let not_before_hint = date_hint("notBefore")?;
     let not_after_hint = date_hint("notAfter")?;
 
-    let tbs = &cert.tbs_certificate;
-    let serial = strip_zeros(tbs.serial_number.as_bytes()).to_vec();
-    let ski = cert_ski(&cert);
-    let (not_before, not_after) = validity(&cert);
-    let subject = DistinguishedNameSummary::of(&tbs.subject);
-    let issuer = DistinguishedNameSummary::of(&tbs.issuer);
+    let serial = strip_zeros(fields.serial).to_vec();
+    let ski = fields.ski.map(<[u8]>::to_vec);
+    let (not_before, not_after) = (fields.not_before, fields.not_after);
+    let subject = name_summary(fields.subject);
+    let issuer = name_summary(fields.issuer);
 
     let mut warn = |kind| warnings.push(VicalWarning { index, kind });
     if let Some(kind) = ski_warning(ski_hint, ski.as_deref()) {
@@ -323,10 +316,11 @@ pub(super) fn parse_entry(
     if not_after_hint.is_some_and(|t| t != not_after) {
         warn(WarningKind::NotAfterMismatch);
     }
-    if issuer_hint.is_some_and(|h| !name_matches(h, &tbs.issuer)) {
+    // DER is canonical: the same Name has one encoding.
+    if issuer_hint.is_some_and(|h| h != fields.issuer) {
         warn(WarningKind::IssuerMismatch);
     }
-    if subject_hint.is_some_and(|h| !name_matches(h, &tbs.subject)) {
+    if subject_hint.is_some_and(|h| h != fields.subject) {
         warn(WarningKind::SubjectMismatch);
     }
     if let (Some(hint), Some(own)) = (&issuing_country, &subject.country) {
@@ -338,7 +332,6 @@ pub(super) fn parse_entry(
     Ok(VicalEntry {
         index,
         der: der.to_vec(),
-        cert,
         subject,
         issuer,
         serial,

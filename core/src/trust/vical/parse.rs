@@ -10,7 +10,6 @@ use super::{
 use crate::cbor::{decode_with, Item, Limits};
 use crate::cose::{SignatureAlg, HEADER_X5CHAIN};
 use crate::trust::MAX_CHAIN_LEN;
-use std::collections::HashMap;
 use time::OffsetDateTime;
 
 /// The decoder bounds for VICALs: [`MAX_VICAL_LEN`] bytes, the default depth and item limits,
@@ -276,6 +275,27 @@ pub(super) fn tdate_field(item: &Item<'_>) -> Result<OffsetDateTime, FieldDefect
     }
 }
 
+/// The first entry (by index) whose certificate bytes equal an earlier entry's, with that
+/// earlier index. Sorting the indices by certificate keeps this O(n log n) for a hostile
+/// list of thousands of same-length certificates (they differ within their first bytes).
+fn first_duplicate(entries: &[VicalEntry]) -> Option<(usize, usize)> {
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    let der = |i: &usize| {
+        entries
+            .get(*i)
+            .map(|e| e.der.as_slice())
+            .unwrap_or_default()
+    };
+    order.sort_by(|a, b| der(a).cmp(der(b)).then(a.cmp(b)));
+    order
+        .windows(2)
+        .filter_map(|w| match w {
+            [a, b] if der(a) == der(b) => Some((*b, *a)),
+            _ => None,
+        })
+        .min()
+}
+
 /// Decode the VICAL map (the payload).
 fn parse_contents(payload: &[u8]) -> Result<VicalContents, VicalError> {
     let top = decode_with(payload, &LIMITS).map_err(|error| VicalError::Cbor {
@@ -322,15 +342,11 @@ fn parse_contents(payload: &[u8]) -> Result<VicalContents, VicalError> {
     }
     let mut warnings = Vec::new();
     let mut entries = Vec::with_capacity(infos.len());
-    let mut seen: HashMap<&[u8], usize> = HashMap::with_capacity(infos.len());
     for (index, info) in infos.iter().enumerate() {
-        let entry = parse_entry(index, info, &mut warnings)?;
-        if let Some(cert) = info.get_text_key("certificate").and_then(Item::as_bytes) {
-            if let Some(first) = seen.insert(cert, index) {
-                return Err(VicalError::DuplicateEntry { index, first });
-            }
-        }
-        entries.push(entry);
+        entries.push(parse_entry(index, info, &mut warnings)?);
+    }
+    if let Some((index, first)) = first_duplicate(&entries) {
+        return Err(VicalError::DuplicateEntry { index, first });
     }
     Ok(VicalContents {
         version,

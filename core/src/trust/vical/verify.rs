@@ -171,7 +171,7 @@ impl VerifiedVical {
     /// Add every entry to `anchors`, each scoped to its docTypes; returns how many were added.
     pub fn import_into(&self, anchors: &mut TrustAnchors) -> usize {
         for e in self.entries() {
-            anchors.push_parsed(e.der.clone(), e.cert.clone(), Some(e.doc_types.clone()));
+            anchors.push_unparsed(e.der.clone(), Some(e.doc_types.clone()));
         }
         self.entries().len()
     }
@@ -180,7 +180,7 @@ impl VerifiedVical {
     pub fn into_trust_anchors(self) -> TrustAnchors {
         let mut anchors = TrustAnchors::default();
         for e in self.signed.contents.entries {
-            anchors.push_parsed(e.der, e.cert, Some(e.doc_types));
+            anchors.push_unparsed(e.der, Some(e.doc_types));
         }
         anchors
     }
