@@ -91,13 +91,14 @@ pub(crate) fn build(a: &BuildArgs<'_>) -> Result<ExitCode, CliError> {
         url: None,
         entries,
     };
-    let bytes = build_vical(&signer, &[pair.cert_der.clone()], &input).map_err(|e| {
-        if e.cause() == kakunin_core::Cause::Malformed {
-            CliError::Usage(e.to_string())
-        } else {
-            CliError::session("signing the VICAL", e)
-        }
-    })?;
+    let bytes =
+        build_vical(&signer, std::slice::from_ref(&pair.cert_der), &input).map_err(|e| {
+            if e.cause() == kakunin_core::Cause::Malformed {
+                CliError::Usage(e.to_string())
+            } else {
+                CliError::session("signing the VICAL", e)
+            }
+        })?;
     write_file(a.out, &bytes)?;
     println!(
         "built a VICAL of {} IACA(s) for {}, provider {}, signed by vical-signer, into {}",
