@@ -71,7 +71,7 @@ fn built_list_verifies_with_the_key_order_of_real_lists() {
     let p = pki();
     let bytes = sign(
         &p.vical_signer,
-        &[p.vical_signer.cert_der.clone()],
+        std::slice::from_ref(&p.vical_signer.cert_der),
         &input(&p, &[MDL]),
     );
     // Untagged COSE_Sign1, protected {1: -7}, unprotected {33: bstr}.
@@ -141,7 +141,7 @@ fn bad_signature_imports_nothing() {
     let p = pki();
     let mut bytes = sign(
         &p.vical_signer,
-        &[p.vical_signer.cert_der.clone()],
+        std::slice::from_ref(&p.vical_signer.cert_der),
         &input(&p, &[MDL]),
     );
     let last = bytes.len() - 1;
@@ -161,7 +161,7 @@ fn wrong_authority_refused() {
     let other = pki();
     let bytes = sign(
         &p.vical_signer,
-        &[p.vical_signer.cert_der.clone()],
+        std::slice::from_ref(&p.vical_signer.cert_der),
         &input(&p, &[MDL]),
     );
     // Same subject names, other keys: the signer's certificate signature fails under it.
@@ -221,7 +221,7 @@ fn signer_without_the_vical_eku_refused() {
     .unwrap();
     let bytes = sign(
         &ds_eku_signer,
-        &[ds_eku_signer.cert_der.clone()],
+        std::slice::from_ref(&ds_eku_signer.cert_der),
         &input(&p, &[MDL]),
     );
     let e = verify(&bytes, &authority(&p), NOW).unwrap_err();
@@ -250,7 +250,7 @@ fn expired_signer_refused() {
     let mut list = input(&p, &[MDL]);
     list.date = NOW - time::Duration::days(35);
     list.next_update = None;
-    let bytes = sign(&old, &[old.cert_der.clone()], &list);
+    let bytes = sign(&old, std::slice::from_ref(&old.cert_der), &list);
     let e = verify(&bytes, &authority(&p), NOW).unwrap_err();
     assert!(
         matches!(
@@ -267,7 +267,7 @@ fn stale_future_and_rollback() {
     let p = pki();
     let bytes = sign(
         &p.vical_signer,
-        &[p.vical_signer.cert_der.clone()],
+        std::slice::from_ref(&p.vical_signer.cert_der),
         &input(&p, &[MDL]),
     );
     let a = authority(&p);
@@ -296,7 +296,7 @@ fn duplicate_entries_refused_when_built_and_parsed() {
     list.entries.push(list.entries[0].clone());
     let c = default_provider();
     let s = ProviderSigner::new(c, &p.vical_signer.key).unwrap();
-    let e = build_vical(&s, &[p.vical_signer.cert_der.clone()], &list).unwrap_err();
+    let e = build_vical(&s, std::slice::from_ref(&p.vical_signer.cert_der), &list).unwrap_err();
     assert_eq!(e, VicalError::DuplicateEntry { index: 1, first: 0 });
 }
 
@@ -305,7 +305,7 @@ fn imported_iaca_is_scoped_to_its_doc_types() {
     let p = pki();
     let bytes = sign(
         &p.vical_signer,
-        &[p.vical_signer.cert_der.clone()],
+        std::slice::from_ref(&p.vical_signer.cert_der),
         &input(&p, &[MDL]),
     );
     let v = SignedVical::parse(&bytes)
