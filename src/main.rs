@@ -16,6 +16,7 @@ mod sdjwt_cmd;
 mod status_cmd;
 mod till_cmd;
 mod trust_cmd;
+mod vical_cmd;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -242,6 +243,11 @@ enum Command {
         #[command(subcommand)]
         command: TrustCommand,
     },
+    /// VICALs (ISO 18013-5 Annex C): build and sign with the test PKI, verify, show.
+    Vical {
+        #[command(subcommand)]
+        command: VicalCommand,
+    },
     /// Print any 18013-5 structure in CBOR diagnostic notation, tag-24 contents decoded.
     Inspect {
         /// Raw CBOR, hex, or an `mdoc:` engagement URI.
@@ -420,6 +426,67 @@ enum TrustCommand {
 }
 
 #[derive(Subcommand)]
+enum VicalCommand {
+    /// Build and sign a VICAL listing IACA certificates, signed by the PKI's vical-signer.
+    Build {
+        /// PKI directory made by `pki init` (its vical-signer key and certificate sign).
+        #[arg(long, value_name = "DIR")]
+        pki: PathBuf,
+        /// An IACA certificate to list (PEM, DER or hex); repeat for several.
+        #[arg(long = "iaca", value_name = "FILE", required = true)]
+        iacas: Vec<PathBuf>,
+        /// A docType the IACAs are trusted for; repeat for several (default: org.iso.18013.5.1.mDL).
+        #[arg(long = "doc-type", value_name = "DT")]
+        doc_types: Vec<String>,
+        /// `vicalProvider`.
+        #[arg(
+            long,
+            value_name = "NAME",
+            default_value = "Kakunin test VICAL provider"
+        )]
+        provider: String,
+        /// `vicalIssueID`.
+        #[arg(long, value_name = "N")]
+        issue_id: Option<u64>,
+        /// Hours from `date` to `nextUpdate` (0: no nextUpdate).
+        #[arg(long, value_name = "N", default_value_t = 24)]
+        next_update_hours: u64,
+        /// The list's `date` (RFC 3339); default: now.
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
+        /// Where to write the VICAL (CBOR).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Verify a VICAL and print every entry (exit 0 valid, 1 invalid, 2 usage or input error).
+    Verify {
+        /// The VICAL (CBOR or hex).
+        #[arg(long, value_name = "FILE")]
+        vical: PathBuf,
+        /// A VICAL-authority certificate the signer must chain to; repeat for several.
+        #[arg(long = "trust-anchor", value_name = "FILE", required = true)]
+        trust_anchors: Vec<PathBuf>,
+        /// Verification time (RFC 3339); default: now.
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
+        /// Seconds a list is still accepted after its nextUpdate.
+        #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+        grace: u64,
+        /// Refuse a list whose vicalIssueID is lower (rollback).
+        #[arg(long, value_name = "N")]
+        min_issue_id: Option<u64>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Decode a VICAL and print it, UNVERIFIED (no signature or signer check).
+    Show {
+        /// The VICAL (CBOR or hex).
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum StatusCommand {
     /// Build and sign a status list with a key and certificate of a `pki init` directory.
     Build {
@@ -508,7 +575,7 @@ enum StatusCommand {
 
 #[derive(Subcommand)]
 enum PkiCommand {
-    /// Create an IACA, Document Signer(s) and a reader root with a reader certificate; refuses to overwrite.
+    /// Create an IACA, Document Signer(s), a reader root with a reader certificate, and a VICAL authority with a VICAL signer; refuses to overwrite.
     Init {
         /// ISO 3166-1 alpha-2 country of the IACA.
         #[arg(long, default_value = "JP")]
@@ -949,6 +1016,43 @@ fn main() -> ExitCode {
             at,
             json,
         } => verify_request(&request, &transcript, &trust_anchors, at.as_deref(), json),
+        Command::Vical { command } => match command {
+            VicalCommand::Build {
+                pki,
+                iacas,
+                doc_types,
+                provider,
+                issue_id,
+                next_update_hours,
+                at,
+                out,
+            } => vical_cmd::build(&vical_cmd::BuildArgs {
+                pki: &pki,
+                iacas: &iacas,
+                doc_types: &doc_types,
+                provider: &provider,
+                issue_id,
+                next_update_hours,
+                at: at.as_deref(),
+                out: &out,
+            }),
+            VicalCommand::Verify {
+                vical,
+                trust_anchors,
+                at,
+                grace,
+                min_issue_id,
+                json,
+            } => vical_cmd::verify(&vical_cmd::VerifyArgs {
+                vical: &vical,
+                trust_anchors: &trust_anchors,
+                at: at.as_deref(),
+                grace,
+                min_issue_id,
+                json,
+            }),
+            VicalCommand::Show { file } => vical_cmd::show(&file),
+        },
         Command::Status { command } => match command {
             StatusCommand::Build {
                 pki,

@@ -68,7 +68,13 @@ fn vectors_all_pass() {
         .collect();
     assert_eq!(
         suites,
-        ["annex-d", "rfc9901", "sd-jwt-python", "status-list"]
+        [
+            "annex-d",
+            "rfc9901",
+            "sd-jwt-python",
+            "status-list",
+            "vical"
+        ]
     );
 }
 

@@ -433,6 +433,13 @@ fn vector_seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         let stem = f.file_stem().unwrap().to_str().unwrap();
         out.push(("sd_jwt", format!("rfc9901-{stem}"), text.into_bytes()));
     }
+    use kakunin_spec_vectors::vical::{AAMVA, AUSTROADS};
+    out.push(("vical", "aamva-20240924.vical".into(), AAMVA.to_vec()));
+    out.push((
+        "vical",
+        "austroads-20240919.vical".into(),
+        AUSTROADS.to_vec(),
+    ));
     out
 }
 

@@ -75,9 +75,35 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("ble_reassembler", ble_reassembler),
     ("nfc_reader", nfc_reader),
     ("reader_flow", reader_flow),
+    ("vical", vical),
 ];
 
 // ---------------------------------------------------------------- floor 1: formats
+
+/// A VICAL (ISO 18013-5 Annex C): parse under the bounds, then verify against the Austroads
+/// root on a clock inside its list's validity. Whatever verifies must be what parsed, and
+/// only a list whose signer chains to that root may verify.
+pub fn vical(data: &[u8]) {
+    use kakunin_core::trust::vical::{SignedVical, VicalPolicy};
+    static ROOT: OnceLock<TrustAnchors> = OnceLock::new();
+    let root = ROOT.get_or_init(|| {
+        let pem = include_str!("../../spec-vectors/data/vical/austroads-root.pem");
+        let der = kakunin_core::trust::parse_certificate_input(pem.as_bytes()).expect("root");
+        TrustAnchors::from_der_certs([der]).expect("root")
+    });
+    let Ok(signed) = SignedVical::parse(data) else {
+        return;
+    };
+    let entries = signed.unverified_contents().entries().len();
+    assert!(entries >= 1);
+    let at = time::macros::datetime!(2024-10-01 00:00:00 UTC);
+    let crypto = kakunin_core::crypto::default_provider();
+    if let Ok(v) = signed.verify(root, crypto, at, &VicalPolicy::default()) {
+        assert_eq!(v.entries().len(), entries);
+        assert!(v.warnings().iter().all(|w| w.index < entries));
+        assert_eq!(v.into_trust_anchors().len(), entries);
+    }
+}
 
 /// The bounded CBOR decoder, diagnostic notation, and the owned-value round trip.
 pub fn cbor_decode(data: &[u8]) {

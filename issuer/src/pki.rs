@@ -32,6 +32,8 @@ pub const EKU_MDOC_DS: &str = "1.0.18013.5.1.2";
 pub const EKU_MDOC_READER_AUTH: &str = "1.0.18013.5.1.6";
 /// JWS signer EKU (Annex B), used here for SD-JWT VC issuers.
 pub const EKU_JWS_SIGNER: &str = "1.0.18013.5.1.3";
+/// VICAL signer EKU (Annex C).
+pub const EKU_VICAL_SIGNER: &str = "1.0.18013.5.1.8";
 
 /// A PKI operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -109,6 +111,10 @@ pub struct TestPki {
     /// The trust-bundle signer under it (`trust-bundle-1`): KeyUsage digitalSignature, no
     /// EKU (there is no standard one; see docs/decisions/0013-trust-bundle.md).
     pub bundle_signer: KeyAndCert,
+    /// The VICAL authority root (Annex C): the anchor VICAL verifiers configure.
+    pub vical_root: KeyAndCert,
+    /// The VICAL signer under it, EKU 1.0.18013.5.1.8, which signs `vical build` lists.
+    pub vical_signer: KeyAndCert,
 }
 
 /// An extension with explicit criticality (x509-cert fixes criticality per type; Annex B
@@ -358,10 +364,41 @@ impl TestPki {
             validity(start, 3 * 365)?,
             None,
         )?;
+        let vical_root_name = name("Kakunin test VICAL authority", country)?;
+        let vical_root_key = new_key()?;
+        let vical_root_cert = build_cert(
+            crypto,
+            Kind::Root,
+            vical_root_name.clone(),
+            &vical_root_key,
+            None,
+            validity(start, 3650)?,
+            None,
+        )?;
+        let vical_signer_key = new_key()?;
+        let vical_signer_cert = build_cert(
+            crypto,
+            Kind::Leaf {
+                eku: EKU_VICAL_SIGNER,
+            },
+            name("Kakunin test VICAL signer", country)?,
+            &vical_signer_key,
+            Some((&vical_root_name, &vical_root_key)),
+            validity(start, 3 * 365)?,
+            None,
+        )?;
         let (bundle_root, bundle_signer) = bundle_pair(crypto, country, start)?;
         Ok(TestPki {
             bundle_root,
             bundle_signer,
+            vical_root: KeyAndCert {
+                key: vical_root_key,
+                cert_der: vical_root_cert,
+            },
+            vical_signer: KeyAndCert {
+                key: vical_signer_key,
+                cert_der: vical_signer_cert,
+            },
             iaca: KeyAndCert {
                 key: iaca_key,
                 cert_der: iaca_cert,
@@ -404,6 +441,8 @@ impl TestPki {
         write_pair(dir, "reader", &self.reader)?;
         write_pair(dir, BUNDLE_ROOT_NAME, &self.bundle_root)?;
         write_pair(dir, BUNDLE_SIGNER_NAME, &self.bundle_signer)?;
+        write_pair(dir, "vical-root", &self.vical_root)?;
+        write_pair(dir, "vical-signer", &self.vical_signer)?;
         Ok(())
     }
 }
@@ -455,6 +494,59 @@ fn bundle_pair(
             cert_der: signer_cert,
         },
     ))
+}
+
+/// Issue a test leaf certificate with extended key usage `eku` under `issuer` (whose
+/// certificate names the issuer), valid `days` from `not_before`: for tests that need a
+/// signer with another EKU, or one outside its validity.
+pub fn issue_leaf(
+    crypto: &dyn kakunin_core::crypto::CryptoProvider,
+    issuer: &KeyAndCert,
+    common_name: &str,
+    country: &str,
+    eku: &'static str,
+    not_before: time::OffsetDateTime,
+    days: i64,
+) -> Result<KeyAndCert, PkiError> {
+    let issuer_cert = x509_cert::Certificate::from_der(&issuer.cert_der)
+        .map_err(|_| PkiError::Build("issuer certificate"))?;
+    let issuer_name = issuer_cert.tbs_certificate.subject;
+    let key = crypto
+        .generate_key(Curve::P256)
+        .map_err(|_| PkiError::Build("key generation"))?;
+    let cert_der = build_cert(
+        crypto,
+        Kind::Leaf { eku },
+        name(common_name, country)?,
+        &key,
+        Some((&issuer_name, &issuer.key)),
+        validity(not_before, days)?,
+        None,
+    )?;
+    Ok(KeyAndCert { key, cert_der })
+}
+
+/// Issue a test root (CA, keyCertSign) named `common_name`, valid `days` from `not_before`.
+pub fn issue_root(
+    crypto: &dyn kakunin_core::crypto::CryptoProvider,
+    common_name: &str,
+    country: &str,
+    not_before: time::OffsetDateTime,
+    days: i64,
+) -> Result<KeyAndCert, PkiError> {
+    let key = crypto
+        .generate_key(Curve::P256)
+        .map_err(|_| PkiError::Build("key generation"))?;
+    let cert_der = build_cert(
+        crypto,
+        Kind::Root,
+        name(common_name, country)?,
+        &key,
+        None,
+        validity(not_before, days)?,
+        None,
+    )?;
+    Ok(KeyAndCert { key, cert_der })
 }
 
 /// File layout of a PKI directory: where the certificate `name` lives.

@@ -11,6 +11,7 @@
 //!   implementation, run through Kakunin's issuer, holder and verifier.
 //! - [`status_list`]: every example of the IETF Token Status List draft: the decoded statuses
 //!   at the documented indices, and the signatures of the signed examples.
+//! - [`vical`]: the AAMVA and Austroads VICALs (ISO 18013-5 Annex C) verified on fixed clocks.
 //!
 //! `kakunin vectors` runs them all and prints one line per check.
 #![forbid(unsafe_code)]
@@ -19,6 +20,7 @@ pub mod annex_d;
 pub mod rfc9901;
 pub mod sd_jwt_python;
 pub mod status_list;
+pub mod vical;
 
 /// A suite of checks, as `kakunin vectors` reports it.
 pub struct Suite {
@@ -52,6 +54,11 @@ pub fn run_all_suites() -> Vec<Suite> {
             name: "status-list",
             source: status_list::SOURCE,
             checks: status_list::run_all(),
+        },
+        Suite {
+            name: "vical",
+            source: vical::SOURCE,
+            checks: vical::run_all(),
         },
     ]
 }

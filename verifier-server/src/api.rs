@@ -580,7 +580,8 @@ pub(crate) async fn conclude_session(
     if let Err(e) = st.audit.record(record).await {
         eprintln!("kakunin till: audit store: {e}");
     }
-    st.till.finish_with_detail(session, outcome.decision, detail);
+    st.till
+        .finish_with_detail(session, outcome.decision, detail);
     let timeout = st.config.limits.result_timeout;
     let till = Arc::clone(&st.till);
     tokio::spawn(async move {

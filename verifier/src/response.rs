@@ -13,7 +13,9 @@ use kakunin_core::mdoc::{
     SessionTranscript,
 };
 use kakunin_core::session::derive_emac_key;
-use kakunin_core::trust::{validate_chain, CertProfile, CrlSet, TrustAnchors, TrustError};
+use kakunin_core::trust::{
+    validate_chain_for_doc_type, CertProfile, CrlSet, TrustAnchors, TrustError,
+};
 use std::collections::HashSet;
 use time::OffsetDateTime;
 
@@ -80,24 +82,34 @@ impl<'a> Verifier<'a> {
 
     /// Validate the DS chain (leaf first) to the trusted IACAs at `at`, through the cache
     /// when one is configured; with the DS serial and the IACA subject the report keeps.
+    ///
+    /// Only anchors trusted for `doc_type` are used: IACAs imported from a VICAL are scoped to
+    /// the docTypes their entry lists (ISO 18013-5 Annex C).
     fn validate_ds_chain(
         &self,
         certs: &[&[u8]],
+        doc_type: &str,
         at: OffsetDateTime,
     ) -> Result<CachedChain, TrustError> {
-        let anchors_id = self
-            .chain_cache
-            .map(|_| anchors_identity(self.crypto, self.trust));
+        let anchors_id = self.chain_cache.map(|_| {
+            let mut id = anchors_identity(self.crypto, self.trust);
+            // With scoped anchors the outcome depends on the docType: key by it too.
+            if self.trust.has_scoped() {
+                id.extend_from_slice(doc_type.as_bytes());
+            }
+            id
+        });
         if let (Some(cache), Some(id)) = (self.chain_cache, &anchors_id) {
             if let Some(hit) = cache.get(certs, id, at) {
                 return Ok(hit);
             }
         }
-        let chain = validate_chain(
+        let chain = validate_chain_for_doc_type(
             self.crypto,
             certs,
             self.trust,
             CertProfile::DocumentSigner,
+            doc_type,
             at,
         )?;
         let validated = CachedChain {
@@ -246,7 +258,7 @@ impl<'a> Verifier<'a> {
             .x5chain()
             .map_err(|source| vec![CheckError::IssuerAuthHeader { doc: idx, source }])
             .and_then(|certs| {
-                self.validate_ds_chain(&certs, at)
+                self.validate_ds_chain(&certs, &mso.doc_type, at)
                     .map_err(|source| vec![CheckError::UntrustedIssuer { doc: idx, source }])
             });
         let chain = match chain {

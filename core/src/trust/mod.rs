@@ -11,6 +11,7 @@ pub mod bundle;
 pub mod crl;
 mod profile;
 pub mod sigalgs;
+pub mod vical;
 
 pub use anchors::{parse_certificate_input, Anchor, TrustAnchors};
 pub use crl::{
@@ -118,6 +119,13 @@ pub enum TrustError {
         leaf: String,
         /// The country of the trust anchor.
         anchor: String,
+    },
+    /// The chain leads to an anchor imported from a VICAL for other docTypes only (ISO
+    /// 18013-5 Annex C); the docType is the document's and is printed escaped.
+    #[error("the chain's root is not trusted for docType {doc_type:?}")]
+    OutOfScope {
+        /// The docType the document signer was validated for.
+        doc_type: String,
     },
     /// A public key that is not an uncompressed EC point on P-256, P-384 or P-521.
     #[error("certificate {index} public key is not an uncompressed P-256/P-384/P-521 EC key")]
@@ -343,10 +351,63 @@ pub fn certificate_public_key(
 /// `anchors` under `profile`, at time `at` (RFC 5280 §6.1 path validation plus the 18013-5
 /// Annex B profile). Every certificate signature on the path is verified through `crypto`,
 /// the caller's provider.
+///
+/// Every anchor is used, whatever its docType scope; a caller validating a Document Signer
+/// for a known docType calls [`validate_chain_for_doc_type`] instead.
 pub fn validate_chain(
     crypto: &dyn CryptoProvider,
     chain_der: &[&[u8]],
     anchors: &TrustAnchors,
+    profile: CertProfile,
+    at: OffsetDateTime,
+) -> Result<ValidatedChain, TrustError> {
+    validate_chain_among(crypto, chain_der, anchors, |_| true, profile, at)
+}
+
+/// [`validate_chain`] using only the anchors trusted for `doc_type`: unscoped anchors, and
+/// anchors imported from a VICAL whose entry lists `doc_type` (ISO 18013-5 Annex C: a VICAL
+/// IACA is trusted only for its listed docTypes). A chain that would validate to an anchor
+/// scoped to other docTypes is refused with [`TrustError::OutOfScope`].
+pub fn validate_chain_for_doc_type(
+    crypto: &dyn CryptoProvider,
+    chain_der: &[&[u8]],
+    anchors: &TrustAnchors,
+    profile: CertProfile,
+    doc_type: &str,
+    at: OffsetDateTime,
+) -> Result<ValidatedChain, TrustError> {
+    if !anchors.has_scoped() {
+        return validate_chain(crypto, chain_der, anchors, profile, at);
+    }
+    match validate_chain_among(
+        crypto,
+        chain_der,
+        anchors,
+        |a| a.allows_doc_type(doc_type),
+        profile,
+        at,
+    ) {
+        Err(TrustError::UnknownIssuer) => {
+            // Say why when an anchor of another scope would have accepted the chain.
+            if validate_chain(crypto, chain_der, anchors, profile, at).is_ok() {
+                Err(TrustError::OutOfScope {
+                    doc_type: doc_type.to_string(),
+                })
+            } else {
+                Err(TrustError::UnknownIssuer)
+            }
+        }
+        other => other,
+    }
+}
+
+/// Path validation against the anchors `usable` selects; `anchor_index` in the result is
+/// the anchor's position in the whole set.
+fn validate_chain_among(
+    crypto: &dyn CryptoProvider,
+    chain_der: &[&[u8]],
+    anchors: &TrustAnchors,
+    usable: impl Fn(&Anchor) -> bool,
     profile: CertProfile,
     at: OffsetDateTime,
 ) -> Result<ValidatedChain, TrustError> {
@@ -374,10 +435,18 @@ pub fn validate_chain(
     let leaf = rustls_pki_types::CertificateDer::from(*leaf_der);
     let ee =
         webpki::EndEntityCert::try_from(&leaf).map_err(|e| map_webpki(e, &parsed, at, profile))?;
-    let anchor_ders: Vec<rustls_pki_types::CertificateDer<'_>> = anchors
+    let selected: Vec<(usize, &Anchor)> = anchors
         .anchors
         .iter()
-        .map(|a| rustls_pki_types::CertificateDer::from(a.der.as_slice()))
+        .enumerate()
+        .filter(|(_, a)| usable(a))
+        .collect();
+    if selected.is_empty() {
+        return Err(TrustError::UnknownIssuer);
+    }
+    let anchor_ders: Vec<rustls_pki_types::CertificateDer<'_>> = selected
+        .iter()
+        .map(|(_, a)| rustls_pki_types::CertificateDer::from(a.der.as_slice()))
         .collect();
     let trust_anchors = anchor_ders
         .iter()
@@ -401,24 +470,21 @@ pub fn validate_chain(
             &trust_anchors,
             &intermediates,
             unix,
-            webpki::KeyUsage::required(profile.eku_der()),
+            eku_policy(profile),
             None,
             None,
         )
         .map_err(|e| map_webpki(e, &parsed, at, profile))?;
 
     let used = path.anchor();
-    let anchor_index = trust_anchors
+    let (anchor_index, anchor) = trust_anchors
         .iter()
         .position(|t| {
             t.subject == used.subject && t.subject_public_key_info == used.subject_public_key_info
         })
-        .ok_or(TrustError::UnknownIssuer)?;
-    let anchor = &anchors
-        .anchors
-        .get(anchor_index)
-        .ok_or(TrustError::UnknownIssuer)?
-        .cert;
+        .and_then(|pos| selected.get(pos))
+        .ok_or(TrustError::UnknownIssuer)
+        .and_then(|(i, a)| Ok((*i, a.cert(*i)?)))?;
     let chain_len = path.intermediate_certificates().count() + 1;
     let path_positions = path
         .intermediate_certificates()
@@ -445,6 +511,16 @@ pub fn validate_chain(
         chain_len,
         path: path_positions,
     })
+}
+
+/// The EKU rule webpki applies to every certificate of the path. For a VICAL signer the
+/// EKU is required of the leaf only (checked in [`profile::check_leaf`]): the real AAMVA chain
+/// has an issuing CA without any EKU extension, which `required` would refuse.
+fn eku_policy(profile: CertProfile) -> webpki::KeyUsage {
+    match profile {
+        CertProfile::VicalSigner => webpki::KeyUsage::required_if_present(profile.eku_der()),
+        _ => webpki::KeyUsage::required(profile.eku_der()),
+    }
 }
 
 /// Translate a webpki error into ours, naming the certificate where we can tell.

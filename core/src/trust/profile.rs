@@ -23,6 +23,8 @@ pub enum CertProfile {
     ReaderAuth,
     /// JWS signer (server retrieval, SD-JWT issuers), EKU 1.0.18013.5.1.3.
     JwsSigner,
+    /// VICAL signer (Annex C), EKU 1.0.18013.5.1.8, under a VICAL authority root.
+    VicalSigner,
 }
 
 impl CertProfile {
@@ -33,6 +35,7 @@ impl CertProfile {
             CertProfile::DocumentSigner => &[0x28, 0x81, 0x8c, 0x5d, 0x05, 0x01, 0x02],
             CertProfile::JwsSigner => &[0x28, 0x81, 0x8c, 0x5d, 0x05, 0x01, 0x03],
             CertProfile::ReaderAuth => &[0x28, 0x81, 0x8c, 0x5d, 0x05, 0x01, 0x06],
+            CertProfile::VicalSigner => &[0x28, 0x81, 0x8c, 0x5d, 0x05, 0x01, 0x08],
         }
     }
 
@@ -42,6 +45,7 @@ impl CertProfile {
             CertProfile::DocumentSigner => "1.0.18013.5.1.2 (mdoc Document Signer)",
             CertProfile::JwsSigner => "1.0.18013.5.1.3 (JWS signer)",
             CertProfile::ReaderAuth => "1.0.18013.5.1.6 (mdoc reader authentication)",
+            CertProfile::VicalSigner => "1.0.18013.5.1.8 (VICAL signer)",
         }
     }
 
@@ -51,6 +55,7 @@ impl CertProfile {
             CertProfile::DocumentSigner => "IACA",
             CertProfile::JwsSigner => "IACA",
             CertProfile::ReaderAuth => "reader root",
+            CertProfile::VicalSigner => "VICAL authority",
         }
     }
 }
@@ -139,7 +144,11 @@ pub(crate) fn check_leaf(
         index: 0,
         needed: KeyUsageBit::DigitalSignature,
     })?;
-    if !ku.0.contains(KeyUsages::DigitalSignature) {
+    // Both real VICAL signers (AAMVA, Austroads) carry nonRepudiation (contentCommitment)
+    // only: a VICAL signature is a commitment to the list's content.
+    let signs = ku.0.contains(KeyUsages::DigitalSignature)
+        || (profile == CertProfile::VicalSigner && ku.0.contains(KeyUsages::NonRepudiation));
+    if !signs {
         return Err(TrustError::MissingKeyUsage {
             index: 0,
             needed: KeyUsageBit::DigitalSignature,
@@ -186,8 +195,9 @@ pub(crate) fn check_country(
     leaf: &x509_cert::Certificate,
     anchor: &x509_cert::Certificate,
 ) -> Result<(), TrustError> {
-    if profile == CertProfile::ReaderAuth {
-        // Readers may be certified by a root of another country.
+    if matches!(profile, CertProfile::ReaderAuth | CertProfile::VicalSigner) {
+        // Readers may be certified by a root of another country; a VICAL signer's
+        // authority lists IACAs of many countries.
         return Ok(());
     }
     let anchor_c = DistinguishedNameSummary::of(&anchor.tbs_certificate.subject).country;

@@ -1,0 +1,381 @@
+//! One `CertificateInfo` of a VICAL (Annex C): the IACA certificate, parsed once, with the
+//! docTypes it is listed for, and the warnings raised where the CBOR hints disagree with it.
+
+use super::cert_fields::{cert_fields, name_summary};
+use super::parse::{opt_text, tdate_field, text_list};
+use super::{FieldDefect, VicalError};
+use crate::cbor::Item;
+use crate::trust::{
+    anchors::check_anchor_der, CertDefect, DistinguishedNameSummary, TrustError, MAX_CERT_LEN,
+};
+use time::OffsetDateTime;
+
+/// A VICAL entry: an IACA certificate and what the list says about it. SKI, serial and
+/// validity are read from the certificate itself; the CBOR copies only raise warnings.
+#[derive(Debug, Clone)]
+pub struct VicalEntry {
+    pub(crate) index: usize,
+    pub(crate) der: Vec<u8>,
+    subject: DistinguishedNameSummary,
+    issuer: DistinguishedNameSummary,
+    serial: Vec<u8>,
+    ski: Option<Vec<u8>>,
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+    pub(crate) doc_types: Vec<String>,
+    certificate_profiles: Vec<String>,
+    issuing_authority: Option<String>,
+    issuing_country: Option<String>,
+    state_or_province: Option<String>,
+}
+
+impl VicalEntry {
+    /// Position in `certificateInfos` (0-based).
+    pub fn index(&self) -> usize {
+        self.index
+    }
+    /// The certificate's subject (peer text: escape before printing).
+    pub fn subject(&self) -> &DistinguishedNameSummary {
+        &self.subject
+    }
+    /// The certificate's issuer (the same as the subject for a self-signed IACA).
+    pub fn issuer(&self) -> &DistinguishedNameSummary {
+        &self.issuer
+    }
+    /// The certificate's serial number, big-endian without leading zero bytes.
+    pub fn serial(&self) -> &[u8] {
+        &self.serial
+    }
+    /// The certificate's SubjectKeyIdentifier keyIdentifier (RFC 5280 §4.2.1.2), if it has
+    /// the extension.
+    pub fn ski(&self) -> Option<&[u8]> {
+        self.ski.as_deref()
+    }
+    /// The certificate's notBefore.
+    pub fn not_before(&self) -> OffsetDateTime {
+        self.not_before
+    }
+    /// The certificate's notAfter.
+    pub fn not_after(&self) -> OffsetDateTime {
+        self.not_after
+    }
+    /// The docTypes the IACA is listed for (`docType`), the scope it is imported with.
+    pub fn doc_types(&self) -> &[String] {
+        &self.doc_types
+    }
+    /// `certificateProfile`, if given.
+    pub fn certificate_profiles(&self) -> &[String] {
+        &self.certificate_profiles
+    }
+    /// `issuingAuthority`, if given.
+    pub fn issuing_authority(&self) -> Option<&str> {
+        self.issuing_authority.as_deref()
+    }
+    /// `issuingCountry`, if given.
+    pub fn issuing_country(&self) -> Option<&str> {
+        self.issuing_country.as_deref()
+    }
+    /// `stateOrProvinceName`, if given.
+    pub fn state_or_province(&self) -> Option<&str> {
+        self.state_or_province.as_deref()
+    }
+}
+
+/// Where a CBOR hint of an entry disagrees with its certificate, or something a verifier
+/// should know about the entry; never a reason to refuse the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WarningKind {
+    /// `ski` is the keyIdentifier wrapped in DER OCTET STRING headers (AAMVA sends the whole
+    /// extension value, `04 16 04 14 ‖ keyid`); the certificate's own SKI is used.
+    SkiDerWrapped,
+    /// `ski` is given but the certificate has no SubjectKeyIdentifier extension.
+    SkiWithoutExtension,
+    /// `ski` differs from the certificate's SubjectKeyIdentifier.
+    SkiMismatch,
+    /// `ski` is absent (Annex C requires it; the certificate's own is used).
+    SkiMissing,
+    /// `serialNumber` differs from the certificate's serial number.
+    SerialMismatch,
+    /// `serialNumber` is absent.
+    SerialMissing,
+    /// `notBefore` differs from the certificate's notBefore.
+    NotBeforeMismatch,
+    /// `notAfter` differs from the certificate's notAfter.
+    NotAfterMismatch,
+    /// `issuer` (DER Name) differs from the certificate's issuer.
+    IssuerMismatch,
+    /// `subject` (DER Name) differs from the certificate's subject.
+    SubjectMismatch,
+    /// `issuingCountry` differs from the certificate subject's countryName.
+    CountryMismatch,
+    /// The certificate has expired at the verification time (it is still imported; chains to
+    /// it fail validation).
+    Expired,
+    /// The certificate is not yet valid at the verification time.
+    NotYetValid,
+}
+
+impl core::fmt::Display for WarningKind {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            WarningKind::SkiDerWrapped => {
+                "ski is DER-wrapped (OCTET STRING around the key identifier)"
+            }
+            WarningKind::SkiWithoutExtension => {
+                "ski given but the certificate has no SubjectKeyIdentifier"
+            }
+            WarningKind::SkiMismatch => "ski differs from the certificate's",
+            WarningKind::SkiMissing => "ski missing",
+            WarningKind::SerialMismatch => "serialNumber differs from the certificate's",
+            WarningKind::SerialMissing => "serialNumber missing",
+            WarningKind::NotBeforeMismatch => "notBefore differs from the certificate's",
+            WarningKind::NotAfterMismatch => "notAfter differs from the certificate's",
+            WarningKind::IssuerMismatch => "issuer differs from the certificate's",
+            WarningKind::SubjectMismatch => "subject differs from the certificate's",
+            WarningKind::CountryMismatch => "issuingCountry differs from the certificate's",
+            WarningKind::Expired => "certificate expired at the verification time",
+            WarningKind::NotYetValid => "certificate not yet valid at the verification time",
+        })
+    }
+}
+
+/// A warning about one entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct VicalWarning {
+    /// Position of the entry in `certificateInfos`.
+    pub index: usize,
+    /// What is off.
+    pub kind: WarningKind,
+}
+
+impl core::fmt::Display for VicalWarning {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "entry {}: {}", self.index, self.kind)
+    }
+}
+
+fn entry_err(index: usize, field: &'static str, reason: FieldDefect) -> VicalError {
+    VicalError::Entry {
+        index,
+        field,
+        reason,
+    }
+}
+
+/// An unsigned big-endian integer without leading zero bytes (DER INTEGER content of a
+/// positive serial, or a CBOR biguint).
+fn strip_zeros(b: &[u8]) -> &[u8] {
+    let first = b.iter().position(|x| *x != 0).unwrap_or(b.len());
+    b.get(first..).unwrap_or_default()
+}
+
+/// Remove one DER OCTET STRING header (tag 04, definite short or long length covering the
+/// rest exactly).
+fn unwrap_octet_string(b: &[u8]) -> Option<&[u8]> {
+    let [0x04, len, rest @ ..] = b else {
+        return None;
+    };
+    let (n, body) = match *len {
+        n @ 0..=0x7f => (usize::from(n), rest),
+        0x81 => {
+            let (n, body) = rest.split_first()?;
+            (usize::from(*n), body)
+        }
+        _ => return None,
+    };
+    (body.len() == n).then_some(body)
+}
+
+/// Compare the `ski` hint with the certificate's SKI.
+fn ski_warning(hint: Option<&[u8]>, own: Option<&[u8]>) -> Option<WarningKind> {
+    let Some(hint) = hint else {
+        return Some(WarningKind::SkiMissing);
+    };
+    let Some(own) = own else {
+        return Some(WarningKind::SkiWithoutExtension);
+    };
+    if hint == own {
+        return None;
+    }
+    let mut peeled = hint;
+    for _ in 0..2 {
+        match unwrap_octet_string(peeled) {
+            Some(inner) if inner == own => return Some(WarningKind::SkiDerWrapped),
+            Some(inner) => peeled = inner,
+            None => break,
+        }
+    }
+    Some(WarningKind::SkiMismatch)
+}
+
+/// Parse entry `index`, pushing its hint warnings onto `warnings`.
+pub(super) fn parse_entry(
+    index: usize,
+    item: &Item<'_>,
+    warnings: &mut Vec<VicalWarning>,
+) -> Result<VicalEntry, VicalError> {
+    let map = item
+        .as_map()
+        .ok_or(entry_err(index, "CertificateInfo", FieldDefect::WrongType))?;
+    let get = |k: &str| {
+        map.iter()
+            .find(|(key, _)| key.as_text() == Some(k))
+            .map(|(_, v)| v)
+    };
+    let der = get("certificate")
+        .ok_or(entry_err(index, "certificate", FieldDefect::Missing))?
+        .as_bytes()
+        .ok_or(entry_err(index, "certificate", FieldDefect::WrongType))?;
+    if der.len() > MAX_CERT_LEN {
+        return Err(VicalError::EntryCertificate {
+            index,
+            error: TrustError::CertificateTooLarge {
+                index,
+                len: der.len(),
+            },
+        });
+    }
+    check_anchor_der(der, index).map_err(|error| VicalError::EntryCertificate { index, error })?;
+    let fields = cert_fields(der).ok_or(VicalError::EntryCertificate {
+        index,
+        error: TrustError::MalformedCertificate {
+            index,
+            reason: CertDefect::NotDer,
+        },
+    })?;
+
+    let doc_types = match get("docType") {
+        None => return Err(entry_err(index, "docType", FieldDefect::Missing)),
+        Some(v) => text_list(v).map_err(|reason| entry_err(index, "docType", reason))?,
+    };
+    if doc_types.is_empty() {
+        return Err(entry_err(index, "docType", FieldDefect::Empty));
+    }
+    let certificate_profiles = match get("certificateProfile") {
+        None => Vec::new(),
+        Some(v) => text_list(v).map_err(|reason| entry_err(index, "certificateProfile", reason))?,
+    };
+    let text = |k: &'static str| opt_text(get(k)).map_err(|reason| entry_err(index, k, reason));
+    let issuing_authority = text("issuingAuthority")?;
+    let issuing_country = text("issuingCountry")?;
+    let state_or_province = text("stateOrProvinceName")?;
+    let bytes_hint = |k: &'static str| -> Result<Option<&[u8]>, VicalError> {
+        match get(k) {
+            None => Ok(None),
+            Some(v) => v
+                .as_bytes()
+                .map(Some)
+                .ok_or(entry_err(index, k, FieldDefect::WrongType)),
+        }
+    };
+    let ski_hint = bytes_hint("ski")?;
+    let issuer_hint = bytes_hint("issuer")?;
+    let subject_hint = bytes_hint("subject")?;
+    let serial_hint = match get("serialNumber") {
+        None => None,
+        Some(v) => Some(match v.as_tag() {
+            Some((2, inner)) => inner
+                .as_bytes()
+                .ok_or(entry_err(index, "serialNumber", FieldDefect::WrongType))?
+                .to_vec(),
+            // Leniently, a serial small enough for a plain uint.
+            _ => v
+                .as_uint()
+                .map(|n| n.to_be_bytes().to_vec())
+                .ok_or(entry_err(index, "serialNumber", FieldDefect::WrongType))?,
+        }),
+    };
+    let date_hint = |k: &'static str| -> Result<Option<OffsetDateTime>, VicalError> {
+        get(k)
+            .map(tdate_field)
+            .transpose()
+            .map_err(|reason| entry_err(index, k, reason))
+    };
+    let not_before_hint = date_hint("notBefore")?;
+    let not_after_hint = date_hint("notAfter")?;
+
+    let serial = strip_zeros(fields.serial).to_vec();
+    let ski = fields.ski.map(<[u8]>::to_vec);
+    let (not_before, not_after) = (fields.not_before, fields.not_after);
+    let subject = name_summary(fields.subject);
+    let issuer = name_summary(fields.issuer);
+
+    let mut warn = |kind| warnings.push(VicalWarning { index, kind });
+    if let Some(kind) = ski_warning(ski_hint, ski.as_deref()) {
+        warn(kind);
+    }
+    match &serial_hint {
+        None => warn(WarningKind::SerialMissing),
+        Some(h) if strip_zeros(h) != serial.as_slice() => warn(WarningKind::SerialMismatch),
+        Some(_) => {}
+    }
+    if not_before_hint.is_some_and(|t| t != not_before) {
+        warn(WarningKind::NotBeforeMismatch);
+    }
+    if not_after_hint.is_some_and(|t| t != not_after) {
+        warn(WarningKind::NotAfterMismatch);
+    }
+    // DER is canonical: the same Name has one encoding.
+    if issuer_hint.is_some_and(|h| h != fields.issuer) {
+        warn(WarningKind::IssuerMismatch);
+    }
+    if subject_hint.is_some_and(|h| h != fields.subject) {
+        warn(WarningKind::SubjectMismatch);
+    }
+    if let (Some(hint), Some(own)) = (&issuing_country, &subject.country) {
+        if !hint.eq_ignore_ascii_case(own) {
+            warn(WarningKind::CountryMismatch);
+        }
+    }
+
+    Ok(VicalEntry {
+        index,
+        der: der.to_vec(),
+        subject,
+        issuer,
+        serial,
+        ski,
+        not_before,
+        not_after,
+        doc_types,
+        certificate_profiles,
+        issuing_authority,
+        issuing_country,
+        state_or_province,
+    })
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    #[test]
+    fn ski_forms() {
+        let id = [7u8; 20];
+        let mut once = vec![0x04, 20];
+        once.extend_from_slice(&id);
+        let mut twice = vec![0x04, 22];
+        twice.extend_from_slice(&once);
+        assert_eq!(ski_warning(Some(&id), Some(&id)), None);
+        assert_eq!(
+            ski_warning(Some(&once), Some(&id)),
+            Some(WarningKind::SkiDerWrapped)
+        );
+        assert_eq!(
+            ski_warning(Some(&twice), Some(&id)),
+            Some(WarningKind::SkiDerWrapped)
+        );
+        assert_eq!(
+            ski_warning(Some(&[1, 2]), Some(&id)),
+            Some(WarningKind::SkiMismatch)
+        );
+        assert_eq!(
+            ski_warning(Some(&id), None),
+            Some(WarningKind::SkiWithoutExtension)
+        );
+        assert_eq!(ski_warning(None, Some(&id)), Some(WarningKind::SkiMissing));
+        assert_eq!(strip_zeros(&[0, 0, 5, 0]), &[5, 0]);
+        assert_eq!(strip_zeros(&[0, 0]), &[] as &[u8]);
+    }
+}
