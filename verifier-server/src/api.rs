@@ -4,8 +4,8 @@
 //! Every POST needs `Content-Type: application/json` (a browser cannot send that cross-origin
 //! without a CORS preflight, which is never answered: no cross-site requests to a till on
 //! loopback). Bodies over the cap get 413, malformed JSON 400, each with a typed error body
-//! `{"error": {"code", "message"}}`. Verification runs on the blocking pool, at most
-//! `limits.workers` at once, and the audit row is committed before the answer is sent.
+//! `{"error": {"code", "message"}}`. Verification runs on the request's runtime worker, at
+//! most `limits.workers` at once, and the audit row is committed before the answer is sent.
 
 use crate::audit::{AuditRecord, AuditStore, Transport};
 use crate::config::{ApiToken, Config};
@@ -246,27 +246,25 @@ struct SdJwtRequest {
     at: Option<String>,
 }
 
-/// Run CPU work on the blocking pool, at most `workers` at once.
-async fn on_pool<T: Send + 'static>(
-    s: &AppState,
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, ApiError> {
-    // The permit moves into the blocking task: a request that times out does not free its
-    // worker slot before the verification it started has finished.
-    let permit = Arc::clone(&s.workers).acquire_owned().await.map_err(|_| {
+/// Run a verification on this request's runtime worker, at most `workers` at once.
+///
+/// A verification is a few hundred microseconds of CPU (two ECDSA checks with a cached DS
+/// chain), so it runs where the request is, not on the blocking pool: the hop there and back
+/// (two thread wake-ups and a context switch each way) cost about as much CPU as the
+/// checks besides the signatures (docs/till.md, Speed). The permit is held until the work
+/// returns, so at most `workers` verifications run at once, and a panic in it (a bug) gives
+/// a 500 instead of a dropped connection.
+async fn run_verification<T>(s: &AppState, work: impl FnOnce() -> T) -> Result<T, ApiError> {
+    let permit = s.workers.acquire().await.map_err(|_| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "shutting_down",
             "the server is stopping",
         )
     })?;
-    tokio::task::spawn_blocking(move || {
-        let out = work();
-        drop(permit);
-        out
-    })
-    .await
-    .map_err(|_| {
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+    drop(permit);
+    out.map_err(|_| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
@@ -377,7 +375,7 @@ async fn verify_mdoc(
     let trust = s.trust.snapshot();
     let policy = Arc::clone(&s.policy);
     let max_age = s.config.max_trust_age;
-    let outcome = on_pool(&s, move || {
+    let outcome = run_verification(&s, move || {
         verify::verify_mdoc_in(
             &trust,
             max_age,
@@ -403,7 +401,7 @@ async fn verify_sd_jwt(
     let trust = s.trust.snapshot();
     let policy = Arc::clone(&s.policy);
     let max_age = s.config.max_trust_age;
-    let outcome = on_pool(&s, move || {
+    let outcome = run_verification(&s, move || {
         verify::verify_sd_jwt_in(
             &trust,
             max_age,

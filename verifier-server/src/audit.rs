@@ -10,7 +10,8 @@
 
 use serde_json::{json, Value as Json};
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Row};
+use sqlx::pool::PoolConnection;
+use sqlx::{AnyConnection, AnyPool, Row};
 use std::path::Path;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -454,19 +455,54 @@ fn bind_row<'q>(
 /// so either every row of the group is committed (and with SQLite's synchronous=FULL, on
 /// disk) when it returns, or none is. Before, a group was BEGIN, one INSERT per row and
 /// COMMIT: each a round trip to sqlx's SQLite worker thread.
-async fn write_group(pool: &AnyPool, group: &[Pending]) -> Result<(), sqlx::Error> {
+async fn write_group(conn: &mut AnyConnection, group: &[Pending]) -> Result<(), sqlx::Error> {
     let sql = insert_sql(group.len());
     let mut q = sqlx::query(&sql);
     for (r, _) in group {
         q = bind_row(q, r);
     }
-    q.execute(pool).await.map(|_| ())
+    q.execute(conn).await.map(|_| ())
+}
+
+/// The writer's own connection, taken from the pool on first use and kept: with SQLite, a
+/// connection whose last write was its own keeps its page cache (one that sees another
+/// connection's WAL frames drops it and reads the pages again), and no pool hand-off per
+/// group.
+async fn writer_connection<'c>(
+    pool: &AnyPool,
+    conn: &'c mut Option<PoolConnection<sqlx::Any>>,
+) -> Result<&'c mut AnyConnection, sqlx::Error> {
+    if conn.is_none() {
+        *conn = Some(pool.acquire().await?);
+    }
+    match conn.as_mut() {
+        Some(c) => Ok(&mut **c),
+        None => Err(sqlx::Error::PoolClosed),
+    }
+}
+
+/// Commit a group on the writer's connection; after a failure the connection is given back
+/// (it may be broken) and the next group takes a fresh one.
+async fn commit_group(
+    pool: &AnyPool,
+    conn: &mut Option<PoolConnection<sqlx::Any>>,
+    group: &[Pending],
+) -> Result<(), sqlx::Error> {
+    let result = match writer_connection(pool, conn).await {
+        Ok(c) => write_group(c, group).await,
+        Err(e) => Err(e),
+    };
+    if result.is_err() {
+        *conn = None;
+    }
+    result
 }
 
 /// Take what is queued (up to [`MAX_GROUP`]), commit it in one transaction, answer each
 /// caller; repeat until every sender is gone.
 async fn write_loop(pool: AnyPool, mut rx: mpsc::Receiver<Pending>) {
     let mut group: Vec<Pending> = Vec::with_capacity(MAX_GROUP);
+    let mut conn: Option<PoolConnection<sqlx::Any>> = None;
     while let Some(first) = rx.recv().await {
         group.push(first);
         while group.len() < MAX_GROUP {
@@ -475,7 +511,7 @@ async fn write_loop(pool: AnyPool, mut rx: mpsc::Receiver<Pending>) {
                 Err(_) => break,
             }
         }
-        match write_group(&pool, &group).await {
+        match commit_group(&pool, &mut conn, &group).await {
             Ok(()) => {
                 for (_, ack) in group.drain(..) {
                     // A caller that gave up (its request timed out) no longer listens.
@@ -490,7 +526,7 @@ async fn write_loop(pool: AnyPool, mut rx: mpsc::Receiver<Pending>) {
             // One bad row must not fail the others of its group: each on its own.
             Err(_) => {
                 for pending in group.drain(..) {
-                    let result = write_group(&pool, std::slice::from_ref(&pending))
+                    let result = commit_group(&pool, &mut conn, std::slice::from_ref(&pending))
                         .await
                         .map_err(|e| e.to_string());
                     let _ = pending.1.send(result);
