@@ -17,6 +17,7 @@ use kakunin_issuer::crl::{build_crl, certificate_serial, CrlEntry, CrlParams};
 use kakunin_issuer::sd_jwt_vc::{issue_sd_jwt_vcs, SdJwtVcSettings, JP_PID_VCT};
 use kakunin_issuer::{elements_from_json, DocProfile, KeyAndCert, MdocIssuer, TestPki};
 use kakunin_verifier::flow::{ReaderConfig, SdJwtMode};
+use kakunin_verifier::status::MemoryStatusSource;
 use kakunin_verifier::{NgReason, RevocationReport, Verdict};
 use std::sync::Arc;
 use time::macros::datetime;
@@ -178,10 +179,38 @@ fn sd_jwt_session_with_a_crl_revoking_the_signer_is_ng_revoked() {
     assert_eq!(out.decision.verdict, Verdict::Ng(NgReason::Revoked));
     assert_eq!(out.sd_jwt_revocation.len(), 1);
     assert_eq!(out.sd_jwt_revocation[0].name(), "revoked");
+    // The till's audit row of this session records the revocation outcome (no values).
+    let facts = kakunin_verifier_server::session::flow_facts(&out);
+    assert_eq!(facts.checks["revocation"], "revoked", "{}", facts.checks);
     let out = run(Some(crls(&pki, hour, &[])));
     assert_eq!(out.decision.verdict, Verdict::Ok, "{:?}", out.failure);
     assert_eq!(out.sd_jwt_revocation[0].name(), "not_revoked");
     let out = run(None);
     assert_eq!(out.decision.verdict, Verdict::Ok);
     assert!(out.sd_jwt_revocation.is_empty());
+}
+
+#[test]
+fn sd_jwt_session_audit_facts_carry_the_status_outcome() {
+    let pki = TestPki::generate(
+        default_provider(),
+        "JP",
+        1,
+        now() - time::Duration::days(90),
+    )
+    .unwrap();
+    let mut c = config(&pki).with_status_source(Arc::new(MemoryStatusSource::new()));
+    c.sd_jwt = SdJwtMode::Only;
+    c.policy.portrait = false;
+    let out = common::run_qr(&c, &pid_store(&pki), HolderPolicy::default(), now()).0;
+    // The credential has no status reference: the check says so, and the audit row too.
+    assert_eq!(out.sd_jwt_status.len(), 1);
+    let facts = kakunin_verifier_server::session::flow_facts(&out);
+    assert_eq!(
+        facts.checks["status"],
+        out.sd_jwt_status[0].name(),
+        "{}",
+        facts.checks
+    );
+    assert!(facts.checks.get("revocation").is_none(), "{}", facts.checks);
 }
