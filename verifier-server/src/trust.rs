@@ -156,6 +156,16 @@ impl TrustStore {
         let fingerprint = fingerprint(dir, files)?;
         let now = time::OffsetDateTime::now_utc();
         let loaded = bundle.as_ref().map(|b| b.load(now)).transpose()?;
+        if let (Some(src), Some(l)) = (&bundle, &loaded) {
+            // Checked here first so the refusal names the bundle file.
+            let anchors = read_snapshot(fingerprint.clone())?.file_anchors;
+            crate::crls::add_bundle_crls(
+                &mut kakunin_core::trust::CrlSet::new(),
+                &anchors,
+                l,
+                Some(src.path()),
+            )?;
+        }
         let snapshot =
             read_snapshot(fingerprint)?.attach(loaded.map(Arc::new), status_cache, crl_files)?;
         Ok(TrustStore {

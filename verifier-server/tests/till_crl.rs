@@ -254,7 +254,10 @@ fn a_bundle_with_a_crl_of_a_foreign_ca_is_refused() {
     let f = files(&w, &bundle(&w.pki, 1, vec![foreign.clone()]));
     let e = start(with_bundle(&f)).err().unwrap();
     let text = e.to_string();
-    assert!(text.contains("refused") && text.contains("CRL 0"), "{text}");
+    assert!(
+        text.contains("trust.bundle refused") && text.contains("CRL 0"),
+        "{text}"
+    );
 
     // On reload: a till with bundle 1 (revoking the DS) keeps it when version 2 carries the
     // foreign CRL instead: never OK by default.
