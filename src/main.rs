@@ -294,6 +294,10 @@ enum TillCommand {
         /// The trust-bundle root the bundle's signer must chain to.
         #[arg(long, value_name = "FILE", requires = "trust_bundle")]
         bundle_signer: Option<PathBuf>,
+        /// CRL (PEM/DER) verified against its issuer among the trust anchors; repeat for
+        /// several (added to the configuration's `trust.crls`).
+        #[arg(long = "crl", value_name = "FILE", num_args = 1..)]
+        crls: Vec<PathBuf>,
     },
     /// Export the audit log.
     Audit {
@@ -1156,6 +1160,7 @@ fn main() -> ExitCode {
                     db,
                     trust_bundle,
                     bundle_signer,
+                    crls,
                 },
         } => till_cmd::serve(&till_cmd::ServeArgs {
             config: config.as_deref(),
@@ -1168,6 +1173,7 @@ fn main() -> ExitCode {
             db: db.as_deref(),
             trust_bundle: trust_bundle.as_deref(),
             bundle_signer: bundle_signer.as_deref(),
+            crls: &crls,
         }),
         Command::Till {
             command:
@@ -1312,4 +1318,38 @@ fn verify_request(
     } else {
         ExitCode::from(1)
     })
+}
+
+#[cfg(test)]
+mod cli_tests {
+    use super::*;
+
+    #[test]
+    fn till_serve_takes_crl_files() {
+        let cli = Cli::try_parse_from([
+            "kakunin", "till", "serve", "--crl", "a.crl", "b.pem", "--crl", "c.der",
+        ])
+        .unwrap();
+        match cli.command {
+            Command::Till {
+                command: TillCommand::Serve { crls, .. },
+            } => assert_eq!(
+                crls,
+                vec![
+                    PathBuf::from("a.crl"),
+                    PathBuf::from("b.pem"),
+                    PathBuf::from("c.der")
+                ]
+            ),
+            _ => panic!("not till serve"),
+        }
+        // Without the flag: no CRL files.
+        let cli = Cli::try_parse_from(["kakunin", "till", "serve"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Till { command: TillCommand::Serve { ref crls, .. } } if crls.is_empty()
+        ));
+        // A value is required.
+        assert!(Cli::try_parse_from(["kakunin", "till", "serve", "--crl"]).is_err());
+    }
 }

@@ -20,6 +20,9 @@ pub(crate) struct ServeArgs<'a> {
     pub(crate) db: Option<&'a str>,
     pub(crate) trust_bundle: Option<&'a Path>,
     pub(crate) bundle_signer: Option<&'a Path>,
+    /// `--crl`: added to the configuration's `trust.crls` (a CRL only takes trust away, so
+    /// the file's and the flags' are both kept).
+    pub(crate) crls: &'a [PathBuf],
 }
 
 /// A server failure: exit 2 for the configuration and the files it names, 3 for what
@@ -58,6 +61,11 @@ pub(crate) fn resolve(a: &ServeArgs<'_>) -> Result<Config, CliError> {
     if let (Some(b), Some(anchor)) = (a.trust_bundle, a.bundle_signer) {
         c.trust_bundle = Some(b.to_path_buf());
         c.bundle_signer = Some(anchor.to_path_buf());
+    }
+    for crl in a.crls {
+        if !c.crl_files.contains(crl) {
+            c.crl_files.push(crl.clone());
+        }
     }
     c.demo |= a.demo;
     Ok(c)
@@ -107,4 +115,36 @@ pub(crate) fn audit(
     use std::io::Write;
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crl_flags_are_added_to_the_config_files() {
+        let dir = std::env::temp_dir().join(format!("kakunin-till-crl-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = dir.join("till.toml");
+        std::fs::write(&config, "[trust]\ncrls = [\"from-file.crl\"]\n").unwrap();
+        let crls = [PathBuf::from("/x/flag.crl")];
+        let args = ServeArgs {
+            config: Some(&config),
+            listen: None,
+            data: Some(&dir),
+            demo: false,
+            trust_anchors: &[],
+            reader_cert: None,
+            reader_key: None,
+            db: None,
+            trust_bundle: None,
+            bundle_signer: None,
+            crls: &crls,
+        };
+        let c = resolve(&args).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(c.crl_files.len(), 2, "{:?}", c.crl_files);
+        assert!(c.crl_files.first().unwrap().ends_with("from-file.crl"));
+        assert_eq!(c.crl_files.get(1), Some(&PathBuf::from("/x/flag.crl")));
+    }
 }

@@ -26,7 +26,8 @@
   function render(s) {
     if (s.trust) {
       const t = $("trust");
-      t.textContent = "trust data: " + s.trust.anchors + " IACA, updated " + age(s.trust.age_seconds) + " ago";
+      t.textContent = "trust data: " + s.trust.anchors + " IACA, updated " + age(s.trust.age_seconds) + " ago" +
+        (s.trust.crl_next_update ? ", CRLs next update " + s.trust.crl_next_update : "");
       t.classList.toggle("stale", s.trust.age_seconds > 30 * 86400);
     }
     const n = $("nfc");

@@ -448,6 +448,13 @@ pub(crate) fn trust_view(trust: &TrustStore) -> Json_ {
         "updated_at": rfc3339(updated),
         "age_seconds": (now - updated).whole_seconds().max(0),
         "bundle_version": t.bundle.as_ref().map(|b| b.bundle.version()),
+        // When the revocation data goes stale: the earliest nextUpdate of the CRLs in force.
+        "crls": t.crls.as_ref().map_or(0, |c| c.len()),
+        "crl_next_update": t
+            .crls
+            .as_deref()
+            .and_then(crate::crls::earliest_next_update)
+            .map(rfc3339),
     })
 }
 

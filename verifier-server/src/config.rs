@@ -157,6 +157,9 @@ pub struct Config {
     /// A status-list cache directory (`trust.status_cache`, filled by `kakunin status
     /// fetch`), read besides the bundle's lists.
     pub status_cache: Option<PathBuf>,
+    /// CRL files (`trust.crls`, `till serve --crl`), besides the bundle's CRLs: each verified
+    /// against its issuer among the trust anchors (crate::crls).
+    pub crl_files: Vec<PathBuf>,
     /// Past this age of the trust bundle every verification is NG `status_unknown` ("trust
     /// data too old") (`policy.max_trust_age_seconds`).
     pub max_trust_age: Option<Duration>,
@@ -193,6 +196,7 @@ impl Config {
             trust_bundle: None,
             bundle_signer: None,
             status_cache: None,
+            crl_files: Vec::new(),
             max_trust_age: None,
             status_offline_grace: Duration::ZERO,
         }
@@ -331,6 +335,8 @@ struct FileTrust {
     bundle: Option<PathBuf>,
     bundle_signer: Option<PathBuf>,
     status_cache: Option<PathBuf>,
+    #[serde(default)]
+    crls: Vec<PathBuf>,
 }
 
 #[derive(Deserialize, Default)]
@@ -419,6 +425,7 @@ impl FileConfig {
         c.trust_bundle = self.trust.bundle.map(at);
         c.bundle_signer = self.trust.bundle_signer.map(at);
         c.status_cache = self.trust.status_cache.map(at);
+        c.crl_files = self.trust.crls.into_iter().map(at).collect();
         c.max_trust_age = self.policy.max_trust_age_seconds.map(Duration::from_secs);
         if let Some(v) = self.policy.status_offline_grace_seconds {
             c.status_offline_grace = Duration::from_secs(v);

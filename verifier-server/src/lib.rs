@@ -19,6 +19,7 @@ mod api;
 pub mod audit;
 pub mod bundle;
 pub mod config;
+pub mod crls;
 pub mod demo;
 mod error;
 pub mod nfc;

@@ -258,6 +258,7 @@ pub fn run_card<T: Transceive>(
             );
             // The trust bundle's and the status cache's lists, as in BLE sessions.
             config.status = trust.status.clone();
+            config.crls = trust.crls.clone().map(kakunin_verifier::flow::SharedCrlSet);
             match ReaderFlow::new(default_provider(), &config, &engagement) {
                 Err(e) => {
                     eprintln!("kakunin till: NFC session not started: {e}");

@@ -62,11 +62,12 @@ pub async fn build(
                     (Some(b), Some(anchor)) => Some(crate::bundle::BundleSource::new(b, anchor)?),
                     _ => None,
                 };
-                TrustStore::load_with(
+                TrustStore::load_with_crls(
                     config.trust_dir.as_deref(),
                     &config.trust_anchors,
                     bundle,
                     config.status_cache.as_deref(),
+                    &config.crl_files,
                 )?
             }
             (Some(world), false) => TrustStore::fixed(world.anchors().clone()),

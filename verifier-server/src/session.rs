@@ -74,7 +74,12 @@ fn judged_facts(outcome: &FlowOutcome) -> AuditFacts {
         (&outcome.decision.credential, &outcome.sd_jwt)
     {
         if let Some(first) = results.first() {
-            return verify::sd_jwt_result_facts(first);
+            // The status and CRL outcomes of that presentation, as mdoc rows record them.
+            return verify::sd_jwt_result_facts_with_checks(
+                first,
+                outcome.sd_jwt_status.first(),
+                outcome.sd_jwt_revocation.first(),
+            );
         }
     }
     match &outcome.mdoc {
@@ -216,6 +221,8 @@ impl SessionRunner for FlowRunner {
         );
         // The trust bundle's and the status cache's lists: the session checks status too.
         config.status = trust.status.clone();
+        // The trust bundle's and the CRL files' CRLs: revoked DS certificates are NG.
+        config.crls = trust.crls.clone().map(kakunin_verifier::flow::SharedCrlSet);
         let engagement = FlowEngagement::Qr {
             uri: engagement.uri.clone(),
         };

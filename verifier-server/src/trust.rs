@@ -39,9 +39,13 @@ pub struct TrustSnapshot {
     /// The status lists verifications check against (the bundle's and the status cache's);
     /// `None` when neither is configured.
     pub status: Option<kakunin_verifier::flow::SharedStatusSource>,
+    /// The verified CRLs (the bundle's and the CRL files', crate::crls); `None` when neither
+    /// holds one.
+    pub crls: Option<Arc<kakunin_core::trust::CrlSet>>,
     /// The anchors from the trust directory and files alone.
     file_anchors: TrustAnchors,
     status_stamp: Vec<(PathBuf, crate::bundle::FileStamp)>,
+    crl_stamp: Vec<(PathBuf, crate::bundle::FileStamp)>,
 }
 
 impl TrustSnapshot {
@@ -75,7 +79,11 @@ impl TrustSnapshot {
         mut self,
         bundle: Option<Arc<LoadedBundle>>,
         status_cache: Option<&Path>,
+        crl_files: &[PathBuf],
     ) -> Result<Self, ServerError> {
+        self.crl_stamp = crate::crls::files_stamp(crl_files);
+        self.crls = crate::crls::crl_set(&self.file_anchors, bundle.as_deref(), None, crl_files)?
+            .map(Arc::new);
         let mut ders: Vec<Vec<u8>> = self.file_anchors.iter().map(|a| a.der().to_vec()).collect();
         if let Some(b) = &bundle {
             ders.extend(
@@ -116,6 +124,7 @@ pub struct TrustStore {
     current: RwLock<Arc<TrustSnapshot>>,
     bundle: Option<BundleSource>,
     status_cache: Option<PathBuf>,
+    crl_files: Vec<PathBuf>,
 }
 
 impl TrustStore {
@@ -132,16 +141,40 @@ impl TrustStore {
         bundle: Option<BundleSource>,
         status_cache: Option<&Path>,
     ) -> Result<Self, ServerError> {
+        Self::load_with_crls(dir, files, bundle, status_cache, &[])
+    }
+
+    /// [`TrustStore::load_with`] plus CRL files (`trust.crls`, `--crl`), verified now against
+    /// the anchors (crate::crls): a till whose CRL does not verify does not start.
+    pub fn load_with_crls(
+        dir: Option<&Path>,
+        files: &[PathBuf],
+        bundle: Option<BundleSource>,
+        status_cache: Option<&Path>,
+        crl_files: &[PathBuf],
+    ) -> Result<Self, ServerError> {
         let fingerprint = fingerprint(dir, files)?;
         let now = time::OffsetDateTime::now_utc();
         let loaded = bundle.as_ref().map(|b| b.load(now)).transpose()?;
-        let snapshot = read_snapshot(fingerprint)?.attach(loaded.map(Arc::new), status_cache)?;
+        if let (Some(src), Some(l)) = (&bundle, &loaded) {
+            // Checked here first so the refusal names the bundle file.
+            let anchors = read_snapshot(fingerprint.clone())?.file_anchors;
+            crate::crls::add_bundle_crls(
+                &mut kakunin_core::trust::CrlSet::new(),
+                &anchors,
+                l,
+                Some(src.path()),
+            )?;
+        }
+        let snapshot =
+            read_snapshot(fingerprint)?.attach(loaded.map(Arc::new), status_cache, crl_files)?;
         Ok(TrustStore {
             dir: dir.map(Path::to_path_buf),
             files: files.to_vec(),
             current: RwLock::new(Arc::new(snapshot)),
             bundle,
             status_cache: status_cache.map(Path::to_path_buf),
+            crl_files: crl_files.to_vec(),
         })
     }
 
@@ -159,10 +192,13 @@ impl TrustStore {
                 fingerprint: Vec::new(),
                 bundle: None,
                 status: None,
+                crls: None,
                 status_stamp: Vec::new(),
+                crl_stamp: Vec::new(),
             })),
             bundle: None,
             status_cache: None,
+            crl_files: Vec::new(),
         }
     }
 
@@ -180,7 +216,7 @@ impl TrustStore {
     /// error the previous snapshot stays in force (a half-copied file must not empty the
     /// trust list of a till in service).
     pub fn reload_if_changed(&self) -> Result<bool, ServerError> {
-        if self.bundle.is_some() || self.status_cache.is_some() {
+        if self.bundle.is_some() || self.status_cache.is_some() || !self.crl_files.is_empty() {
             return self.reload_with_bundle(time::OffsetDateTime::now_utc());
         }
         if self.dir.is_none() && self.files.is_empty() {
@@ -205,7 +241,17 @@ impl TrustStore {
         let files_changed = files != current.fingerprint;
         let (bundle, refused) = match &self.bundle {
             Some(src) => match src.check(current.bundle.as_deref(), now) {
-                Ok(Some(next)) => (Some(Arc::new(next)), None),
+                // A bundle whose CRL does not verify is refused like one whose signature
+                // does not (crate::crls), once per file change.
+                Ok(Some(next)) => match crate::crls::add_bundle_crls(
+                    &mut kakunin_core::trust::CrlSet::new(),
+                    &current.file_anchors,
+                    &next,
+                    Some(src.path()),
+                ) {
+                    Ok(()) => (Some(Arc::new(next)), None),
+                    Err(e) => (current.bundle.clone(), Some(e)),
+                },
                 Ok(None) => (current.bundle.clone(), None),
                 Err(e) => (current.bundle.clone(), Some(e)),
             },
@@ -222,7 +268,8 @@ impl TrustStore {
             .map(crate::bundle::dir_stamp)
             .unwrap_or_default();
         let status_changed = status_stamp != current.status_stamp;
-        let changed = files_changed || bundle_changed || status_changed;
+        let crls_changed = crate::crls::files_stamp(&self.crl_files) != current.crl_stamp;
+        let changed = files_changed || bundle_changed || status_changed || crls_changed;
         if changed {
             let applied = self.build_changed(&current, files_changed.then_some(files), bundle, now);
             if applied.is_err() && bundle_changed {
@@ -259,10 +306,12 @@ impl TrustStore {
                 fingerprint: current.fingerprint.clone(),
                 bundle: None,
                 status: None,
+                crls: None,
                 status_stamp: Vec::new(),
+                crl_stamp: Vec::new(),
             }
         };
-        let snapshot = base.attach(bundle, self.status_cache.as_deref())?;
+        let snapshot = base.attach(bundle, self.status_cache.as_deref(), &self.crl_files)?;
         self.swap(Arc::new(snapshot));
         Ok(())
     }
@@ -360,6 +409,8 @@ fn read_snapshot(fingerprint: Fingerprint) -> Result<TrustSnapshot, ServerError>
         fingerprint,
         bundle: None,
         status: None,
+        crls: None,
         status_stamp: Vec::new(),
+        crl_stamp: Vec::new(),
     })
 }

@@ -114,6 +114,8 @@ pub fn mdoc_facts(
         }
         // The status check's outcome (valid, invalid, undetermined, not_checked, ...).
         checks.insert("status".into(), d.status_check.name().into());
+        // The CRL check's outcome (not_revoked, revoked, stale, no_crl, not_checked, ...).
+        checks.insert("revocation".into(), d.revocation.name().into());
     }
     let errors: Vec<Json> = report
         .errors
@@ -180,6 +182,18 @@ pub fn verify_sd_jwt(
 /// The audit facts of one SD-JWT VC verification (as received in a proximity session).
 pub fn sd_jwt_result_facts(result: &Result<VerifiedSdJwt, VcError>) -> AuditFacts {
     sd_jwt_facts(result, &kakunin_verifier::sd_jwt_report_json(result, false))
+}
+
+/// [`sd_jwt_result_facts`] with the session's status and CRL revocation checks of that
+/// presentation (their outcome names only, as for mdoc rows).
+pub fn sd_jwt_result_facts_with_checks(
+    result: &Result<VerifiedSdJwt, VcError>,
+    status: Option<&kakunin_verifier::StatusReport>,
+    revocation: Option<&kakunin_verifier::RevocationReport>,
+) -> AuditFacts {
+    let report =
+        kakunin_verifier::sd_jwt_report_json_with_checks(result, false, status, revocation);
+    sd_jwt_facts(result, &report)
 }
 
 fn sd_jwt_facts(result: &Result<VerifiedSdJwt, VcError>, report: &Json) -> AuditFacts {
@@ -264,7 +278,7 @@ pub fn verify_mdoc_in(
     if trust.too_old(max_trust_age, at) {
         return trust_too_old(CredentialFormat::Mdoc);
     }
-    let Some(status) = &trust.status else {
+    if trust.status.is_none() && trust.crls.is_none() {
         return verify_mdoc_cached(
             &trust.anchors,
             Some(&trust.chain_cache),
@@ -274,10 +288,14 @@ pub fn verify_mdoc_in(
             reader_key,
             at,
         );
-    };
-    let mut verifier = Verifier::new(&trust.anchors)
-        .with_chain_cache(&trust.chain_cache)
-        .with_status(kakunin_verifier::StatusOptions::new(&*status.0));
+    }
+    let mut verifier = Verifier::new(&trust.anchors).with_chain_cache(&trust.chain_cache);
+    if let Some(status) = &trust.status {
+        verifier = verifier.with_status(kakunin_verifier::StatusOptions::new(&*status.0));
+    }
+    if let Some(crls) = &trust.crls {
+        verifier = verifier.with_crls(crls);
+    }
     if let Some(k) = reader_key {
         verifier = verifier.with_reader_key(k);
     }
@@ -312,9 +330,9 @@ pub fn verify_sd_jwt_in(
     if trust.too_old(max_trust_age, at) {
         return trust_too_old(CredentialFormat::SdJwtVc);
     }
-    let Some(status) = &trust.status else {
+    if trust.status.is_none() && trust.crls.is_none() {
         return verify_sd_jwt(&trust.anchors, policy, presentation, aud, nonce, at);
-    };
+    }
     let crypto = default_provider();
     let result = verify_sd_jwt_vc(
         crypto,
@@ -324,22 +342,41 @@ pub fn verify_sd_jwt_in(
         false,
         at,
     );
-    let options = kakunin_verifier::StatusOptions::new(&*status.0);
+    let options = trust
+        .status
+        .as_ref()
+        .map(|s| kakunin_verifier::StatusOptions::new(&*s.0));
     let report_status = result.as_ref().ok().map(|v| {
         kakunin_verifier::status::sd_jwt_status(
             crypto,
             v,
             kakunin_verifier::status::SdJwtIssuer::X5c(&trust.anchors),
-            Some(&options),
+            options.as_ref(),
             at,
         )
     });
-    let report =
-        kakunin_verifier::sd_jwt_report_json_with_status(&result, false, report_status.as_ref());
+    let revocation = match &result {
+        Ok(v) => kakunin_verifier::sd_jwt_revocation(
+            crypto,
+            v,
+            Some(&trust.anchors),
+            trust.crls.as_deref(),
+            at,
+        ),
+        Err(_) => kakunin_verifier::RevocationReport::NotPerformed,
+    };
+    let revocation = trust.crls.is_some().then_some(revocation);
+    let report = kakunin_verifier::sd_jwt_report_json_with_checks(
+        &result,
+        false,
+        report_status.as_ref(),
+        revocation.as_ref(),
+    );
     let facts = sd_jwt_facts(&result, &report);
     let statuses: Vec<_> = report_status.into_iter().collect();
+    let revocations: Vec<_> = revocation.into_iter().collect();
     let wrapped: SdJwtResponseResult = Ok((0, vec![result]));
-    let decision = policy.decide_sd_jwt_with_status(&wrapped, &statuses);
+    let decision = policy.decide_sd_jwt_with_checks(&wrapped, &statuses, &revocations);
     Outcome {
         decision,
         report,

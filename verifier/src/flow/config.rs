@@ -106,7 +106,15 @@ pub struct ReaderConfig {
     /// Where the status lists come from (a till's trust bundle and cache); `None`: no
     /// status check (the verdict then follows [`AgePolicy::status`]'s `required`).
     pub status: Option<SharedStatusSource>,
+    /// The CRLs the certificate chains are checked against (a till's trust bundle and CRL
+    /// files, RFC 5280 §5); `None`: no revocation check (`not_checked`).
+    pub crls: Option<SharedCrlSet>,
 }
+
+/// Verified CRLs shared between sessions (like [`SharedStatusSource`]: a till swaps the set
+/// when its trust data reloads; a session keeps the one it started with).
+#[derive(Clone, Debug)]
+pub struct SharedCrlSet(pub std::sync::Arc<kakunin_core::trust::CrlSet>);
 
 /// A status-list source shared between sessions (a till swaps it when its trust data
 /// reloads; a session keeps the one it started with).
@@ -131,7 +139,14 @@ impl ReaderConfig {
             sd_jwt: SdJwtMode::Fallback,
             deadlines: Deadlines::default(),
             status: None,
+            crls: None,
         }
+    }
+
+    /// Check the DS (mdoc) and `x5c` (SD-JWT VC) chains against the CRLs of `crls`.
+    pub fn with_crls(mut self, crls: std::sync::Arc<kakunin_core::trust::CrlSet>) -> Self {
+        self.crls = Some(SharedCrlSet(crls));
+        self
     }
 
     /// Check credentials' status against the lists in `source`.

@@ -115,6 +115,12 @@ pub struct FlowOutcome {
     /// verdict (see [`keep_requested`], [`keep_requested_claims`]); their values are never
     /// shown.
     pub unrequested_elements: usize,
+    /// The status check of each SD-JWT VC presentation of [`FlowOutcome::sd_jwt`], in its
+    /// order (empty when no status source is configured or no SD-JWT response arrived).
+    pub sd_jwt_status: Vec<crate::StatusReport>,
+    /// The CRL revocation check of each presentation's `x5c` chain, in the same order
+    /// (empty when no CRLs are configured).
+    pub sd_jwt_revocation: Vec<crate::RevocationReport>,
 }
 
 /// Drop from `report` every element the till did not ask for in `requests` (docType ->
@@ -255,6 +261,8 @@ pub struct ReaderFlow<'c> {
     mdoc: Option<(ResponseReport, Decision)>,
     unrequested: usize,
     chain_cache: Option<&'c ChainCache>,
+    /// The SD-JWT leg's status and revocation checks, handed to the outcome.
+    sd_checks: (Vec<crate::StatusReport>, Vec<crate::RevocationReport>),
 }
 
 impl core::fmt::Debug for ReaderFlow<'_> {
@@ -293,6 +301,7 @@ impl<'c> ReaderFlow<'c> {
             mdoc: None,
             unrequested: 0,
             chain_cache: None,
+            sd_checks: (Vec::new(), Vec::new()),
         })
     }
 
@@ -357,7 +366,10 @@ impl<'c> ReaderFlow<'c> {
     ) -> FlowOutcome {
         self.state = State::Done;
         self.progress.push(Progress::Done);
+        let (sd_jwt_status, sd_jwt_revocation) = std::mem::take(&mut self.sd_checks);
         FlowOutcome {
+            sd_jwt_status,
+            sd_jwt_revocation,
             decision,
             mdoc: self.mdoc.take().map(|(report, _)| report),
             sd_jwt,
@@ -415,22 +427,41 @@ impl<'c> ReaderFlow<'c> {
             );
             // Only what was asked for is judged and shown.
             self.unrequested += keep_requested_claims(&mut result, &self.config.sd_jwt_requests());
-            let sd_decision = match self.config.status.as_ref().map(|s| &*s.0) {
+            let statuses = match self.config.status.as_ref().map(|s| &*s.0) {
                 Some(source) => {
                     let options = crate::status::StatusOptions::new(source);
-                    let statuses = crate::status::sd_jwt_response_status(
+                    crate::status::sd_jwt_response_status(
                         crypto,
                         &result,
                         &self.config.trust,
                         Some(&options),
                         now,
-                    );
-                    self.config
-                        .policy
-                        .decide_sd_jwt_with_status(&result, &statuses)
+                    )
                 }
-                None => self.config.policy.decide_sd_jwt(&result),
+                None => Vec::new(),
             };
+            let revocations: Vec<crate::RevocationReport> =
+                match (self.config.crls.as_ref(), &result) {
+                    (Some(crls), Ok((_, results))) => results
+                        .iter()
+                        .map(|r| match r {
+                            Ok(v) => crate::sd_jwt_revocation(
+                                crypto,
+                                v,
+                                Some(&self.config.trust),
+                                Some(&crls.0),
+                                now,
+                            ),
+                            Err(_) => crate::RevocationReport::NotPerformed,
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+            let sd_decision =
+                self.config
+                    .policy
+                    .decide_sd_jwt_with_checks(&result, &statuses, &revocations);
+            self.sd_checks = (statuses, revocations);
             // The SD-JWT leg found nothing either: the mdoc leg's verdict stands (it may say
             // more, e.g. that a document of another type was offered).
             let decision = match self.mdoc.as_mut() {
@@ -447,6 +478,9 @@ impl<'c> ReaderFlow<'c> {
             .with_reader_key(&self.e_reader_key);
         if let Some(source) = self.config.status.as_ref().map(|s| &*s.0) {
             verifier = verifier.with_status(crate::status::StatusOptions::new(source));
+        }
+        if let Some(crls) = &self.config.crls {
+            verifier = verifier.with_crls(&crls.0);
         }
         if let Some(cache) = self.chain_cache {
             verifier = verifier.with_chain_cache(cache);

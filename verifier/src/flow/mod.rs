@@ -14,7 +14,8 @@ mod engagement;
 mod machine;
 
 pub use config::{
-    Deadlines, ReaderAuthSigner, ReaderConfig, RequestSpec, SdJwtMode, SharedStatusSource,
+    Deadlines, ReaderAuthSigner, ReaderConfig, RequestSpec, SdJwtMode, SharedCrlSet,
+    SharedStatusSource,
 };
 pub use driver::{run_reader, run_reader_with, Observer};
 pub use engagement::{ble_peripheral_uuid, engage_nfc, Engaged, Engagement, NfcHandoverMode};
