@@ -450,6 +450,7 @@ pub(crate) fn trust_view(trust: &TrustStore) -> Json_ {
         "updated_at": rfc3339(updated),
         "age_seconds": (now - updated).whole_seconds().max(0),
         "bundle_version": t.bundle.as_ref().map(|b| b.bundle.version()),
+        "vicals": t.vicals.iter().map(|v| v.view(now)).collect::<Vec<_>>(),
     })
 }
 
