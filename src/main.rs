@@ -294,6 +294,14 @@ enum TillCommand {
         /// The trust-bundle root the bundle's signer must chain to.
         #[arg(long, value_name = "FILE", requires = "trust_bundle")]
         bundle_signer: Option<PathBuf>,
+        /// Signed VICAL file (ISO 18013-5 Annex C); repeat for several (replaces
+        /// `trust.vicals`). Its IACAs are trusted for the docTypes it lists.
+        #[arg(long = "vical", value_name = "FILE", num_args = 1..)]
+        vicals: Vec<PathBuf>,
+        /// VICAL-authority certificate the VICALs (loose and in the bundle) must chain to;
+        /// repeat for several (replaces `trust.vical_authorities`).
+        #[arg(long = "vical-authority", value_name = "FILE", num_args = 1..)]
+        vical_authorities: Vec<PathBuf>,
     },
     /// Export the audit log.
     Audit {
@@ -1156,6 +1164,8 @@ fn main() -> ExitCode {
                     db,
                     trust_bundle,
                     bundle_signer,
+                    vicals,
+                    vical_authorities,
                 },
         } => till_cmd::serve(&till_cmd::ServeArgs {
             config: config.as_deref(),
@@ -1168,6 +1178,8 @@ fn main() -> ExitCode {
             db: db.as_deref(),
             trust_bundle: trust_bundle.as_deref(),
             bundle_signer: bundle_signer.as_deref(),
+            vicals: &vicals,
+            vical_authorities: &vical_authorities,
         }),
         Command::Till {
             command:
