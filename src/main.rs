@@ -298,6 +298,14 @@ enum TillCommand {
         /// several (added to the configuration's `trust.crls`).
         #[arg(long = "crl", value_name = "FILE", num_args = 1..)]
         crls: Vec<PathBuf>,
+        /// Signed VICAL file (ISO 18013-5 Annex C); repeat for several (replaces
+        /// `trust.vicals`). Its IACAs are trusted for the docTypes it lists.
+        #[arg(long = "vical", value_name = "FILE", num_args = 1..)]
+        vicals: Vec<PathBuf>,
+        /// VICAL-authority certificate the VICALs (loose and in the bundle) must chain to;
+        /// repeat for several (replaces `trust.vical_authorities`).
+        #[arg(long = "vical-authority", value_name = "FILE", num_args = 1..)]
+        vical_authorities: Vec<PathBuf>,
     },
     /// Export the audit log.
     Audit {
@@ -1161,6 +1169,8 @@ fn main() -> ExitCode {
                     trust_bundle,
                     bundle_signer,
                     crls,
+                    vicals,
+                    vical_authorities,
                 },
         } => till_cmd::serve(&till_cmd::ServeArgs {
             config: config.as_deref(),
@@ -1174,6 +1184,8 @@ fn main() -> ExitCode {
             trust_bundle: trust_bundle.as_deref(),
             bundle_signer: bundle_signer.as_deref(),
             crls: &crls,
+            vicals: &vicals,
+            vical_authorities: &vical_authorities,
         }),
         Command::Till {
             command:

@@ -23,6 +23,8 @@ pub(crate) struct ServeArgs<'a> {
     /// `--crl`: added to the configuration's `trust.crls` (a CRL only takes trust away, so
     /// the file's and the flags' are both kept).
     pub(crate) crls: &'a [PathBuf],
+    pub(crate) vicals: &'a [PathBuf],
+    pub(crate) vical_authorities: &'a [PathBuf],
 }
 
 /// A server failure: exit 2 for the configuration and the files it names, 3 for what
@@ -66,6 +68,12 @@ pub(crate) fn resolve(a: &ServeArgs<'_>) -> Result<Config, CliError> {
         if !c.crl_files.contains(crl) {
             c.crl_files.push(crl.clone());
         }
+    }
+    if !a.vicals.is_empty() {
+        c.vicals = a.vicals.to_vec();
+    }
+    if !a.vical_authorities.is_empty() {
+        c.vical_authorities = a.vical_authorities.to_vec();
     }
     c.demo |= a.demo;
     Ok(c)
@@ -140,11 +148,95 @@ mod tests {
             trust_bundle: None,
             bundle_signer: None,
             crls: &crls,
+            vicals: &[],
+            vical_authorities: &[],
         };
         let c = resolve(&args).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(c.crl_files.len(), 2, "{:?}", c.crl_files);
         assert!(c.crl_files.first().unwrap().ends_with("from-file.crl"));
         assert_eq!(c.crl_files.get(1), Some(&PathBuf::from("/x/flag.crl")));
+    }
+
+    use crate::{Cli, Command, TillCommand};
+    use clap::Parser;
+
+    /// `--vical FILE...` and `--vical-authority FILE...` parse, repeat, and replace the
+    /// configuration file's `trust.vicals` / `trust.vical_authorities`.
+    #[test]
+    fn vical_flags_parse_and_replace_the_files_lists() {
+        let dir = tempfile::tempdir().unwrap();
+        let toml = dir.path().join("till.toml");
+        std::fs::write(
+            &toml,
+            "[trust]\nvicals = [\"file.vical\"]\nvical_authorities = [\"file-root.pem\"]\n",
+        )
+        .unwrap();
+        let toml_s = toml.to_str().unwrap();
+        let cli = Cli::try_parse_from([
+            "kakunin",
+            "till",
+            "serve",
+            "--config",
+            toml_s,
+            "--vical",
+            "a.vical",
+            "b.vical",
+            "--vical-authority",
+            "root.pem",
+        ])
+        .unwrap();
+        let Command::Till {
+            command:
+                TillCommand::Serve {
+                    vicals,
+                    vical_authorities,
+                    config,
+                    ..
+                },
+        } = cli.command
+        else {
+            panic!("not till serve");
+        };
+        assert_eq!(vicals, [PathBuf::from("a.vical"), PathBuf::from("b.vical")]);
+        assert_eq!(vical_authorities, [PathBuf::from("root.pem")]);
+        fn args<'a>(
+            config: Option<&'a Path>,
+            vicals: &'a [PathBuf],
+            vical_authorities: &'a [PathBuf],
+        ) -> ServeArgs<'a> {
+            ServeArgs {
+                config,
+                listen: None,
+                data: None,
+                demo: false,
+                trust_anchors: &[],
+                reader_cert: None,
+                reader_key: None,
+                db: None,
+                trust_bundle: None,
+                bundle_signer: None,
+                crls: &[],
+                vicals,
+                vical_authorities,
+            }
+        }
+        let config = config.as_deref();
+        let c = resolve(&args(config, &vicals, &vical_authorities)).unwrap();
+        assert_eq!(c.vicals, vicals);
+        assert_eq!(c.vical_authorities, vical_authorities);
+        // Without the flags the file's lists stand, relative to the file.
+        let c = resolve(&args(config, &[], &[])).unwrap();
+        assert_eq!(c.vicals, [dir.path().join("file.vical")]);
+        assert_eq!(c.vical_authorities, [dir.path().join("file-root.pem")]);
+        // A VICAL without any authority is refused by the configuration check.
+        let c = resolve(&args(None, &vicals, &[])).unwrap();
+        assert!(c
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("vical_authorities"));
+        // --vical takes at least one file.
+        assert!(Cli::try_parse_from(["kakunin", "till", "serve", "--vical"]).is_err());
     }
 }

@@ -455,6 +455,7 @@ pub(crate) fn trust_view(trust: &TrustStore) -> Json_ {
             .as_deref()
             .and_then(crate::crls::earliest_next_update)
             .map(rfc3339),
+        "vicals": t.vicals.iter().map(|v| v.view(now)).collect::<Vec<_>>(),
     })
 }
 

@@ -166,6 +166,14 @@ pub struct Config {
     /// How long past its `exp`/`ttl` a status list is still believed
     /// (`policy.status_offline_grace_seconds`; kakunin_verifier::StatusPolicy).
     pub status_offline_grace: Duration,
+    /// The VICAL-authority certificates VICALs must chain to (`trust.vical_authorities`,
+    /// `--vical-authority`): never the bundle signer, never a root inside a list.
+    pub vical_authorities: Vec<PathBuf>,
+    /// Signed VICAL files (`trust.vicals`, `--vical`), re-checked on the reload interval;
+    /// their IACAs join the anchors scoped to their docTypes.
+    pub vicals: Vec<PathBuf>,
+    /// How long past its `nextUpdate` a VICAL is still taken (`trust.vical_grace_seconds`).
+    pub vical_grace: Duration,
 }
 
 impl Config {
@@ -199,6 +207,9 @@ impl Config {
             crl_files: Vec::new(),
             max_trust_age: None,
             status_offline_grace: Duration::ZERO,
+            vical_authorities: Vec::new(),
+            vicals: Vec::new(),
+            vical_grace: Duration::ZERO,
         }
     }
 
@@ -277,6 +288,12 @@ impl Config {
                 "policy.max_trust_age_seconds applies to a trust bundle: give trust.bundle".into(),
             ));
         }
+        if !self.vicals.is_empty() && self.vical_authorities.is_empty() {
+            return Err(ServerError::Invalid(
+                "trust.vicals needs trust.vical_authorities (the VICAL authority certificates)"
+                    .into(),
+            ));
+        }
         if self.policy.age_threshold == 0 || self.policy.age_threshold > 99 {
             return Err(ServerError::Invalid(
                 "policy.age_threshold must be 1 to 99 (age_over_NN has two digits)".into(),
@@ -337,6 +354,10 @@ struct FileTrust {
     status_cache: Option<PathBuf>,
     #[serde(default)]
     crls: Vec<PathBuf>,
+    vical_authorities: Vec<PathBuf>,
+    #[serde(default)]
+    vicals: Vec<PathBuf>,
+    vical_grace_seconds: Option<u64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -426,6 +447,11 @@ impl FileConfig {
         c.bundle_signer = self.trust.bundle_signer.map(at);
         c.status_cache = self.trust.status_cache.map(at);
         c.crl_files = self.trust.crls.into_iter().map(at).collect();
+        c.vical_authorities = self.trust.vical_authorities.into_iter().map(at).collect();
+        c.vicals = self.trust.vicals.into_iter().map(at).collect();
+        if let Some(v) = self.trust.vical_grace_seconds {
+            c.vical_grace = Duration::from_secs(v);
+        }
         c.max_trust_age = self.policy.max_trust_age_seconds.map(Duration::from_secs);
         if let Some(v) = self.policy.status_offline_grace_seconds {
             c.status_offline_grace = Duration::from_secs(v);

@@ -29,6 +29,7 @@ pub mod session;
 pub mod till;
 pub mod trust;
 pub mod verify;
+pub mod vicals;
 
 pub use api::{router, AppState, PeerAddr};
 pub use audit::{AuditError, AuditRecord, AuditStore};

@@ -55,20 +55,30 @@ pub async fn build(
             &demo,
             config.trust_dir.is_some()
                 || !config.trust_anchors.is_empty()
-                || config.trust_bundle.is_some(),
+                || config.trust_bundle.is_some()
+                || !config.vicals.is_empty(),
         ) {
             (_, true) => {
                 let bundle = match (&config.trust_bundle, &config.bundle_signer) {
                     (Some(b), Some(anchor)) => Some(crate::bundle::BundleSource::new(b, anchor)?),
                     _ => None,
                 };
-                TrustStore::load_with_crls(
+                let store = TrustStore::load_with_crls(
                     config.trust_dir.as_deref(),
                     &config.trust_anchors,
                     bundle,
                     config.status_cache.as_deref(),
                     &config.crl_files,
-                )?
+                )?;
+                if config.vical_authorities.is_empty() {
+                    store
+                } else {
+                    store.with_vicals(crate::vicals::VicalSource::new(
+                        &config.vical_authorities,
+                        &config.vicals,
+                        config.vical_grace,
+                    )?)?
+                }
             }
             (Some(world), false) => TrustStore::fixed(world.anchors().clone()),
             (None, false) => {

@@ -24,6 +24,9 @@ type Fingerprint = Vec<(PathBuf, u64, Option<SystemTime>)>;
 pub struct TrustSnapshot {
     /// The parsed anchors.
     pub anchors: TrustAnchors,
+    /// The VICALs in force (crate::vicals); their IACAs are part of
+    /// [`TrustSnapshot::anchors`], scoped to their docTypes.
+    pub vicals: Vec<Arc<crate::vicals::HeldVical>>,
     /// When these files were read (the server's clock).
     pub loaded_at: time::OffsetDateTime,
     /// The newest modification time among the files: how fresh the trust data is.
@@ -72,9 +75,8 @@ impl TrustSnapshot {
     }
 
     /// This snapshot with `bundle` and the status lists attached: the anchors become the
-    /// files' plus the bundle's IACAs that are not scoped to docTypes (the verifier takes one
-    /// anchor set for every docType, so a scoped IACA is left out rather than trusted for
-    /// documents outside its scope).
+    /// files' plus the bundle's IACAs, those the bundle scopes to docTypes with that scope
+    /// (the verifier validates a DS chain only to anchors allowed for the MSO's docType).
     fn attach(
         mut self,
         bundle: Option<Arc<LoadedBundle>>,
@@ -85,21 +87,26 @@ impl TrustSnapshot {
         self.crls = crate::crls::crl_set(&self.file_anchors, bundle.as_deref(), None, crl_files)?
             .map(Arc::new);
         let mut ders: Vec<Vec<u8>> = self.file_anchors.iter().map(|a| a.der().to_vec()).collect();
+        let mut scoped = Vec::new();
         if let Some(b) = &bundle {
-            ders.extend(
-                b.bundle
-                    .contents()
-                    .iacas
-                    .iter()
-                    .filter(|i| i.doc_types.is_empty())
-                    .map(|i| i.cert_der.clone()),
-            );
+            for i in &b.bundle.contents().iacas {
+                if i.doc_types.is_empty() {
+                    ders.push(i.cert_der.clone());
+                } else {
+                    scoped.push(i);
+                }
+            }
         }
-        self.anchors =
-            TrustAnchors::from_der_certs(&ders).map_err(|source| ServerError::Certificate {
-                path: PathBuf::from("<trust bundle>"),
-                source,
-            })?;
+        let bundle_cert = |source| ServerError::Certificate {
+            path: PathBuf::from("<trust bundle>"),
+            source,
+        };
+        self.anchors = TrustAnchors::from_der_certs(&ders).map_err(bundle_cert)?;
+        for i in scoped {
+            self.anchors
+                .push_scoped(&i.cert_der, i.doc_types.clone())
+                .map_err(bundle_cert)?;
+        }
         self.status = if bundle.is_some() || status_cache.is_some() {
             Some(crate::bundle::status_source(
                 bundle.as_deref(),
@@ -116,6 +123,18 @@ impl TrustSnapshot {
     }
 }
 
+impl TrustSnapshot {
+    /// This snapshot with the VICALs of `source` in force for its bundle version: their
+    /// IACAs join the anchors, scoped to their docTypes.
+    fn with_vicals(mut self, source: Option<&crate::vicals::VicalSource>) -> Self {
+        if let Some(src) = source {
+            self.vicals = src.in_force(self.bundle.as_ref().map(|b| b.bundle.version()));
+            crate::vicals::import_all(&self.vicals, &mut self.anchors);
+        }
+        self
+    }
+}
+
 /// Where the trust data comes from, and the snapshot in force.
 #[derive(Debug)]
 pub struct TrustStore {
@@ -125,6 +144,7 @@ pub struct TrustStore {
     bundle: Option<BundleSource>,
     status_cache: Option<PathBuf>,
     crl_files: Vec<PathBuf>,
+    vicals: Option<crate::vicals::VicalSource>,
 }
 
 impl TrustStore {
@@ -175,7 +195,23 @@ impl TrustStore {
             bundle,
             status_cache: status_cache.map(Path::to_path_buf),
             crl_files: crl_files.to_vec(),
+            vicals: None,
         })
+    }
+
+    /// This store with VICALs (`trust.vicals`, and the bundle's VICALs, verified against
+    /// `trust.vical_authorities`): the bundle in force must have VICALs that verify, or the
+    /// till does not start; a loose file that does not verify imports nothing (logged).
+    pub fn with_vicals(mut self, source: crate::vicals::VicalSource) -> Result<Self, ServerError> {
+        let now = time::OffsetDateTime::now_utc();
+        let current = self.snapshot();
+        if let (Some(b), Some(src)) = (&current.bundle, &self.bundle) {
+            source.verify_bundle(b, src.path(), now)?;
+        }
+        source.refresh_loose(now);
+        self.vicals = Some(source);
+        self.build_changed(&current, None, current.bundle.clone(), now)?;
+        Ok(self)
     }
 
     /// Anchors given directly (tests, the demo): never reloaded.
@@ -186,6 +222,7 @@ impl TrustStore {
             current: RwLock::new(Arc::new(TrustSnapshot {
                 file_anchors: anchors.clone(),
                 anchors,
+                vicals: Vec::new(),
                 loaded_at: time::OffsetDateTime::now_utc(),
                 newest_file: None,
                 chain_cache: ChainCache::default(),
@@ -199,6 +236,7 @@ impl TrustStore {
             bundle: None,
             status_cache: None,
             crl_files: Vec::new(),
+            vicals: None,
         }
     }
 
@@ -216,7 +254,11 @@ impl TrustStore {
     /// error the previous snapshot stays in force (a half-copied file must not empty the
     /// trust list of a till in service).
     pub fn reload_if_changed(&self) -> Result<bool, ServerError> {
-        if self.bundle.is_some() || self.status_cache.is_some() || !self.crl_files.is_empty() {
+        if self.bundle.is_some()
+            || self.status_cache.is_some()
+            || !self.crl_files.is_empty()
+            || self.vicals.is_some()
+        {
             return self.reload_with_bundle(time::OffsetDateTime::now_utc());
         }
         if self.dir.is_none() && self.files.is_empty() {
@@ -248,7 +290,9 @@ impl TrustStore {
                     &current.file_anchors,
                     &next,
                     Some(src.path()),
-                ) {
+                )
+                .and_then(|()| self.check_bundle_vicals(&next, src, now))
+                {
                     Ok(()) => (Some(Arc::new(next)), None),
                     Err(e) => (current.bundle.clone(), Some(e)),
                 },
@@ -269,7 +313,9 @@ impl TrustStore {
             .unwrap_or_default();
         let status_changed = status_stamp != current.status_stamp;
         let crls_changed = crate::crls::files_stamp(&self.crl_files) != current.crl_stamp;
-        let changed = files_changed || bundle_changed || status_changed || crls_changed;
+        let vicals_changed = self.vicals.as_ref().is_some_and(|v| v.refresh_loose(now));
+        let changed =
+            files_changed || bundle_changed || status_changed || crls_changed || vicals_changed;
         if changed {
             let applied = self.build_changed(&current, files_changed.then_some(files), bundle, now);
             if applied.is_err() && bundle_changed {
@@ -300,6 +346,7 @@ impl TrustStore {
             TrustSnapshot {
                 file_anchors: current.file_anchors.clone(),
                 anchors: TrustAnchors::default(),
+                vicals: Vec::new(),
                 loaded_at: now,
                 newest_file: current.newest_file,
                 chain_cache: ChainCache::default(),
@@ -311,9 +358,25 @@ impl TrustStore {
                 crl_stamp: Vec::new(),
             }
         };
-        let snapshot = base.attach(bundle, self.status_cache.as_deref(), &self.crl_files)?;
+        let snapshot = base
+            .attach(bundle, self.status_cache.as_deref(), &self.crl_files)?
+            .with_vicals(self.vicals.as_ref());
         self.swap(Arc::new(snapshot));
         Ok(())
+    }
+
+    /// A newly read bundle's VICALs must verify against the VICAL authorities, or the
+    /// bundle version is refused (without configured authorities they are not used).
+    fn check_bundle_vicals(
+        &self,
+        next: &LoadedBundle,
+        src: &BundleSource,
+        now: time::OffsetDateTime,
+    ) -> Result<(), ServerError> {
+        match &self.vicals {
+            Some(v) => v.verify_bundle(next, src.path(), now),
+            None => Ok(()),
+        }
     }
 
     fn swap(&self, snapshot: Arc<TrustSnapshot>) {
@@ -403,6 +466,7 @@ fn read_snapshot(fingerprint: Fingerprint) -> Result<TrustSnapshot, ServerError>
     Ok(TrustSnapshot {
         file_anchors: anchors.clone(),
         anchors,
+        vicals: Vec::new(),
         loaded_at: time::OffsetDateTime::now_utc(),
         newest_file,
         chain_cache: ChainCache::default(),
