@@ -354,6 +354,7 @@ struct FileTrust {
     status_cache: Option<PathBuf>,
     #[serde(default)]
     crls: Vec<PathBuf>,
+    #[serde(default)]
     vical_authorities: Vec<PathBuf>,
     #[serde(default)]
     vicals: Vec<PathBuf>,
