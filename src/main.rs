@@ -562,9 +562,9 @@ enum StatusCommand {
         #[arg(long, value_name = "SECONDS", default_value_t = 0)]
         grace: u64,
     },
-    /// Fetch a status list over HTTP into a cache directory (If-None-Match with the cached ETag; exit 0 stored or unchanged, 2 usage, 3 failure).
+    /// Fetch a status list over HTTP or HTTPS into a cache directory (If-None-Match with the cached ETag; exit 0 stored or unchanged, 2 usage, 3 failure).
     Fetch {
-        /// The list's URI (a credential's `status.status_list.uri`); http:// only in this build.
+        /// The list's URI (a credential's `status.status_list.uri`): https://, or plain http:// (the list is signed; see --https-only).
         #[arg(long, value_name = "URI")]
         uri: String,
         /// The cache directory (created if missing); `verify-response --status-cache DIR` reads it.
@@ -579,6 +579,15 @@ enum StatusCommand {
         /// Largest list accepted, in bytes (default: 24 MiB, the verifier's own limit).
         #[arg(long, value_name = "BYTES")]
         max_size: Option<usize>,
+        /// A CA certificate (PEM, one or more blocks, or DER) an https server must chain to; repeat for several. Without it the platform's root store is used.
+        #[arg(long = "ca", value_name = "FILE")]
+        ca: Vec<PathBuf>,
+        /// With --ca: trust the platform's root store as well.
+        #[arg(long)]
+        platform_roots: bool,
+        /// Refuse plain http:// URIs (and redirects to them).
+        #[arg(long)]
+        https_only: bool,
     },
     /// Decode a status list and print its claims and non-VALID entries (no signature check).
     Show {
@@ -1117,12 +1126,18 @@ fn main() -> ExitCode {
                 accept,
                 timeout,
                 max_size,
+                ca,
+                platform_roots,
+                https_only,
             } => status_cmd::fetch(&status_cmd::FetchArgs {
                 uri: &uri,
                 cache: &cache,
                 accept: &accept,
                 timeout,
                 max_size,
+                ca: &ca,
+                platform_roots,
+                https_only,
             }),
         },
         Command::Trust { command } => match command {

@@ -292,6 +292,36 @@ pub(crate) struct FetchArgs<'a> {
     pub(crate) timeout: u64,
     /// Largest list accepted, if not the default.
     pub(crate) max_size: Option<usize>,
+    /// CA certificates (PEM or DER) https servers must chain to; empty: the platform's store.
+    pub(crate) ca: &'a [PathBuf],
+    /// With `ca`: the platform's store as well.
+    pub(crate) platform_roots: bool,
+    /// Refuse plain http.
+    pub(crate) https_only: bool,
+}
+
+/// The TLS roots of `status fetch`: the `--ca` files (PEM blocks, or one DER certificate),
+/// plus the platform's store when no `--ca` is given or `--platform-roots` asks for it.
+fn fetch_roots(
+    ca: &[PathBuf],
+    platform_roots: bool,
+) -> Result<kakunin_status_fetch::TlsRoots, CliError> {
+    use kakunin_status_fetch::TlsRoots;
+    let mut roots = TlsRoots::none().with_platform(ca.is_empty() || platform_roots);
+    for path in ca {
+        let bytes = read_file(path)?;
+        let name = path.display().to_string();
+        let bad = |e: kakunin_status_fetch::RootsError| CliError::BadInput {
+            path: path.clone(),
+            reason: format!("not a CA certificate: {e}"),
+        };
+        roots = if bytes.first() == Some(&0x30) {
+            roots.with_ca_der(&bytes, &name).map_err(bad)?
+        } else {
+            roots.with_ca_pem(&bytes, &name).map_err(bad)?
+        };
+    }
+    Ok(roots)
 }
 
 /// The status-list cache in `dir` (`--status-cache`, `status fetch --cache`).
@@ -318,22 +348,47 @@ pub(crate) fn fetch(a: &FetchArgs<'_>) -> Result<ExitCode, CliError> {
             "--timeout must be at least 1 second".into(),
         ));
     }
-    if !a.uri.to_ascii_lowercase().starts_with("http://") {
+    let lower = a.uri.to_ascii_lowercase();
+    let https = lower.starts_with("https://");
+    if !https && !lower.starts_with("http://") {
         return Err(CliError::Usage(format!(
-            "--uri {}: only http:// lists can be fetched by this build (no TLS)",
+            "--uri {}: not an http:// or https:// URI",
             quote(a.uri)
         )));
     }
+    if !https && a.https_only {
+        return Err(CliError::Usage(format!(
+            "--uri {}: plain http refused by --https-only",
+            quote(a.uri)
+        )));
+    }
+    if a.platform_roots && a.ca.is_empty() {
+        return Err(CliError::Usage(
+            "--platform-roots adds the platform's store to --ca; without --ca it is already used"
+                .into(),
+        ));
+    }
+    let roots = fetch_roots(a.ca, a.platform_roots)?;
     let mut cache = open_cache(a.cache)?;
     if let Some(max) = a.max_size {
         cache = cache.with_max_len(max);
     }
     let fetcher = Fetcher::new()
         .with_accept(accept)
-        .with_timeout(std::time::Duration::from_secs(a.timeout));
+        .with_timeout(std::time::Duration::from_secs(a.timeout))
+        .with_roots(roots)
+        .with_https_only(a.https_only);
     let outcome = fetcher
         .fetch(a.uri, &cache, time::OffsetDateTime::now_utc())
-        .map_err(CliError::session_in("status fetch"))?;
+        .map_err(|e| match e {
+            // No root to check the server against is the invocation's fault (exit 2).
+            kakunin_status_fetch::FetchError::NoRoots(_) => CliError::Usage(format!(
+                "--uri {}: no TLS root certificate is trusted (the platform's store is empty \
+                 or unreadable); give --ca FILE",
+                quote(a.uri)
+            )),
+            other => CliError::session("status fetch", other),
+        })?;
     match outcome {
         FetchOutcome::NotModified => {
             println!("{}: not modified; the cached copy is current", quote(a.uri))

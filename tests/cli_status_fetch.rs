@@ -437,8 +437,29 @@ fn fetch_usage_errors() {
     let cache = p(dir.path(), "c");
     for (args, needle) in [
         (
-            vec!["--uri", "https://issuer.example/s/1", "--cache", &cache],
-            "only http://",
+            vec!["--uri", "ftp://issuer.example/s/1", "--cache", &cache],
+            "not an http:// or https://",
+        ),
+        (
+            vec![
+                "--uri",
+                "http://127.0.0.1:9/s",
+                "--cache",
+                &cache,
+                "--https-only",
+            ],
+            "--https-only",
+        ),
+        (
+            vec![
+                "--uri",
+                "https://127.0.0.1:9/s",
+                "--cache",
+                &cache,
+                "--ca",
+                "/nonexistent/ca.pem",
+            ],
+            "ca.pem",
         ),
         (
             vec![

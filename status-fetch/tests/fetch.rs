@@ -160,7 +160,7 @@ fn oversize_without_content_length_and_error_status() {
         Err(FetchError::Status(404))
     ));
     assert!(matches!(
-        fetcher.fetch("https://issuer.example/status/1", &cache, t(0)),
+        fetcher.fetch("ftp://issuer.example/status/1", &cache, t(0)),
         Err(FetchError::UnsupportedScheme(_))
     ));
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
