@@ -442,17 +442,19 @@ fn key_id<'k>(item: &'k Item<'_>) -> KeyId<'k> {
 fn duplicate_key(entries: &[(Item<'_>, Item<'_>)]) -> Option<usize> {
     const PAIRWISE_UP_TO: usize = 16;
     if entries.len() <= PAIRWISE_UP_TO {
-        return entries
+        // Each key's identity once (on the stack), then compared with the earlier ones.
+        let mut ids: [Option<KeyId<'_>>; PAIRWISE_UP_TO] = Default::default();
+        for (slot, (k, _)) in ids.iter_mut().zip(entries) {
+            *slot = Some(key_id(k));
+        }
+        return ids
             .iter()
+            .zip(entries)
             .enumerate()
             .skip(1)
-            .find_map(|(i, (key, _))| {
-                let id = key_id(key);
-                let earlier = entries.get(..i).unwrap_or_default();
-                earlier
-                    .iter()
-                    .any(|(k, _)| key_id(k) == id)
-                    .then_some(key.offset)
+            .find_map(|(i, (id, (key, _)))| {
+                let earlier = ids.get(..i).unwrap_or_default();
+                earlier.contains(id).then_some(key.offset)
             });
     }
     let mut seen = HashSet::with_capacity(entries.len());
@@ -512,8 +514,7 @@ impl<'a> Parser<'a, '_> {
             return Err(self.err(CborErrorKind::Truncated, start));
         };
         if let Some(header) = fast_head(initial, after) {
-            let (header, used) =
-                header.ok_or_else(|| self.err(CborErrorKind::Truncated, start))?;
+            let (header, used) = header.ok_or_else(|| self.err(CborErrorKind::Truncated, start))?;
             self.pos += used;
             return Ok((header, start));
         }
