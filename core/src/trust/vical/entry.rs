@@ -209,6 +209,28 @@ fn ski_warning(hint: Option<&[u8]>, own: Option<&[u8]>) -> Option<WarningKind> {
     Some(WarningKind::SkiMismatch)
 }
 
+/// The `CertificateInfo` keys read (Annex C), in slot order.
+const ENTRY_KEYS: [&str; 12] = [
+    "certificate",
+    "serialNumber",
+    "ski",
+    "docType",
+    "certificateProfile",
+    "issuingAuthority",
+    "issuingCountry",
+    "stateOrProvinceName",
+    "issuer",
+    "subject",
+    "notBefore",
+    "notAfter",
+];
+
+/// The slot of a `CertificateInfo` key in [`ENTRY_KEYS`]; `None` for keys not read
+/// (`extensions` and unknown ones).
+fn entry_key(k: &str) -> Option<usize> {
+    ENTRY_KEYS.iter().position(|known| *known == k)
+}
+
 /// Parse entry `index`, pushing its hint warnings onto `warnings`.
 pub(super) fn parse_entry(
     index: usize,
@@ -218,11 +240,18 @@ pub(super) fn parse_entry(
     let map = item
         .as_map()
         .ok_or(entry_err(index, "CertificateInfo", FieldDefect::WrongType))?;
-    let get = |k: &str| {
-        map.iter()
-            .find(|(key, _)| key.as_text() == Some(k))
-            .map(|(_, v)| v)
-    };
+    // One pass over the map; the decoder has already refused repeated keys.
+    let mut slots: [Option<&Item<'_>>; ENTRY_KEYS.len()] = [None; ENTRY_KEYS.len()];
+    for (key, value) in map {
+        if let Some(slot) = key
+            .as_text()
+            .and_then(entry_key)
+            .and_then(|i| slots.get_mut(i))
+        {
+            *slot = Some(value);
+        }
+    }
+    let get = |k: &str| entry_key(k).and_then(|i| slots.get(i).copied().flatten());
     let der = get("certificate")
         .ok_or(entry_err(index, "certificate", FieldDefect::Missing))?
         .as_bytes()
@@ -299,7 +328,12 @@ pub(super) fn parse_entry(
     let ski = fields.ski.map(<[u8]>::to_vec);
     let (not_before, not_after) = (fields.not_before, fields.not_after);
     let subject = name_summary(fields.subject);
-    let issuer = name_summary(fields.issuer);
+    // A self-signed IACA names itself: read the Name once.
+    let issuer = if fields.issuer == fields.subject {
+        subject.clone()
+    } else {
+        name_summary(fields.issuer)
+    };
 
     let mut warn = |kind| warnings.push(VicalWarning { index, kind });
     if let Some(kind) = ski_warning(ski_hint, ski.as_deref()) {
