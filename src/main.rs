@@ -22,12 +22,6 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// The process's allocator: mimalloc instead of the C library's malloc. Under the till's
-/// API load, glibc malloc/free was about a tenth of the CPU (docs/decisions/0014-till-api-speed.md);
-/// a process-wide choice, so it is made here, by the binary, and never by a library.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Shown after `kakunin --help`: the exit codes every command shares.
 const EXIT_CODES: &str = "\
 Exit codes:
