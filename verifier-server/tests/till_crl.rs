@@ -12,6 +12,8 @@
 //! the offline grace is NG `status_unknown`.
 
 mod common;
+#[path = "common/running.rs"]
+mod running;
 
 use common::{mdoc_body, post_json, Who, World};
 use kakunin_core::crypto::{default_provider, ProviderSigner};
@@ -20,55 +22,12 @@ use kakunin_core::trust::CrlReason;
 use kakunin_holder_sim::DeviceAuthMode;
 use kakunin_issuer::crl::{build_crl, certificate_serial, CrlEntry, CrlParams};
 use kakunin_issuer::{KeyAndCert, TestPki};
-use kakunin_verifier_server::{build as build_till, serve_with_shutdown, AppState, Config};
-use std::net::SocketAddr;
+use kakunin_verifier_server::Config;
+use running::{start, Running};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 const AGE: &[&str] = &["age_over_20", "portrait", "family_name"];
-
-struct Running {
-    addr: SocketAddr,
-    state: AppState,
-    _stop: tokio::sync::oneshot::Sender<()>,
-    rt: tokio::runtime::Runtime,
-    _data: tempfile::TempDir,
-}
-
-fn start(f: impl FnOnce(&mut Config)) -> Result<Running, kakunin_verifier_server::ServerError> {
-    let data = tempfile::tempdir().unwrap();
-    let mut c = Config::new(data.path());
-    c.listen = "127.0.0.1:0".parse().unwrap();
-    c.limits.trust_reload = Duration::from_millis(100);
-    f(&mut c);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let (addr, state) = rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let state = build_till(c, None).await?;
-        let s = state.clone();
-        tokio::spawn(async move {
-            serve_with_shutdown(s, listener, async {
-                let _ = stopped.await;
-            })
-            .await
-            .unwrap();
-        });
-        Ok::<_, kakunin_verifier_server::ServerError>((addr, state))
-    })?;
-    Ok(Running {
-        addr,
-        state,
-        _stop: stop,
-        rt,
-        _data: data,
-    })
-}
 
 /// A CRL of `issuer` issued at `this_update`, valid until `next_update`, revoking `revoked`.
 fn crl(

@@ -13,6 +13,8 @@
 //! docType-scoped IACAs keep their scope.
 
 mod common;
+#[path = "common/running.rs"]
+mod running;
 
 use common::{http, mdoc_body, post_json, Who, World};
 use kakunin_core::crypto::{default_provider, ProviderSigner};
@@ -20,57 +22,14 @@ use kakunin_core::trust::bundle::{build, BundleContents, BundleIaca};
 use kakunin_core::trust::vical::{build_vical, VicalBuildEntry, VicalBuildInput};
 use kakunin_holder_sim::DeviceAuthMode;
 use kakunin_issuer::TestPki;
-use kakunin_verifier_server::{build as build_till, serve_with_shutdown, AppState, Config};
-use std::net::SocketAddr;
+use kakunin_verifier_server::Config;
+use running::{start, Running};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 const AGE: &[&str] = &["age_over_20", "portrait", "family_name"];
 const MDL: &str = "org.iso.18013.5.1.mDL";
 const PID: &str = "eu.europa.ec.eudi.pid.1";
-
-struct Running {
-    addr: SocketAddr,
-    _state: AppState,
-    _stop: tokio::sync::oneshot::Sender<()>,
-    _rt: tokio::runtime::Runtime,
-    _data: tempfile::TempDir,
-}
-
-fn start(f: impl FnOnce(&mut Config)) -> Result<Running, kakunin_verifier_server::ServerError> {
-    let data = tempfile::tempdir().unwrap();
-    let mut c = Config::new(data.path());
-    c.listen = "127.0.0.1:0".parse().unwrap();
-    c.limits.trust_reload = Duration::from_millis(100);
-    f(&mut c);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let (addr, state) = rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let state = build_till(c, None).await?;
-        let s = state.clone();
-        tokio::spawn(async move {
-            serve_with_shutdown(s, listener, async {
-                let _ = stopped.await;
-            })
-            .await
-            .unwrap();
-        });
-        Ok::<_, kakunin_verifier_server::ServerError>((addr, state))
-    })?;
-    Ok(Running {
-        addr,
-        _state: state,
-        _stop: stop,
-        _rt: rt,
-        _data: data,
-    })
-}
 
 /// A VICAL from `signer_pki`'s VICAL signer listing `pki`'s IACA for `doc_types`.
 fn vical(
