@@ -364,41 +364,30 @@ impl TestPki {
             validity(start, 3 * 365)?,
             None,
         )?;
-        let vical_root_name = name("Kakunin test VICAL authority", country)?;
-        let vical_root_key = new_key()?;
-        let vical_root_cert = build_cert(
+        let (vical_root, vical_signer) = root_and_leaf(
             crypto,
-            Kind::Root,
-            vical_root_name.clone(),
-            &vical_root_key,
-            None,
-            validity(start, 3650)?,
-            None,
+            country,
+            start,
+            "Kakunin test VICAL authority",
+            (
+                "Kakunin test VICAL signer",
+                Kind::Leaf {
+                    eku: EKU_VICAL_SIGNER,
+                },
+            ),
         )?;
-        let vical_signer_key = new_key()?;
-        let vical_signer_cert = build_cert(
+        let (bundle_root, bundle_signer) = root_and_leaf(
             crypto,
-            Kind::Leaf {
-                eku: EKU_VICAL_SIGNER,
-            },
-            name("Kakunin test VICAL signer", country)?,
-            &vical_signer_key,
-            Some((&vical_root_name, &vical_root_key)),
-            validity(start, 3 * 365)?,
-            None,
+            country,
+            start,
+            "Kakunin test trust-bundle root",
+            ("Kakunin test trust-bundle signer 1", Kind::LeafWithoutEku),
         )?;
-        let (bundle_root, bundle_signer) = bundle_pair(crypto, country, start)?;
         Ok(TestPki {
             bundle_root,
             bundle_signer,
-            vical_root: KeyAndCert {
-                key: vical_root_key,
-                cert_der: vical_root_cert,
-            },
-            vical_signer: KeyAndCert {
-                key: vical_signer_key,
-                cert_der: vical_signer_cert,
-            },
+            vical_root,
+            vical_signer,
             iaca: KeyAndCert {
                 key: iaca_key,
                 cert_der: iaca_cert,
@@ -452,18 +441,21 @@ pub const BUNDLE_ROOT_NAME: &str = "trust-bundle-root";
 /// File name (without `.cert.pem`/`.key.pem`) of the default trust-bundle signer.
 pub const BUNDLE_SIGNER_NAME: &str = "trust-bundle-1";
 
-/// The trust-bundle root (10 years) and a signer under it (3 years), from `start`.
-fn bundle_pair(
+/// A root named `root_cn` (10 years) and a leaf of `kind` named `leaf_cn` under it (3 years),
+/// from `start`: the VICAL authority and signer, the trust-bundle root and signer.
+fn root_and_leaf(
     crypto: &dyn kakunin_core::crypto::CryptoProvider,
     country: &str,
     start: time::OffsetDateTime,
+    root_cn: &str,
+    (leaf_cn, kind): (&str, Kind),
 ) -> Result<(KeyAndCert, KeyAndCert), PkiError> {
     let new_key = || {
         crypto
             .generate_key(Curve::P256)
             .map_err(|_| PkiError::Build("key generation"))
     };
-    let root_name = name("Kakunin test trust-bundle root", country)?;
+    let root_name = name(root_cn, country)?;
     let root_key = new_key()?;
     let root_cert = build_cert(
         crypto,
@@ -477,8 +469,8 @@ fn bundle_pair(
     let signer_key = new_key()?;
     let signer_cert = build_cert(
         crypto,
-        Kind::LeafWithoutEku,
-        name("Kakunin test trust-bundle signer 1", country)?,
+        kind,
+        name(leaf_cn, country)?,
         &signer_key,
         Some((&root_name, &root_key)),
         validity(start, 3 * 365)?,
