@@ -20,8 +20,7 @@ use kakunin_core::status::{build_jwt, Bits, KeyReference, StatusList, StatusList
 use kakunin_core::trust::bundle::{build, BundleContents, BundleIaca, BundleStatusList};
 use kakunin_holder_sim::DeviceAuthMode;
 use kakunin_issuer::TestPki;
-use running::{start, Running};
-use std::path::{Path, PathBuf};
+use running::{files, put, start, Running};
 use std::time::{Duration, Instant};
 
 const URI: &str = "https://status.kakunin.invalid/lists/1";
@@ -75,32 +74,6 @@ fn bundle(
         std::slice::from_ref(&signer_pki.bundle_signer.cert_der),
     )
     .unwrap()
-}
-
-/// Replace `path` atomically (a till must never read half a file).
-fn put(path: &Path, bytes: &[u8]) {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes).unwrap();
-    std::fs::rename(&tmp, path).unwrap();
-}
-
-struct Files {
-    _dir: tempfile::TempDir,
-    bundle: PathBuf,
-    anchor: PathBuf,
-}
-
-fn files(w: &World, first: &[u8]) -> Files {
-    let dir = tempfile::tempdir().unwrap();
-    let bundle = dir.path().join("trust.bundle");
-    let anchor = dir.path().join("bundle-root.der");
-    put(&bundle, first);
-    std::fs::write(&anchor, &w.pki.bundle_root.cert_der).unwrap();
-    Files {
-        _dir: dir,
-        bundle,
-        anchor,
-    }
 }
 
 fn verify(r: &Running, s: &common::Sample) -> serde_json::Value {

@@ -23,8 +23,7 @@ use kakunin_holder_sim::DeviceAuthMode;
 use kakunin_issuer::crl::{build_crl, certificate_serial, CrlEntry, CrlParams};
 use kakunin_issuer::{KeyAndCert, TestPki};
 use kakunin_verifier_server::Config;
-use running::{start, Running};
-use std::path::{Path, PathBuf};
+use running::{files, put, start, Files, Running};
 use std::time::Duration;
 
 const AGE: &[&str] = &["age_over_20", "portrait", "family_name"];
@@ -82,31 +81,6 @@ fn bundle(pki: &TestPki, version: u64, crls: Vec<Vec<u8>>) -> Vec<u8> {
         std::slice::from_ref(&pki.bundle_signer.cert_der),
     )
     .unwrap()
-}
-
-fn put(path: &Path, bytes: &[u8]) {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes).unwrap();
-    std::fs::rename(&tmp, path).unwrap();
-}
-
-struct Files {
-    _dir: tempfile::TempDir,
-    bundle: PathBuf,
-    anchor: PathBuf,
-}
-
-fn files(w: &World, first: &[u8]) -> Files {
-    let dir = tempfile::tempdir().unwrap();
-    let bundle = dir.path().join("trust.bundle");
-    let anchor = dir.path().join("bundle-root.der");
-    put(&bundle, first);
-    std::fs::write(&anchor, &w.pki.bundle_root.cert_der).unwrap();
-    Files {
-        _dir: dir,
-        bundle,
-        anchor,
-    }
 }
 
 fn with_bundle(f: &Files) -> impl FnOnce(&mut Config) + '_ {

@@ -23,7 +23,7 @@ use kakunin_core::trust::vical::{build_vical, VicalBuildEntry, VicalBuildInput};
 use kakunin_holder_sim::DeviceAuthMode;
 use kakunin_issuer::TestPki;
 use kakunin_verifier_server::Config;
-use running::{start, Running};
+use running::{put, start, Running};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -96,12 +96,6 @@ fn bundle(pki: &TestPki, version: u64, iacas: &[(&[u8], &[&str])], vicals: &[Vec
         std::slice::from_ref(&pki.bundle_signer.cert_der),
     )
     .unwrap()
-}
-
-fn put(path: &Path, bytes: &[u8]) {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes).unwrap();
-    std::fs::rename(&tmp, path).unwrap();
 }
 
 struct Files {

@@ -2,8 +2,10 @@
 //! directory, a 100 ms trust reload, and the caller's configuration on top.
 #![allow(dead_code, unreachable_pub)]
 
+use crate::common::World;
 use kakunin_verifier_server::{build as build_till, serve_with_shutdown, AppState, Config};
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The running till: its address and state, the runtime it runs on; dropped, it stops.
@@ -48,4 +50,33 @@ pub fn start(f: impl FnOnce(&mut Config)) -> Result<Running, kakunin_verifier_se
         rt,
         _data: data,
     })
+}
+
+/// Replace `path` atomically (a till must never read half a file).
+pub fn put(path: &Path, bytes: &[u8]) {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
+
+/// A trust bundle file (written with [`put`]) and the bundle root it must chain to, in a
+/// directory that lives as long as this value.
+pub struct Files {
+    _dir: tempfile::TempDir,
+    pub bundle: PathBuf,
+    pub anchor: PathBuf,
+}
+
+/// The bundle `first` and `w`'s trust-bundle root, written to a fresh directory.
+pub fn files(w: &World, first: &[u8]) -> Files {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("trust.bundle");
+    let anchor = dir.path().join("bundle-root.der");
+    put(&bundle, first);
+    std::fs::write(&anchor, &w.pki.bundle_root.cert_der).unwrap();
+    Files {
+        _dir: dir,
+        bundle,
+        anchor,
+    }
 }
