@@ -6,6 +6,7 @@
 pub mod cbor;
 pub mod cose;
 pub mod crypto;
+pub mod enrolment;
 mod error;
 pub mod mdoc;
 pub mod sdjwt;

@@ -6,6 +6,7 @@ pub mod claims;
 pub mod crl;
 pub mod mdoc;
 pub mod pki;
+pub mod proofing;
 pub mod sd_jwt_vc;
 pub mod status;
 

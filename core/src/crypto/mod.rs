@@ -12,6 +12,7 @@ mod import;
 mod keys;
 #[cfg(feature = "ring")]
 mod ring_backend;
+mod rsa;
 mod rustcrypto;
 mod signer;
 
@@ -19,6 +20,10 @@ pub use import::{export_private_key_pem, import_private_key, import_public_key, 
 pub use keys::{Curve, EcPrivateKey, EcPublicKey, HashAlg};
 #[cfg(feature = "ring")]
 pub use ring_backend::Ring;
+pub use rsa::{
+    sha256_digest_info, RsaPublicKey, RsaSigner, MAX_RSA_BITS, MIN_RSA_BITS, RSA_ENCRYPTION_OID,
+    SHA256_DIGEST_INFO_PREFIX,
+};
 pub use rustcrypto::RustCrypto;
 pub use signer::{ProviderSigner, Signer};
 
@@ -75,6 +80,19 @@ pub enum CryptoError {
         /// The curve of the signing key.
         curve: Curve,
     },
+    /// An RSA public key is not DER `RSAPublicKey` / rsaEncryption SubjectPublicKeyInfo.
+    #[error("malformed RSA public key")]
+    MalformedRsaKey,
+    /// An RSA public key is outside what Kakunin accepts (2048–8192-bit odd modulus, odd
+    /// exponent of at least 3 and at most 32 bits).
+    #[error("unacceptable RSA public key ({bits}-bit modulus)")]
+    InvalidRsaKey {
+        /// The modulus length, in bits.
+        bits: usize,
+    },
+    /// This provider does not implement the algorithm asked for.
+    #[error("{0} is not supported by this crypto provider")]
+    Unsupported(&'static str),
 }
 
 impl CryptoError {
@@ -85,7 +103,8 @@ impl CryptoError {
             CryptoError::CurveMismatch { .. }
             | CryptoError::HkdfLength(_)
             | CryptoError::Rng
-            | CryptoError::SigningFailed { .. } => crate::Cause::Misuse,
+            | CryptoError::SigningFailed { .. }
+            | CryptoError::Unsupported(_) => crate::Cause::Misuse,
             _ => crate::Cause::Malformed,
         }
     }
@@ -156,6 +175,19 @@ pub trait CryptoProvider: Send + Sync {
 
     /// Fill `out` with cryptographically secure random bytes.
     fn fill_random(&self, out: &mut [u8]) -> Result<(), CryptoError>;
+
+    /// Verify an RSASSA-PKCS1-v1_5 signature (RFC 8017 §8.2.2) over `msg`, hashed with
+    /// `hash` (JPKI: SHA-256). A provider without RSA returns [`CryptoError::Unsupported`].
+    fn verify_rsa_pkcs1v15(
+        &self,
+        key: &RsaPublicKey,
+        hash: HashAlg,
+        msg: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError> {
+        let _ = (key, hash, msg, signature);
+        Err(CryptoError::Unsupported("RSASSA-PKCS1-v1_5"))
+    }
 }
 
 /// The default provider: [`Ring`] with the `ring` feature, else [`RustCrypto`].

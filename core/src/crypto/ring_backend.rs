@@ -9,8 +9,8 @@
 //! form. The two backends must agree on every input: `tests` cross-checks them.
 
 use super::{
-    CryptoError, CryptoProvider, Curve, EcPrivateKey, EcPublicKey, HashAlg, RustCrypto,
-    SharedSecret,
+    CryptoError, CryptoProvider, Curve, EcPrivateKey, EcPublicKey, HashAlg, RsaPublicKey,
+    RustCrypto, SharedSecret,
 };
 use ring::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
 
@@ -123,6 +123,31 @@ impl CryptoProvider for Ring {
 
     fn fill_random(&self, out: &mut [u8]) -> Result<(), CryptoError> {
         RustCrypto.fill_random(out)
+    }
+
+    fn verify_rsa_pkcs1v15(
+        &self,
+        key: &RsaPublicKey,
+        hash: HashAlg,
+        msg: &[u8],
+        sig: &[u8],
+    ) -> Result<(), CryptoError> {
+        let params = match hash {
+            HashAlg::Sha256 => &signature::RSA_PKCS1_2048_8192_SHA256,
+            HashAlg::Sha384 => &signature::RSA_PKCS1_2048_8192_SHA384,
+            HashAlg::Sha512 => &signature::RSA_PKCS1_2048_8192_SHA512,
+        };
+        // RFC 8017 §8.2.2 step 1: the signature is exactly the modulus length. `ring` checks it
+        // too; checking here first keeps "wrong length" apart from "does not verify".
+        if sig.len() != key.signature_len() {
+            return Err(CryptoError::BadSignature);
+        }
+        signature::RsaPublicKeyComponents {
+            n: key.modulus(),
+            e: key.exponent(),
+        }
+        .verify(params, msg, sig)
+        .map_err(|_| CryptoError::BadSignature)
     }
 }
 
