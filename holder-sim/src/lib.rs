@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod engagement;
+pub mod enrolment;
 pub mod holder_loop;
 pub mod nfc_card;
 pub mod respond;
