@@ -199,21 +199,25 @@ pub struct JpkiCertificates<'a> {
     pub authentication: &'a [u8],
 }
 
-/// Build the body of `POST /enrol`: the certificates, both card signatures over the enrolment
-/// challenge, and every device key with its proof of possession.
-pub fn build_request<S: RsaSigner, A: RsaSigner>(
+/// An enrolment request waiting for the two JPKI signatures: the device keys' entries (each
+/// with its proof of possession) and the challenge both card keys must sign. Splitting the
+/// request in two lets one card sign with both of its keys in turn.
+#[derive(Debug)]
+pub struct PreparedEnrolment {
+    nonce: Vec<u8>,
+    challenge: Vec<u8>,
+    device: Value,
+    mdoc: Vec<Value>,
+    sd_jwt: Vec<Value>,
+}
+
+/// Prove possession of every device key over the offer's nonce and form the enrolment
+/// challenge over their thumbprints (device key, mdoc keys, SD-JWT keys, in that order).
+pub fn prepare(
     crypto: &dyn CryptoProvider,
     offer: &NonceOffer,
     keys: &EnrolmentKeys,
-    certificates: JpkiCertificates<'_>,
-    signature_key: &mut S,
-    authentication_key: &mut A,
-    device_label: Option<&str>,
-) -> Result<Vec<u8>, EnrolmentError>
-where
-    S::Error: core::fmt::Display,
-    A::Error: core::fmt::Display,
-{
+) -> Result<PreparedEnrolment, EnrolmentError> {
     let mut thumbprints = Vec::new();
     let mut entries = Vec::new();
     for key in keys.all() {
@@ -228,41 +232,88 @@ where
         entries.push(json!({"key": key_to_jwk(&public), "pop": URL_SAFE_NO_PAD.encode(pop)}));
     }
     let challenge = enrolment_challenge(&offer.issuer, &offer.nonce, &thumbprints)?;
-    let signature =
-        signature_key
-            .sign_pkcs1v15(&challenge)
-            .map_err(|e| EnrolmentError::JpkiSigner {
-                key: "signature",
-                error: e.to_string(),
-            })?;
-    let authentication_signature =
-        authentication_key
-            .sign_pkcs1v15(&challenge)
-            .map_err(|e| EnrolmentError::JpkiSigner {
-                key: "authentication",
-                error: e.to_string(),
-            })?;
     let mut entries = entries.into_iter();
-    let mut device = entries.next().unwrap_or(Value::Null);
-    if let (Some(label), Some(obj)) = (device_label, device.as_object_mut()) {
-        obj.insert("label".into(), Value::from(label));
-    }
+    let device = entries.next().unwrap_or(Value::Null);
     let mdoc: Vec<Value> = entries.by_ref().take(keys.mdoc.len()).collect();
-    let sd_jwt: Vec<Value> = entries.collect();
-    let body = json!({
-        "nonce": URL_SAFE_NO_PAD.encode(&offer.nonce),
-        "signature_certificate": STANDARD.encode(certificates.signature),
-        "signature": URL_SAFE_NO_PAD.encode(signature),
-        "authentication_certificate": STANDARD.encode(certificates.authentication),
-        "authentication_signature": URL_SAFE_NO_PAD.encode(authentication_signature),
-        "device": device,
-        "mdoc_keys": mdoc,
-        "sd_jwt_keys": sd_jwt,
-    });
-    serde_json::to_vec(&body).map_err(|_| EnrolmentError::MalformedIssuerMessage {
-        what: "enrolment request",
-        detail: "could not serialise",
+    Ok(PreparedEnrolment {
+        nonce: offer.nonce.clone(),
+        challenge,
+        device,
+        mdoc,
+        sd_jwt: entries.collect(),
     })
+}
+
+impl PreparedEnrolment {
+    /// The bytes both JPKI keys sign (RSASSA-PKCS1-v1_5, SHA-256).
+    pub fn challenge(&self) -> &[u8] {
+        &self.challenge
+    }
+
+    /// The body of `POST /enrol`, with the certificates and both signatures over
+    /// [`PreparedEnrolment::challenge`].
+    pub fn into_request(
+        self,
+        certificates: JpkiCertificates<'_>,
+        signature: &[u8],
+        authentication_signature: &[u8],
+        device_label: Option<&str>,
+    ) -> Result<Vec<u8>, EnrolmentError> {
+        let mut device = self.device;
+        if let (Some(label), Some(obj)) = (device_label, device.as_object_mut()) {
+            obj.insert("label".into(), Value::from(label));
+        }
+        let body = json!({
+            "nonce": URL_SAFE_NO_PAD.encode(&self.nonce),
+            "signature_certificate": STANDARD.encode(certificates.signature),
+            "signature": URL_SAFE_NO_PAD.encode(signature),
+            "authentication_certificate": STANDARD.encode(certificates.authentication),
+            "authentication_signature": URL_SAFE_NO_PAD.encode(authentication_signature),
+            "device": device,
+            "mdoc_keys": self.mdoc,
+            "sd_jwt_keys": self.sd_jwt,
+        });
+        serde_json::to_vec(&body).map_err(|_| EnrolmentError::MalformedIssuerMessage {
+            what: "enrolment request",
+            detail: "could not serialise",
+        })
+    }
+}
+
+/// [`prepare`] and [`PreparedEnrolment::into_request`] in one, for two separate signers (the
+/// simulated phone's two keys).
+pub fn build_request<S: RsaSigner, A: RsaSigner>(
+    crypto: &dyn CryptoProvider,
+    offer: &NonceOffer,
+    keys: &EnrolmentKeys,
+    certificates: JpkiCertificates<'_>,
+    signature_key: &mut S,
+    authentication_key: &mut A,
+    device_label: Option<&str>,
+) -> Result<Vec<u8>, EnrolmentError>
+where
+    S::Error: core::fmt::Display,
+    A::Error: core::fmt::Display,
+{
+    let prepared = prepare(crypto, offer, keys)?;
+    let signature = signature_key
+        .sign_pkcs1v15(prepared.challenge())
+        .map_err(|e| EnrolmentError::JpkiSigner {
+            key: "signature",
+            error: e.to_string(),
+        })?;
+    let authentication_signature = authentication_key
+        .sign_pkcs1v15(prepared.challenge())
+        .map_err(|e| EnrolmentError::JpkiSigner {
+            key: "authentication",
+            error: e.to_string(),
+        })?;
+    prepared.into_request(
+        certificates,
+        &signature,
+        &authentication_signature,
+        device_label,
+    )
 }
 
 /// What the issuer said about the enrolment, and where the credentials went.
