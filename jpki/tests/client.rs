@@ -88,7 +88,10 @@ fn read_steps(fid: &str, cert: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
         let n = (cert.len() - at).min(256);
         let le = if n == 256 { 0 } else { n };
         steps.push((
-            vec![0x00, 0xb0, (at >> 8) as u8, at as u8, le as u8],
+            {
+                let [hi, lo] = u16::try_from(at).unwrap().to_be_bytes();
+                vec![0x00, 0xb0, hi, lo, u8::try_from(le).unwrap()]
+            },
             ok(&cert[at..at + n]),
         ));
         at += n;
