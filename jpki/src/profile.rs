@@ -309,6 +309,19 @@ pub fn parse_date_of_birth(s: &str) -> Result<Option<time::Date>, ProfileError> 
     Ok(date)
 }
 
+/// The subject of any certificate (e.g. a CA certificate read from EF 0002 / 000B) as an
+/// RFC 4514 string (certificate text: escape before printing).
+pub fn certificate_subject(der: &[u8]) -> Result<String, ProfileError> {
+    if der.len() > MAX_CERTIFICATE_LEN {
+        return Err(ProfileError::TooLarge {
+            len: der.len(),
+            max: MAX_CERTIFICATE_LEN,
+        });
+    }
+    let cert = Certificate::from_der(der).map_err(|_| ProfileError::NotDer)?;
+    Ok(cert.tbs_certificate.subject.to_string())
+}
+
 impl SignatureCertificate {
     /// Parse a signature certificate (see the module documentation).
     pub fn parse(der: &[u8]) -> Result<Self, ProfileError> {
