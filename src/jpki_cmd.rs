@@ -109,6 +109,7 @@ pub(crate) fn read(reader: &str, _pin_file: Option<&Path>) -> Result<ExitCode, C
 }
 
 /// The exchange over any card link (PC/SC in practice).
+// Without `pcsc` only the tests drive it (through an in-memory card).
 #[cfg_attr(not(feature = "pcsc"), allow(dead_code))]
 fn run<T: kakunin_core::card::Transceive>(
     link: T,
@@ -198,4 +199,128 @@ fn run<T: kakunin_core::card::Transceive>(
     );
     println!("address: {}", escape(&f.address));
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A minimal in-memory JPKI-AP (notes §1.3) over the JPKI-SIM fixtures: enough for `run`.
+    struct MiniCard {
+        selected: Option<[u8; 2]>,
+        sign_tries: u8,
+        sign_verified: bool,
+        verifies: usize,
+    }
+
+    const PIN: &[u8] = b"ABC123";
+
+    impl kakunin_core::card::Transceive for MiniCard {
+        type Error = String;
+        fn transceive(&mut self, c: &[u8]) -> Result<Vec<u8>, String> {
+            let sw = |v: u16| v.to_be_bytes().to_vec();
+            let file = |fid: [u8; 2]| -> Option<&'static [u8]> {
+                Some(match fid {
+                    [0, 1] => include_bytes!("../jpki/tests/data/sign.der"),
+                    [0, 2] => include_bytes!("../jpki/tests/data/sign-ca.der"),
+                    [0, 0x0a] => include_bytes!("../jpki/tests/data/auth.der"),
+                    [0, 0x0b] => include_bytes!("../jpki/tests/data/auth-ca.der"),
+                    [0, 6] => b"JPKIAPICCTOKEN\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+                    _ => return None,
+                })
+            };
+            Ok(match c {
+                [0x00, 0xa4, 0x04, 0x0c, ..] => {
+                    self.sign_verified = false;
+                    sw(0x9000)
+                }
+                [0x00, 0xa4, 0x02, 0x0c, 0x02, hi, lo] => {
+                    self.selected = Some([*hi, *lo]);
+                    sw(0x9000)
+                }
+                [0x00, 0xb0, p1, p2, le] => {
+                    let Some(fid) = self.selected else {
+                        return Ok(sw(0x6986));
+                    };
+                    if fid == [0, 1] && !self.sign_verified {
+                        return Ok(sw(0x6982));
+                    }
+                    let data = file(fid).unwrap();
+                    let off = usize::from(u16::from_be_bytes([*p1, *p2]));
+                    let n = if *le == 0 { 256 } else { usize::from(*le) };
+                    let end = (off + n).min(data.len());
+                    let mut r = data[off..end].to_vec();
+                    r.extend(sw(0x9000));
+                    r
+                }
+                [0x00, 0x20, 0x00, 0x80] => sw(0x63c0 | u16::from(self.sign_tries)),
+                [0x00, 0x20, 0x00, 0x80, _, pin @ ..] => {
+                    self.verifies += 1;
+                    if pin == PIN {
+                        self.sign_verified = true;
+                        self.sign_tries = 5;
+                        sw(0x9000)
+                    } else {
+                        self.sign_tries -= 1;
+                        sw(0x63c0 | u16::from(self.sign_tries))
+                    }
+                }
+                _ => sw(0x6d00),
+            })
+        }
+    }
+
+    fn card(tries: u8) -> MiniCard {
+        MiniCard {
+            selected: None,
+            sign_tries: tries,
+            sign_verified: false,
+            verifies: 0,
+        }
+    }
+
+    fn pin_file(text: &str) -> tempfile::NamedTempFile {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), text).unwrap();
+        f
+    }
+
+    #[test]
+    fn reads_the_four_facts_after_the_pin() {
+        let f = pin_file(r#"{"signature_pin": "abc123", "authentication_pin": "1234"}"#);
+        assert_eq!(run(card(5), Some(f.path())).unwrap(), ExitCode::SUCCESS);
+        let f = pin_file("ABC123\n1234\n");
+        assert_eq!(run(card(5), Some(f.path())).unwrap(), ExitCode::SUCCESS);
+    }
+
+    #[test]
+    fn a_wrong_pin_exits_1_once_and_a_locked_pin_sends_nothing() {
+        let f = pin_file("WRONG1\n");
+        let mut c = card(5);
+        assert_eq!(run(&mut c, Some(f.path())).unwrap(), ExitCode::from(1));
+        assert_eq!((c.verifies, c.sign_tries), (1, 4));
+        let mut c = card(0);
+        assert_eq!(run(&mut c, Some(f.path())).unwrap(), ExitCode::from(1));
+        assert_eq!(c.verifies, 0);
+        // A PIN of the wrong format never reaches the card.
+        let f = pin_file("short\n");
+        let mut c = card(5);
+        assert!(matches!(
+            run(&mut c, Some(f.path())),
+            Err(CliError::Usage(_))
+        ));
+        assert_eq!(c.verifies, 0);
+        let f = pin_file("{\"other\": 1}");
+        assert!(matches!(
+            run(card(5), Some(f.path())),
+            Err(CliError::BadInput { .. })
+        ));
+    }
+
+    impl kakunin_core::card::Transceive for &mut MiniCard {
+        type Error = String;
+        fn transceive(&mut self, c: &[u8]) -> Result<Vec<u8>, String> {
+            (**self).transceive(c)
+        }
+    }
 }
