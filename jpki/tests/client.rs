@@ -345,3 +345,65 @@ fn card_signer_sends_the_sha256_digest_info_and_checks_the_length() {
     );
     c.into_inner().done();
 }
+
+/// A card whose certificate EF holds `file`: READ BINARY answers min(Le, remaining) bytes,
+/// 6B00 past the end (notes §1.3).
+struct FileCard {
+    file: Vec<u8>,
+    reads: usize,
+}
+
+impl Transceive for FileCard {
+    type Error = String;
+    fn transceive(&mut self, c: &[u8]) -> Result<Vec<u8>, String> {
+        Ok(match c {
+            [0x00, 0xb0, p1, p2, le] => {
+                self.reads += 1;
+                let off = usize::from(u16::from_be_bytes([*p1, *p2]));
+                let n = if *le == 0 { 256 } else { usize::from(*le) };
+                if off >= self.file.len() {
+                    h("6B 00")
+                } else {
+                    ok(&self.file[off..(off + n).min(self.file.len())])
+                }
+            }
+            _ => h("90 00"),
+        })
+    }
+}
+
+#[test]
+fn every_truncation_of_a_certificate_is_an_error_never_a_panic_or_a_loop() {
+    for len in 0..SIGN_CERT.len() {
+        let mut c = JpkiCard::new(FileCard {
+            file: SIGN_CERT[..len].to_vec(),
+            reads: 0,
+        });
+        c.select_jpki_ap().unwrap();
+        let r = c.read_certificate(Ef::AuthenticationCertificate);
+        assert!(r.is_err(), "truncated at {len} accepted");
+        // One header read and at most one READ per 256 bytes, plus the one that fails.
+        assert!(c.into_inner().reads <= 2 + SIGN_CERT.len() / 256 + 1);
+    }
+    let mut c = JpkiCard::new(FileCard {
+        file: SIGN_CERT.to_vec(),
+        reads: 0,
+    });
+    c.select_jpki_ap().unwrap();
+    assert_eq!(
+        c.read_certificate(Ef::AuthenticationCertificate).unwrap(),
+        SIGN_CERT
+    );
+    // Trailing bytes in the EF after the certificate are not read.
+    let mut padded = SIGN_CERT.to_vec();
+    padded.extend_from_slice(&[0xff; 300]);
+    let mut c = JpkiCard::new(FileCard {
+        file: padded,
+        reads: 0,
+    });
+    c.select_jpki_ap().unwrap();
+    assert_eq!(
+        c.read_certificate(Ef::AuthenticationCertificate).unwrap(),
+        SIGN_CERT
+    );
+}
