@@ -10,6 +10,7 @@ mod holder_cmd;
 mod input;
 mod inspect;
 mod issue_cmd;
+mod jpki_cmd;
 mod proximity_cmd;
 mod proximity_links;
 mod sdjwt_cmd;
@@ -257,6 +258,27 @@ enum Command {
     Till {
         #[command(subcommand)]
         command: TillCommand,
+    },
+    /// JPKI (公的個人認証): the My Number card's certificates and signature PIN over PC/SC.
+    Jpki {
+        #[command(subcommand)]
+        command: JpkiCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum JpkiCommand {
+    /// Read a JPKI card in a PC/SC reader: token, CA and authentication certificates, the
+    /// signature PIN's tries left; after the PIN, the signature certificate's four facts.
+    /// A wrong PIN exits 1 with the tries left, and is never retried.
+    Read {
+        /// PC/SC reader name (substring).
+        #[arg(long, value_name = "NAME")]
+        pcsc_reader: String,
+        /// The PINs: a pins.json ({"signature_pin": ..}) or a text file whose first line is the
+        /// signature PIN. Without it: a prompt (no echo), or standard input.
+        #[arg(long, value_name = "FILE")]
+        pin_file: Option<PathBuf>,
     },
 }
 
@@ -1213,6 +1235,13 @@ fn main() -> ExitCode {
                     format,
                 },
         } => till_cmd::audit(&data, db.as_deref(), since.as_deref(), &format),
+        Command::Jpki {
+            command:
+                JpkiCommand::Read {
+                    pcsc_reader,
+                    pin_file,
+                },
+        } => jpki_cmd::read(&pcsc_reader, pin_file.as_deref()),
     };
     match result {
         Ok(code) => code,

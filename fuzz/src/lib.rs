@@ -76,6 +76,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("nfc_reader", nfc_reader),
     ("reader_flow", reader_flow),
     ("vical", vical),
+    ("jpki_cert", jpki_cert),
 ];
 
 // ---------------------------------------------------------------- floor 1: formats
@@ -589,4 +590,61 @@ pub fn reader_flow(data: &[u8]) {
         }
     }
     check(&flow.on_timeout());
+}
+
+// ---------------------------------------------------------------- floor 2: JPKI
+
+/// A JPKI certificate (kakunin-jpki): `SignatureCertificate::parse` and
+/// `AuthenticationCertificate::parse`, then validation under the JPKI-SIM CAs and CRLs of
+/// jpki/tests/data at 2026-07-01. Invariants: what parses keeps the DER it was given, one
+/// input is never both kinds, and a certificate that validates is a leaf of its purpose.
+pub fn jpki_cert(data: &[u8]) {
+    use kakunin_jpki::trust::Purpose;
+    use kakunin_jpki::{AuthenticationCertificate, JpkiTrust, SignatureCertificate};
+    static T: OnceLock<JpkiTrust> = OnceLock::new();
+    let c = kakunin_core::crypto::default_provider();
+    let trust = T.get_or_init(|| {
+        let mut t = JpkiTrust::new(
+            c,
+            vec![include_bytes!("../../jpki/tests/data/sign-ca.der").to_vec()],
+            vec![include_bytes!("../../jpki/tests/data/auth-ca.der").to_vec()],
+        )
+        .expect("JPKI-SIM CAs");
+        t.add_crl(
+            c,
+            Purpose::Signature,
+            include_bytes!("../../jpki/tests/data/sign-ca.crl"),
+        )
+        .expect("sign CRL");
+        t.add_crl(
+            c,
+            Purpose::Authentication,
+            include_bytes!("../../jpki/tests/data/auth-ca.crl"),
+        )
+        .expect("auth CRL");
+        t
+    });
+    let at = time::macros::datetime!(2026-07-01 00:00:00 UTC);
+    let sign = SignatureCertificate::parse(data);
+    let auth = AuthenticationCertificate::parse(data);
+    assert!(
+        !(sign.is_ok() && auth.is_ok()),
+        "both a signature and an authentication certificate"
+    );
+    if let Ok(s) = sign {
+        assert_eq!(s.info.der(), data);
+        let _ = (
+            s.facts.name_has_substitutes(),
+            s.facts.address_has_substitutes(),
+        );
+        if trust.validate_signature_cert(&s, at, c).is_ok() {
+            assert!(!s.info.is_ca && s.info.digital_signature && s.info.non_repudiation);
+        }
+    }
+    if let Ok(a) = auth {
+        assert_eq!(a.info.der(), data);
+        if trust.validate_authentication_cert(&a, at, c).is_ok() {
+            assert!(!a.info.is_ca && a.info.digital_signature);
+        }
+    }
 }

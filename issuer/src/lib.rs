@@ -4,6 +4,7 @@
 
 pub mod claims;
 pub mod crl;
+mod jpki_proofing;
 pub mod mdoc;
 pub mod pki;
 pub mod proofing;

@@ -7,6 +7,10 @@
 //! Nothing here stores or logs anything: the result carries the four facts so the service can
 //! derive claims, and the certificate references the registry keys its pairwise identifiers on.
 
+pub use crate::jpki_proofing::{
+    load_jpki_trust, JpkiProofing, JpkiTrustLoadError, JPKI_LEVEL, MAX_TRUST_FILE,
+};
+
 /// What the applicant sent to prove who they are, as received.
 #[derive(Clone, Copy)]
 pub struct EnrolmentEvidence<'a> {

@@ -365,13 +365,9 @@ impl NfcCard {
     }
 }
 
-/// One APDU exchange with a card (PC/SC, a virtual card, or memory).
-pub trait Transceive {
-    /// Why an exchange failed (the link, not the card's status word).
-    type Error: std::fmt::Display;
-    /// Send one command APDU and return the card's response APDU (data and SW1 SW2).
-    fn transceive(&mut self, command: &[u8]) -> Result<Vec<u8>, Self::Error>;
-}
+/// One APDU exchange with a card: defined in core ([`kakunin_core::card::Transceive`]), shared
+/// with the JPKI client; re-exported here so callers keep `kakunin_transport::nfc::Transceive`.
+pub use kakunin_core::card::Transceive;
 
 /// The reader's command that failed, as named in [`NfcError`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -15,9 +15,12 @@
 //!   issuer (binary comparison of the DER names), `cRLSign` when the issuer has a KeyUsage
 //!   extension (§4.2.1.3), authority key identifier equal to the issuer's subject key
 //!   identifier when both are present, and the signature through the caller's
-//!   [`CryptoProvider`]: ECDSA on P-256/P-384/P-521 with SHA-256/384/512. RSA PKCS#1 v1.5
-//!   (the JPKI CA's algorithm) is recognised but not verifiable by the provider yet: it is
-//!   [`CrlError::UnsupportedAlgorithm`], never "not revoked".
+//!   [`CryptoProvider`]: ECDSA on P-256/P-384/P-521 with SHA-256/384/512, and
+//!   sha256WithRSAEncryption (RSASSA-PKCS1-v1_5, RFC 4055 §5; the JPKI CAs' algorithm) through
+//!   [`CryptoProvider::verify_rsa_pkcs1v15`] with the issuer's RSA key. A provider without RSA
+//!   gives [`CrlError::UnsupportedAlgorithm`], never "not revoked". Which chains may end in an
+//!   RSA CA is not decided here: the mdoc chains stay ECDSA-only (their path validation refuses
+//!   RSA keys), and only the JPKI profiles (`kakunin-jpki`) ask for RSA CRLs.
 //! - [`VerifiedCrl::status`] looks a serial up at a time: a CRL whose `thisUpdate` is after
 //!   that time is [`CrlError::NotYetValid`]; one past its `nextUpdate` answers
 //!   [`Freshness::Stale`] with how long overdue, and the caller's policy decides whether that
@@ -29,7 +32,7 @@
 //! [`CrlSet::check`] for one certificate and the certificate that issued it.
 
 use super::{certificate_public_key, parse_cert, to_time, TrustError};
-use crate::crypto::{CryptoProvider, HashAlg};
+use crate::crypto::{CryptoProvider, HashAlg, RsaPublicKey};
 use der::asn1::ObjectIdentifier;
 use der::{Decode, Encode, Reader};
 use time::{Duration, OffsetDateTime};
@@ -67,6 +70,7 @@ const OID_AUTHORITY_INFO_ACCESS: ObjectIdentifier =
 const OID_ECDSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
 const OID_ECDSA_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
 const OID_ECDSA_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.4");
+const OID_RSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
 
 /// Why a CRL cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -134,7 +138,7 @@ pub enum CrlError {
         entry: usize,
     },
     /// A signature algorithm the provider cannot verify: anything but ECDSA with SHA-2 on
-    /// P-256/P-384/P-521, which includes RSA PKCS#1 v1.5 (the JPKI CA's).
+    /// P-256/P-384/P-521 and sha256WithRSAEncryption, or RSA under a provider without RSA.
     #[error("CRL signature algorithm {oid} is not supported")]
     UnsupportedAlgorithm {
         /// The signature algorithm's OID.
@@ -602,30 +606,52 @@ impl Crl {
                 return Err(CrlError::AuthorityKeyIdMismatch);
             }
         }
-        let hash = match self.signature_algorithm {
-            OID_ECDSA_SHA256 => HashAlg::Sha256,
-            OID_ECDSA_SHA384 => HashAlg::Sha384,
-            OID_ECDSA_SHA512 => HashAlg::Sha512,
+        let message = self
+            .der
+            .get(self.tbs.clone())
+            .ok_or(malformed(CrlDefect::NotDer))?;
+        let issuer_spki = tbs
+            .subject_public_key_info
+            .to_der()
+            .map_err(|_| bad_cert())?;
+        let ecdsa_hash = match self.signature_algorithm {
+            OID_ECDSA_SHA256 => Some(HashAlg::Sha256),
+            OID_ECDSA_SHA384 => Some(HashAlg::Sha384),
+            OID_ECDSA_SHA512 => Some(HashAlg::Sha512),
+            OID_RSA_SHA256 => None,
             oid => {
                 return Err(CrlError::UnsupportedAlgorithm {
                     oid: oid.to_string(),
                 })
             }
         };
-        let key = certificate_public_key(&issuer, 0).map_err(CrlError::IssuerCertificate)?;
-        let raw = super::sigalgs::der_to_raw(key.curve(), &self.signature)
-            .ok_or(CrlError::BadSignature)?;
-        let message = self
-            .der
-            .get(self.tbs.clone())
-            .ok_or(malformed(CrlDefect::NotDer))?;
-        crypto
-            .verify_ecdsa(&key, hash, message, &raw)
-            .map_err(|_| CrlError::BadSignature)?;
-        let issuer_spki = tbs
-            .subject_public_key_info
-            .to_der()
-            .map_err(|_| bad_cert())?;
+        match ecdsa_hash {
+            Some(hash) => {
+                let key =
+                    certificate_public_key(&issuer, 0).map_err(CrlError::IssuerCertificate)?;
+                let raw = super::sigalgs::der_to_raw(key.curve(), &self.signature)
+                    .ok_or(CrlError::BadSignature)?;
+                crypto
+                    .verify_ecdsa(&key, hash, message, &raw)
+                    .map_err(|_| CrlError::BadSignature)?;
+            }
+            None => {
+                // sha256WithRSAEncryption (RFC 4055 §5): the JPKI CAs' algorithm.
+                let key = RsaPublicKey::from_spki_der(&issuer_spki).map_err(|_| {
+                    CrlError::IssuerCertificate(TrustError::UnsupportedKey { index: 0 })
+                })?;
+                crypto
+                    .verify_rsa_pkcs1v15(&key, HashAlg::Sha256, message, &self.signature)
+                    .map_err(|e| match e {
+                        crate::crypto::CryptoError::Unsupported(_) => {
+                            CrlError::UnsupportedAlgorithm {
+                                oid: OID_RSA_SHA256.to_string(),
+                            }
+                        }
+                        _ => CrlError::BadSignature,
+                    })?;
+            }
+        }
         Ok(VerifiedCrl {
             crl: self,
             issuer_spki,
@@ -660,8 +686,9 @@ impl Crl {
     }
 }
 
-/// The byte range of `tbsCertList` (the first element of the outer SEQUENCE) in `der`.
-fn tbs_range(der: &[u8]) -> Option<core::ops::Range<usize>> {
+/// The byte range of the first element of the outer SEQUENCE in `der`: `tbsCertList` of a
+/// CRL, `tbsCertificate` of a certificate.
+pub(super) fn tbs_range(der: &[u8]) -> Option<core::ops::Range<usize>> {
     let mut reader = der::SliceReader::new(der).ok()?;
     let outer = der::Header::decode(&mut reader).ok()?;
     if outer.tag != der::Tag::Sequence {

@@ -2,6 +2,7 @@
 //! with p256, at pinned times.
 
 use super::crl::*;
+use super::TrustError;
 use crate::crypto::default_provider as dp;
 use der::asn1::{BitString, ObjectIdentifier, OctetString, Uint};
 use der::{Decode, Encode};
@@ -526,19 +527,111 @@ fn only_user_certs_scope_does_not_cover_ca_certificates() {
 }
 
 #[test]
-fn rsa_is_a_typed_unsupported_algorithm() {
+fn other_algorithms_are_typed_unsupported_and_rsa_needs_an_rsa_issuer() {
     let ca = ca("CRL test CA", true);
-    let mut t = tbs(&ca, vec![]);
-    t.signature = AlgorithmIdentifierOwned {
-        oid: ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11"),
-        parameters: Some(der::Any::null()),
+    let relabelled = |oid: &str| {
+        let mut t = tbs(&ca, vec![]);
+        t.signature = AlgorithmIdentifierOwned {
+            oid: ObjectIdentifier::new_unwrap(oid),
+            parameters: Some(der::Any::null()),
+        };
+        parse_crl_input(&sign(&ca.key, t))
+            .unwrap()
+            .verify(dp(), &ca.der)
+            .err()
     };
-    let e = parse_crl_input(&sign(&ca.key, t))
-        .unwrap()
-        .verify(dp(), &ca.der)
-        .err();
+    // sha1WithRSAEncryption: not accepted at all.
     assert_eq!(
-        e,
+        relabelled("1.2.840.113549.1.1.5"),
+        Some(CrlError::UnsupportedAlgorithm {
+            oid: "1.2.840.113549.1.1.5".into()
+        })
+    );
+    // sha256WithRSAEncryption claimed by an EC CA: its key cannot verify it.
+    assert_eq!(
+        relabelled("1.2.840.113549.1.1.11"),
+        Some(CrlError::IssuerCertificate(TrustError::UnsupportedKey {
+            index: 0
+        }))
+    );
+}
+
+// The JPKI-SIM fixtures of kakunin-jpki (made by the openssl CLI, jpki/tests/data/gen.sh):
+// a sha256WithRSAEncryption CRL of an RSA-2048 CA revoking serial 5A1E0004.
+const JPKI_SIGN_CA: &[u8] = include_bytes!("../../../jpki/tests/data/sign-ca.der");
+const JPKI_AUTH_CA: &[u8] = include_bytes!("../../../jpki/tests/data/auth-ca.der");
+const JPKI_SIGN_CRL: &[u8] = include_bytes!("../../../jpki/tests/data/sign-ca.crl");
+const JPKI_REVOKED: &[u8] = include_bytes!("../../../jpki/tests/data/revoked-sign.der");
+const JPKI_GOOD: &[u8] = include_bytes!("../../../jpki/tests/data/sign.der");
+
+#[test]
+fn an_rsa_signed_crl_verifies_and_lists_its_revoked_serial() {
+    let at = datetime!(2026-07-01 00:00 UTC);
+    let crl = verify_crl(dp(), JPKI_SIGN_CRL, [JPKI_AUTH_CA, JPKI_SIGN_CA]).unwrap();
+    assert_eq!(crl.crl().len(), 1);
+    assert!(matches!(
+        crl.status(&[0x5a, 0x1e, 0x00, 0x04], at),
+        Ok((
+            Freshness::Current,
+            RevocationStatus::Revoked {
+                reason: Some(CrlReason::AffiliationChanged),
+                ..
+            }
+        ))
+    ));
+    let mut set = CrlSet::new();
+    set.insert(crl);
+    assert!(matches!(
+        set.check(JPKI_REVOKED, JPKI_SIGN_CA, at),
+        RevocationCheck::Revoked { .. }
+    ));
+    assert!(matches!(
+        set.check(JPKI_GOOD, JPKI_SIGN_CA, at),
+        RevocationCheck::NotRevoked { .. }
+    ));
+}
+
+#[test]
+fn an_rsa_crl_with_a_flipped_bit_or_the_wrong_ca_fails() {
+    // One bit in the middle of the tbsCertList, and one in the signature: never accepted
+    // (the first may also break the DER, which is malformed rather than a bad signature).
+    let tbs_bit = JPKI_SIGN_CRL.len() / 2;
+    let sig_bit = JPKI_SIGN_CRL.len() - 10;
+    for at in [tbs_bit, sig_bit] {
+        let mut bad = JPKI_SIGN_CRL.to_vec();
+        bad[at] ^= 0x01;
+        let e = parse_crl_input(&bad).and_then(|c| c.verify(dp(), JPKI_SIGN_CA));
+        assert!(
+            matches!(
+                e,
+                Err(CrlError::BadSignature) | Err(CrlError::Malformed { .. })
+            ),
+            "flip at {at}: {e:?}"
+        );
+    }
+    let mut sig_flip = JPKI_SIGN_CRL.to_vec();
+    sig_flip[sig_bit] ^= 0x01;
+    assert_eq!(
+        parse_crl_input(&sig_flip)
+            .unwrap()
+            .verify(dp(), JPKI_SIGN_CA)
+            .err(),
+        Some(CrlError::BadSignature)
+    );
+    // The auth CA has another Name: not this CRL's issuer.
+    assert_eq!(
+        parse_crl_input(JPKI_SIGN_CRL)
+            .unwrap()
+            .verify(dp(), JPKI_AUTH_CA)
+            .err(),
+        Some(CrlError::IssuerMismatch)
+    );
+    // RustCrypto has no RSA: a typed refusal, never "not revoked".
+    assert_eq!(
+        parse_crl_input(JPKI_SIGN_CRL)
+            .unwrap()
+            .verify(&crate::crypto::RustCrypto, JPKI_SIGN_CA)
+            .err(),
         Some(CrlError::UnsupportedAlgorithm {
             oid: "1.2.840.113549.1.1.11".into()
         })

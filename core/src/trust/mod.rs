@@ -10,6 +10,7 @@ mod anchors;
 pub mod bundle;
 pub mod crl;
 mod profile;
+pub mod rsa_link;
 pub mod sigalgs;
 pub mod vical;
 
@@ -187,6 +188,9 @@ pub enum RejectReason {
     InvalidSerialNumber,
     /// notAfter is before notBefore.
     InvertedValidity,
+    /// The issuing certificate is not a CA allowed to sign certificates (basicConstraints cA,
+    /// keyUsage keyCertSign; §4.2.1.9, §4.2.1.3).
+    IssuerNotCa,
 }
 
 impl core::fmt::Display for RejectReason {
@@ -198,6 +202,7 @@ impl core::fmt::Display for RejectReason {
             RejectReason::PathLenConstraint => "path length constraint violated",
             RejectReason::InvalidSerialNumber => "invalid serial number",
             RejectReason::InvertedValidity => "validity period is inverted",
+            RejectReason::IssuerNotCa => "issuer is not a CA that may sign certificates",
         })
     }
 }
