@@ -1,0 +1,11 @@
+//! JPKI-SIM: a test stand-in for J-LIS's JPKI (公的個人認証) — its two CAs, their CRLs, and the
+//! certificates and keys of simulated My Number cards and smartphone JPKI — built to the
+//! profiles in /work/shared/jpki-notes.md (§2: CAs §2.1, signature certificate §2.2,
+//! authentication certificate §2.3, validity §2.4, smartphone §2.6; revocation §3.4).
+//!
+//! Nothing here can be mistaken for the real JPKI: the CAs are `O=JPKI-SIM` (never `O=JPKI`
+//! or `O=JPKI-TEST`), and every key is a simulator key (docs/decisions/0017-simulator-rsa.md).
+
+pub mod rsa_key;
+
+pub use rsa_key::{SimKeyError, SimRsaKey, MAX_SIGN_INPUT, SIM_RSA_BITS};
