@@ -183,7 +183,9 @@ mod tests {
         let spki = RsaPublicKey::from_spki_der(&back.spki_der().unwrap()).unwrap();
         assert_eq!(&spki, key.public());
         assert!(matches!(
-            SimRsaKey::from_pkcs8_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"),
+            SimRsaKey::from_pkcs8_pem(
+                "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
+            ),
             Err(SimKeyError::Malformed)
         ));
         assert!(matches!(
