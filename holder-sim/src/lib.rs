@@ -6,6 +6,7 @@
 
 pub mod engagement;
 pub mod holder_loop;
+pub mod jpki_card;
 pub mod jpki_sim;
 pub mod nfc_card;
 pub mod respond;

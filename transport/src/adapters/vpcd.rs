@@ -42,9 +42,26 @@ pub enum VpcdError {
     Idle,
 }
 
+/// Longest ATR (ISO/IEC 7816-3 §8.2.1: TS and at most 32 further bytes).
+pub const MAX_ATR_LEN: usize = 33;
+
+/// What vpcd told the card besides commands: the moments a real card loses its volatile
+/// state (security status, selected files).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PowerEvent {
+    /// Control byte 0.
+    Off,
+    /// Control byte 1.
+    On,
+    /// Control byte 2 (warm reset).
+    Reset,
+}
+
 /// A connection to vpcd, serving one card.
 pub struct VirtualCard {
     stream: TcpStream,
+    atr: Vec<u8>,
 }
 
 impl VirtualCard {
@@ -55,7 +72,10 @@ impl VirtualCard {
             match TcpStream::connect(addr) {
                 Ok(stream) => {
                     stream.set_nodelay(true)?;
-                    return Ok(VirtualCard { stream });
+                    return Ok(VirtualCard {
+                        stream,
+                        atr: ATR.to_vec(),
+                    });
                 }
                 Err(e) if start.elapsed() >= wait => return Err(e.into()),
                 Err(_) => std::thread::sleep(Duration::from_millis(100)),
@@ -102,14 +122,41 @@ impl VirtualCard {
         &mut self,
         card: &mut T,
         idle: Option<Duration>,
+        done: impl FnMut(&T) -> bool,
+    ) -> Result<usize, VpcdError> {
+        self.serve_powered(card, idle, |_, _| {}, done)
+    }
+
+    /// Present `atr` instead of [`ATR`] (e.g. a JPKI card's, so that OpenSC binds its driver
+    /// by ATR). Refused when empty or longer than [`MAX_ATR_LEN`].
+    pub fn with_atr(mut self, atr: &[u8]) -> Result<Self, VpcdError> {
+        if atr.is_empty() || atr.len() > MAX_ATR_LEN {
+            return Err(VpcdError::TooLarge(atr.len()));
+        }
+        self.atr = atr.to_vec();
+        Ok(self)
+    }
+
+    /// [`VirtualCard::serve`], telling `power` about each power-off, power-on and reset
+    /// vpcd sends (a card clears its security state there).
+    pub fn serve_powered<T: Transceive>(
+        &mut self,
+        card: &mut T,
+        idle: Option<Duration>,
+        mut power: impl FnMut(&mut T, PowerEvent),
         mut done: impl FnMut(&T) -> bool,
     ) -> Result<usize, VpcdError> {
         self.stream.set_read_timeout(idle)?;
         let mut apdus = 0;
         while let Some(msg) = self.read_message()? {
             match msg.as_slice() {
-                [CTRL_ATR] => self.write_message(&ATR)?,
-                [CTRL_OFF] | [CTRL_ON] | [CTRL_RESET] => {}
+                [CTRL_ATR] => {
+                    let atr = self.atr.clone();
+                    self.write_message(&atr)?
+                }
+                [CTRL_OFF] => power(card, PowerEvent::Off),
+                [CTRL_ON] => power(card, PowerEvent::On),
+                [CTRL_RESET] => power(card, PowerEvent::Reset),
                 [_] => {}
                 apdu => {
                     let reply = card
@@ -135,11 +182,25 @@ impl VirtualCard {
         card: &mut T,
         first_command: Duration,
         attempts: usize,
+        done: impl FnMut(&T) -> bool,
+    ) -> Result<usize, VpcdError> {
+        Self::serve_with_reinsertion_as(addr, &ATR, card, first_command, attempts, |_, _| {}, done)
+    }
+
+    /// [`VirtualCard::serve_with_reinsertion`] presenting `atr`, with `power` told about
+    /// vpcd's power-off, power-on and reset (see [`VirtualCard::serve_powered`]).
+    pub fn serve_with_reinsertion_as<T: Transceive>(
+        addr: &str,
+        atr: &[u8],
+        card: &mut T,
+        first_command: Duration,
+        attempts: usize,
+        mut power: impl FnMut(&mut T, PowerEvent),
         mut done: impl FnMut(&T) -> bool,
     ) -> Result<usize, VpcdError> {
         let mut last = VpcdError::Idle;
         for _ in 0..attempts.max(1) {
-            let mut vicc = VirtualCard::connect(addr, Duration::from_secs(10))?;
+            let mut vicc = VirtualCard::connect(addr, Duration::from_secs(10))?.with_atr(atr)?;
             // Wait for the first APDU with a deadline; ATR polls keep arriving meanwhile.
             let deadline = std::time::Instant::now() + first_command;
             vicc.stream
@@ -148,7 +209,10 @@ impl VirtualCard {
             while !started && std::time::Instant::now() < deadline {
                 match vicc.read_message() {
                     Ok(Some(msg)) => match msg.as_slice() {
-                        [CTRL_ATR] => vicc.write_message(&ATR)?,
+                        [CTRL_ATR] => vicc.write_message(atr)?,
+                        [CTRL_OFF] => power(card, PowerEvent::Off),
+                        [CTRL_ON] => power(card, PowerEvent::On),
+                        [CTRL_RESET] => power(card, PowerEvent::Reset),
                         [_] => {}
                         apdu => {
                             let reply = card
@@ -170,7 +234,7 @@ impl VirtualCard {
             if done(card) {
                 return Ok(1);
             }
-            return vicc.serve(card, None, done).map(|n| n + 1);
+            return vicc.serve_powered(card, None, power, done).map(|n| n + 1);
         }
         Err(last)
     }
