@@ -66,7 +66,7 @@ fn pem_der(pem: &str) -> Vec<u8> {
     let start = pem
         .find("-----BEGIN CERTIFICATE-----")
         .expect("a PEM certificate");
-    der::pem::decode_vec(pem[start..].as_bytes()).unwrap().1
+    der::pem::decode_vec(&pem.as_bytes()[start..]).unwrap().1
 }
 
 fn file_der(p: &Path) -> Vec<u8> {
