@@ -172,3 +172,93 @@ pub fn build_signed_crl<E>(
     .to_der()
     .map_err(|_| CrlBuildError::Encode("DER"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+    use time::macros::datetime;
+    use x509_cert::builder::{Builder, CertificateBuilder, Profile};
+    use x509_cert::name::Name;
+    use x509_cert::spki::SubjectPublicKeyInfoOwned;
+    use x509_cert::time::Validity;
+
+    const ECDSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+
+    fn root(key: &p256::ecdsa::SigningKey) -> Vec<u8> {
+        use p256::pkcs8::EncodePublicKey;
+        let spki = SubjectPublicKeyInfoOwned::from_der(
+            key.verifying_key().to_public_key_der().unwrap().as_bytes(),
+        )
+        .unwrap();
+        // Profile::Root adds basicConstraints, keyUsage and the subject key identifier.
+        CertificateBuilder::new(
+            Profile::Root,
+            SerialNumber::from(7u32),
+            Validity::from_now(std::time::Duration::from_secs(86400 * 3650)).unwrap(),
+            Name::from_str("CN=CRL builder test,C=JP").unwrap(),
+            spki,
+            key,
+        )
+        .unwrap()
+        .build::<p256::ecdsa::DerSignature>()
+        .unwrap()
+        .to_der()
+        .unwrap()
+    }
+
+    #[test]
+    fn a_built_crl_verifies_and_lists_its_entries_and_errors_are_typed() {
+        let key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
+        let ca = root(&key);
+        let now = datetime!(2026-12-01 00:00 UTC);
+        let contents = CrlContents {
+            this_update: now,
+            next_update: Some(now + time::Duration::days(1)),
+            crl_number: 9,
+            entries: vec![RevokedEntry {
+                serial: vec![0x12, 0x34],
+                revoked_at: now,
+                reason: Some(CrlReason::AffiliationChanged),
+            }],
+        };
+        let alg = AlgorithmIdentifierOwned {
+            oid: ECDSA_SHA256,
+            parameters: None,
+        };
+        let der = build_signed_crl(&ca, alg.clone(), &contents, |tbs| {
+            use p256::ecdsa::signature::Signer;
+            let sig: p256::ecdsa::DerSignature = key.sign(tbs);
+            Ok::<_, ()>(sig.as_bytes().to_vec())
+        })
+        .unwrap();
+        let crl = crate::trust::parse_crl_input(&der).unwrap();
+        assert_eq!(crl.crl_number(), Some(&[9u8][..]));
+        crl.verify(crate::crypto::default_provider(), &ca).unwrap();
+        let list = CertificateList::from_der(&der).unwrap();
+        let entries = list.tbs_cert_list.revoked_certificates.unwrap();
+        assert_eq!(entries[0].serial_number.as_bytes(), &[0x12, 0x34]);
+        let reason = entries[0].crl_entry_extensions.as_ref().unwrap()[0]
+            .extn_value
+            .as_bytes();
+        assert_eq!(reason, &[0x0a, 0x01, 3]);
+
+        // The signer's error comes back as Sign; an issuer without SKI or a bad serial is typed.
+        let failed = build_signed_crl(&ca, alg.clone(), &contents, |_| Err("no key"));
+        assert!(matches!(failed, Err(CrlBuildError::Sign("no key"))));
+        let bad_issuer = build_signed_crl(&[0x30, 0x00], alg.clone(), &contents, |_| {
+            Ok::<_, ()>(vec![])
+        });
+        assert!(matches!(bad_issuer, Err(CrlBuildError::Issuer(_))));
+        assert_eq!(
+            bad_issuer.map(|_| ()).unwrap_err().cause(),
+            crate::Cause::Malformed
+        );
+        let mut bad_serial = contents.clone();
+        bad_serial.entries[0].serial = vec![0x7f; 30];
+        assert!(matches!(
+            build_signed_crl(&ca, alg, &bad_serial, |_| Ok::<_, ()>(vec![])),
+            Err(CrlBuildError::Encode("serial"))
+        ));
+    }
+}

@@ -92,16 +92,25 @@ impl SimPins {
         })
     }
 
-    /// The pins.json text: `{"signature_pin": "...", "authentication_pin": "...."}`.
+    /// The pins.json text: `{"signature_pin": "...", "authentication_pin": "...."}`, built
+    /// in one zeroized buffer (no intermediate JSON values holding copies). Both PINs are
+    /// letters and digits only (checked), so nothing needs escaping.
     fn to_json(&self) -> Result<Zeroizing<String>, SimError> {
         fn text(p: &Pin) -> Result<&str, SimError> {
             std::str::from_utf8(p.expose_secret()).map_err(|_| SimError::Build("PIN text"))
         }
-        let value = serde_json::json!({
-            "signature_pin": text(&self.signature)?,
-            "authentication_pin": text(&self.authentication)?,
-        });
-        Ok(Zeroizing::new(format!("{value}\n")))
+        if !is_valid_signature_pin(self.signature.expose_secret())
+            || !is_valid_authentication_pin(self.authentication.expose_secret())
+        {
+            return Err(SimError::Build("PINs outside the JPKI rules"));
+        }
+        let mut out = Zeroizing::new(String::with_capacity(96));
+        out.push_str("{\"signature_pin\": \"");
+        out.push_str(text(&self.signature)?);
+        out.push_str("\", \"authentication_pin\": \"");
+        out.push_str(text(&self.authentication)?);
+        out.push_str("\"}\n");
+        Ok(out)
     }
 
     /// Write `dir/pins.json` (0600, must not exist).
