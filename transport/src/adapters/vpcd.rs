@@ -239,3 +239,88 @@ impl VirtualCard {
         Err(last)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    /// A card that answers every APDU with its length and 9000, and counts power events.
+    #[derive(Default)]
+    struct Echo {
+        events: Vec<PowerEvent>,
+    }
+
+    impl Transceive for Echo {
+        type Error = std::convert::Infallible;
+        fn transceive(&mut self, command: &[u8]) -> Result<Vec<u8>, Self::Error> {
+            Ok(vec![
+                u8::try_from(command.len()).unwrap_or(0xff),
+                0x90,
+                0x00,
+            ])
+        }
+    }
+
+    fn send(s: &mut TcpStream, msg: &[u8]) {
+        let mut out = u16::try_from(msg.len()).unwrap().to_be_bytes().to_vec();
+        out.extend_from_slice(msg);
+        s.write_all(&out).unwrap();
+    }
+
+    fn recv(s: &mut TcpStream) -> Vec<u8> {
+        let mut len = [0u8; 2];
+        s.read_exact(&mut len).unwrap();
+        let mut buf = vec![0u8; usize::from(u16::from_be_bytes(len))];
+        s.read_exact(&mut buf).unwrap();
+        buf
+    }
+
+    #[test]
+    fn the_chosen_atr_is_presented_and_power_events_reach_the_card() {
+        let jpki_atr = [0x3b, 0xe0, 0x00, 0xff, 0x81, 0x31, 0xfe, 0x45, 0x14];
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        // The fake vpcd: ATR, power cycle, one APDU, reset, ATR again, then close.
+        let vpcd = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            send(&mut s, &[CTRL_ATR]);
+            let atr = recv(&mut s);
+            send(&mut s, &[CTRL_OFF]);
+            send(&mut s, &[CTRL_ON]);
+            send(&mut s, &[0x00, 0xa4, 0x04, 0x0c]);
+            let reply = recv(&mut s);
+            send(&mut s, &[CTRL_RESET]);
+            send(&mut s, &[CTRL_ATR]);
+            let again = recv(&mut s);
+            (atr, reply, again)
+        });
+        let mut card = Echo::default();
+        let n = VirtualCard::serve_with_reinsertion_as(
+            &addr,
+            &jpki_atr,
+            &mut card,
+            Duration::from_secs(5),
+            1,
+            |c, ev| c.events.push(ev),
+            |_| false,
+        )
+        .unwrap();
+        let (atr, reply, again) = vpcd.join().unwrap();
+        assert_eq!(atr, jpki_atr);
+        assert_eq!(again, jpki_atr);
+        assert_eq!(reply, vec![4, 0x90, 0x00]);
+        assert_eq!(n, 1);
+        assert_eq!(
+            card.events,
+            vec![PowerEvent::Off, PowerEvent::On, PowerEvent::Reset]
+        );
+        // An empty or over-long ATR is refused.
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let vc = VirtualCard::connect(&addr, Duration::from_secs(1)).unwrap();
+        assert!(matches!(vc.with_atr(&[]), Err(VpcdError::TooLarge(0))));
+        let vc = VirtualCard::connect(&addr, Duration::from_secs(1)).unwrap();
+        assert!(vc.with_atr(&[0x3b; 34]).is_err());
+    }
+}
