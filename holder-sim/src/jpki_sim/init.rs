@@ -74,6 +74,13 @@ pub fn init(out: &Path, cards: &[CardSpec], now: OffsetDateTime) -> Result<(), S
             return Err(SimError::Exists(p));
         }
     }
+    // Checked up front so that a clash leaves nothing half-written.
+    for c in cards {
+        let p = out.join(&c.name);
+        if p.exists() {
+            return Err(SimError::Exists(p));
+        }
+    }
     std::fs::create_dir_all(out).map_err(|source| SimError::Io {
         path: out.to_path_buf(),
         source,

@@ -299,4 +299,12 @@ fn init_refuses_bad_names_and_duplicate_cards() {
         Err(SimError::BadFacts(_))
     ));
     assert!(!tmp.path().join("private").exists());
+    // A profile directory already there: refused before anything is written.
+    std::fs::create_dir(tmp.path().join("taro")).unwrap();
+    assert!(matches!(
+        init(tmp.path(), &[CardSpec::default_taro()], now),
+        Err(SimError::Exists(_))
+    ));
+    assert!(!tmp.path().join("private").exists());
+    assert!(!tmp.path().join("jpki-sign-ca.pem").exists());
 }
