@@ -469,3 +469,34 @@ fn the_phone_signs_with_both_of_its_keys_after_their_pins_and_counts_wrong_ones(
         0
     );
 }
+
+#[test]
+fn a_jpki_sim_generated_in_memory_serves_a_card_without_files() {
+    let sim =
+        crate::jpki_sim::generate(&[CardSpec::default_taro()], datetime!(2026-12-01 00:00 UTC))
+            .unwrap();
+    assert!(sim.sign_crl.starts_with(&[0x30]));
+    let person = sim.people.into_iter().next().unwrap();
+    assert_eq!(person.name, "taro");
+    assert_eq!(person.card.sign_ca_cert, sim.sign_ca.cert_der());
+    let pin = Pin::from_bytes(person.card.pins.signature.expose_secret()).unwrap();
+    let mut c = JpkiCard::in_memory(person.card);
+    assert_eq!(select_ap(&mut c), sw::OK);
+    assert_eq!(select(&mut c, EF_SIGN_PIN), sw::OK);
+    assert_eq!(verify(&mut c, pin.expose_secret()), sw::OK);
+    assert_eq!(select(&mut c, EF_SIGN_CERT), sw::OK);
+    assert_eq!(read_all(&mut c).unwrap(), c.profile().sign_cert);
+    assert_eq!(select(&mut c, EF_SIGN_KEY), sw::OK);
+    let r = sign(&mut c, &digest_info(b"demo"));
+    default_provider()
+        .verify_rsa_pkcs1v15(
+            &public_key_of(&c.profile().sign_cert),
+            HashAlg::Sha256,
+            b"demo",
+            &r[..256],
+        )
+        .unwrap();
+    let mut phone = SimulatedPhone::from_ap(JpkiCard::in_memory(person.phone));
+    assert_eq!(phone.ap().tries(), CardState::default());
+    assert_eq!(phone.sign_pkcs1v15(b"x"), Err(PhoneError::NotUnlocked));
+}

@@ -5,20 +5,23 @@
 //! Layout (session 15 convention): `DIR/jpki-sign-ca.pem`, `DIR/jpki-auth-ca.pem`,
 //! `DIR/jpki-sign.crl`, `DIR/jpki-auth.crl`, `DIR/private/` (0700: the CA keys and the CAs'
 //! books), `DIR/<NAME>/` (0700: the card) and `DIR/<NAME>/phone/` (the phone). Running it on
-//! a directory that already holds a CA is an error: nothing is overwritten.
+//! a directory that already holds a CA is an error: nothing is overwritten. [`generate`] builds
+//! the same in memory (for a demo without files).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
 
-use super::ca::{CaBook, CaState, Purpose, SimCa, PRIVATE_DIR};
+use super::ca::{CaState, Purpose, SimCa, PRIVATE_DIR};
 use super::card_state::CardState;
 use super::certs::{check_facts, issue_person_cert, Device};
 use super::error::SimError;
 use super::facts::PersonFacts;
 use super::files;
 use super::pins::SimPins;
-use super::profile::{AUTH_CERT_FILE, AUTH_KEY_FILE, PHONE_DIR, SIGN_CERT_FILE, SIGN_KEY_FILE};
+use super::profile::{
+    SimProfile, AUTH_CERT_FILE, AUTH_KEY_FILE, PHONE_DIR, SIGN_CERT_FILE, SIGN_KEY_FILE,
+};
 use super::rsa_key::SimRsaKey;
 use super::x509::cert_pem;
 
@@ -51,8 +54,35 @@ pub(crate) fn is_plain_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// Create the CA directory `out` with `cards` (at least one), everything valid from `now`.
-pub fn init(out: &Path, cards: &[CardSpec], now: OffsetDateTime) -> Result<(), SimError> {
+/// A whole JPKI-SIM in memory: both CAs, their first CRLs (number 1, empty), and each
+/// person's card and phone. What `init` writes, and what an in-memory demo uses directly.
+#[derive(Debug)]
+pub struct SimJpki {
+    /// The signature CA.
+    pub sign_ca: SimCa,
+    /// The authentication CA.
+    pub auth_ca: SimCa,
+    /// The signature CA's CRL, DER.
+    pub sign_crl: Vec<u8>,
+    /// The authentication CA's CRL, DER.
+    pub auth_crl: Vec<u8>,
+    /// The people, in the order given.
+    pub people: Vec<SimPerson>,
+    state: CaState,
+}
+
+/// One simulated person: the card and the smartphone JPKI.
+#[derive(Debug)]
+pub struct SimPerson {
+    /// The profile's name.
+    pub name: String,
+    /// The card (its `dir` is `NAME`, relative to the CA directory).
+    pub card: SimProfile,
+    /// The phone (its `dir` is `NAME/phone`).
+    pub phone: SimProfile,
+}
+
+fn check_specs(cards: &[CardSpec]) -> Result<(), SimError> {
     if cards.is_empty() {
         return Err(SimError::BadFacts("at least one card"));
     }
@@ -62,6 +92,59 @@ pub fn init(out: &Path, cards: &[CardSpec], now: OffsetDateTime) -> Result<(), S
         }
         check_facts(&c.facts)?;
     }
+    Ok(())
+}
+
+/// Generate a JPKI-SIM with `cards` (at least one), everything valid from `now`, in memory.
+pub fn generate(cards: &[CardSpec], now: OffsetDateTime) -> Result<SimJpki, SimError> {
+    check_specs(cards)?;
+    let mut state = CaState::default();
+    let sign_ca = SimCa::generate(Purpose::Signature, now, &mut state.sign)?;
+    let auth_ca = SimCa::generate(Purpose::Authentication, now, &mut state.auth)?;
+    let mut people = Vec::with_capacity(cards.len());
+    for c in cards {
+        let dir = PathBuf::from(&c.name);
+        let card = device(
+            dir.clone(),
+            &c.facts,
+            Device::Card,
+            &sign_ca,
+            &auth_ca,
+            &mut state,
+            now,
+        )?;
+        let phone = device(
+            dir.join(PHONE_DIR),
+            &c.facts,
+            Device::Phone,
+            &sign_ca,
+            &auth_ca,
+            &mut state,
+            now,
+        )?;
+        people.push(SimPerson {
+            name: c.name.clone(),
+            card,
+            phone,
+        });
+    }
+    state.sign.crl_number = 1;
+    state.auth.crl_number = 1;
+    let sign_crl = sign_ca.sign_crl(&state.sign, now)?;
+    let auth_crl = auth_ca.sign_crl(&state.auth, now)?;
+    Ok(SimJpki {
+        sign_ca,
+        auth_ca,
+        sign_crl,
+        auth_crl,
+        people,
+        state,
+    })
+}
+
+/// Create the CA directory `out` with `cards` (at least one), everything valid from `now`.
+pub fn init(out: &Path, cards: &[CardSpec], now: OffsetDateTime) -> Result<(), SimError> {
+    check_specs(cards)?;
     for existing in [
         Purpose::Signature.cert_file(),
         Purpose::Authentication.cert_file(),
@@ -81,49 +164,31 @@ pub fn init(out: &Path, cards: &[CardSpec], now: OffsetDateTime) -> Result<(), S
             return Err(SimError::Exists(p));
         }
     }
+    let sim = generate(cards, now)?;
     std::fs::create_dir_all(out).map_err(|source| SimError::Io {
         path: out.to_path_buf(),
         source,
     })?;
     files::create_dir(&out.join(PRIVATE_DIR), 0o700)?;
-
-    let mut state = CaState::default();
-    let sign_ca = SimCa::generate(Purpose::Signature, now, &mut state.sign)?;
-    let auth_ca = SimCa::generate(Purpose::Authentication, now, &mut state.auth)?;
-    sign_ca.write_new(out)?;
-    auth_ca.write_new(out)?;
-
-    for card in cards {
-        let dir = out.join(&card.name);
-        files::create_dir(&dir, 0o700)?;
-        write_device(
-            &dir,
-            &card.facts,
-            Device::Card,
-            &sign_ca,
-            &auth_ca,
-            &mut state,
-            now,
-        )?;
-        let phone = dir.join(PHONE_DIR);
-        files::create_dir(&phone, 0o700)?;
-        write_device(
-            &phone,
-            &card.facts,
-            Device::Phone,
-            &sign_ca,
-            &auth_ca,
-            &mut state,
-            now,
-        )?;
+    sim.sign_ca.write_new(out)?;
+    sim.auth_ca.write_new(out)?;
+    for person in &sim.people {
+        files::create_dir(&out.join(&person.card.dir), 0o700)?;
+        write_profile(out, &person.card)?;
+        files::create_dir(&out.join(&person.phone.dir), 0o700)?;
+        write_profile(out, &person.phone)?;
     }
-
-    for (ca, book) in [(&sign_ca, &mut state.sign), (&auth_ca, &mut state.auth)] {
-        book.crl_number = 1;
-        let crl = ca.sign_crl(book, now)?;
-        files::write_new(&out.join(ca.purpose().crl_file()), &crl, files::PUBLIC)?;
-    }
-    state.store(out)
+    files::write_new(
+        &out.join(Purpose::Signature.crl_file()),
+        &sim.sign_crl,
+        files::PUBLIC,
+    )?;
+    files::write_new(
+        &out.join(Purpose::Authentication.crl_file()),
+        &sim.auth_crl,
+        files::PUBLIC,
+    )?;
+    sim.state.store(out)
 }
 
 fn write_pair(
@@ -145,31 +210,48 @@ fn write_pair(
     )
 }
 
-fn issue(
-    ca: &SimCa,
-    book: &mut CaBook,
-    facts: &PersonFacts,
-    device: Device,
-    now: OffsetDateTime,
-) -> Result<(SimRsaKey, Vec<u8>), SimError> {
-    let key = SimRsaKey::generate()?;
-    let cert = issue_person_cert(ca, book, &key, facts, device, now)?;
-    Ok((key, cert))
+fn write_profile(out: &Path, p: &SimProfile) -> Result<(), SimError> {
+    let dir = out.join(&p.dir);
+    write_pair(
+        &dir,
+        SIGN_CERT_FILE,
+        SIGN_KEY_FILE,
+        &p.sign_cert,
+        &p.sign_key,
+    )?;
+    write_pair(
+        &dir,
+        AUTH_CERT_FILE,
+        AUTH_KEY_FILE,
+        &p.auth_cert,
+        &p.auth_key,
+    )?;
+    p.pins.write_new(&dir)?;
+    CardState::default().write(&dir)
 }
 
-fn write_device(
-    dir: &Path,
+fn device(
+    dir: PathBuf,
     facts: &PersonFacts,
     device: Device,
     sign_ca: &SimCa,
     auth_ca: &SimCa,
     state: &mut CaState,
     now: OffsetDateTime,
-) -> Result<(), SimError> {
-    let (sign_key, sign_cert) = issue(sign_ca, &mut state.sign, facts, device, now)?;
-    let (auth_key, auth_cert) = issue(auth_ca, &mut state.auth, facts, device, now)?;
-    write_pair(dir, SIGN_CERT_FILE, SIGN_KEY_FILE, &sign_cert, &sign_key)?;
-    write_pair(dir, AUTH_CERT_FILE, AUTH_KEY_FILE, &auth_cert, &auth_key)?;
-    SimPins::generate()?.write_new(dir)?;
-    CardState::default().write(dir)
+) -> Result<SimProfile, SimError> {
+    let sign_key = SimRsaKey::generate()?;
+    let sign_cert = issue_person_cert(sign_ca, &mut state.sign, &sign_key, facts, device, now)?;
+    let auth_key = SimRsaKey::generate()?;
+    let auth_cert = issue_person_cert(auth_ca, &mut state.auth, &auth_key, facts, device, now)?;
+    Ok(SimProfile {
+        device,
+        dir,
+        sign_key,
+        sign_cert,
+        auth_key,
+        auth_cert,
+        sign_ca_cert: sign_ca.cert_der().to_vec(),
+        auth_ca_cert: auth_ca.cert_der().to_vec(),
+        pins: SimPins::generate()?,
+    })
 }

@@ -30,7 +30,7 @@ pub use card_state::{CardState, AUTHENTICATION_PIN_TRIES, SIGNATURE_PIN_TRIES};
 pub use certs::Device;
 pub use error::SimError;
 pub use facts::{PersonFacts, SimSex};
-pub use init::{init, CardSpec};
+pub use init::{generate, init, CardSpec, SimJpki, SimPerson};
 pub use pins::SimPins;
 pub use profile::SimProfile;
 pub use revoke::{revoke, Revoked, DEFAULT_REASON};

@@ -27,7 +27,8 @@ pub const PHONE_DIR: &str = "phone";
 pub struct SimProfile {
     /// Card or phone.
     pub device: Device,
-    /// Where it was loaded from (card: `DIR/<NAME>`, phone: `DIR/<NAME>/phone`).
+    /// Where it was loaded from (card: `DIR/<NAME>`, phone: `DIR/<NAME>/phone`); for a
+    /// profile made in memory by [`super::init::generate`], that path relative to `DIR`.
     pub dir: PathBuf,
     /// The signature key.
     pub sign_key: SimRsaKey,
