@@ -2,6 +2,8 @@
 # Install and start what the tests run against:
 #  - pcscd with vsmartcard's vpcd driver and libpcsclite-dev (NFC over a real PC/SC stack,
 #    tests/nfc_pcsc.rs), from Debian's packages; pcscd is started if it is not running;
+#  - OpenSC (its jpki driver, pkcs15-tool, pkcs11-tool and the PKCS#11 module), the independent
+#    check of the virtual My Number card (tests/jpki_opensc.rs), from Debian's `opensc`;
 #  - @auth0/mdl and @sd-jwt/sd-jwt-vc from npm (pinned in tests/interop/package-lock.json), and
 #    pymdoccbor and sd-jwt from PyPI (pinned in tests/interop/requirements.txt, into
 #    tests/interop/.venv).
@@ -13,6 +15,7 @@ need_apt=()
 command -v pcscd >/dev/null 2>&1 || need_apt+=(pcscd)
 [ -e /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] || need_apt+=(vsmartcard-vpcd)
 pkg-config --exists libpcsclite 2>/dev/null || need_apt+=(libpcsclite-dev pkg-config)
+command -v pkcs15-tool >/dev/null 2>&1 || need_apt+=(opensc)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "install-peers: need ${need_apt[*]} (Debian packages); run as root on Debian or install them" >&2

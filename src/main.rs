@@ -11,6 +11,7 @@ mod input;
 mod inspect;
 mod issue_cmd;
 mod jpki_cmd;
+mod jpki_sim_cmd;
 mod proximity_cmd;
 mod proximity_links;
 mod sdjwt_cmd;
@@ -90,6 +91,11 @@ enum Command {
     Holder {
         #[command(subcommand)]
         command: HolderCommand,
+    },
+    /// JPKI-SIM: a test JPKI CA and virtual My Number cards (never the real J-LIS JPKI).
+    JpkiSim {
+        #[command(subcommand)]
+        command: JpkiSimCommand,
     },
     /// The holder simulator as a proximity device: a virtual NFC card (vpcd) or a simulated BLE peripheral.
     HolderSim {
@@ -402,6 +408,62 @@ enum HolderSimCommand {
         #[arg(long, default_value = "all")]
         approve: String,
         /// vpcd address.
+        #[arg(long, default_value = "127.0.0.1:35963")]
+        vpcd: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum JpkiSimCommand {
+    /// Create a JPKI-SIM CA directory: both CAs, their CRLs, and a card + smartphone profile per person (PINs in each profile's 0600 pins.json).
+    #[command(
+        after_help = "Person facts pair with the --card options by order; give each fact \
+once per --card or not at all (invented defaults). Without --card: one profile `taro`."
+    )]
+    Init {
+        /// The CA directory to create (must not hold a CA already).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// A profile (directory) name; repeat for several people.
+        #[arg(long = "card", value_name = "NAME")]
+        cards: Vec<String>,
+        /// 氏名 (as registered), per --card.
+        #[arg(long = "name")]
+        names: Vec<String>,
+        /// Date of birth, YYYY-MM-DD, per --card.
+        #[arg(long = "birth-date", value_name = "YYYY-MM-DD")]
+        birth_dates: Vec<String>,
+        /// Sex: male, female or not-known, per --card.
+        #[arg(long = "sex")]
+        sexes: Vec<String>,
+        /// 住所, per --card.
+        #[arg(long = "address")]
+        addresses: Vec<String>,
+        /// Prefecture in romaji for the subject DN and CRL partition (default Tokyo), per --card.
+        #[arg(long = "prefecture")]
+        prefectures: Vec<String>,
+        /// Municipality in romaji (default Chiyoda-ku), per --card.
+        #[arg(long = "city")]
+        cities: Vec<String>,
+    },
+    /// Revoke a person's signature certificates (card and phone) and re-sign jpki-sign.crl, as a move or a name change does.
+    Revoke {
+        /// The CA directory made by `jpki-sim init`.
+        #[arg(long, value_name = "DIR")]
+        ca: PathBuf,
+        /// The profile name.
+        #[arg(long, value_name = "NAME")]
+        card: String,
+        /// RFC 5280 reason name (default affiliationChanged).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Serve a virtual My Number card to pcscd through vsmartcard-vpcd (JPKI ATR), until killed.
+    Serve {
+        /// The profile directory, DIR/NAME.
+        #[arg(long, value_name = "DIR/NAME")]
+        card: PathBuf,
+        /// vpcd address (its second slot is port 35964).
         #[arg(long, default_value = "127.0.0.1:35963")]
         vpcd: String,
     },
@@ -1242,6 +1304,33 @@ fn main() -> ExitCode {
                     pin_file,
                 },
         } => jpki_cmd::read(&pcsc_reader, pin_file.as_deref()),
+        Command::JpkiSim { command } => match command {
+            JpkiSimCommand::Init {
+                out,
+                cards,
+                names,
+                birth_dates,
+                sexes,
+                addresses,
+                prefectures,
+                cities,
+            } => jpki_sim_cmd::init(
+                &out,
+                &jpki_sim_cmd::CardArgs {
+                    cards: &cards,
+                    names: &names,
+                    birth_dates: &birth_dates,
+                    sexes: &sexes,
+                    addresses: &addresses,
+                    prefectures: &prefectures,
+                    cities: &cities,
+                },
+            ),
+            JpkiSimCommand::Revoke { ca, card, reason } => {
+                jpki_sim_cmd::revoke(&ca, &card, reason.as_deref())
+            }
+            JpkiSimCommand::Serve { card, vpcd } => jpki_sim_cmd::serve(&card, &vpcd),
+        },
     };
     match result {
         Ok(code) => code,

@@ -78,6 +78,20 @@ pub enum EnrolmentError {
     /// Storing a credential failed.
     #[error(transparent)]
     Wallet(#[from] WalletError),
+    /// The card refused or failed (a wrong PIN carries the tries left; never retried).
+    #[error("card ({key} key): {error}")]
+    Card {
+        /// `signature` or `authentication`.
+        key: &'static str,
+        /// The card's answer.
+        error: kakunin_jpki::JpkiError,
+    },
+    /// A certificate read from the card is not a JPKI certificate of its kind.
+    #[error("the card's {key} certificate is not a JPKI {key} certificate")]
+    CardCertificate {
+        /// `signature` or `authentication`.
+        key: &'static str,
+    },
 }
 
 impl EnrolmentError {
@@ -91,6 +105,8 @@ impl EnrolmentError {
             EnrolmentError::Format(e) => e.cause(),
             EnrolmentError::Crypto(e) => e.cause(),
             EnrolmentError::Wallet(e) => e.cause(),
+            EnrolmentError::Card { error, .. } => error.cause(),
+            EnrolmentError::CardCertificate { .. } => Cause::Malformed,
             _ => Cause::Misuse,
         }
     }
@@ -280,36 +296,101 @@ impl PreparedEnrolment {
     }
 }
 
-/// [`prepare`] and [`PreparedEnrolment::into_request`] in one, for two separate signers (the
-/// simulated phone's two keys).
-pub fn build_request<S: RsaSigner, A: RsaSigner>(
+/// Sign a prepared enrolment with a My Number card (or smartphone JPKI) over its APDU seam:
+/// SELECT the JPKI-AP, VERIFY the authentication PIN and read the authentication certificate,
+/// VERIFY the signature PIN and read the signature certificate, then sign the challenge with
+/// each key. Each PIN is presented once; a wrong or locked PIN stops here with the card's
+/// answer ([`kakunin_jpki::JpkiError::WrongPin`] with the tries left), never retried.
+pub fn sign_with_card<T: kakunin_core::card::Transceive>(
     crypto: &dyn CryptoProvider,
-    offer: &NonceOffer,
-    keys: &EnrolmentKeys,
-    certificates: JpkiCertificates<'_>,
-    signature_key: &mut S,
-    authentication_key: &mut A,
+    card: &mut kakunin_jpki::client::JpkiCard<T>,
+    signature_pin: kakunin_jpki::pin::SignaturePin,
+    authentication_pin: kakunin_jpki::pin::AuthenticationPin,
+    prepared: PreparedEnrolment,
     device_label: Option<&str>,
-) -> Result<Vec<u8>, EnrolmentError>
-where
-    S::Error: core::fmt::Display,
-    A::Error: core::fmt::Display,
-{
-    let prepared = prepare(crypto, offer, keys)?;
-    let signature = signature_key
-        .sign_pkcs1v15(prepared.challenge())
-        .map_err(|e| EnrolmentError::JpkiSigner {
-            key: "signature",
-            error: e.to_string(),
-        })?;
-    let authentication_signature = authentication_key
-        .sign_pkcs1v15(prepared.challenge())
-        .map_err(|e| EnrolmentError::JpkiSigner {
+) -> Result<Vec<u8>, EnrolmentError> {
+    use kakunin_jpki::apdu::Ef;
+    use kakunin_jpki::client::CardSigner;
+    use kakunin_jpki::pin::Pin;
+    use kakunin_jpki::KeyKind;
+    let jpki = |key: &'static str| {
+        move |e: kakunin_jpki::JpkiError| EnrolmentError::Card { key, error: e }
+    };
+    card.select_jpki_ap().map_err(jpki("authentication"))?;
+    card.verify_pin(&Pin::from(authentication_pin))
+        .map_err(jpki("authentication"))?;
+    let auth_cert = card
+        .read_certificate(Ef::AuthenticationCertificate)
+        .map_err(jpki("authentication"))?;
+    card.verify_pin(&Pin::from(signature_pin))
+        .map_err(jpki("signature"))?;
+    let sign_cert = card
+        .read_certificate(Ef::SignatureCertificate)
+        .map_err(jpki("signature"))?;
+    let sign_public = kakunin_jpki::SignatureCertificate::parse(&sign_cert)
+        .map_err(|_| EnrolmentError::CardCertificate { key: "signature" })?
+        .info
+        .public_key;
+    let auth_public = kakunin_jpki::AuthenticationCertificate::parse(&auth_cert)
+        .map_err(|_| EnrolmentError::CardCertificate {
             key: "authentication",
-            error: e.to_string(),
-        })?;
+        })?
+        .info
+        .public_key;
+    let signature = CardSigner::new(card, KeyKind::Signature, sign_public, crypto)
+        .sign_pkcs1v15(prepared.challenge())
+        .map_err(jpki("signature"))?;
+    let authentication_signature =
+        CardSigner::new(card, KeyKind::Authentication, auth_public, crypto)
+            .sign_pkcs1v15(prepared.challenge())
+            .map_err(jpki("authentication"))?;
     prepared.into_request(
-        certificates,
+        JpkiCertificates {
+            signature: &sign_cert,
+            authentication: &auth_cert,
+        },
+        &signature,
+        &authentication_signature,
+        device_label,
+    )
+}
+
+/// Sign a prepared enrolment with the simulated phone's smartphone JPKI (no card): unlock
+/// each key with its PIN, sign the challenge with each.
+pub fn sign_with_phone(
+    phone: &mut crate::jpki_card::SimulatedPhone,
+    signature_pin: &kakunin_core::secret::Pin,
+    authentication_pin: &kakunin_core::secret::Pin,
+    prepared: PreparedEnrolment,
+    device_label: Option<&str>,
+) -> Result<Vec<u8>, EnrolmentError> {
+    use crate::jpki_card::PinRef;
+    let phone_err = |key: &'static str| {
+        move |e: crate::jpki_card::PhoneError| EnrolmentError::JpkiSigner {
+            key,
+            error: e.to_string(),
+        }
+    };
+    phone
+        .unlock(PinRef::Authentication, authentication_pin)
+        .map_err(phone_err("authentication"))?;
+    phone
+        .unlock(PinRef::Signature, signature_pin)
+        .map_err(phone_err("signature"))?;
+    let signature = phone
+        .sign_pkcs1v15(prepared.challenge())
+        .map_err(phone_err("signature"))?;
+    let authentication_signature = phone
+        .authentication_key()
+        .sign_pkcs1v15(prepared.challenge())
+        .map_err(phone_err("authentication"))?;
+    let sign_cert = phone.signature_certificate().to_vec();
+    let auth_cert = phone.authentication_certificate().to_vec();
+    prepared.into_request(
+        JpkiCertificates {
+            signature: &sign_cert,
+            authentication: &auth_cert,
+        },
         &signature,
         &authentication_signature,
         device_label,
@@ -413,25 +494,8 @@ pub fn store_answer(
 mod tests {
     use super::*;
     use crate::store::MemoryStore;
-    use kakunin_core::crypto::{default_provider, HashAlg, RsaPublicKey};
+    use kakunin_core::crypto::{default_provider, HashAlg};
     use kakunin_core::sdjwt::jwk_to_key;
-
-    /// A stand-in JPKI key that "signs" by returning the message it was given, so the test can
-    /// see exactly what the card would have signed.
-    struct EchoSigner(RsaPublicKey);
-    impl RsaSigner for EchoSigner {
-        type Error = std::convert::Infallible;
-        fn public_key(&self) -> &RsaPublicKey {
-            &self.0
-        }
-        fn sign_pkcs1v15(&mut self, msg: &[u8]) -> Result<Vec<u8>, Self::Error> {
-            Ok(msg.to_vec())
-        }
-    }
-
-    fn echo() -> EchoSigner {
-        EchoSigner(RsaPublicKey::from_components(&[0xff; 256], &[1, 0, 1]).unwrap())
-    }
 
     fn offer() -> NonceOffer {
         let body = json!({"nonce": URL_SAFE_NO_PAD.encode([5u8; 32]), "issuer": "https://issuer.test", "expires_at": 99});
@@ -443,19 +507,20 @@ mod tests {
         let crypto = default_provider();
         let keys = EnrolmentKeys::generate(crypto, 3, 2).unwrap();
         let offer = offer();
-        let body = build_request(
-            crypto,
-            &offer,
-            &keys,
-            JpkiCertificates {
-                signature: b"sign-cert",
-                authentication: b"auth-cert",
-            },
-            &mut echo(),
-            &mut echo(),
-            Some("test phone"),
-        )
-        .unwrap();
+        let prepared = prepare(crypto, &offer, &keys).unwrap();
+        // Stand-in signatures: the challenge itself, so the test sees exactly what was bound.
+        let challenge = prepared.challenge().to_vec();
+        let body = prepared
+            .into_request(
+                JpkiCertificates {
+                    signature: b"sign-cert",
+                    authentication: b"auth-cert",
+                },
+                &challenge,
+                &challenge,
+                Some("test phone"),
+            )
+            .unwrap();
         let v: Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(v["device"]["label"], "test phone");
         let mut entries = vec![v["device"].clone()];

@@ -7,6 +7,8 @@
 pub mod engagement;
 pub mod enrolment;
 pub mod holder_loop;
+pub mod jpki_card;
+pub mod jpki_sim;
 pub mod nfc_card;
 pub mod respond;
 pub mod sd_jwt;

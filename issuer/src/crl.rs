@@ -7,22 +7,17 @@
 //! one is given. It is signed with ECDSA P-256 / SHA-256 through the crypto provider.
 
 use crate::pki::{KeyAndCert, PkiError};
-use der::asn1::{BitString, ObjectIdentifier, OctetString, Uint};
-use der::{Decode, Encode};
+use der::asn1::ObjectIdentifier;
+use der::Decode;
 use kakunin_core::crypto::{CryptoProvider, HashAlg};
+use kakunin_core::trust::crl_builder::{
+    build_signed_crl, CrlBuildError, CrlContents, RevokedEntry,
+};
 use kakunin_core::trust::CrlReason;
 use time::OffsetDateTime;
-use x509_cert::crl::{CertificateList, RevokedCert, TbsCertList};
-use x509_cert::ext::pkix::{AuthorityKeyIdentifier, SubjectKeyIdentifier};
-use x509_cert::ext::Extension;
-use x509_cert::serial_number::SerialNumber;
 use x509_cert::spki::AlgorithmIdentifierOwned;
 
 const ECDSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
-const OID_SKI: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
-const OID_AKI: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.35");
-const OID_CRL_NUMBER: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.20");
-const OID_REASON_CODE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.21");
 
 /// One certificate to list as revoked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,103 +44,48 @@ pub struct CrlParams {
     pub entries: Vec<CrlEntry>,
 }
 
-fn to_x509(t: OffsetDateTime) -> Result<x509_cert::time::Time, PkiError> {
-    let secs =
-        u64::try_from(t.unix_timestamp()).map_err(|_| PkiError::Build("time before 1970"))?;
-    x509_cert::time::Time::try_from(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
-        .map_err(|_| PkiError::Build("time"))
-}
-
-fn extension(oid: ObjectIdentifier, value: &impl Encode) -> Result<Extension, PkiError> {
-    let bytes = value.to_der().map_err(|_| PkiError::Build("extension"))?;
-    Ok(Extension {
-        extn_id: oid,
-        critical: false,
-        extn_value: OctetString::new(bytes).map_err(|_| PkiError::Build("extension"))?,
-    })
-}
-
 /// Build and sign a CRL of `issuer` (a CA of the test PKI: its certificate names the CRL
-/// issuer and gives the authority key identifier; its key signs), DER-encoded.
+/// issuer and gives the authority key identifier; its key signs), DER-encoded. The
+/// TBSCertList is assembled by [`kakunin_core::trust::crl_builder`]; this signs it with
+/// ECDSA P-256 / SHA-256 through the crypto provider.
 pub fn build_crl(
     crypto: &dyn CryptoProvider,
     issuer: &KeyAndCert,
     params: &CrlParams,
 ) -> Result<Vec<u8>, PkiError> {
-    let cert = x509_cert::Certificate::from_der(&issuer.cert_der)
-        .map_err(|_| PkiError::Build("issuer certificate"))?;
-    let ski = cert
-        .tbs_certificate
-        .extensions
-        .as_deref()
-        .unwrap_or(&[])
-        .iter()
-        .find(|e| e.extn_id == OID_SKI)
-        .and_then(|e| SubjectKeyIdentifier::from_der(e.extn_value.as_bytes()).ok())
-        .ok_or(PkiError::Build(
-            "issuer certificate has no subject key identifier",
-        ))?;
-    let mut revoked = Vec::with_capacity(params.entries.len());
-    for e in &params.entries {
-        let reason = e
-            .reason
-            .map(|r| {
-                // ENUMERATED with one content octet: every RFC 5280 code is below 128.
-                let code = u8::try_from(r.code()).map_err(|_| PkiError::Build("reason"))?;
-                Ok::<_, PkiError>(Extension {
-                    extn_id: OID_REASON_CODE,
-                    critical: false,
-                    extn_value: OctetString::new(vec![0x0a, 0x01, code])
-                        .map_err(|_| PkiError::Build("reason"))?,
-                })
+    let contents = CrlContents {
+        this_update: params.this_update,
+        next_update: params.next_update,
+        crl_number: params.crl_number,
+        entries: params
+            .entries
+            .iter()
+            .map(|e| RevokedEntry {
+                serial: e.serial.clone(),
+                revoked_at: e.revoked_at,
+                reason: e.reason,
             })
-            .transpose()?;
-        revoked.push(RevokedCert {
-            serial_number: SerialNumber::new(&e.serial).map_err(|_| PkiError::Build("serial"))?,
-            revocation_date: to_x509(e.revoked_at)?,
-            crl_entry_extensions: reason.map(|r| vec![r]),
-        });
-    }
+            .collect(),
+    };
     let algorithm = AlgorithmIdentifierOwned {
         oid: ECDSA_SHA256,
         parameters: None,
     };
-    let tbs = TbsCertList {
-        version: x509_cert::Version::V2,
-        signature: algorithm.clone(),
-        issuer: cert.tbs_certificate.subject.clone(),
-        this_update: to_x509(params.this_update)?,
-        next_update: params.next_update.map(to_x509).transpose()?,
-        revoked_certificates: (!revoked.is_empty()).then_some(revoked),
-        crl_extensions: Some(vec![
-            extension(
-                OID_AKI,
-                &AuthorityKeyIdentifier {
-                    key_identifier: Some(ski.0),
-                    authority_cert_issuer: None,
-                    authority_cert_serial_number: None,
-                },
-            )?,
-            extension(
-                OID_CRL_NUMBER,
-                &Uint::new(&params.crl_number.to_be_bytes())
-                    .map_err(|_| PkiError::Build("CRL number"))?,
-            )?,
-        ]),
-    };
-    let tbs_der = tbs.to_der().map_err(|_| PkiError::Build("DER"))?;
-    let raw = crypto
-        .sign_ecdsa(&issuer.key, HashAlg::Sha256, &tbs_der)
-        .map_err(|_| PkiError::Build("signing"))?;
-    let sig = p256::ecdsa::Signature::from_slice(&raw).map_err(|_| PkiError::Build("signing"))?;
-    CertificateList {
-        tbs_cert_list: tbs,
-        signature_algorithm: algorithm,
-        signature: BitString::from_bytes(sig.to_der().as_bytes())
-            .map_err(|_| PkiError::Build("signature"))?,
-    }
-    .to_der()
-    .map_err(|_| PkiError::Build("DER"))
+    build_signed_crl(&issuer.cert_der, algorithm, &contents, |tbs| {
+        let raw = crypto
+            .sign_ecdsa(&issuer.key, HashAlg::Sha256, tbs)
+            .map_err(|_| PkiError::Build("signing"))?;
+        let sig =
+            p256::ecdsa::Signature::from_slice(&raw).map_err(|_| PkiError::Build("signing"))?;
+        Ok(sig.to_der().as_bytes().to_vec())
+    })
+    .map_err(|e| match e {
+        CrlBuildError::Sign(e) => e,
+        CrlBuildError::Issuer(_) => {
+            PkiError::Build("issuer certificate has no subject key identifier")
+        }
+        _ => PkiError::Build("CRL"),
+    })
 }
 
 /// A CRL as PEM (`X509 CRL`, RFC 7468 §5).

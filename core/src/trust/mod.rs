@@ -9,6 +9,7 @@
 mod anchors;
 pub mod bundle;
 pub mod crl;
+pub mod crl_builder;
 mod profile;
 pub mod rsa_link;
 pub mod sigalgs;

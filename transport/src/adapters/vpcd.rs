@@ -42,9 +42,26 @@ pub enum VpcdError {
     Idle,
 }
 
+/// Longest ATR (ISO/IEC 7816-3 §8.2.1: TS and at most 32 further bytes).
+pub const MAX_ATR_LEN: usize = 33;
+
+/// What vpcd told the card besides commands: the moments a real card loses its volatile
+/// state (security status, selected files).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PowerEvent {
+    /// Control byte 0.
+    Off,
+    /// Control byte 1.
+    On,
+    /// Control byte 2 (warm reset).
+    Reset,
+}
+
 /// A connection to vpcd, serving one card.
 pub struct VirtualCard {
     stream: TcpStream,
+    atr: Vec<u8>,
 }
 
 impl VirtualCard {
@@ -55,7 +72,10 @@ impl VirtualCard {
             match TcpStream::connect(addr) {
                 Ok(stream) => {
                     stream.set_nodelay(true)?;
-                    return Ok(VirtualCard { stream });
+                    return Ok(VirtualCard {
+                        stream,
+                        atr: ATR.to_vec(),
+                    });
                 }
                 Err(e) if start.elapsed() >= wait => return Err(e.into()),
                 Err(_) => std::thread::sleep(Duration::from_millis(100)),
@@ -102,14 +122,41 @@ impl VirtualCard {
         &mut self,
         card: &mut T,
         idle: Option<Duration>,
+        done: impl FnMut(&T) -> bool,
+    ) -> Result<usize, VpcdError> {
+        self.serve_powered(card, idle, |_, _| {}, done)
+    }
+
+    /// Present `atr` instead of [`ATR`] (e.g. a JPKI card's, so that OpenSC binds its driver
+    /// by ATR). Refused when empty or longer than [`MAX_ATR_LEN`].
+    pub fn with_atr(mut self, atr: &[u8]) -> Result<Self, VpcdError> {
+        if atr.is_empty() || atr.len() > MAX_ATR_LEN {
+            return Err(VpcdError::TooLarge(atr.len()));
+        }
+        self.atr = atr.to_vec();
+        Ok(self)
+    }
+
+    /// [`VirtualCard::serve`], telling `power` about each power-off, power-on and reset
+    /// vpcd sends (a card clears its security state there).
+    pub fn serve_powered<T: Transceive>(
+        &mut self,
+        card: &mut T,
+        idle: Option<Duration>,
+        mut power: impl FnMut(&mut T, PowerEvent),
         mut done: impl FnMut(&T) -> bool,
     ) -> Result<usize, VpcdError> {
         self.stream.set_read_timeout(idle)?;
         let mut apdus = 0;
         while let Some(msg) = self.read_message()? {
             match msg.as_slice() {
-                [CTRL_ATR] => self.write_message(&ATR)?,
-                [CTRL_OFF] | [CTRL_ON] | [CTRL_RESET] => {}
+                [CTRL_ATR] => {
+                    let atr = self.atr.clone();
+                    self.write_message(&atr)?
+                }
+                [CTRL_OFF] => power(card, PowerEvent::Off),
+                [CTRL_ON] => power(card, PowerEvent::On),
+                [CTRL_RESET] => power(card, PowerEvent::Reset),
                 [_] => {}
                 apdu => {
                     let reply = card
@@ -135,11 +182,25 @@ impl VirtualCard {
         card: &mut T,
         first_command: Duration,
         attempts: usize,
+        done: impl FnMut(&T) -> bool,
+    ) -> Result<usize, VpcdError> {
+        Self::serve_with_reinsertion_as(addr, &ATR, card, first_command, attempts, |_, _| {}, done)
+    }
+
+    /// [`VirtualCard::serve_with_reinsertion`] presenting `atr`, with `power` told about
+    /// vpcd's power-off, power-on and reset (see [`VirtualCard::serve_powered`]).
+    pub fn serve_with_reinsertion_as<T: Transceive>(
+        addr: &str,
+        atr: &[u8],
+        card: &mut T,
+        first_command: Duration,
+        attempts: usize,
+        mut power: impl FnMut(&mut T, PowerEvent),
         mut done: impl FnMut(&T) -> bool,
     ) -> Result<usize, VpcdError> {
         let mut last = VpcdError::Idle;
         for _ in 0..attempts.max(1) {
-            let mut vicc = VirtualCard::connect(addr, Duration::from_secs(10))?;
+            let mut vicc = VirtualCard::connect(addr, Duration::from_secs(10))?.with_atr(atr)?;
             // Wait for the first APDU with a deadline; ATR polls keep arriving meanwhile.
             let deadline = std::time::Instant::now() + first_command;
             vicc.stream
@@ -148,7 +209,10 @@ impl VirtualCard {
             while !started && std::time::Instant::now() < deadline {
                 match vicc.read_message() {
                     Ok(Some(msg)) => match msg.as_slice() {
-                        [CTRL_ATR] => vicc.write_message(&ATR)?,
+                        [CTRL_ATR] => vicc.write_message(atr)?,
+                        [CTRL_OFF] => power(card, PowerEvent::Off),
+                        [CTRL_ON] => power(card, PowerEvent::On),
+                        [CTRL_RESET] => power(card, PowerEvent::Reset),
                         [_] => {}
                         apdu => {
                             let reply = card
@@ -170,8 +234,93 @@ impl VirtualCard {
             if done(card) {
                 return Ok(1);
             }
-            return vicc.serve(card, None, done).map(|n| n + 1);
+            return vicc.serve_powered(card, None, power, done).map(|n| n + 1);
         }
         Err(last)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    /// A card that answers every APDU with its length and 9000, and counts power events.
+    #[derive(Default)]
+    struct Echo {
+        events: Vec<PowerEvent>,
+    }
+
+    impl Transceive for Echo {
+        type Error = std::convert::Infallible;
+        fn transceive(&mut self, command: &[u8]) -> Result<Vec<u8>, Self::Error> {
+            Ok(vec![
+                u8::try_from(command.len()).unwrap_or(0xff),
+                0x90,
+                0x00,
+            ])
+        }
+    }
+
+    fn send(s: &mut TcpStream, msg: &[u8]) {
+        let mut out = u16::try_from(msg.len()).unwrap().to_be_bytes().to_vec();
+        out.extend_from_slice(msg);
+        s.write_all(&out).unwrap();
+    }
+
+    fn recv(s: &mut TcpStream) -> Vec<u8> {
+        let mut len = [0u8; 2];
+        s.read_exact(&mut len).unwrap();
+        let mut buf = vec![0u8; usize::from(u16::from_be_bytes(len))];
+        s.read_exact(&mut buf).unwrap();
+        buf
+    }
+
+    #[test]
+    fn the_chosen_atr_is_presented_and_power_events_reach_the_card() {
+        let jpki_atr = [0x3b, 0xe0, 0x00, 0xff, 0x81, 0x31, 0xfe, 0x45, 0x14];
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        // The fake vpcd: ATR, power cycle, one APDU, reset, ATR again, then close.
+        let vpcd = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            send(&mut s, &[CTRL_ATR]);
+            let atr = recv(&mut s);
+            send(&mut s, &[CTRL_OFF]);
+            send(&mut s, &[CTRL_ON]);
+            send(&mut s, &[0x00, 0xa4, 0x04, 0x0c]);
+            let reply = recv(&mut s);
+            send(&mut s, &[CTRL_RESET]);
+            send(&mut s, &[CTRL_ATR]);
+            let again = recv(&mut s);
+            (atr, reply, again)
+        });
+        let mut card = Echo::default();
+        let n = VirtualCard::serve_with_reinsertion_as(
+            &addr,
+            &jpki_atr,
+            &mut card,
+            Duration::from_secs(5),
+            1,
+            |c, ev| c.events.push(ev),
+            |_| false,
+        )
+        .unwrap();
+        let (atr, reply, again) = vpcd.join().unwrap();
+        assert_eq!(atr, jpki_atr);
+        assert_eq!(again, jpki_atr);
+        assert_eq!(reply, vec![4, 0x90, 0x00]);
+        assert_eq!(n, 1);
+        assert_eq!(
+            card.events,
+            vec![PowerEvent::Off, PowerEvent::On, PowerEvent::Reset]
+        );
+        // An empty or over-long ATR is refused.
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let vc = VirtualCard::connect(&addr, Duration::from_secs(1)).unwrap();
+        assert!(matches!(vc.with_atr(&[]), Err(VpcdError::TooLarge(0))));
+        let vc = VirtualCard::connect(&addr, Duration::from_secs(1)).unwrap();
+        assert!(vc.with_atr(&[0x3b; 34]).is_err());
     }
 }
