@@ -10,6 +10,7 @@ mod holder_cmd;
 mod input;
 mod inspect;
 mod issue_cmd;
+mod issuer_cmd;
 mod proximity_cmd;
 mod proximity_links;
 mod sdjwt_cmd;
@@ -57,6 +58,11 @@ enum Command {
     Issue {
         #[command(subcommand)]
         command: IssueCommand,
+    },
+    /// The JPKI-proofed issuer service: serve it, list a person's devices, revoke a device.
+    Issuer {
+        #[command(subcommand)]
+        command: issuer_cmd::IssuerCommand,
     },
     /// Build a DeviceRequest (the reader side).
     Request {
@@ -1076,6 +1082,7 @@ fn main() -> ExitCode {
             }),
             VicalCommand::Show { file } => vical_cmd::show(&file),
         },
+        Command::Issuer { command } => issuer_cmd::run(command),
         Command::Status { command } => match command {
             StatusCommand::Build {
                 pki,
