@@ -239,6 +239,19 @@ impl World {
     }
 }
 
+/// The configuration over an existing world directory (a child server process of the
+/// SIGKILL test), and the CA Name read back from `jpki-ca/jpki-sign-ca.pem`.
+pub fn config_at(dir: &Path, db_url: Option<String>) -> (IssuerConfig, Vec<u8>) {
+    let mut c = IssuerConfig::new(&dir.join("pki"), &dir.join("jpki-ca"), &dir.join("data"));
+    c.db_url = db_url;
+    c.admin_token = Some(zeroize::Zeroizing::new(ADMIN_TOKEN.into()));
+    c.status_list_size = 4096;
+    let pem = std::fs::read(dir.join("jpki-ca/jpki-sign-ca.pem")).unwrap();
+    let (_, der) = der::pem::decode_vec(&pem).unwrap();
+    let cert = x509_cert::Certificate::from_der(&der).unwrap();
+    (c, cert.tbs_certificate.subject.to_der().unwrap())
+}
+
 /// A fresh database URL: SQLite in the world's data directory, or a new PostgreSQL schema
 /// (so tests, and the till's audit tests, never share tables).
 pub async fn database(world: &World, postgres: bool) -> Option<String> {
@@ -377,8 +390,22 @@ pub async fn http(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    try_http(addr, method, path, headers, body)
+        .await
+        .unwrap_or_else(|| panic!("no HTTP response to {method} {path}"))
+}
+
+/// [`http`], `None` when the connection fails or no complete response arrives (the server
+/// was killed).
+pub async fn try_http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Option<(u16, Vec<(String, String)>, Vec<u8>)> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut s = tokio::net::TcpStream::connect(addr).await.ok()?;
     let mut req = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
@@ -387,48 +414,50 @@ pub async fn http(
         req.push_str(&format!("{k}: {v}\r\n"));
     }
     req.push_str("\r\n");
-    s.write_all(req.as_bytes()).await.unwrap();
+    s.write_all(req.as_bytes()).await.ok()?;
     // The service may answer 413 before reading a large body; ignore the reset.
     let _ = s.write_all(body).await;
     let mut out = Vec::new();
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(60), s.read_to_end(&mut out)).await;
-    let split = out
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| panic!("no HTTP response: {:?}", String::from_utf8_lossy(&out)));
+    let read =
+        tokio::time::timeout(std::time::Duration::from_secs(60), s.read_to_end(&mut out)).await;
+    if !matches!(read, Ok(Ok(_))) && out.is_empty() {
+        return None;
+    }
+    let split = out.windows(4).position(|w| w == b"\r\n\r\n")?;
     let head = String::from_utf8_lossy(&out[..split]).to_string();
     let mut lines = head.split("\r\n");
-    let status: u16 = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
+    let status: u16 = lines.next()?.split(' ').nth(1)?.parse().ok()?;
     let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
     let mut body = out[split + 4..].to_vec();
-    if headers
+    let chunked = headers
         .iter()
-        .any(|(k, v)| k == "transfer-encoding" && v == "chunked")
-    {
+        .any(|(k, v)| k == "transfer-encoding" && v == "chunked");
+    if chunked {
         let mut b = &body[..];
         let mut o = Vec::new();
-        while let Some(eol) = b.windows(2).position(|w| w == b"\r\n") {
-            let n =
-                usize::from_str_radix(std::str::from_utf8(&b[..eol]).unwrap().trim(), 16).unwrap();
+        loop {
+            let eol = b.windows(2).position(|w| w == b"\r\n")?;
+            let n = usize::from_str_radix(std::str::from_utf8(&b[..eol]).ok()?.trim(), 16).ok()?;
             if n == 0 {
                 break;
             }
-            o.extend_from_slice(&b[eol + 2..eol + 2 + n]);
-            b = &b[eol + 2 + n + 2..];
+            o.extend_from_slice(b.get(eol + 2..eol + 2 + n)?);
+            b = b.get(eol + 2 + n + 2..)?;
         }
         body = o;
+    } else if let Some(len) = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+    {
+        if body.len() < len {
+            return None;
+        }
     }
-    (status, headers, body)
+    Some((status, headers, body))
 }
 
 pub async fn post_json(addr: SocketAddr, path: &str, body: &[u8]) -> (u16, Value) {
@@ -498,5 +527,3 @@ pub async fn published_status(r: &Running, uri: &str, idx: u64, cwt: bool) -> u8
     assert_eq!(t.claims().sub, uri);
     t.list().get(idx).unwrap()
 }
-
-pub fn _unused(_: &Path) {}
