@@ -60,6 +60,73 @@ fn sd_jwt_parts(s: &str) -> (Value, Vec<Value>) {
     (payload, disclosures)
 }
 
+/// What a relying party checks, with the issuer's IACA as its only anchor: the mdoc's
+/// issuerAuth (DS chain under the Document Signer profile, COSE signature), the SD-JWT VC
+/// (x5c chain under the JWS-signer profile, signature, Disclosures), and the status list in
+/// both forms (signer under the IACA, signature, `sub`, freshness).
+async fn relying_party_accepts(world: &World, v: &Value, list_uri: &str) {
+    use kakunin_core::status::{verify_status_list, CheckContext, SignerTrust, StatusListToken};
+    use kakunin_core::trust::{validate_chain, CertProfile, TrustAnchors};
+    let c = kakunin_core::crypto::default_provider();
+    let iaca = kakunin_issuer::pki::read_cert(&world.dir.path().join("pki/iaca.cert.pem")).unwrap();
+    let anchors = TrustAnchors::from_der_certs([iaca.as_slice()]).unwrap();
+    let at = time::OffsetDateTime::now_utc();
+    for m in v["mdoc"].as_array().unwrap() {
+        let (is, _) = decode_mdoc(m);
+        let chain = is.issuer_auth.x5chain().unwrap();
+        let validated =
+            validate_chain(c, &chain, &anchors, CertProfile::DocumentSigner, at).unwrap();
+        is.issuer_auth
+            .verify(c, &validated.leaf_public_key, None)
+            .unwrap();
+    }
+    for sd in v["sd_jwt_vc"].as_array().unwrap() {
+        let verified = kakunin_core::sdjwt::verify_sd_jwt_vc(
+            c,
+            sd["sd_jwt"].as_str().unwrap(),
+            kakunin_core::sdjwt::IssuerKey::X5c(&anchors),
+            None,
+            false,
+            at,
+        );
+        assert!(verified.is_ok(), "{:?}", verified.err());
+    }
+    let ctx = CheckContext {
+        trust: SignerTrust::Iaca(&anchors),
+        policy: Default::default(),
+        now: at,
+        fetched_at: None,
+    };
+    for token in [
+        &world_fetch(list_uri, false).await,
+        &world_fetch(list_uri, true).await,
+    ] {
+        let t = StatusListToken::parse(token).unwrap();
+        verify_status_list(c, t, list_uri, &ctx).unwrap();
+    }
+}
+
+/// GET a status list by its URI (the service listens where its URI says).
+async fn world_fetch(uri: &str, cwt: bool) -> Vec<u8> {
+    let rest = uri.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_at(rest.find('/').unwrap());
+    let accept = if cwt {
+        "application/statuslist+cwt"
+    } else {
+        "application/statuslist+jwt"
+    };
+    let (s, _, b) = http(
+        host.parse().unwrap(),
+        "GET",
+        path,
+        &[("Accept", accept)],
+        b"",
+    )
+    .await;
+    assert_eq!(s, 200);
+    b
+}
+
 async fn scenario(postgres: bool) {
     let world = World::new();
     let url = database(&world, postgres).await;
@@ -141,6 +208,7 @@ async fn scenario(postgres: bool) {
     for idx in &indices {
         assert_eq!(published_status(&r, &list_uri, *idx, false).await, 0);
     }
+    relying_party_accepts(&world, &v, &list_uri).await;
     let after_first = counts(&r).await;
     assert_eq!(after_first, (1, 1, 5, 1));
 
