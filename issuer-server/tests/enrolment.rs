@@ -267,6 +267,20 @@ async fn scenario(postgres: bool) {
     foreign.untrusted = true;
     let (s, v, _) = enrol(&r, &holder, &foreign, 1, 1).await;
     assert_eq!((s, code(&v)), (403, "untrusted_certificate"));
+    let mut expired = card.clone();
+    expired.not_after = now() - 60;
+    let (s, v, _) = enrol(&r, &holder, &expired, 1, 1).await;
+    assert_eq!((s, code(&v)), (403, "expired_certificate"));
+    // A certificate ending within the day cannot carry a credential past its issue date.
+    let mut ending = card.clone();
+    ending.not_after = now() + 3600;
+    let (s, v, _) = enrol(&r, &holder, &ending, 1, 1).await;
+    assert_eq!((s, code(&v)), (403, "expired_certificate"));
+    // An incomplete date of birth: no age can be derived.
+    let mut no_birth = card.clone();
+    no_birth.birth = "2000-00-00".into();
+    let (s, v, _) = enrol(&r, &holder, &no_birth, 1, 1).await;
+    assert_eq!((s, code(&v)), (422, "unusable_facts"));
     let n = nonce(r.addr).await;
     let mut swapped = holder.request(&card, &issuer, &n, 1, 1);
     swapped.body["signature_certificate"] = swapped.body["authentication_certificate"].clone();
