@@ -716,61 +716,65 @@ impl Registry {
         }
     }
 
-    /// `n` consecutive indices of the current list, or of a new list when it is full: a
-    /// compare-and-set on `next_index`, retried when another transaction moved it first.
+    /// `n` consecutive indices of the current list, or of a new list when it is full. The
+    /// increment is one conditional `UPDATE … SET next_index = next_index + n … RETURNING`:
+    /// on PostgreSQL a concurrent transaction blocks on the row and then re-evaluates the
+    /// condition on the committed value (no lost update, no retry); on SQLite the transaction
+    /// holds the write lock already. A full list opens the next one with `ON CONFLICT DO
+    /// NOTHING`, so two transactions opening it at once do not fail: the loser takes its
+    /// indices from the winner's list.
     async fn allocate(&self, tx: &mut Tx, n: u64) -> Result<(String, u64), RegistryError> {
         if n == 0 || n > self.list_size {
             return Err(RegistryError::Inconsistent(
                 "batch does not fit a status list",
             ));
         }
+        let n_i = to_i64(n)?;
         for _ in 0..16 {
-            let current = sqlx::query(
-                "SELECT id, seq, size, next_index FROM issuer_status_lists ORDER BY seq DESC LIMIT 1",
-            )
-            .fetch_optional(&mut **tx)
-            .await?;
-            let (id, seq, size, next) = match current {
-                Some(row) => (
-                    row.try_get::<String, _>(0)?,
-                    row.try_get::<i64, _>(1)?,
-                    to_u64(row.try_get::<i64, _>(2)?)?,
-                    to_u64(row.try_get::<i64, _>(3)?)?,
-                ),
-                None => (String::new(), 0, 0, 0),
-            };
-            let end = next
-                .checked_add(n)
-                .ok_or(RegistryError::Inconsistent("index overflow"))?;
-            if !id.is_empty() && end <= size {
-                let moved = sqlx::query(
-                    "UPDATE issuer_status_lists SET next_index = $1 WHERE id = $2 AND next_index = $3",
-                )
-                .bind(to_i64(end)?)
-                .bind(&id)
-                .bind(to_i64(next)?)
-                .execute(&mut **tx)
-                .await?;
-                if moved.rows_affected() == 1 {
-                    return Ok((id, next));
+            let current =
+                sqlx::query("SELECT id, seq FROM issuer_status_lists ORDER BY seq DESC LIMIT 1")
+                    .fetch_optional(&mut **tx)
+                    .await?;
+            let seq = match current {
+                Some(row) => {
+                    let id: String = row.try_get(0)?;
+                    let seq: i64 = row.try_get(1)?;
+                    let moved = sqlx::query(
+                        "UPDATE issuer_status_lists SET next_index = next_index + $1 \
+                         WHERE id = $2 AND next_index + $1 <= size RETURNING next_index",
+                    )
+                    .bind(n_i)
+                    .bind(&id)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                    if let Some(row) = moved {
+                        let end = to_u64(row.try_get::<i64, _>(0)?)?;
+                        let first = end
+                            .checked_sub(n)
+                            .ok_or(RegistryError::Inconsistent("allocator went backwards"))?;
+                        return Ok((id, first));
+                    }
+                    seq
                 }
-                continue;
-            }
+                None => 0,
+            };
             // Full (or none yet): open the next list with this batch at its start.
             let seq = seq.saturating_add(1);
             let id = seq.to_string();
-            sqlx::query(
+            let opened = sqlx::query(
                 "INSERT INTO issuer_status_lists (id, seq, size, next_index, version) \
-                 VALUES ($1, $2, $3, $4, 0)",
+                 VALUES ($1, $2, $3, $4, 0) ON CONFLICT DO NOTHING",
             )
             .bind(&id)
             .bind(seq)
             .bind(to_i64(self.list_size)?)
-            .bind(to_i64(n)?)
+            .bind(n_i)
             .execute(&mut **tx)
             .await
             .map_err(map_db)?;
-            return Ok((id, 0));
+            if opened.rows_affected() == 1 {
+                return Ok((id, 0));
+            }
         }
         Err(RegistryError::Conflict)
     }
