@@ -461,10 +461,32 @@ async fn scenario(postgres: bool) {
     assert!(bad.is_empty(), "{bad:?}");
     drop(r);
 
+    // --- a CRL file in the JPKI CA directory is applied when the service starts ---
+    std::fs::write(
+        world.dir.path().join("jpki-ca/jpki-sign.crl"),
+        world.crl(&[3001, 5001], 2),
+    )
+    .unwrap();
     // --- an expired nonce (a second service over the same registry, 1-second nonces) ---
     let mut c = world.config(url);
     c.nonce_ttl = std::time::Duration::from_secs(1);
     let r = start(c, &world).await;
+    assert_eq!(
+        published_status(
+            &r,
+            &list_uri.replace(&issuer, &r.state.config().public_url),
+            other_idx,
+            false
+        )
+        .await,
+        1
+    );
+    let (s, c) = admin(r.addr, "POST", "/admin/jpki-crl", b"").await;
+    assert_eq!(s, 200, "{c}");
+    assert_eq!(
+        (c["crls"].as_u64(), c["revoked_credentials"].as_u64()),
+        (Some(1), Some(0))
+    );
     let before = counts(&r).await;
     let n = nonce(r.addr).await;
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
