@@ -10,6 +10,7 @@ mod holder_cmd;
 mod input;
 mod inspect;
 mod issue_cmd;
+mod issuer_cmd;
 mod jpki_cmd;
 mod jpki_sim_cmd;
 mod proximity_cmd;
@@ -59,6 +60,11 @@ enum Command {
     Issue {
         #[command(subcommand)]
         command: IssueCommand,
+    },
+    /// The JPKI-proofed issuer service: serve it, list a person's devices, revoke a device.
+    Issuer {
+        #[command(subcommand)]
+        command: issuer_cmd::IssuerCommand,
     },
     /// Build a DeviceRequest (the reader side).
     Request {
@@ -1160,6 +1166,7 @@ fn main() -> ExitCode {
             }),
             VicalCommand::Show { file } => vical_cmd::show(&file),
         },
+        Command::Issuer { command } => issuer_cmd::run(command),
         Command::Status { command } => match command {
             StatusCommand::Build {
                 pki,
