@@ -124,15 +124,15 @@ fn serve(
     data: &Path,
     public_url: Option<String>,
 ) -> Result<ExitCode, CliError> {
-    let _config = serve_config(pki, jpki_ca, db, listen, data, public_url)?;
-    // The service takes an `Arc<dyn ApplicantProofing>`; the JPKI implementation
-    // (kakunin_issuer::jpki_proofing::JpkiProofing over the --jpki-ca directory) is wired in
-    // here when it lands on main: `kakunin_issuer_server::run(config, proofing)`.
-    Err(CliError::session(
-        "issuer serve",
-        "not wired: the JPKI proofing (kakunin_issuer::jpki_proofing::JpkiProofing) is not in this build yet, \
-         and the service never issues without it",
-    ))
+    let config = serve_config(pki, jpki_ca, db, listen, data, public_url)?;
+    let proofing = kakunin_issuer::proofing::JpkiProofing::from_dir(
+        jpki_ca,
+        kakunin_core::crypto::default_provider(),
+    )
+    .map_err(|e| CliError::Usage(format!("issuer serve: --jpki-ca: {e}")))?;
+    kakunin_issuer_server::run(config, std::sync::Arc::new(proofing))
+        .map_err(CliError::session_in("issuer serve"))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The administration token: the file's first line, or the environment.

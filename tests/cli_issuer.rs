@@ -26,6 +26,9 @@ impl ApplicantProofing for RefuseEveryone {
     fn prove(&self, _: &EnrolmentEvidence<'_>, _: i64) -> Result<ProofedApplicant, ProofingError> {
         Err(ProofingError::Untrusted { which: "signature" })
     }
+    fn update_crl(&self, _: &[u8]) -> Result<(), ProofingError> {
+        Ok(())
+    }
 }
 
 fn kakunin(args: &[&str], env_token: Option<&str>) -> (i32, String, String) {
@@ -230,7 +233,8 @@ fn issuer_devices_and_revoke_over_http() {
     assert_eq!(code, 3);
     assert!(err.contains("404"), "{err}");
 
-    // `serve` checks its arguments, then refuses: no JPKI proofing in this build.
+    // `serve` checks its arguments: a missing PKI directory, then a JPKI CA directory whose
+    // CAs are not JPKI CAs (the test's EC certificate) are usage errors, before any listening.
     let (code, _, err) = kakunin(
         &[
             "issuer",
@@ -256,6 +260,6 @@ fn issuer_devices_and_revoke_over_http() {
         ],
         None,
     );
-    assert_eq!(code, 3);
-    assert!(err.contains("not wired"), "{err}");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--jpki-ca"), "{err}");
 }

@@ -425,6 +425,9 @@ pub(crate) async fn apply_crls(
     let i = &st.inner;
     let mut links = Vec::new();
     for crl in crls {
+        // The proofing refuses the next enrolment of a listed certificate; the registry marks
+        // the credentials already issued to it.
+        i.proofing.update_crl(crl).map_err(|_| ApiError::BAD_CRL)?;
         links.extend(crate::crl::revoked_links(
             i.crypto,
             &i.links,

@@ -35,7 +35,8 @@ pub const MAX_TRUST_FILE: u64 = 16 * 1024 * 1024;
 
 /// JPKI proofing under configured CAs and CRLs.
 pub struct JpkiProofing {
-    trust: JpkiTrust,
+    // Behind a lock so a CRL refresh reaches a running service (`ApplicantProofing::update_crl`).
+    trust: std::sync::RwLock<JpkiTrust>,
     crypto: &'static dyn CryptoProvider,
 }
 
@@ -49,7 +50,10 @@ impl JpkiProofing {
     /// Proofing under `trust`, verifying through `crypto` (it must implement RSA:
     /// [`kakunin_core::crypto::Ring`], the default provider, does).
     pub fn new(trust: JpkiTrust, crypto: &'static dyn CryptoProvider) -> Self {
-        JpkiProofing { trust, crypto }
+        JpkiProofing {
+            trust: std::sync::RwLock::new(trust),
+            crypto,
+        }
     }
 
     /// Proofing under the JPKI CA directory `dir` ([`load_jpki_trust`]).
@@ -60,14 +64,21 @@ impl JpkiProofing {
         Ok(Self::new(load_jpki_trust(dir, crypto)?, crypto))
     }
 
-    /// The trust in use.
-    pub fn trust(&self) -> &JpkiTrust {
-        &self.trust
+    /// Replace the trust (e.g. after the CA directory changed).
+    pub fn set_trust(&self, trust: JpkiTrust) {
+        *self
+            .trust
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = trust;
     }
 
-    /// Replace the trust (e.g. after a CRL refresh).
-    pub fn set_trust(&mut self, trust: JpkiTrust) {
-        self.trust = trust;
+    /// The trust in use (held for reading while the guard lives).
+    pub fn trust(&self) -> std::sync::RwLockReadGuard<'_, JpkiTrust> {
+        // A panic while holding the lock cannot leave the trust half-updated (updates are
+        // whole assignments or one `CrlSet::insert`), so a poisoned lock is still sound.
+        self.trust
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -128,13 +139,12 @@ impl ApplicantProofing for JpkiProofing {
         }
         let at = time::OffsetDateTime::from_unix_timestamp(now)
             .map_err(|_| ProofingError::Malformed { what: "time" })?;
-        let v = self
-            .trust
+        let trust = self.trust();
+        let v = trust
             .validate_signature_cert(&sign, at, c)
             .map_err(|e| trust_error("signature", &e))?;
         revocation("signature", &v.revocation)?;
-        let v = self
-            .trust
+        let v = trust
             .validate_authentication_cert(&auth, at, c)
             .map_err(|e| trust_error("authentication", &e))?;
         revocation("authentication", &v.revocation)?;
@@ -190,6 +200,21 @@ impl ApplicantProofing for JpkiProofing {
             },
             not_after: sign.info.not_after.unix_timestamp(),
         })
+    }
+
+    fn update_crl(&self, crl: &[u8]) -> Result<(), ProofingError> {
+        let mut trust = self
+            .trust
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // A CRL names its issuer, but the J-LIS generations share one DN: try each purpose's
+        // CAs, which verify by key.
+        for purpose in [Purpose::Signature, Purpose::Authentication] {
+            if trust.add_crl(self.crypto, purpose, crl).is_ok() {
+                return Ok(());
+            }
+        }
+        Err(ProofingError::Untrusted { which: "CRL" })
     }
 }
 

@@ -188,4 +188,10 @@ pub trait ApplicantProofing: Send + Sync {
         evidence: &EnrolmentEvidence<'_>,
         now: i64,
     ) -> Result<ProofedApplicant, ProofingError>;
+
+    /// Take a new CRL (DER or PEM) of one of the proofing's CAs — uploaded by an administrator
+    /// or re-read from disk —, so that the next enrolment with a certificate it lists is
+    /// refused. A CRL no configured CA signed is refused (`Untrusted`), and an older CRL than
+    /// the one held changes nothing.
+    fn update_crl(&self, crl: &[u8]) -> Result<(), ProofingError>;
 }
