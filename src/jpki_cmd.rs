@@ -21,6 +21,15 @@ const PIN_FILE_LIMIT: u64 = 4096;
 
 /// The signature PIN from `--pin-file` (see the module documentation).
 fn signature_pin_from_file(path: &Path) -> Result<Zeroizing<String>, CliError> {
+    pins_from_file(path).map(|(sign, _)| sign)
+}
+
+/// Both PINs from `--pin-file`: a `pins.json` (`signature_pin`, `authentication_pin`) or a text
+/// file whose first line is the signature PIN and second line the authentication PIN. The
+/// authentication PIN is empty when the file has none (the caller decides whether it needs it).
+pub(crate) fn pins_from_file(
+    path: &Path,
+) -> Result<(Zeroizing<String>, Zeroizing<String>), CliError> {
     use std::io::Read;
     let bad = |reason: &str| CliError::BadInput {
         path: path.to_path_buf(),
@@ -40,25 +49,52 @@ fn signature_pin_from_file(path: &Path) -> Result<Zeroizing<String>, CliError> {
             serde_json::from_str(text).map_err(|_| bad("not a pins.json"))?;
         let obj = v.as_object_mut().ok_or_else(|| bad("not a pins.json"))?;
         // Take the PINs out of the parsed value, so both are zeroized when dropped.
-        let auth = obj.remove("authentication_pin");
-        if let Some(serde_json::Value::String(s)) = auth {
-            drop(Zeroizing::new(s));
-        }
+        let auth = match obj.remove("authentication_pin") {
+            Some(serde_json::Value::String(s)) => Zeroizing::new(s),
+            _ => Zeroizing::new(String::new()),
+        };
         match obj.remove("signature_pin") {
-            Some(serde_json::Value::String(s)) => Ok(Zeroizing::new(s)),
+            Some(serde_json::Value::String(s)) => Ok((Zeroizing::new(s), auth)),
             _ => Err(bad("no \"signature_pin\" string")),
         }
     } else {
-        let first = text.lines().next().unwrap_or_default();
-        Ok(Zeroizing::new(first.trim_end_matches('\r').to_string()))
+        let mut lines = text.lines().map(|l| l.trim_end_matches('\r'));
+        let first = Zeroizing::new(lines.next().unwrap_or_default().to_string());
+        let second = Zeroizing::new(lines.next().unwrap_or_default().to_string());
+        Ok((first, second))
     }
 }
 
 /// The signature PIN from a terminal prompt without echo, or from standard input's first line.
 fn signature_pin_interactive() -> Result<Zeroizing<String>, CliError> {
-    use std::io::{BufRead, IsTerminal, Read, Write};
     let stdin = std::io::stdin();
-    let tty = stdin.is_terminal();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(std::io::Read::take(
+        stdin.lock(),
+        PIN_FILE_LIMIT,
+    )));
+    pin_line("signature PIN (6-16 letters and digits): ", &mut lines)
+}
+
+/// Both PINs (signature, then authentication) from two prompts without echo on a terminal,
+/// or from the first two lines of standard input.
+pub(crate) fn pins_interactive() -> Result<(Zeroizing<String>, Zeroizing<String>), CliError> {
+    let stdin = std::io::stdin();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(std::io::Read::take(
+        stdin.lock(),
+        PIN_FILE_LIMIT,
+    )));
+    let sign = pin_line("signature PIN (6-16 letters and digits): ", &mut lines)?;
+    let auth = pin_line("authentication PIN (4 digits): ", &mut lines)?;
+    Ok((sign, auth))
+}
+
+/// One line of `lines`, after `prompt` with echo off when standard input is a terminal.
+fn pin_line(
+    prompt: &str,
+    lines: &mut impl Iterator<Item = std::io::Result<String>>,
+) -> Result<Zeroizing<String>, CliError> {
+    use std::io::{IsTerminal, Write};
+    let tty = std::io::stdin().is_terminal();
     let stty = |arg: &str| {
         std::process::Command::new("stty")
             .arg(arg)
@@ -67,7 +103,7 @@ fn signature_pin_interactive() -> Result<Zeroizing<String>, CliError> {
             .is_ok_and(|s| s.success())
     };
     if tty {
-        eprint!("signature PIN (6-16 letters and digits): ");
+        eprint!("{prompt}");
         let _ = std::io::stderr().flush();
         if !stty("-echo") {
             return Err(CliError::Usage(
@@ -75,17 +111,16 @@ fn signature_pin_interactive() -> Result<Zeroizing<String>, CliError> {
             ));
         }
     }
-    let mut line = Zeroizing::new(String::new());
-    let read = std::io::BufReader::new(stdin.lock().take(PIN_FILE_LIMIT))
-        .read_line(&mut line)
-        .map_err(|e| CliError::Usage(format!("reading the PIN: {e}")));
+    let read = lines.next().transpose();
     if tty {
         stty("echo");
         eprintln!();
     }
-    read?;
-    let pin = Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_string());
-    Ok(pin)
+    let line = read
+        .map_err(|e| CliError::Usage(format!("reading the PIN: {e}")))?
+        .unwrap_or_default();
+    let line = Zeroizing::new(line);
+    Ok(Zeroizing::new(line.trim_end_matches('\r').to_string()))
 }
 
 /// `kakunin jpki read --pcsc-reader NAME [--pin-file FILE]`.

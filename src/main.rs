@@ -4,6 +4,7 @@
 
 mod crl_cmd;
 mod demo;
+mod enroll_cmd;
 mod error;
 mod escape;
 mod holder_cmd;
@@ -416,6 +417,36 @@ enum HolderSimCommand {
         /// vpcd address.
         #[arg(long, default_value = "127.0.0.1:35963")]
         vpcd: String,
+    },
+    /// Enrol at a JPKI-proofed issuer (`issuer serve`): prove the person with the card (or the phone's smartphone JPKI), store both credential batches in the wallet.
+    Enroll {
+        /// vpcd: the card in a PC/SC reader (`jpki-sim serve` through vpcd); phone: the profile's smartphone JPKI.
+        #[arg(long, value_enum)]
+        card: enroll_cmd::CardSource,
+        /// The JPKI-SIM profile directory, DIR/NAME (needed for --card phone).
+        #[arg(long, value_name = "DIR/NAME")]
+        profile: Option<PathBuf>,
+        /// The issuer's base URL (http://).
+        #[arg(long, value_name = "URL")]
+        issuer: String,
+        /// Wallet directory to store the credentials in (created if missing).
+        #[arg(long, value_name = "DIR")]
+        wallet: PathBuf,
+        /// PINs: a pins.json, or signature PIN on line 1 and authentication PIN on line 2 (else prompt or standard input).
+        #[arg(long, value_name = "FILE")]
+        pin_file: Option<PathBuf>,
+        /// PC/SC reader (name substring); default: the first "Virtual PCD" reader answering the JPKI-AP.
+        #[arg(long, value_name = "NAME")]
+        pcsc_reader: Option<String>,
+        /// mdoc credentials to ask for (1-32).
+        #[arg(long, value_name = "N", default_value_t = 4)]
+        mdoc: usize,
+        /// SD-JWT VCs to ask for (1-32).
+        #[arg(long = "sd-jwt", value_name = "N", default_value_t = 4)]
+        sd_jwt: usize,
+        /// A label for this device at the issuer.
+        #[arg(long, value_name = "TEXT")]
+        label: Option<String>,
     },
 }
 
@@ -1000,6 +1031,30 @@ fn main() -> ExitCode {
             reader_crls: &reader_crls,
             approve: &approve,
             vpcd: &vpcd,
+        }),
+        Command::HolderSim {
+            command:
+                HolderSimCommand::Enroll {
+                    card,
+                    profile,
+                    issuer,
+                    wallet,
+                    pin_file,
+                    pcsc_reader,
+                    mdoc,
+                    sd_jwt,
+                    label,
+                },
+        } => enroll_cmd::enroll(&enroll_cmd::EnrollArgs {
+            card,
+            profile: profile.as_deref(),
+            issuer: &issuer,
+            wallet: &wallet,
+            pin_file: pin_file.as_deref(),
+            pcsc_reader: pcsc_reader.as_deref(),
+            mdoc,
+            sd_jwt,
+            label: label.as_deref(),
         }),
         Command::Reader {
             nfc,

@@ -1,4 +1,5 @@
-//! The administration client of `kakunin issuer devices|revoke`: one HTTP/1.1 request per
+//! The administration client of `kakunin issuer devices|revoke` (and the transport of the
+//! enrolment client, [`crate::enrol_client`]): one HTTP/1.1 request per
 //! connection over plain TCP to an `http://` issuer URL (the administration API is meant for
 //! loopback or an operator network; put a TLS proxy in front for anything else), with the
 //! bearer token, a 30-second deadline and a 1 MiB cap on the answer.
@@ -88,23 +89,50 @@ pub fn request(
     token: &str,
     body: Option<(&str, &[u8])>,
 ) -> Result<Answer, ClientError> {
+    let (status, body) = exchange(url, method, path, Some(token), body, MAX_ANSWER)?;
+    let body = serde_json::from_slice(&body).map_err(|_| ClientError::BadAnswer)?;
+    Ok(Answer { status, body })
+}
+
+/// One HTTP/1.1 exchange: `method base+path` with an optional bearer token and body; the
+/// status and the (de-chunked) body, read up to `cap` bytes (a longer answer is
+/// [`ClientError::BadAnswer`], never cut short silently). Deadlines: 10 s to connect, 30 s
+/// per read or write.
+pub(crate) fn exchange(
+    url: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<(&str, &[u8])>,
+    cap: u64,
+) -> Result<(u16, Vec<u8>), ClientError> {
     let (host, base) = split_url(url)?;
     let addr = host.to_socket_addrs()?.next().ok_or(ClientError::BadUrl)?;
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(10))?;
     s.set_read_timeout(Some(Duration::from_secs(30)))?;
     s.set_write_timeout(Some(Duration::from_secs(30)))?;
     let (ct, bytes) = body.unwrap_or(("application/octet-stream", &[]));
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let auth = zeroize::Zeroizing::new(auth);
     let head = format!(
         "{method} {base}{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\
-         Authorization: Bearer {token}\r\nContent-Type: {ct}\r\nContent-Length: {}\r\n\
+         {}Content-Type: {ct}\r\nContent-Length: {}\r\n\
          Accept: application/json\r\n\r\n",
+        auth.as_str(),
         bytes.len()
     );
     let head = zeroize::Zeroizing::new(head);
     s.write_all(head.as_bytes())?;
     s.write_all(bytes)?;
     let mut out = Vec::new();
-    s.take(MAX_ANSWER).read_to_end(&mut out)?;
+    // Head room for the status line and headers beyond the body cap.
+    let limit = cap.saturating_add(64 * 1024);
+    s.take(limit.saturating_add(1)).read_to_end(&mut out)?;
+    if u64::try_from(out.len()).unwrap_or(u64::MAX) > limit {
+        return Err(ClientError::BadAnswer);
+    }
     let split = out
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -120,14 +148,16 @@ pub fn request(
         let l = l.to_ascii_lowercase();
         l.starts_with("transfer-encoding:") && l.contains("chunked")
     });
-    let raw = out.get(split + 4..).unwrap_or_default();
+    let raw = out.get(split.saturating_add(4)..).unwrap_or_default();
     let body = if chunked {
         dechunk(raw).ok_or(ClientError::BadAnswer)?
     } else {
         raw.to_vec()
     };
-    let body = serde_json::from_slice(&body).map_err(|_| ClientError::BadAnswer)?;
-    Ok(Answer { status, body })
+    if u64::try_from(body.len()).unwrap_or(u64::MAX) > cap {
+        return Err(ClientError::BadAnswer);
+    }
+    Ok((status, body))
 }
 
 #[cfg(test)]

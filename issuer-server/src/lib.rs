@@ -32,6 +32,7 @@ pub mod api;
 pub mod client;
 pub mod config;
 pub mod crl;
+pub mod enrol_client;
 pub mod error;
 pub mod issue;
 pub mod links;
