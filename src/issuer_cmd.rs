@@ -38,7 +38,7 @@ pub(crate) enum IssuerCommand {
     },
     /// List a person's devices and their credentials (administration API).
     Devices {
-        /// The issuer's base URL (http://).
+        /// The issuer's base URL (http:// or https://).
         #[arg(long, value_name = "URL")]
         issuer: String,
         /// The person's pairwise identifier.
@@ -53,7 +53,7 @@ pub(crate) enum IssuerCommand {
     },
     /// Revoke one device's credentials: their status bits flip and the lists are re-signed.
     Revoke {
-        /// The issuer's base URL (http://).
+        /// The issuer's base URL (http:// or https://).
         #[arg(long, value_name = "URL")]
         issuer: String,
         /// The device identifier.

@@ -426,7 +426,7 @@ enum HolderSimCommand {
         /// The JPKI-SIM profile directory, DIR/NAME (needed for --card phone).
         #[arg(long, value_name = "DIR/NAME")]
         profile: Option<PathBuf>,
-        /// The issuer's base URL (http://).
+        /// The issuer's base URL (http:// or https://).
         #[arg(long, value_name = "URL")]
         issuer: String,
         /// Wallet directory to store the credentials in (created if missing).

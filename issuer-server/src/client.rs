@@ -1,22 +1,26 @@
 //! The administration client of `kakunin issuer devices|revoke` (and the transport of the
-//! enrolment client, [`crate::enrol_client`]): one HTTP/1.1 request per
-//! connection over plain TCP to an `http://` issuer URL (the administration API is meant for
-//! loopback or an operator network; put a TLS proxy in front for anything else), with the
-//! bearer token, a 30-second deadline and a 1 MiB cap on the answer.
+//! enrolment client, [`crate::enrol_client`]): one request per call through `ureq` (already in
+//! the tree for status-fetch; docs/decisions/0018-issuer-service.md), to an `http://` or
+//! `https://` issuer URL (https: rustls on `ring`, the platform's roots, no downgrade), with
+//! the bearer token, deadlines (10 s to connect, 60 s for the whole exchange), no redirects
+//! followed, and a cap on every answer.
 
-use std::io::{Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::Arc;
 use std::time::Duration;
 
-/// Largest answer read.
+/// Largest administration answer read.
 const MAX_ANSWER: u64 = 1024 * 1024;
+/// Deadline to connect.
+const CONNECT_DEADLINE: Duration = Duration::from_secs(10);
+/// Deadline for the whole exchange (connect, send, receive).
+const EXCHANGE_DEADLINE: Duration = Duration::from_secs(60);
 
 /// The request failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ClientError {
-    /// The URL is not `http://host[:port][/base]`.
-    #[error("the issuer URL must be http://host[:port][/path]")]
+    /// The URL is not `http[s]://host[:port][/base]`.
+    #[error("the issuer URL must be http[s]://host[:port][/path]")]
     BadUrl,
     /// Connecting, sending or receiving failed.
     #[error("{0}")]
@@ -24,13 +28,22 @@ pub enum ClientError {
     /// The answer is not an HTTP response with a JSON body.
     #[error("the issuer's answer is not an HTTP response with a JSON body")]
     BadAnswer,
+    /// The exchange did not finish within its deadline.
+    #[error("the issuer did not answer within {0:?}")]
+    Timeout(Duration),
+    /// The answer is over its cap.
+    #[error("the issuer's answer is over the {0}-byte cap")]
+    TooLarge(u64),
+    /// The HTTP client failed (connection refused, TLS, protocol).
+    #[error("{0}")]
+    Transport(#[source] Box<ureq::Error>),
 }
 
 impl ClientError {
     /// The cause group of this error.
     pub fn cause(&self) -> kakunin_core::Cause {
         match self {
-            ClientError::BadAnswer => kakunin_core::Cause::Malformed,
+            ClientError::BadAnswer | ClientError::TooLarge(_) => kakunin_core::Cause::Malformed,
             _ => kakunin_core::Cause::Misuse,
         }
     }
@@ -45,40 +58,40 @@ pub struct Answer {
     pub body: serde_json::Value,
 }
 
-fn split_url(url: &str) -> Result<(String, String), ClientError> {
-    let rest = url.strip_prefix("http://").ok_or(ClientError::BadUrl)?;
-    let (host, base) = match rest.find('/') {
-        Some(i) => (
-            rest.get(..i).unwrap_or_default(),
-            rest.get(i..).unwrap_or_default(),
-        ),
-        None => (rest, ""),
+/// The base URL without a trailing `/`, and whether it is https. Only the scheme and a
+/// non-empty authority are checked here; ureq parses the rest.
+fn split_url(url: &str) -> Result<(String, bool), ClientError> {
+    let lower = url
+        .get(..8)
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let (https, rest) = if lower.starts_with("https://") {
+        (true, url.get(8..).unwrap_or_default())
+    } else if lower.starts_with("http://") {
+        (false, url.get(7..).unwrap_or_default())
+    } else {
+        return Err(ClientError::BadUrl);
     };
-    if host.is_empty() {
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.is_empty() || rest.contains(['?', '#']) || rest.chars().any(char::is_whitespace) {
         return Err(ClientError::BadUrl);
     }
-    let host = if host.contains(':') && !host.ends_with(']') {
-        host.to_string()
-    } else {
-        format!("{host}:80")
-    };
-    Ok((host, base.trim_end_matches('/').to_string()))
+    Ok((url.trim_end_matches('/').to_string(), https))
 }
 
-fn dechunk(mut b: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    loop {
-        let eol = b.windows(2).position(|w| w == b"\r\n")?;
-        let size = std::str::from_utf8(b.get(..eol)?).ok()?;
-        let n = usize::from_str_radix(size.split(';').next()?.trim(), 16).ok()?;
-        if n == 0 {
-            return Some(out);
-        }
-        let start = eol.checked_add(2)?;
-        let end = start.checked_add(n)?;
-        out.extend_from_slice(b.get(start..end)?);
-        b = b.get(end.checked_add(2)?..)?;
-    }
+/// rustls on `ring` with the platform's roots (what an operator's issuer certificate chains
+/// to); a store that cannot be read contributes what it could.
+fn tls_config() -> ureq::tls::TlsConfig {
+    let roots: Vec<ureq::tls::Certificate<'static>> = rustls_native_certs::load_native_certs()
+        .certs
+        .iter()
+        .map(|c| ureq::tls::Certificate::from_der(c.as_ref()).to_owned())
+        .collect();
+    ureq::tls::TlsConfig::builder()
+        .provider(ureq::tls::TlsProvider::Rustls)
+        .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .root_certs(ureq::tls::RootCerts::Specific(Arc::new(roots)))
+        .build()
 }
 
 /// Send `method path` to the issuer at `url` with the bearer `token` and an optional body.
@@ -94,10 +107,9 @@ pub fn request(
     Ok(Answer { status, body })
 }
 
-/// One HTTP/1.1 exchange: `method base+path` with an optional bearer token and body; the
-/// status and the (de-chunked) body, read up to `cap` bytes (a longer answer is
-/// [`ClientError::BadAnswer`], never cut short silently). Deadlines: 10 s to connect, 30 s
-/// per read or write.
+/// One exchange: `method base+path` (GET or POST) with an optional bearer token and body; the
+/// status and the body, read up to `cap` bytes (a longer answer is [`ClientError::TooLarge`],
+/// never cut short silently).
 pub(crate) fn exchange(
     url: &str,
     method: &str,
@@ -106,57 +118,62 @@ pub(crate) fn exchange(
     body: Option<(&str, &[u8])>,
     cap: u64,
 ) -> Result<(u16, Vec<u8>), ClientError> {
-    let (host, base) = split_url(url)?;
-    let addr = host.to_socket_addrs()?.next().ok_or(ClientError::BadUrl)?;
-    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(10))?;
-    s.set_read_timeout(Some(Duration::from_secs(30)))?;
-    s.set_write_timeout(Some(Duration::from_secs(30)))?;
-    let (ct, bytes) = body.unwrap_or(("application/octet-stream", &[]));
-    let auth = token
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
-    let auth = zeroize::Zeroizing::new(auth);
-    let head = format!(
-        "{method} {base}{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\
-         {}Content-Type: {ct}\r\nContent-Length: {}\r\n\
-         Accept: application/json\r\n\r\n",
-        auth.as_str(),
-        bytes.len()
-    );
-    let head = zeroize::Zeroizing::new(head);
-    s.write_all(head.as_bytes())?;
-    s.write_all(bytes)?;
-    let mut out = Vec::new();
-    // Head room for the status line and headers beyond the body cap.
-    let limit = cap.saturating_add(64 * 1024);
-    s.take(limit.saturating_add(1)).read_to_end(&mut out)?;
-    if u64::try_from(out.len()).unwrap_or(u64::MAX) > limit {
-        return Err(ClientError::BadAnswer);
-    }
-    let split = out
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or(ClientError::BadAnswer)?;
-    let head = std::str::from_utf8(out.get(..split).ok_or(ClientError::BadAnswer)?)
-        .map_err(|_| ClientError::BadAnswer)?;
-    let status: u16 = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or(ClientError::BadAnswer)?;
-    let chunked = head.lines().any(|l| {
-        let l = l.to_ascii_lowercase();
-        l.starts_with("transfer-encoding:") && l.contains("chunked")
-    });
-    let raw = out.get(split.saturating_add(4)..).unwrap_or_default();
-    let body = if chunked {
-        dechunk(raw).ok_or(ClientError::BadAnswer)?
-    } else {
-        raw.to_vec()
+    let (base, https) = split_url(url)?;
+    let full = format!("{base}{path}");
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(EXCHANGE_DEADLINE))
+        .timeout_connect(Some(CONNECT_DEADLINE))
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .https_only(https)
+        .tls_config(tls_config())
+        .build()
+        .into();
+    let auth = token.map(|t| zeroize::Zeroizing::new(format!("Bearer {t}")));
+    let transport = |e: ureq::Error| match e {
+        ureq::Error::Timeout(_) => ClientError::Timeout(EXCHANGE_DEADLINE),
+        ureq::Error::BodyExceedsLimit(_) => ClientError::TooLarge(cap),
+        ureq::Error::Io(io) => ClientError::Io(io),
+        ureq::Error::BadUri(_) | ureq::Error::Http(_) => ClientError::BadUrl,
+        other => ClientError::Transport(Box::new(other)),
     };
-    if u64::try_from(body.len()).unwrap_or(u64::MAX) > cap {
-        return Err(ClientError::BadAnswer);
+    let mut response = match method {
+        "GET" => {
+            let mut r = agent.get(&full).header("Accept", "application/json");
+            if let Some(a) = &auth {
+                r = r.header("Authorization", a.as_str());
+            }
+            r.call()
+        }
+        "POST" => {
+            let (ct, bytes) = body.unwrap_or(("application/octet-stream", &[]));
+            let mut r = agent
+                .post(&full)
+                .header("Accept", "application/json")
+                .content_type(ct);
+            if let Some(a) = &auth {
+                r = r.header("Authorization", a.as_str());
+            }
+            r.send(bytes)
+        }
+        _ => return Err(ClientError::BadUrl),
     }
+    .map_err(transport)?;
+    let status = response.status().as_u16();
+    let declared = response
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|l| l.parse::<u64>().ok());
+    if declared.is_some_and(|l| l > cap) {
+        return Err(ClientError::TooLarge(cap));
+    }
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(cap)
+        .read_to_vec()
+        .map_err(transport)?;
     Ok((status, body))
 }
 
@@ -165,20 +182,50 @@ mod tests {
     use super::*;
 
     #[test]
-    fn urls_and_chunks() {
+    fn urls() {
         assert_eq!(
             split_url("http://127.0.0.1:8090").unwrap(),
-            ("127.0.0.1:8090".into(), String::new())
+            ("http://127.0.0.1:8090".into(), false)
         );
         assert_eq!(
-            split_url("http://issuer.example/base/").unwrap(),
-            ("issuer.example:80".into(), "/base".into())
+            split_url("HTTPS://issuer.example/base/").unwrap(),
+            ("HTTPS://issuer.example/base".into(), true)
         );
-        assert!(split_url("https://x").is_err());
-        assert_eq!(
-            dechunk(b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n").unwrap(),
-            b"abcde"
-        );
-        assert!(dechunk(b"ff\r\nabc").is_none());
+        for bad in [
+            "ftp://x",
+            "http://",
+            "http:///x",
+            "issuer.example",
+            "http://a b",
+            "http://x/?q",
+        ] {
+            assert!(split_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_closed_port_is_a_transport_error_and_an_oversize_answer_is_refused() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        drop(l);
+        let e = exchange(&format!("http://{addr}"), "GET", "/", None, None, 10).unwrap_err();
+        assert!(!matches!(e, ClientError::BadUrl), "{e:?}");
+
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            let (mut c, _) = l.accept().unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = c.read(&mut buf).unwrap();
+            let body = vec![b'x'; 100];
+            c.write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n64\r\n")
+                .unwrap();
+            c.write_all(&body).unwrap();
+            c.write_all(b"\r\n0\r\n\r\n").unwrap();
+        });
+        let e = exchange(&format!("http://{addr}"), "GET", "/", None, None, 10).unwrap_err();
+        assert!(matches!(e, ClientError::TooLarge(10)), "{e:?}");
+        server.join().unwrap();
     }
 }
