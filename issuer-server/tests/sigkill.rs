@@ -15,9 +15,10 @@
 //! the commit). SQLite and PostgreSQL (a fresh schema).
 //!
 //! The server process is this test binary re-run as `sigkill_child_server` (an ignored
-//! helper that serves with the STAND-IN proofing of tests/common): `kakunin issuer serve`
-//! cannot start until the JPKI proofing is wired into the CLI; at that point the child becomes
-//! that binary with a simulated JPKI CA.
+//! helper that serves with the STAND-IN proofing of tests/common), which allows a high rate of
+//! enrolments (and re-enrolments of the same device key, so supersession runs too). The same
+//! kills against the real `kakunin issuer serve` with a JPKI-SIM CA and the simulated phone's
+//! smartphone JPKI are in the workspace root's tests/sigkill_issuer.rs.
 
 mod common;
 use common::*;
