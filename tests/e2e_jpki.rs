@@ -13,7 +13,8 @@
 //! vpcd` proves the person with the card and stores both credential batches. The till flow
 //! (kakunin_verifier::flow, in memory against the holder loop over the wallet) is given the
 //! issuer's status list as fetched by `GET /status/1` and answers OK to age_over_20, for the
-//! mdoc and for the SD-JWT VC. The phone enrols too (a second device of the same person).
+//! mdoc and for the SD-JWT VC. A wrong PIN through pcscd exits 1 with the card's counter. The
+//! phone enrols too (a second device of the same person).
 //! Then `jpki-sim revoke` and a CRL refresh (`POST /admin/jpki-crl`, empty body): the card is
 //! refused (`revoked_certificate`), `issuer devices` shows the person's credentials revoked, the
 //! re-fetched status list sets their bits, and the till answers NG `revoked`.
@@ -227,30 +228,33 @@ fn card_through_pcscd_to_issuer_to_wallet_to_till_and_revocation_end_to_end() {
     // The card through pcscd: both formats in the wallet.
     let wallet = tmp.path().join("wallet");
     let pins = profile.join("pins.json");
-    let enroll_card = |wallet: &Path| {
-        kakunin(&[
+    // `reader`: None is the default choice (the first "Virtual PCD" reader answering the JPKI-AP).
+    let enroll_card = |wallet: &Path, pins: &Path, reader: Option<&str>| {
+        let mut args = vec![
             "holder-sim",
             "enroll",
             "--card",
             "vpcd",
-            "--pcsc-reader",
-            READER,
             "--issuer",
             &url,
             "--wallet",
             s(wallet),
             "--pin-file",
-            s(&pins),
+            s(pins),
             "--mdoc",
             "3",
             "--sd-jwt",
             "3",
-        ])
+        ];
+        if let Some(r) = reader {
+            args.extend(["--pcsc-reader", r]);
+        }
+        kakunin(&args)
     };
     // Wait for pcscd to see the card: the first enrolment retries only while no card is there.
     let deadline = Instant::now() + Duration::from_secs(30);
     let first = loop {
-        let out = enroll_card(&wallet);
+        let out = enroll_card(&wallet, &pins, Some(READER));
         let err = String::from_utf8_lossy(&out.stderr).into_owned();
         if out.status.success() || !err.contains("PC/SC") || Instant::now() > deadline {
             break out;
@@ -273,6 +277,17 @@ fn card_through_pcscd_to_issuer_to_wallet_to_till_and_revocation_end_to_end() {
     let listed = ok(&["holder", "list", "--wallet", s(&wallet)]);
     assert!(listed.contains("org.kakunin.jp.pid.1"), "{listed}");
     assert!(listed.contains("6 credential(s)"), "{listed}");
+
+    // A wrong authentication PIN through pcscd: exit 1 with the card's counter, nothing stored.
+    let wrong = tmp.path().join("wrong-pins.txt");
+    std::fs::write(&wrong, "wrongpin1\n9999\n").unwrap();
+    let spare = tmp.path().join("wallet-wrong-pin");
+    let out = enroll_card(&spare, &wrong, Some(READER));
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("2 tries left"), "{err}");
+    let listed = ok(&["holder", "list", "--wallet", s(&spare)]);
+    assert!(listed.contains("0 credential(s)"), "{listed}");
 
     // The phone of the same person: a second device.
     let phone_wallet = tmp.path().join("phone-wallet");
@@ -333,7 +348,8 @@ fn card_through_pcscd_to_issuer_to_wallet_to_till_and_revocation_end_to_end() {
     assert_eq!(refreshed.status, 200, "{:?}", refreshed.body);
 
     // The card is refused now.
-    let refused = enroll_card(&tmp.path().join("wallet-2"));
+    // (Through the default reader choice this time; the right PINs reset the counter.)
+    let refused = enroll_card(&tmp.path().join("wallet-2"), &pins, None);
     let err = String::from_utf8_lossy(&refused.stderr).into_owned();
     assert_eq!(refused.status.code(), Some(1), "{err}");
     assert!(err.contains("revoked_certificate"), "{err}");
