@@ -352,6 +352,24 @@ mod tests {
         ));
     }
 
+    #[test]
+    fn both_pins_from_a_pins_json_or_two_lines() {
+        let both = |text: &str| {
+            let (s, a) = pins_from_file(pin_file(text).path()).unwrap();
+            (s.to_string(), a.to_string())
+        };
+        assert_eq!(
+            both(r#"{"signature_pin": "ABC123", "authentication_pin": "1234"}"#),
+            ("ABC123".into(), "1234".into())
+        );
+        assert_eq!(both("ABC123\r\n1234\r\n"), ("ABC123".into(), "1234".into()));
+        assert_eq!(both("ABC123\n"), ("ABC123".into(), String::new()));
+        assert!(matches!(
+            pins_from_file(pin_file(r#"{"authentication_pin": "1234"}"#).path()),
+            Err(CliError::BadInput { .. })
+        ));
+    }
+
     impl kakunin_core::card::Transceive for &mut MiniCard {
         type Error = String;
         fn transceive(&mut self, c: &[u8]) -> Result<Vec<u8>, String> {
