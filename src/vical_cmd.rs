@@ -186,13 +186,15 @@ fn print_header(c: &VicalContents) {
 }
 
 fn entry_json(e: &VicalEntry, warnings: &[VicalWarning]) -> serde_json::Value {
+    // Read from the certificate on each call: once here.
+    let subject = e.subject();
     serde_json::json!({
         "index": e.index(),
         "subject": {
-            "common_name": e.subject().common_name,
-            "organization": e.subject().organization,
-            "state": e.subject().state,
-            "country": e.subject().country,
+            "common_name": subject.common_name,
+            "organization": subject.organization,
+            "state": subject.state,
+            "country": subject.country,
         },
         "serial": hex(e.serial()),
         "ski": e.ski().map(hex),

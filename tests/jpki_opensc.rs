@@ -6,7 +6,8 @@
 //! (`ring`). The recipe is jpki-notes §6.
 //!
 //! Uses vpcd's **second** slot (port 35964, reader "Virtual PCD 00 01") so it never collides
-//! with tests/nfc_pcsc.rs, which uses the first. Needs pcscd running with vpcd and OpenSC
+//! with tests/nfc_pcsc.rs, which uses the first, and holds the slot's lock
+//! (tests/common/vpcd_slot.rs) against tests/jpki_pcsc.rs. Needs pcscd running with vpcd and OpenSC
 //! installed (`bash scripts/install-peers.sh`); without them it fails, it does not skip.
 #![allow(
     clippy::unwrap_used,
@@ -14,6 +15,9 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
+
+#[path = "common/vpcd_slot.rs"]
+mod vpcd_slot;
 
 use std::path::Path;
 use std::process::{Child, Command, Output};
@@ -128,6 +132,7 @@ fn sign_with(token: &str, id: &str, pin: &str, msg: &Path, sig: &Path) -> Output
 
 #[test]
 fn opensc_reads_the_virtual_card_lists_its_pins_and_signs_with_both_keys() {
+    let _slot = vpcd_slot::take();
     assert!(
         Path::new(PKCS11).exists(),
         "{PKCS11} missing: install OpenSC (bash scripts/install-peers.sh)"

@@ -436,12 +436,47 @@ fn key_id<'k>(item: &'k Item<'_>) -> KeyId<'k> {
     }
 }
 
+/// Whether a key's identity is its value as decoded (what [`KeyId`] holds without
+/// re-encoding).
+fn plain_key(v: &ItemValue<'_>) -> bool {
+    matches!(
+        v,
+        ItemValue::Uint(_) | ItemValue::Nint(_) | ItemValue::Text(_) | ItemValue::Bytes(_)
+    )
+}
+
+/// [`KeyId`] equality for two plain keys ([`plain_key`]): same type and value.
+fn same_plain_key(a: &ItemValue<'_>, b: &ItemValue<'_>) -> bool {
+    match (a, b) {
+        (ItemValue::Uint(x), ItemValue::Uint(y)) | (ItemValue::Nint(x), ItemValue::Nint(y)) => {
+            x == y
+        }
+        (ItemValue::Text(x), ItemValue::Text(y)) => x == y,
+        (ItemValue::Bytes(x), ItemValue::Bytes(y)) => x == y,
+        _ => false,
+    }
+}
+
 /// The offset of the first map key equal (by meaning) to an earlier one. Small maps, which
 /// are nearly all of them in 18013-5, are compared pairwise without allocating; larger ones
 /// through a hash set, so a hostile map with many keys stays linear.
 fn duplicate_key(entries: &[(Item<'_>, Item<'_>)]) -> Option<usize> {
     const PAIRWISE_UP_TO: usize = 16;
     if entries.len() <= PAIRWISE_UP_TO {
+        if entries.iter().all(|(k, _)| plain_key(&k.value)) {
+            // Integer, text and byte-string keys (nearly every map) compare in place.
+            return entries
+                .iter()
+                .enumerate()
+                .skip(1)
+                .find_map(|(i, (key, _))| {
+                    let earlier = entries.get(..i).unwrap_or_default();
+                    earlier
+                        .iter()
+                        .any(|(e, _)| same_plain_key(&e.value, &key.value))
+                        .then_some(key.offset)
+                });
+        }
         // Each key's identity once (on the stack), then compared with the earlier ones.
         let mut ids: [Option<KeyId<'_>>; PAIRWISE_UP_TO] = Default::default();
         for (slot, (k, _)) in ids.iter_mut().zip(entries) {
@@ -742,6 +777,37 @@ mod tests {
             decode(&input).unwrap_err().kind,
             CborErrorKind::DuplicateMapKey
         );
+    }
+
+    /// Every key type of a small map: equal keys are found at the later key's offset, keys
+    /// of different types or values are not equal, and non-plain keys (arrays, tags) still
+    /// compare by meaning.
+    #[test]
+    fn duplicate_keys_of_every_type_in_small_maps() {
+        let dup = |input: &[u8]| match decode(input) {
+            Err(e) if e.kind == CborErrorKind::DuplicateMapKey => Some(e.offset),
+            Err(e) => panic!("{e:?}"),
+            Ok(_) => None,
+        };
+        // {"a": 0, "b": 0, "a": 0}: the third key, at offset 7.
+        assert_eq!(
+            dup(&[0xa3, 0x61, b'a', 0, 0x61, b'b', 0, 0x61, b'a', 0]),
+            Some(7)
+        );
+        // h'01' twice; -1 twice (one of them with a 1-byte argument).
+        assert_eq!(dup(&[0xa2, 0x41, 1, 0, 0x41, 1, 0]), Some(4));
+        assert_eq!(dup(&[0xa2, 0x20, 0, 0x38, 0x00, 0]), Some(3));
+        // 1, "1", h'01', -2: all different.
+        assert_eq!(
+            dup(&[0xa4, 0x01, 0, 0x61, b'1', 0, 0x41, 1, 0, 0x21, 0]),
+            None
+        );
+        // [1] twice, beside a plain key: the re-encoding path.
+        assert_eq!(
+            dup(&[0xa3, 0x01, 0, 0x81, 0x01, 0, 0x81, 0x18, 0x01, 0]),
+            Some(6)
+        );
+        assert_eq!(dup(&[0xa2, 0x81, 0x01, 0, 0x81, 0x02, 0]), None);
     }
 
     #[test]

@@ -10,7 +10,6 @@
 //! only walks definite-length TLVs with bounds-checked slicing.
 
 use crate::trust::DistinguishedNameSummary;
-use der::Decode;
 use time::OffsetDateTime;
 
 /// One DER TLV: its tag byte, content, and whole encoding.
@@ -79,17 +78,46 @@ pub(super) struct CertFields<'a> {
     pub(super) ski: Option<&'a [u8]>,
 }
 
+/// Two ASCII digits as a number.
+fn two_digits(pair: [u8; 2]) -> Option<u8> {
+    let [a, b] = pair;
+    (a.is_ascii_digit() && b.is_ascii_digit()).then(|| (a - b'0') * 10 + (b - b'0'))
+}
+
+/// A certificate `Time` (RFC 5280 §4.1.2.5): UTCTime `YYMMDDHHMMSSZ` (years 50–99 are 19xx,
+/// 00–49 20xx) or GeneralizedTime `YYYYMMDDHHMMSSZ`, seconds present, `Z` only, a real
+/// calendar date from 1970 on. These are the rules of the `der` crate's `UtcTime` and
+/// `GeneralizedTime` decoders (which x509-cert uses), read here without their intermediate
+/// types: this runs twice per VICAL entry on every trust reload.
 fn time_of(t: &Tlv<'_>) -> Option<OffsetDateTime> {
-    let d = match t.tag {
-        0x17 => der::asn1::UtcTime::from_der(t.whole)
-            .ok()?
-            .to_unix_duration(),
-        0x18 => der::asn1::GeneralizedTime::from_der(t.whole)
-            .ok()?
-            .to_unix_duration(),
+    let (year, rest) = match (t.tag, t.content) {
+        (0x17, [y1, y2, rest @ ..]) if rest.len() == 11 => {
+            let yy = u16::from(two_digits([*y1, *y2])?);
+            (if yy >= 50 { 1900 + yy } else { 2000 + yy }, rest)
+        }
+        (0x18, [y1, y2, y3, y4, rest @ ..]) if rest.len() == 11 => {
+            let hi = u16::from(two_digits([*y1, *y2])?);
+            let lo = u16::from(two_digits([*y3, *y4])?);
+            (hi * 100 + lo, rest)
+        }
         _ => return None,
     };
-    OffsetDateTime::from_unix_timestamp(i64::try_from(d.as_secs()).ok()?).ok()
+    let [m1, m2, d1, d2, h1, h2, n1, n2, s1, s2, b'Z'] = rest else {
+        return None;
+    };
+    if year < 1970 {
+        return None;
+    }
+    let month = time::Month::try_from(two_digits([*m1, *m2])?).ok()?;
+    let date =
+        time::Date::from_calendar_date(i32::from(year), month, two_digits([*d1, *d2])?).ok()?;
+    let time = time::Time::from_hms(
+        two_digits([*h1, *h2])?,
+        two_digits([*n1, *n2])?,
+        two_digits([*s1, *s2])?,
+    )
+    .ok()?;
+    Some(time::PrimitiveDateTime::new(date, time).assume_utc())
 }
 
 /// The fields of `der`, or `None` if it is not shaped like an X.509 certificate.
@@ -149,46 +177,114 @@ pub(super) fn cert_fields(der: &[u8]) -> Option<CertFields<'_>> {
     })
 }
 
-/// CN, C, ST and O of a DER Name (the first string value of each), as
-/// [`DistinguishedNameSummary::of`] reads them.
-pub(super) fn name_summary(name_der: &[u8]) -> DistinguishedNameSummary {
-    let mut s = DistinguishedNameSummary::default();
-    let Some((name, _)) = expect(name_der, SEQUENCE) else {
-        return s;
-    };
+/// The first string value of attribute `oid` in a DER Name (UTF8String, PrintableString,
+/// TeletexString, IA5String or VisibleString holding UTF-8), borrowed from the Name.
+pub(super) fn name_attribute<'a>(name_der: &'a [u8], oid: &[u8]) -> Option<&'a str> {
+    let (name, _) = expect(name_der, SEQUENCE)?;
     let mut sets = name.content;
     while let Some((set, rest)) = expect(sets, SET) {
         sets = rest;
         let mut atvs = set.content;
         while let Some((atv, rest)) = expect(atvs, SEQUENCE) {
             atvs = rest;
-            let Some((oid, v)) = expect(atv.content, 0x06) else {
+            let Some((found, v)) = expect(atv.content, 0x06) else {
                 continue;
             };
+            if found.content != oid {
+                continue;
+            }
             let Some((value, _)) = tlv(v) else { continue };
-            // UTF8String, PrintableString, TeletexString, IA5String, VisibleString.
             if !matches!(value.tag, 0x0c | 0x13 | 0x14 | 0x16 | 0x1a) {
                 continue;
             }
-            let Ok(text) = std::str::from_utf8(value.content) else {
-                continue;
-            };
-            let slot = match oid.content {
-                OID_CN => &mut s.common_name,
-                OID_C => &mut s.country,
-                OID_ST => &mut s.state,
-                OID_O => &mut s.organization,
-                _ => continue,
-            };
-            slot.get_or_insert_with(|| text.to_string());
+            if let Ok(text) = std::str::from_utf8(value.content) {
+                return Some(text);
+            }
         }
     }
-    s
+    None
+}
+
+/// The countryName of a DER Name, borrowed (what `issuingCountry` is compared with).
+pub(super) fn name_country(name_der: &[u8]) -> Option<&str> {
+    name_attribute(name_der, OID_C)
+}
+
+/// CN, C, ST and O of a DER Name (the first string value of each), as
+/// [`DistinguishedNameSummary::of`] reads them.
+pub(super) fn name_summary(name_der: &[u8]) -> DistinguishedNameSummary {
+    let get = |oid| name_attribute(name_der, oid).map(str::to_string);
+    DistinguishedNameSummary {
+        common_name: get(OID_CN),
+        country: get(OID_C),
+        state: get(OID_ST),
+        organization: get(OID_O),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use der::Decode;
+
+    fn der_time(tag: u8, text: &str) -> Option<OffsetDateTime> {
+        let mut enc = vec![tag, u8::try_from(text.len()).unwrap()];
+        enc.extend_from_slice(text.as_bytes());
+        let d = match tag {
+            0x17 => der::asn1::UtcTime::from_der(&enc).ok()?.to_unix_duration(),
+            _ => der::asn1::GeneralizedTime::from_der(&enc)
+                .ok()?
+                .to_unix_duration(),
+        };
+        OffsetDateTime::from_unix_timestamp(i64::try_from(d.as_secs()).ok()?).ok()
+    }
+
+    /// The inline `Time` reader accepts and refuses exactly what the `der` crate does.
+    #[test]
+    fn times_agree_with_der() {
+        for (tag, text) in [
+            (0x17, "240919000000Z"),
+            (0x17, "491231235959Z"),
+            (0x17, "500101000000Z"),
+            (0x17, "700101000000Z"),
+            (0x17, "690101000000Z"),
+            (0x17, "240229120000Z"),
+            (0x17, "230229120000Z"),
+            (0x17, "241301000000Z"),
+            (0x17, "240100000000Z"),
+            (0x17, "240431000000Z"),
+            (0x17, "240101240000Z"),
+            (0x17, "240101006000Z"),
+            (0x17, "240101000060Z"),
+            (0x17, "2401010000Z"),
+            (0x17, "240101000000+0000"),
+            (0x17, "24010100000aZ"),
+            (0x17, "2401010000000"),
+            (0x17, "240101000000Z0"),
+            (0x18, "20500101000000Z"),
+            (0x18, "99991231235959Z"),
+            (0x18, "19691231235959Z"),
+            (0x18, "21000229000000Z"),
+            (0x18, "20000229000000Z"),
+            (0x18, "20240101000000.5Z"),
+            (0x18, "2024010100000Z"),
+            (0x18, "2024-1010000000Z"),
+        ] {
+            let tlv = Tlv {
+                tag,
+                content: text.as_bytes(),
+                whole: &[],
+            };
+            assert_eq!(time_of(&tlv), der_time(tag, text), "{tag:#x} {text}");
+        }
+        assert!(der_time(0x17, "240919000000Z").is_some());
+        let other = Tlv {
+            tag: 0x04,
+            content: b"240919000000Z",
+            whole: &[],
+        };
+        assert_eq!(time_of(&other), None);
+    }
 
     const AUSTROADS: &[u8] =
         include_bytes!("../../../../spec-vectors/data/vical/austroads-20240919.vical");

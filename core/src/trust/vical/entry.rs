@@ -1,13 +1,14 @@
 //! One `CertificateInfo` of a VICAL (Annex C): the IACA certificate, parsed once, with the
 //! docTypes it is listed for, and the warnings raised where the CBOR hints disagree with it.
 
-use super::cert_fields::{cert_fields, name_summary};
+use super::cert_fields::{cert_fields, name_country, name_summary};
 use super::parse::{opt_text, tdate_field, text_list};
 use super::{FieldDefect, VicalError};
 use crate::cbor::Item;
 use crate::trust::{
     anchors::check_anchor_der, CertDefect, DistinguishedNameSummary, TrustError, MAX_CERT_LEN,
 };
+use core::ops::Range;
 use time::OffsetDateTime;
 
 /// A VICAL entry: an IACA certificate and what the list says about it. SKI, serial and
@@ -16,10 +17,12 @@ use time::OffsetDateTime;
 pub struct VicalEntry {
     pub(crate) index: usize,
     pub(crate) der: Vec<u8>,
-    subject: DistinguishedNameSummary,
-    issuer: DistinguishedNameSummary,
-    serial: Vec<u8>,
-    ski: Option<Vec<u8>>,
+    // Where in `der` the subject and issuer Names, the serial (without leading zeros) and
+    // the SKI keyIdentifier are: read once while parsing, summarised only when asked for.
+    subject: Range<usize>,
+    issuer: Range<usize>,
+    serial: Range<usize>,
+    ski: Option<Range<usize>>,
     not_before: OffsetDateTime,
     not_after: OffsetDateTime,
     pub(crate) doc_types: Vec<String>,
@@ -34,22 +37,28 @@ impl VicalEntry {
     pub fn index(&self) -> usize {
         self.index
     }
-    /// The certificate's subject (peer text: escape before printing).
-    pub fn subject(&self) -> &DistinguishedNameSummary {
-        &self.subject
+    /// The part of the certificate at `r` (a range found while parsing it).
+    fn part(&self, r: &Range<usize>) -> &[u8] {
+        self.der.get(r.clone()).unwrap_or_default()
     }
-    /// The certificate's issuer (the same as the subject for a self-signed IACA).
-    pub fn issuer(&self) -> &DistinguishedNameSummary {
-        &self.issuer
+    /// The certificate's subject (peer text: escape before printing), read from the
+    /// certificate on each call.
+    pub fn subject(&self) -> DistinguishedNameSummary {
+        name_summary(self.part(&self.subject))
+    }
+    /// The certificate's issuer (the same as the subject for a self-signed IACA), read from
+    /// the certificate on each call.
+    pub fn issuer(&self) -> DistinguishedNameSummary {
+        name_summary(self.part(&self.issuer))
     }
     /// The certificate's serial number, big-endian without leading zero bytes.
     pub fn serial(&self) -> &[u8] {
-        &self.serial
+        self.part(&self.serial)
     }
     /// The certificate's SubjectKeyIdentifier keyIdentifier (RFC 5280 §4.2.1.2), if it has
     /// the extension.
     pub fn ski(&self) -> Option<&[u8]> {
-        self.ski.as_deref()
+        self.ski.as_ref().map(|r| self.part(r))
     }
     /// The certificate's notBefore.
     pub fn not_before(&self) -> OffsetDateTime {
@@ -324,24 +333,15 @@ pub(super) fn parse_entry(
     let not_before_hint = date_hint("notBefore")?;
     let not_after_hint = date_hint("notAfter")?;
 
-    let serial = strip_zeros(fields.serial).to_vec();
-    let ski = fields.ski.map(<[u8]>::to_vec);
+    let serial = strip_zeros(fields.serial);
     let (not_before, not_after) = (fields.not_before, fields.not_after);
-    let subject = name_summary(fields.subject);
-    // A self-signed IACA names itself: read the Name once.
-    let issuer = if fields.issuer == fields.subject {
-        subject.clone()
-    } else {
-        name_summary(fields.issuer)
-    };
-
     let mut warn = |kind| warnings.push(VicalWarning { index, kind });
-    if let Some(kind) = ski_warning(ski_hint, ski.as_deref()) {
+    if let Some(kind) = ski_warning(ski_hint, fields.ski) {
         warn(kind);
     }
     match &serial_hint {
         None => warn(WarningKind::SerialMissing),
-        Some(h) if strip_zeros(h) != serial.as_slice() => warn(WarningKind::SerialMismatch),
+        Some(h) if strip_zeros(h) != serial => warn(WarningKind::SerialMismatch),
         Some(_) => {}
     }
     if not_before_hint.is_some_and(|t| t != not_before) {
@@ -357,19 +357,24 @@ pub(super) fn parse_entry(
     if subject_hint.is_some_and(|h| h != fields.subject) {
         warn(WarningKind::SubjectMismatch);
     }
-    if let (Some(hint), Some(own)) = (&issuing_country, &subject.country) {
+    if let (Some(hint), Some(own)) = (&issuing_country, name_country(fields.subject)) {
         if !hint.eq_ignore_ascii_case(own) {
             warn(WarningKind::CountryMismatch);
         }
     }
 
+    // Every part borrowed from `der`; `within` is its place there.
+    let within = |part: &[u8]| {
+        let start = part.as_ptr().addr().wrapping_sub(der.as_ptr().addr());
+        start..start.saturating_add(part.len())
+    };
     Ok(VicalEntry {
         index,
+        subject: within(fields.subject),
+        issuer: within(fields.issuer),
+        serial: within(serial),
+        ski: fields.ski.map(within),
         der: der.to_vec(),
-        subject,
-        issuer,
-        serial,
-        ski,
         not_before,
         not_after,
         doc_types,

@@ -248,15 +248,15 @@ pub(super) fn text_list(item: &Item<'_>) -> Result<Vec<String>, FieldDefect> {
     if a.len() > MAX_DOC_TYPES {
         return Err(FieldDefect::TooMany);
     }
-    a.iter()
-        .map(|t| {
-            let s = bounded_text(t)?;
-            if s.is_empty() {
-                return Err(FieldDefect::Empty);
-            }
-            Ok(s)
-        })
-        .collect()
+    let mut out = Vec::with_capacity(a.len());
+    for t in a {
+        let s = bounded_text(t)?;
+        if s.is_empty() {
+            return Err(FieldDefect::Empty);
+        }
+        out.push(s);
+    }
+    Ok(out)
 }
 
 /// A `tdate` (tag 0, RFC 3339) or, leniently, an epoch time (tag 1).
