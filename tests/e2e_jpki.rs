@@ -34,6 +34,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod common;
+#[path = "common/vpcd_slot.rs"]
+mod vpcd_slot;
 
 const READER: &str = "Virtual PCD 00 01";
 const VPCD: &str = "127.0.0.1:35964";
@@ -176,6 +178,7 @@ fn field<'a>(out: &'a str, name: &str) -> &'a str {
 
 #[test]
 fn card_through_pcscd_to_issuer_to_wallet_to_till_and_revocation_end_to_end() {
+    let _slot = vpcd_slot::take();
     let readers = kakunin_transport::adapters::pcsc::PcscCard::readers().unwrap_or_default();
     assert!(
         readers.iter().any(|r| r.contains(READER)),
