@@ -465,10 +465,11 @@ pub fn store_answer(
     let mut decoded_sd_jwts = Vec::with_capacity(sd_jwts.len());
     for s in sd_jwts {
         let vct = s.get("vct").and_then(Value::as_str).ok_or(bad("vct"))?;
+        // docs/profiles/jpki-enrolment.md: the SD-JWT VC (with every disclosure) is `sd_jwt`.
         let credential = s
-            .get("credential")
+            .get("sd_jwt")
             .and_then(Value::as_str)
-            .ok_or(bad("sd_jwt_vc credential"))?;
+            .ok_or(bad("sd_jwt_vc sd_jwt"))?;
         decoded_sd_jwts.push((vct, credential));
     }
     let mut outcome = EnrolmentOutcome {
@@ -594,7 +595,7 @@ mod tests {
         let store = MemoryStore::new();
         let answer = json!({"person": "p", "device": "d",
             "mdoc": [{"doc_type": "x", "issuer_signed": "AA"}],
-            "sd_jwt_vc": [{"vct": "v", "credential": "c~"}]});
+            "sd_jwt_vc": [{"vct": "v", "sd_jwt": "c~"}]});
         let err = store_answer(&store, keys, answer.to_string().as_bytes(), "e").unwrap_err();
         assert!(matches!(
             err,
