@@ -132,6 +132,10 @@ pub(crate) fn run() -> Result<ExitCode, CliError> {
         run.received.last().copied().unwrap_or(0)
     );
 
+    for s in &run.outcome.sd_jwt_status {
+        print_status(s);
+    }
+
     step(9, "What the till learned from the SD-JWT VC");
     print_sd_jwt_learned(&run);
     let pid_sd_ok = print_verdict(
@@ -320,6 +324,20 @@ fn print_checks(run: &Run) {
         for chk in &d.checks {
             println!("    [{}] {}", chk.outcome.name(), chk.check.name());
         }
+        print_status(&d.status_check);
+    }
+}
+
+/// A credential's status on its issuer's list, as the till checked it.
+fn print_status(s: &kakunin_verifier::StatusReport) {
+    match &s.reference {
+        Some(r) => println!(
+            "    [{}] status (list {}, entry {})",
+            s.name(),
+            r.uri,
+            r.idx
+        ),
+        None => println!("    [{}] status", s.name()),
     }
 }
 
