@@ -143,16 +143,21 @@ pub(super) fn enrol(tmp: &Path, now: time::OffsetDateTime) -> Result<Enrolled, C
     if answer.status != 201 {
         return Err(refused("POST /enrol", &answer));
     }
-    let text = |v: &serde_json::Value| v.as_str().unwrap_or("?").to_owned();
+    let text = |v: Option<&serde_json::Value>| {
+        v.and_then(serde_json::Value::as_str)
+            .unwrap_or("?")
+            .to_owned()
+    };
     println!(
         "    POST /enrol -> 201: chain, CRL, validity and both signatures checked; proofing method {}, level {}",
-        text(&answer.body["proofing"]["method"]),
-        text(&answer.body["proofing"]["level"])
+        text(answer.body.pointer("/proofing/method")),
+        text(answer.body.pointer("/proofing/level"))
     );
     // The four facts, from the signature certificate the card gave (it is in the request).
     let request: serde_json::Value = serde_json::from_slice(&body).map_err(failed("enrolment"))?;
-    let cert = request["signature_certificate"]
-        .as_str()
+    let cert = request
+        .get("signature_certificate")
+        .and_then(serde_json::Value::as_str)
         .and_then(|s| STANDARD.decode(s).ok())
         .ok_or_else(|| CliError::session("enrolment", "no signature certificate"))?;
     let facts = SignatureCertificate::parse(&cert)
@@ -176,9 +181,12 @@ pub(super) fn enrol(tmp: &Path, now: time::OffsetDateTime) -> Result<Enrolled, C
     // The till's status cache, filled from the issuer's published lists.
     let uris: BTreeSet<String> = ["mdoc", "sd_jwt_vc"]
         .iter()
-        .filter_map(|k| answer.body[*k].as_array())
+        .filter_map(|k| answer.body.get(*k).and_then(serde_json::Value::as_array))
         .flatten()
-        .filter_map(|e| e["status"]["status_list"]["uri"].as_str())
+        .filter_map(|e| {
+            e.pointer("/status/status_list/uri")
+                .and_then(serde_json::Value::as_str)
+        })
         .map(str::to_owned)
         .collect();
     let cache = StatusCache::open(tmp.join("till-status")).map_err(failed("status cache"))?;
