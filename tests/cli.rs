@@ -221,31 +221,74 @@ fn inspect_decodes_tag24_contents() {
     assert_eq!(code, 2);
 }
 
+/// The lines of the section that starts with the step heading containing `heading`, up to
+/// the next step.
+fn section<'a>(out: &'a str, heading: &str) -> Vec<&'a str> {
+    out.lines()
+        .skip_while(|l| !(l.starts_with('[') && l.contains(heading)))
+        .skip(1)
+        .take_while(|l| !l.starts_with('['))
+        .collect()
+}
+
 #[test]
 fn demo_runs_end_to_end() {
     let (code, out, err) = kakunin(&["demo"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("verdict: OK - over 20"), "{out}");
+    // It begins with the JPKI proofing step: the virtual card, the issuer service over HTTP.
+    let first = out.lines().find(|l| l.starts_with("[2]")).unwrap();
+    assert!(first.contains("JPKI-SIM"), "{out}");
+    let enrol = section(&out, "enrols with the virtual My Number card").join("\n");
     assert!(
-        out.contains("org.iso.18013.5.1/age_over_20 = true"),
+        enrol.contains("proofing method jpki_card, level IAL3"),
         "{out}"
     );
-    // The till learned two elements and nothing else.
-    let learned: Vec<&str> = out
-        .lines()
-        .skip_while(|l| !l.contains("What the till learned"))
-        .take_while(|l| !l.starts_with("[7]"))
-        .filter(|l| l.contains(" = "))
-        .collect();
-    assert_eq!(learned.len(), 2, "{learned:?}");
-    // And from the SD-JWT VC, age_equal_or_over.20 and nothing else.
-    let learned: Vec<&str> = out
-        .lines()
-        .skip_while(|l| !l.contains("What the till learned from the SD-JWT VC"))
-        .filter(|l| l.contains(" = "))
-        .collect();
+    assert!(
+        enrol.contains("taken from the signature certificate (an invented person): name 確認　太郎, born 1990-01-02"),
+        "{out}"
+    );
+    assert!(enrol.contains("PIN presented"), "{out}");
+    assert!(enrol.contains("5 PID mdocs and 5 PID SD-JWT VCs"), "{out}");
+    // The JPKI-issued PID mdoc: status checked on the issuer's list, age_over_20 only, OK.
+    let checks = section(&out, "Store till: verifies everything");
+    assert!(
+        checks
+            .iter()
+            .any(|l| l.starts_with("    [valid] status (list http://127.0.0.1:")),
+        "{checks:?}"
+    );
+    let pid = section(&out, "What the till learned from the JPKI-issued PID mdoc");
+    let learned: Vec<&str> = pid.iter().copied().filter(|l| l.contains(" = ")).collect();
+    assert_eq!(
+        learned,
+        ["    org.kakunin.jp.pid.1/age_over_20 = true"],
+        "{out}"
+    );
+    assert!(
+        pid.iter()
+            .any(|l| l.contains("verdict: OK - over 20") && l.contains("JPKI-issued PID mdoc")),
+        "{out}"
+    );
+
+    // The JPKI-issued PID as SD-JWT VC: age_equal_or_over.20 and nothing else, OK.
+    let sd = section(&out, "What the till learned from the SD-JWT VC");
+    let learned: Vec<&str> = sd.iter().copied().filter(|l| l.contains(" = ")).collect();
     assert_eq!(learned, ["    age_equal_or_over = {\"20\":true}"], "{out}");
-    assert_eq!(out.matches("verdict: OK - over 20").count(), 2, "{out}");
+    assert!(
+        sd.iter().any(|l| l.contains("verdict: OK - over 20")
+            && l.contains("JPKI-issued PID SD-JWT VC")),
+        "{out}"
+    );
+
+    // The mDL leg: the till learned two elements (age and portrait) and nothing else.
+    let mdl = section(&out, "What the till learned from the mDL");
+    let learned: Vec<&str> = mdl.iter().copied().filter(|l| l.contains(" = ")).collect();
+    assert_eq!(learned.len(), 2, "{learned:?}");
+    assert!(
+        learned.contains(&"    org.iso.18013.5.1/age_over_20 = true"),
+        "{out}"
+    );
+    assert_eq!(out.matches("verdict: OK - over 20").count(), 3, "{out}");
 }
 
 #[test]

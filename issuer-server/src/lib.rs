@@ -15,7 +15,8 @@
 //! - [`links`]: the HMAC links the registry is keyed by;
 //! - [`status`]: status-list publication;
 //! - [`crl`]: JPKI CRLs against the registry;
-//! - [`api`], [`server`]: HTTP; [`client`]: the administration client of the CLI.
+//! - [`api`], [`server`]: HTTP; [`client`]: the administration client of the CLI;
+//! - [`local`]: the service in-process on a loopback port (`kakunin demo`).
 //!
 //! Decision record: docs/decisions/0018-issuer-service.md.
 #![cfg_attr(
@@ -36,6 +37,7 @@ pub mod enrol_client;
 pub mod error;
 pub mod issue;
 pub mod links;
+pub mod local;
 pub mod registry;
 pub mod secrets;
 pub mod server;
@@ -45,5 +47,6 @@ pub mod wire;
 pub use api::{router, AppState};
 pub use config::{IssuerConfig, Limits};
 pub use error::{ApiError, ServerError};
+pub use local::LocalIssuer;
 pub use registry::{Registry, RegistryError};
 pub use server::{build, run, serve_with_shutdown, shutdown_signal, ADMIN_TOKEN_ENV};

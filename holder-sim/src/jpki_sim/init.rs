@@ -142,6 +142,27 @@ pub fn generate(cards: &[CardSpec], now: OffsetDateTime) -> Result<SimJpki, SimE
     })
 }
 
+impl SimJpki {
+    /// Write what a relying party (the issuer service's `--jpki-ca DIR`) reads into the
+    /// existing directory `dir`: both CA certificates (PEM) and both CRLs (DER), under the
+    /// shared file names — no private key and no card. Refuses to overwrite.
+    pub fn write_trust_dir(&self, dir: &Path) -> Result<(), SimError> {
+        for (ca, crl) in [
+            (&self.sign_ca, &self.sign_crl),
+            (&self.auth_ca, &self.auth_crl),
+        ] {
+            let purpose = ca.purpose();
+            files::write_new(
+                &dir.join(purpose.cert_file()),
+                cert_pem(ca.cert_der())?.as_bytes(),
+                files::PUBLIC,
+            )?;
+            files::write_new(&dir.join(purpose.crl_file()), crl, files::PUBLIC)?;
+        }
+        Ok(())
+    }
+}
+
 /// Create the CA directory `out` with `cards` (at least one), everything valid from `now`.
 pub fn init(out: &Path, cards: &[CardSpec], now: OffsetDateTime) -> Result<(), SimError> {
     check_specs(cards)?;
