@@ -14,7 +14,7 @@ use kakunin_holder_sim::jpki_card::JpkiCard as VirtualCard;
 use kakunin_holder_sim::jpki_sim::{generate, CardSpec};
 use kakunin_holder_sim::Wallet;
 use kakunin_issuer::proofing::JpkiProofing;
-use kakunin_issuer_server::client::{request, Answer};
+use kakunin_issuer_server::enrol_client::{self, fetch_nonce};
 use kakunin_issuer_server::{IssuerConfig, LocalIssuer};
 use kakunin_jpki::profile::Sex;
 use kakunin_jpki::{AuthenticationPin, JpkiCard, SignatureCertificate, SignaturePin};
@@ -35,30 +35,8 @@ pub(super) struct Enrolled {
     _issuer: LocalIssuer,
 }
 
-/// `POST path` with a JSON body. The enrolment endpoints take no token; the administration
-/// client's transport sends an empty one, which they ignore.
-fn post_json(
-    url: &str,
-    path: &str,
-    body: &[u8],
-) -> Result<Answer, kakunin_issuer_server::client::ClientError> {
-    request(url, "POST", path, "", Some(("application/json", body)))
-}
-
 fn failed<E: std::fmt::Display>(context: &'static str) -> impl Fn(E) -> CliError + Copy {
     move |e| CliError::session(context, e)
-}
-
-/// An answer of the issuer that is not `201 Created`: its error code and message.
-fn refused(what: &str, a: &Answer) -> CliError {
-    CliError::session(
-        what,
-        format!(
-            "HTTP {}: {}",
-            a.status,
-            serde_json::to_string(&a.body).unwrap_or_default()
-        ),
-    )
 }
 
 fn as_text(pin: &[u8]) -> Result<&str, CliError> {
@@ -109,11 +87,7 @@ pub(super) fn enrol(tmp: &Path, now: time::OffsetDateTime) -> Result<Enrolled, C
 
     step(4, &format!("Holder: enrols with the virtual My Number card through the JPKI client (APDUs in memory, no pcscd): a nonce, {} fresh device keys, both PINs, both card keys sign", 2 * super::BATCH + 1));
     let t = Instant::now();
-    let answer = post_json(&url, "/enrol/nonce", b"{}").map_err(failed("issuer"))?;
-    if answer.status != 201 {
-        return Err(refused("POST /enrol/nonce", &answer));
-    }
-    let offer_bytes = serde_json::to_vec(&answer.body).map_err(failed("issuer"))?;
+    let offer_bytes = fetch_nonce(&url).map_err(failed("POST /enrol/nonce"))?;
     let offer = NonceOffer::parse(&offer_bytes).map_err(failed("nonce offer"))?;
     let keys =
         EnrolmentKeys::generate(c, super::BATCH, super::BATCH).map_err(failed("device keys"))?;
@@ -139,10 +113,9 @@ pub(super) fn enrol(tmp: &Path, now: time::OffsetDateTime) -> Result<Enrolled, C
     )
     .map_err(failed("card"))?;
     println!("    card: JPKI-AP selected; authentication PIN and signature PIN presented and accepted (not shown); both certificates read; the enrolment challenge signed by the signature key and by the authentication key (RSA-2048, PKCS#1 v1.5)");
-    let answer = post_json(&url, "/enrol", &body).map_err(failed("issuer"))?;
-    if answer.status != 201 {
-        return Err(refused("POST /enrol", &answer));
-    }
+    let answer_bytes = enrol_client::enrol(&url, &body).map_err(failed("POST /enrol"))?;
+    let answer: serde_json::Value =
+        serde_json::from_slice(&answer_bytes).map_err(failed("issuer answer"))?;
     let text = |v: Option<&serde_json::Value>| {
         v.and_then(serde_json::Value::as_str)
             .unwrap_or("?")
@@ -150,8 +123,8 @@ pub(super) fn enrol(tmp: &Path, now: time::OffsetDateTime) -> Result<Enrolled, C
     };
     println!(
         "    POST /enrol -> 201: chain, CRL, validity and both signatures checked; proofing method {}, level {}",
-        text(answer.body.pointer("/proofing/method")),
-        text(answer.body.pointer("/proofing/level"))
+        text(answer.pointer("/proofing/method")),
+        text(answer.pointer("/proofing/level"))
     );
     // The four facts, from the signature certificate the card gave (it is in the request).
     let request: serde_json::Value = serde_json::from_slice(&body).map_err(failed("enrolment"))?;
@@ -170,7 +143,6 @@ pub(super) fn enrol(tmp: &Path, now: time::OffsetDateTime) -> Result<Enrolled, C
         facts.address);
 
     let wallet = Wallet::open(&tmp.join("jpki-wallet"))?;
-    let answer_bytes = serde_json::to_vec(&answer.body).map_err(failed("issuer"))?;
     let stored = store_answer(&wallet, keys, &answer_bytes, "pid").map_err(failed("wallet"))?;
     println!(
         "    stored in the holder's wallet: {} PID mdocs and {} PID SD-JWT VCs derived from those facts, each bound to its own device key, each on the issuer's status list",
@@ -181,7 +153,7 @@ pub(super) fn enrol(tmp: &Path, now: time::OffsetDateTime) -> Result<Enrolled, C
     // The till's status cache, filled from the issuer's published lists.
     let uris: BTreeSet<String> = ["mdoc", "sd_jwt_vc"]
         .iter()
-        .filter_map(|k| answer.body.get(*k).and_then(serde_json::Value::as_array))
+        .filter_map(|k| answer.get(*k).and_then(serde_json::Value::as_array))
         .flatten()
         .filter_map(|e| {
             e.pointer("/status/status_list/uri")
