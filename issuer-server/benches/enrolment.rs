@@ -19,7 +19,8 @@
 //!    answer serialised. The crypto provider is wrapped in a timer, so the shares printed
 //!    beside the total (ECDSA signing, ECDSA verification, RSA verification) are measured
 //!    inside the same runs, not estimated.
-//! 2. Enrolments per second over HTTP (SQLite, then PostgreSQL), 8 concurrent clients, the
+//! 2. Enrolments per second over HTTP (SQLite, then PostgreSQL), 8 concurrent clients (one
+//!    person each), the
 //!    nonces fetched and the requests signed before the clock starts.
 //!
 //! `cargo bench -p kakunin-issuer-server --bench enrolment` (PostgreSQL from
@@ -46,7 +47,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 const BATCH: usize = 20;
-const PEOPLE: usize = 4;
+/// People of the JPKI-SIM, one per HTTP client: an enrolment of a person never overlaps
+/// another of the same person (on PostgreSQL that would be a serialisation conflict, 503).
+const PEOPLE: usize = 8;
+const CLIENTS: usize = PEOPLE;
 const ISSUER: &str = "https://issuer.example";
 
 /// The default provider with a stopwatch on the three signature operations.
@@ -387,17 +391,18 @@ async fn over_http(world: &World, cards: &mut Cards, sim: &SimJpki, postgres: bo
         assert_eq!(s, 201);
         bodies.push(cards.request(i, &offer));
     }
-    let queue = Arc::new(std::sync::Mutex::new(bodies));
+    // Client k sends person k's requests (`Cards::request` takes person i % PEOPLE).
+    let mut queues: Vec<Vec<Vec<u8>>> = (0..CLIENTS).map(|_| Vec::new()).collect();
+    for (i, b) in bodies.into_iter().enumerate() {
+        queues[i % CLIENTS].push(b);
+    }
     let start = Instant::now();
-    let clients: Vec<_> = (0..8)
-        .map(|_| {
-            let q = Arc::clone(&queue);
+    let clients: Vec<_> = queues
+        .into_iter()
+        .map(|q| {
             let addr = r.addr;
             tokio::spawn(async move {
-                loop {
-                    let Some(b) = q.lock().unwrap().pop() else {
-                        break;
-                    };
+                for b in q {
                     let (s, v) = post_json(addr, "/enrol", &b).await;
                     assert_eq!(s, 201, "{v}");
                 }
