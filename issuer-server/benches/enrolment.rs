@@ -63,6 +63,25 @@ struct Timed {
     rsas: AtomicU64,
 }
 
+/// Wall time per phase of `enrol_cpu`: parse, proofs of possession, JPKI proofing,
+/// issuance, answer.
+static PHASES: [AtomicU64; 5] = [
+    AtomicU64::new(0),
+    AtomicU64::new(0),
+    AtomicU64::new(0),
+    AtomicU64::new(0),
+    AtomicU64::new(0),
+];
+
+fn nanos(t: &Instant) -> u64 {
+    u64::try_from(t.elapsed().as_nanos()).unwrap_or(u64::MAX)
+}
+
+fn lap(phase: usize, t: &mut Instant) {
+    PHASES[phase].fetch_add(nanos(t), Relaxed);
+    *t = Instant::now();
+}
+
 static TIMED: Timed = Timed {
     sign_ns: AtomicU64::new(0),
     signs: AtomicU64::new(0),
@@ -75,7 +94,7 @@ static TIMED: Timed = Timed {
 fn timed<T>(ns: &AtomicU64, n: &AtomicU64, f: impl FnOnce() -> T) -> T {
     let t = Instant::now();
     let r = f();
-    ns.fetch_add(t.elapsed().as_nanos() as u64, Relaxed);
+    ns.fetch_add(nanos(&t), Relaxed);
     n.fetch_add(1, Relaxed);
     r
 }
@@ -90,6 +109,9 @@ impl Timed {
             &self.rsa_ns,
             &self.rsas,
         ] {
+            a.store(0, Relaxed);
+        }
+        for a in &PHASES {
             a.store(0, Relaxed);
         }
     }
@@ -181,7 +203,7 @@ fn sim() -> SimJpki {
             facts: PersonFacts {
                 address: format!(
                     "東京都千代田区千代田１－{}",
-                    char::from_u32(0xff11 + i as u32).unwrap()
+                    char::from_u32(0xff11 + u32::try_from(i).unwrap()).unwrap()
                 ),
                 ..PersonFacts::default_taro()
             },
@@ -267,12 +289,15 @@ fn enrol_cpu(
     body: &[u8],
     i: u64,
 ) -> Vec<u8> {
+    let mut clock = Instant::now();
     let req: EnrolRequest = serde_json::from_slice(body).unwrap();
     let parsed = ParsedEnrolment::parse(c, &req).unwrap();
     drop(req);
     parsed.check_distinct().unwrap();
     let thumbprints = parsed.thumbprints();
+    lap(0, &mut clock);
     parsed.verify_pops(c).unwrap();
+    lap(1, &mut clock);
     let t = now();
     let applicant = p
         .prove(
@@ -288,6 +313,7 @@ fn enrol_cpu(
             t,
         )
         .unwrap();
+    lap(2, &mut clock);
     let until = valid_until(t, 30 * 86_400, applicant.not_after).unwrap();
     let cx = IssueContext {
         issuer_id: ISSUER,
@@ -312,10 +338,13 @@ fn enrol_cpu(
         "https://issuer.example/status/1",
     )
     .unwrap();
-    serde_json::to_vec(&serde_json::json!({
+    lap(3, &mut clock);
+    let answer = serde_json::to_vec(&serde_json::json!({
         "mdoc": batch.mdoc, "sd_jwt_vc": batch.sd_jwt_vc, "valid_until": until,
     }))
-    .unwrap()
+    .unwrap();
+    lap(4, &mut clock);
+    answer
 }
 
 fn one_core(world: &World, cards: &mut Cards, sim: &SimJpki) {
@@ -337,7 +366,7 @@ fn one_core(world: &World, cards: &mut Cards, sim: &SimJpki) {
     for (i, b) in bodies.iter().enumerate() {
         enrol_cpu(c, &keys, &p, b, i as u64);
     }
-    let total = start.elapsed().as_nanos() as u64;
+    let total = nanos(&start);
     let (sign, verify, rsa) = (
         TIMED.sign_ns.load(Relaxed),
         TIMED.verify_ns.load(Relaxed),
@@ -369,6 +398,15 @@ fn one_core(world: &World, cards: &mut Cards, sim: &SimJpki) {
         rsa as f64 / 1e3 / TIMED.rsas.load(Relaxed).max(1) as f64,
         ms(rsa, runs),
         pct(rsa)
+    );
+    let phase = |i: usize| ms(PHASES[i].load(Relaxed), runs);
+    println!(
+        "  by phase: parse + thumbprints {:.2} ms, proofs of possession {:.2} ms, JPKI proofing {:.2} ms, issuance {:.2} ms, answer JSON {:.2} ms",
+        phase(0),
+        phase(1),
+        phase(2),
+        phase(3),
+        phase(4)
     );
     let rest = total.saturating_sub(sign + verify + rsa);
     println!(

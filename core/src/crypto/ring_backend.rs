@@ -220,6 +220,51 @@ mod tests {
         }
     }
 
+    /// What `ring` signs verifies on both backends, for every curve and hash (the pairings
+    /// `ring` lacks fall back to RustCrypto); `ring`'s own are randomized; the remembered
+    /// public key is the one RustCrypto derives.
+    #[test]
+    fn ring_signs_what_both_verify() {
+        let (r, rc) = (Ring, RustCrypto);
+        for curve in [Curve::P256, Curve::P384, Curve::P521] {
+            let sk = rc.generate_key(curve).unwrap();
+            let pk = rc.public_key(&sk).unwrap();
+            assert_eq!(r.public_key(&sk).unwrap(), pk);
+            assert_eq!(r.public_key(&sk).unwrap(), pk, "remembered, still the same");
+            for hash in [HashAlg::Sha256, HashAlg::Sha384, HashAlg::Sha512] {
+                let sig = r.sign_ecdsa(&sk, hash, b"message").unwrap();
+                assert_eq!(sig.len(), 2 * curve.field_len());
+                assert_eq!(rc.verify_ecdsa(&pk, hash, b"message", &sig), Ok(()));
+                assert_eq!(r.verify_ecdsa(&pk, hash, b"message", &sig), Ok(()));
+                assert_eq!(
+                    rc.verify_ecdsa(&pk, hash, b"messagf", &sig),
+                    Err(CryptoError::BadSignature)
+                );
+                if ecdsa_signing_algorithm(curve, hash).is_some() {
+                    let again = r.sign_ecdsa(&sk, hash, b"message").unwrap();
+                    assert_ne!(sig, again, "{curve} {hash}: a fresh nonce each time");
+                }
+            }
+        }
+    }
+
+    /// A scalar out of range (zero, or the group order) is refused by `ring` signing with
+    /// the error RustCrypto gives, never a panic or a signature.
+    #[test]
+    fn ring_refuses_bad_scalars_like_rustcrypto() {
+        let order =
+            hex::decode("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551")
+                .unwrap();
+        for scalar in [vec![0u8; 32], order] {
+            let sk = EcPrivateKey::from_scalar(Curve::P256, &scalar).unwrap();
+            let want = Err(CryptoError::InvalidPrivateKey {
+                curve: Curve::P256,
+            });
+            assert_eq!(Ring.sign_ecdsa(&sk, HashAlg::Sha256, b"m"), want);
+            assert_eq!(RustCrypto.sign_ecdsa(&sk, HashAlg::Sha256, b"m"), want);
+        }
+    }
+
     /// Out-of-range signatures and keys off the curve fail with the same error on both
     /// backends, and never panic.
     #[test]
