@@ -252,14 +252,11 @@ mod tests {
     /// the error RustCrypto gives, never a panic or a signature.
     #[test]
     fn ring_refuses_bad_scalars_like_rustcrypto() {
-        let order =
-            hex::decode("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551")
-                .unwrap();
+        let order = hex::decode("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551")
+            .unwrap();
         for scalar in [vec![0u8; 32], order] {
             let sk = EcPrivateKey::from_scalar(Curve::P256, &scalar).unwrap();
-            let want = Err(CryptoError::InvalidPrivateKey {
-                curve: Curve::P256,
-            });
+            let want = Err(CryptoError::InvalidPrivateKey { curve: Curve::P256 });
             assert_eq!(Ring.sign_ecdsa(&sk, HashAlg::Sha256, b"m"), want);
             assert_eq!(RustCrypto.sign_ecdsa(&sk, HashAlg::Sha256, b"m"), want);
         }
