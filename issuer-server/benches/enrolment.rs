@@ -20,11 +20,12 @@
 //!    beside the total (ECDSA signing, ECDSA verification, RSA verification) are measured
 //!    inside the same runs, not estimated.
 //! 2. Enrolments per second over HTTP (SQLite, then PostgreSQL), 8 concurrent clients (one
-//!    person each), the
-//!    nonces fetched and the requests signed before the clock starts.
+//!    person each), the nonces fetched and the requests signed before the clock starts.
 //!
 //! `cargo bench -p kakunin-issuer-server --bench enrolment` (PostgreSQL from
-//! scripts/install-postgres.sh; `KAKUNIN_BENCH_NO_PG=1` skips it).
+//! scripts/install-postgres.sh; `KAKUNIN_BENCH_NO_PG=1` skips it, `KAKUNIN_BENCH_NO_HTTP=1`
+//! runs the one-core part only, `KAKUNIN_BENCH_ENROLMENTS=N` sets the HTTP runs' size, 200).
+//! Results and the bounds of the goals: docs/decisions/0019-ring-for-signing.md.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
