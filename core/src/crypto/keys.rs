@@ -190,11 +190,18 @@ impl EcPublicKey {
 /// secret exists once. The raw scalar is reachable only through
 /// [`hazmat`](super::hazmat), for the few places that must handle it (writing a key file,
 /// loading a test vector).
+///
+/// The matching public key is remembered after its first computation: `ring` signs only with
+/// the public key at hand (decision 0019), and deriving it costs a scalar multiplication, so
+/// a long-lived issuer key pays that once, not once per signature.
 #[derive(Zeroize, ZeroizeOnDrop)]
 pub struct EcPrivateKey {
     #[zeroize(skip)]
     curve: Curve,
     scalar: Vec<u8>,
+    /// The public key, once a backend has derived it (not secret: no zeroization needed).
+    #[zeroize(skip)]
+    public: std::sync::OnceLock<EcPublicKey>,
 }
 
 impl core::fmt::Debug for EcPrivateKey {
@@ -213,7 +220,20 @@ impl EcPrivateKey {
         Some(EcPrivateKey {
             curve,
             scalar: scalar.to_vec(),
+            public: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The public key, derived by `derive` on first use and remembered.
+    pub(crate) fn public_with<E>(
+        &self,
+        derive: impl FnOnce(&Self) -> Result<EcPublicKey, E>,
+    ) -> Result<&EcPublicKey, E> {
+        if let Some(p) = self.public.get() {
+            return Ok(p);
+        }
+        let p = derive(self)?;
+        Ok(self.public.get_or_init(|| p))
     }
 
     /// The key's curve.

@@ -295,6 +295,14 @@ pub async fn start(config: IssuerConfig, world: &World) -> Running {
     let proofing = Arc::new(StandInProofing {
         ca_name: world.ca_name.clone(),
     });
+    start_with_proofing(config, proofing).await
+}
+
+/// [`start`] with another proofing (the enrolment bench runs the real `JpkiProofing`).
+pub async fn start_with_proofing(
+    config: IssuerConfig,
+    proofing: Arc<dyn ApplicantProofing>,
+) -> Running {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let mut config = config;
