@@ -29,26 +29,14 @@ use kakunin_verifier::{NgReason, Verdict};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod common;
 #[path = "common/vpcd_slot.rs"]
 mod vpcd_slot;
-
-const READER: &str = "Virtual PCD 00 01";
-const VPCD: &str = "127.0.0.1:35964";
-
-/// A child process killed when the test ends however it ends.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use vpcd_slot::{Killed, READER, VPCD};
 
 fn kakunin(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kakunin"))

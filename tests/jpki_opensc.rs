@@ -18,31 +18,20 @@
 
 #[path = "common/vpcd_slot.rs"]
 mod vpcd_slot;
+use vpcd_slot::{Killed, READER, VPCD};
 
 use std::path::Path;
-use std::process::{Child, Command, Output};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use der::{Decode, Encode};
 use kakunin_core::crypto::{default_provider, HashAlg, RsaPublicKey};
 
-const READER: &str = "Virtual PCD 00 01";
-const VPCD: &str = "127.0.0.1:35964";
 const PKCS11: &str = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";
 const SIGN_TOKEN: &str = "JPKI (Digital Signature PIN)";
 const AUTH_TOKEN: &str = "JPKI (User Authentication PIN)";
 /// The environment variable OpenSC reads a PIN from (`--pin env:NAME`): never on argv.
 const PIN_VAR: &str = "KAKUNIN_TEST_JPKI_PIN";
-
-/// The serving process, killed when the test ends however it ends.
-struct Served(Child);
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Run an OpenSC tool with a deadline (`timeout`), optionally with a PIN in its environment.
 fn tool(args: &[&str], pin: Option<&str>) -> Output {
@@ -160,7 +149,7 @@ fn opensc_reads_the_virtual_card_lists_its_pins_and_signs_with_both_keys() {
     let sign_pin = pins["signature_pin"].as_str().unwrap().to_owned();
     let auth_pin = pins["authentication_pin"].as_str().unwrap().to_owned();
 
-    let _served = Served(
+    let _served = Killed(
         Command::new(env!("CARGO_BIN_EXE_kakunin"))
             .args([
                 "jpki-sim",

@@ -19,30 +19,18 @@
 
 #[path = "common/vpcd_slot.rs"]
 mod vpcd_slot;
+use vpcd_slot::{Killed, READER, VPCD};
 
 use std::path::Path;
-use std::process::{Child, Command};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use der::Decode;
 use kakunin_transport::adapters::pcsc::{PcscWatch, Presence};
 
-const READER: &str = "Virtual PCD 00 01";
-const VPCD: &str = "127.0.0.1:35964";
-
 const NAME: &str = "確認\u{3000}太郎";
 const BIRTH: &str = "1985-06-15";
 const ADDRESS: &str = "東京都千代田区霞が関２丁目１番２号";
-
-/// The serving process, killed when the test ends however it ends.
-struct Served(Child);
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// `kakunin ARGS` under a deadline: (exit code, stdout, stderr).
 fn kakunin(args: &[&str]) -> (i32, String, String) {
@@ -122,7 +110,7 @@ fn jpki_read_prints_the_facts_counts_a_wrong_pin_and_stops_at_a_locked_one() {
     let sign_pin = pins["signature_pin"].as_str().unwrap();
     let auth_pin = pins["authentication_pin"].as_str().unwrap();
 
-    let _served = Served(
+    let _served = Killed(
         Command::new(env!("CARGO_BIN_EXE_kakunin"))
             .args([
                 "jpki-sim",

@@ -6,7 +6,24 @@
 //! gives to one process at a time and takes back when that process ends however it ends.
 
 use std::net::TcpListener;
+use std::process::Child;
 use std::time::{Duration, Instant};
+
+/// vpcd's second slot as pcscd names it.
+pub(crate) const READER: &str = "Virtual PCD 00 01";
+/// Where `jpki-sim serve --vpcd` connects to put a card in that slot.
+pub(crate) const VPCD: &str = "127.0.0.1:35964";
+
+/// A child process (the card being served, a server), killed when the test ends however it
+/// ends.
+pub(crate) struct Killed(pub(crate) Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
 
 /// The loopback port whose listener is the lock (vpcd's slot port + 10000).
 const LOCK_PORT: u16 = 45964;
