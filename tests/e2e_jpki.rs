@@ -176,6 +176,7 @@ fn card_through_pcscd_to_issuer_to_wallet_to_till_and_revocation_end_to_end() {
     let ca = tmp.path().join("jpki");
     let pki = tmp.path().join("pki");
     let data = tmp.path().join("data");
+    let issuer_log = tmp.path().join("issuer.log");
     ok(&["jpki-sim", "init", "--out", s(&ca)]);
     ok(&["pki", "init", "--out", s(&pki)]);
     let profile = ca.join("taro");
@@ -196,7 +197,10 @@ fn card_through_pcscd_to_issuer_to_wallet_to_till_and_revocation_end_to_end() {
                 "--listen",
                 &addr,
             ])
-            .stdout(Stdio::null())
+            .stdout(Stdio::from(std::fs::File::create(&issuer_log).unwrap()))
+            .stderr(Stdio::from(
+                std::fs::File::create(issuer_log.with_extension("err")).unwrap(),
+            ))
             .spawn()
             .unwrap(),
     );
@@ -366,5 +370,41 @@ fn card_through_pcscd_to_issuer_to_wallet_to_till_and_revocation_end_to_end() {
     for mode in [SdJwtMode::Never, SdJwtMode::Only] {
         let (verdict, what) = till(&pki, &wallet, mode, source.clone());
         assert_eq!(verdict, Verdict::Ng(NgReason::Revoked), "{mode:?}: {what}");
+    }
+
+    // Nothing personal was written by the service: neither the registry (database, WAL) nor its
+    // output holds the person's name, address or date of birth as the card carries them.
+    let cert = kakunin_core::trust::parse_certificate_input(
+        &std::fs::read(profile.join("sign.pem")).unwrap(),
+    )
+    .unwrap();
+    let facts = kakunin_jpki::SignatureCertificate::parse(&cert)
+        .unwrap()
+        .facts;
+    let mut written = vec![issuer_log.clone(), issuer_log.with_extension("err")];
+    written.extend(std::fs::read_dir(&data).unwrap().map(|e| e.unwrap().path()));
+    assert!(
+        written.iter().any(|p| p.ends_with("registry.db")),
+        "the registry is in the data directory: {written:?}"
+    );
+    let dob = facts.date_of_birth.unwrap();
+    let dob_texts = [
+        dob.to_string(),
+        format!(
+            "{:04}{:02}{:02}",
+            dob.year(),
+            u8::from(dob.month()),
+            dob.day()
+        ),
+    ];
+    for path in written.iter().filter(|p| p.is_file()) {
+        let bytes = std::fs::read(path).unwrap();
+        let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+        for needle in [facts.name.as_bytes(), facts.address.as_bytes()]
+            .into_iter()
+            .chain(dob_texts.iter().map(String::as_bytes))
+        {
+            assert!(!has(needle), "{} holds a personal fact", path.display());
+        }
     }
 }
