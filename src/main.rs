@@ -2,6 +2,8 @@
 //! work is done by the library crates.
 #![forbid(unsafe_code)]
 
+mod conformance_verifier_cmd;
+mod conformance_wallet_cmd;
 mod crl_cmd;
 mod demo;
 mod enroll_cmd;
@@ -266,6 +268,11 @@ enum Command {
     Inspect {
         /// Raw CBOR, hex, or an `mdoc:` engagement URI.
         file: PathBuf,
+    },
+    /// Conformance suites (docs/conformance.md): grade a verifier or a wallet under test; JUnit XML, HTML and JSON reports; exit 0 only when every required case passes.
+    Conformance {
+        #[command(subcommand)]
+        command: ConformanceCommand,
     },
     /// The store till: its page and verification API, and its audit log (docs/till.md).
     Till {
@@ -843,6 +850,48 @@ enum IssueCommand {
 }
 
 #[derive(Subcommand)]
+enum ConformanceCommand {
+    /// Feed a verifier under test the mdoc and SD-JWT VC suites (valid and one-fault cases, each with its expected verdict) and grade its answers.
+    #[command(group(clap::ArgGroup::new("target").required(true).args(["target_cmd", "target_url"])))]
+    Verifier {
+        /// The verifier as a command; placeholders {response} {transcript} {trust} {reader_key} {at} {presentation} {aud} {nonce} are filled per case; exit 0 = accept, 1 = reject.
+        #[arg(long, value_name = "CMD")]
+        target_cmd: Option<String>,
+        /// The verifier as an HTTP API (its verdict is read from the answer).
+        #[arg(long, value_name = "URL")]
+        target_url: Option<String>,
+        /// Which suite: mdoc, sd-jwt or all.
+        #[arg(long, default_value = "all")]
+        suite: String,
+        /// Seconds each case may take before it is graded failed (timeout).
+        #[arg(long, value_name = "SECONDS", default_value_t = 20)]
+        case_timeout: u64,
+        /// Directory for junit.xml, report.html and report.json (created if missing).
+        #[arg(long, value_name = "DIR")]
+        report: PathBuf,
+    },
+    /// Act as a reader against a wallet under test with the wallet suite and check its answers, status codes and session behaviour.
+    #[command(group(clap::ArgGroup::new("wallet_transport").required(true).args(["nfc", "qr"])))]
+    Wallet {
+        /// Reach the wallet over NFC (a PC/SC reader).
+        #[arg(long)]
+        nfc: bool,
+        /// PC/SC reader (name substring), with --nfc.
+        #[arg(long, value_name = "NAME", requires = "nfc")]
+        pcsc_reader: Option<String>,
+        /// The wallet's engagement as an `mdoc:` QR URI.
+        #[arg(long, value_name = "URI", requires = "ble_sim")]
+        qr: Option<String>,
+        /// Over the simulated BLE link (with --qr).
+        #[arg(long)]
+        ble_sim: bool,
+        /// Directory for junit.xml, report.html and report.json (created if missing).
+        #[arg(long, value_name = "DIR")]
+        report: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum HolderCommand {
     /// Answer a DeviceRequest from the wallet.
     Respond {
@@ -1318,6 +1367,38 @@ fn main() -> ExitCode {
             } => trust_cmd::verify(&bundle, &trust_anchors, at.as_deref()),
         },
         Command::Inspect { file } => inspect::run(&file).map_err(error::CliError::from),
+        Command::Conformance {
+            command:
+                ConformanceCommand::Verifier {
+                    target_cmd,
+                    target_url,
+                    suite,
+                    case_timeout,
+                    report,
+                },
+        } => conformance_verifier_cmd::run(&conformance_verifier_cmd::Args {
+            target_cmd: target_cmd.as_deref(),
+            target_url: target_url.as_deref(),
+            suite: &suite,
+            case_timeout: std::time::Duration::from_secs(case_timeout),
+            report: &report,
+        }),
+        Command::Conformance {
+            command:
+                ConformanceCommand::Wallet {
+                    nfc,
+                    pcsc_reader,
+                    qr,
+                    ble_sim,
+                    report,
+                },
+        } => conformance_wallet_cmd::run(&conformance_wallet_cmd::Args {
+            nfc,
+            pcsc_reader: pcsc_reader.as_deref(),
+            qr: qr.as_deref(),
+            ble_sim,
+            report: &report,
+        }),
         Command::Till {
             command:
                 TillCommand::Serve {

@@ -6,6 +6,7 @@
 
 pub mod engagement;
 pub mod enrolment;
+pub mod faults;
 pub mod holder_loop;
 pub mod jpki_card;
 pub mod jpki_sim;

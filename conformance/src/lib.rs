@@ -1,0 +1,17 @@
+//! Kakunin's conformance runner (floor 4): suites of graded cases that drive a verifier or a
+//! wallet under test, and the reports they produce.
+//!
+//! - [`case`]: the shared model — a case, what it expects, what came back, the grade — used
+//!   by every suite and every report.
+//! - [`report`]: JUnit XML (for CI systems), one self-contained HTML page and JSON, written
+//!   from a [`case::SuiteReport`].
+//!
+//! A case is graded *failed* with its reason whenever the target hangs past the case's
+//! deadline, crashes, prints garbage or answers in the wrong shape; the run goes on and the
+//! report is still written.
+#![forbid(unsafe_code)]
+
+pub mod case;
+pub mod report;
+
+pub use case::{CaseResult, Expected, Grade, Observed, SuiteReport};
