@@ -39,7 +39,7 @@ use kakunin_holder_sim::jpki_card::JpkiCard as VirtualCard;
 use kakunin_holder_sim::jpki_sim::{generate, CardSpec, PersonFacts, SimJpki, SimPerson};
 use kakunin_issuer::proofing::{ApplicantProofing, EnrolmentEvidence, JpkiProofing};
 use kakunin_issuer_server::issue::{issue_batches, valid_until, IssueContext, IssuerKeys};
-use kakunin_issuer_server::registry::Allocation;
+use kakunin_issuer_server::registry::Reserved;
 use kakunin_issuer_server::wire::{EnrolRequest, ParsedEnrolment};
 use kakunin_jpki::trust::Purpose;
 use kakunin_jpki::{AuthenticationPin, JpkiCard, JpkiTrust, SignaturePin};
@@ -322,9 +322,7 @@ fn enrol_cpu(
         now: t,
         valid_until: until,
     };
-    let alloc = Allocation {
-        person_id: "p".into(),
-        device_id: "d".into(),
+    let alloc = Reserved {
         list_id: "1".into(),
         first_index: i * 2 * BATCH as u64,
     };

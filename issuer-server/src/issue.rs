@@ -7,7 +7,7 @@
 //! claim `verification`.
 
 use crate::error::ApiError;
-use crate::registry::{Allocation, CredentialRow};
+use crate::registry::{CredentialRow, Reserved};
 use crate::wire::{b64url_encode, ParsedKey};
 use kakunin_core::cbor::Value as Cbor;
 use kakunin_core::crypto::{CryptoProvider, EcPublicKey};
@@ -162,7 +162,7 @@ pub fn issue_batches(
     cx: &IssueContext<'_>,
     mdoc_keys: &[ParsedKey],
     sd_jwt_keys: &[ParsedKey],
-    allocation: &Allocation,
+    allocation: &Reserved,
     status_uri: &str,
 ) -> Result<(Vec<CredentialRow>, IssuedBatch), ApiError> {
     let elements = pid_elements(applicant, cx)?;

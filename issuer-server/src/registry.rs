@@ -4,12 +4,17 @@
 //! SQLite (WAL, one file in the data directory) by default, PostgreSQL by URL, through sqlx's
 //! `Any` driver with one portable migration set (migrations/). An enrolment is one
 //! transaction — nonce use, person and device upsert, supersession of the device's old
-//! credentials, status-index allocation, the credential rows — so a process killed at any
-//! point leaves either all of it or none of it, and no status index is ever handed out twice
-//! (`UNIQUE (status_list, status_index)` backs the allocator). On SQLite every writing
-//! transaction starts `BEGIN IMMEDIATE` (no lock upgrade, so no deadlock between writers);
-//! on PostgreSQL the allocator's compare-and-set on the list row serialises concurrent
-//! allocations.
+//! credentials, the credential rows — so a process killed at any point leaves either all of
+//! it or none of it, and no status index is ever handed out twice (`UNIQUE (status_list,
+//! status_index)` backs the allocator). On SQLite every writing transaction starts `BEGIN
+//! IMMEDIATE` (no lock upgrade, so no deadlock between writers).
+//!
+//! Status indices are reserved before that transaction ([`Registry::reserve`]), so the
+//! credentials are signed outside it and the database's write lock is held only for the
+//! rows: indices come out of an in-memory block that one short transaction takes from the
+//! list row (a compare-and-set, which also serialises several issuer processes on one
+//! PostgreSQL). An index reserved by an enrolment that then fails, or left in the block when
+//! the process stops, is never used by anyone: a gap in the list, never a reuse.
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Row};
@@ -206,6 +211,28 @@ pub struct Registry {
     pool: AnyPool,
     sqlite: bool,
     list_size: u64,
+    /// How many indices one reservation transaction takes from the list row.
+    block_size: u64,
+    /// The unused rest of the last block taken (shared by clones of this handle).
+    block: std::sync::Arc<tokio::sync::Mutex<Option<IndexBlock>>>,
+}
+
+/// Status indices taken from a list row and not yet handed out: `next..end` of `list_id`.
+#[derive(Debug)]
+struct IndexBlock {
+    list_id: String,
+    next: u64,
+    end: u64,
+}
+
+/// Consecutive status indices reserved for one enrolment ([`Registry::reserve`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reserved {
+    /// The status list's identifier (the last path segment of its URI).
+    pub list_id: String,
+    /// The first index: mdoc `i` gets `first_index + i`, SD-JWT VC `j` gets
+    /// `first_index + mdocs + j`.
+    pub first_index: u64,
 }
 
 fn is_sqlite(url: &str) -> bool {
@@ -312,10 +339,14 @@ impl Registry {
             })
             .connect(&url)
             .await?;
+        let list_size = list_size.max(8);
         let registry = Registry {
             pool,
             sqlite,
-            list_size: list_size.max(8),
+            list_size,
+            // A 64th of a list, at most 1,024: what a stopped process can leave unused.
+            block_size: (list_size / 64).clamp(1, 1024),
+            block: std::sync::Arc::new(tokio::sync::Mutex::new(None)),
         };
         registry.migrate().await?;
         Ok(registry)
@@ -446,12 +477,48 @@ impl Registry {
         }
     }
 
-    /// Run one enrolment as one transaction: tie the (consumed) nonce to it, find or create
-    /// the person (by the authentication link, else by the facts link) and re-bind both
-    /// links and the signature link, find or create the device and supersede its active
-    /// credentials, allocate `mdocs + sd_jwt_vcs` consecutive status indices, call `issue`
-    /// (which signs the credentials for that allocation), insert the enrolment and every
-    /// credential row, and commit. Nothing is committed when any step fails.
+    /// `n` consecutive status indices, from the in-memory block or, when it has fewer left,
+    /// from a new block taken in one short transaction (the list row's compare-and-set; a
+    /// full list opens the next one, leaving its tail unused).
+    pub async fn reserve(&self, n: u64) -> Result<Reserved, RegistryError> {
+        if n == 0 || n > self.list_size {
+            return Err(RegistryError::Inconsistent(
+                "batch does not fit a status list",
+            ));
+        }
+        let mut block = self.block.lock().await;
+        if let Some(b) = block.as_mut() {
+            if b.end.saturating_sub(b.next) >= n {
+                let first_index = b.next;
+                b.next = first_index.saturating_add(n);
+                return Ok(Reserved {
+                    list_id: b.list_id.clone(),
+                    first_index,
+                });
+            }
+        }
+        let take = n.max(self.block_size);
+        let mut tx = self.begin().await?;
+        let (list_id, first_index) = self.allocate(&mut tx, take).await?;
+        tx.commit().await.map_err(map_db)?;
+        *block = Some(IndexBlock {
+            list_id: list_id.clone(),
+            next: first_index.saturating_add(n),
+            end: first_index.saturating_add(take),
+        });
+        Ok(Reserved {
+            list_id,
+            first_index,
+        })
+    }
+
+    /// Run one enrolment: reserve `mdocs + sd_jwt_vcs` consecutive status indices, call
+    /// `issue` (which signs the credentials for them) outside any transaction, then in one
+    /// transaction tie the (consumed) nonce to the enrolment, find or create the person (by
+    /// the authentication link, else by the facts link) and re-bind both links and the
+    /// signature link, find or create the device and supersede its active credentials,
+    /// insert the enrolment and every credential row, and commit. Nothing is committed when
+    /// any step fails (the reserved indices are then a gap, never reused).
     pub async fn enrol<T, F>(
         &self,
         crypto: &dyn kakunin_core::crypto::CryptoProvider,
@@ -459,8 +526,33 @@ impl Registry {
         issue: F,
     ) -> Result<(EnrolmentOutcome, T), RegistryError>
     where
-        F: FnOnce(&Allocation) -> Result<(Vec<CredentialRow>, T), RegistryError>,
+        F: FnOnce(&Reserved) -> Result<(Vec<CredentialRow>, T), RegistryError>,
     {
+        // A read before any signing work: a nonce not consumed, or tied to another enrolment
+        // already, ends here (the transaction's conditional UPDATE below stays the guard).
+        let open = sqlx::query(
+            "SELECT COUNT(*) FROM issuer_nonces WHERE hash = $1 AND enrolment_id IS NULL \
+             AND used_at IS NOT NULL",
+        )
+        .bind(&r.nonce_hash)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get::<i64, _>(0)?;
+        if open != 1 {
+            return Err(RegistryError::NonceUsed);
+        }
+        let total = count(r.mdocs.saturating_add(r.sd_jwt_vcs))?;
+        let reserved = self.reserve(total).await?;
+        let (rows, extra) = issue(&reserved)?;
+        if count(rows.len())? != total {
+            return Err(RegistryError::Inconsistent(
+                "credential count differs from the batch",
+            ));
+        }
+        let Reserved {
+            list_id,
+            first_index,
+        } = reserved;
         let mut tx = self.begin().await?;
         // First a write: on SQLite the transaction holds the write lock from here on.
         let linked = sqlx::query(
@@ -477,20 +569,12 @@ impl Registry {
         let (person_id, returning_person) = self.upsert_person(&mut tx, r).await?;
         let (device_id, superseded, mut changed_lists) =
             self.upsert_device(crypto, &mut tx, r, &person_id).await?;
-        let total = count(r.mdocs.saturating_add(r.sd_jwt_vcs))?;
-        let (list_id, first_index) = self.allocate(&mut tx, total).await?;
         let allocation = Allocation {
             person_id: person_id.clone(),
             device_id: device_id.clone(),
             list_id: list_id.clone(),
             first_index,
         };
-        let (rows, extra) = issue(&allocation)?;
-        if count(rows.len())? != total {
-            return Err(RegistryError::Inconsistent(
-                "credential count differs from the batch",
-            ));
-        }
         sqlx::query(
             "INSERT INTO issuer_enrolments (id, person_id, device_id, at, method, level, credentials) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
