@@ -897,6 +897,8 @@ enum ConformanceCommand {
     },
 }
 
+// Parsed once per process: the size of the larger variant costs nothing worth boxing for.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum HolderCommand {
     /// Answer a DeviceRequest from the wallet.
