@@ -162,16 +162,15 @@ pub(crate) fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
         };
         let hs = build_static_select(&de, None, Some(&nfc))
             .map_err(CliError::session_in("NFC engagement"))?;
-        let card = if a.fault == Some(Fault::NfcDoubleEngagement) {
-            // The session's Handover Select first, then another (checked static above).
-            let (card, first) =
-                double_engagement_card(c, &de, nfc).map_err(CliError::session_in("NFC card"))?;
-            debug_assert_eq!(first, hs);
-            card
+        let (card, hs) = if a.fault == Some(Fault::NfcDoubleEngagement) {
+            // The session's Handover Select first, then another (static only, checked above).
+            double_engagement_card(c, &de, nfc).map_err(CliError::session_in("NFC card"))?
         } else if a.negotiated {
-            NfcCard::negotiated(&de, nfc).map_err(CliError::session_in("NFC card"))?
+            let card = NfcCard::negotiated(&de, nfc).map_err(CliError::session_in("NFC card"))?;
+            (card, hs)
         } else {
-            NfcCard::new(&hs).map_err(CliError::session_in("NFC card"))?
+            let card = NfcCard::new(&hs).map_err(CliError::session_in("NFC card"))?;
+            (card, hs)
         };
         // Static handover: [HS, null]; negotiated: the card sets [HS, HR] once agreed.
         let session = MdocSession::new(e_device_key, wrap_tag24(&de), nfc_handover(&hs, None));
