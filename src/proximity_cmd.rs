@@ -72,6 +72,12 @@ fn check_fault_transport(a: &ServeArgs<'_>) -> Result<(), CliError> {
             fault.layer()
         )))
     };
+    if fault == Fault::StaleMso && a.fault_pki.is_none() {
+        return Err(CliError::Usage(
+            "--fault stale-mso re-signs the MSO: it needs --fault-pki DIR (the issuer's PKI)"
+                .into(),
+        ));
+    }
     match fault.layer() {
         FaultLayer::Ble if !a.ble_sim => wrong("--ble-sim"),
         FaultLayer::Nfc if !a.nfc => wrong("--nfc"),

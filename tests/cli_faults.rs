@@ -141,6 +141,7 @@ fn holder_sim_serve_refuses_a_profile_of_another_transport() {
     for (transport, fault, needs) in [
         ("--nfc", "ble-slow-drip", "--ble-sim"),
         ("--ble-sim", "nfc-61xx-loop", "--nfc"),
+        ("--ble-sim", "stale-mso", "--fault-pki"),
     ] {
         let (code, _, err) = run(&[
             "holder-sim",
