@@ -409,7 +409,17 @@ fn render_candidate(out: &mut String, c: &Candidate) {
         }
     );
     for (name, value) in handover_inputs(&c.handover) {
-        let _ = writeln!(out, "    {name} = {}", quote(&value));
+        // Texts are quoted (and escaped); hex and null are printed as they are.
+        let binary = matches!(
+            name,
+            "jwk_thumbprint"
+                | "device_engagement"
+                | "e_reader_key"
+                | "handover_select"
+                | "handover_request"
+        );
+        let shown = if binary { value } else { quote(&value) };
+        let _ = writeln!(out, "    {name} = {shown}");
     }
     let _ = writeln!(
         out,
