@@ -16,7 +16,8 @@ use kakunin_core::mdoc::{
     SessionTranscript,
 };
 use kakunin_verifier::transcript_explain::{
-    explain_transcript, handover_inputs, Candidate, ExplainError, ExplainInputs, Explanation,
+    explain_transcript, handover_inputs, Candidate, Embedding, ExplainError, ExplainInputs,
+    Explanation,
 };
 use kakunin_verifier::{Check, Outcome};
 use std::fmt::Write as _;
@@ -50,6 +51,9 @@ pub(crate) enum TranscriptCommand {
         /// Verification time of the issuer data (RFC 3339); default: now.
         #[arg(long, value_name = "RFC3339", requires = "trust_anchors")]
         at: Option<String>,
+        /// Print the result as JSON: {explained, tried, documents: [{index, docType, matches: [{handover, clause, variants, inputs, embedding, transcript}]}], issuerData}.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -359,7 +363,8 @@ pub(crate) fn run(command: TranscriptCommand) -> Result<ExitCode, CliError> {
             inputs,
             trust_anchors,
             at,
-        } => explain(&response, &inputs, &trust_anchors, at.as_deref()),
+            json,
+        } => explain(&response, &inputs, &trust_anchors, at.as_deref(), json),
     }
 }
 
@@ -433,11 +438,21 @@ fn render_candidate(out: &mut String, c: &Candidate) {
     );
 }
 
+/// The issuer-data verdict of one document under `--trust-anchor`.
+struct IssuerData {
+    valid: bool,
+    /// The issuer checks that did not pass, with their outcome.
+    not_passed: Vec<(&'static str, &'static str)>,
+    /// The errors of those checks.
+    errors: Vec<String>,
+}
+
 fn explain(
     response_path: &Path,
     args: &HandoverArgs,
     trust_anchors: &[PathBuf],
     at: Option<&str>,
+    json: bool,
 ) -> Result<ExitCode, CliError> {
     let response = read_cbor(response_path)?;
     let inputs = args.merged()?;
@@ -447,14 +462,40 @@ fn explain(
             ExplainError::Input(_) | ExplainError::NoCandidates => usage(e.to_string()),
             other => bad_input(response_path, other.to_string()),
         })?;
+    let issuer = if trust_anchors.is_empty() {
+        None
+    } else {
+        Some(issuer_data(&response, &explanation, trust_anchors, at)?)
+    };
+    if json {
+        println!(
+            "{}",
+            input::json_text(&explain_json(&explanation, issuer.as_deref()))
+        );
+    } else {
+        print!(
+            "{}",
+            explain_text(&explanation, inputs.kind, issuer.as_deref())
+        );
+    }
+    Ok(if explanation.all_explained() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn explain_text(
+    explanation: &Explanation,
+    hint: Option<HandoverKind>,
+    issuer: Option<&[IssuerData]>,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
         "tried {} candidate transcript(s){}",
         explanation.tried,
-        inputs
-            .kind
-            .map(|k| format!(" (hint: {k}; every kind was tried)"))
+        hint.map(|k| format!(" (hint: {k}; every kind was tried)"))
             .unwrap_or_default()
     );
     for doc in &explanation.documents {
@@ -478,33 +519,77 @@ fn explain(
             render_candidate(&mut out, m);
         }
     }
-    out.push_str(&issuer_data(&response, &explanation, trust_anchors, at)?);
-    print!("{out}");
-    Ok(if explanation.all_explained() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+    match issuer {
+        None => out.push_str(
+            "issuer data: not verified (no --trust-anchor); the device key was taken from the \
+             MSO as it stands\n",
+        ),
+        Some(docs) => {
+            for (i, d) in docs.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "document {i}: issuer data {}",
+                    if d.valid { "valid" } else { "NOT valid" }
+                );
+                for (check, outcome) in &d.not_passed {
+                    let _ = writeln!(out, "  {check}: {outcome}");
+                }
+                for e in &d.errors {
+                    let _ = writeln!(out, "  error: {}", escape(e));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn explain_json(explanation: &Explanation, issuer: Option<&[IssuerData]>) -> serde_json::Value {
+    use serde_json::json;
+    let candidate = |c: &Candidate| {
+        let kind = c.handover.kind();
+        let inputs: serde_json::Map<String, serde_json::Value> = handover_inputs(&c.handover)
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect();
+        json!({
+            "handover": kind.name(),
+            "clause": kind.clause(),
+            "variants": c.variants,
+            "inputs": inputs,
+            "embedding": match c.embedding {
+                Embedding::Bare => "bare",
+                _ => "tagged",
+            },
+            "transcript": hex::encode(c.transcript.bare_bytes()),
+        })
+    };
+    json!({
+        "explained": explanation.all_explained(),
+        "tried": explanation.tried,
+        "documents": explanation.documents.iter().map(|d| json!({
+            "index": d.index,
+            "docType": d.doc_type,
+            "matches": d.matches.iter().map(candidate).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "issuerData": issuer.map_or(json!("not_verified"), |docs| json!(docs.iter().map(|d| json!({
+            "valid": d.valid,
+            "notPassed": d.not_passed.iter().map(|(c, o)| json!({"check": c, "outcome": o})).collect::<Vec<_>>(),
+            "errors": d.errors,
+        })).collect::<Vec<_>>())),
     })
 }
 
-/// The issuer-data lines: what the device key rests on.
+/// The issuer data of every document, verified under the trust anchors at `at`.
 fn issuer_data(
     response: &[u8],
     explanation: &Explanation,
     trust_anchors: &[PathBuf],
     at: Option<&str>,
-) -> Result<String, CliError> {
-    if trust_anchors.is_empty() {
-        return Ok(
-            "issuer data: not verified (no --trust-anchor); the device key was taken \
-                   from the MSO as it stands\n"
-                .into(),
-        );
-    }
+) -> Result<Vec<IssuerData>, CliError> {
     let anchors = input::read_anchors(trust_anchors)?;
     let at = input::parse_time(at)?;
-    // The device-authentication check is what the search above answered; the transcript
-    // given here only has to be well-formed for the issuer checks to run.
+    // The device-authentication check is what the search answered; the transcript given here
+    // only has to be well-formed for the issuer checks to run.
     let transcript = explanation
         .documents
         .iter()
@@ -516,32 +601,26 @@ fn issuer_data(
         transcript.bare_bytes(),
         at,
     );
-    let mut out = String::new();
-    for (i, doc) in report.documents.iter().enumerate() {
-        let issuer_checks: Vec<_> = doc
-            .checks
-            .iter()
-            .filter(|c| c.check != Check::DeviceAuthentication)
-            .collect();
-        let valid = issuer_checks.iter().all(|c| c.outcome == Outcome::Passed);
-        let _ = writeln!(
-            out,
-            "document {i}: issuer data {}",
-            if valid { "valid" } else { "NOT valid" }
-        );
-        for c in issuer_checks
-            .iter()
-            .filter(|c| c.outcome != Outcome::Passed)
-        {
-            let _ = writeln!(out, "  {}: {}", c.check.name(), c.outcome.name());
-        }
-        for e in doc
-            .errors
-            .iter()
-            .filter(|e| e.check() != Some(Check::DeviceAuthentication))
-        {
-            let _ = writeln!(out, "  error: {}", escape(&e.to_string()));
-        }
-    }
-    Ok(out)
+    Ok(report
+        .documents
+        .iter()
+        .map(|doc| {
+            let not_passed: Vec<_> = doc
+                .checks
+                .iter()
+                .filter(|c| c.check != Check::DeviceAuthentication && c.outcome != Outcome::Passed)
+                .map(|c| (c.check.name(), c.outcome.name()))
+                .collect();
+            IssuerData {
+                valid: not_passed.is_empty(),
+                not_passed,
+                errors: doc
+                    .errors
+                    .iter()
+                    .filter(|e| e.check() != Some(Check::DeviceAuthentication))
+                    .map(|e| e.to_string())
+                    .collect(),
+            }
+        })
+        .collect())
 }

@@ -425,6 +425,29 @@ fn explain_finds_the_variant_the_holder_signed_over() {
         "{out}"
     );
     assert!(out.contains("document 0: issuer data valid"), "{out}");
+    let (code, out, err) = explain(
+        &resp,
+        &[
+            "--inputs",
+            inputs,
+            "--trust-anchor",
+            &d("pki/iaca.cert.pem"),
+            "--json",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["explained"], true);
+    let m = &v["documents"][0]["matches"];
+    assert_eq!(m.as_array().unwrap().len(), 1, "{out}");
+    assert_eq!(m[0]["handover"], "oid4vp");
+    assert_eq!(m[0]["inputs"]["client_id"], "shop.example");
+    assert_eq!(m[0]["embedding"], "bare");
+    assert_eq!(
+        m[0]["transcript"],
+        hex::encode(std::fs::read(d("prefix.transcript")).unwrap())
+    );
+    assert_eq!(v["issuerData"][0]["valid"], true);
 
     // 3. Annex B exactly as the verifier has it, and the flags override the file's nonce.
     let resp = respond_over(
