@@ -155,6 +155,15 @@ pub enum ExplainError {
         /// The document.
         doc: usize,
     },
+    /// A document's deviceSignature cannot be checked with its device key at all (an unknown
+    /// algorithm, one that does not fit the key's curve), whatever the transcript.
+    #[error("documents[{doc}]: the deviceSignature cannot be checked: {source}")]
+    DeviceSignature {
+        /// The document.
+        doc: usize,
+        /// Why.
+        source: CoseError,
+    },
     /// The inputs allow no handover shape at all.
     #[error(
         "the inputs allow no handover: give a nonce with client_id and response_uri \
@@ -453,8 +462,8 @@ pub fn explain_transcript(
                 Ok(()) => matches.push(c.clone()),
                 Err(CoseError::BadSignature) => {}
                 // Anything else (an algorithm that does not fit the key, an unknown one) fails
-                // the same way for every candidate: no candidate verifies.
-                Err(_) => break,
+                // the same way whatever the transcript: no search can help.
+                Err(source) => return Err(ExplainError::DeviceSignature { doc: index, source }),
             }
         }
         documents.push(DocumentExplanation {
@@ -537,6 +546,15 @@ mod tests {
     /// A one-document DeviceResponse whose deviceSignature is over `transcript` embedded as
     /// `embedding`; the issuer data is minimal (explain does not verify it).
     fn response_signed_over(transcript: &SessionTranscript, embedding: Embedding) -> Vec<u8> {
+        response_with_mso_key(transcript, embedding, None)
+    }
+
+    /// As [`response_signed_over`], with another key in the MSO than the one that signs.
+    fn response_with_mso_key(
+        transcript: &SessionTranscript,
+        embedding: Embedding,
+        mso_key: Option<kakunin_core::crypto::EcPublicKey>,
+    ) -> Vec<u8> {
         let c = default_provider();
         let device = c.generate_key(Curve::P256).unwrap();
         let issuer = c.generate_key(Curve::P256).unwrap();
@@ -544,7 +562,7 @@ mod tests {
         let mso = encode_mso_bytes(&MsoParts {
             digest_algorithm: HashAlg::Sha256,
             value_digests: &[],
-            device_key: &c.public_key(&device).unwrap(),
+            device_key: &mso_key.unwrap_or_else(|| c.public_key(&device).unwrap()),
             key_authorizations: None,
             doc_type: DOC_TYPE,
             validity: ValidityInfo {
@@ -710,6 +728,28 @@ mod tests {
                 field: "device_engagement",
                 ..
             }))
+        ));
+    }
+
+    #[test]
+    fn a_signature_that_cannot_fit_the_device_key_is_an_error_not_a_miss() {
+        let c = default_provider();
+        let signed = OpenId4VpDcApiHandover {
+            origin: "https://verifier.example".into(),
+            nonce: "n-1".into(),
+            jwk_thumbprint: None,
+        }
+        .session_transcript(c)
+        .unwrap();
+        // ES256 signature, P-384 device key in the MSO.
+        let p384 = c.public_key(&c.generate_key(Curve::P384).unwrap()).unwrap();
+        let response = response_with_mso_key(&signed, Embedding::Bare, Some(p384));
+        assert!(matches!(
+            explain_transcript(c, &response, &dc_api_inputs()),
+            Err(ExplainError::DeviceSignature {
+                doc: 0,
+                source: CoseError::AlgorithmKeyMismatch { .. }
+            })
         ));
     }
 
