@@ -63,7 +63,7 @@ pub(crate) struct HandoverArgs {
     /// The handover: qr, nfc, oid4vp, oid4vp-dcapi, oid4vp-dcapi-draft24, iso-7-annex-b, iso-7-annex-c (explain: only a hint, every kind is tried).
     #[arg(long, value_name = "KIND")]
     handover: Option<String>,
-    /// A JSON file of inputs: handover, client_id, nonce, jwk_thumbprint (hex), response_uri, origin, mdoc_generated_nonce, encryption_info, and hex device_engagement, e_reader_key, handover_select, handover_request.
+    /// A JSON file of inputs: handover, client_id, nonce, jwk_thumbprint (hex) or jwk (an object), response_uri, origin, mdoc_generated_nonce, encryption_info, and hex device_engagement, e_reader_key, handover_select, handover_request.
     #[arg(long, value_name = "FILE")]
     inputs: Option<PathBuf>,
     /// DeviceEngagementBytes (tag 24) or the DeviceEngagement (raw or hex), for qr and nfc.
@@ -85,8 +85,11 @@ pub(crate) struct HandoverArgs {
     #[arg(long)]
     nonce: Option<String>,
     /// RFC 7638 SHA-256 thumbprint of the response encryption key, 64 hex digits; absent: null.
-    #[arg(long, value_name = "HEX")]
+    #[arg(long, value_name = "HEX", conflicts_with = "jwk")]
     jwk_thumbprint: Option<String>,
+    /// The response encryption key as a JWK (JSON); its RFC 7638 thumbprint is used.
+    #[arg(long, value_name = "FILE")]
+    jwk: Option<PathBuf>,
     /// The response_uri (or redirect_uri) (oid4vp, iso-7-annex-b).
     #[arg(long, value_name = "URI")]
     response_uri: Option<String>,
@@ -108,6 +111,7 @@ struct InputsFile {
     client_id: Option<String>,
     nonce: Option<String>,
     jwk_thumbprint: Option<String>,
+    jwk: Option<serde_json::Value>,
     response_uri: Option<String>,
     origin: Option<String>,
     mdoc_generated_nonce: Option<String>,
@@ -120,11 +124,12 @@ struct InputsFile {
 
 impl InputsFile {
     /// The keys a file may hold.
-    const KEYS: [&'static str; 12] = [
+    const KEYS: [&'static str; 13] = [
         "handover",
         "client_id",
         "nonce",
         "jwk_thumbprint",
+        "jwk",
         "response_uri",
         "origin",
         "mdoc_generated_nonce",
@@ -145,6 +150,11 @@ impl InputsFile {
             .ok_or_else(|| bad_input(path, "not a JSON object of handover inputs"))?;
         let mut f = InputsFile::default();
         for (key, value) in object {
+            if key == "jwk" {
+                // The one non-text input: the encryption key itself, as a JSON object.
+                f.jwk = Some(value.clone());
+                continue;
+            }
             let text = match value {
                 serde_json::Value::String(s) => Some(s.clone()),
                 serde_json::Value::Null => None,
@@ -246,10 +256,27 @@ impl HandoverArgs {
             .map(|k| k.parse::<HandoverKind>())
             .transpose()
             .map_err(|e| usage(e.to_string()))?;
-        let thumbprint = match (&self.jwk_thumbprint, &f.jwk_thumbprint) {
+        let thumbprint_of = |jwk: &serde_json::Value, from: &str| {
+            kakunin_core::mdoc::jwk_thumbprint(default_provider(), jwk)
+                .map_err(|e| usage(format!("{from}: {e}")))
+        };
+        let thumbprint = match (&self.jwk_thumbprint, &self.jwk) {
             (Some(t), _) => Some(parse_thumbprint(t, "--jwk-thumbprint")?),
-            (None, Some(t)) => Some(parse_thumbprint(t, &from)?),
-            (None, None) => None,
+            (None, Some(file)) => {
+                let jwk: serde_json::Value = serde_json::from_slice(&read_file(file)?)
+                    .map_err(|e| bad_input(file, format!("not a JWK: {e}")))?;
+                Some(thumbprint_of(&jwk, &file.display().to_string())?)
+            }
+            (None, None) => match (&f.jwk_thumbprint, &f.jwk) {
+                (Some(_), Some(_)) => {
+                    return Err(usage(format!(
+                        "{from}: give jwk_thumbprint or jwk, not both"
+                    )))
+                }
+                (Some(t), None) => Some(parse_thumbprint(t, &from)?),
+                (None, Some(jwk)) => Some(thumbprint_of(jwk, &from)?),
+                (None, None) => None,
+            },
         };
         let binary =
             |flag: &Option<PathBuf>, key: &str, value: Option<String>| -> Result<_, CliError> {

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const NONCE: &str = "exc7gBkxjx1rdc9udRrveKvSsJIq80avlXeLHhGwqtA";
+/// The encryption key of both OpenID4VP 1.0 examples.
+const JWK: &str = r#"{"kty":"EC","crv":"P-256","x":"DxiH5Q4Yx3UrukE2lWCErq8N8bqC9CHLLrAwLz5BmE0","y":"XtLM4-3h5o3HUH0MHVJV0kyq0iBlrBwlh8qEDMZ4-Pc","use":"enc","alg":"ECDH-ES","kid":"1"}"#;
 const THUMBPRINT: &str = "4283ec927ae0f208daaa2d026a814f2b22dca52cf85ffa8f3f8626c6bd669047";
 /// OpenID4VP 1.0 B.2.6.1, the published SessionTranscript.
 const B261: &str = "83f6f682714f70656e494434565048616e646f7665725820048bc053c00442af9b8eed494c\
@@ -75,6 +77,28 @@ fn build_gives_the_published_bytes() {
         "{stdout}"
     );
 
+    // The same from the encryption JWK itself (its RFC 7638 thumbprint is taken).
+    let jwk = dir.path().join("jwk.json");
+    std::fs::write(&jwk, JWK).unwrap();
+    let (code, _, err) = kakunin(&[
+        "transcript",
+        "build",
+        "--handover",
+        "oid4vp",
+        "--client-id",
+        "x509_san_dns:example.com",
+        "--nonce",
+        NONCE,
+        "--jwk",
+        jwk.to_str().unwrap(),
+        "--response-uri",
+        "https://example.com/response",
+        "--out",
+        o,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(built(&out), B261);
+
     // The DC API example from an inputs file, tag-24 wrapped on request.
     let inputs = dir.path().join("in.json");
     std::fs::write(
@@ -97,6 +121,25 @@ fn build_gives_the_published_bytes() {
     assert_eq!(code, 0, "{stdout}{err}");
     assert_eq!(built(&out), format!("d818583d{B262}"));
     assert!(stdout.contains("tag 24 wrapped"), "{stdout}");
+    // The JWK inside the inputs file does the same.
+    std::fs::write(
+        &inputs,
+        format!(
+            r#"{{"handover": "oid4vp-dcapi", "origin": "https://example.com", "nonce": "{NONCE}",
+                "jwk": {JWK}}}"#
+        ),
+    )
+    .unwrap();
+    let (code, _, err) = kakunin(&[
+        "transcript",
+        "build",
+        "--inputs",
+        inputs.to_str().unwrap(),
+        "--out",
+        o,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(built(&out), B262);
     // A flag overrides the file: another origin, another transcript.
     let (code, _, err) = kakunin(&[
         "transcript",
@@ -259,6 +302,14 @@ fn bad_inputs_exit_2_naming_what_is_wrong() {
             "device_engagement is not hex",
         ),
         ("[1, 2", "not JSON"),
+        (
+            r#"{"handover": "oid4vp-dcapi", "jwk": {"kty": "oct"}}"#,
+            "jwk: kty is not EC, OKP or RSA",
+        ),
+        (
+            r#"{"handover": "oid4vp-dcapi", "jwk": {}, "jwk_thumbprint": "00"}"#,
+            "not both",
+        ),
         (
             r#"{"handover": "qr", "device_engagement": "ff", "e_reader_key": "a0"}"#,
             "device_engagement: not one well-formed CBOR item",

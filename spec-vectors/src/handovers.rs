@@ -12,9 +12,10 @@
 
 use crate::{err, unb64, CheckResult, Runner, VectorCheck};
 use kakunin_core::crypto::{default_provider, Curve, EcPublicKey, HashAlg};
-use kakunin_core::enrolment::jwk_thumbprint;
+use kakunin_core::enrolment::jwk_thumbprint as ec_key_thumbprint;
 use kakunin_core::mdoc::{
-    Iso7AnnexCHandover, NfcHandover, OpenId4VpDcApiHandover, OpenId4VpHandover, SessionTranscript,
+    jwk_thumbprint, Iso7AnnexCHandover, NfcHandover, OpenId4VpDcApiHandover, OpenId4VpHandover,
+    SessionTranscript,
 };
 use serde_json::Value;
 
@@ -91,13 +92,18 @@ pub fn run_all() -> Vec<VectorCheck> {
         "RFC 7638 SHA-256 thumbprint of the examples' encryption JWK",
         || {
             let v = vectors()?;
+            let jwk = v.get("vp10_jwk").ok_or("vectors.json: no vp10_jwk")?;
+            // The JWK as published, with use, alg and kid, which the thumbprint leaves out.
+            let from_jwk = jwk_thumbprint(c, jwk).map_err(err("thumbprint"))?;
+            same("thumbprint", &from_jwk, &thumbprint(&v)?)?;
+            // The EC-key path of the enrolment proofs computes the same digest.
             let coord = |name: &str| {
                 text(&v, &["vp10_jwk", name])
                     .and_then(|s| unb64(s).ok_or_else(|| format!("vp10_jwk.{name}: base64url")))
             };
             let key = EcPublicKey::from_coordinates(Curve::P256, &coord("x")?, &coord("y")?)
                 .ok_or("vp10_jwk: not a P-256 point")?;
-            same("thumbprint", &jwk_thumbprint(c, &key), &thumbprint(&v)?)
+            same("EC key thumbprint", &ec_key_thumbprint(c, &key), &from_jwk)
         },
     );
 

@@ -201,6 +201,48 @@ pub fn tag24_item(field: &'static str, bytes: &[u8]) -> Result<Vec<u8>, Handover
     }
 }
 
+/// The RFC 7638 SHA-256 thumbprint of a JWK (the `jwkThumbprint` of the OpenID4VP handovers):
+/// the digest of its required members only (EC: crv, kty, x, y; OKP: crv, kty, x; RSA: e, kty,
+/// n), in that order, as compact JSON. Other members (`use`, `alg`, `kid`) are left out.
+pub fn jwk_thumbprint(
+    crypto: &dyn CryptoProvider,
+    jwk: &serde_json::Value,
+) -> Result<[u8; 32], HandoverError> {
+    let malformed = |reason| HandoverError::Malformed {
+        field: "jwk",
+        reason,
+    };
+    let object = jwk.as_object().ok_or(malformed("not a JSON object"))?;
+    let members: &[&str] = match object.get("kty").and_then(|v| v.as_str()) {
+        Some("EC") => &["crv", "kty", "x", "y"],
+        Some("OKP") => &["crv", "kty", "x"],
+        Some("RSA") => &["e", "kty", "n"],
+        Some(_) => return Err(malformed("kty is not EC, OKP or RSA")),
+        None => return Err(malformed("no kty")),
+    };
+    let mut canonical = String::from("{");
+    for (i, name) in members.iter().enumerate() {
+        let value = object
+            .get(*name)
+            .and_then(|v| v.as_str())
+            .ok_or(malformed("a required member is missing or not a string"))?;
+        if i > 0 {
+            canonical.push(',');
+        }
+        // serde_json's string form is RFC 8259 with the minimal escaping RFC 7638 asks for.
+        canonical.push_str(&serde_json::Value::String((*name).to_string()).to_string());
+        canonical.push(':');
+        canonical.push_str(&serde_json::Value::String(value.to_string()).to_string());
+    }
+    canonical.push('}');
+    let mut out = [0u8; 32];
+    // SHA-256 always yields 32 bytes; `zip` keeps this total without indexing.
+    for (o, d) in out.iter_mut().zip(sha256(crypto, canonical.as_bytes())) {
+        *o = d;
+    }
+    Ok(out)
+}
+
 fn sha256(crypto: &dyn CryptoProvider, data: &[u8]) -> Vec<u8> {
     crypto.hash(HashAlg::Sha256, data)
 }
@@ -609,6 +651,35 @@ mod tests {
             ..h
         };
         assert_ne!(slash.session_transcript(default_provider()).unwrap(), t);
+    }
+
+    #[test]
+    fn jwk_thumbprint_matches_the_published_value_and_drops_other_members() {
+        let jwk = serde_json::json!({"kty":"EC","crv":"P-256",
+            "x":"DxiH5Q4Yx3UrukE2lWCErq8N8bqC9CHLLrAwLz5BmE0",
+            "y":"XtLM4-3h5o3HUH0MHVJV0kyq0iBlrBwlh8qEDMZ4-Pc","use":"enc","alg":"ECDH-ES","kid":"1"});
+        assert_eq!(
+            jwk_thumbprint(default_provider(), &jwk).unwrap(),
+            thumbprint()
+        );
+        // RFC 7638 3.1: the RSA example, whose thumbprint the RFC gives as
+        // NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs (base64url).
+        let rsa = serde_json::json!({"kty":"RSA","e":"AQAB","alg":"RS256","kid":"2011-04-29",
+            "n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"});
+        assert_eq!(
+            hex::encode(jwk_thumbprint(default_provider(), &rsa).unwrap()),
+            "3736cbb1787cb8309c77ee8c3705c5e16ffb9e859715901f1e4c59b11182f57b"
+        );
+        for bad in [
+            serde_json::json!("x"),
+            serde_json::json!({"kty": "oct", "k": "AA"}),
+            serde_json::json!({"kty": "EC", "crv": "P-256", "x": "AA"}),
+        ] {
+            assert!(matches!(
+                jwk_thumbprint(default_provider(), &bad),
+                Err(HandoverError::Malformed { field: "jwk", .. })
+            ));
+        }
     }
 
     #[test]

@@ -25,9 +25,9 @@ pub use build::{
 pub use engagement::{encode_device_engagement, DeviceEngagement, RetrievalMethod, Security};
 pub use error::{Expected, InvalidReason, MdocError};
 pub use handover::{
-    tag24_item, Handover, HandoverError, HandoverKind, Iso7AnnexBHandover, Iso7AnnexCHandover,
-    NfcHandover, OpenId4VpDcApiDraft24Handover, OpenId4VpDcApiHandover, OpenId4VpHandover,
-    QrHandover, MAX_HANDOVER_BYTES, MAX_HANDOVER_TEXT,
+    jwk_thumbprint, tag24_item, Handover, HandoverError, HandoverKind, Iso7AnnexBHandover,
+    Iso7AnnexCHandover, NfcHandover, OpenId4VpDcApiDraft24Handover, OpenId4VpDcApiHandover,
+    OpenId4VpHandover, QrHandover, MAX_HANDOVER_BYTES, MAX_HANDOVER_TEXT,
 };
 pub use limits::{
     Collection, MAX_DIGESTS, MAX_DOCUMENTS, MAX_DOC_REQUESTS, MAX_ELEMENTS, MAX_ITEMS,
