@@ -51,7 +51,7 @@ pub(crate) enum TranscriptCommand {
         /// Verification time of the issuer data (RFC 3339); default: now.
         #[arg(long, value_name = "RFC3339", requires = "trust_anchors")]
         at: Option<String>,
-        /// Print the result as JSON: {explained, tried, documents: [{index, docType, matches: [{handover, clause, variants, inputs, embedding, transcript}]}], issuerData}.
+        /// Print the result as JSON: {explained, tried, documents: [{index, docType, matches: [{handover, clause, variants, inputs, embedding (bare, tagged, unwrapped_payload), transcript}]}], issuerData}.
         #[arg(long)]
         json: bool,
     },
@@ -585,7 +585,8 @@ fn explain_json(explanation: &Explanation, issuer: Option<&[IssuerData]>) -> ser
             "inputs": inputs,
             "embedding": match c.embedding {
                 Embedding::Bare => "bare",
-                _ => "tagged",
+                Embedding::Tagged => "tagged",
+                _ => "unwrapped_payload",
             },
             "transcript": hex::encode(c.transcript.bare_bytes()),
         })

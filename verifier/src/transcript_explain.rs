@@ -7,8 +7,9 @@
 //! form, the draft-24 DC API form, 18013-7 Annex B and C) in every plausible variant that real
 //! wallets and verifiers have been seen to disagree on: an origin with or without a trailing
 //! slash, a client_id with or without its prefix, an empty or absent mdoc-generated nonce, the
-//! thumbprint present or `null`, and the SessionTranscript embedded in DeviceAuthentication
-//! bare (as ISO 18013-5 9.1.3.4 says) or tag-24 wrapped. [`explain_transcript`] then checks
+//! thumbprint present or `null`, the SessionTranscript embedded in DeviceAuthentication
+//! bare (as ISO 18013-5 9.1.3.4 says) or tag-24 wrapped, and DeviceAuthentication signed with
+//! or without its own tag-24 wrapper. [`explain_transcript`] then checks
 //! each document's deviceSignature (9.1.3.6) against each candidate with the device key of
 //! the document's MSO and reports the candidates it verifies over.
 //!
@@ -76,6 +77,9 @@ pub enum Embedding {
     Bare,
     /// Wrapped as SessionTranscriptBytes (`#6.24`), a known wallet mistake.
     Tagged,
+    /// The bare transcript, but the signed payload is the DeviceAuthentication array itself,
+    /// not DeviceAuthenticationBytes (`#6.24`): the other half of the same confusion.
+    UnwrappedPayload,
 }
 
 impl Embedding {
@@ -84,6 +88,9 @@ impl Embedding {
         match self {
             Embedding::Bare => "bare (as 18013-5 9.1.3.4 specifies)",
             Embedding::Tagged => "tag-24 wrapped (SessionTranscriptBytes, not the spec's form)",
+            Embedding::UnwrappedPayload => {
+                "bare, but DeviceAuthentication signed without its tag-24 wrapper (not the spec's form)"
+            }
         }
     }
 }
@@ -380,7 +387,11 @@ pub fn candidates(
     inputs: &ExplainInputs,
 ) -> Result<Vec<Candidate>, ExplainError> {
     let mut out: Vec<Candidate> = Vec::new();
-    for embedding in [Embedding::Bare, Embedding::Tagged] {
+    for embedding in [
+        Embedding::Bare,
+        Embedding::Tagged,
+        Embedding::UnwrappedPayload,
+    ] {
         for (handover, variants) in handovers(inputs) {
             let transcript = handover.session_transcript(crypto)?;
             if out
@@ -393,8 +404,14 @@ pub fn candidates(
                 return Ok(out);
             }
             let mut variants = variants;
-            if embedding == Embedding::Tagged {
-                variants.push("SessionTranscript tag-24 wrapped in DeviceAuthentication".into());
+            match embedding {
+                Embedding::Tagged => {
+                    variants.push("SessionTranscript tag-24 wrapped in DeviceAuthentication".into())
+                }
+                Embedding::UnwrappedPayload => {
+                    variants.push("DeviceAuthentication signed without its tag-24 wrapper".into())
+                }
+                Embedding::Bare => {}
             }
             out.push(Candidate {
                 handover,
@@ -417,7 +434,7 @@ fn device_authentication(
     device_name_spaces_bytes: &[u8],
 ) -> Vec<u8> {
     let transcript = match candidate.embedding {
-        Embedding::Bare => candidate.transcript.bare_bytes(),
+        Embedding::Bare | Embedding::UnwrappedPayload => candidate.transcript.bare_bytes(),
         Embedding::Tagged => candidate.transcript.tagged_bytes(),
     };
     let mut e = Encoder::with_capacity(transcript.len() + device_name_spaces_bytes.len() + 64);
@@ -426,7 +443,10 @@ fn device_authentication(
         .raw(transcript)
         .text(doc_type)
         .raw(device_name_spaces_bytes);
-    wrap_tag24(&e.into_bytes())
+    match candidate.embedding {
+        Embedding::UnwrappedPayload => e.into_bytes(),
+        _ => wrap_tag24(&e.into_bytes()),
+    }
 }
 
 /// Check every document's deviceSignature against every candidate of `inputs`.
@@ -674,6 +694,27 @@ mod tests {
         let e = explain_transcript(c, &response, &dc_api_inputs()).unwrap();
         assert!(!e.all_explained());
         assert!(e.documents[0].matches.is_empty());
+    }
+
+    #[test]
+    fn finds_a_payload_signed_without_its_tag_24_wrapper() {
+        let c = default_provider();
+        let signed = OpenId4VpDcApiHandover {
+            origin: "https://verifier.example".into(),
+            nonce: "n-1".into(),
+            jwk_thumbprint: None,
+        }
+        .session_transcript(c)
+        .unwrap();
+        let response = response_signed_over(&signed, Embedding::UnwrappedPayload);
+        let e = explain_transcript(c, &response, &dc_api_inputs()).unwrap();
+        let m = &e.documents[0].matches;
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert_eq!(m[0].embedding, Embedding::UnwrappedPayload);
+        assert_eq!(
+            m[0].variants,
+            ["DeviceAuthentication signed without its tag-24 wrapper"]
+        );
     }
 
     #[test]
