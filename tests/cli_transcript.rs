@@ -77,6 +77,20 @@ fn build_gives_the_published_bytes() {
         "{stdout}"
     );
 
+    // The same from the documented example inputs file.
+    let example = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("docs/examples/transcript-inputs-oid4vp.json");
+    let (code, _, err) = kakunin(&[
+        "transcript",
+        "build",
+        "--inputs",
+        example.to_str().unwrap(),
+        "--out",
+        o,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(built(&out), B261);
+
     // The same from the encryption JWK itself (its RFC 7638 thumbprint is taken).
     let jwk = dir.path().join("jwk.json");
     std::fs::write(&jwk, JWK).unwrap();
