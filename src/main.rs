@@ -21,6 +21,7 @@ mod proximity_links;
 mod sdjwt_cmd;
 mod status_cmd;
 mod till_cmd;
+mod transcript_cmd;
 mod trust_cmd;
 mod vical_cmd;
 
@@ -268,6 +269,11 @@ enum Command {
     Inspect {
         /// Raw CBOR, hex, or an `mdoc:` engagement URI.
         file: PathBuf,
+    },
+    /// SessionTranscripts: build one for any handover (18013-5 QR/NFC, OpenID4VP 1.0, DC API, draft 24, 18013-7 Annex B/C), or find the one a DeviceResponse was signed over.
+    Transcript {
+        #[command(subcommand)]
+        command: transcript_cmd::TranscriptCommand,
     },
     /// Conformance suites (docs/conformance.md): grade a verifier or a wallet under test; JUnit XML, HTML and JSON reports; exit 0 only when every required case passes.
     Conformance {
@@ -1388,6 +1394,7 @@ fn main() -> ExitCode {
                 at,
             } => trust_cmd::verify(&bundle, &trust_anchors, at.as_deref()),
         },
+        Command::Transcript { command } => transcript_cmd::run(command),
         Command::Inspect { file } => inspect::run(&file).map_err(error::CliError::from),
         Command::Conformance {
             command:

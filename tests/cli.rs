@@ -70,6 +70,7 @@ fn vectors_all_pass() {
         suites,
         [
             "annex-d",
+            "handovers",
             "rfc9901",
             "sd-jwt-python",
             "status-list",

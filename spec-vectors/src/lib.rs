@@ -5,6 +5,8 @@
 //!
 //! - [`annex_d`]: the ISO/IEC 18013-5:2021 Annex D vectors, one check per cross-verification
 //!   listed in that folder's README.
+//! - [`handovers`]: the OpenID4VP 1.0 handover examples (B.2.6.1, B.2.6.2), an 18013-7
+//!   Annex C cross-check and the Annex D NFC transcript, rebuilt with the handover builders.
 //! - [`rfc9901`]: the SD-JWT examples of RFC 9901 (§5, §6, Appendix A) verified as published,
 //!   and the RFC's MUST-rejects applied to them.
 //! - [`sd_jwt_python`]: the end-to-end test cases of the sd-jwt-python reference
@@ -17,6 +19,7 @@
 #![forbid(unsafe_code)]
 
 pub mod annex_d;
+pub mod handovers;
 pub mod rfc9901;
 pub mod sd_jwt_python;
 pub mod status_list;
@@ -39,6 +42,11 @@ pub fn run_all_suites() -> Vec<Suite> {
             name: "annex-d",
             source: "ISO/IEC 18013-5:2021 Annex D",
             checks: annex_d::run_all(),
+        },
+        Suite {
+            name: "handovers",
+            source: handovers::SOURCE,
+            checks: handovers::run_all(),
         },
         Suite {
             name: "rfc9901",

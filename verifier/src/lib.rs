@@ -19,6 +19,7 @@ mod sd_jwt;
 mod sd_jwt_issuer;
 mod sd_jwt_json;
 pub mod status;
+pub mod transcript_explain;
 pub mod verdict;
 
 pub use chain_cache::{

@@ -9,6 +9,7 @@ mod build;
 mod engagement;
 mod error;
 pub(crate) mod fields;
+mod handover;
 mod limits;
 mod mso;
 mod reader_auth;
@@ -23,6 +24,11 @@ pub use build::{
 };
 pub use engagement::{encode_device_engagement, DeviceEngagement, RetrievalMethod, Security};
 pub use error::{Expected, InvalidReason, MdocError};
+pub use handover::{
+    jwk_thumbprint, tag24_item, Handover, HandoverError, HandoverKind, Iso7AnnexBHandover,
+    Iso7AnnexCHandover, NfcHandover, OpenId4VpDcApiDraft24Handover, OpenId4VpDcApiHandover,
+    OpenId4VpHandover, QrHandover, MAX_HANDOVER_BYTES, MAX_HANDOVER_TEXT,
+};
 pub use limits::{
     Collection, MAX_DIGESTS, MAX_DOCUMENTS, MAX_DOC_REQUESTS, MAX_ELEMENTS, MAX_ITEMS,
     MAX_NAMESPACES,
