@@ -662,6 +662,9 @@ pub fn check_error_reason(e: &CheckError) -> NgReason {
 pub fn sd_jwt_failure(e: &VcError) -> NgReason {
     match e {
         VcError::Untrusted(_) => NgReason::UntrustedIssuer,
+        // The issuer signed a credential that breaks the format (a holder cannot add a
+        // Disclosure the issuer did not digest): not a tampering, an unusable credential.
+        VcError::SelectivelyDisclosed(_) => NgReason::Malformed,
         VcError::SdJwt(e) => match e {
             SdJwtError::Expired => NgReason::Expired,
             SdJwtError::NotYetValid => NgReason::NotYetValid,
