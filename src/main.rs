@@ -175,12 +175,15 @@ enum Command {
         /// Instead of an x5c chain: the issuer's public key as a JWK, configured out of band.
         #[arg(long, value_name = "FILE", conflicts_with = "trust_anchors")]
         issuer_jwk: Option<PathBuf>,
-        /// Expected KB-JWT audience.
+        /// Expected KB-JWT audience (required unless --no-key-binding).
+        #[arg(long, required_unless_present = "no_key_binding")]
+        aud: Option<String>,
+        /// Expected KB-JWT nonce (required unless --no-key-binding).
+        #[arg(long, required_unless_present = "no_key_binding")]
+        nonce: Option<String>,
+        /// Test mode: accept an SD-JWT VC without a KB-JWT (the holder is not authenticated); a KB-JWT present is verified when --aud and --nonce are given, else reported unchecked. Never a till's policy.
         #[arg(long)]
-        aud: String,
-        /// Expected KB-JWT nonce.
-        #[arg(long)]
-        nonce: String,
+        no_key_binding: bool,
         /// Verification time (RFC 3339); default: now.
         #[arg(long, value_name = "RFC3339")]
         at: Option<String>,
@@ -1189,6 +1192,7 @@ fn main() -> ExitCode {
             issuer_jwk,
             aud,
             nonce,
+            no_key_binding,
             at,
             accept_vc_sd_jwt,
             status_cache,
@@ -1198,8 +1202,9 @@ fn main() -> ExitCode {
             file: &file,
             trust_anchors: &trust_anchors,
             issuer_jwk: issuer_jwk.as_deref(),
-            aud: &aud,
-            nonce: &nonce,
+            aud: aud.as_deref(),
+            nonce: nonce.as_deref(),
+            no_key_binding,
             at: at.as_deref(),
             accept_vc_typ: accept_vc_sd_jwt,
             status_cache: status_cache.as_deref(),

@@ -18,6 +18,7 @@ pub mod revocation;
 mod sd_jwt;
 mod sd_jwt_issuer;
 mod sd_jwt_json;
+mod sd_jwt_test_mode;
 pub mod status;
 pub mod verdict;
 
@@ -35,6 +36,9 @@ pub use response::{verify_device_response, Verifier};
 pub use revocation::{sd_jwt_revocation, CertRevocation, RevocationReport, RevocationVerdict};
 pub use sd_jwt::{verify_sd_jwt_response, SdJwtResponseResult};
 pub use sd_jwt_issuer::{sd_jwt_x5c_issuer, X5cIssuer};
+pub use sd_jwt_test_mode::{
+    verify_sd_jwt_vc_without_key_binding, KbExpectation, KeyBindingOutcome,
+};
 pub use sd_jwt_json::{
     sd_jwt_report_json, sd_jwt_report_json_with_checks, sd_jwt_report_json_with_status,
 };
