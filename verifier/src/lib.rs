@@ -32,7 +32,7 @@ pub use reader_auth::{
 pub use report::{
     CheckResult, DisclosedElement, DocumentReport, IssuerSummary, Outcome, ResponseReport, Warning,
 };
-pub use response::{verify_device_response, Verifier};
+pub use response::{verify_device_response, IssuerDataReport, TrustMode, Verifier};
 pub use revocation::{sd_jwt_revocation, CertRevocation, RevocationReport, RevocationVerdict};
 pub use sd_jwt::{verify_sd_jwt_response, SdJwtResponseResult};
 pub use sd_jwt_issuer::{sd_jwt_x5c_issuer, X5cIssuer};

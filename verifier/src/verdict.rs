@@ -377,6 +377,11 @@ impl AgePolicy {
 
     /// Judge a complete DeviceResponse report.
     pub fn decide_mdoc(&self, report: &ResponseReport) -> Decision {
+        // The test modes (a pinned DS, lenient certificates; issue 18) are never a till's
+        // policy: whatever else the report says, the issuer is not trusted.
+        if report.trust_mode.is_test_mode() {
+            return Decision::ng(NgReason::UntrustedIssuer);
+        }
         if let Some(reason) = response_failure(report) {
             return Decision::ng(reason);
         }
@@ -790,6 +795,7 @@ mod tests {
 
     fn report(docs: Vec<DocumentReport>) -> ResponseReport {
         ResponseReport {
+            trust_mode: crate::TrustMode::IacaChain,
             version: Some("1.0".into()),
             status: Some(0),
             documents: docs,
@@ -810,6 +816,25 @@ mod tests {
 
     fn at() -> time::OffsetDateTime {
         time::macros::datetime!(2026-12-01 09:00 UTC)
+    }
+
+    /// Issue 18: a report made in a test mode (pinned DS, lenient certificates) is never OK
+    /// at a till, however valid its document is.
+    #[test]
+    fn test_mode_reports_are_untrusted_issuer() {
+        let policy = AgePolicy::default();
+        let ok = report(vec![doc(over_20(true), vec![])]);
+        assert_eq!(policy.decide_mdoc(&ok).verdict, Verdict::Ok);
+        for mode in [crate::TrustMode::PinnedDs, crate::TrustMode::IacaChainLenient] {
+            let mut r = ok.clone();
+            r.trust_mode = mode;
+            assert!(r.valid(), "the report itself is valid");
+            assert_eq!(
+                policy.decide_mdoc(&r).verdict,
+                Verdict::Ng(NgReason::UntrustedIssuer),
+                "{mode:?}"
+            );
+        }
     }
 
     #[test]
