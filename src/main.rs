@@ -245,13 +245,22 @@ enum Command {
     /// Test mode: verify issuer data only -- issuer signature, DS chain or pin, value digests, validity; no device authentication (no transcript). Reports "issuer data valid", never a valid presentation (exit 0 valid, 1 invalid, 2 usage or input error, 3 failure).
     VerifyIssuerSigned {
         /// An IssuerSigned structure (as an issuer hands it to a wallet), raw CBOR or hex.
-        #[arg(long, value_name = "FILE", required_unless_present = "response", conflicts_with = "response")]
+        #[arg(
+            long,
+            value_name = "FILE",
+            required_unless_present = "response",
+            conflicts_with = "response"
+        )]
         issuer_signed: Option<PathBuf>,
         /// A DeviceResponse whose documents' issuer data is checked, raw CBOR or hex.
         #[arg(long, value_name = "FILE")]
         response: Option<PathBuf>,
         /// Trusted IACA certificate (DER, PEM or hex); repeat for several. Certificates are read leniently (harmless RFC 5280 deviations are warnings).
-        #[arg(long = "trust-anchor", value_name = "FILE", required_unless_present = "pin_ds")]
+        #[arg(
+            long = "trust-anchor",
+            value_name = "FILE",
+            required_unless_present = "pin_ds"
+        )]
         trust_anchors: Vec<PathBuf>,
         /// Trust this Document Signer certificate directly, no IACA; repeat for several.
         #[arg(long = "pin-ds", value_name = "FILE", conflicts_with = "trust_anchors")]

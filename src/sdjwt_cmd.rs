@@ -256,43 +256,42 @@ pub(crate) fn verify(a: &VerifyArgs<'_>) -> Result<ExitCode, CliError> {
     let expect = match (a.aud, a.nonce) {
         (Some(aud), Some(nonce)) => Some(KbExpectation { aud, nonce }),
         (None, None) if a.no_key_binding => None,
-        _ if a.no_key_binding => {
-            return Err(CliError::Usage(
-                "--no-key-binding: give both --aud and --nonce (to verify a KB-JWT present) or neither".into(),
-            ))
-        }
+        _ if a.no_key_binding => return Err(CliError::Usage(
+            "--no-key-binding: give both --aud and --nonce (to verify a KB-JWT present) or neither"
+                .into(),
+        )),
         _ => return Err(CliError::Usage("--aud and --nonce are required".into())),
     };
     let cache = a
         .status_cache
         .map(crate::status_cmd::open_cache)
         .transpose()?;
-    let (result, kb_outcome): (Result<_, VcError>, Option<KeyBindingOutcome>) =
-        if a.no_key_binding {
-            match verify_sd_jwt_vc_without_key_binding(
-                c,
-                text.trim(),
-                issuer,
-                expect,
-                a.accept_vc_typ,
-                now,
-            ) {
-                Ok((v, o)) => (Ok(v), Some(o)),
-                Err(e) => (Err(e), None),
-            }
-        } else {
-            let kb = expect.map(|e| KbRequirements {
-                required: true,
-                aud: e.aud,
-                nonce: e.nonce,
-                max_age: time::Duration::minutes(5),
-                max_skew: time::Duration::minutes(1),
-            });
-            (
-                verify_sd_jwt_vc(c, text.trim(), issuer, kb.as_ref(), a.accept_vc_typ, now),
-                None,
-            )
-        };
+    let (result, kb_outcome): (Result<_, VcError>, Option<KeyBindingOutcome>) = if a.no_key_binding
+    {
+        match verify_sd_jwt_vc_without_key_binding(
+            c,
+            text.trim(),
+            issuer,
+            expect,
+            a.accept_vc_typ,
+            now,
+        ) {
+            Ok((v, o)) => (Ok(v), Some(o)),
+            Err(e) => (Err(e), None),
+        }
+    } else {
+        let kb = expect.map(|e| KbRequirements {
+            required: true,
+            aud: e.aud,
+            nonce: e.nonce,
+            max_age: time::Duration::minutes(5),
+            max_skew: time::Duration::minutes(1),
+        });
+        (
+            verify_sd_jwt_vc(c, text.trim(), issuer, kb.as_ref(), a.accept_vc_typ, now),
+            None,
+        )
+    };
     // The status only of a presentation that verified (§8.3 step 1); without a cache, not
     // checked.
     let status_options = cache.as_ref().map(|c| StatusOptions::new(c));

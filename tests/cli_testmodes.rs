@@ -137,7 +137,10 @@ impl Fixture {
             "--out", &d("wallet-std"),
         ]);
         assert_eq!(code, 0, "{err}");
-        for (wallet, out) in [("wallet", "response.cbor"), ("wallet-std", "response-std.cbor")] {
+        for (wallet, out) in [
+            ("wallet", "response.cbor"),
+            ("wallet-std", "response-std.cbor"),
+        ] {
             #[rustfmt::skip]
             let (code, _, err) = kakunin(&[
                 "request", "--doctype", "mdl", "--element", "age_over_20",
@@ -190,15 +193,24 @@ fn pin_ds_trusts_a_document_signer_without_an_iaca_and_says_so() {
     assert_eq!(code, 0, "{out}");
     assert!(out.lines().count() > 5, "{out}");
     for line in out.lines() {
-        assert!(line.starts_with("[test mode: pinned DS, no IACA] "), "{line}");
+        assert!(
+            line.starts_with("[test mode: pinned DS, no IACA] "),
+            "{line}"
+        );
     }
     let (code, out) = verify_response(&f, "response-std.cbor", &["--pin-ds", &ds], true);
     assert_eq!(code, 0, "{out}");
     let v = json(&out);
     assert_eq!(v["trust_mode"], "pinned_ds");
     assert_eq!(v["valid"], true);
-    assert_eq!(v["documents"][0]["checks"]["issuer_certificate_chain"], "passed");
-    assert_eq!(v["documents"][0]["issuer"]["iacaCommonName"], serde_json::Value::Null);
+    assert_eq!(
+        v["documents"][0]["checks"]["issuer_certificate_chain"],
+        "passed"
+    );
+    assert_eq!(
+        v["documents"][0]["issuer"]["iacaCommonName"],
+        serde_json::Value::Null
+    );
     // Another certificate pinned (several --pin-ds, none of them the DS): untrusted, exit 1.
     let (code, out) = verify_response(
         &f,
@@ -208,7 +220,10 @@ fn pin_ds_trusts_a_document_signer_without_an_iaca_and_says_so() {
     );
     assert_eq!(code, 1, "{out}");
     let v = json(&out);
-    assert_eq!(v["documents"][0]["checks"]["issuer_certificate_chain"], "failed");
+    assert_eq!(
+        v["documents"][0]["checks"]["issuer_certificate_chain"],
+        "failed"
+    );
     assert!(v.to_string().contains("not one of the pinned"), "{v}");
     // Repeatable: the DS among other pins verifies.
     let (code, _) = verify_response(
@@ -247,7 +262,10 @@ fn lenient_certificates_in_the_test_modes_strict_on_the_default_path() {
     assert_eq!(code, 1, "{out}");
     let v = json(&out);
     assert_eq!(v["trust_mode"], "iaca_chain");
-    assert_eq!(v["documents"][0]["checks"]["issuer_certificate_chain"], "failed");
+    assert_eq!(
+        v["documents"][0]["checks"]["issuer_certificate_chain"],
+        "failed"
+    );
     assert!(v.to_string().contains("malformed"), "{v}");
     // Pinned: read leniently, valid, with the deviations as warnings.
     let (code, out) = verify_response(&f, "response.cbor", &["--pin-ds", &ds_long], true);
@@ -272,21 +290,38 @@ fn lenient_certificates_in_the_test_modes_strict_on_the_default_path() {
     let v = json(&out);
     assert_eq!(v["issuer_data_valid"], true, "{v}");
     assert_eq!(v["trust_mode"], "iaca_chain_lenient");
-    assert!(v.get("valid").is_none(), "never reported as a valid presentation");
+    assert!(
+        v.get("valid").is_none(),
+        "never reported as a valid presentation"
+    );
     let checks = &v["documents"][0]["checks"];
-    for c in ["issuer_certificate_chain", "issuer_signature", "doc_type", "validity", "value_digests"] {
+    for c in [
+        "issuer_certificate_chain",
+        "issuer_signature",
+        "doc_type",
+        "validity",
+        "value_digests",
+    ] {
         assert_eq!(checks[c], "passed", "{c}: {v}");
     }
     assert_eq!(checks["device_authentication"], "not_performed");
     assert_eq!(checks["key_authorizations"], "not_performed");
-    assert!(v["documents"][0]["warnings"].to_string().contains("serial number of 24 octets"));
+    assert!(v["documents"][0]["warnings"]
+        .to_string()
+        .contains("serial number of 24 octets"));
     // inspect prints the certificate with its warnings instead of "not a certificate".
     let (code, out, err) = kakunin(&["inspect", &ds_long]);
     assert_eq!(code, 0, "{err}");
     assert!(out.starts_with("# X.509 certificate"), "{out}");
-    assert!(out.contains("serial: 0102030405060708090a0b0c0d0e0f101112131415161718"), "{out}");
+    assert!(
+        out.contains("serial: 0102030405060708090a0b0c0d0e0f101112131415161718"),
+        "{out}"
+    );
     assert!(out.contains("subject: CN=Lenient test DS,C=JP"), "{out}");
-    assert!(out.contains("warning: certificate 0: serial number of 24 octets"), "{out}");
+    assert!(
+        out.contains("warning: certificate 0: serial number of 24 octets"),
+        "{out}"
+    );
     assert!(out.contains("strict profile: refused"), "{out}");
     let (code, out, _) = kakunin(&["inspect", &f.d("pki/ds-1.cert.pem")]);
     assert_eq!(code, 0);
@@ -313,9 +348,15 @@ fn verify_issuer_signed_reports_issuer_data_only() {
     assert!(!out.contains("VALID"), "{out}");
     assert!(!out.contains("DeviceResponse"), "{out}");
     for line in out.lines() {
-        assert!(line.starts_with("[test mode: pinned DS, no IACA] "), "{line}");
+        assert!(
+            line.starts_with("[test mode: pinned DS, no IACA] "),
+            "{line}"
+        );
     }
-    assert!(out.contains(&format!("Document 0: {MDL} -- issuer data valid")), "{out}");
+    assert!(
+        out.contains(&format!("Document 0: {MDL} -- issuer data valid")),
+        "{out}"
+    );
     // JSON: the bare IssuerSigned has no outer docType to compare.
     #[rustfmt::skip]
     let (code, out, _) = kakunin(&[
@@ -327,7 +368,10 @@ fn verify_issuer_signed_reports_issuer_data_only() {
     assert_eq!(v["trust_mode"], "pinned_ds");
     assert_eq!(v["documents"][0]["checks"]["doc_type"], "not_performed");
     assert_eq!(v["documents"][0]["docType"], MDL);
-    assert!(v["documents"][0]["elements"].as_array().unwrap().len() > 5, "{v}");
+    assert!(
+        v["documents"][0]["elements"].as_array().unwrap().len() > 5,
+        "{v}"
+    );
     // Issuer data of the regular credential under its IACA (the default DS, no warnings).
     #[rustfmt::skip]
     let (code, out, err) = kakunin(&[
@@ -362,13 +406,34 @@ fn verify_issuer_signed_reports_issuer_data_only() {
         "--json",
     ]);
     assert_eq!(code, 1, "{out}");
-    assert_eq!(json(&out)["documents"][0]["checks"]["value_digests"], "failed");
+    assert_eq!(
+        json(&out)["documents"][0]["checks"]["value_digests"],
+        "failed"
+    );
     // Usage and input errors: exit 2.
     for args in [
         vec!["verify-issuer-signed", "--pin-ds", &ds_long],
-        vec!["verify-issuer-signed", "--issuer-signed", "x", "--response", "y", "--pin-ds", &ds_long],
-        vec!["verify-issuer-signed", "--issuer-signed", &f.d("issuer-signed.cbor")],
-        vec!["verify-issuer-signed", "--issuer-signed", &f.d("nope.cbor"), "--pin-ds", &ds_long],
+        vec![
+            "verify-issuer-signed",
+            "--issuer-signed",
+            "x",
+            "--response",
+            "y",
+            "--pin-ds",
+            &ds_long,
+        ],
+        vec![
+            "verify-issuer-signed",
+            "--issuer-signed",
+            &f.d("issuer-signed.cbor"),
+        ],
+        vec![
+            "verify-issuer-signed",
+            "--issuer-signed",
+            &f.d("nope.cbor"),
+            "--pin-ds",
+            &ds_long,
+        ],
     ] {
         assert_eq!(kakunin(&args).0, 2, "{args:?}");
     }
@@ -468,5 +533,8 @@ fn verify_sd_jwt_without_key_binding() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("nonce"), "{out}");
     // Only one of --aud/--nonce: usage error.
-    assert_eq!(verify(&issued, &["--no-key-binding", "--aud", "till-1"]).0, 2);
+    assert_eq!(
+        verify(&issued, &["--no-key-binding", "--aud", "till-1"]).0,
+        2
+    );
 }

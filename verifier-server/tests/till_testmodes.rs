@@ -26,13 +26,27 @@ fn the_till_never_pins_a_document_signer() {
     let s = w.mdoc(Who::Adult, &["age_over_20"], DeviceAuthMode::Signature);
     let policy = AgePolicy::default();
     let anchors = TrustAnchors::from_der_certs([w.pki.iaca.cert_der.clone()]).unwrap();
-    let ok = verify_mdoc(&anchors, &policy, &s.response, &s.transcript, None, common::now());
+    let ok = verify_mdoc(
+        &anchors,
+        &policy,
+        &s.response,
+        &s.transcript,
+        None,
+        common::now(),
+    );
     assert_eq!(ok.decision.verdict, Verdict::Ok);
     assert_eq!(ok.report["trust_mode"], "iaca_chain", "{}", ok.report);
     // Without its IACA the same DS (which `--pin-ds` of the CLI would accept) is refused: the
     // till's path has no pin to fall back on.
     let none = TrustAnchors::default();
-    let ng = verify_mdoc(&none, &policy, &s.response, &s.transcript, None, common::now());
+    let ng = verify_mdoc(
+        &none,
+        &policy,
+        &s.response,
+        &s.transcript,
+        None,
+        common::now(),
+    );
     assert_eq!(ng.decision.verdict, Verdict::Ng(NgReason::UntrustedIssuer));
     assert_eq!(ng.report["trust_mode"], "iaca_chain");
 }
@@ -43,7 +57,11 @@ fn the_till_config_has_no_test_mode_keys() {
     for (name, extra_top, extra_trust) in [
         ("top-level pin_ds", "pin_ds = [\"ds.pem\"]\n", ""),
         ("trust.pin_ds", "", "pin_ds = [\"ds.pem\"]\n"),
-        ("trust.lenient_certificates", "", "lenient_certificates = true\n"),
+        (
+            "trust.lenient_certificates",
+            "",
+            "lenient_certificates = true\n",
+        ),
     ] {
         let path = dir.path().join("till.toml");
         std::fs::write(

@@ -36,11 +36,11 @@ pub use response::{verify_device_response, IssuerDataReport, TrustMode, Verifier
 pub use revocation::{sd_jwt_revocation, CertRevocation, RevocationReport, RevocationVerdict};
 pub use sd_jwt::{verify_sd_jwt_response, SdJwtResponseResult};
 pub use sd_jwt_issuer::{sd_jwt_x5c_issuer, X5cIssuer};
-pub use sd_jwt_test_mode::{
-    verify_sd_jwt_vc_without_key_binding, KbExpectation, KeyBindingOutcome,
-};
 pub use sd_jwt_json::{
     sd_jwt_report_json, sd_jwt_report_json_with_checks, sd_jwt_report_json_with_status,
+};
+pub use sd_jwt_test_mode::{
+    verify_sd_jwt_vc_without_key_binding, KbExpectation, KeyBindingOutcome,
 };
 pub use status::{
     MemoryStatusSource, StatusOptions, StatusOutcome, StatusRef, StatusReport, StatusSource,

@@ -179,7 +179,9 @@ impl<'a> Verifier<'a> {
                 r.warnings
                     .extend(warnings.into_iter().map(Warning::Certificate));
                 Ok(CachedChain {
-                    ds_serial: certs.first().and_then(|leaf| certificate_serial_lenient(leaf)),
+                    ds_serial: certs
+                        .first()
+                        .and_then(|leaf| certificate_serial_lenient(leaf)),
                     iaca_subject: self
                         .trust
                         .iter()
@@ -350,7 +352,11 @@ impl<'a> Verifier<'a> {
     /// [`Self::verify_issuer_data_of_response`] for one `IssuerSigned` on its own (as an
     /// issuer hands it to a wallet): there is no outer docType, so the docType check is not
     /// performed.
-    pub fn verify_issuer_signed(&self, issuer_signed: &[u8], at: OffsetDateTime) -> IssuerDataReport {
+    pub fn verify_issuer_signed(
+        &self,
+        issuer_signed: &[u8],
+        at: OffsetDateTime,
+    ) -> IssuerDataReport {
         let mut out = IssuerDataReport {
             trust_mode: self.trust_mode(),
             documents: Vec::new(),
@@ -398,10 +404,13 @@ impl<'a> Verifier<'a> {
                 labels: ignored.to_vec(),
             });
         }
-        if let Some((DeviceSigned {
-            device_auth: DeviceAuth::Signature(sig),
-            ..
-        }, _)) = doc.device
+        if let Some((
+            DeviceSigned {
+                device_auth: DeviceAuth::Signature(sig),
+                ..
+            },
+            _,
+        )) = doc.device
         {
             if !sig.ignored_unprotected_labels().is_empty() {
                 r.warnings.push(Warning::IgnoredUnprotectedHeader {

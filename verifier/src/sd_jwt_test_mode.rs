@@ -39,9 +39,15 @@ impl KeyBindingOutcome {
     /// The line a report prints: always says the test mode.
     pub fn describe(self) -> &'static str {
         match self {
-            KeyBindingOutcome::Verified => "no key binding required (test mode); the KB-JWT present verified",
-            KeyBindingOutcome::Absent => "no key binding (test mode): no KB-JWT, the holder is not authenticated",
-            KeyBindingOutcome::Unchecked => "no key binding (test mode): a KB-JWT is present but unchecked (no --aud/--nonce)",
+            KeyBindingOutcome::Verified => {
+                "no key binding required (test mode); the KB-JWT present verified"
+            }
+            KeyBindingOutcome::Absent => {
+                "no key binding (test mode): no KB-JWT, the holder is not authenticated"
+            }
+            KeyBindingOutcome::Unchecked => {
+                "no key binding (test mode): a KB-JWT is present but unchecked (no --aud/--nonce)"
+            }
         }
     }
 }
@@ -162,11 +168,11 @@ mod tests {
         // nonce fails when it is checked.
         let bound = add_key_binding(c, &issued, &holder, "a", "n", NOW).unwrap();
         let (v, o) =
-            verify_sd_jwt_vc_without_key_binding(c, &bound, key, Some(expect), false, now)
-                .unwrap();
+            verify_sd_jwt_vc_without_key_binding(c, &bound, key, Some(expect), false, now).unwrap();
         assert_eq!(o, KeyBindingOutcome::Verified);
         assert!(v.key_bound);
-        let (_, o) = verify_sd_jwt_vc_without_key_binding(c, &bound, key, None, false, now).unwrap();
+        let (_, o) =
+            verify_sd_jwt_vc_without_key_binding(c, &bound, key, None, false, now).unwrap();
         assert_eq!(o, KeyBindingOutcome::Unchecked);
         let wrong = KbExpectation {
             aud: "a",
@@ -177,6 +183,8 @@ mod tests {
                 .unwrap_err(),
             VcError::SdJwt(SdJwtError::KbNonce)
         );
-        assert!(KeyBindingOutcome::Unchecked.describe().contains("test mode"));
+        assert!(KeyBindingOutcome::Unchecked
+            .describe()
+            .contains("test mode"));
     }
 }

@@ -825,7 +825,10 @@ mod tests {
         let policy = AgePolicy::default();
         let ok = report(vec![doc(over_20(true), vec![])]);
         assert_eq!(policy.decide_mdoc(&ok).verdict, Verdict::Ok);
-        for mode in [crate::TrustMode::PinnedDs, crate::TrustMode::IacaChainLenient] {
+        for mode in [
+            crate::TrustMode::PinnedDs,
+            crate::TrustMode::IacaChainLenient,
+        ] {
             let mut r = ok.clone();
             r.trust_mode = mode;
             assert!(r.valid(), "the report itself is valid");

@@ -509,13 +509,20 @@ fn registered_claims_in_disclosures_are_refused() {
             add_key_binding(c, &p, &holder, "till-42", "n-123", NOW.unix_timestamp()).unwrap()
         };
         let bad = mk(&[pointer.as_str(), "/name"]);
-        let err = verify_sd_jwt_vc(c, &bad, IssuerKey::Key(&issuer_pub), None, false, NOW)
-            .unwrap_err();
+        let err =
+            verify_sd_jwt_vc(c, &bad, IssuerKey::Key(&issuer_pub), None, false, NOW).unwrap_err();
         assert_eq!(err, VcError::SelectivelyDisclosed(name), "{name}");
         assert_eq!(err.cause(), crate::Cause::Malformed);
         let good = mk(&["/name"]);
-        let v = verify_sd_jwt_vc(c, &good, IssuerKey::Key(&issuer_pub), Some(&kb()), false, NOW)
-            .unwrap();
+        let v = verify_sd_jwt_vc(
+            c,
+            &good,
+            IssuerKey::Key(&issuer_pub),
+            Some(&kb()),
+            false,
+            NOW,
+        )
+        .unwrap();
         assert_eq!(v.claims["name"], "Yamada Hanako");
     }
 }

@@ -16,9 +16,9 @@
 
 use super::profile::{extension, is_ca, key_usage};
 use super::{
-    certificate_public_key, parse_cert_as, validate_chain_parsed_as, validity, Anchor,
-    CertDefect, CertProfile, DistinguishedNameSummary, TrustAnchors, TrustError,
-    ValidatedChain, MAX_CERT_LEN, MAX_CHAIN_LEN,
+    certificate_public_key, parse_cert_as, validate_chain_parsed_as, validity, Anchor, CertDefect,
+    CertProfile, DistinguishedNameSummary, TrustAnchors, TrustError, ValidatedChain, MAX_CERT_LEN,
+    MAX_CHAIN_LEN,
 };
 use crate::crypto::{CryptoProvider, EcPublicKey};
 use der::asn1::ObjectIdentifier;

@@ -638,4 +638,6 @@ fn map_webpki<P: x509_cert::certificate::Profile>(
 #[cfg(test)]
 mod crl_tests;
 #[cfg(test)]
+mod lenient_tests;
+#[cfg(test)]
 mod tests;
