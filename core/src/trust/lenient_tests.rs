@@ -55,15 +55,15 @@ fn a_pinned_ds_is_trusted_by_byte_equality_and_validity() {
         Err(TrustError::NoAnchors)
     );
     assert_eq!(
-        validate_pinned_ds(&[], &[ds.clone()], AT),
+        validate_pinned_ds(&[], std::slice::from_ref(&ds), AT),
         Err(TrustError::EmptyChain)
     );
     assert!(matches!(
-        validate_pinned_ds(&[&ds], &[ds.clone()], datetime!(2040-01-01 00:00 UTC)),
+        validate_pinned_ds(&[&ds], std::slice::from_ref(&ds), datetime!(2040-01-01 00:00 UTC)),
         Err(TrustError::Expired { index: 0, .. })
     ));
     assert!(matches!(
-        validate_pinned_ds(&[&ds], &[ds.clone()], datetime!(2000-01-01 00:00 UTC)),
+        validate_pinned_ds(&[&ds], std::slice::from_ref(&ds), datetime!(2000-01-01 00:00 UTC)),
         Err(TrustError::NotYetValid { index: 0, .. })
     ));
     // A pin that differs in one byte is another certificate.
@@ -107,7 +107,7 @@ fn a_long_serial_is_a_warning_in_the_test_modes_and_refused_on_the_default_path(
     }));
     assert_eq!(c.subject, "C=US,CN=utopia ds");
     assert_eq!(parse_certificate_input_lenient(&long).unwrap(), long);
-    let p = validate_pinned_ds(&[&long], &[long.clone()], AT).unwrap();
+    let p = validate_pinned_ds(&[&long], std::slice::from_ref(&long), AT).unwrap();
     assert!(p.warnings.contains(&CertWarning::SerialTooLong {
         index: 0,
         octets: 24
