@@ -606,12 +606,13 @@ impl<'a> Verifier<'a> {
                     outcome: Outcome::NotPerformed,
                 });
             }
+            self.revocation_and_status(&mut r, issuer_auth, &mso, chain.as_ref(), sig_ok, at);
+            // Here revocation and status count too: no grace applies to issuer data alone.
             if !r.issuer_data_valid() {
                 for e in &mut r.elements {
                     e.verified = false;
                 }
             }
-            self.revocation_and_status(&mut r, issuer_auth, &mso, chain.as_ref(), sig_ok, at);
             return r;
         };
         // 7. KeyAuthorizations for device-signed elements.

@@ -59,11 +59,19 @@ fn a_pinned_ds_is_trusted_by_byte_equality_and_validity() {
         Err(TrustError::EmptyChain)
     );
     assert!(matches!(
-        validate_pinned_ds(&[&ds], std::slice::from_ref(&ds), datetime!(2040-01-01 00:00 UTC)),
+        validate_pinned_ds(
+            &[&ds],
+            std::slice::from_ref(&ds),
+            datetime!(2040-01-01 00:00 UTC)
+        ),
         Err(TrustError::Expired { index: 0, .. })
     ));
     assert!(matches!(
-        validate_pinned_ds(&[&ds], std::slice::from_ref(&ds), datetime!(2000-01-01 00:00 UTC)),
+        validate_pinned_ds(
+            &[&ds],
+            std::slice::from_ref(&ds),
+            datetime!(2000-01-01 00:00 UTC)
+        ),
         Err(TrustError::NotYetValid { index: 0, .. })
     ));
     // A pin that differs in one byte is another certificate.
