@@ -73,7 +73,8 @@ fn lenient_ds(dir: &Path) -> PathBuf {
 /// Everything a test needs: `pki/` (pki init), the lenient DS, an mDL issued with it
 /// (`issuer-signed.cbor`), and a DeviceResponse to an age_over_20 request
 /// (`response.cbor`, `request.cbor.transcript`); and a second wallet `wallet-std` with an mDL
-/// issued by `issue mdoc` under the regular DS (`response-std.cbor`).
+/// issued by `issue mdoc` under the regular DS, with a status list reference
+/// (`response-std.cbor`).
 struct Fixture {
     dir: tempfile::TempDir,
 }
@@ -134,7 +135,8 @@ impl Fixture {
         #[rustfmt::skip]
         let (code, _, err) = kakunin(&[
             "issue", "mdoc", "--pki", &d("pki"), "--claims", &claims_file, "--new-device-keys",
-            "--out", &d("wallet-std"),
+            "--out", &d("wallet-std"), "--status-uri", "https://status.kakunin.invalid/lists/1",
+            "--status-index", "3",
         ]);
         assert_eq!(code, 0, "{err}");
         for (wallet, out) in [
@@ -210,6 +212,14 @@ fn pin_ds_trusts_a_document_signer_without_an_iaca_and_says_so() {
     assert_eq!(
         v["documents"][0]["issuer"]["iacaCommonName"],
         serde_json::Value::Null
+    );
+    // Its MSO has a status reference: no status list can be tied to a pin, so the status
+    // (like the CRL revocation) is not checked, as without a status cache.
+    assert_eq!(v["documents"][0]["status"]["status_list"]["idx"], 3, "{v}");
+    assert_eq!(v["documents"][0]["checks"]["status"], "not_checked", "{v}");
+    assert_eq!(
+        v["documents"][0]["checks"]["revocation"], "not_checked",
+        "{v}"
     );
     // Another certificate pinned (several --pin-ds, none of them the DS): untrusted, exit 1.
     let (code, out) = verify_response(

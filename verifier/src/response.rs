@@ -685,10 +685,10 @@ impl<'a> Verifier<'a> {
         at: OffsetDateTime,
     ) {
         // A pinned DS has no chain to an anchor: neither CRLs nor status lists can be tied
-        // to it.
+        // to it, so neither is checked (as without CRLs or a status source).
         if let Mode::Pinned(_) = self.mode {
-            r.revocation = crate::revocation::RevocationReport::NotPerformed;
-            r.status_check = crate::status::not_performed(mso.status.as_ref());
+            r.revocation = crate::revocation::RevocationReport::NotChecked;
+            r.status_check = crate::status::not_checked(mso.status.as_ref());
             return;
         }
         // 9. Revocation of the validated DS chain by CRLs (after the flags above, like the
