@@ -91,7 +91,7 @@ impl<'a> Verifier<'a> {
     /// Test mode (`verify-response --pin-ds`, issue 18): trust a Document Signer whose
     /// certificate equals one of `pins` (DER) byte for byte, without an IACA; its validity is
     /// still checked and its key must verify the MSO. The trust anchors are not used for
-    /// Document Signers, revocation and status are not performed, and the report's
+    /// Document Signers, CRL revocation and status are not checked, and the report's
     /// [`ResponseReport::trust_mode`] is [`TrustMode::PinnedDs`] (a till refuses it).
     pub fn with_pinned_ds(mut self, pins: &'a [Vec<u8>]) -> Self {
         self.mode = Mode::Pinned(pins);
