@@ -818,6 +818,18 @@ mod tests {
         time::macros::datetime!(2026-12-01 09:00 UTC)
     }
 
+    /// SD-JWT VC §3.2.2.2: a registered claim in a Disclosure is the issuer's malformed
+    /// credential (docs/verdict.md), not a tampering.
+    #[test]
+    fn a_selectively_disclosed_registered_claim_is_malformed() {
+        for name in kakunin_core::sdjwt::NEVER_DISCLOSABLE {
+            assert_eq!(
+                sd_jwt_failure(&VcError::SelectivelyDisclosed(name)),
+                NgReason::Malformed
+            );
+        }
+    }
+
     /// Issue 18: a report made in a test mode (pinned DS, lenient certificates) is never OK
     /// at a till, however valid its document is.
     #[test]
