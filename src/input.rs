@@ -277,67 +277,7 @@ pub(crate) fn render_response_report(r: &ResponseReport) -> String {
             escape(&d.doc_type),
             if d.valid() { "VALID" } else { "INVALID" }
         );
-        if let Some(iss) = &d.issuer {
-            let _ = writeln!(
-                s,
-                "  issuer: {} ({}), IACA {}",
-                opt(iss.ds_common_name.as_deref()),
-                opt(iss.country.as_deref()),
-                opt(iss.iaca_common_name.as_deref())
-            );
-        }
-        if let Some(v) = d.validity {
-            let t = |x: time::OffsetDateTime| {
-                x.format(&time::format_description::well_known::Rfc3339)
-                    .unwrap_or_else(|_| x.to_string())
-            };
-            let _ = writeln!(
-                s,
-                "  validity: signed {}, valid {} .. {}",
-                t(v.signed),
-                t(v.valid_from),
-                t(v.valid_until)
-            );
-        }
-        let _ = writeln!(s, "  device authentication: {}", d.device_auth);
-        for c in &d.checks {
-            let _ = writeln!(s, "  [{}] {}", mark(c.outcome), c.check.name());
-        }
-        let _ = writeln!(s, "  status: {}", status_line(&d.status_check));
-        let _ = writeln!(
-            s,
-            "  revocation: {}",
-            crate::escape::escape(&crate::crl_cmd::revocation_line(&d.revocation))
-        );
-        for e in &d.elements {
-            let _ = writeln!(
-                s,
-                "  {} {}/{} = {}",
-                if e.verified {
-                    "verified  "
-                } else {
-                    "UNVERIFIED"
-                },
-                escape(&e.namespace),
-                escape(&e.identifier),
-                short_value(&e.value)
-            );
-        }
-        for e in &d.not_returned {
-            let _ = writeln!(
-                s,
-                "  not returned: {}/{} (error code {})",
-                escape(&e.namespace),
-                escape(&e.element),
-                e.code
-            );
-        }
-        for e in &d.errors {
-            let _ = writeln!(s, "  error [{}]: {}", e.code(), err_text(e));
-        }
-        for w in &d.warnings {
-            let _ = writeln!(s, "  warning: {}", err_text(w));
-        }
+        render_document_body(&mut s, d);
     }
     for e in &r.document_errors {
         let _ = writeln!(
@@ -348,6 +288,72 @@ pub(crate) fn render_response_report(r: &ResponseReport) -> String {
         );
     }
     s
+}
+
+/// One document of a report as text, after its heading line: issuer, validity, checks,
+/// status, revocation, elements, errors and warnings.
+pub(crate) fn render_document_body(s: &mut String, d: &kakunin_verifier::DocumentReport) {
+    if let Some(iss) = &d.issuer {
+        let _ = writeln!(
+            s,
+            "  issuer: {} ({}), IACA {}",
+            opt(iss.ds_common_name.as_deref()),
+            opt(iss.country.as_deref()),
+            opt(iss.iaca_common_name.as_deref())
+        );
+    }
+    if let Some(v) = d.validity {
+        let t = |x: time::OffsetDateTime| {
+            x.format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_else(|_| x.to_string())
+        };
+        let _ = writeln!(
+            s,
+            "  validity: signed {}, valid {} .. {}",
+            t(v.signed),
+            t(v.valid_from),
+            t(v.valid_until)
+        );
+    }
+    let _ = writeln!(s, "  device authentication: {}", d.device_auth);
+    for c in &d.checks {
+        let _ = writeln!(s, "  [{}] {}", mark(c.outcome), c.check.name());
+    }
+    let _ = writeln!(s, "  status: {}", status_line(&d.status_check));
+    let _ = writeln!(
+        s,
+        "  revocation: {}",
+        crate::escape::escape(&crate::crl_cmd::revocation_line(&d.revocation))
+    );
+    for e in &d.elements {
+        let _ = writeln!(
+            s,
+            "  {} {}/{} = {}",
+            if e.verified {
+                "verified  "
+            } else {
+                "UNVERIFIED"
+            },
+            escape(&e.namespace),
+            escape(&e.identifier),
+            short_value(&e.value)
+        );
+    }
+    for e in &d.not_returned {
+        let _ = writeln!(
+            s,
+            "  not returned: {}/{} (error code {})",
+            escape(&e.namespace),
+            escape(&e.element),
+            e.code
+        );
+    }
+    for e in &d.errors {
+        let _ = writeln!(s, "  error [{}]: {}", e.code(), err_text(e));
+    }
+    for w in &d.warnings {
+        let _ = writeln!(s, "  warning: {}", err_text(w));
+    }
 }
 
 /// The DeviceRequest report as text.

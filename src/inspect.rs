@@ -53,9 +53,62 @@ fn kind(item: &Item<'_>) -> &'static str {
     }
 }
 
-/// Print `path`'s CBOR (raw, hex or an `mdoc:` URI) in diagnostic notation, named by its shape.
+/// Print an X.509 certificate (read leniently, `kakunin_core::trust::lenient`): its fields,
+/// its extensions, what breaks RFC 5280 or the Annex B profile as warnings, and whether the
+/// strict parse of the default verification path accepts it.
+fn print_certificate(der: &[u8]) -> Result<(), kakunin_core::trust::TrustError> {
+    use crate::escape::escape;
+    let c = kakunin_core::trust::lenient::read_certificate_lenient(der)?;
+    let t = |x: time::OffsetDateTime| {
+        x.format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_else(|_| x.to_string())
+    };
+    println!("# X.509 certificate ({} bytes)", der.len());
+    println!("version: {}", c.version);
+    println!("serial: {}", c.serial);
+    println!("signature algorithm: {}", c.signature_algorithm);
+    println!("issuer: {}", escape(&c.issuer));
+    println!("subject: {}", escape(&c.subject));
+    println!("not before: {}", t(c.not_before));
+    println!("not after: {}", t(c.not_after));
+    match &c.public_key {
+        Some(k) => println!("public key: EC {:?}", k.curve()),
+        None => println!("public key: not an uncompressed P-256/P-384/P-521 EC key"),
+    }
+    println!("CA: {}", c.is_ca);
+    for e in &c.extensions {
+        println!(
+            "extension: {} {}{}",
+            e.oid,
+            e.name.unwrap_or("(unknown)"),
+            if e.critical { " (critical)" } else { "" }
+        );
+    }
+    for w in &c.warnings {
+        println!("warning: {w}");
+    }
+    match kakunin_core::trust::parse_certificate_input(der) {
+        Ok(_) => println!("strict profile: parses"),
+        Err(e) => println!(
+            "strict profile: refused ({e}); only the test modes (--pin-ds, verify-issuer-signed) read it"
+        ),
+    }
+    Ok(())
+}
+
+/// Print `path`'s CBOR (raw, hex or an `mdoc:` URI) in diagnostic notation, named by its
+/// shape; or, for an X.509 certificate (PEM, DER or hex), its fields and warnings.
 pub(crate) fn run(path: &Path) -> Result<ExitCode, InputError> {
     let raw = read_file(path)?;
+    if let Ok(der) = kakunin_core::trust::lenient::parse_certificate_input_lenient(&raw) {
+        return match print_certificate(&der) {
+            Ok(()) => Ok(ExitCode::SUCCESS),
+            Err(source) => Err(InputError::Certificate {
+                path: path.into(),
+                source,
+            }),
+        };
+    }
     let text = std::str::from_utf8(&raw).ok().map(str::trim);
     let bytes = match text.and_then(|t| t.strip_prefix("mdoc:")) {
         Some(b64) => {

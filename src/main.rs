@@ -20,6 +20,7 @@ mod proximity_cmd;
 mod proximity_links;
 mod sdjwt_cmd;
 mod status_cmd;
+mod testmodes_cmd;
 mod till_cmd;
 mod transcript_cmd;
 mod trust_cmd;
@@ -176,12 +177,15 @@ enum Command {
         /// Instead of an x5c chain: the issuer's public key as a JWK, configured out of band.
         #[arg(long, value_name = "FILE", conflicts_with = "trust_anchors")]
         issuer_jwk: Option<PathBuf>,
-        /// Expected KB-JWT audience.
+        /// Expected KB-JWT audience (required unless --no-key-binding).
+        #[arg(long, required_unless_present = "no_key_binding")]
+        aud: Option<String>,
+        /// Expected KB-JWT nonce (required unless --no-key-binding).
+        #[arg(long, required_unless_present = "no_key_binding")]
+        nonce: Option<String>,
+        /// Test mode: accept an SD-JWT VC without a KB-JWT (the holder is not authenticated); a KB-JWT present is verified when --aud and --nonce are given, else reported unchecked. Never a till's policy.
         #[arg(long)]
-        aud: String,
-        /// Expected KB-JWT nonce.
-        #[arg(long)]
-        nonce: String,
+        no_key_binding: bool,
         /// Verification time (RFC 3339); default: now.
         #[arg(long, value_name = "RFC3339")]
         at: Option<String>,
@@ -214,8 +218,15 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         transcript: PathBuf,
         /// Trusted IACA certificate (DER, PEM or hex); repeat for several.
-        #[arg(long = "trust-anchor", value_name = "FILE", required = true)]
+        #[arg(
+            long = "trust-anchor",
+            value_name = "FILE",
+            required_unless_present = "pin_ds"
+        )]
         trust_anchors: Vec<PathBuf>,
+        /// Test mode: trust this Document Signer certificate directly, no IACA (it must equal the MSO's x5chain leaf byte for byte; its validity is still checked); repeat for several. Every report line says so; a till refuses this mode.
+        #[arg(long = "pin-ds", value_name = "FILE", conflicts_with_all = ["trust_anchors", "crls", "status_cache"])]
+        pin_ds: Vec<PathBuf>,
         /// The reader's ephemeral private key, needed for DeviceMac (PKCS#8 DER/PEM, SEC1 PEM, raw or hex scalar).
         #[arg(long, value_name = "FILE")]
         reader_key: Option<PathBuf>,
@@ -228,6 +239,36 @@ enum Command {
         /// A CRL (DER or PEM) of a trust anchor: the DS chain is checked against it; repeat for several. A CRL no anchor issued is an input error.
         #[arg(long = "crl", value_name = "FILE", num_args = 1..)]
         crls: Vec<PathBuf>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Test mode: verify issuer data only -- issuer signature, DS chain or pin, value digests, validity; no device authentication (no transcript). Reports "issuer data valid", never a valid presentation (exit 0 valid, 1 invalid, 2 usage or input error, 3 failure).
+    VerifyIssuerSigned {
+        /// An IssuerSigned structure (as an issuer hands it to a wallet), raw CBOR or hex.
+        #[arg(
+            long,
+            value_name = "FILE",
+            required_unless_present = "response",
+            conflicts_with = "response"
+        )]
+        issuer_signed: Option<PathBuf>,
+        /// A DeviceResponse whose documents' issuer data is checked, raw CBOR or hex.
+        #[arg(long, value_name = "FILE")]
+        response: Option<PathBuf>,
+        /// Trusted IACA certificate (DER, PEM or hex); repeat for several. Certificates are read leniently (harmless RFC 5280 deviations are warnings).
+        #[arg(
+            long = "trust-anchor",
+            value_name = "FILE",
+            required_unless_present = "pin_ds"
+        )]
+        trust_anchors: Vec<PathBuf>,
+        /// Trust this Document Signer certificate directly, no IACA; repeat for several.
+        #[arg(long = "pin-ds", value_name = "FILE", conflicts_with = "trust_anchors")]
+        pin_ds: Vec<PathBuf>,
+        /// Verification time (RFC 3339); default: now.
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -1217,6 +1258,7 @@ fn main() -> ExitCode {
             issuer_jwk,
             aud,
             nonce,
+            no_key_binding,
             at,
             accept_vc_sd_jwt,
             status_cache,
@@ -1226,8 +1268,9 @@ fn main() -> ExitCode {
             file: &file,
             trust_anchors: &trust_anchors,
             issuer_jwk: issuer_jwk.as_deref(),
-            aud: &aud,
-            nonce: &nonce,
+            aud: aud.as_deref(),
+            nonce: nonce.as_deref(),
+            no_key_binding,
             at: at.as_deref(),
             accept_vc_typ: accept_vc_sd_jwt,
             status_cache: status_cache.as_deref(),
@@ -1239,6 +1282,7 @@ fn main() -> ExitCode {
             response,
             transcript,
             trust_anchors,
+            pin_ds,
             reader_key,
             at,
             status_cache,
@@ -1248,10 +1292,26 @@ fn main() -> ExitCode {
             response: &response,
             transcript: &transcript,
             anchors: &trust_anchors,
+            pin_ds: &pin_ds,
             reader_key: reader_key.as_deref(),
             at: at.as_deref(),
             status_cache: status_cache.as_deref(),
             crl_files: &crls,
+            json,
+        }),
+        Command::VerifyIssuerSigned {
+            issuer_signed,
+            response,
+            trust_anchors,
+            pin_ds,
+            at,
+            json,
+        } => testmodes_cmd::verify_issuer_signed(&testmodes_cmd::IssuerSignedArgs {
+            issuer_signed: issuer_signed.as_deref(),
+            response: response.as_deref(),
+            trust_anchors: &trust_anchors,
+            pin_ds: &pin_ds,
+            at: at.as_deref(),
             json,
         }),
         Command::VerifyRequest {
@@ -1567,6 +1627,7 @@ struct VerifyResponseArgs<'a> {
     response: &'a std::path::Path,
     transcript: &'a std::path::Path,
     anchors: &'a [PathBuf],
+    pin_ds: &'a [PathBuf],
     reader_key: Option<&'a std::path::Path>,
     at: Option<&'a str>,
     status_cache: Option<&'a std::path::Path>,
@@ -1579,6 +1640,7 @@ fn verify_response(a: &VerifyResponseArgs<'_>) -> Result<ExitCode, error::CliErr
         response,
         transcript,
         anchors,
+        pin_ds,
         reader_key,
         at,
         status_cache,
@@ -1587,7 +1649,12 @@ fn verify_response(a: &VerifyResponseArgs<'_>) -> Result<ExitCode, error::CliErr
     } = *a;
     let response = input::read_cbor(response)?;
     let transcript = input::read_cbor(transcript)?;
-    let anchors = input::read_anchors(anchors)?;
+    let pins = testmodes_cmd::read_pins(pin_ds)?;
+    let anchors = if pins.is_empty() {
+        input::read_anchors(anchors)?
+    } else {
+        kakunin_core::trust::TrustAnchors::default()
+    };
     let key = reader_key.map(input::read_private_key).transpose()?;
     let at = input::parse_time(at)?;
     let cache = status_cache.map(status_cmd::open_cache).transpose()?;
@@ -1602,11 +1669,17 @@ fn verify_response(a: &VerifyResponseArgs<'_>) -> Result<ExitCode, error::CliErr
     if let Some(cache) = &cache {
         verifier = verifier.with_status(kakunin_verifier::StatusOptions::new(cache));
     }
+    if !pins.is_empty() {
+        verifier = verifier.with_pinned_ds(&pins);
+    }
     let report = verifier.verify_device_response(&response, &transcript, at);
     if json {
         println!("{}", input::json_text(&report.to_json()));
     } else {
-        print!("{}", input::render_response_report(&report));
+        print!(
+            "{}",
+            testmodes_cmd::mark_lines(report.trust_mode, &input::render_response_report(&report))
+        );
     }
     Ok(if report.valid() {
         ExitCode::SUCCESS

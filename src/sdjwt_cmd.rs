@@ -12,7 +12,10 @@ use kakunin_issuer::pki::load_pair;
 use kakunin_issuer::sd_jwt_vc::{issue_sd_jwt_vcs, SdJwtVcSettings, StatusList, JP_PID_VCT};
 use kakunin_issuer::{elements_from_json, DocProfile};
 use kakunin_verifier::status::{sd_jwt_status, SdJwtIssuer};
-use kakunin_verifier::{StatusOptions, StatusOutcome, StatusReport};
+use kakunin_verifier::{
+    verify_sd_jwt_vc_without_key_binding, KbExpectation, KeyBindingOutcome, StatusOptions,
+    StatusOutcome, StatusReport,
+};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -206,10 +209,12 @@ pub(crate) struct VerifyArgs<'a> {
     pub(crate) trust_anchors: &'a [PathBuf],
     /// The issuer's public JWK, instead of an `x5c` chain to `trust_anchors`.
     pub(crate) issuer_jwk: Option<&'a Path>,
-    /// Expected KB-JWT `aud`.
-    pub(crate) aud: &'a str,
-    /// Expected KB-JWT `nonce`.
-    pub(crate) nonce: &'a str,
+    /// Expected KB-JWT `aud` (`None` only with `no_key_binding`).
+    pub(crate) aud: Option<&'a str>,
+    /// Expected KB-JWT `nonce` (`None` only with `no_key_binding`).
+    pub(crate) nonce: Option<&'a str>,
+    /// The test mode without key binding (`--no-key-binding`).
+    pub(crate) no_key_binding: bool,
     /// Verification time (RFC 3339); `None` reads the clock.
     pub(crate) at: Option<&'a str>,
     /// Also accept `typ` `vc+sd-jwt`.
@@ -248,19 +253,45 @@ pub(crate) fn verify(a: &VerifyArgs<'_>) -> Result<ExitCode, CliError> {
         }
     };
     let now = parse_time(a.at)?;
-    let kb = KbRequirements {
-        required: true,
-        aud: a.aud,
-        nonce: a.nonce,
-        max_age: time::Duration::minutes(5),
-        max_skew: time::Duration::minutes(1),
+    let expect = match (a.aud, a.nonce) {
+        (Some(aud), Some(nonce)) => Some(KbExpectation { aud, nonce }),
+        (None, None) if a.no_key_binding => None,
+        _ if a.no_key_binding => return Err(CliError::Usage(
+            "--no-key-binding: give both --aud and --nonce (to verify a KB-JWT present) or neither"
+                .into(),
+        )),
+        _ => return Err(CliError::Usage("--aud and --nonce are required".into())),
     };
     let cache = a
         .status_cache
         .map(crate::status_cmd::open_cache)
         .transpose()?;
-    let result: Result<_, VcError> =
-        verify_sd_jwt_vc(c, text.trim(), issuer, Some(&kb), a.accept_vc_typ, now);
+    let (result, kb_outcome): (Result<_, VcError>, Option<KeyBindingOutcome>) = if a.no_key_binding
+    {
+        match verify_sd_jwt_vc_without_key_binding(
+            c,
+            text.trim(),
+            issuer,
+            expect,
+            a.accept_vc_typ,
+            now,
+        ) {
+            Ok((v, o)) => (Ok(v), Some(o)),
+            Err(e) => (Err(e), None),
+        }
+    } else {
+        let kb = expect.map(|e| KbRequirements {
+            required: true,
+            aud: e.aud,
+            nonce: e.nonce,
+            max_age: time::Duration::minutes(5),
+            max_skew: time::Duration::minutes(1),
+        });
+        (
+            verify_sd_jwt_vc(c, text.trim(), issuer, kb.as_ref(), a.accept_vc_typ, now),
+            None,
+        )
+    };
     // The status only of a presentation that verified (§8.3 step 1); without a cache, not
     // checked.
     let status_options = cache.as_ref().map(|c| StatusOptions::new(c));
@@ -291,14 +322,28 @@ pub(crate) fn verify(a: &VerifyArgs<'_>) -> Result<ExitCode, CliError> {
     };
     let valid = result.is_ok() && status.passes() && revocation.passes();
     if a.json {
-        let out = kakunin_verifier::sd_jwt_report_json_with_checks(
+        let mut out = kakunin_verifier::sd_jwt_report_json_with_checks(
             &result,
             configured_key.is_some(),
             Some(&status),
             Some(&revocation),
         );
+        if let (true, Some(obj)) = (a.no_key_binding, out.as_object_mut()) {
+            obj.insert("test_mode".into(), "no_key_binding".into());
+            if let Some(o) = kb_outcome {
+                obj.insert("key_binding".into(), o.name().into());
+            }
+            if let Some(checks) = obj.get_mut("checks").and_then(|c| c.as_object_mut()) {
+                if kb_outcome != Some(KeyBindingOutcome::Verified) && result.is_ok() {
+                    checks.insert("key_binding".into(), "not_performed".into());
+                }
+            }
+        }
         println!("{}", json_text(&out));
     } else {
+        if a.no_key_binding {
+            println!("test mode: no key binding (never a till's policy)");
+        }
         match &result {
             Ok(v) => {
                 println!(
@@ -307,6 +352,9 @@ pub(crate) fn verify(a: &VerifyArgs<'_>) -> Result<ExitCode, CliError> {
                     v.key_bound,
                     v.disclosures
                 );
+                if let Some(o) = kb_outcome {
+                    println!("  key binding: {}", o.describe());
+                }
                 println!("  status: {}", crate::input::status_line(&status));
                 println!(
                     "  revocation: {}",

@@ -479,6 +479,7 @@ fn keep_requested_drops_other_namespaces_and_doc_types_but_keeps_nearest_age() {
         documents: vec![doc(MDL_DOCTYPE), doc("org.example.unasked")],
         document_errors: Vec::new(),
         errors: Vec::new(),
+        trust_mode: kakunin_verifier::TrustMode::IacaChain,
     };
     let requests = t_requests();
     assert_eq!(keep_requested(&mut report, &requests), 4 + 6);

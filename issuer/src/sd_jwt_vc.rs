@@ -6,7 +6,7 @@
 use crate::claims::Element;
 use kakunin_core::cbor::Value as Cbor;
 use kakunin_core::crypto::{CryptoProvider, EcPrivateKey, EcPublicKey, HashAlg};
-use kakunin_core::sdjwt::{issue, key_to_jwk, JwsError, SdSpec};
+use kakunin_core::sdjwt::{issue, key_to_jwk, JwsError, SdSpec, NEVER_DISCLOSABLE};
 use serde_json::{json, Map, Value};
 
 /// The `vct` of the profile.
@@ -95,6 +95,10 @@ pub fn issue_sd_jwt_vcs(
         if let Some(n) = e.identifier.strip_prefix("age_over_") {
             ages.insert(n.to_string(), to_json(&e.value));
             pointers.push(format!("/age_equal_or_over/{n}"));
+        } else if NEVER_DISCLOSABLE.contains(&e.identifier.as_str()) {
+            // SD-JWT VC §3.2.2.2: these are the issuer's own registered claims, set below in
+            // the clear; an element so named is never made selectively disclosable.
+            claims.insert(e.identifier.clone(), to_json(&e.value));
         } else {
             claims.insert(e.identifier.clone(), to_json(&e.value));
             pointers.push(format!("/{}", e.identifier));
@@ -151,4 +155,57 @@ pub fn issue_sd_jwt_vcs(
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kakunin_core::crypto::{default_provider, Curve};
+    use kakunin_core::sdjwt::{verify_sd_jwt_vc, Disclosure, IssuerKey};
+
+    /// Whatever the elements are named, the registered claims of SD-JWT VC §3.2.2.2 are
+    /// never in a Disclosure, and the credential verifies as an SD-JWT VC.
+    #[test]
+    fn registered_claims_are_never_disclosable() {
+        let c = default_provider();
+        let signer = c.generate_key(Curve::P256).unwrap();
+        let holder = c.public_key(&c.generate_key(Curve::P256).unwrap()).unwrap();
+        let el = |id: &str, v: Cbor| Element {
+            namespace: "org.iso.23220.1.jp".into(),
+            identifier: id.into(),
+            value: v,
+        };
+        let elements = [
+            el("family_name", Cbor::Text("Yamada".into())),
+            el("age_over_20", Cbor::Bool(true)),
+            el("status", Cbor::Text("not a status".into())),
+            el("iss", Cbor::Text("someone else".into())),
+        ];
+        let settings = SdJwtVcSettings {
+            valid_from: 1_700_000_000,
+            valid_until: 1_900_000_000,
+            status_list: Some(StatusList {
+                uri: "https://status.example/1".into(),
+                first_index: 7,
+            }),
+            ..SdJwtVcSettings::default()
+        };
+        let creds = issue_sd_jwt_vcs(c, &signer, &[], &elements, &[holder], &settings).unwrap();
+        let cred = creds.first().unwrap();
+        let names: Vec<String> = cred
+            .split('~')
+            .skip(1)
+            .filter(|d| !d.is_empty())
+            .filter_map(|d| Disclosure::parse(d).and_then(|d| d.name))
+            .collect();
+        assert!(names.contains(&"family_name".to_string()), "{names:?}");
+        for n in NEVER_DISCLOSABLE {
+            assert!(!names.iter().any(|x| x == n), "{n} disclosed: {names:?}");
+        }
+        let key = c.public_key(&signer).unwrap();
+        let at = time::OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        let v = verify_sd_jwt_vc(c, cred, IssuerKey::Key(&key), None, false, at).unwrap();
+        assert_eq!(v.claims["iss"], "https://issuer.kakunin.invalid");
+        assert_eq!(v.claims["status"]["status_list"]["idx"], 7);
+    }
 }

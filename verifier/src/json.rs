@@ -236,6 +236,7 @@ impl ResponseReport {
     pub fn to_json(&self) -> Json {
         json!({
             "valid": self.valid(),
+            "trust_mode": self.trust_mode.name(),
             "version": self.version,
             "status": self.status,
             "documents": self.documents.iter().map(document_to_json).collect::<Vec<_>>(),
@@ -257,6 +258,33 @@ fn doc_request_to_json(d: &DocRequestReport) -> Json {
         })).collect::<Vec<_>>(),
         "errors": d.errors.iter().map(error_to_json).collect::<Vec<_>>(),
     })
+}
+
+impl crate::IssuerDataReport {
+    /// The report as a JSON object: `issuer_data_valid` (never `valid`: this is no
+    /// presentation), `trust_mode`, `documents` shaped as in [`ResponseReport::to_json`] (the
+    /// device checks `not_performed`, each document's `valid` meaning its issuer data) and
+    /// input-level `errors`.
+    pub fn to_json(&self) -> Json {
+        let documents = self
+            .documents
+            .iter()
+            .map(|d| {
+                let mut j = document_to_json(d);
+                if let Some(o) = j.as_object_mut() {
+                    o.remove("valid");
+                    o.insert("issuerDataValid".into(), json!(d.issuer_data_valid()));
+                }
+                j
+            })
+            .collect::<Vec<_>>();
+        json!({
+            "issuer_data_valid": self.valid(),
+            "trust_mode": self.trust_mode.name(),
+            "documents": documents,
+            "errors": self.errors.iter().map(error_to_json).collect::<Vec<_>>(),
+        })
+    }
 }
 
 impl RequestReport {

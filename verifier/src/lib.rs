@@ -18,6 +18,7 @@ pub mod revocation;
 mod sd_jwt;
 mod sd_jwt_issuer;
 mod sd_jwt_json;
+mod sd_jwt_test_mode;
 pub mod status;
 pub mod transcript_explain;
 pub mod verdict;
@@ -32,12 +33,15 @@ pub use reader_auth::{
 pub use report::{
     CheckResult, DisclosedElement, DocumentReport, IssuerSummary, Outcome, ResponseReport, Warning,
 };
-pub use response::{verify_device_response, Verifier};
+pub use response::{verify_device_response, IssuerDataReport, TrustMode, Verifier};
 pub use revocation::{sd_jwt_revocation, CertRevocation, RevocationReport, RevocationVerdict};
 pub use sd_jwt::{verify_sd_jwt_response, SdJwtResponseResult};
 pub use sd_jwt_issuer::{sd_jwt_x5c_issuer, X5cIssuer};
 pub use sd_jwt_json::{
     sd_jwt_report_json, sd_jwt_report_json_with_checks, sd_jwt_report_json_with_status,
+};
+pub use sd_jwt_test_mode::{
+    verify_sd_jwt_vc_without_key_binding, KbExpectation, KeyBindingOutcome,
 };
 pub use status::{
     MemoryStatusSource, StatusOptions, StatusOutcome, StatusRef, StatusReport, StatusSource,

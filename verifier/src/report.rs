@@ -82,6 +82,9 @@ pub enum Warning {
         /// The header labels that were ignored.
         labels: Vec<i64>,
     },
+    /// A certificate deviation tolerated in a test mode (pinned DS, lenient certificates;
+    /// issue 18).
+    Certificate(kakunin_core::trust::lenient::CertWarning),
 }
 
 impl core::fmt::Display for Warning {
@@ -91,6 +94,7 @@ impl core::fmt::Display for Warning {
                 f,
                 "{structure}: unprotected header label(s) {labels:?} had an undefined/null value; ignored (not covered by the signature)"
             ),
+            Warning::Certificate(w) => write!(f, "{w}"),
         }
     }
 }
@@ -143,6 +147,26 @@ impl DocumentReport {
             && self.checks.iter().all(|c| c.outcome == Outcome::Passed)
     }
 
+    /// Issuer data authentication passed (issue 18, `verify-issuer-signed`): no error, and
+    /// the MSO, DS trust, issuer signature, validity and value digest checks passed (the
+    /// docType check too, unless it was not performed for a bare IssuerSigned). Says nothing
+    /// of the device: never a valid presentation.
+    pub fn issuer_data_valid(&self) -> bool {
+        self.errors.is_empty()
+            && [
+                Check::MsoStructure,
+                Check::IssuerCertificateChain,
+                Check::IssuerSignature,
+                Check::Validity,
+                Check::ValueDigests,
+            ]
+            .iter()
+            .all(|c| self.outcome(*c) == Outcome::Passed)
+            && self.outcome(Check::DocType) != Outcome::Failed
+            && self.status_check.passes()
+            && self.revocation.passes()
+    }
+
     /// The outcome of one check.
     pub fn outcome(&self, check: Check) -> Outcome {
         self.checks
@@ -184,6 +208,9 @@ pub struct ResponseReport {
     pub document_errors: Vec<DocumentError>,
     /// Response-level errors (malformed input, status, no documents).
     pub errors: Vec<CheckError>,
+    /// How the Document Signers were trusted: [`crate::TrustMode::IacaChain`] by default;
+    /// a test mode otherwise, which a till refuses.
+    pub trust_mode: crate::TrustMode,
 }
 
 impl ResponseReport {

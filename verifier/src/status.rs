@@ -385,6 +385,15 @@ pub fn not_performed(status: Option<&MsoStatus>) -> StatusReport {
     }
 }
 
+/// The status of an MSO that nothing could check it against (a pinned DS has no IACA a
+/// status list's signer could chain to): `not_checked`, as without a status source.
+pub(crate) fn not_checked(status: Option<&MsoStatus>) -> StatusReport {
+    match status {
+        None => StatusReport::default(),
+        Some(s) => StatusReport::new(mso_reference(s).ok(), StatusOutcome::NotChecked),
+    }
+}
+
 /// Who may sign the status list of an SD-JWT VC.
 #[derive(Debug, Clone, Copy)]
 pub enum SdJwtIssuer<'a> {

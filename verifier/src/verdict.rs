@@ -377,6 +377,11 @@ impl AgePolicy {
 
     /// Judge a complete DeviceResponse report.
     pub fn decide_mdoc(&self, report: &ResponseReport) -> Decision {
+        // The test modes (a pinned DS, lenient certificates; issue 18) are never a till's
+        // policy: whatever else the report says, the issuer is not trusted.
+        if report.trust_mode.is_test_mode() {
+            return Decision::ng(NgReason::UntrustedIssuer);
+        }
         if let Some(reason) = response_failure(report) {
             return Decision::ng(reason);
         }
@@ -662,6 +667,9 @@ pub fn check_error_reason(e: &CheckError) -> NgReason {
 pub fn sd_jwt_failure(e: &VcError) -> NgReason {
     match e {
         VcError::Untrusted(_) => NgReason::UntrustedIssuer,
+        // The issuer signed a credential that breaks the format (a holder cannot add a
+        // Disclosure the issuer did not digest): not a tampering, an unusable credential.
+        VcError::SelectivelyDisclosed(_) => NgReason::Malformed,
         VcError::SdJwt(e) => match e {
             SdJwtError::Expired => NgReason::Expired,
             SdJwtError::NotYetValid => NgReason::NotYetValid,
@@ -787,6 +795,7 @@ mod tests {
 
     fn report(docs: Vec<DocumentReport>) -> ResponseReport {
         ResponseReport {
+            trust_mode: crate::TrustMode::IacaChain,
             version: Some("1.0".into()),
             status: Some(0),
             documents: docs,
@@ -807,6 +816,40 @@ mod tests {
 
     fn at() -> time::OffsetDateTime {
         time::macros::datetime!(2026-12-01 09:00 UTC)
+    }
+
+    /// SD-JWT VC §3.2.2.2: a registered claim in a Disclosure is the issuer's malformed
+    /// credential (docs/verdict.md), not a tampering.
+    #[test]
+    fn a_selectively_disclosed_registered_claim_is_malformed() {
+        for name in kakunin_core::sdjwt::NEVER_DISCLOSABLE {
+            assert_eq!(
+                sd_jwt_failure(&VcError::SelectivelyDisclosed(name)),
+                NgReason::Malformed
+            );
+        }
+    }
+
+    /// Issue 18: a report made in a test mode (pinned DS, lenient certificates) is never OK
+    /// at a till, however valid its document is.
+    #[test]
+    fn test_mode_reports_are_untrusted_issuer() {
+        let policy = AgePolicy::default();
+        let ok = report(vec![doc(over_20(true), vec![])]);
+        assert_eq!(policy.decide_mdoc(&ok).verdict, Verdict::Ok);
+        for mode in [
+            crate::TrustMode::PinnedDs,
+            crate::TrustMode::IacaChainLenient,
+        ] {
+            let mut r = ok.clone();
+            r.trust_mode = mode;
+            assert!(r.valid(), "the report itself is valid");
+            assert_eq!(
+                policy.decide_mdoc(&r).verdict,
+                Verdict::Ng(NgReason::UntrustedIssuer),
+                "{mode:?}"
+            );
+        }
     }
 
     #[test]

@@ -22,7 +22,8 @@ pub enum SdJwtCheck {
     Validity,
     /// The holder key in `cnf` and the Key Binding JWT (RFC 9901 §7.3).
     KeyBinding,
-    /// The SD-JWT VC claims `vct` and `iss`.
+    /// The SD-JWT VC claims `vct` and `iss`, and the registered claims that must not be
+    /// selectively disclosed (draft-ietf-oauth-sd-jwt-vc §3.2.2.2).
     VcClaims,
 }
 
@@ -138,6 +139,7 @@ impl VcError {
             VcError::Typ(_) => "typ",
             VcError::MissingClaim(_) => "missing_claim",
             VcError::Untrusted(_) => "untrusted_issuer",
+            VcError::SelectivelyDisclosed(_) => "selectively_disclosed_claim",
         }
     }
 
@@ -148,6 +150,7 @@ impl VcError {
             VcError::Typ(_) => SdJwtCheck::Typ,
             VcError::MissingClaim(_) => SdJwtCheck::VcClaims,
             VcError::Untrusted(_) => SdJwtCheck::IssuerCertificateChain,
+            VcError::SelectivelyDisclosed(_) => SdJwtCheck::VcClaims,
         }
     }
 }

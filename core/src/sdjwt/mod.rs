@@ -28,7 +28,7 @@ pub use issue::{
 };
 pub use json_serialization::{verify_json_presentation, JsonSdJwt, JsonSignature, MAX_SIGNATURES};
 pub use jws::{jwk_to_key, key_to_jwk, Jws, JwsError};
-pub use vc::{verify_sd_jwt_vc, IssuerKey, VcClaim, VcError};
+pub use vc::{verify_sd_jwt_vc, IssuerKey, VcClaim, VcError, NEVER_DISCLOSABLE};
 pub use verify::{
     verify_presentation, JsonMember, JwtPart, KbRequirements, SdJwtError, SdJwtMalformed,
     VerifiedSdJwt,

@@ -466,3 +466,63 @@ fn json_serialization() {
         Err(SdJwtError::TooLarge(_))
     ));
 }
+
+/// SD-JWT VC §3.2.2.2: `iss`, `nbf`, `exp`, `cnf`, `vct` and `status` must be in the clear;
+/// each one issued as a Disclosure is refused (even though the SD-JWT itself is sound), while
+/// the same credential with the claim in the clear verifies.
+#[test]
+fn registered_claims_in_disclosures_are_refused() {
+    let c = default_provider();
+    let issuer = c.generate_key(Curve::P256).unwrap();
+    let holder = c.generate_key(Curve::P256).unwrap();
+    let issuer_pub = c.public_key(&issuer).unwrap();
+    let holder_jwk = key_to_jwk(&c.public_key(&holder).unwrap());
+    for name in NEVER_DISCLOSABLE {
+        let claims = json!({
+            "iss": "https://issuer.example", "vct": "urn:kakunin:jp-pid:1",
+            "nbf": NOW.unix_timestamp() - 60, "exp": NOW.unix_timestamp() + 86400,
+            "cnf": {"jwk": holder_jwk},
+            "status": {"status_list": {"idx": 3, "uri": "https://status.example/1"}},
+            "name": "Yamada Hanako",
+        });
+        let Value::Object(claims) = claims else {
+            unreachable!()
+        };
+        let mut header = Map::new();
+        header.insert("typ".into(), Value::from("dc+sd-jwt"));
+        let pointer = format!("/{name}");
+        let mk = |pointers: &[&str]| {
+            let issued = issue(
+                c,
+                &issuer,
+                header.clone(),
+                &claims,
+                &SdSpec {
+                    pointers,
+                    decoys_per_object: 1,
+                    decoys_per_array: 0,
+                    sd_alg: HashAlg::Sha256,
+                },
+            )
+            .unwrap();
+            let p = select(&issued, |_| true).unwrap();
+            add_key_binding(c, &p, &holder, "till-42", "n-123", NOW.unix_timestamp()).unwrap()
+        };
+        let bad = mk(&[pointer.as_str(), "/name"]);
+        let err =
+            verify_sd_jwt_vc(c, &bad, IssuerKey::Key(&issuer_pub), None, false, NOW).unwrap_err();
+        assert_eq!(err, VcError::SelectivelyDisclosed(name), "{name}");
+        assert_eq!(err.cause(), crate::Cause::Malformed);
+        let good = mk(&["/name"]);
+        let v = verify_sd_jwt_vc(
+            c,
+            &good,
+            IssuerKey::Key(&issuer_pub),
+            Some(&kb()),
+            false,
+            NOW,
+        )
+        .unwrap();
+        assert_eq!(v.claims["name"], "Yamada Hanako");
+    }
+}

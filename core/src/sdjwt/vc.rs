@@ -36,7 +36,18 @@ pub enum VcError {
     /// The `x5c` chain does not validate to the configured anchors (JWS signer profile).
     #[error("issuer certificate: {0}")]
     Untrusted(TrustError),
+    /// A registered claim that SD-JWT VC forbids to disclose selectively (`iss`, `nbf`,
+    /// `exp`, `cnf`, `vct`, `status`; draft-ietf-oauth-sd-jwt-vc §3.2.2.2) arrived in a
+    /// Disclosure instead of in the issuer-signed payload: the credential as issued breaks
+    /// the format (malformed, whoever signed it).
+    #[error("claim {0} must not be selectively disclosed (SD-JWT VC §3.2.2.2)")]
+    SelectivelyDisclosed(&'static str),
 }
+
+/// The top-level claims SD-JWT VC (draft-ietf-oauth-sd-jwt-vc §3.2.2.2, "Registered JWT
+/// Claims") says MUST NOT be selectively disclosed: a verifier needs them to judge the
+/// credential at all, so they must sit in the clear in the issuer-signed payload.
+pub const NEVER_DISCLOSABLE: [&str; 6] = ["iss", "nbf", "exp", "cnf", "vct", "status"];
 
 /// A claim the SD-JWT VC format requires in the issuer-signed payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -83,6 +94,7 @@ impl VcError {
         match self {
             VcError::SdJwt(e) => e.cause(),
             VcError::Untrusted(e) => e.cause(),
+            VcError::SelectivelyDisclosed(_) => crate::Cause::Malformed,
             _ => crate::Cause::FailedCheck,
         }
     }
@@ -138,6 +150,14 @@ pub fn verify_sd_jwt_vc(
         Some(parsed) => verify_parsed_json(crypto, parsed, &key, kb, now)?,
         None => verify_presentation(crypto, presentation, &key, kb, now)?,
     };
+    // A claim among the processed claims that the signed payload does not carry in the
+    // clear came from a Disclosure.
+    if let Some(name) = NEVER_DISCLOSABLE
+        .iter()
+        .find(|n| v.claims.contains_key(**n) && !jws.payload.contains_key(**n))
+    {
+        return Err(VcError::SelectivelyDisclosed(name));
+    }
     for claim in [VcClaim::Vct, VcClaim::Iss] {
         if !v
             .claims

@@ -150,6 +150,13 @@ pub(crate) fn check_anchor_der(der: &[u8], index: usize) -> Result<(), TrustErro
 
 /// Accept a certificate as DER, PEM (`-----BEGIN CERTIFICATE-----`) or hex text.
 pub fn parse_certificate_input(input: &[u8]) -> Result<Vec<u8>, TrustError> {
+    let der = certificate_input_der(input)?;
+    parse_cert(&der, 0)?;
+    Ok(der)
+}
+
+/// The DER bytes of a certificate given as DER, PEM or hex text, not yet parsed.
+pub(crate) fn certificate_input_der(input: &[u8]) -> Result<Vec<u8>, TrustError> {
     if input.len() > 4 * MAX_CERT_LEN {
         return Err(TrustError::CertificateTooLarge {
             index: 0,
@@ -191,6 +198,5 @@ pub fn parse_certificate_input(input: &[u8]) -> Result<Vec<u8>, TrustError> {
     } else {
         input.to_vec()
     };
-    parse_cert(&der, 0)?;
     Ok(der)
 }

@@ -380,7 +380,7 @@ fn malformed(reason: CrlDefect) -> CrlError {
     CrlError::Malformed { reason }
 }
 
-fn hex_lower(bytes: &[u8]) -> String {
+pub(crate) fn hex_lower(bytes: &[u8]) -> String {
     use core::fmt::Write;
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {

@@ -10,6 +10,7 @@ mod anchors;
 pub mod bundle;
 pub mod crl;
 pub mod crl_builder;
+pub mod lenient;
 mod profile;
 pub mod rsa_link;
 pub mod sigalgs;
@@ -135,6 +136,10 @@ pub enum TrustError {
         /// Position in the chain (0 = leaf).
         index: usize,
     },
+    /// The Document Signer certificate is not one of the pinned certificates (the
+    /// `--pin-ds` test mode, [`lenient::validate_pinned_ds`]).
+    #[error("the Document Signer certificate is not one of the pinned certificates")]
+    NotPinned,
     /// A certificate path validation refuses for another RFC 5280 rule.
     #[error("certificate {index}: {reason}")]
     Rejected {
@@ -290,15 +295,25 @@ pub struct ValidatedChain {
 
 /// Parse one certificate of a chain (bounded by [`MAX_CERT_LEN`]).
 pub(crate) fn parse_cert(der: &[u8], index: usize) -> Result<x509_cert::Certificate, TrustError> {
+    parse_cert_as(der, index)
+}
+
+/// [`parse_cert`] under the x509-cert profile `P`.
+pub(crate) fn parse_cert_as<P: x509_cert::certificate::Profile>(
+    der: &[u8],
+    index: usize,
+) -> Result<x509_cert::certificate::CertificateInner<P>, TrustError> {
     if der.len() > MAX_CERT_LEN {
         return Err(TrustError::CertificateTooLarge {
             index,
             len: der.len(),
         });
     }
-    x509_cert::Certificate::from_der(der).map_err(|_| TrustError::MalformedCertificate {
-        index,
-        reason: CertDefect::NotDer,
+    x509_cert::certificate::CertificateInner::<P>::from_der(der).map_err(|_| {
+        TrustError::MalformedCertificate {
+            index,
+            reason: CertDefect::NotDer,
+        }
     })
 }
 
@@ -310,15 +325,17 @@ pub(crate) fn to_time(t: &x509_cert::time::Time) -> OffsetDateTime {
 }
 
 /// notBefore and notAfter.
-pub(crate) fn validity(cert: &x509_cert::Certificate) -> (OffsetDateTime, OffsetDateTime) {
+pub(crate) fn validity<P: x509_cert::certificate::Profile>(
+    cert: &x509_cert::certificate::CertificateInner<P>,
+) -> (OffsetDateTime, OffsetDateTime) {
     let v = &cert.tbs_certificate.validity;
     (to_time(&v.not_before), to_time(&v.not_after))
 }
 
 /// The EC public key of a certificate (its SubjectPublicKeyInfo, RFC 5480), `index` naming
 /// it in errors.
-pub fn certificate_public_key(
-    cert: &x509_cert::Certificate,
+pub fn certificate_public_key<P: x509_cert::certificate::Profile>(
+    cert: &x509_cert::certificate::CertificateInner<P>,
     index: usize,
 ) -> Result<EcPublicKey, TrustError> {
     const EC_PUBLIC_KEY: der::asn1::ObjectIdentifier =
@@ -417,6 +434,22 @@ fn validate_chain_among(
     profile: CertProfile,
     at: OffsetDateTime,
 ) -> Result<ValidatedChain, TrustError> {
+    validate_chain_parsed_as::<x509_cert::certificate::Rfc5280>(
+        crypto, chain_der, anchors, usable, profile, at,
+    )
+}
+
+/// [`validate_chain_among`] with the chain's certificates parsed under the x509-cert profile
+/// `P`: [`x509_cert::certificate::Rfc5280`] on the default path, `Raw` (no serial number
+/// length check) for the lenient test modes ([`lenient`]).
+fn validate_chain_parsed_as<P: x509_cert::certificate::Profile>(
+    crypto: &dyn CryptoProvider,
+    chain_der: &[&[u8]],
+    anchors: &TrustAnchors,
+    usable: impl Fn(&Anchor) -> bool,
+    profile: CertProfile,
+    at: OffsetDateTime,
+) -> Result<ValidatedChain, TrustError> {
     let Some((leaf_der, intermediate_ders)) = chain_der.split_first() else {
         return Err(TrustError::EmptyChain);
     };
@@ -431,7 +464,7 @@ fn validate_chain_among(
     let parsed = chain_der
         .iter()
         .enumerate()
-        .map(|(i, d)| parse_cert(d, i))
+        .map(|(i, d)| parse_cert_as::<P>(d, i))
         .collect::<Result<Vec<_>, _>>()?;
     let Some(leaf_cert) = parsed.first() else {
         return Err(TrustError::EmptyChain);
@@ -530,9 +563,9 @@ fn eku_policy(profile: CertProfile) -> webpki::KeyUsage {
 }
 
 /// Translate a webpki error into ours, naming the certificate where we can tell.
-fn map_webpki(
+fn map_webpki<P: x509_cert::certificate::Profile>(
     e: webpki::Error,
-    chain: &[x509_cert::Certificate],
+    chain: &[x509_cert::certificate::CertificateInner<P>],
     at: OffsetDateTime,
     profile: CertProfile,
 ) -> TrustError {
@@ -604,5 +637,7 @@ fn map_webpki(
 
 #[cfg(test)]
 mod crl_tests;
+#[cfg(test)]
+mod lenient_tests;
 #[cfg(test)]
 mod tests;

@@ -4,6 +4,7 @@
 use super::{AnchorDefect, CertDefect, KeyUsageBit, TrustError};
 use der::asn1::ObjectIdentifier;
 use der::Decode;
+use x509_cert::certificate::{CertificateInner, Profile};
 use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages};
 
 const OID_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
@@ -108,7 +109,10 @@ fn string_value(any: &der::Any) -> Option<String> {
     }
 }
 
-fn extension(cert: &x509_cert::Certificate, oid: ObjectIdentifier) -> Option<&[u8]> {
+pub(crate) fn extension<P: Profile>(
+    cert: &CertificateInner<P>,
+    oid: ObjectIdentifier,
+) -> Option<&[u8]> {
     cert.tbs_certificate
         .extensions
         .as_ref()?
@@ -117,7 +121,10 @@ fn extension(cert: &x509_cert::Certificate, oid: ObjectIdentifier) -> Option<&[u
         .map(|e| e.extn_value.as_bytes())
 }
 
-fn key_usage(cert: &x509_cert::Certificate, index: usize) -> Result<Option<KeyUsage>, TrustError> {
+pub(crate) fn key_usage<P: Profile>(
+    cert: &CertificateInner<P>,
+    index: usize,
+) -> Result<Option<KeyUsage>, TrustError> {
     extension(cert, OID_KEY_USAGE)
         .map(|v| {
             KeyUsage::from_der(v).map_err(|_| TrustError::MalformedCertificate {
@@ -128,7 +135,7 @@ fn key_usage(cert: &x509_cert::Certificate, index: usize) -> Result<Option<KeyUs
         .transpose()
 }
 
-fn is_ca(cert: &x509_cert::Certificate) -> bool {
+pub(crate) fn is_ca<P: Profile>(cert: &CertificateInner<P>) -> bool {
     extension(cert, OID_BASIC_CONSTRAINTS)
         .and_then(|v| BasicConstraints::from_der(v).ok())
         .is_some_and(|bc| bc.ca)
@@ -136,9 +143,9 @@ fn is_ca(cert: &x509_cert::Certificate) -> bool {
 
 /// Leaf checks: digitalSignature key usage, not a CA, and the EKU (also enforced by webpki;
 /// checked here too so the profile stands on its own).
-pub(crate) fn check_leaf(
+pub(crate) fn check_leaf<P: Profile>(
     profile: CertProfile,
-    leaf: &x509_cert::Certificate,
+    leaf: &CertificateInner<P>,
 ) -> Result<(), TrustError> {
     let ku = key_usage(leaf, 0)?.ok_or(TrustError::MissingKeyUsage {
         index: 0,
@@ -190,9 +197,9 @@ pub(crate) fn check_anchor(
 
 /// Issuing-country consistency (Annex B): the IACA names a country, and the leaf's issuer
 /// and subject (where present) name the same one.
-pub(crate) fn check_country(
+pub(crate) fn check_country<P: Profile>(
     profile: CertProfile,
-    leaf: &x509_cert::Certificate,
+    leaf: &CertificateInner<P>,
     anchor: &x509_cert::Certificate,
 ) -> Result<(), TrustError> {
     if matches!(profile, CertProfile::ReaderAuth | CertProfile::VicalSigner) {
