@@ -751,14 +751,9 @@ fn issuer_fault_cases(g: &mut Gen<'_>) -> Result<(), SuiteError> {
                 }],
                 None,
             )?;
-            let session = Session {
-                transcript: s2.transcript,
-                reader_key: if mode == DeviceAuthMode::Mac {
-                    s1.reader_key
-                } else {
-                    s2.reader_key
-                },
-            };
+            // The reader key is the second session's own: a DeviceMac then fails on EMacKey,
+            // not on a key that is not in the transcript.
+            let session = s2;
             g.push(
                 &format!("fault/{p}-{}-other-session-transcript", mode_name(mode)),
                 format!(
