@@ -40,14 +40,16 @@ pub(crate) struct Args<'a> {
 
 /// Run the suite; exit 0 only when every required case passed.
 pub(crate) fn run(a: &Args<'_>) -> Result<ExitCode, CliError> {
-    let kind: SuiteKind = a
-        .suite
-        .parse()
-        .map_err(|e: kakunin_conformance::verifier_suite::SuiteError| {
-            CliError::Usage(e.to_string())
-        })?;
+    let kind: SuiteKind =
+        a.suite
+            .parse()
+            .map_err(|e: kakunin_conformance::verifier_suite::SuiteError| {
+                CliError::Usage(e.to_string())
+            })?;
     if a.case_timeout.is_zero() {
-        return Err(CliError::Usage("--case-timeout must be at least 1 s".into()));
+        return Err(CliError::Usage(
+            "--case-timeout must be at least 1 s".into(),
+        ));
     }
     let at = crate::input::parse_time(Some(a.at.unwrap_or(DEFAULT_AT)))?;
     let target: Box<dyn Target> = match (a.target_cmd, a.target_url) {
@@ -69,12 +71,13 @@ pub(crate) fn run(a: &Args<'_>) -> Result<ExitCode, CliError> {
             let token = match a.target_token_file {
                 None => None,
                 Some(p) => {
-                    let text = zeroize::Zeroizing::new(std::fs::read_to_string(p).map_err(
-                        |e| CliError::BadInput {
-                            path: p.to_path_buf(),
-                            reason: e.to_string(),
-                        },
-                    )?);
+                    let text =
+                        zeroize::Zeroizing::new(std::fs::read_to_string(p).map_err(|e| {
+                            CliError::BadInput {
+                                path: p.to_path_buf(),
+                                reason: e.to_string(),
+                            }
+                        })?);
                     Some(zeroize::Zeroizing::new(text.trim().to_string()))
                 }
             };
@@ -92,7 +95,8 @@ pub(crate) fn run(a: &Args<'_>) -> Result<ExitCode, CliError> {
         None => SuitePki::generate(crypto, at),
     }
     .map_err(CliError::session_in("building the suite"))?;
-    let mut cases = build_suite(kind, &pki, at).map_err(CliError::session_in("building the suite"))?;
+    let mut cases =
+        build_suite(kind, &pki, at).map_err(CliError::session_in("building the suite"))?;
     if let Some(glob) = a.cases {
         cases.retain(|c| glob_matches(glob, &c.id));
     }

@@ -818,10 +818,109 @@ fn issuer_fault_cases(g: &mut Gen<'_>) -> Result<(), SuiteError> {
     Ok(())
 }
 
-/// One case per Response-layer fault profile of the holder simulator (docs/faults.md), once
-/// the profiles are implemented there.
+/// One case per Response-layer fault profile of the holder simulator (docs/faults.md), per
+/// profile (mDL, JP PID) and device authentication (Signature, Mac): the simulator's answer
+/// with exactly that one thing wrong. `non-shortest-heads` is valid and must be accepted.
 fn holder_fault_cases(g: &mut Gen<'_>) -> Result<(), SuiteError> {
-    let _ = g;
+    use kakunin_core::mdoc::encode_device_request;
+    use kakunin_holder_sim::faults::{
+        respond_faulty, Fault, FaultError, FaultKit, FaultLayer, IssuerSigner,
+    };
+    use kakunin_holder_sim::{
+        CredentialStore, HolderError, HolderPolicy, MemoryStore, RespondOptions,
+    };
+    let ds = g.pki.ds()?;
+    let chain = vec![ds.cert_der.clone()];
+    for fault in Fault::ALL
+        .iter()
+        .copied()
+        .filter(|f| f.layer() == FaultLayer::Response)
+    {
+        for profile in PROFILES {
+            for mode in MODES {
+                let id = format!(
+                    "fault/holder-{}-{}-{}",
+                    fault.name(),
+                    short(profile),
+                    mode_name(mode)
+                );
+                let e = Gen::err(&id);
+                let cred = g.good_cred(profile)?;
+                let store = MemoryStore::new();
+                store
+                    .store("c", &cred.doc_type, &cred.issuer_signed, &cred.device_key)
+                    .map_err(|x| e(x.to_string()))?;
+                let wanted: Vec<RequestedElement> = element_sets(profile)
+                    .get(1)
+                    .map(|(_, els)| els.clone())
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|el| RequestedElement {
+                        namespace: profile.namespace().to_string(),
+                        element: (*el).to_string(),
+                        intent_to_retain: false,
+                    })
+                    .collect();
+                let request = encode_device_request(&[(
+                    encode_items_request(profile.doc_type(), &wanted),
+                    None,
+                )]);
+                let s = g.session()?;
+                let kit = FaultKit {
+                    issuer: Some(IssuerSigner {
+                        key: &ds.key,
+                        x5chain: &chain,
+                    }),
+                    earlier_response: None,
+                };
+                let policy = HolderPolicy {
+                    device_auth: mode,
+                    ..HolderPolicy::default()
+                };
+                let answer = respond_faulty(
+                    g.crypto,
+                    &store,
+                    &request,
+                    &s.transcript,
+                    &policy,
+                    RespondOptions::default(),
+                    g.at,
+                    fault,
+                    &kit,
+                );
+                let response = match answer {
+                    Ok(p) => p.response,
+                    // A profile that has nothing to break in this mode (DeviceMac where
+                    // DeviceSignature is expected, when the wallet already MACs).
+                    Err(HolderError::Fault(FaultError::NotApplicable { .. })) => continue,
+                    Err(x) => return Err(e(x.to_string())),
+                };
+                let expected = if fault.must_be_refused() {
+                    reject(fault.name())
+                } else {
+                    Expected::Accept
+                };
+                g.push(
+                    &id,
+                    format!(
+                        "holder fault profile {} (docs/faults.md) on a {} presentation, {}: {}",
+                        fault.name(),
+                        short(profile),
+                        mode_clause(mode),
+                        if fault.must_be_refused() {
+                            "reject"
+                        } else {
+                            "accept (valid encoding)"
+                        }
+                    ),
+                    expected,
+                    response,
+                    s,
+                    mode == DeviceAuthMode::Mac,
+                );
+            }
+        }
+    }
     Ok(())
 }
 
