@@ -36,6 +36,8 @@ pub(crate) struct Args<'a> {
     pub(crate) limit: Option<usize>,
     /// The verification time of the generated cases.
     pub(crate) at: Option<&'a str>,
+    /// Cases run at the same time.
+    pub(crate) jobs: usize,
 }
 
 /// Run the suite; exit 0 only when every required case passed.
@@ -46,6 +48,9 @@ pub(crate) fn run(a: &Args<'_>) -> Result<ExitCode, CliError> {
             .map_err(|e: kakunin_conformance::verifier_suite::SuiteError| {
                 CliError::Usage(e.to_string())
             })?;
+    if !(1..=64).contains(&a.jobs) {
+        return Err(CliError::Usage("--jobs must be 1 to 64".into()));
+    }
     if a.case_timeout.is_zero() {
         return Err(CliError::Usage(
             "--case-timeout must be at least 1 s".into(),
@@ -112,6 +117,7 @@ pub(crate) fn run(a: &Args<'_>) -> Result<ExitCode, CliError> {
         target.as_ref(),
         &RunOptions {
             case_timeout: a.case_timeout,
+            jobs: a.jobs,
         },
     );
     let written =

@@ -887,6 +887,9 @@ enum ConformanceCommand {
         /// Verification time of the generated cases (RFC 3339); default 2026-11-24T10:00:00Z.
         #[arg(long, value_name = "RFC3339")]
         at: Option<String>,
+        /// Cases run at the same time (1 to 64).
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        jobs: usize,
     },
     /// Act as a reader against a wallet under test with the wallet suite and check its answers, status codes and session behaviour.
     #[command(group(clap::ArgGroup::new("wallet_transport").required(true).args(["nfc", "qr"])))]
@@ -1399,6 +1402,7 @@ fn main() -> ExitCode {
                     cases,
                     limit,
                     at,
+                    jobs,
                 },
         } => conformance_verifier_cmd::run(&conformance_verifier_cmd::Args {
             target_cmd: target_cmd.as_deref(),
@@ -1412,6 +1416,7 @@ fn main() -> ExitCode {
             cases: cases.as_deref(),
             limit,
             at: at.as_deref(),
+            jobs,
         }),
         Command::Conformance {
             command:

@@ -24,7 +24,7 @@ pub struct Answer {
 }
 
 /// A verifier under test.
-pub trait Target {
+pub trait Target: Sync {
     /// What is tested, for the report (the command template, the URL).
     fn describe(&self) -> String;
 

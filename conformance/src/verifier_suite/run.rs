@@ -11,12 +11,16 @@ use std::time::{Duration, Instant};
 pub struct RunOptions {
     /// Each case's deadline.
     pub case_timeout: Duration,
+    /// Cases run at the same time (at least 1): a target that starts an interpreter per case
+    /// spends most of its time starting up.
+    pub jobs: usize,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {
             case_timeout: Duration::from_secs(20),
+            jobs: 1,
         }
     }
 }
@@ -79,6 +83,26 @@ fn failing_check(expected: &Expected, observed: &Observed) -> String {
     }
 }
 
+fn run_one(case: &VerifierCase, target: &dyn Target, deadline: Duration) -> CaseResult {
+    let t = Instant::now();
+    let answer = target.run(case, deadline);
+    let grade = CaseResult::grade(&case.expected, &answer.observed);
+    let failing = (grade == Grade::Fail).then(|| failing_check(&case.expected, &answer.observed));
+    CaseResult {
+        id: case.id.clone(),
+        group: case.group.to_string(),
+        description: case.description.clone(),
+        required: case.required,
+        expected: case.expected.clone(),
+        observed: answer.observed,
+        grade,
+        sent: sent(case),
+        received: answer.received,
+        failing_check: failing,
+        elapsed: t.elapsed(),
+    }
+}
+
 /// Run every case `target` supports; the others are left out of the report (and counted in
 /// the target description).
 pub fn run_suite(
@@ -88,32 +112,26 @@ pub fn run_suite(
     options: &RunOptions,
 ) -> SuiteReport {
     let start = Instant::now();
-    let mut results = Vec::with_capacity(cases.len());
-    let mut skipped = 0usize;
-    for case in cases {
-        if !target.supports(case) {
-            skipped += 1;
-            continue;
+    let runnable: Vec<&VerifierCase> = cases.iter().filter(|c| target.supports(c)).collect();
+    let skipped = cases.len() - runnable.len();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done: std::sync::Mutex<Vec<(usize, CaseResult)>> = std::sync::Mutex::new(Vec::new());
+    let worker = || loop {
+        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let Some(case) = runnable.get(i) else { break };
+        let r = run_one(case, target, options.case_timeout);
+        if let Ok(mut d) = done.lock() {
+            d.push((i, r));
         }
-        let t = Instant::now();
-        let answer = target.run(case, options.case_timeout);
-        let grade = CaseResult::grade(&case.expected, &answer.observed);
-        let failing =
-            (grade == Grade::Fail).then(|| failing_check(&case.expected, &answer.observed));
-        results.push(CaseResult {
-            id: case.id.clone(),
-            group: case.group.to_string(),
-            description: case.description.clone(),
-            required: case.required,
-            expected: case.expected.clone(),
-            observed: answer.observed,
-            grade,
-            sent: sent(case),
-            received: answer.received,
-            failing_check: failing,
-            elapsed: t.elapsed(),
-        });
-    }
+    };
+    std::thread::scope(|s| {
+        for _ in 0..options.jobs.clamp(1, 64) {
+            s.spawn(worker);
+        }
+    });
+    let mut done = done.into_inner().unwrap_or_default();
+    done.sort_by_key(|(i, _)| *i);
+    let results: Vec<CaseResult> = done.into_iter().map(|(_, r)| r).collect();
     let mut target_text = target.describe();
     if skipped > 0 {
         target_text.push_str(&format!(
