@@ -413,3 +413,88 @@ fn peer_sd_jwt_npm() {
         &interop().join("node_modules/@sd-jwt/sd-jwt-vc"),
     );
 }
+
+// --- the HTTP target ---------------------------------------------------------------------
+
+struct Till(std::process::Child);
+
+impl Drop for Till {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn till_api_target_trusting_the_suite_pki() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = dir.path().join("pki");
+    // A first run creates the suite PKI; the till is then configured with its IACA.
+    let (code, out, _) = run(
+        &[
+            "--target-cmd",
+            &kakunin_cmd(),
+            "--suite-pki",
+            pki.to_str().unwrap(),
+            "--limit",
+            "1",
+        ],
+        &dir.path().join("r0"),
+    );
+    assert_eq!(code, 0, "{out}");
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let _till = Till(
+        Command::new(env!("CARGO_BIN_EXE_kakunin"))
+            .args(["till", "serve", "--listen", &addr.to_string(), "--data"])
+            .arg(dir.path().join("data"))
+            .arg("--trust-anchor")
+            .arg(pki.join("iaca.cert.pem"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + std::time::Duration::from_secs(30);
+    while std::net::TcpStream::connect(addr).is_err() {
+        assert!(Instant::now() < deadline, "the till did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let report = dir.path().join("r");
+    let url = format!("http://{addr}");
+    let (code, stdout, r) = run(
+        &[
+            "--target-url",
+            &url,
+            "--suite-pki",
+            pki.to_str().unwrap(),
+            "--jobs",
+            "2",
+        ],
+        &report,
+    );
+    println!("{stdout}");
+    assert_three_reports(&report);
+    // The till's policy (age_over_20 disclosed and true) agrees with the plain verifier on
+    // every case; Annex D (its own IACA) is left out for this target.
+    let expected: BTreeSet<String> = EXPECTED_KAKUNIN_FAILURES
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(failing(&r), expected, "{stdout}");
+    assert!(!ids_where(&r, |_| true).contains("mdoc/valid/annex-d"));
+    assert!(stdout.contains("not applicable to this target"), "{stdout}");
+    let required_failed =
+        !ids_where(&r, |c| c["grade"] == "fail" && c["required"] == true).is_empty();
+    assert_eq!(code, if required_failed { 1 } else { 0 });
+    // NG answers keep the till's reason.
+    let tampered = r["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "mdoc/fault/mdl-tampered-element-value")
+        .unwrap();
+    assert_eq!(tampered["observed"]["reason"], "tampered", "{tampered}");
+}
