@@ -463,6 +463,30 @@ fn valid_cases(g: &mut Gen<'_>) -> Result<(), SuiteError> {
                 (DeviceAuthMode::Signature, None),
             )?;
         }
+        let p384 = super::curves::p384_leaf(
+            g.crypto,
+            &g.pki.iaca,
+            "Kakunin conformance DS P-384",
+            EKU_MDOC_DS,
+            g.at - Duration::days(30),
+            365,
+        )?;
+        let c = g.issue(
+            profile,
+            &p384,
+            vec![p384.cert_der.clone()],
+            g.validity(),
+            HashAlg::Sha384,
+            None,
+        )?;
+        g.single(
+            &format!("valid/{}-sig-ds-p384", short(profile)),
+            "valid, Document Signer on P-384 (MSO signed ES384) under the P-256 IACA: accept (9.1.2.4, Annex B)".into(),
+            ok.clone(),
+            &c,
+            &["age_over_20"],
+            (DeviceAuthMode::Signature, None),
+        )?;
         let ds2 = g.pki.ds2()?;
         let c = g.issue(
             profile,

@@ -9,6 +9,7 @@
 //! - [`sd_jwt_cases`]: SD-JWT VC presentations (RFC 9901, draft-ietf-oauth-sd-jwt-vc).
 //! - [`run`]: feed the cases to a target and build the [`crate::SuiteReport`].
 
+mod curves;
 pub mod mdoc_cases;
 pub mod pki;
 pub mod run;

@@ -336,6 +336,26 @@ fn valid(g: &mut Gen<'_>) -> Result<(), SuiteError> {
             &[AGE],
         )?;
     }
+    let p384 = super::curves::p384_leaf(
+        g.crypto,
+        &g.pki.iaca,
+        "Kakunin conformance SD-JWT VC issuer P-384",
+        kakunin_issuer::pki::EKU_JWS_SIGNER,
+        g.at - Duration::days(30),
+        365,
+    )?;
+    let es384 = Issue {
+        signer: &p384,
+        chain: vec![p384.cert_der.clone()],
+        ..g.default_issue()
+    };
+    g.standard(
+        "valid/issuer-es384",
+        "valid, issuer certificate on P-384 under the P-256 IACA, issuer JWT signed ES384: accept (RFC 7518 §3.4, draft-ietf-oauth-sd-jwt-vc §3.5)",
+        ok.clone(),
+        &es384,
+        &[AGE],
+    )?;
     let no_exp = Issue {
         edit: |c| {
             c.remove("exp");
