@@ -94,6 +94,7 @@ pub(crate) fn run(a: &Args<'_>) -> Result<ExitCode, CliError> {
             ))
         }
     };
+    let generating = std::time::Instant::now();
     let crypto = kakunin_core::crypto::default_provider();
     let pki = match a.suite_pki {
         Some(dir) => SuitePki::load_or_create(crypto, dir, at),
@@ -111,6 +112,7 @@ pub(crate) fn run(a: &Args<'_>) -> Result<ExitCode, CliError> {
     if cases.is_empty() {
         return Err(CliError::Usage("no case matches --cases / --limit".into()));
     }
+    let generated_in = generating.elapsed();
     let report = run_suite(
         "verifier",
         &cases,
@@ -133,7 +135,11 @@ pub(crate) fn run(a: &Args<'_>) -> Result<ExitCode, CliError> {
             c.failing_check.as_deref().unwrap_or("failed")
         );
     }
-    println!("{}", summary_line(&report));
+    println!(
+        "{} (+ {:.1} s generating the cases)",
+        summary_line(&report),
+        generated_in.as_secs_f64()
+    );
     println!(
         "reports: {}, {}, {}",
         written.junit.display(),
