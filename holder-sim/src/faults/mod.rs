@@ -6,11 +6,17 @@
 //! session (SessionData status codes), or on the transport's framing (BLE, NFC). Every
 //! profile but [`Fault::NonShortestHeads`] makes a presentation a correct reader must refuse.
 
+pub mod ble;
 mod cbor_edit;
+pub mod nfc;
 mod pki;
 mod response;
+pub mod session;
 
+pub use ble::{BleFaultPipe, Drip};
+pub use nfc::{double_engagement_card, NfcFaultCard};
 pub use response::respond_faulty;
+pub use session::wrong_moment_status;
 
 use kakunin_core::crypto::EcPrivateKey;
 use std::fmt;
