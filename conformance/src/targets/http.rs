@@ -194,6 +194,89 @@ impl Target for HttpTarget {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::case::Expected;
+    use std::io::{Read, Write};
+
+    fn case() -> VerifierCase {
+        VerifierCase {
+            id: "sd-jwt/test".into(),
+            group: "sd-jwt",
+            description: "test".into(),
+            required: true,
+            expected: Expected::Accept,
+            input: CaseInput::SdJwt {
+                presentation: "x~".into(),
+                aud: "a".into(),
+                nonce: "n".into(),
+            },
+            trust_der: Vec::new(),
+            at: time::OffsetDateTime::UNIX_EPOCH,
+            suite_trust: true,
+        }
+    }
+
+    /// A server that answers every connection with `answer` (after reading the request head),
+    /// or never answers when `answer` is `None`.
+    fn server(answer: Option<&'static [u8]>) -> String {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for mut s in l.incoming().flatten() {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf);
+                match answer {
+                    Some(a) => {
+                        let _ = s.write_all(a);
+                    }
+                    None => std::thread::sleep(Duration::from_secs(30)),
+                }
+            }
+        });
+        format!("http://{addr}")
+    }
+
+    #[test]
+    fn wrong_shapes_hangs_and_refusals_are_graded_not_fatal() {
+        let run =
+            |answer| HttpTarget::new(&server(answer), None).run(&case(), Duration::from_secs(1));
+        let a = run(Some(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"));
+        assert!(
+            matches!(a.observed, Observed::Broken { ref detail } if detail.contains("not JSON")),
+            "{a:?}"
+        );
+        let a = run(Some(b"HTTP/1.1 500 Oops\r\nContent-Length: 2\r\n\r\n{}"));
+        assert!(
+            matches!(a.observed, Observed::Broken { ref detail } if detail.contains("500")),
+            "{a:?}"
+        );
+        let a = run(Some(b"garbage, not HTTP\r\n\r\n"));
+        assert!(matches!(a.observed, Observed::Broken { .. }), "{a:?}");
+        let ok = br#"HTTP/1.1 200 OK
+Content-Length: 37
+
+{"verdict":"NG","reason":"tampered"}
+"#;
+        let a = run(Some(ok));
+        assert_eq!(
+            a.observed,
+            Observed::Rejected {
+                reason: Some("tampered".into())
+            },
+            "{a:?}"
+        );
+        let start = std::time::Instant::now();
+        let a = run(None);
+        assert!(matches!(a.observed, Observed::Timeout { .. }), "{a:?}");
+        assert!(start.elapsed() < Duration::from_secs(10));
+        // Nobody listening: broken, with the transport error.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let a =
+            HttpTarget::new(&format!("http://{port}"), None).run(&case(), Duration::from_secs(1));
+        assert!(matches!(a.observed, Observed::Broken { .. }), "{a:?}");
+    }
 
     #[test]
     fn verdicts() {
