@@ -24,6 +24,7 @@ pub use run::{run_suite, RunOptions};
 
 /// Which cases to build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SuiteKind {
     /// ISO 18013-5 mdoc DeviceResponses only.
     Mdoc,
@@ -46,6 +47,7 @@ impl std::str::FromStr for SuiteKind {
 }
 
 /// What one case hands the verifier.
+#[non_exhaustive]
 pub enum CaseInput {
     /// An mdoc presentation (clause 8.3.2.1.2.2 DeviceResponse) in its session.
     Mdoc {
