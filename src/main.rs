@@ -922,6 +922,27 @@ enum ConformanceCommand {
         /// Directory for junit.xml, report.html and report.json (created if missing).
         #[arg(long, value_name = "DIR")]
         report: PathBuf,
+        /// A separate command for the SD-JWT VC cases (same placeholders); --target-cmd then serves the mdoc cases.
+        #[arg(long, value_name = "CMD", requires = "target_cmd")]
+        sd_jwt_target_cmd: Option<String>,
+        /// A file holding the bearer token of the --target-url API.
+        #[arg(long, value_name = "FILE", requires = "target_url")]
+        target_token_file: Option<PathBuf>,
+        /// Keep the suite's PKI in DIR: created if missing, reused if present (configure the target to trust DIR/iaca.cert.pem).
+        #[arg(long, value_name = "DIR")]
+        suite_pki: Option<PathBuf>,
+        /// Only the cases whose id matches GLOB (`*` and `?`), e.g. 'mdoc/fault/*'.
+        #[arg(long, value_name = "GLOB")]
+        cases: Option<String>,
+        /// At most N cases (after --cases).
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+        /// Verification time of the generated cases (RFC 3339); default 2026-11-24T10:00:00Z.
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
+        /// Cases run at the same time (1 to 64).
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        jobs: usize,
     },
     /// Act as a reader against a wallet under test with the wallet suite and check its answers, status codes and session behaviour.
     #[command(group(clap::ArgGroup::new("wallet_transport").required(true).args(["nfc", "qr"])))]
@@ -1464,6 +1485,13 @@ fn main() -> ExitCode {
                     suite,
                     case_timeout,
                     report,
+                    sd_jwt_target_cmd,
+                    target_token_file,
+                    suite_pki,
+                    cases,
+                    limit,
+                    at,
+                    jobs,
                 },
         } => conformance_verifier_cmd::run(&conformance_verifier_cmd::Args {
             target_cmd: target_cmd.as_deref(),
@@ -1471,6 +1499,13 @@ fn main() -> ExitCode {
             suite: &suite,
             case_timeout: std::time::Duration::from_secs(case_timeout),
             report: &report,
+            sd_jwt_target_cmd: sd_jwt_target_cmd.as_deref(),
+            target_token_file: target_token_file.as_deref(),
+            suite_pki: suite_pki.as_deref(),
+            cases: cases.as_deref(),
+            limit,
+            at: at.as_deref(),
+            jobs,
         }),
         Command::Conformance {
             command:

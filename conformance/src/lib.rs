@@ -3,6 +3,9 @@
 //!
 //! - [`case`]: the shared model — a case, what it expects, what came back, the grade — used
 //!   by every suite and every report.
+//! - [`verifier_suite`]: the mdoc and SD-JWT VC cases for a verifier under test, generated on
+//!   the fly, and the run that grades them.
+//! - [`targets`]: the verifier under test as a command or as the till's HTTP API.
 //! - [`report`]: JUnit XML (for CI systems), one self-contained HTML page and JSON, written
 //!   from a [`case::SuiteReport`].
 //!
@@ -13,5 +16,7 @@
 
 pub mod case;
 pub mod report;
+pub mod targets;
+pub mod verifier_suite;
 
 pub use case::{CaseResult, Expected, Grade, Observed, SuiteReport};
