@@ -81,23 +81,7 @@ fn kakunin_cmd() -> String {
 
 /// Cases Kakunin's verifier fails today, each for a reason outside this suite. Remove the
 /// entries as the work lands.
-const EXPECTED_KAKUNIN_FAILURES: &[&str] = &[
-    // The testmodes helper (s16-testmodes) makes verify-sd-jwt reject claims that must not
-    // be selectively disclosable (draft-ietf-oauth-sd-jwt-vc §3.2.2.2); until it is merged
-    // these are false accepts.
-    "sd-jwt/fault/cnf-selectively-disclosed",
-    "sd-jwt/fault/exp-selectively-disclosed",
-    "sd-jwt/fault/iss-selectively-disclosed",
-    "sd-jwt/fault/nbf-selectively-disclosed",
-    "sd-jwt/fault/status-selectively-disclosed",
-    "sd-jwt/fault/vct-selectively-disclosed",
-    // By design, not pending: an unrequested but authentic element can only be caught by a
-    // verifier that knows the request; verify-response is given none. Optional cases.
-    "mdoc/fault/holder-extra-element-jppid-mac",
-    "mdoc/fault/holder-extra-element-jppid-sig",
-    "mdoc/fault/holder-extra-element-mdl-mac",
-    "mdoc/fault/holder-extra-element-mdl-sig",
-];
+const EXPECTED_KAKUNIN_FAILURES: &[&str] = &[];
 
 #[test]
 fn kakunin_own_verifier_passes_the_whole_suite() {

@@ -65,7 +65,7 @@ What the adapters do on the peers' behalf, and what they cannot:
   x5c leaf certificate, as an integrator without a chain validator would, so an untrusted,
   expired or wrong-profile issuer certificate is accepted. They read only the compact form,
   so the JWS JSON serialization case is a false reject of the adapter as much as the peer.
-- `mdoc/fault/holder-extra-element-*` are optional cases (no interface passes the request).
+- `mdoc/fault/holder-extra-element-*` are accept cases: authentic data, and no interface passes the request.
 
 ## Failing cases per peer
 """
