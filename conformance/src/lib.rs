@@ -3,6 +3,8 @@
 //!
 //! - [`case`]: the shared model — a case, what it expects, what came back, the grade — used
 //!   by every suite and every report.
+//! - [`wallet_suite`]: the wallet suite — the runner acts as a reader against a wallet under
+//!   test (`kakunin conformance wallet`).
 //! - [`report`]: JUnit XML (for CI systems), one self-contained HTML page and JSON, written
 //!   from a [`case::SuiteReport`].
 //!
@@ -13,5 +15,6 @@
 
 pub mod case;
 pub mod report;
+pub mod wallet_suite;
 
 pub use case::{CaseResult, Expected, Grade, Observed, SuiteReport};
