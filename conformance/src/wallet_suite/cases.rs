@@ -19,12 +19,12 @@ use super::{Failure, WalletSession, WalletSuiteConfig};
 use crate::case::{Expected, Observed};
 use kakunin_core::crypto::CryptoProvider;
 use kakunin_core::mdoc::{
-    encode_device_request, encode_items_request, DeviceRequest, RequestedElement,
-    JP_PID_DOCTYPE, JP_PID_NAMESPACE, MDL_DOCTYPE, MDL_NAMESPACE,
+    encode_device_request, encode_items_request, DeviceRequest, RequestedElement, JP_PID_DOCTYPE,
+    JP_PID_NAMESPACE, MDL_DOCTYPE, MDL_NAMESPACE,
 };
 use kakunin_verifier::flow::{
-    keep_requested, run_reader, Deadlines, FlowOutcome, ReaderAuthSigner, ReaderConfig,
-    ReaderFlow, RequestSpec, SdJwtMode,
+    keep_requested, run_reader, Deadlines, FlowOutcome, ReaderAuthSigner, ReaderConfig, ReaderFlow,
+    RequestSpec, SdJwtMode,
 };
 use kakunin_verifier::{ResponseReport, Verifier};
 use std::time::{Duration, Instant};
@@ -180,7 +180,10 @@ fn flow(
 
 fn setup_failed(f: Failure, sent: String) -> Judged {
     let Failure::Setup(detail) = f;
-    Judged::broken(format!("the suite could not build its request: {detail}"), sent)
+    Judged::broken(
+        format!("the suite could not build its request: {detail}"),
+        sent,
+    )
 }
 
 /// A valid request: the wallet must answer with exactly what was asked, fully verified.
@@ -245,12 +248,7 @@ fn device_request(
 /// Send `msg` as the session's first message; judge a refusal (nothing disclosed).
 fn raw_refusal(ctx: &mut Ctx<'_>, raw: &mut RawReader, msg: &[u8], sent: String) -> Judged {
     let deadline = ctx.left();
-    let answer = raw.exchange(
-        ctx.crypto,
-        ctx.session.link.as_mut(),
-        msg,
-        ctx.deadline,
-    );
+    let answer = raw.exchange(ctx.crypto, ctx.session.link.as_mut(), msg, ctx.deadline);
     let report = match &answer {
         Answer::Data { plaintext, .. } => Some(verify(ctx, raw, plaintext)),
         _ => None,
@@ -284,12 +282,7 @@ fn expect_status(
     sent: String,
 ) -> Judged {
     let deadline = ctx.left();
-    let answer = raw.exchange(
-        ctx.crypto,
-        ctx.session.link.as_mut(),
-        msg,
-        ctx.deadline,
-    );
+    let answer = raw.exchange(ctx.crypto, ctx.session.link.as_mut(), msg, ctx.deadline);
     status_judged(ctx, raw, &answer, want, sent, deadline)
 }
 
@@ -391,12 +384,18 @@ fn two_doc_requests(ctx: &mut Ctx<'_>) -> Judged {
 fn known_and_unknown_doctype(ctx: &mut Ctx<'_>) -> Judged {
     let requests = vec![
         mdl(&["age_over_20"]),
-        (UNKNOWN_DOCTYPE.into(), vec![el(UNKNOWN_DOCTYPE, "age_over_20")]),
+        (
+            UNKNOWN_DOCTYPE.into(),
+            vec![el(UNKNOWN_DOCTYPE, "age_over_20")],
+        ),
     ];
     let mut j = valid(ctx, requests, &[MDL_DOCTYPE]);
     if j.failing_check.is_none() && j.observed == Observed::Accepted {
         // The docType not returned belongs in documentErrors (clause 8.3.2.1.2.2).
-        if !j.received.contains(&format!("documentErrors: {UNKNOWN_DOCTYPE}")) {
+        if !j
+            .received
+            .contains(&format!("documentErrors: {UNKNOWN_DOCTYPE}"))
+        {
             j.failing_check = Some(format!(
                 "no documentErrors entry for {UNKNOWN_DOCTYPE} (clause 8.3.2.1.2.2)"
             ));
@@ -521,7 +520,9 @@ fn unknown_doctype(ctx: &mut Ctx<'_>) -> Judged {
     )];
     let mut j = refused(ctx, requests, Auth::Trusted);
     if matches!(j.observed, Observed::Rejected { .. })
-        && !j.received.contains(&format!("documentErrors: {UNKNOWN_DOCTYPE}"))
+        && !j
+            .received
+            .contains(&format!("documentErrors: {UNKNOWN_DOCTYPE}"))
     {
         j.failing_check = Some(format!(
             "expected a DeviceResponse with documentErrors for {UNKNOWN_DOCTYPE} and no \
@@ -602,8 +603,7 @@ fn unknown_namespace(ctx: &mut Ctx<'_>) -> Judged {
         ],
     )];
     let mut j = valid(ctx, requests, &[]);
-    if j.failing_check.is_none() && !j.received.contains(&format!("{MDL_NAMESPACE}/age_over_20"))
-    {
+    if j.failing_check.is_none() && !j.received.contains(&format!("{MDL_NAMESPACE}/age_over_20")) {
         j.failing_check = Some("age_over_20 not returned".into());
     }
     j
@@ -612,7 +612,8 @@ fn unknown_namespace(ctx: &mut Ctx<'_>) -> Judged {
 // ---- session behaviour (clause 9.1.1, Table 20) ----
 
 fn garbage_ciphertext(ctx: &mut Ctx<'_>) -> Judged {
-    let sent = "SessionEstablishment whose data is 64 random bytes, not sealed with SKReader".into();
+    let sent =
+        "SessionEstablishment whose data is 64 random bytes, not sealed with SKReader".into();
     let mut raw = try_setup!(raw_reader(ctx), sent);
     let mut junk = [0u8; 64];
     if ctx.crypto.fill_random(&mut junk).is_err() {

@@ -74,12 +74,18 @@ fn claims(profile: DocProfile) -> Result<serde_json::Value, FixtureError> {
 
 impl SimWallet {
     /// A fresh PKI and wallet, valid at `now`.
-    pub fn new(crypto: &dyn CryptoProvider, now: time::OffsetDateTime) -> Result<Self, FixtureError> {
+    pub fn new(
+        crypto: &dyn CryptoProvider,
+        now: time::OffsetDateTime,
+    ) -> Result<Self, FixtureError> {
         let since = now - time::Duration::days(30);
         let pki = TestPki::generate(crypto, "JP", 1, since).map_err(|_| step("PKI")())?;
         let other = TestPki::generate(crypto, "JP", 1, since).map_err(|_| step("second PKI")())?;
         let store = MemoryStore::new();
-        let ds = pki.document_signers.first().ok_or_else(step("document signer"))?;
+        let ds = pki
+            .document_signers
+            .first()
+            .ok_or_else(step("document signer"))?;
         let issuer = MdocIssuer::new(crypto, &ds.key, vec![ds.cert_der.clone()]);
         let validity = ValidityInfo {
             signed: since,
@@ -91,7 +97,9 @@ impl SimWallet {
             let elements = elements_from_json(profile, &claims(profile)?, now.date())
                 .map_err(|_| step("elements")())?;
             for i in 0..MDOCS_PER_PROFILE {
-                let key = crypto.generate_key(Curve::P256).map_err(|_| step("device key")())?;
+                let key = crypto
+                    .generate_key(Curve::P256)
+                    .map_err(|_| step("device key")())?;
                 let public = crypto.public_key(&key).map_err(|_| step("device key")())?;
                 let cred = issuer
                     .issue(profile.doc_type(), &elements, &public, validity, None)
@@ -106,8 +114,9 @@ impl SimWallet {
                     .map_err(|_| step("store mdoc")())?;
             }
         }
-        let elements = elements_from_json(DocProfile::JpPid, &claims(DocProfile::JpPid)?, now.date())
-            .map_err(|_| step("elements")())?;
+        let elements =
+            elements_from_json(DocProfile::JpPid, &claims(DocProfile::JpPid)?, now.date())
+                .map_err(|_| step("elements")())?;
         let keys = (0..4)
             .map(|_| crypto.generate_key(Curve::P256))
             .collect::<Result<Vec<_>, _>>()
@@ -153,7 +162,10 @@ impl SimWallet {
     }
 
     /// The suite's configuration for this wallet (the SD-JWT case required: it holds one).
-    pub fn suite_config(&self, now: time::OffsetDateTime) -> Result<WalletSuiteConfig, FixtureError> {
+    pub fn suite_config(
+        &self,
+        now: time::OffsetDateTime,
+    ) -> Result<WalletSuiteConfig, FixtureError> {
         let trust = TrustAnchors::from_der_certs([self.pki.iaca.cert_der.clone()])
             .map_err(|_| step("IACA")())?;
         let reader = ReaderAuthSigner::new(

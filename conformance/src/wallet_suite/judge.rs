@@ -102,7 +102,11 @@ pub(crate) fn describe_report(r: &ResponseReport) -> String {
             s,
             "; document {} ({}): {}",
             d.doc_type,
-            if d.valid() { "verified" } else { "NOT verified" },
+            if d.valid() {
+                "verified"
+            } else {
+                "NOT verified"
+            },
             els.join(", ")
         );
         if !d.not_returned.is_empty() {

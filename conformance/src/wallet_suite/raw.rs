@@ -84,9 +84,7 @@ impl RawReader {
             let what = what.to_string();
             move |e: kakunin_core::crypto::CryptoError| Failure::Setup(format!("{what}: {e}"))
         };
-        let e_reader_key = crypto
-            .generate_key(curve)
-            .map_err(setup("reader key"))?;
+        let e_reader_key = crypto.generate_key(curve).map_err(setup("reader key"))?;
         let public = crypto
             .public_key(&e_reader_key)
             .map_err(setup("reader key"))?;

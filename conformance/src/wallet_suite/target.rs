@@ -145,13 +145,14 @@ impl<F: FnMut(MdocSession, MemoryEnd)> WalletTarget for MemoryTarget<F> {
         (self.start)(session, holder_end);
         let link: Box<dyn MessageLink> = match self.framing {
             MemoryFraming::Messages => Box::new(reader_end),
-            MemoryFraming::Ble { mtu } => Box::new(
-                BleFramedLink::new(reader_end, mtu)
-                    .map_err(|source| TargetError::Link {
+            MemoryFraming::Ble { mtu } => {
+                Box::new(BleFramedLink::new(reader_end, mtu).map_err(|source| {
+                    TargetError::Link {
                         step: "BLE framing",
                         source,
-                    })?,
-            ),
+                    }
+                })?)
+            }
         };
         Ok(WalletSession {
             engagement: Engagement::Qr { uri },
