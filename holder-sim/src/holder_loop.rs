@@ -9,6 +9,7 @@
 //! not decode, 20 (termination) for anything else, including a failure of the holder's own
 //! wallet. [`run_holder`] drives it over any [`MessageLink`], with a deadline on every wait.
 
+use crate::faults::{respond_faulty, wrong_moment_status, Fault, FaultKit, FaultLayer};
 use crate::respond::{respond_with, HolderError, HolderPolicy, Presentation, RespondOptions};
 use crate::sd_jwt::respond_sd_jwt;
 use crate::store::CredentialStore;
@@ -91,6 +92,8 @@ pub struct HolderLoop<'a> {
     reader_crls: Option<&'a kakunin_core::trust::CrlSet>,
     requests: usize,
     closed: bool,
+    fault: Option<Fault>,
+    fault_kit: FaultKit<'a>,
 }
 
 /// Whether a request's plaintext is an SdJwtDeviceRequest (it has `sdJwtRequests`) rather
@@ -113,7 +116,25 @@ impl<'a> HolderLoop<'a> {
             reader_crls: None,
             requests: 0,
             closed: false,
+            fault: None,
+            fault_kit: FaultKit::default(),
         }
+    }
+
+    /// Misbehave on purpose (crate::faults, docs/faults.md): a Session-layer profile answers
+    /// the first request with its status instead of a response; a Response-layer profile
+    /// breaks every DeviceResponse ([`respond_faulty`]). BLE and NFC profiles act in the
+    /// transport wrappers ([`crate::faults::BleFaultPipe`], [`crate::faults::NfcFaultCard`]),
+    /// not here.
+    pub fn with_fault(mut self, fault: Fault) -> Self {
+        self.fault = Some(fault);
+        self
+    }
+
+    /// What the Response-layer profiles need beyond the wallet ([`FaultKit`]).
+    pub fn with_fault_kit(mut self, kit: FaultKit<'a>) -> Self {
+        self.fault_kit = kit;
+        self
     }
 
     /// Check readerAuth chains against these CRLs too (crate::RespondOptions::reader_crls):
@@ -182,6 +203,13 @@ impl<'a> HolderLoop<'a> {
                 action: "respond",
             }));
         };
+        if let Some(status) = self.fault.and_then(wrong_moment_status) {
+            // The request decrypted and decoded; the profile says otherwise (or ends the
+            // session where the response belongs).
+            self.session.terminate();
+            return self.end(Some(crate::faults::session::status_message(status)), None);
+        }
+        let response_fault = self.fault.filter(|f| f.layer() == FaultLayer::Response);
         let answered = if is_sd_jwt_request(&request) {
             respond_sd_jwt(
                 crypto,
@@ -193,18 +221,32 @@ impl<'a> HolderLoop<'a> {
             )
             .map(|(response, disclosed)| (response, Presented::SdJwt { disclosed }))
         } else {
-            respond_with(
-                crypto,
-                self.store,
-                &request,
-                transcript.tagged_bytes(),
-                &self.policy,
-                RespondOptions {
-                    entered_pin: self.entered_pin.as_ref(),
-                    reader_crls: self.reader_crls,
-                },
-                now,
-            )
+            let options = RespondOptions {
+                entered_pin: self.entered_pin.as_ref(),
+                reader_crls: self.reader_crls,
+            };
+            match response_fault {
+                Some(fault) => respond_faulty(
+                    crypto,
+                    self.store,
+                    &request,
+                    transcript.tagged_bytes(),
+                    &self.policy,
+                    options,
+                    now,
+                    fault,
+                    &self.fault_kit,
+                ),
+                None => respond_with(
+                    crypto,
+                    self.store,
+                    &request,
+                    transcript.tagged_bytes(),
+                    &self.policy,
+                    options,
+                    now,
+                ),
+            }
             .map(|p| (p.response.clone(), Presented::Mdoc(p)))
         };
         let (response, presented) = match answered {

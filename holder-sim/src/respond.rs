@@ -192,6 +192,9 @@ pub enum HolderError {
     /// Key agreement or derivation for EMacKey (9.1.3.5) failed.
     #[error("crypto: {0}")]
     Crypto(#[from] kakunin_core::crypto::CryptoError),
+    /// A fault profile (crate::faults) could not be applied.
+    #[error("fault profile: {0}")]
+    Fault(#[from] crate::faults::FaultError),
 }
 
 impl HolderError {
@@ -204,6 +207,7 @@ impl HolderError {
             HolderError::Wallet(e) => e.cause(),
             HolderError::DeviceAuth(e) => e.cause(),
             HolderError::Crypto(e) => e.cause(),
+            HolderError::Fault(e) => e.cause(),
         }
     }
 }
@@ -223,7 +227,7 @@ fn pin_matches(expected: &Pin, entered: Option<&Pin>) -> bool {
     entered.is_some_and(|p| expected.ct_eq(p))
 }
 
-fn e_reader_key(
+pub(crate) fn e_reader_key(
     transcript: &SessionTranscript,
 ) -> Result<kakunin_core::crypto::EcPublicKey, HolderError> {
     let bytes = transcript

@@ -6,6 +6,19 @@
 //! session (SessionData status codes), or on the transport's framing (BLE, NFC). Every
 //! profile but [`Fault::NonShortestHeads`] makes a presentation a correct reader must refuse.
 
+pub mod ble;
+mod cbor_edit;
+pub mod nfc;
+mod pki;
+mod response;
+pub mod session;
+
+pub use ble::{BleFaultPipe, Drip};
+pub use nfc::{double_engagement_card, NfcFaultCard};
+pub use response::respond_faulty;
+pub use session::wrong_moment_status;
+
+use kakunin_core::crypto::EcPrivateKey;
 use std::fmt;
 use std::str::FromStr;
 
@@ -185,6 +198,98 @@ impl FromStr for Fault {
             .copied()
             .find(|f| f.name() == s)
             .ok_or_else(|| UnknownFault(s.to_string()))
+    }
+}
+
+/// What some Response-layer profiles need and a wallet does not have.
+#[derive(Clone, Copy, Default)]
+pub struct FaultKit<'a> {
+    /// The issuer's Document Signer, for [`Fault::StaleMso`] (which re-signs the MSO).
+    pub issuer: Option<IssuerSigner<'a>>,
+    /// An earlier DeviceResponse of this wallet, for [`Fault::ReplayedDeviceAuth`]: its first
+    /// document's DeviceSigned is replayed. Without one, the profile signs over a synthetic
+    /// other session (another reader key) instead.
+    pub earlier_response: Option<&'a [u8]>,
+}
+
+impl fmt::Debug for FaultKit<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FaultKit")
+            .field("issuer", &self.issuer.map(|_| "DS key (redacted)"))
+            .field("earlier_response", &self.earlier_response.map(<[u8]>::len))
+            .finish()
+    }
+}
+
+/// A Document Signer's key and the x5chain to put in issuerAuth (clause 9.1.2.4: the DS
+/// certificate, optionally followed by intermediates).
+#[derive(Clone, Copy)]
+pub struct IssuerSigner<'a> {
+    /// The DS private key.
+    pub key: &'a EcPrivateKey,
+    /// The DS certificate chain (DER), leaf first.
+    pub x5chain: &'a [Vec<u8>],
+}
+
+/// A fault profile could not be applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FaultError {
+    /// The profile acts at another layer than the caller applies (e.g. a BLE profile given to
+    /// `holder respond`, which makes a DeviceResponse only).
+    #[error("fault profile {fault} acts on the {layer} layer, not here (the {here} layer)")]
+    WrongLayer {
+        /// The profile.
+        fault: Fault,
+        /// Where it acts.
+        layer: FaultLayer,
+        /// Where it was applied.
+        here: FaultLayer,
+    },
+    /// `stale-mso` re-signs the MSO and needs the issuer's Document Signer key.
+    #[error("{fault} needs the issuer's DS key (--fault-pki DIR)")]
+    NeedsIssuerKey {
+        /// The profile.
+        fault: Fault,
+    },
+    /// The presentation offers nothing this profile can break (says what is missing).
+    #[error("{fault} cannot be applied: {why}")]
+    NotApplicable {
+        /// The profile.
+        fault: Fault,
+        /// What the presentation lacks.
+        why: &'static str,
+    },
+    /// A structure the profile edits does not have the shape Kakunin built it with.
+    #[error("unexpected structure while applying a fault: {0}")]
+    UnexpectedShape(&'static str),
+    /// Building the throwaway IACA or DS of `untrusted-ds` failed at this step.
+    #[error("building the untrusted DS failed: {0}")]
+    RoguePki(&'static str),
+}
+
+impl FaultError {
+    /// The cause group: asking for a profile where it cannot act is misuse; a structure of
+    /// the wrong shape is malformed.
+    pub fn cause(&self) -> kakunin_core::Cause {
+        match self {
+            FaultError::WrongLayer { .. }
+            | FaultError::NeedsIssuerKey { .. }
+            | FaultError::NotApplicable { .. }
+            | FaultError::RoguePki(_) => kakunin_core::Cause::Misuse,
+            FaultError::UnexpectedShape(_) => kakunin_core::Cause::Malformed,
+        }
+    }
+}
+
+impl fmt::Display for FaultLayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FaultLayer::Response => "response",
+            FaultLayer::Session => "session",
+            FaultLayer::Ble => "BLE",
+            FaultLayer::Nfc => "NFC",
+        })
     }
 }
 
