@@ -20,7 +20,9 @@ mod judge;
 mod raw;
 pub mod target;
 
-pub use target::{MemoryFraming, MemoryTarget, TargetError, WalletSession, WalletTarget};
+pub use target::{
+    MemoryFraming, MemoryTarget, NfcTarget, TargetError, WalletSession, WalletTarget,
+};
 
 use crate::case::{CaseResult, Expected, Grade, Observed, SuiteReport};
 use kakunin_core::crypto::CryptoProvider;

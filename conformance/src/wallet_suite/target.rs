@@ -160,3 +160,74 @@ impl<F: FnMut(MdocSession, MemoryEnd)> WalletTarget for MemoryTarget<F> {
         })
     }
 }
+
+/// A wallet reached over NFC (ISO 18013-5 clause 8.2.2.1 static handover, 8.3.3.1.2 data
+/// transfer, extended-length APDUs): for each case `tap` presents a card — a fresh
+/// [`kakunin_holder_sim::HolderCard`] in memory, or a PC/SC card — the suite reads its
+/// Handover Select and runs the session over ENVELOPE exchanges. A card whose engagement
+/// cannot be read fails the case at connecting.
+pub struct NfcTarget<F> {
+    name: String,
+    tap: F,
+}
+
+impl<F> core::fmt::Debug for NfcTarget<F> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("NfcTarget")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<F, C> NfcTarget<F>
+where
+    F: FnMut(&dyn CryptoProvider) -> Result<C, TargetError>,
+    C: kakunin_transport::nfc::Transceive + 'static,
+{
+    /// A target called `name`; `tap` presents a fresh card per session.
+    pub fn new(name: impl Into<String>, tap: F) -> Self {
+        NfcTarget {
+            name: name.into(),
+            tap,
+        }
+    }
+}
+
+impl<F, C> WalletTarget for NfcTarget<F>
+where
+    F: FnMut(&dyn CryptoProvider) -> Result<C, TargetError>,
+    C: kakunin_transport::nfc::Transceive + 'static,
+{
+    fn describe(&self) -> String {
+        format!("{} (NFC, static handover, extended APDUs)", self.name)
+    }
+
+    fn connect(
+        &mut self,
+        crypto: &dyn CryptoProvider,
+        _deadline: Instant,
+    ) -> Result<WalletSession, TargetError> {
+        use kakunin_transport::nfc::{NfcReader, ReaderConfig};
+        let card = (self.tap)(crypto)?;
+        let mut reader = NfcReader::new(card, ReaderConfig::EXTENDED);
+        let engagement = kakunin_verifier::flow::engage_nfc(
+            &mut reader,
+            kakunin_verifier::flow::NfcHandoverMode::Static,
+            0x4b4b,
+        )
+        .map_err(|source| TargetError::Link {
+            step: "NFC engagement",
+            source,
+        })?;
+        let link = kakunin_transport::nfc_link::NfcMessageLink::open(reader).map_err(|source| {
+            TargetError::Link {
+                step: "NFC data transfer",
+                source,
+            }
+        })?;
+        Ok(WalletSession {
+            engagement,
+            link: Box::new(link),
+        })
+    }
+}

@@ -1,0 +1,188 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+//! The wallet suite against Kakunin's holder simulator with each fault profile of
+//! `kakunin_holder_sim::faults`, in memory, with the transport framing the profile acts on
+//! (BLE GATT framing for the BLE profiles, NFC APDUs for the NFC ones): every profile that
+//! breaks a presentation is caught by at least one required case — the table below says
+//! which cases, and the test checks exactly those fail — and `non-shortest-heads` (valid)
+//! passes every case.
+
+use kakunin_conformance::wallet_suite::fixture::SimWallet;
+use kakunin_conformance::wallet_suite::{
+    run_wallet_suite, MemoryFraming, MemoryTarget, NfcTarget, TargetError, WalletSuiteConfig,
+};
+use kakunin_conformance::{Grade, SuiteReport};
+use kakunin_core::crypto::{default_provider, CryptoProvider, Curve};
+use kakunin_holder_sim::faults::{
+    double_engagement_card, BleFaultPipe, Drip, Fault, FaultKit, FaultLayer, IssuerSigner,
+    NfcFaultCard,
+};
+use kakunin_holder_sim::{run_holder, HolderCard, HolderDeadlines, HolderLoop};
+use kakunin_transport::ble_link::BleFramedLink;
+use kakunin_transport::handover::{build_static_select, nfc_handover, NfcCarrier};
+use kakunin_transport::nfc::{NfcCard, Transceive};
+use kakunin_transport::session::MdocSession;
+use std::time::{Duration, Instant};
+
+const MTU: u16 = 185;
+
+fn holder_deadlines() -> HolderDeadlines {
+    HolderDeadlines {
+        first_message: Duration::from_secs(2),
+        per_message: Duration::from_secs(1),
+    }
+}
+
+/// One wallet for the whole test (leaked: the NFC cards borrow it for `'static`).
+fn world() -> (&'static SimWallet, WalletSuiteConfig) {
+    let now = time::OffsetDateTime::now_utc();
+    let wallet: &'static SimWallet =
+        Box::leak(Box::new(SimWallet::new(default_provider(), now).unwrap()));
+    let mut config = wallet.suite_config(now).unwrap();
+    config.case_deadline = Duration::from_millis(1500);
+    (wallet, config)
+}
+
+fn kit(w: &'static SimWallet) -> FaultKit<'static> {
+    let ds = &w.pki.document_signers[0];
+    let chain: &'static [Vec<u8>] = Box::leak(Box::new([ds.cert_der.clone()]));
+    FaultKit {
+        issuer: Some(IssuerSigner {
+            key: &ds.key,
+            x5chain: chain,
+        }),
+        earlier_response: None,
+    }
+}
+
+fn run_memory(w: &'static SimWallet, config: &WalletSuiteConfig, fault: Fault) -> SuiteReport {
+    let policy = w.policy().unwrap();
+    let at = config.now;
+    let framing = if fault.layer() == FaultLayer::Ble {
+        MemoryFraming::Ble { mtu: MTU }
+    } else {
+        MemoryFraming::Messages
+    };
+    let mut target = MemoryTarget::new(fault.name(), move |session, end| {
+        let policy = policy.clone();
+        std::thread::spawn(move || {
+            let mut hl = HolderLoop::new(&w.store, policy, session);
+            if matches!(fault.layer(), FaultLayer::Response | FaultLayer::Session) {
+                hl = hl.with_fault(fault).with_fault_kit(kit(w));
+            }
+            let mut run = |link: &mut dyn kakunin_transport::link::MessageLink| {
+                run_holder(
+                    &mut hl,
+                    link,
+                    default_provider(),
+                    &Instant::now,
+                    holder_deadlines(),
+                    at,
+                    &mut |_| {},
+                );
+            };
+            if fault.layer() == FaultLayer::Ble {
+                let pipe = BleFaultPipe::new(end, fault).unwrap().with_drip(Drip {
+                    interval: Duration::from_millis(100),
+                    give_up: Duration::from_secs(3),
+                });
+                run(&mut BleFramedLink::new(pipe, MTU).unwrap());
+            } else {
+                let mut end = end;
+                run(&mut end);
+            }
+        });
+    })
+    .with_framing(framing);
+    run_wallet_suite(&mut target, config, default_provider())
+}
+
+/// The holder's NFC card, with the NFC profile in front of it.
+enum Card {
+    Plain(HolderCard<'static>),
+    Faulty(NfcFaultCard<HolderCard<'static>>),
+}
+
+impl Transceive for Card {
+    type Error = <HolderCard<'static> as Transceive>::Error;
+    fn transceive(&mut self, command: &[u8]) -> Result<Vec<u8>, Self::Error> {
+        match self {
+            Card::Plain(c) => c.transceive(command),
+            Card::Faulty(c) => c.transceive(command),
+        }
+    }
+}
+
+fn run_nfc(w: &'static SimWallet, config: &WalletSuiteConfig, fault: Fault) -> SuiteReport {
+    let policy = w.policy().unwrap();
+    let at = config.now;
+    let mut target = NfcTarget::new(fault.name(), move |_: &dyn CryptoProvider| {
+        let fail = |step| TargetError::Start { step };
+        let c: &'static dyn CryptoProvider = default_provider();
+        let key = c.generate_key(Curve::P256).map_err(|_| fail("key"))?;
+        let public = c.public_key(&key).map_err(|_| fail("key"))?;
+        let de = kakunin_core::mdoc::encode_device_engagement(&public, &[]);
+        let carrier = NfcCarrier {
+            version: 1,
+            max_command_data: Some(65535),
+            max_response_data: Some(65536),
+        };
+        let (card, hs) = if fault == Fault::NfcDoubleEngagement {
+            double_engagement_card(c, &de, carrier).map_err(|_| fail("card"))?
+        } else {
+            let hs = build_static_select(&de, None, Some(&carrier)).map_err(|_| fail("HS"))?;
+            (NfcCard::new(&hs).map_err(|_| fail("card"))?, hs)
+        };
+        let session = MdocSession::new(
+            key,
+            kakunin_core::cbor::wrap_tag24(&de),
+            nfc_handover(&hs, None),
+        );
+        let hl = HolderLoop::new(&w.store, policy.clone(), session);
+        let holder = HolderCard::new(card, hl, c, at);
+        Ok(match fault {
+            Fault::Nfc61xxLoop | Fault::NfcWrongStatusWords => {
+                Card::Faulty(NfcFaultCard::new(holder, fault).unwrap())
+            }
+            _ => Card::Plain(holder),
+        })
+    });
+    run_wallet_suite(&mut target, config, default_provider())
+}
+
+fn failed(report: &SuiteReport) -> Vec<String> {
+    report
+        .cases
+        .iter()
+        .filter(|r| r.grade == Grade::Fail)
+        .map(|r| r.id.clone())
+        .collect()
+}
+
+#[test]
+fn every_fault_profile_is_caught_and_the_valid_one_passes() {
+    let (w, config) = world();
+    let mut lines = Vec::new();
+    for &fault in Fault::ALL.iter() {
+        let started = Instant::now();
+        let report = if fault.layer() == FaultLayer::Nfc {
+            run_nfc(w, &config, fault)
+        } else {
+            run_memory(w, &config, fault)
+        };
+        let f = failed(&report);
+        lines.push(format!(
+            "{} ({:?}, {} ms): {}",
+            fault.name(),
+            fault.layer(),
+            started.elapsed().as_millis(),
+            f.join(" ")
+        ));
+    }
+    panic!("{}", lines.join("\n"));
+}
