@@ -168,7 +168,7 @@ fn flow(
 ) -> Result<FlowOutcome, Failure> {
     let config = reader_config(ctx, requests.clone(), auth, sd);
     let mut flow = ReaderFlow::new(ctx.crypto, &config, &ctx.session.engagement)
-        .map_err(|e| Failure::Setup(format!("reader flow: {e}")))?;
+        .map_err(|e| flow_failed(&e))?;
     Ok(run_reader(
         &mut flow,
         ctx.session.link.as_mut(),
@@ -179,11 +179,26 @@ fn flow(
 }
 
 fn setup_failed(f: Failure, sent: String) -> Judged {
-    let Failure::Setup(detail) = f;
-    Judged::broken(
-        format!("the suite could not build its request: {detail}"),
-        sent,
-    )
+    match f {
+        Failure::Setup(detail) => Judged::broken(
+            format!("the suite could not build its request: {detail}"),
+            sent,
+        ),
+        Failure::Engagement(detail) => Judged::broken(
+            format!("the wallet's engagement is unusable: {detail}"),
+            sent,
+        ),
+    }
+}
+
+/// A reader flow that cannot start: the wallet's engagement is at fault when it does not
+/// decode (clause 8.2), the suite otherwise.
+fn flow_failed(e: &kakunin_verifier::flow::FlowError) -> Failure {
+    if e.cause() == kakunin_core::Cause::Malformed {
+        Failure::Engagement(e.to_string())
+    } else {
+        Failure::Setup(format!("reader flow: {e}"))
+    }
 }
 
 /// A valid request: the wallet must answer with exactly what was asked, fully verified.
@@ -417,8 +432,7 @@ fn sd_jwt_request(ctx: &mut Ctx<'_>) -> Judged {
     );
     let deadline = ctx.left();
     let mut flow = try_setup!(
-        ReaderFlow::new(ctx.crypto, &config, &ctx.session.engagement)
-            .map_err(|e| Failure::Setup(format!("reader flow: {e}"))),
+        ReaderFlow::new(ctx.crypto, &config, &ctx.session.engagement).map_err(|e| flow_failed(&e)),
         sent
     );
     let out = run_reader(

@@ -76,6 +76,8 @@ impl WalletSuiteConfig {
 pub(crate) enum Failure {
     /// Building the suite's own messages failed.
     Setup(String),
+    /// The wallet's engagement (QR code or Handover Select) is unusable.
+    Engagement(String),
 }
 
 /// A case's stable identifier, one-line description, whether it is required, and what a

@@ -78,7 +78,7 @@ impl RawReader {
     ) -> Result<Self, Failure> {
         let engaged = engagement
             .resolve()
-            .map_err(|e| Failure::Setup(format!("engagement: {e}")))?;
+            .map_err(|e| Failure::Engagement(e.to_string()))?;
         let curve = engaged.device_engagement.security.e_device_key.curve();
         let setup = |what: &str| {
             let what = what.to_string();
