@@ -33,6 +33,8 @@ pub(crate) struct Args<'a> {
     pub(crate) case_timeout: Duration,
     /// The SD-JWT VC case is required.
     pub(crate) require_sd_jwt: bool,
+    /// The wallet holds no JP PID mdoc (its cases are optional).
+    pub(crate) without_jp_pid: bool,
 }
 
 /// The wallet behind one QR engagement over the simulated BLE radio: each case connects
@@ -112,6 +114,7 @@ fn config(a: &Args<'_>, c: &dyn CryptoProvider) -> Result<WalletSuiteConfig, Cli
     );
     config.case_deadline = a.case_timeout;
     config.sd_jwt_required = a.require_sd_jwt;
+    config.jp_pid_required = !a.without_jp_pid;
     Ok(config)
 }
 

@@ -906,6 +906,9 @@ enum ConformanceCommand {
         /// Make the SD-JWT VC case required (the wallet holds a JP PID SD-JWT VC).
         #[arg(long)]
         require_sd_jwt: bool,
+        /// The wallet holds no JP PID mdoc: its cases become optional.
+        #[arg(long)]
+        without_jp_pid: bool,
     },
 }
 
@@ -1416,6 +1419,7 @@ fn main() -> ExitCode {
                     reader_key,
                     case_timeout,
                     require_sd_jwt,
+                    without_jp_pid,
                 },
         } => conformance_wallet_cmd::run(&conformance_wallet_cmd::Args {
             nfc,
@@ -1428,6 +1432,7 @@ fn main() -> ExitCode {
             reader_key: &reader_key,
             case_timeout: std::time::Duration::from_secs(case_timeout),
             require_sd_jwt,
+            without_jp_pid,
         }),
         Command::Till {
             command:

@@ -66,6 +66,8 @@ enum Need {
     Required,
     /// Required only with [`WalletSuiteConfig::sd_jwt_required`].
     SdJwt,
+    /// Required only with [`WalletSuiteConfig::jp_pid_required`] (the JP PID mdoc).
+    JpPid,
 }
 
 /// One case of the suite.
@@ -91,6 +93,7 @@ impl Case {
         match self.need {
             Need::Required => true,
             Need::SdJwt => config.sd_jwt_required,
+            Need::JpPid => config.jp_pid_required,
         }
     }
 }
@@ -887,6 +890,21 @@ const fn case(
     }
 }
 
+/// A case that needs the JP PID mdoc.
+const fn pid_case(
+    id: &'static str,
+    description: &'static str,
+    run: fn(&mut Ctx<'_>) -> Judged,
+) -> Case {
+    Case {
+        id,
+        description,
+        need: Need::JpPid,
+        expect: Expect::Accept,
+        run,
+    }
+}
+
 const REFUSE_DISCLOSURE: &str = "no element disclosed";
 
 static CASES: [Case; 27] = [
@@ -902,10 +920,9 @@ static CASES: [Case; 27] = [
         Expect::Accept,
         mdl_age_and_portrait,
     ),
-    case(
+    pid_case(
         "wallet/jp-pid",
         "JP PID mdoc (org.kakunin.jp.pid.1): age_over_20, family_name, given_name (docs/profiles/jp-pid-mdoc.md)",
-        Expect::Accept,
         jp_pid,
     ),
     case(
@@ -920,10 +937,9 @@ static CASES: [Case; 27] = [
         Expect::Accept,
         intent_to_retain,
     ),
-    case(
+    pid_case(
         "wallet/two-doc-requests",
         "one DeviceRequest with two DocRequests (mDL and JP PID): two documents (8.3.2.1.2.1)",
-        Expect::Accept,
         two_doc_requests,
     ),
     Case {
@@ -987,10 +1003,9 @@ static CASES: [Case; 27] = [
         Expect::Accept,
         no_extra_element,
     ),
-    case(
+    pid_case(
         "wallet/no-other-namespace",
         "JP PID given_name in its namespace: no element of another namespace (8.3.2.1.2.2)",
-        Expect::Accept,
         no_other_namespace,
     ),
     case(
@@ -1054,3 +1069,40 @@ static CASES: [Case; 27] = [
         mdl_age_over_20,
     ),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_ids_are_unique_and_the_docs_list_each_one() {
+        let doc = include_str!("../../../docs/conformance-wallet.md");
+        let mut seen = std::collections::HashSet::new();
+        assert!(all().len() >= 25);
+        for c in all() {
+            assert!(c.id.starts_with("wallet/"), "{}", c.id);
+            assert!(seen.insert(c.id), "duplicate {}", c.id);
+            assert!(
+                doc.contains(&format!("| `{}` |", c.id)),
+                "docs/conformance-wallet.md lacks {}",
+                c.id
+            );
+            assert!(!c.description.is_empty());
+        }
+    }
+
+    #[test]
+    fn the_requests_encode_what_they_say() {
+        let (doc_type, els) = mdl(&["age_over_20", "portrait"]);
+        assert_eq!(doc_type, MDL_DOCTYPE);
+        assert!(els
+            .iter()
+            .all(|e| e.namespace == MDL_NAMESPACE && !e.intent_to_retain));
+        let text = describe_request(&[(doc_type, els)], Auth::Missing.label());
+        assert_eq!(
+            text,
+            "DeviceRequest; org.iso.18013.5.1.mDL: org.iso.18013.5.1/age_over_20, \
+             org.iso.18013.5.1/portrait; readerAuth: none"
+        );
+    }
+}

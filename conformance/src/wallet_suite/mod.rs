@@ -50,10 +50,14 @@ pub struct WalletSuiteConfig {
     /// Whether the SD-JWT VC case (docs/profiles/sd-jwt-proximity.md) is required: only
     /// when the wallet holds a JP PID SD-JWT VC.
     pub sd_jwt_required: bool,
+    /// Whether the cases that ask for the JP PID mdoc (docs/profiles/jp-pid-mdoc.md) are
+    /// required: only when the wallet holds one.
+    pub jp_pid_required: bool,
 }
 
 impl WalletSuiteConfig {
-    /// A configuration with an eight-second case deadline and the SD-JWT case optional.
+    /// A configuration with an eight-second case deadline, the JP PID mdoc cases required and
+    /// the SD-JWT case optional.
     pub fn new(
         trust: TrustAnchors,
         reader: ReaderAuthSigner,
@@ -67,6 +71,7 @@ impl WalletSuiteConfig {
             case_deadline: Duration::from_secs(8),
             now,
             sd_jwt_required: false,
+            jp_pid_required: true,
         }
     }
 }
