@@ -120,6 +120,8 @@ impl CliError {
                 // The transcript file given on the command line is malformed or lacks the
                 // reader's key: an input error.
                 HolderError::Transcript(_) | HolderError::MacKey(_) => EXIT_USAGE,
+                // A fault profile asked for where it cannot act (wrong layer, no DS key).
+                HolderError::Fault(f) if f.cause() == kakunin_core::Cause::Misuse => EXIT_USAGE,
                 _ => EXIT_RUNTIME,
             },
         }

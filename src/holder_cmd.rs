@@ -12,10 +12,12 @@ use kakunin_core::mdoc::{
     encode_device_engagement, encode_device_request, encode_items_request, sign_reader_auth,
     RequestedElement, SessionTranscript,
 };
+use kakunin_holder_sim::faults::{respond_faulty, Fault, FaultKit, FaultLayer, IssuerSigner};
 use kakunin_holder_sim::{
-    respond, Consent, DeviceAuthMode, HolderPolicy, Presentation, ReaderIdentity, Refusal, Wallet,
-    Withheld,
+    respond, Consent, DeviceAuthMode, HolderPolicy, Presentation, ReaderIdentity, Refusal,
+    RespondOptions, Wallet, Withheld,
 };
+use kakunin_issuer::pki::{load_pair, KeyAndCert};
 use std::path::{Path, PathBuf};
 
 /// A fresh session for tests and command-line use without a radio: both ephemeral keys are
@@ -172,6 +174,27 @@ pub(crate) struct RespondArgs<'a> {
     pub(crate) device_mac: bool,
     /// Presentation time (RFC 3339); `None` reads the clock.
     pub(crate) at: Option<&'a str>,
+    /// A Response-layer fault profile to apply (`--fault`).
+    pub(crate) fault: Option<Fault>,
+    /// The issuer PKI whose `ds-1` re-signs the MSO for `stale-mso` (`--fault-pki`).
+    pub(crate) fault_pki: Option<&'a Path>,
+}
+
+/// The issuer's first Document Signer from a `kakunin pki init` directory, for the fault
+/// profiles that re-sign the MSO (`--fault-pki`).
+pub(crate) fn fault_signer(dir: Option<&Path>) -> Result<Option<KeyAndCert>, CliError> {
+    Ok(dir.map(|d| load_pair(d, "ds-1")).transpose()?)
+}
+
+/// [`FaultKit`] over a loaded DS (and its one-certificate chain).
+pub(crate) fn fault_kit<'a>(ds: Option<&'a KeyAndCert>, chain: &'a [Vec<u8>]) -> FaultKit<'a> {
+    FaultKit {
+        issuer: ds.map(|d| IssuerSigner {
+            key: &d.key,
+            x5chain: chain,
+        }),
+        earlier_response: None,
+    }
 }
 
 /// Answer a DeviceRequest from the wallet and write the DeviceResponse.
@@ -213,15 +236,45 @@ pub(crate) fn holder_respond(a: &RespondArgs<'_>) -> Result<Presentation, CliErr
             DeviceAuthMode::Signature
         },
     };
-    let p = respond(
-        default_provider(),
-        &wallet,
-        &read_cbor(a.request)?,
-        &read_cbor(a.transcript)?,
-        &policy,
-        entered_pin.as_ref(),
-        parse_time(a.at)?,
-    )?;
+    let p = match a.fault {
+        Some(fault) if fault.layer() != FaultLayer::Response => {
+            return Err(CliError::Usage(format!(
+                "--fault {fault} acts on the {} layer; `holder respond` only makes a DeviceResponse \
+                 (response-layer profiles, docs/faults.md): use `holder-sim serve --fault`",
+                fault.layer()
+            )))
+        }
+        Some(fault) => {
+            let ds = fault_signer(a.fault_pki)?;
+            let chain: Vec<Vec<u8>> = ds.iter().map(|d| d.cert_der.clone()).collect();
+            respond_faulty(
+                default_provider(),
+                &wallet,
+                &read_cbor(a.request)?,
+                &read_cbor(a.transcript)?,
+                &policy,
+                RespondOptions {
+                    entered_pin: entered_pin.as_ref(),
+                    reader_crls: None,
+                },
+                parse_time(a.at)?,
+                fault,
+                &fault_kit(ds.as_ref(), &chain),
+            )?
+        }
+        None => respond(
+            default_provider(),
+            &wallet,
+            &read_cbor(a.request)?,
+            &read_cbor(a.transcript)?,
+            &policy,
+            entered_pin.as_ref(),
+            parse_time(a.at)?,
+        )?,
+    };
+    if let Some(fault) = a.fault {
+        println!("fault profile {fault} applied (docs/faults.md)");
+    }
     write_file(a.out, &p.response)?;
     print!("{}", describe(&p));
     println!(

@@ -427,6 +427,12 @@ enum HolderSimCommand {
         /// With --ble-sim: serve N sessions in a row on the same engagement (one per reader connection), e.g. for `conformance wallet`.
         #[arg(long, value_name = "N", default_value_t = 1)]
         sessions: u32,
+        /// Misbehave on purpose: a fault profile (docs/faults.md); BLE profiles need --ble-sim, NFC ones --nfc.
+        #[arg(long, value_name = "NAME")]
+        fault: Option<kakunin_holder_sim::faults::Fault>,
+        /// The issuer PKI directory (`kakunin pki init`) whose ds-1 re-signs the MSO for `--fault stale-mso`.
+        #[arg(long = "fault-pki", value_name = "DIR", requires = "fault")]
+        fault_pki: Option<PathBuf>,
     },
     /// Enrol at a JPKI-proofed issuer (`issuer serve`): prove the person with the card (or the phone's smartphone JPKI), store both credential batches in the wallet.
     Enroll {
@@ -912,6 +918,8 @@ enum ConformanceCommand {
     },
 }
 
+// Parsed once per process: the size of the larger variant costs nothing worth boxing for.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum HolderCommand {
     /// Answer a DeviceRequest from the wallet.
@@ -950,6 +958,12 @@ enum HolderCommand {
         /// Presentation time (RFC 3339); default: now.
         #[arg(long, value_name = "RFC3339")]
         at: Option<String>,
+        /// Misbehave on purpose: a response-layer fault profile (docs/faults.md), for testing readers and verifiers.
+        #[arg(long, value_name = "NAME")]
+        fault: Option<kakunin_holder_sim::faults::Fault>,
+        /// The issuer PKI directory (`kakunin pki init`) whose ds-1 re-signs the MSO for `--fault stale-mso`.
+        #[arg(long = "fault-pki", value_name = "DIR", requires = "fault")]
+        fault_pki: Option<PathBuf>,
     },
     /// List the wallet's credentials.
     List {
@@ -1060,6 +1074,8 @@ fn main() -> ExitCode {
                     pin_stdin,
                     device_mac,
                     at,
+                    fault,
+                    fault_pki,
                 },
         } => holder_cmd::holder_respond(&holder_cmd::RespondArgs {
             wallet: &wallet,
@@ -1073,6 +1089,8 @@ fn main() -> ExitCode {
             pin_stdin,
             device_mac,
             at: at.as_deref(),
+            fault,
+            fault_pki: fault_pki.as_deref(),
         })
         .map(|_| ExitCode::SUCCESS),
         Command::Holder {
@@ -1091,6 +1109,8 @@ fn main() -> ExitCode {
                     approve,
                     vpcd,
                     sessions,
+                    fault,
+                    fault_pki,
                 },
         } => proximity_cmd::serve(&proximity_cmd::ServeArgs {
             ble,
@@ -1103,6 +1123,8 @@ fn main() -> ExitCode {
             approve: &approve,
             vpcd: &vpcd,
             sessions,
+            fault,
+            fault_pki: fault_pki.as_deref(),
         }),
         Command::HolderSim {
             command:

@@ -12,10 +12,14 @@ use kakunin_core::cbor::wrap_tag24;
 use kakunin_core::crypto::{default_provider, Curve};
 use kakunin_core::mdoc::{encode_device_engagement, RequestedElement};
 use kakunin_holder_sim::engagement::qr_ble_engagement;
+use kakunin_holder_sim::faults::{
+    double_engagement_card, BleFaultPipe, Fault, FaultKit, FaultLayer, NfcFaultCard,
+};
 use kakunin_holder_sim::{
     run_holder, Consent, HolderCard, HolderDeadlines, HolderLoop, HolderOutcome, HolderPolicy,
     Wallet,
 };
+use kakunin_transport::ble_link::BleFramedLink;
 use kakunin_transport::handover::{build_static_select, nfc_handover, NfcCarrier};
 use kakunin_transport::link::MessageLink;
 use kakunin_transport::nfc::NfcCard;
@@ -52,6 +56,47 @@ pub(crate) struct ServeArgs<'a> {
     pub(crate) vpcd: &'a str,
     /// Sessions to serve in a row on one engagement (`--sessions`, simulated BLE only).
     pub(crate) sessions: u32,
+    /// A fault profile to misbehave with (`--fault`, docs/faults.md).
+    pub(crate) fault: Option<Fault>,
+    /// The issuer PKI whose `ds-1` re-signs the MSO for `stale-mso` (`--fault-pki`).
+    pub(crate) fault_pki: Option<&'a Path>,
+}
+
+/// A fault profile only runs on the transport of its layer: BLE profiles over the
+/// simulated link (whose value pipe they wrap), NFC profiles on the virtual card.
+fn check_fault_transport(a: &ServeArgs<'_>) -> Result<(), CliError> {
+    let Some(fault) = a.fault else {
+        return Ok(());
+    };
+    let wrong = |needs: &str| {
+        Err(CliError::Usage(format!(
+            "--fault {fault} acts on the {} layer: it needs {needs}",
+            fault.layer()
+        )))
+    };
+    if fault == Fault::StaleMso && a.fault_pki.is_none() {
+        return Err(CliError::Usage(
+            "--fault stale-mso re-signs the MSO: it needs --fault-pki DIR (the issuer's PKI)"
+                .into(),
+        ));
+    }
+    match fault.layer() {
+        FaultLayer::Ble if !a.ble_sim => wrong("--ble-sim"),
+        FaultLayer::Nfc if !a.nfc => wrong("--nfc"),
+        FaultLayer::Nfc if fault == Fault::NfcDoubleEngagement && a.negotiated => {
+            wrong("static handover (no --negotiated)")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The holder loop with the session and response faults of `a` (BLE and NFC ones act in
+/// the transport wrappers).
+fn faulty<'a>(holder: HolderLoop<'a>, fault: Option<Fault>, kit: FaultKit<'a>) -> HolderLoop<'a> {
+    match fault {
+        Some(f) => holder.with_fault(f).with_fault_kit(kit),
+        None => holder,
+    }
 }
 
 fn policy(reader_trust: &[PathBuf], approve: &str) -> Result<HolderPolicy, CliError> {
@@ -109,10 +154,26 @@ pub(crate) fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
             "--sessions N: N of at least 1, and more than one only with --ble-sim".into(),
         ));
     }
+    check_fault_transport(a)?;
+    let ds = crate::holder_cmd::fault_signer(a.fault_pki)?;
+    let chain: Vec<Vec<u8>> = ds.iter().map(|d| d.cert_der.clone()).collect();
+    let kit = crate::holder_cmd::fault_kit(ds.as_ref(), &chain);
+    if let Some(f) = a.fault {
+        println!("holder-sim: misbehaving on purpose: fault profile {f} (docs/faults.md)");
+    }
     let now = time::OffsetDateTime::now_utc();
     let mut show = |p: &kakunin_holder_sim::Presented| print!("{}", describe_presented(p));
     if a.ble_sim && a.sessions > 1 {
-        return serve_ble_sim_sessions(&wallet, &policy, crls.as_ref(), a.sessions, now, &mut show);
+        let fault = (a.fault, kit);
+        return serve_ble_sim_sessions(
+            &wallet,
+            &policy,
+            crls.as_ref(),
+            a.sessions,
+            fault,
+            now,
+            &mut show,
+        );
     }
     if a.nfc {
         let keygen = CliError::session_in("key generation");
@@ -126,37 +187,61 @@ pub(crate) fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
         };
         let hs = build_static_select(&de, None, Some(&nfc))
             .map_err(CliError::session_in("NFC engagement"))?;
-        let card = if a.negotiated {
-            NfcCard::negotiated(&de, nfc)
+        let (card, hs) = if a.fault == Some(Fault::NfcDoubleEngagement) {
+            // The session's Handover Select first, then another (static only, checked above).
+            double_engagement_card(c, &de, nfc).map_err(CliError::session_in("NFC card"))?
+        } else if a.negotiated {
+            let card = NfcCard::negotiated(&de, nfc).map_err(CliError::session_in("NFC card"))?;
+            (card, hs)
         } else {
-            NfcCard::new(&hs)
-        }
-        .map_err(CliError::session_in("NFC card"))?;
+            let card = NfcCard::new(&hs).map_err(CliError::session_in("NFC card"))?;
+            (card, hs)
+        };
         // Static handover: [HS, null]; negotiated: the card sets [HS, HR] once agreed.
         let session = MdocSession::new(e_device_key, wrap_tag24(&de), nfc_handover(&hs, None));
-        let mut holder = HolderLoop::new(&wallet, policy, session);
+        let mut holder = faulty(HolderLoop::new(&wallet, policy, session), a.fault, kit);
         if let Some(crls) = &crls {
             holder = holder.with_reader_crls(crls);
         }
-        let mut card = HolderCard::new(card, holder, c, now).on_present(&mut show);
+        let card = HolderCard::new(card, holder, c, now).on_present(&mut show);
         println!(
             "holder-sim: virtual NFC card attached to vpcd at {}; waiting for a reader",
             a.vpcd
         );
-        let n = kakunin_transport::adapters::vpcd::VirtualCard::serve_with_reinsertion(
-            a.vpcd,
-            &mut card,
-            Duration::from_secs(120),
-            3,
-            |card| card.is_done(),
-        )
-        .map_err(CliError::session_in("vpcd"))?;
+        let vpcd = CliError::session_in("vpcd");
+        let (n, outcome) = match a.fault {
+            Some(f @ (Fault::Nfc61xxLoop | Fault::NfcWrongStatusWords)) => {
+                let mut card =
+                    NfcFaultCard::new(card, f).map_err(CliError::session_in("NFC card"))?;
+                let n = kakunin_transport::adapters::vpcd::VirtualCard::serve_with_reinsertion(
+                    a.vpcd,
+                    &mut card,
+                    Duration::from_secs(120),
+                    3,
+                    |card| card.inner().is_done(),
+                )
+                .map_err(vpcd)?;
+                (n, card.into_inner().into_outcome())
+            }
+            _ => {
+                let mut card = card;
+                let n = kakunin_transport::adapters::vpcd::VirtualCard::serve_with_reinsertion(
+                    a.vpcd,
+                    &mut card,
+                    Duration::from_secs(120),
+                    3,
+                    |card| card.is_done(),
+                )
+                .map_err(vpcd)?;
+                (n, card.into_outcome())
+            }
+        };
         println!("holder-sim: {n} APDUs");
-        return Ok(holder_exit(card.outcome()));
+        return Ok(holder_exit(&outcome));
     }
     let (de, uuid, session) = qr_ble_engagement(c).map_err(CliError::session_in("engagement"))?;
     let uri = kakunin_transport::qr::engagement_uri(&de);
-    let mut holder = HolderLoop::new(&wallet, policy, session);
+    let mut holder = faulty(HolderLoop::new(&wallet, policy, session), a.fault, kit);
     if let Some(crls) = &crls {
         holder = holder.with_reader_crls(crls);
     }
@@ -184,10 +269,19 @@ pub(crate) fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
     let mut pipe = SocketPipe::new(stream);
     pipe.wait_start(Instant::now() + deadlines.first_message)
         .map_err(sim_ble)?;
-    let mut link = pipe.framed().map_err(sim_ble)?;
+    let mut link: Box<dyn MessageLink> = match a.fault.filter(|f| f.layer() == FaultLayer::Ble) {
+        Some(f) => Box::new(
+            BleFramedLink::new(
+                BleFaultPipe::new(pipe, f).map_err(CliError::session_in("BLE fault"))?,
+                kakunin_transport::adapters::ble_socket::SIM_MTU,
+            )
+            .map_err(sim_ble)?,
+        ),
+        None => Box::new(pipe.framed().map_err(sim_ble)?),
+    };
     let outcome = run_holder(
         &mut holder,
-        &mut link,
+        &mut *link,
         c,
         &Instant::now,
         deadlines,
@@ -206,6 +300,7 @@ fn serve_ble_sim_sessions(
     policy: &HolderPolicy,
     crls: Option<&kakunin_core::trust::CrlSet>,
     sessions: u32,
+    (fault, kit): (Option<Fault>, FaultKit<'_>),
     now: time::OffsetDateTime,
     show: &mut dyn FnMut(&kakunin_holder_sim::Presented),
 ) -> Result<ExitCode, CliError> {
@@ -252,18 +347,31 @@ fn serve_ble_sim_sessions(
             break;
         };
         let session = MdocSession::new(key, wrap_tag24(&de), vec![0xf6]);
-        let mut holder = HolderLoop::new(wallet, policy.clone(), session);
+        let mut holder = faulty(HolderLoop::new(wallet, policy.clone(), session), fault, kit);
         if let Some(crls) = crls {
             holder = holder.with_reader_crls(crls);
         }
         let mut pipe = SocketPipe::new(stream);
         let started = pipe
             .wait_start(Instant::now() + deadlines.first_message)
-            .and_then(|()| pipe.framed());
+            .and_then(|()| -> Result<Box<dyn MessageLink>, _> {
+                match fault.filter(|f| f.layer() == FaultLayer::Ble) {
+                    Some(f) => {
+                        let pipe = BleFaultPipe::new(pipe, f).map_err(|_| {
+                            kakunin_transport::link::LinkError::Misuse("BLE fault profile")
+                        })?;
+                        Ok(Box::new(BleFramedLink::new(
+                            pipe,
+                            kakunin_transport::adapters::ble_socket::SIM_MTU,
+                        )?))
+                    }
+                    None => Ok(Box::new(pipe.framed()?)),
+                }
+            });
         let outcome = match started {
             Ok(mut link) => run_holder(
                 &mut holder,
-                &mut link,
+                &mut *link,
                 c,
                 &Instant::now,
                 deadlines,

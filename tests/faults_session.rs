@@ -240,7 +240,7 @@ fn status_at_the_wrong_moment_ends_the_session_ng() {
         "{:?}",
         out.failure
     );
-    assert!(ng(&out).is_some());
+    assert_eq!(ng(&out), Some(NgReason::Cancelled));
 }
 
 #[test]
@@ -289,20 +289,16 @@ fn ble_framing_profiles_end_ng_within_the_deadline() {
         Fault::BleNotificationDropped,
     ] {
         let (out, _, elapsed) = f.run_qr(fault);
-        // A truncated or gapped message does not decrypt (or, cut short, never completes).
+        // A message cut short or with a gap does not decode as SessionData: status 11 back.
         assert!(
             matches!(
                 out.failure,
-                Some(
-                    FlowFailure::Session(_)
-                        | FlowFailure::Timeout
-                        | FlowFailure::Link(LinkError::Framing { .. } | LinkError::Timeout)
-                )
+                Some(FlowFailure::Session(ProximityError::Malformed { .. }))
             ),
             "{fault}: {:?}",
             out.failure
         );
-        assert!(ng(&out).is_some(), "{fault}");
+        assert_eq!(ng(&out), Some(NgReason::Malformed), "{fault}");
         assert!(elapsed < Duration::from_secs(3), "{fault}: {elapsed:?}");
     }
 }
@@ -313,11 +309,16 @@ fn nfc_profiles_end_ng() {
     for fault in [Fault::Nfc61xxLoop, Fault::NfcWrongStatusWords] {
         let (out, elapsed) = f.run_nfc(Some(fault)).unwrap();
         assert!(
-            matches!(out.failure, Some(FlowFailure::Link(_))),
+            matches!(
+                out.failure,
+                Some(FlowFailure::Link(
+                    LinkError::Framing { .. } | LinkError::Card { .. }
+                ))
+            ),
             "{fault}: {:?}",
             out.failure
         );
-        assert!(ng(&out).is_some(), "{fault}");
+        assert_eq!(ng(&out), Some(NgReason::Malformed), "{fault}");
         assert!(elapsed < Duration::from_secs(3), "{fault}: {elapsed:?}");
     }
     // Two engagements in one NDEF file: the reader refuses to engage at all.

@@ -59,10 +59,10 @@ pub fn respond_faulty(
     }
     let session = SessionTranscript::from_bytes(transcript).map_err(HolderError::Transcript)?;
     let mut presentation = respond_with(crypto, store, request, transcript, policy, options, now)?;
-    let Some(outcome) = presentation
+    let Some((outcome, id)) = presentation
         .documents
         .iter()
-        .find(|d| d.credential_id.is_some())
+        .find_map(|d| d.credential_id.clone().map(|id| (d, id)))
     else {
         return Err(FaultError::NotApplicable {
             fault,
@@ -70,7 +70,6 @@ pub fn respond_faulty(
         }
         .into());
     };
-    let id = outcome.credential_id.clone().unwrap_or_default();
     let disclosed: Vec<(String, String)> = outcome
         .disclosed
         .iter()
