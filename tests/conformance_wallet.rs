@@ -6,7 +6,8 @@
 )]
 //! `kakunin conformance wallet --qr URI --ble-sim` against `kakunin holder-sim serve --ble-sim
 //! --sessions N` in another process: every case passes, exit 0, the reports are written; and
-//! against a wallet with no reader trust: the readerAuth cases fail, exit 1.
+//! against a wallet with no reader trust: the readerAuth cases fail, exit 1; and against
+//! `--fault extra-element`: the answer cases fail, exit 1.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -36,7 +37,7 @@ fn setup() -> (tempfile::TempDir, impl Fn(&str) -> String) {
     let mdl = examples.join("mdl-claims.json").display().to_string();
     let pid = examples.join("jp-pid-claims.json").display().to_string();
     run(&["pki", "init", "--out", &d("pki")]);
-    for (doctype, claims, count) in [("mdl", &mdl, "40"), ("jp-pid", &pid, "10")] {
+    for (doctype, claims, count) in [("mdl", &mdl, "100"), ("jp-pid", &pid, "24")] {
         run(&[
             "issue",
             "mdoc",
@@ -69,7 +70,11 @@ fn setup() -> (tempfile::TempDir, impl Fn(&str) -> String) {
     (dir, d)
 }
 
-fn serve(d: &dyn Fn(&str) -> String, reader_trust: bool) -> (std::process::Child, String) {
+fn serve(
+    d: &dyn Fn(&str) -> String,
+    reader_trust: bool,
+    extra: &[&str],
+) -> (std::process::Child, String) {
     let sessions = CASES.to_string();
     let wallet = d("wallet");
     let root = d("pki/reader-root.cert.pem");
@@ -85,6 +90,7 @@ fn serve(d: &dyn Fn(&str) -> String, reader_trust: bool) -> (std::process::Child
     if reader_trust {
         args.extend(["--reader-trust", &root]);
     }
+    args.extend_from_slice(extra);
     let mut holder = Command::new(bin())
         .args(&args)
         .stdout(Stdio::piped())
@@ -92,8 +98,12 @@ fn serve(d: &dyn Fn(&str) -> String, reader_trust: bool) -> (std::process::Child
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(holder.stdout.take().unwrap()).lines();
-    let uri = lines.next().unwrap().unwrap();
-    assert!(uri.starts_with("mdoc:"), "{uri}");
+    // The QR URI is the first line (after the fault banner, with --fault).
+    let uri = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|l| l.starts_with("mdoc:"))
+        .unwrap();
     // Keep reading so the holder never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
     (holder, uri)
@@ -126,7 +136,7 @@ fn conformance(d: &dyn Fn(&str) -> String, uri: &str, report: &str) -> std::proc
 #[test]
 fn the_holder_simulator_over_simulated_ble_passes_and_a_trustless_one_fails() {
     let (_dir, d) = setup();
-    let (mut holder, uri) = serve(&d, true);
+    let (mut holder, uri) = serve(&d, true, &[]);
     let out = conformance(&d, &uri, "report");
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert_eq!(
@@ -147,7 +157,7 @@ fn the_holder_simulator_over_simulated_ble_passes_and_a_trustless_one_fails() {
     assert!(holder.wait().unwrap().success());
     assert!(std::path::Path::new(&d("report")).is_dir());
 
-    let (mut holder, uri) = serve(&d, false);
+    let (mut holder, uri) = serve(&d, false, &[]);
     let out = conformance(&d, &uri, "report2");
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert_eq!(out.status.code(), Some(1), "{stdout}");
@@ -164,6 +174,24 @@ fn the_holder_simulator_over_simulated_ble_passes_and_a_trustless_one_fails() {
             "wallet/reader-auth-other-transcript",
             "wallet/reader-auth-other-items",
         ],
+        "{stdout}"
+    );
+    assert!(holder.wait().unwrap().success());
+
+    // A holder that discloses an element nobody asked for: every answer case fails.
+    let (mut holder, uri) = serve(&d, true, &["--fault", "extra-element"]);
+    let out = conformance(&d, &uri, "report3");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("FAIL wallet/no-extra-element"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(line.contains("did not ask for"), "{line}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l == "pass wallet/garbage-ciphertext"),
         "{stdout}"
     );
     assert!(holder.wait().unwrap().success());
