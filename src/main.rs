@@ -471,6 +471,9 @@ enum HolderSimCommand {
         /// vpcd address.
         #[arg(long, default_value = "127.0.0.1:35963")]
         vpcd: String,
+        /// With --ble-sim: serve N sessions in a row on the same engagement (one per reader connection), e.g. for `conformance wallet`.
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        sessions: u32,
         /// Misbehave on purpose: a fault profile (docs/faults.md); BLE profiles need --ble-sim, NFC ones --nfc.
         #[arg(long, value_name = "NAME")]
         fault: Option<kakunin_holder_sim::faults::Fault>,
@@ -962,6 +965,24 @@ enum ConformanceCommand {
         /// Directory for junit.xml, report.html and report.json (created if missing).
         #[arg(long, value_name = "DIR")]
         report: PathBuf,
+        /// IACA the wallet's credentials chain to (every answer is verified against it); repeat for several.
+        #[arg(long = "trust-anchor", value_name = "FILE", required = true)]
+        trust_anchors: Vec<PathBuf>,
+        /// A reader certificate the wallet trusts (its root is in the wallet's reader trust): signs readerAuth.
+        #[arg(long, value_name = "FILE")]
+        reader_cert: PathBuf,
+        /// The reader certificate's private key.
+        #[arg(long, value_name = "FILE")]
+        reader_key: PathBuf,
+        /// Seconds each case may take before it is graded failed.
+        #[arg(long, value_name = "SECONDS", default_value_t = 8)]
+        case_timeout: u64,
+        /// Make the SD-JWT VC case required (the wallet holds a JP PID SD-JWT VC).
+        #[arg(long)]
+        require_sd_jwt: bool,
+        /// The wallet holds no JP PID mdoc: its cases become optional.
+        #[arg(long)]
+        without_jp_pid: bool,
     },
 }
 
@@ -1155,6 +1176,7 @@ fn main() -> ExitCode {
                     reader_crls,
                     approve,
                     vpcd,
+                    sessions,
                     fault,
                     fault_pki,
                 },
@@ -1168,6 +1190,7 @@ fn main() -> ExitCode {
             reader_crls: &reader_crls,
             approve: &approve,
             vpcd: &vpcd,
+            sessions,
             fault,
             fault_pki: fault_pki.as_deref(),
         }),
@@ -1515,6 +1538,12 @@ fn main() -> ExitCode {
                     qr,
                     ble_sim,
                     report,
+                    trust_anchors,
+                    reader_cert,
+                    reader_key,
+                    case_timeout,
+                    require_sd_jwt,
+                    without_jp_pid,
                 },
         } => conformance_wallet_cmd::run(&conformance_wallet_cmd::Args {
             nfc,
@@ -1522,6 +1551,12 @@ fn main() -> ExitCode {
             qr: qr.as_deref(),
             ble_sim,
             report: &report,
+            trust_anchors: &trust_anchors,
+            reader_cert: &reader_cert,
+            reader_key: &reader_key,
+            case_timeout: std::time::Duration::from_secs(case_timeout),
+            require_sd_jwt,
+            without_jp_pid,
         }),
         Command::Till {
             command:

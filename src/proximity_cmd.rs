@@ -54,6 +54,8 @@ pub(crate) struct ServeArgs<'a> {
     pub(crate) approve: &'a str,
     /// vpcd's address (`host:port`).
     pub(crate) vpcd: &'a str,
+    /// Sessions to serve in a row on one engagement (`--sessions`, simulated BLE only).
+    pub(crate) sessions: u32,
     /// A fault profile to misbehave with (`--fault`, docs/faults.md).
     pub(crate) fault: Option<Fault>,
     /// The issuer PKI whose `ds-1` re-signs the MSO for `stale-mso` (`--fault-pki`).
@@ -147,6 +149,11 @@ pub(crate) fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
             "choose one of --nfc, --ble-sim or --ble".into(),
         ));
     }
+    if a.sessions == 0 || (a.sessions > 1 && !a.ble_sim) {
+        return Err(CliError::Usage(
+            "--sessions N: N of at least 1, and more than one only with --ble-sim".into(),
+        ));
+    }
     check_fault_transport(a)?;
     let ds = crate::holder_cmd::fault_signer(a.fault_pki)?;
     let chain: Vec<Vec<u8>> = ds.iter().map(|d| d.cert_der.clone()).collect();
@@ -156,6 +163,18 @@ pub(crate) fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
     }
     let now = time::OffsetDateTime::now_utc();
     let mut show = |p: &kakunin_holder_sim::Presented| print!("{}", describe_presented(p));
+    if a.ble_sim && a.sessions > 1 {
+        let fault = (a.fault, kit);
+        return serve_ble_sim_sessions(
+            &wallet,
+            &policy,
+            crls.as_ref(),
+            a.sessions,
+            fault,
+            now,
+            &mut show,
+        );
+    }
     if a.nfc {
         let keygen = CliError::session_in("key generation");
         let e_device_key = c.generate_key(Curve::P256).map_err(keygen)?;
@@ -270,6 +289,107 @@ pub(crate) fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
         &mut show,
     );
     Ok(holder_exit(&outcome))
+}
+
+/// Serve `sessions` sessions in a row over the simulated BLE radio on one engagement: one
+/// QR code, one EDeviceKey and service UUID, a fresh session (and SessionTranscript, since
+/// each reader brings a fresh EReaderKey) per reader connection. Exit 0 once all were served,
+/// whatever each session came to (a conformance run ends many on purpose).
+fn serve_ble_sim_sessions(
+    wallet: &Wallet,
+    policy: &HolderPolicy,
+    crls: Option<&kakunin_core::trust::CrlSet>,
+    sessions: u32,
+    (fault, kit): (Option<Fault>, FaultKit<'_>),
+    now: time::OffsetDateTime,
+    show: &mut dyn FnMut(&kakunin_holder_sim::Presented),
+) -> Result<ExitCode, CliError> {
+    use kakunin_core::crypto::hazmat;
+    let c = default_provider();
+    let keygen = CliError::session_in("key generation");
+    let e_device_key = c.generate_key(Curve::P256).map_err(keygen)?;
+    let public = c.public_key(&e_device_key).map_err(keygen)?;
+    let mut uuid = [0u8; 16];
+    c.fill_random(&mut uuid).map_err(keygen)?;
+    let de = kakunin_holder_sim::engagement::ble_peripheral_engagement(&public, &uuid);
+    let uri = kakunin_transport::qr::engagement_uri(&de);
+    let path = sim_socket(&uuid);
+    let _ = std::fs::remove_file(&path);
+    let listener =
+        std::os::unix::net::UnixListener::bind(&path).map_err(|source| CliError::Write {
+            path: path.clone(),
+            source,
+        })?;
+    println!("{uri}");
+    println!(
+        "holder-sim: advertising (simulated BLE, peripheral server mode, UUID {}), {sessions} sessions",
+        hex::encode(uuid)
+    );
+    let deadlines = HolderDeadlines::default();
+    let mut result = Ok(ExitCode::SUCCESS);
+    for n in 1..=sessions {
+        let stream = match listener.accept() {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                result = Err(CliError::session("simulated BLE", e));
+                break;
+            }
+        };
+        // Each session gets its own copy of EDeviceKey (keys are not Clone); both zeroize.
+        let Some(key) = hazmat::private_key_from_scalar(
+            e_device_key.curve(),
+            hazmat::scalar_bytes(&e_device_key),
+        ) else {
+            result = Err(CliError::session(
+                "key generation",
+                "the engagement key does not copy",
+            ));
+            break;
+        };
+        let session = MdocSession::new(key, wrap_tag24(&de), vec![0xf6]);
+        let mut holder = faulty(HolderLoop::new(wallet, policy.clone(), session), fault, kit);
+        if let Some(crls) = crls {
+            holder = holder.with_reader_crls(crls);
+        }
+        let mut pipe = SocketPipe::new(stream);
+        let started = pipe
+            .wait_start(Instant::now() + deadlines.first_message)
+            .and_then(|()| -> Result<Box<dyn MessageLink>, _> {
+                match fault.filter(|f| f.layer() == FaultLayer::Ble) {
+                    Some(f) => {
+                        let pipe = BleFaultPipe::new(pipe, f).map_err(|_| {
+                            kakunin_transport::link::LinkError::Misuse("BLE fault profile")
+                        })?;
+                        Ok(Box::new(BleFramedLink::new(
+                            pipe,
+                            kakunin_transport::adapters::ble_socket::SIM_MTU,
+                        )?))
+                    }
+                    None => Ok(Box::new(pipe.framed()?)),
+                }
+            });
+        let outcome = match started {
+            Ok(mut link) => run_holder(
+                &mut holder,
+                &mut *link,
+                c,
+                &Instant::now,
+                deadlines,
+                now,
+                show,
+            ),
+            Err(e) => HolderOutcome {
+                failure: Some(kakunin_holder_sim::HolderFailure::Link(e)),
+                ..HolderOutcome::default()
+            },
+        };
+        match &outcome.failure {
+            None => println!("holder-sim: session {n} of {sessions} over"),
+            Some(e) => println!("holder-sim: session {n} of {sessions} ended with an error: {e}"),
+        }
+    }
+    let _ = std::fs::remove_file(&path);
+    result
 }
 
 #[cfg(feature = "ble")]

@@ -6,6 +6,8 @@
 //! - [`verifier_suite`]: the mdoc and SD-JWT VC cases for a verifier under test, generated on
 //!   the fly, and the run that grades them.
 //! - [`targets`]: the verifier under test as a command or as the till's HTTP API.
+//! - [`wallet_suite`]: the wallet suite — the runner acts as a reader against a wallet under
+//!   test (`kakunin conformance wallet`).
 //! - [`report`]: JUnit XML (for CI systems), one self-contained HTML page and JSON, written
 //!   from a [`case::SuiteReport`].
 //!
@@ -18,5 +20,6 @@ pub mod case;
 pub mod report;
 pub mod targets;
 pub mod verifier_suite;
+pub mod wallet_suite;
 
 pub use case::{CaseResult, Expected, Grade, Observed, SuiteReport};
