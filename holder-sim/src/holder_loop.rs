@@ -9,7 +9,7 @@
 //! not decode, 20 (termination) for anything else, including a failure of the holder's own
 //! wallet. [`run_holder`] drives it over any [`MessageLink`], with a deadline on every wait.
 
-use crate::faults::{respond_faulty, wrong_moment_status, Fault, FaultKit, FaultLayer};
+use crate::faults::{respond_faulty_or_plain, wrong_moment_status, Fault, FaultKit, FaultLayer};
 use crate::respond::{respond_with, HolderError, HolderPolicy, Presentation, RespondOptions};
 use crate::sd_jwt::respond_sd_jwt;
 use crate::store::CredentialStore;
@@ -226,7 +226,8 @@ impl<'a> HolderLoop<'a> {
                 reader_crls: self.reader_crls,
             };
             match response_fault {
-                Some(fault) => respond_faulty(
+                // Where the profile has nothing to break, the wallet answers plainly.
+                Some(fault) => respond_faulty_or_plain(
                     crypto,
                     self.store,
                     &request,
@@ -236,7 +237,8 @@ impl<'a> HolderLoop<'a> {
                     now,
                     fault,
                     &self.fault_kit,
-                ),
+                )
+                .map(|(presentation, _not_applicable)| presentation),
                 None => respond_with(
                     crypto,
                     self.store,

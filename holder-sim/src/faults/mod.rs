@@ -15,7 +15,7 @@ pub mod session;
 
 pub use ble::{BleFaultPipe, Drip};
 pub use nfc::{double_engagement_card, NfcFaultCard};
-pub use response::respond_faulty;
+pub use response::{respond_faulty, respond_faulty_or_plain};
 pub use session::wrong_moment_status;
 
 use kakunin_core::crypto::EcPrivateKey;

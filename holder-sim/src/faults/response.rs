@@ -46,6 +46,30 @@ pub fn respond_faulty(
     fault: Fault,
     kit: &FaultKit<'_>,
 ) -> Result<Presentation, HolderError> {
+    match respond_faulty_or_plain(
+        crypto, store, request, transcript, policy, options, now, fault, kit,
+    )? {
+        (presentation, None) => Ok(presentation),
+        (_, Some(not_applicable)) => Err(not_applicable.into()),
+    }
+}
+
+/// [`respond_faulty`] for a live session: where the profile has nothing to break in this
+/// answer ([`FaultError::NotApplicable`], e.g. a request for a docType the wallet does not
+/// hold), the plain answer, with the reason beside it — a wallet that misbehaves in one way
+/// still answers what it cannot break, and spends no second credential doing so.
+#[allow(clippy::too_many_arguments)] // respond_faulty's arguments.
+pub fn respond_faulty_or_plain(
+    crypto: &dyn CryptoProvider,
+    store: &dyn CredentialStore,
+    request: &[u8],
+    transcript: &[u8],
+    policy: &HolderPolicy,
+    options: RespondOptions<'_>,
+    now: OffsetDateTime,
+    fault: Fault,
+    kit: &FaultKit<'_>,
+) -> Result<(Presentation, Option<FaultError>), HolderError> {
     if fault.layer() != FaultLayer::Response {
         return Err(FaultError::WrongLayer {
             fault,
@@ -64,11 +88,11 @@ pub fn respond_faulty(
         .iter()
         .find_map(|d| d.credential_id.clone().map(|id| (d, id)))
     else {
-        return Err(FaultError::NotApplicable {
+        let not_applicable = FaultError::NotApplicable {
             fault,
             why: "no document was returned",
-        }
-        .into());
+        };
+        return Ok((presentation, Some(not_applicable)));
     };
     let disclosed: Vec<(String, String)> = outcome
         .disclosed
@@ -88,8 +112,16 @@ pub fn respond_faulty(
         fault,
     };
     let mut response = decode_value(&presentation.response, "DeviceResponse")?;
-    presentation.response = ctx.apply(&mut response)?;
-    Ok(presentation)
+    match ctx.apply(&mut response) {
+        Ok(broken) => {
+            presentation.response = broken;
+            Ok((presentation, None))
+        }
+        Err(HolderError::Fault(e @ FaultError::NotApplicable { .. })) => {
+            Ok((presentation, Some(e)))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Everything a profile may need about the answer it breaks.
