@@ -86,8 +86,8 @@ impl WalletTarget for SimBleTarget {
 
 /// The wallet tapped on a PC/SC reader: one tap (card session) per case.
 #[cfg(feature = "pcsc")]
-fn nfc_target(reader: Option<&str>) -> Result<Box<dyn WalletTarget>, CliError> {
-    let target = kakunin_conformance::wallet_suite::pcsc_target::PcscTarget::open(reader)
+fn nfc_target(reader: Option<&str>, wait: Duration) -> Result<Box<dyn WalletTarget>, CliError> {
+    let target = kakunin_conformance::wallet_suite::pcsc_target::PcscTarget::open(reader, wait)
         .map_err(|e| CliError::session("NFC (PC/SC)", e))?;
     println!(
         "conformance wallet: NFC through PC/SC reader {:?}",
@@ -97,7 +97,7 @@ fn nfc_target(reader: Option<&str>) -> Result<Box<dyn WalletTarget>, CliError> {
 }
 
 #[cfg(not(feature = "pcsc"))]
-fn nfc_target(reader: Option<&str>) -> Result<Box<dyn WalletTarget>, CliError> {
+fn nfc_target(reader: Option<&str>, _: Duration) -> Result<Box<dyn WalletTarget>, CliError> {
     Err(CliError::Usage(format!(
         "conformance wallet --nfc{}: this build has no PC/SC support: build with --features pcsc",
         reader
@@ -159,7 +159,7 @@ pub(crate) fn run(a: &Args<'_>) -> Result<ExitCode, CliError> {
                 uuid,
             })
         }
-        (true, None, false) => nfc_target(a.pcsc_reader)?,
+        (true, None, false) => nfc_target(a.pcsc_reader, a.case_timeout)?,
         _ => {
             return Err(CliError::Usage(
                 "use --qr URI with --ble-sim, or --nfc".into(),

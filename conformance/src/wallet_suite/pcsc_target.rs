@@ -33,9 +33,10 @@ impl core::fmt::Debug for PcscTarget {
 
 impl PcscTarget {
     /// The first reader whose name contains `reader_filter`, or without a filter the first
-    /// reader that holds a card now. Fails when pcscd is not reachable, no reader matches, or
-    /// (without a filter) no reader holds a card.
-    pub fn open(reader_filter: Option<&str>) -> Result<Self, TargetError> {
+    /// reader that holds a card, waiting up to `wait` for one (a wallet may be tapped just
+    /// after the run starts). Fails when pcscd is not reachable, no reader matches, or
+    /// (without a filter) no reader holds a card in time.
+    pub fn open(reader_filter: Option<&str>, wait: Duration) -> Result<Self, TargetError> {
         let pcsc = |step| move |source| TargetError::Pcsc { step, source };
         let reader = match reader_filter {
             Some(f) => PcscCard::readers()
@@ -46,14 +47,23 @@ impl PcscTarget {
                     step: "find the reader",
                     source: PcscError::NoReader(f.to_string()),
                 })?,
-            None => PcscCard::readers_with_card()
-                .map_err(pcsc("list the PC/SC readers"))?
-                .into_iter()
-                .next()
-                .ok_or_else(|| TargetError::Pcsc {
-                    step: "find a reader with a card",
-                    source: PcscError::NoCard(String::new()),
-                })?,
+            None => {
+                let deadline = Instant::now() + wait;
+                loop {
+                    let with_card =
+                        PcscCard::readers_with_card().map_err(pcsc("list the PC/SC readers"))?;
+                    if let Some(first) = with_card.into_iter().next() {
+                        break first;
+                    }
+                    if Instant::now() >= deadline {
+                        return Err(TargetError::Pcsc {
+                            step: "find a reader with a card (name one with --pcsc-reader)",
+                            source: PcscError::NoCard("any reader".into()),
+                        });
+                    }
+                    std::thread::sleep(POLL);
+                }
+            }
         };
         Ok(PcscTarget {
             watch: PcscWatch::open(&reader).map_err(pcsc("open the reader"))?,
