@@ -252,7 +252,6 @@ pub(crate) fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
 /// One NFC session on a fresh virtual card (a fresh EDeviceKey and Handover Select, so a
 /// fresh SessionTranscript) served through vpcd: the card is inserted (connected to vpcd)
 /// here and removed (disconnected) when the session is over.
-#[allow(clippy::too_many_arguments)] // the serve options, split into what one session needs
 fn serve_nfc_once(
     a: &ServeArgs<'_>,
     wallet: &Wallet,
