@@ -84,6 +84,28 @@ impl WalletTarget for SimBleTarget {
     }
 }
 
+/// The wallet tapped on a PC/SC reader: one tap (card session) per case.
+#[cfg(feature = "pcsc")]
+fn nfc_target(reader: Option<&str>, wait: Duration) -> Result<Box<dyn WalletTarget>, CliError> {
+    let target = kakunin_conformance::wallet_suite::pcsc_target::PcscTarget::open(reader, wait)
+        .map_err(|e| CliError::session("NFC (PC/SC)", e))?;
+    println!(
+        "conformance wallet: NFC through PC/SC reader {:?}",
+        target.reader()
+    );
+    Ok(Box::new(target))
+}
+
+#[cfg(not(feature = "pcsc"))]
+fn nfc_target(reader: Option<&str>, _: Duration) -> Result<Box<dyn WalletTarget>, CliError> {
+    Err(CliError::Usage(format!(
+        "conformance wallet --nfc{}: this build has no PC/SC support: build with --features pcsc",
+        reader
+            .map(|r| format!(" --pcsc-reader {r}"))
+            .unwrap_or_default()
+    )))
+}
+
 /// A reader nobody trusts: a fresh throw-away PKI's reader certificate.
 fn untrusted_reader(
     c: &dyn CryptoProvider,
@@ -137,14 +159,7 @@ pub(crate) fn run(a: &Args<'_>) -> Result<ExitCode, CliError> {
                 uuid,
             })
         }
-        (true, None, false) => {
-            return Err(CliError::Usage(format!(
-                "conformance wallet --nfc{}: not built yet (use --qr URI --ble-sim)",
-                a.pcsc_reader
-                    .map(|r| format!(" --pcsc-reader {r}"))
-                    .unwrap_or_default()
-            )))
-        }
+        (true, None, false) => nfc_target(a.pcsc_reader, a.case_timeout)?,
         _ => {
             return Err(CliError::Usage(
                 "use --qr URI with --ble-sim, or --nfc".into(),

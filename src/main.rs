@@ -471,7 +471,7 @@ enum HolderSimCommand {
         /// vpcd address.
         #[arg(long, default_value = "127.0.0.1:35963")]
         vpcd: String,
-        /// With --ble-sim: serve N sessions in a row on the same engagement (one per reader connection), e.g. for `conformance wallet`.
+        /// Serve N sessions in a row, e.g. for `conformance wallet`: with --ble-sim on the same engagement (one per reader connection), with --nfc one fresh card per tap (the reader releasing the card ends a tap).
         #[arg(long, value_name = "N", default_value_t = 1)]
         sessions: u32,
         /// Misbehave on purpose: a fault profile (docs/faults.md); BLE profiles need --ble-sim, NFC ones --nfc.

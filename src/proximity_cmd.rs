@@ -54,7 +54,8 @@ pub(crate) struct ServeArgs<'a> {
     pub(crate) approve: &'a str,
     /// vpcd's address (`host:port`).
     pub(crate) vpcd: &'a str,
-    /// Sessions to serve in a row on one engagement (`--sessions`, simulated BLE only).
+    /// Sessions to serve in a row (`--sessions`): on one engagement over simulated BLE, one
+    /// fresh card per tap over NFC.
     pub(crate) sessions: u32,
     /// A fault profile to misbehave with (`--fault`, docs/faults.md).
     pub(crate) fault: Option<Fault>,
@@ -149,9 +150,9 @@ pub(crate) fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
             "choose one of --nfc, --ble-sim or --ble".into(),
         ));
     }
-    if a.sessions == 0 || (a.sessions > 1 && !a.ble_sim) {
+    if a.sessions == 0 || (a.sessions > 1 && !(a.ble_sim || a.nfc)) {
         return Err(CliError::Usage(
-            "--sessions N: N of at least 1, and more than one only with --ble-sim".into(),
+            "--sessions N: N of at least 1, and more than one only with --ble-sim or --nfc".into(),
         ));
     }
     check_fault_transport(a)?;
@@ -176,68 +177,25 @@ pub(crate) fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
         );
     }
     if a.nfc {
-        let keygen = CliError::session_in("key generation");
-        let e_device_key = c.generate_key(Curve::P256).map_err(keygen)?;
-        let e_device_pub = c.public_key(&e_device_key).map_err(keygen)?;
-        let de = encode_device_engagement(&e_device_pub, &[]);
-        let nfc = NfcCarrier {
-            version: 1,
-            max_command_data: Some(65535),
-            max_response_data: Some(65536),
-        };
-        let hs = build_static_select(&de, None, Some(&nfc))
-            .map_err(CliError::session_in("NFC engagement"))?;
-        let (card, hs) = if a.fault == Some(Fault::NfcDoubleEngagement) {
-            // The session's Handover Select first, then another (static only, checked above).
-            double_engagement_card(c, &de, nfc).map_err(CliError::session_in("NFC card"))?
-        } else if a.negotiated {
-            let card = NfcCard::negotiated(&de, nfc).map_err(CliError::session_in("NFC card"))?;
-            (card, hs)
-        } else {
-            let card = NfcCard::new(&hs).map_err(CliError::session_in("NFC card"))?;
-            (card, hs)
-        };
-        // Static handover: [HS, null]; negotiated: the card sets [HS, HR] once agreed.
-        let session = MdocSession::new(e_device_key, wrap_tag24(&de), nfc_handover(&hs, None));
-        let mut holder = faulty(HolderLoop::new(&wallet, policy, session), a.fault, kit);
-        if let Some(crls) = &crls {
-            holder = holder.with_reader_crls(crls);
+        let mut last = Ok(ExitCode::SUCCESS);
+        for n in 1..=a.sessions {
+            let outcome = serve_nfc_once(a, &wallet, &policy, crls.as_ref(), kit, now, &mut show)?;
+            if a.sessions == 1 {
+                return Ok(holder_exit(&outcome));
+            }
+            match &outcome.failure {
+                None => println!("holder-sim: session {n} of {} over", a.sessions),
+                Some(e) => println!(
+                    "holder-sim: session {n} of {} ended with an error: {e}",
+                    a.sessions
+                ),
+            }
+            last = Ok(ExitCode::SUCCESS);
+            // The card leaves the field: pcscd polls vpcd's slot (every 400 ms), so stay out
+            // long enough for it to see the removal before the next card arrives.
+            std::thread::sleep(Duration::from_millis(1200));
         }
-        let card = HolderCard::new(card, holder, c, now).on_present(&mut show);
-        println!(
-            "holder-sim: virtual NFC card attached to vpcd at {}; waiting for a reader",
-            a.vpcd
-        );
-        let vpcd = CliError::session_in("vpcd");
-        let (n, outcome) = match a.fault {
-            Some(f @ (Fault::Nfc61xxLoop | Fault::NfcWrongStatusWords)) => {
-                let mut card =
-                    NfcFaultCard::new(card, f).map_err(CliError::session_in("NFC card"))?;
-                let n = kakunin_transport::adapters::vpcd::VirtualCard::serve_with_reinsertion(
-                    a.vpcd,
-                    &mut card,
-                    Duration::from_secs(120),
-                    3,
-                    |card| card.inner().is_done(),
-                )
-                .map_err(vpcd)?;
-                (n, card.into_inner().into_outcome())
-            }
-            _ => {
-                let mut card = card;
-                let n = kakunin_transport::adapters::vpcd::VirtualCard::serve_with_reinsertion(
-                    a.vpcd,
-                    &mut card,
-                    Duration::from_secs(120),
-                    3,
-                    |card| card.is_done(),
-                )
-                .map_err(vpcd)?;
-                (n, card.into_outcome())
-            }
-        };
-        println!("holder-sim: {n} APDUs");
-        return Ok(holder_exit(&outcome));
+        return last;
     }
     let (de, uuid, session) = qr_ble_engagement(c).map_err(CliError::session_in("engagement"))?;
     let uri = kakunin_transport::qr::engagement_uri(&de);
@@ -289,6 +247,122 @@ pub(crate) fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
         &mut show,
     );
     Ok(holder_exit(&outcome))
+}
+
+/// One NFC session on a fresh virtual card (a fresh EDeviceKey and Handover Select, so a
+/// fresh SessionTranscript) served through vpcd: the card is inserted (connected to vpcd)
+/// here and removed (disconnected) when the session is over.
+fn serve_nfc_once(
+    a: &ServeArgs<'_>,
+    wallet: &Wallet,
+    policy: &HolderPolicy,
+    crls: Option<&kakunin_core::trust::CrlSet>,
+    kit: FaultKit<'_>,
+    now: time::OffsetDateTime,
+    show: &mut dyn FnMut(&kakunin_holder_sim::Presented),
+) -> Result<HolderOutcome, CliError> {
+    let c = default_provider();
+    let multi = a.sessions > 1;
+    let keygen = CliError::session_in("key generation");
+    let e_device_key = c.generate_key(Curve::P256).map_err(keygen)?;
+    let e_device_pub = c.public_key(&e_device_key).map_err(keygen)?;
+    let de = encode_device_engagement(&e_device_pub, &[]);
+    let nfc = NfcCarrier {
+        version: 1,
+        max_command_data: Some(65535),
+        max_response_data: Some(65536),
+    };
+    let hs = build_static_select(&de, None, Some(&nfc))
+        .map_err(CliError::session_in("NFC engagement"))?;
+    let (card, hs) = if a.fault == Some(Fault::NfcDoubleEngagement) {
+        // The session's Handover Select first, then another (static only, checked above).
+        double_engagement_card(c, &de, nfc).map_err(CliError::session_in("NFC card"))?
+    } else if a.negotiated {
+        let card = NfcCard::negotiated(&de, nfc).map_err(CliError::session_in("NFC card"))?;
+        (card, hs)
+    } else {
+        let card = NfcCard::new(&hs).map_err(CliError::session_in("NFC card"))?;
+        (card, hs)
+    };
+    // Static handover: [HS, null]; negotiated: the card sets [HS, HR] once agreed.
+    let session = MdocSession::new(e_device_key, wrap_tag24(&de), nfc_handover(&hs, None));
+    let mut holder = faulty(
+        HolderLoop::new(wallet, policy.clone(), session),
+        a.fault,
+        kit,
+    );
+    if let Some(crls) = crls {
+        holder = holder.with_reader_crls(crls);
+    }
+    let card = HolderCard::new(card, holder, c, now).on_present(show);
+    println!(
+        "holder-sim: virtual NFC card attached to vpcd at {}; waiting for a reader",
+        a.vpcd
+    );
+    let vpcd = CliError::session_in("vpcd");
+    let (n, outcome) = match a.fault {
+        Some(f @ (Fault::Nfc61xxLoop | Fault::NfcWrongStatusWords)) => {
+            let card = NfcFaultCard::new(card, f).map_err(CliError::session_in("NFC card"))?;
+            let (n, card) =
+                serve_tap(a.vpcd, card, multi, |c| c.inner().is_done()).map_err(vpcd)?;
+            (n, card.into_inner().into_outcome())
+        }
+        _ => {
+            let (n, card) = serve_tap(a.vpcd, card, multi, HolderCard::is_done).map_err(vpcd)?;
+            (n, card.into_outcome())
+        }
+    };
+    println!("holder-sim: {n} APDUs");
+    Ok(outcome)
+}
+
+/// A card in the field for one tap: it knows whether the reader has talked to it and whether
+/// the reader has let it go since (SCardDisconnect resets or powers down the card), which is
+/// how a phone knows a tap is over.
+struct Tap<T> {
+    card: T,
+    started: bool,
+    released: bool,
+}
+
+impl<T: kakunin_transport::nfc::Transceive> kakunin_transport::nfc::Transceive for Tap<T> {
+    type Error = T::Error;
+
+    fn transceive(&mut self, command: &[u8]) -> Result<Vec<u8>, Self::Error> {
+        self.started = true;
+        self.card.transceive(command)
+    }
+}
+
+/// Serve `card` through vpcd for one tap. With one session (`multi` false) the card leaves
+/// once its session is `done`; in a run of sessions it stays until the reader releases it,
+/// so a reader that reads on after the session ended sees what a phone shows then.
+fn serve_tap<T: kakunin_transport::nfc::Transceive>(
+    vpcd: &str,
+    card: T,
+    multi: bool,
+    done: impl Fn(&T) -> bool,
+) -> Result<(usize, T), kakunin_transport::adapters::vpcd::VpcdError> {
+    use kakunin_transport::adapters::vpcd::{PowerEvent, VirtualCard, ATR};
+    let mut tap = Tap {
+        card,
+        started: false,
+        released: false,
+    };
+    let n = VirtualCard::serve_with_reinsertion_as(
+        vpcd,
+        &ATR,
+        &mut tap,
+        Duration::from_secs(120),
+        3,
+        |t, event| {
+            if t.started && matches!(event, PowerEvent::Off | PowerEvent::Reset) {
+                t.released = true;
+            }
+        },
+        |t| if multi { t.released } else { done(&t.card) },
+    )?;
+    Ok((n, tap.card))
 }
 
 /// Serve `sessions` sessions in a row over the simulated BLE radio on one engagement: one

@@ -5,7 +5,8 @@
 //! IACA), the status codes (Table 8, Table 20) and how the session ends.
 //!
 //! - [`target`]: the wallet under test ([`WalletTarget`]) and the in-memory one
-//!   ([`MemoryTarget`]).
+//!   ([`MemoryTarget`]), the NFC one ([`NfcTarget`]); `pcsc_target` (feature `pcsc`): a
+//!   wallet tapped on a real PC/SC reader, one card session per case.
 //! - `cases`: the case table; `judge`: turning what came back into an observation and a
 //!   failing check; `raw`: the byte-level reader session for the session cases.
 //! - [`fixture`]: the suite's own wallet profile (PKI, credentials, holder policy) for
@@ -17,6 +18,8 @@
 mod cases;
 pub mod fixture;
 mod judge;
+#[cfg(feature = "pcsc")]
+pub mod pcsc_target;
 mod raw;
 pub mod target;
 

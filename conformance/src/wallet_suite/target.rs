@@ -30,6 +30,15 @@ pub enum TargetError {
         /// What failed.
         step: &'static str,
     },
+    /// The PC/SC reader or pcscd failed (no such reader, no card in time, pcscd gone).
+    #[cfg(feature = "pcsc")]
+    #[error("{step}: {source}")]
+    Pcsc {
+        /// What was being done (`wait for a card`, `connect to the card`).
+        step: &'static str,
+        /// pcsc-lite's reason.
+        source: kakunin_transport::adapters::pcsc::PcscError,
+    },
 }
 
 impl TargetError {
@@ -38,6 +47,8 @@ impl TargetError {
         match self {
             TargetError::Link { source, .. } => source.cause(),
             TargetError::Start { .. } => kakunin_core::Cause::FailedCheck,
+            #[cfg(feature = "pcsc")]
+            TargetError::Pcsc { .. } => kakunin_core::Cause::FailedCheck,
         }
     }
 }
@@ -207,27 +218,35 @@ where
         crypto: &dyn CryptoProvider,
         _deadline: Instant,
     ) -> Result<WalletSession, TargetError> {
-        use kakunin_transport::nfc::{NfcReader, ReaderConfig};
-        let card = (self.tap)(crypto)?;
-        let mut reader = NfcReader::new(card, ReaderConfig::EXTENDED);
-        let engagement = kakunin_verifier::flow::engage_nfc(
-            &mut reader,
-            kakunin_verifier::flow::NfcHandoverMode::Static,
-            0x4b4b,
-        )
-        .map_err(|source| TargetError::Link {
-            step: "NFC engagement",
-            source,
-        })?;
-        let link = kakunin_transport::nfc_link::NfcMessageLink::open(reader).map_err(|source| {
-            TargetError::Link {
-                step: "NFC data transfer",
-                source,
-            }
-        })?;
-        Ok(WalletSession {
-            engagement,
-            link: Box::new(link),
-        })
+        nfc_session((self.tap)(crypto)?)
     }
+}
+
+/// Engage with the card in the field (static handover, extended APDUs) and open the data
+/// transfer over it: one NFC session.
+pub(crate) fn nfc_session<C>(card: C) -> Result<WalletSession, TargetError>
+where
+    C: kakunin_transport::nfc::Transceive + 'static,
+{
+    use kakunin_transport::nfc::{NfcReader, ReaderConfig};
+    let mut reader = NfcReader::new(card, ReaderConfig::EXTENDED);
+    let engagement = kakunin_verifier::flow::engage_nfc(
+        &mut reader,
+        kakunin_verifier::flow::NfcHandoverMode::Static,
+        0x4b4b,
+    )
+    .map_err(|source| TargetError::Link {
+        step: "NFC engagement",
+        source,
+    })?;
+    let link = kakunin_transport::nfc_link::NfcMessageLink::open(reader).map_err(|source| {
+        TargetError::Link {
+            step: "NFC data transfer",
+            source,
+        }
+    })?;
+    Ok(WalletSession {
+        engagement,
+        link: Box::new(link),
+    })
 }

@@ -57,6 +57,35 @@ impl PcscCard {
         }
     }
 
+    /// Names of the readers pcscd knows that hold a card now, in pcscd's order.
+    pub fn readers_with_card() -> Result<Vec<String>, PcscError> {
+        let ctx = pcsc::Context::establish(pcsc::Scope::User)?;
+        let names = match ctx.list_readers_owned() {
+            Ok(r) => r,
+            Err(pcsc::Error::NoReadersAvailable) => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        let mut states: Vec<pcsc::ReaderState> = names
+            .into_iter()
+            .map(|n| pcsc::ReaderState::new(n, pcsc::State::UNAWARE))
+            .collect();
+        if states.is_empty() {
+            return Ok(Vec::new());
+        }
+        match ctx.get_status_change(Duration::ZERO, &mut states) {
+            Ok(()) | Err(pcsc::Error::Timeout) => {}
+            Err(e) => return Err(e.into()),
+        }
+        Ok(states
+            .iter()
+            .filter(|s| {
+                let now = s.event_state();
+                now.contains(pcsc::State::PRESENT) && !now.contains(pcsc::State::MUTE)
+            })
+            .map(|s| s.name().to_string_lossy().into_owned())
+            .collect())
+    }
+
     /// Names of the readers pcscd knows.
     pub fn readers() -> Result<Vec<String>, PcscError> {
         let ctx = pcsc::Context::establish(pcsc::Scope::User)?;

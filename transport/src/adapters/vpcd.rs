@@ -116,7 +116,7 @@ impl VirtualCard {
     }
 
     /// Serve `card` until vpcd closes the connection or `done` says to stop (checked after
-    /// each APDU). Returns the number of APDUs answered. With `idle`, gives up with
+    /// each APDU and each power event). Returns the number of APDUs answered. With `idle`, gives up with
     /// [`VpcdError::Idle`] when vpcd sends nothing for that long.
     pub fn serve<T: Transceive>(
         &mut self,
@@ -164,10 +164,12 @@ impl VirtualCard {
                         .map_err(|e| VpcdError::Card(e.to_string()))?;
                     self.write_message(&reply)?;
                     apdus += 1;
-                    if done(card) {
-                        break;
-                    }
                 }
+            }
+            // Also after a power event: a card that ends its session when the reader lets it
+            // go (SCardDisconnect resets or powers it down) is done without another APDU.
+            if done(card) {
+                break;
             }
         }
         Ok(apdus)
