@@ -16,6 +16,7 @@ command -v pcscd >/dev/null 2>&1 || need_apt+=(pcscd)
 [ -e /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] || need_apt+=(vsmartcard-vpcd)
 pkg-config --exists libpcsclite 2>/dev/null || need_apt+=(libpcsclite-dev pkg-config)
 command -v pkcs15-tool >/dev/null 2>&1 || need_apt+=(opensc)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "install-peers: need ${need_apt[*]} (Debian packages); run as root on Debian or install them" >&2
