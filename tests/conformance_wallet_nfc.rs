@@ -17,65 +17,11 @@ mod vpcd_slot;
 use vpcd_slot::{Killed, READER, VPCD};
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_kakunin")
-}
-
-/// Cases in the suite (each takes one tap).
-const CASES: u32 = 27;
-
-fn run(args: &[&str]) {
-    let out = Command::new(bin()).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn setup() -> (tempfile::TempDir, impl Fn(&str) -> String) {
-    let dir = tempfile::tempdir().unwrap();
-    let base = dir.path().to_path_buf();
-    let d = move |n: &str| base.join(n).display().to_string();
-    let examples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/examples");
-    let mdl = examples.join("mdl-claims.json").display().to_string();
-    let pid = examples.join("jp-pid-claims.json").display().to_string();
-    run(&["pki", "init", "--out", &d("pki")]);
-    for (doctype, claims, count) in [("mdl", &mdl, "100"), ("jp-pid", &pid, "24")] {
-        run(&[
-            "issue",
-            "mdoc",
-            "--pki",
-            &d("pki"),
-            "--claims",
-            claims,
-            "--doctype",
-            doctype,
-            "--new-device-keys",
-            "--count",
-            count,
-            "--out",
-            &d("wallet"),
-        ]);
-    }
-    run(&[
-        "issue",
-        "sd-jwt",
-        "--pki",
-        &d("pki"),
-        "--claims",
-        &pid,
-        "--new-holder-keys",
-        "--count",
-        "2",
-        "--out",
-        &d("wallet"),
-    ]);
-    (dir, d)
-}
+#[path = "common/suite_wallet.rs"]
+mod suite_wallet;
+use suite_wallet::{bin, setup, CASES};
 
 /// The holder simulator as a card in vpcd's second slot, one fresh card per tap; its output
 /// is collected on a thread (returned when the process ends).
