@@ -474,7 +474,7 @@ enum HolderSimCommand {
         /// Serve N sessions in a row, e.g. for `conformance wallet`: with --ble-sim on the same engagement (one per reader connection), with --nfc one fresh card per tap (the reader releasing the card ends a tap).
         #[arg(long, value_name = "N", default_value_t = 1)]
         sessions: u32,
-        /// Misbehave on purpose: a fault profile (docs/faults.md); BLE profiles need --ble-sim, NFC ones --nfc.
+        /// Misbehave on purpose: a fault profile (docs/faults.md); BLE profiles need --ble-sim or --ble, NFC ones --nfc.
         #[arg(long, value_name = "NAME")]
         fault: Option<kakunin_holder_sim::faults::Fault>,
         /// The issuer PKI directory (`kakunin pki init`) whose ds-1 re-signs the MSO for `--fault stale-mso`.

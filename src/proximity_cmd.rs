@@ -19,7 +19,7 @@ use kakunin_holder_sim::{
     run_holder, Consent, HolderCard, HolderDeadlines, HolderLoop, HolderOutcome, HolderPolicy,
     Wallet,
 };
-use kakunin_transport::ble_link::BleFramedLink;
+use kakunin_transport::ble_link::{BleFramedLink, ValuePipe};
 use kakunin_transport::handover::{build_static_select, nfc_handover, NfcCarrier};
 use kakunin_transport::link::MessageLink;
 use kakunin_transport::nfc::NfcCard;
@@ -82,7 +82,7 @@ fn check_fault_transport(a: &ServeArgs<'_>) -> Result<(), CliError> {
         ));
     }
     match fault.layer() {
-        FaultLayer::Ble if !a.ble_sim => wrong("--ble-sim"),
+        FaultLayer::Ble if !a.ble_sim && !a.ble => wrong("--ble-sim or --ble"),
         FaultLayer::Nfc if !a.nfc => wrong("--nfc"),
         FaultLayer::Nfc if fault == Fault::NfcDoubleEngagement && a.negotiated => {
             wrong("static handover (no --negotiated)")
@@ -205,7 +205,7 @@ pub(crate) fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
     }
     let deadlines = HolderDeadlines::default();
     if a.ble {
-        return serve_ble(&mut holder, uuid, &uri, deadlines, now, &mut show);
+        return serve_ble(&mut holder, a.fault, uuid, &uri, deadlines, now, &mut show);
     }
     // BLE, mdoc peripheral server mode, over the simulated radio.
     let path = sim_socket(&uuid);
@@ -227,16 +227,12 @@ pub(crate) fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
     let mut pipe = SocketPipe::new(stream);
     pipe.wait_start(Instant::now() + deadlines.first_message)
         .map_err(sim_ble)?;
-    let mut link: Box<dyn MessageLink> = match a.fault.filter(|f| f.layer() == FaultLayer::Ble) {
-        Some(f) => Box::new(
-            BleFramedLink::new(
-                BleFaultPipe::new(pipe, f).map_err(CliError::session_in("BLE fault"))?,
-                kakunin_transport::adapters::ble_socket::SIM_MTU,
-            )
-            .map_err(sim_ble)?,
-        ),
-        None => Box::new(pipe.framed().map_err(sim_ble)?),
-    };
+    let mut link = holder_ble_link(
+        pipe,
+        kakunin_transport::adapters::ble_socket::SIM_MTU,
+        a.fault,
+    )
+    .map_err(sim_ble)?;
     let outcome = run_holder(
         &mut holder,
         &mut *link,
@@ -247,6 +243,24 @@ pub(crate) fn serve(a: &ServeArgs<'_>) -> Result<ExitCode, CliError> {
         &mut show,
     );
     Ok(holder_exit(&outcome))
+}
+
+/// The holder's session link over a BLE value pipe (the simulated radio or the real one):
+/// framed at `mtu`, with a BLE fault profile between the framing and the medium when one is
+/// chosen (other layers' faults act elsewhere), so the framing code itself stays correct.
+fn holder_ble_link<P: ValuePipe + 'static>(
+    pipe: P,
+    mtu: u16,
+    fault: Option<Fault>,
+) -> Result<Box<dyn MessageLink>, kakunin_transport::link::LinkError> {
+    match fault.filter(|f| f.layer() == FaultLayer::Ble) {
+        Some(f) => {
+            let pipe = BleFaultPipe::new(pipe, f)
+                .map_err(|_| kakunin_transport::link::LinkError::Misuse("BLE fault profile"))?;
+            Ok(Box::new(BleFramedLink::new(pipe, mtu)?))
+        }
+        None => Ok(Box::new(BleFramedLink::new(pipe, mtu)?)),
+    }
 }
 
 /// One NFC session on a fresh virtual card (a fresh EDeviceKey and Handover Select, so a
@@ -428,19 +442,12 @@ fn serve_ble_sim_sessions(
         let mut pipe = SocketPipe::new(stream);
         let started = pipe
             .wait_start(Instant::now() + deadlines.first_message)
-            .and_then(|()| -> Result<Box<dyn MessageLink>, _> {
-                match fault.filter(|f| f.layer() == FaultLayer::Ble) {
-                    Some(f) => {
-                        let pipe = BleFaultPipe::new(pipe, f).map_err(|_| {
-                            kakunin_transport::link::LinkError::Misuse("BLE fault profile")
-                        })?;
-                        Ok(Box::new(BleFramedLink::new(
-                            pipe,
-                            kakunin_transport::adapters::ble_socket::SIM_MTU,
-                        )?))
-                    }
-                    None => Ok(Box::new(pipe.framed()?)),
-                }
+            .and_then(|()| {
+                holder_ble_link(
+                    pipe,
+                    kakunin_transport::adapters::ble_socket::SIM_MTU,
+                    fault,
+                )
             });
         let outcome = match started {
             Ok(mut link) => run_holder(
@@ -469,13 +476,14 @@ fn serve_ble_sim_sessions(
 #[cfg(feature = "ble")]
 fn serve_ble(
     holder: &mut HolderLoop<'_>,
+    fault: Option<Fault>,
     uuid: [u8; 16],
     uri: &str,
     deadlines: HolderDeadlines,
     now: time::OffsetDateTime,
     show: &mut dyn FnMut(&kakunin_holder_sim::Presented),
 ) -> Result<ExitCode, CliError> {
-    let mut link = crate::proximity_links::PeripheralLink::advertise(
+    let pipe = crate::proximity_links::PeripheralPipe::advertise(
         uuid,
         crate::proximity_links::SIM_MTU,
         Duration::from_secs(300),
@@ -488,9 +496,11 @@ fn serve_ble(
         },
     )
     .map_err(CliError::session_in("BLE"))?;
+    let mtu = pipe.mtu();
+    let mut link = holder_ble_link(pipe, mtu, fault).map_err(CliError::session_in("BLE"))?;
     let outcome = run_holder(
         holder,
-        &mut link,
+        &mut *link,
         default_provider(),
         &Instant::now,
         deadlines,
@@ -503,6 +513,7 @@ fn serve_ble(
 #[cfg(not(feature = "ble"))]
 fn serve_ble(
     _: &mut HolderLoop<'_>,
+    _: Option<Fault>,
     _: [u8; 16],
     _: &str,
     _: HolderDeadlines,

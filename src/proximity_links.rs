@@ -11,4 +11,4 @@ pub(crate) use kakunin_transport::adapters::ble_socket::{sim_socket, SocketPipe}
 #[cfg(feature = "ble")]
 pub(crate) use kakunin_transport::adapters::ble_socket::SIM_MTU;
 #[cfg(feature = "ble")]
-pub(crate) use kakunin_transport::adapters::radio_link::{CentralLink, PeripheralLink};
+pub(crate) use kakunin_transport::adapters::radio_link::{CentralLink, PeripheralPipe};

@@ -157,6 +157,36 @@ fn holder_sim_serve_refuses_a_profile_of_another_transport() {
     }
 }
 
+/// BLE profiles are taken on the real radio as on the simulated one (both are value pipes under
+/// the same framing): the command gets past the fault checks and stops only at the radio, which
+/// this build (no `ble` feature) does not have. With `--features ble` the same command advertises.
+#[cfg(not(feature = "ble"))]
+#[test]
+fn holder_sim_serve_takes_ble_profiles_on_the_real_radio_too() {
+    let (_dir, d) = setup();
+    use kakunin_holder_sim::faults::{Fault, FaultLayer};
+    let ble: Vec<&str> = Fault::ALL
+        .iter()
+        .filter(|f| f.layer() == FaultLayer::Ble)
+        .map(|f| f.name())
+        .collect();
+    assert_eq!(ble.len(), 5);
+    for fault in ble {
+        let (code, _, err) = run(&[
+            "holder-sim",
+            "serve",
+            "--wallet",
+            &d("wallet"),
+            "--ble",
+            "--fault",
+            fault,
+        ]);
+        assert_eq!(code, Some(2), "{fault}: {err}");
+        assert!(!err.contains("acts on the"), "{fault}: {err}");
+        assert!(err.contains("no BLE radio support"), "{fault}: {err}");
+    }
+}
+
 #[test]
 fn holder_sim_serve_over_simulated_ble_with_a_fault_makes_the_reader_say_ng() {
     let (_dir, d) = setup();

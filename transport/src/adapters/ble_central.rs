@@ -1,8 +1,9 @@
-//! The reader as GATT client (mdoc peripheral server mode) over btleplug.
+//! The reader as GATT client (mdoc peripheral server mode) over btleplug. It moves single
+//! characteristic values only; the clause 8.3.3.1.1 chunking is
+//! [`crate::ble_link::BleFramedLink`] on top, the same code as over the simulated radio.
 
 use super::radio::{uuid, RadioError};
-use crate::ble::{fragment, peripheral_server, Reassembler, STATE_END, STATE_START};
-use crate::session::MAX_MESSAGE;
+use crate::ble::{peripheral_server, STATE_END, STATE_START};
 use btleplug::api::{
     Central as _, Characteristic, Manager as _, Peripheral as _, ScanFilter, ValueNotification,
     WriteType,
@@ -104,36 +105,38 @@ impl Central {
             .map_err(bt)
     }
 
-    /// Send one session message as Client2Server writes.
-    pub async fn send(&self, message: &[u8]) -> Result<(), RadioError> {
-        for value in fragment(message, self.mtu)? {
-            self.peripheral
-                .write(&self.client2server, &value, WriteType::WithoutResponse)
-                .await
-                .map_err(bt)?;
-        }
-        Ok(())
+    /// The ATT MTU the values are cut for.
+    pub fn mtu(&self) -> u16 {
+        self.mtu
     }
 
-    /// Receive one session message from Server2Client notifications.
-    pub async fn receive(&mut self, timeout: Duration) -> Result<Vec<u8>, RadioError> {
-        let mut r = Reassembler::new(self.mtu.max(crate::ble::MIN_MTU), MAX_MESSAGE)?;
-        let s2c = self.server2client.uuid;
-        let state = self.state.uuid;
-        loop {
-            let n = tokio::time::timeout(timeout, self.notifications.next())
-                .await
-                .map_err(|_| RadioError::Timeout)?
-                .ok_or(RadioError::Closed)?;
-            if n.uuid == state && n.value.first() == Some(&STATE_END) {
-                return Err(RadioError::Closed);
-            }
-            if n.uuid == s2c {
-                if let Some(m) = r.push(&n.value)? {
-                    return Ok(m);
+    /// Write one Client2Server value.
+    pub async fn write_value(&self, value: &[u8]) -> Result<(), RadioError> {
+        self.peripheral
+            .write(&self.client2server, value, WriteType::WithoutResponse)
+            .await
+            .map_err(bt)
+    }
+
+    /// The next Server2Client notification. The mdoc notifying State 0x02, or the
+    /// notification stream ending, closes the transaction: [`RadioError::Closed`].
+    pub async fn next_value(&mut self, timeout: Duration) -> Result<Vec<u8>, RadioError> {
+        let (s2c, state) = (self.server2client.uuid, self.state.uuid);
+        let notifications = &mut self.notifications;
+        let next = async {
+            loop {
+                let n = notifications.next().await.ok_or(RadioError::Closed)?;
+                if n.uuid == state && n.value.first() == Some(&STATE_END) {
+                    return Err(RadioError::Closed);
+                }
+                if n.uuid == s2c {
+                    return Ok(n.value);
                 }
             }
-        }
+        };
+        tokio::time::timeout(timeout, next)
+            .await
+            .map_err(|_| RadioError::Timeout)?
     }
 
     /// Write 0x02 to State and disconnect.

@@ -1,8 +1,11 @@
-//! The mdoc as GATT server (peripheral server mode) over BlueZ, via bluer.
+//! The mdoc as GATT server (peripheral server mode) over BlueZ, via bluer. It moves single
+//! characteristic values only (Client2Server writes in, Server2Client notifications out);
+//! the clause 8.3.3.1.1 chunking is [`crate::ble_link::BleFramedLink`] on top, the same code
+//! as over the simulated radio, so anything wrapping a value pipe (the holder simulator's
+//! BLE fault profiles) works on the real radio too.
 
 use super::radio::{uuid, RadioError};
-use crate::ble::{fragment, peripheral_server, Reassembler, STATE_END, STATE_START};
-use crate::session::MAX_MESSAGE;
+use crate::ble::{peripheral_server, STATE_END, STATE_START};
 use bluer::adv::{Advertisement, AdvertisementHandle};
 use bluer::gatt::local::{
     Application, ApplicationHandle, Characteristic, CharacteristicNotifier, CharacteristicNotify,
@@ -136,27 +139,35 @@ impl Peripheral {
         }
     }
 
-    /// Receive one session message from Client2Server writes.
-    pub async fn receive(&mut self, timeout: Duration) -> Result<Vec<u8>, RadioError> {
-        let mut r = Reassembler::new(self.mtu.max(crate::ble::MIN_MTU), MAX_MESSAGE)?;
-        loop {
-            let v = tokio::time::timeout(timeout, self.values.recv())
-                .await
-                .map_err(|_| RadioError::Timeout)?
-                .ok_or(RadioError::Closed)?;
-            if let Some(m) = r.push(&v)? {
-                return Ok(m);
-            }
-        }
+    /// The ATT MTU the values are cut for.
+    pub fn mtu(&self) -> u16 {
+        self.mtu
     }
 
-    /// Send one session message as Server2Client notifications.
-    pub async fn send(&mut self, message: &[u8]) -> Result<(), RadioError> {
+    /// The next Client2Server value. The reader writing State 0x02 (or the GATT
+    /// application going away) ends the transaction: [`RadioError::Closed`].
+    pub async fn receive_value(&mut self, timeout: Duration) -> Result<Vec<u8>, RadioError> {
+        let Peripheral { values, states, .. } = self;
+        let next = async {
+            loop {
+                tokio::select! {
+                    value = values.recv() => return value.ok_or(RadioError::Closed),
+                    state = states.recv() => match state {
+                        Some(STATE_END) | None => return Err(RadioError::Closed),
+                        Some(_) => {}
+                    },
+                }
+            }
+        };
+        tokio::time::timeout(timeout, next)
+            .await
+            .map_err(|_| RadioError::Timeout)?
+    }
+
+    /// Notify one Server2Client value (the reader must have subscribed).
+    pub async fn notify_value(&mut self, value: &[u8]) -> Result<(), RadioError> {
         let mut slot = self.notifier.lock().await;
         let notifier = slot.as_mut().ok_or(RadioError::Closed)?;
-        for value in fragment(message, self.mtu)? {
-            notifier.notify(value).await.map_err(bt)?;
-        }
-        Ok(())
+        notifier.notify(value.to_vec()).await.map_err(bt)
     }
 }

@@ -9,7 +9,7 @@
 //! | `pcsc` | [`pcsc`] | the NFC reader side over PC/SC (links libpcsclite) |
 //! | `ble-central` | [`ble_central`] | the reader as GATT client over btleplug (mdoc peripheral server mode) |
 //! | `ble-peripheral` | [`ble_peripheral`] | the mdoc as GATT server over BlueZ (bluer) |
-//! | `ble-central`, `ble-peripheral` | [`radio_link`] | both radios as blocking `MessageLink`s |
+//! | `ble-central`, `ble-peripheral` | [`radio_link`] | both radios as blocking value pipes, framed into `MessageLink`s |
 //! | `ble-sim-socket` | [`ble_socket`] | the simulated BLE radio between two processes: a Unix socket (std only) |
 
 #[cfg(feature = "ble-central")]

@@ -25,9 +25,6 @@ pub enum RadioError {
     /// The peer's GATT service lacks one of the clause 8.3.3.1.1 characteristics (its UUID).
     #[error("the peer does not offer characteristic {0}")]
     MissingCharacteristic(&'static str),
-    /// A characteristic value broke the 18013-5 BLE framing.
-    #[error("BLE framing: {0}")]
-    Framing(#[from] crate::ble::BleError),
     /// The peer ended the transaction (State 0x02) or the link went away.
     #[error("the link closed")]
     Closed,
