@@ -196,19 +196,6 @@ impl ValuePipe for PeripheralPipe {
     }
 }
 
-/// The holder's session link on a real radio.
+/// The holder's session link on a real radio ([`PeripheralPipe::framed`]).
 #[cfg(feature = "ble-peripheral")]
 pub type PeripheralLink = BleFramedLink<PeripheralPipe>;
-
-#[cfg(feature = "ble-peripheral")]
-impl BleFramedLink<PeripheralPipe> {
-    /// [`PeripheralPipe::advertise`], framed.
-    pub fn advertise(
-        uuid: [u8; 16],
-        mtu: u16,
-        wait: Duration,
-        advertising: impl FnOnce(),
-    ) -> Result<Self, LinkError> {
-        PeripheralPipe::advertise(uuid, mtu, wait, advertising)?.framed()
-    }
-}
