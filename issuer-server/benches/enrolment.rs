@@ -19,13 +19,25 @@
 //!    answer serialised. The crypto provider is wrapped in a timer, so the shares printed
 //!    beside the total (ECDSA signing, ECDSA verification, RSA verification) are measured
 //!    inside the same runs, not estimated.
-//! 2. Enrolments per second over HTTP (SQLite, then PostgreSQL), 8 concurrent clients (one
-//!    person each), the nonces fetched and the requests signed before the clock starts.
+//! 2. Enrolments per second over HTTP (SQLite, then PostgreSQL), 8 client threads (one
+//!    person each, one connection per request), the service on its own 2-worker runtime as
+//!    `kakunin issuer serve` builds it, with the default status-list size. Two modes, each
+//!    printed with what is prepared outside the clock:
+//!    - *complete*: the clock covers `POST /enrol/nonce`, the phone's proofs of possession
+//!      over that nonce, the card's two RSA signatures and `POST /enrol`; only the device
+//!      keys (which do not depend on the nonce) are generated before;
+//!    - *pre-signed*: nonces fetched and requests signed before; the clock covers
+//!      `POST /enrol` only (the service's work; the measure of sessions 15 and 16).
+//!
+//!    Beside each rate: CPU per enrolment of the service's threads, of the clients' threads
+//!    and of PostgreSQL's processes (the scheduler's own counts, /proc/.../schedstat), how
+//!    many cores were busy, the rate the CPU allows on 2 cores, and the share of the
+//!    service's CPU spent in signatures (per-operation times of part 1).
 //!
 //! `cargo bench -p kakunin-issuer-server --bench enrolment` (PostgreSQL from
 //! scripts/install-postgres.sh; `KAKUNIN_BENCH_NO_PG=1` skips it, `KAKUNIN_BENCH_NO_HTTP=1`
 //! runs the one-core part only, `KAKUNIN_BENCH_ENROLMENTS=N` sets the HTTP runs' size, 200).
-//! Results and the bounds of the goals: docs/decisions/0019-ring-for-signing.md.
+//! Results and the bounds of the goals: docs/decisions/0018-issuer-service.md.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -41,6 +53,7 @@ use kakunin_issuer::proofing::{ApplicantProofing, EnrolmentEvidence, JpkiProofin
 use kakunin_issuer_server::issue::{issue_batches, valid_until, IssueContext, IssuerKeys};
 use kakunin_issuer_server::registry::Reserved;
 use kakunin_issuer_server::wire::{EnrolRequest, ParsedEnrolment};
+use kakunin_issuer_server::IssuerConfig;
 use kakunin_jpki::trust::Purpose;
 use kakunin_jpki::{AuthenticationPin, JpkiCard, JpkiTrust, SignaturePin};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -232,8 +245,34 @@ fn proofing(sim: &SimJpki, c: &'static dyn CryptoProvider) -> JpkiProofing {
     JpkiProofing::new(trust, c)
 }
 
-/// Each person's virtual card behind the JPKI client, with its two PINs.
-struct Cards(Vec<(JpkiCard<VirtualCard>, String, String)>);
+/// One person's virtual card behind the JPKI client, with its two PINs.
+struct Card {
+    card: JpkiCard<VirtualCard>,
+    signature_pin: String,
+    authentication_pin: String,
+}
+
+impl Card {
+    /// The phone's nonce-dependent work for `offer` (the nonce offer's JSON): a proof of
+    /// possession by each of `keys` over the nonce, the challenge, both card signatures
+    /// (RSA-2048, PINs presented) and the body of `POST /enrol`.
+    fn sign(&mut self, offer: &[u8], keys: &EnrolmentKeys) -> Vec<u8> {
+        let c = default_provider();
+        let prepared = prepare(c, &NonceOffer::parse(offer).unwrap(), keys).unwrap();
+        sign_with_card(
+            c,
+            &mut self.card,
+            SignaturePin::new(&self.signature_pin).unwrap(),
+            AuthenticationPin::new(&self.authentication_pin).unwrap(),
+            prepared,
+            Some("bench"),
+        )
+        .unwrap()
+    }
+}
+
+/// Each person's virtual card.
+struct Cards(Vec<Card>);
 
 impl Cards {
     fn new(people: Vec<SimPerson>) -> Self {
@@ -241,33 +280,21 @@ impl Cards {
         Cards(
             people
                 .into_iter()
-                .map(|p| {
-                    let (s, a) = (
-                        text(p.card.pins.signature.expose_secret()),
-                        text(p.card.pins.authentication.expose_secret()),
-                    );
-                    (JpkiCard::new(VirtualCard::in_memory(p.card)), s, a)
+                .map(|p| Card {
+                    signature_pin: text(p.card.pins.signature.expose_secret()),
+                    authentication_pin: text(p.card.pins.authentication.expose_secret()),
+                    card: JpkiCard::new(VirtualCard::in_memory(p.card)),
                 })
                 .collect(),
         )
     }
 
-    /// The body of `POST /enrol` for `offer` (the nonce offer's JSON), signed by card `i`.
+    /// The body of `POST /enrol` for `offer` (the nonce offer's JSON), signed by card `i`
+    /// with fresh keys.
     fn request(&mut self, i: usize, offer: &[u8]) -> Vec<u8> {
-        let c = default_provider();
+        let keys = EnrolmentKeys::generate(default_provider(), BATCH, BATCH).unwrap();
         let n = self.0.len();
-        let (card, s, a) = &mut self.0[i % n];
-        let keys = EnrolmentKeys::generate(c, BATCH, BATCH).unwrap();
-        let prepared = prepare(c, &NonceOffer::parse(offer).unwrap(), &keys).unwrap();
-        sign_with_card(
-            c,
-            card,
-            SignaturePin::new(s).unwrap(),
-            AuthenticationPin::new(a).unwrap(),
-            prepared,
-            Some("bench"),
-        )
-        .unwrap()
+        self.0[i % n].sign(offer, &keys)
     }
 }
 
@@ -346,7 +373,9 @@ fn enrol_cpu(
     answer
 }
 
-fn one_core(world: &World, cards: &mut Cards, sim: &SimJpki) {
+/// The one-core measure; returns the service's signature time per enrolment (ms: ECDSA
+/// signing and verification, RSA verification).
+fn one_core(world: &World, cards: &mut Cards, sim: &SimJpki) -> f64 {
     let c: &'static dyn CryptoProvider = &TIMED;
     let keys = IssuerKeys::load(&world.dir.path().join("pki"), "ds-1").unwrap();
     let p = proofing(sim, c);
@@ -413,56 +442,236 @@ fn one_core(world: &World, cards: &mut Cards, sim: &SimJpki) {
         ms(rest, runs),
         pct(rest)
     );
+    ms(sign + verify + rsa, runs)
 }
 
-async fn over_http(world: &World, cards: &mut Cards, sim: &SimJpki, postgres: bool, n: usize) {
-    let url = database(world, postgres).await;
-    let r = start_with_proofing(
-        world.config(url),
-        Arc::new(proofing(sim, default_provider())) as Arc<dyn ApplicantProofing>,
-    )
-    .await;
-    let mut bodies = Vec::with_capacity(n);
-    for i in 0..n {
-        let (s, _, offer) = http(
-            r.addr,
-            "POST",
-            "/enrol/nonce",
-            &[("Content-Type", "application/json")],
-            b"",
-        )
-        .await;
-        assert_eq!(s, 201);
-        bodies.push(cards.request(i, &offer));
+/// CPU time consumed so far (ns, from the scheduler's `/proc/.../schedstat`), by who spent
+/// it: the issuer service's threads (its tokio runtime, named `issuer-server`, and
+/// sqlx's SQLite workers), the bench's client threads (`bench-client`, which count their
+/// own time: they have exited when the totals are read), everything else of this process,
+/// and every PostgreSQL process of the machine.
+#[derive(Clone, Copy, Default)]
+struct Cpu {
+    server: u64,
+    client: u64,
+    other: u64,
+    postgres: u64,
+}
+
+fn schedstat_ns(dir: &std::path::Path) -> u64 {
+    std::fs::read_to_string(dir.join("schedstat"))
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+fn comm(dir: &std::path::Path) -> String {
+    std::fs::read_to_string(dir.join("comm"))
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+impl Cpu {
+    fn now() -> Cpu {
+        let mut c = Cpu::default();
+        for t in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
+            let (name, ns) = (comm(&t.path()), schedstat_ns(&t.path()));
+            if name.starts_with("issuer-server") || name.starts_with("sqlx-sqlite") {
+                c.server += ns;
+            } else if name.starts_with("bench-client") {
+                c.client += ns;
+            } else {
+                c.other += ns;
+            }
+        }
+        // PostgreSQL backends are single-threaded processes.
+        for p in std::fs::read_dir("/proc").unwrap().flatten() {
+            let is_pid = p
+                .file_name()
+                .to_str()
+                .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()));
+            if is_pid && comm(&p.path()) == "postgres" {
+                c.postgres += schedstat_ns(&p.path());
+            }
+        }
+        c
     }
-    // Client k sends person k's requests (`Cards::request` takes person i % PEOPLE).
-    let mut queues: Vec<Vec<Vec<u8>>> = (0..CLIENTS).map(|_| Vec::new()).collect();
-    for (i, b) in bodies.into_iter().enumerate() {
-        queues[i % CLIENTS].push(b);
+
+    fn since(&self, before: &Cpu) -> Cpu {
+        Cpu {
+            server: self.server.saturating_sub(before.server),
+            client: self.client.saturating_sub(before.client),
+            other: self.other.saturating_sub(before.other),
+            postgres: self.postgres.saturating_sub(before.postgres),
+        }
     }
-    let start = Instant::now();
-    let clients: Vec<_> = queues
-        .into_iter()
-        .map(|q| {
-            let addr = r.addr;
-            tokio::spawn(async move {
-                for b in q {
-                    let (s, v) = post_json(addr, "/enrol", &b).await;
-                    assert_eq!(s, 201, "{v}");
+}
+
+/// How the clients enrol in the timed phase.
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    /// The whole exchange in the clock: `POST /enrol/nonce`, the phone's proofs of
+    /// possession over the nonce and the card's two RSA signatures, `POST /enrol`. Only the
+    /// device keys (independent of the nonce) are generated before.
+    Complete,
+    /// Only `POST /enrol` in the clock: nonces fetched and requests signed before (the
+    /// service's own work; the measure of sessions 15 and 16).
+    PreSigned,
+}
+
+/// One HTTP run's result.
+struct Run {
+    label: String,
+    rate: f64,
+    cpu: Cpu,
+    n: usize,
+    secs: f64,
+}
+
+/// What a client thread does for each of its enrolments.
+enum Work {
+    Keys(EnrolmentKeys),
+    Body(Vec<u8>),
+}
+
+fn client(addr: std::net::SocketAddr, card: &mut Card, work: Vec<Work>) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        for w in work {
+            let body = match w {
+                Work::Body(b) => b,
+                Work::Keys(keys) => {
+                    let (s, _, offer) = http(
+                        addr,
+                        "POST",
+                        "/enrol/nonce",
+                        &[("Content-Type", "application/json")],
+                        b"",
+                    )
+                    .await;
+                    assert_eq!(s, 201);
+                    card.sign(&offer, &keys)
                 }
-            })
+            };
+            let (s, v) = post_json(addr, "/enrol", &body).await;
+            assert_eq!(s, 201, "{v}");
+        }
+    });
+}
+
+fn over_http(
+    world: &World,
+    cards: &mut Cards,
+    sim: &SimJpki,
+    postgres: bool,
+    mode: Mode,
+    n: usize,
+) -> Run {
+    // The service's own runtime, as `kakunin issuer serve` builds it on this machine (a
+    // worker per core), its threads named so their CPU time is told apart from the clients'.
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("issuer-server")
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut config = world.config(server_rt.block_on(database(world, postgres)));
+    // The service's default list size (the test harness uses 4,096, which makes every
+    // enrolment reserve a new block of indices).
+    config.status_list_size = IssuerConfig::new(
+        std::path::Path::new("."),
+        std::path::Path::new("."),
+        std::path::Path::new("."),
+    )
+    .status_list_size;
+    let r = server_rt.block_on(start_with_proofing(
+        config,
+        Arc::new(proofing(sim, default_provider())) as Arc<dyn ApplicantProofing>,
+    ));
+    let c = default_provider();
+    // Prepared before the clock: every device key (the phone makes them before it asks for
+    // a nonce); in PreSigned mode also the nonces and the signed requests.
+    let mut queues: Vec<Vec<Work>> = (0..CLIENTS).map(|_| Vec::new()).collect();
+    for i in 0..n {
+        let keys = EnrolmentKeys::generate(c, BATCH, BATCH).unwrap();
+        let w = match mode {
+            Mode::Complete => Work::Keys(keys),
+            Mode::PreSigned => {
+                let (s, _, offer) = server_rt.block_on(http(
+                    r.addr,
+                    "POST",
+                    "/enrol/nonce",
+                    &[("Content-Type", "application/json")],
+                    b"",
+                ));
+                assert_eq!(s, 201);
+                Work::Body(cards.0[i % PEOPLE].sign(&offer, &keys))
+            }
+        };
+        // Client k enrols person k: an enrolment of a person never overlaps another of the
+        // same person.
+        queues[i % CLIENTS].push(w);
+    }
+    let barrier = Arc::new(std::sync::Barrier::new(CLIENTS + 1));
+    let handles: Vec<_> = std::mem::take(&mut cards.0)
+        .into_iter()
+        .zip(queues)
+        .enumerate()
+        .map(|(k, (mut card, work))| {
+            let (addr, barrier) = (r.addr, Arc::clone(&barrier));
+            std::thread::Builder::new()
+                .name(format!("bench-client-{k}"))
+                .spawn(move || {
+                    barrier.wait();
+                    // The thread's own CPU time: it has exited when the totals are read.
+                    let me = std::path::Path::new("/proc/thread-self");
+                    let t0 = schedstat_ns(me);
+                    client(addr, &mut card, work);
+                    (card, schedstat_ns(me).saturating_sub(t0))
+                })
+                .unwrap()
         })
         .collect();
-    for c in clients {
-        c.await.unwrap();
+    let cpu0 = Cpu::now();
+    let start = Instant::now();
+    barrier.wait();
+    let mut client_ns = 0;
+    for h in handles {
+        let (card, ns) = h.join().unwrap();
+        cards.0.push(card);
+        client_ns += ns;
     }
     let secs = start.elapsed().as_secs_f64();
+    let mut cpu = Cpu::now().since(&cpu0);
+    cpu.client += client_ns;
+    drop(r);
+    server_rt.shutdown_timeout(std::time::Duration::from_secs(5));
+    let label = format!(
+        "{}, {}",
+        if postgres { "PostgreSQL" } else { "SQLite" },
+        match mode {
+            Mode::Complete => "complete",
+            Mode::PreSigned => "pre-signed",
+        }
+    );
+    let run = Run {
+        label,
+        rate: n as f64 / secs,
+        cpu,
+        n,
+        secs,
+    };
     println!(
         "over HTTP, {}: {n} enrolments in {secs:.2} s = {:.0} enrolments/s ({:.0} credentials/s)",
-        if postgres { "PostgreSQL" } else { "SQLite" },
-        n as f64 / secs,
+        run.label,
+        run.rate,
         (n * 2 * BATCH) as f64 / secs
     );
+    run
 }
 
 fn main() {
@@ -470,12 +679,7 @@ fn main() {
     let mut sim = sim();
     // The cards take the people; the CAs and CRLs stay for the proofing.
     let mut cards = Cards::new(std::mem::take(&mut sim.people));
-    one_core(&world, &mut cards, &sim);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let signatures_ms = one_core(&world, &mut cards, &sim);
     let n: usize = std::env::var("KAKUNIN_BENCH_ENROLMENTS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -483,10 +687,62 @@ fn main() {
     if std::env::var_os("KAKUNIN_BENCH_NO_HTTP").is_some() {
         return;
     }
-    rt.block_on(async {
-        over_http(&world, &mut cards, &sim, false, n).await;
-        if std::env::var_os("KAKUNIN_BENCH_NO_PG").is_none() {
-            over_http(&World::new(), &mut cards, &sim, true, n).await;
+    let pg = std::env::var_os("KAKUNIN_BENCH_NO_PG").is_none();
+    let mut runs = Vec::new();
+    for postgres in [false, true] {
+        if postgres && !pg {
+            continue;
         }
-    });
+        for mode in [Mode::Complete, Mode::PreSigned] {
+            runs.push(over_http(
+                &World::new(),
+                &mut cards,
+                &sim,
+                postgres,
+                mode,
+                n,
+            ));
+        }
+    }
+    println!();
+    println!(
+        "HTTP, {CLIENTS} clients (one per person, Connection: close), 2-core machine. Before the clock: the device keys \
+         (all modes); the nonces and the signed requests (pre-signed). In the clock (complete): POST /enrol/nonce, \
+         the phone's {} proofs of possession, the card's 2 RSA signatures, POST /enrol.",
+        2 * BATCH + 1
+    );
+    println!(
+        "CPU per enrolment (ms, from schedstat): the service's threads, the clients' threads, PostgreSQL's processes; \
+         'bound' = 2 cores / (their sum): the rate the CPU allows. Goal: >= 150/s on SQLite."
+    );
+    println!(
+        "| {:<22} | {:>12} | {:>10} | {:>10} | {:>10} | {:>10} | {:>10} | {:>9} | {:>22} |",
+        "run",
+        "enrolments/s",
+        "goal",
+        "service ms",
+        "client ms",
+        "PG ms",
+        "cores busy",
+        "bound /s",
+        "signatures (of service)"
+    );
+    for r in &runs {
+        let per = |ns: u64| ns as f64 / 1e6 / r.n as f64;
+        let total = r.cpu.server + r.cpu.client + r.cpu.postgres;
+        let service = per(r.cpu.server) + per(r.cpu.postgres);
+        println!(
+            "| {:<22} | {:>12.0} | {:>10} | {:>10.2} | {:>10.2} | {:>10.2} | {:>10.2} | {:>9.0} | {:>7.2} ms = {:>5.1} % |",
+            r.label,
+            r.rate,
+            if r.label.starts_with("SQLite") { ">= 150" } else { "-" },
+            per(r.cpu.server),
+            per(r.cpu.client),
+            per(r.cpu.postgres),
+            (total + r.cpu.other) as f64 / 1e9 / r.secs,
+            2.0 * 1e3 / per(total),
+            signatures_ms,
+            100.0 * signatures_ms / service
+        );
+    }
 }
