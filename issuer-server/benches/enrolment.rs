@@ -453,6 +453,8 @@ fn one_core(world: &World, cards: &mut Cards, sim: &SimJpki) -> f64 {
 #[derive(Clone, Copy, Default)]
 struct Cpu {
     server: u64,
+    /// Of `server`: sqlx's SQLite worker threads (statements, commits).
+    sqlite: u64,
     client: u64,
     other: u64,
     postgres: u64,
@@ -505,7 +507,10 @@ impl Cpu {
         };
         for t in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
             let (name, ns) = (comm(&t.path()), schedstat_ns(&t.path()));
-            if name.starts_with("issuer-server") || name.starts_with("sqlx-sqlite") {
+            if name.starts_with("sqlx-sqlite") {
+                c.server += ns;
+                c.sqlite += ns;
+            } else if name.starts_with("issuer-server") {
                 c.server += ns;
             } else if name.starts_with("bench-client") {
                 c.client += ns;
@@ -529,6 +534,7 @@ impl Cpu {
     fn since(&self, before: &Cpu) -> Cpu {
         Cpu {
             server: self.server.saturating_sub(before.server),
+            sqlite: self.sqlite.saturating_sub(before.sqlite),
             client: self.client.saturating_sub(before.client),
             other: self.other.saturating_sub(before.other),
             postgres: self.postgres.saturating_sub(before.postgres),
@@ -763,19 +769,20 @@ fn main() {
         2 * BATCH + 1
     );
     println!(
-        "CPU per enrolment (ms, from schedstat): the service's threads, the clients' threads, PostgreSQL's processes; \
-         'bound' = 2 cores / (their sum): the rate the CPU allows; cores busy with this bench and with \
-         other processes of the machine during the run. Goal: >= 150/s on SQLite."
+        "CPU per enrolment (ms, from schedstat): the service's threads (in brackets: of which SQLite's workers), \
+         the clients' threads, PostgreSQL's processes; 'bound' = 2 cores / (their sum): the rate the CPU allows; \
+         cores busy with this bench and with other processes of the machine during the run; signatures: \
+         the service's per enrolment at part 1's per-operation times. Goal: >= 150/s on SQLite."
     );
     println!(
-        "| {:<22} | {:>12} | {:>10} | {:>10} | {:>10} | {:>10} | {:>18} | {:>9} | {:>22} |",
+        "| {:<22} | {:>12} | {:>6} | {:>17} | {:>9} | {:>6} | {:>18} | {:>8} | {:>22} |",
         "run",
         "enrolments/s",
         "goal",
-        "service ms",
+        "service ms (SQLite)",
         "client ms",
         "PG ms",
-        "cores busy",
+        "cores: ours/others",
         "bound /s",
         "signatures (of service)"
     );
@@ -783,22 +790,20 @@ fn main() {
         let per = |ns: u64| ns as f64 / 1e6 / r.n as f64;
         let total = r.cpu.server + r.cpu.client + r.cpu.postgres;
         let service = per(r.cpu.server) + per(r.cpu.postgres);
+        let ours = total + r.cpu.other;
         println!(
-            "| {:<22} | {:>12.0} | {:>10} | {:>10.2} | {:>10.2} | {:>10.2} | {:>18} | {:>9.0} | {:>7.2} ms = {:>5.1} % |",
+            "| {:<22} | {:>12.0} | {:>6} | {:>17} | {:>9.2} | {:>6.2} | {:>18} | {:>8.0} | {:>7.2} ms = {:>5.1} % |",
             r.label,
             r.rate,
             if r.label.starts_with("SQLite") { ">= 150" } else { "-" },
-            per(r.cpu.server),
+            format!("{:.2} ({:.2})", per(r.cpu.server), per(r.cpu.sqlite)),
             per(r.cpu.client),
             per(r.cpu.postgres),
-            {
-                let ours = total + r.cpu.other;
-                format!(
-                    "{:.2} / {:.2}",
-                    ours as f64 / 1e9 / r.secs,
-                    r.cpu.machine.saturating_sub(ours) as f64 / 1e9 / r.secs
-                )
-            },
+            format!(
+                "{:.2} / {:.2}",
+                ours as f64 / 1e9 / r.secs,
+                r.cpu.machine.saturating_sub(ours) as f64 / 1e9 / r.secs
+            ),
             2.0 * 1e3 / per(total),
             signatures_ms,
             100.0 * signatures_ms / service
