@@ -323,7 +323,7 @@ fn with_serialised_fields(
     fields: &[(&str, &str)],
 ) -> Result<Vec<u8>, ApiError> {
     let mut out = serde_json::to_vec(head).map_err(|_| ApiError::INTERNAL)?;
-    if !head.as_object().is_some_and(|o| !o.is_empty()) || out.pop() != Some(b'}') {
+    if head.as_object().is_none_or(|o| o.is_empty()) || out.pop() != Some(b'}') {
         return Err(ApiError::INTERNAL);
     }
     for (name, value) in fields {
@@ -509,4 +509,24 @@ async fn jpki_crl(
 /// The typed error for a request that ran out of time.
 pub(crate) fn timeout_response() -> Response {
     ApiError::TIMEOUT.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialised_fields_join_the_object() {
+        let head = json!({"person": "p", "valid_until": 7});
+        let mdoc = serde_json::to_string(&json!([{"doc_type": "x\"y"}])).unwrap();
+        let body = with_serialised_fields(&head, &[("mdoc", &mdoc), ("sd_jwt_vc", "[]")]).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            v,
+            json!({"person": "p", "valid_until": 7, "mdoc": [{"doc_type": "x\"y"}], "sd_jwt_vc": []})
+        );
+        // Not an object, or an empty one: refused, never a broken body.
+        assert!(with_serialised_fields(&json!([]), &[("a", "1")]).is_err());
+        assert!(with_serialised_fields(&json!({}), &[("a", "1")]).is_err());
+    }
 }
