@@ -9,7 +9,8 @@
 //! Every refusal is a typed JSON body (crate::error::ApiError). The enrolment's checks run
 //! in a fixed order: JSON and sizes, then the nonce is consumed (for good, whatever follows),
 //! then the device keys (distinct, each proof of possession), then the applicant's proofing,
-//! then issuance and the registry in one transaction; the answer is sent after the commit.
+//! then issuance (signed off the async workers) and the registry rows in one transaction; the
+//! answer is sent after the commit.
 
 use crate::config::IssuerConfig;
 use crate::error::ApiError;
