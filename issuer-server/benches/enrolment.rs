@@ -20,7 +20,7 @@
 //!    beside the total (ECDSA signing, ECDSA verification, RSA verification) are measured
 //!    inside the same runs, not estimated.
 //! 2. Enrolments per second over HTTP (SQLite, then PostgreSQL), 8 client threads (one
-//!    person each, one connection per request), the service on its own 2-worker runtime as
+//!    person each, one connection per request, as `kakunin holder-sim enroll` makes them), the service on its own 2-worker runtime as
 //!    `kakunin issuer serve` builds it, with the default status-list size. Two modes, each
 //!    printed with what is prepared outside the clock:
 //!    - *complete*: the clock covers `POST /enrol/nonce`, the phone's proofs of possession
@@ -36,7 +36,8 @@
 //!
 //! `cargo bench -p kakunin-issuer-server --bench enrolment` (PostgreSQL from
 //! scripts/install-postgres.sh; `KAKUNIN_BENCH_NO_PG=1` skips it, `KAKUNIN_BENCH_NO_HTTP=1`
-//! runs the one-core part only, `KAKUNIN_BENCH_ENROLMENTS=N` sets the HTTP runs' size, 200).
+//! runs the one-core part only, `KAKUNIN_BENCH_ENROLMENTS=N` sets the HTTP runs' size, 200,
+//! `KAKUNIN_BENCH_CLIENTS=N` the number of clients, 8).
 //! Results and the bounds of the goals: docs/decisions/0018-issuer-service.md.
 
 #[path = "../tests/common/mod.rs"]
@@ -61,10 +62,16 @@ use std::sync::Arc;
 use std::time::Instant;
 
 const BATCH: usize = 20;
-/// People of the JPKI-SIM, one per HTTP client: an enrolment of a person never overlaps
-/// another of the same person (on PostgreSQL that would be a serialisation conflict, 503).
-const PEOPLE: usize = 8;
-const CLIENTS: usize = PEOPLE;
+/// People of the JPKI-SIM, one per HTTP client (`KAKUNIN_BENCH_CLIENTS`, 8; 1 to 64): an
+/// enrolment of a person never overlaps another of the same person (on PostgreSQL that would
+/// be a serialisation conflict, 503).
+static PEOPLE: std::sync::LazyLock<usize> = std::sync::LazyLock::new(|| {
+    std::env::var("KAKUNIN_BENCH_CLIENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(8usize)
+        .clamp(1, 64)
+});
 const ISSUER: &str = "https://issuer.example";
 
 /// The default provider with a stopwatch on the three signature operations.
@@ -210,7 +217,7 @@ impl CryptoProvider for Timed {
 
 /// A JPKI-SIM of `PEOPLE` people, valid since yesterday.
 fn sim() -> SimJpki {
-    let specs: Vec<CardSpec> = (0..PEOPLE)
+    let specs: Vec<CardSpec> = (0..*PEOPLE)
         .map(|i| CardSpec {
             name: format!("p{i}"),
             // Distinct facts: the registry recognises a person by them too.
@@ -646,7 +653,7 @@ fn over_http(
     let c = default_provider();
     // Prepared before the clock: every device key (the phone makes them before it asks for
     // a nonce); in PreSigned mode also the nonces and the signed requests.
-    let mut queues: Vec<Vec<Work>> = (0..CLIENTS).map(|_| Vec::new()).collect();
+    let mut queues: Vec<Vec<Work>> = (0..*PEOPLE).map(|_| Vec::new()).collect();
     for i in 0..n {
         let keys = EnrolmentKeys::generate(c, BATCH, BATCH).unwrap();
         let w = match mode {
@@ -660,17 +667,17 @@ fn over_http(
                     b"",
                 ));
                 assert_eq!(s, 201);
-                Work::Body(cards.0[i % PEOPLE].sign(&offer, &keys))
+                Work::Body(cards.0[i % *PEOPLE].sign(&offer, &keys))
             }
         };
         // Client k enrols person k: an enrolment of a person never overlaps another of the
         // same person.
-        queues[i % CLIENTS].push(w);
+        queues[i % *PEOPLE].push(w);
     }
     for b in &BYTES {
         b.store(0, Relaxed);
     }
-    let barrier = Arc::new(std::sync::Barrier::new(CLIENTS + 1));
+    let barrier = Arc::new(std::sync::Barrier::new(*PEOPLE + 1));
     let handles: Vec<_> = std::mem::take(&mut cards.0)
         .into_iter()
         .zip(queues)
@@ -763,9 +770,10 @@ fn main() {
     }
     println!();
     println!(
-        "HTTP, {CLIENTS} clients (one per person, Connection: close), 2-core machine. Before the clock: the device keys \
+        "HTTP, {} clients (one per person, Connection: close), 2-core machine. Before the clock: the device keys \
          (all modes); the nonces and the signed requests (pre-signed). In the clock (complete): POST /enrol/nonce, \
          the phone's {} proofs of possession, the card's 2 RSA signatures, POST /enrol.",
+        *PEOPLE,
         2 * BATCH + 1
     );
     println!(
