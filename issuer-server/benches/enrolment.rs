@@ -770,7 +770,7 @@ fn main() {
     }
     println!();
     println!(
-        "HTTP, {} clients (one per person, Connection: close), 2-core machine. Before the clock: the device keys \
+        "HTTP, {} clients (one per person, Connection: close), 2-core machine. Before the clock: the device key pairs, public keys derived \
          (all modes); the nonces and the signed requests (pre-signed). In the clock (complete): POST /enrol/nonce, \
          the phone's {} proofs of possession, the card's 2 RSA signatures, POST /enrol.",
         *PEOPLE,
