@@ -189,11 +189,19 @@ impl EnrolmentKeys {
                 return Err(EnrolmentError::BatchSize(n));
             }
         }
+        // Each key pair is made whole here: its public key derived (and remembered by the
+        // key) at generation, before any nonce is asked for, not while the issuer's nonce
+        // is waiting to be answered.
+        let pair = || -> Result<EcPrivateKey, CryptoError> {
+            let key = crypto.generate_key(Curve::P256)?;
+            crypto.public_key(&key)?;
+            Ok(key)
+        };
         let gen = |n: usize| -> Result<Vec<EcPrivateKey>, CryptoError> {
-            (0..n).map(|_| crypto.generate_key(Curve::P256)).collect()
+            (0..n).map(|_| pair()).collect()
         };
         Ok(EnrolmentKeys {
-            device: crypto.generate_key(Curve::P256)?,
+            device: pair()?,
             mdoc: gen(mdoc)?,
             sd_jwt: gen(sd_jwt)?,
         })

@@ -9,7 +9,8 @@
 //! Every refusal is a typed JSON body (crate::error::ApiError). The enrolment's checks run
 //! in a fixed order: JSON and sizes, then the nonce is consumed (for good, whatever follows),
 //! then the device keys (distinct, each proof of possession), then the applicant's proofing,
-//! then issuance and the registry in one transaction; the answer is sent after the commit.
+//! then issuance (signed off the async workers) and the registry rows in one transaction; the
+//! answer is sent after the commit.
 
 use crate::config::IssuerConfig;
 use crate::error::ApiError;
@@ -232,6 +233,7 @@ async fn enrol_inner(
     .await
     .map_err(|_| ApiError::INTERNAL)??;
     let until = valid_until(now, i.config.validity.as_secs(), applicant.not_after)?;
+    let (method, level) = (applicant.method.name(), applicant.level);
     let record = EnrolmentRecord {
         enrolment_id: crate::registry::random_id(crypto).map_err(|_| ApiError::INTERNAL)?,
         nonce_hash,
@@ -249,40 +251,53 @@ async fn enrol_inner(
         valid_until: until,
         mdocs: parsed.mdoc_keys.len(),
         sd_jwt_vcs: parsed.sd_jwt_keys.len(),
-        method: applicant.method.name().into(),
-        level: applicant.level.into(),
+        method: method.into(),
+        level: level.into(),
     };
-    let cx = IssueContext {
-        issuer_id: &i.config.public_url,
-        issuing_authority: &i.config.issuing_authority,
-        now,
-        valid_until: until,
-    };
-    let mut issue_error = None;
-    let result = i
+    // The steps of Registry::enrol one by one, so that the signing (and the serialising of
+    // the answer's two large arrays) runs on a blocking thread: on an async worker it would
+    // stall every request that worker serves, among them the transaction of another
+    // enrolment that holds SQLite's write lock.
+    let registry_error = |e: RegistryError| ApiError::from_registry(&e);
+    i.registry
+        .check_nonce_open(&record.nonce_hash)
+        .await
+        .map_err(registry_error)?;
+    let total = u64::try_from(record.mdocs.saturating_add(record.sd_jwt_vcs))
+        .map_err(|_| ApiError::INTERNAL)?;
+    let reserved = i.registry.reserve(total).await.map_err(registry_error)?;
+    let inner = Arc::clone(&st.inner);
+    let (rows, mdoc, sd_jwt_vc, reserved) = tokio::task::spawn_blocking(move || {
+        let i = &*inner;
+        let cx = IssueContext {
+            issuer_id: &i.config.public_url,
+            issuing_authority: &i.config.issuing_authority,
+            now,
+            valid_until: until,
+        };
+        let uri = i.config.status_uri(&reserved.list_id);
+        let (rows, batch) = issue_batches(
+            crypto,
+            &i.keys,
+            &applicant,
+            &cx,
+            &parsed.mdoc_keys,
+            &parsed.sd_jwt_keys,
+            &reserved,
+            &uri,
+        )?;
+        let IssuedBatch { mdoc, sd_jwt_vc } = batch;
+        let json =
+            |v: &[serde_json::Value]| serde_json::to_string(v).map_err(|_| ApiError::INTERNAL);
+        Ok::<_, ApiError>((rows, json(&mdoc)?, json(&sd_jwt_vc)?, reserved))
+    })
+    .await
+    .map_err(|_| ApiError::INTERNAL)??;
+    let outcome = i
         .registry
-        .enrol(crypto, &record, |alloc| {
-            let uri = i.config.status_uri(&alloc.list_id);
-            issue_batches(
-                crypto,
-                &i.keys,
-                &applicant,
-                &cx,
-                &parsed.mdoc_keys,
-                &parsed.sd_jwt_keys,
-                alloc,
-                &uri,
-            )
-            .map_err(|e| {
-                issue_error = Some(e);
-                RegistryError::Issue(e.code.into())
-            })
-        })
-        .await;
-    let (outcome, batch): (_, IssuedBatch) = match result {
-        Ok(x) => x,
-        Err(e) => return Err(issue_error.unwrap_or_else(|| ApiError::from_registry(&e))),
-    };
+        .record(crypto, &record, reserved, &rows)
+        .await
+        .map_err(registry_error)?;
     for list in &outcome.changed_lists {
         // Published again at once; a failure here leaves the version bumped, so the next
         // GET rebuilds it.
@@ -291,15 +306,35 @@ async fn enrol_inner(
             .rebuild(crypto, &i.registry, &i.keys, &i.config, list, now)
             .await;
     }
-    let body = json!({
+    let head = json!({
         "person": outcome.allocation.person_id,
         "device": outcome.allocation.device_id,
-        "proofing": {"method": applicant.method.name(), "level": applicant.level},
-        "mdoc": batch.mdoc,
-        "sd_jwt_vc": batch.sd_jwt_vc,
+        "proofing": {"method": method, "level": level},
         "valid_until": until,
     });
-    Ok((StatusCode::CREATED, no_store(Json(body).into_response())).into_response())
+    let body = with_serialised_fields(&head, &[("mdoc", &mdoc), ("sd_jwt_vc", &sd_jwt_vc)])?;
+    let answer = ([(header::CONTENT_TYPE, "application/json")], body).into_response();
+    Ok((StatusCode::CREATED, no_store(answer)).into_response())
+}
+
+/// The JSON object `head` (not empty) with `fields` added, each value already serialised
+/// JSON text.
+fn with_serialised_fields(
+    head: &serde_json::Value,
+    fields: &[(&str, &str)],
+) -> Result<Vec<u8>, ApiError> {
+    let mut out = serde_json::to_vec(head).map_err(|_| ApiError::INTERNAL)?;
+    if head.as_object().is_none_or(|o| o.is_empty()) || out.pop() != Some(b'}') {
+        return Err(ApiError::INTERNAL);
+    }
+    for (name, value) in fields {
+        out.push(b',');
+        serde_json::to_writer(&mut out, name).map_err(|_| ApiError::INTERNAL)?;
+        out.push(b':');
+        out.extend_from_slice(value.as_bytes());
+    }
+    out.push(b'}');
+    Ok(out)
 }
 
 /// `GET /status/{list}`.
@@ -475,4 +510,24 @@ async fn jpki_crl(
 /// The typed error for a request that ran out of time.
 pub(crate) fn timeout_response() -> Response {
     ApiError::TIMEOUT.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialised_fields_join_the_object() {
+        let head = json!({"person": "p", "valid_until": 7});
+        let mdoc = serde_json::to_string(&json!([{"doc_type": "x\"y"}])).unwrap();
+        let body = with_serialised_fields(&head, &[("mdoc", &mdoc), ("sd_jwt_vc", "[]")]).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            v,
+            json!({"person": "p", "valid_until": 7, "mdoc": [{"doc_type": "x\"y"}], "sd_jwt_vc": []})
+        );
+        // Not an object, or an empty one: refused, never a broken body.
+        assert!(with_serialised_fields(&json!([]), &[("a", "1")]).is_err());
+        assert!(with_serialised_fields(&json!({}), &[("a", "1")]).is_err());
+    }
 }

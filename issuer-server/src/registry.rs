@@ -215,6 +215,12 @@ pub struct Registry {
     block_size: u64,
     /// The unused rest of the last block taken (shared by clones of this handle).
     block: std::sync::Arc<tokio::sync::Mutex<Option<IndexBlock>>>,
+    /// SQLite only: this process's writers take turns here before they ask SQLite for its
+    /// write lock. SQLite has one writer, and a writer that finds the lock taken sleeps in
+    /// its busy handler (1, 2, 5, 10 ms… until `busy_timeout`) instead of being woken when
+    /// the lock is released; queueing on this mutex hands the turn over at once. The busy
+    /// timeout stays the guard against other processes on the same file.
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Status indices taken from a list row and not yet handed out: `next..end` of `list_id`.
@@ -347,6 +353,7 @@ impl Registry {
             // A 64th of a list, at most 1,024: what a stopped process can leave unused.
             block_size: (list_size / 64).clamp(1, 1024),
             block: std::sync::Arc::new(tokio::sync::Mutex::new(None)),
+            writer: std::sync::Arc::new(tokio::sync::Mutex::new(())),
         };
         registry.migrate().await?;
         Ok(registry)
@@ -360,6 +367,16 @@ impl Registry {
     /// The pool, for read-only inspection (tests check the registry's invariants with it).
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// This process's turn to write (SQLite; `None` on PostgreSQL, whose writers do not
+    /// exclude each other): hold it across the writing statement or transaction.
+    async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        if self.sqlite {
+            Some(std::sync::Arc::clone(&self.writer).lock_owned().await)
+        } else {
+            None
+        }
     }
 
     async fn begin(&self) -> Result<Tx, RegistryError> {
@@ -379,6 +396,7 @@ impl Registry {
         .execute(&self.pool)
         .await?;
         for (version, name, sql) in MIGRATIONS {
+            let _turn = self.write_turn().await;
             let mut tx = self.begin().await?;
             let applied = sqlx::query("SELECT COUNT(*) FROM issuer_migrations WHERE version = $1")
                 .bind(*version)
@@ -421,6 +439,7 @@ impl Registry {
         now: i64,
         expires_at: i64,
     ) -> Result<(), RegistryError> {
+        let _turn = self.write_turn().await;
         sqlx::query("INSERT INTO issuer_nonces (hash, created_at, expires_at) VALUES ($1, $2, $3)")
             .bind(hash)
             .bind(now)
@@ -434,6 +453,7 @@ impl Registry {
     /// Delete nonces that expired more than a day before `now` and were never tied to an
     /// enrolment (those keep their row: the enrolment names it).
     pub async fn sweep_nonces(&self, now: i64) -> Result<u64, RegistryError> {
+        let _turn = self.write_turn().await;
         let r =
             sqlx::query("DELETE FROM issuer_nonces WHERE expires_at < $1 AND enrolment_id IS NULL")
                 .bind(now.saturating_sub(86_400))
@@ -445,6 +465,7 @@ impl Registry {
     /// Use a nonce, atomically and for good: whatever is checked after this, the nonce
     /// cannot be presented again. An expired nonce is consumed too, and then refused.
     pub async fn consume_nonce(&self, hash: &str, now: i64) -> Result<(), RegistryError> {
+        let turn = self.write_turn().await;
         let row = sqlx::query(
             "UPDATE issuer_nonces SET used_at = $1 WHERE hash = $2 AND used_at IS NULL \
              RETURNING expires_at",
@@ -453,6 +474,7 @@ impl Registry {
         .bind(hash)
         .fetch_optional(&self.pool)
         .await?;
+        drop(turn);
         match row {
             Some(r) => {
                 let expires: i64 = r.try_get(0)?;
@@ -498,6 +520,7 @@ impl Registry {
             }
         }
         let take = n.max(self.block_size);
+        let _turn = self.write_turn().await;
         let mut tx = self.begin().await?;
         let (list_id, first_index) = self.allocate(&mut tx, take).await?;
         tx.commit().await.map_err(map_db)?;
@@ -513,12 +536,10 @@ impl Registry {
     }
 
     /// Run one enrolment: reserve `mdocs + sd_jwt_vcs` consecutive status indices, call
-    /// `issue` (which signs the credentials for them) outside any transaction, then in one
-    /// transaction tie the (consumed) nonce to the enrolment, find or create the person (by
-    /// the authentication link, else by the facts link) and re-bind both links and the
-    /// signature link, find or create the device and supersede its active credentials,
-    /// insert the enrolment and every credential row, and commit. Nothing is committed when
-    /// any step fails (the reserved indices are then a gap, never reused).
+    /// `issue` (which signs the credentials for them) outside any transaction, then
+    /// [`Registry::record`] the rows. The same steps the service takes one by one, so that it
+    /// can sign off its async workers; nothing is committed when any step fails (the
+    /// reserved indices are then a gap, never reused).
     pub async fn enrol<T, F>(
         &self,
         crypto: &dyn kakunin_core::crypto::CryptoProvider,
@@ -528,22 +549,46 @@ impl Registry {
     where
         F: FnOnce(&Reserved) -> Result<(Vec<CredentialRow>, T), RegistryError>,
     {
-        // A read before any signing work: a nonce not consumed, or tied to another enrolment
-        // already, ends here (the transaction's conditional UPDATE below stays the guard).
+        self.check_nonce_open(&r.nonce_hash).await?;
+        let total = count(r.mdocs.saturating_add(r.sd_jwt_vcs))?;
+        let reserved = self.reserve(total).await?;
+        let (rows, extra) = issue(&reserved)?;
+        let outcome = self.record(crypto, r, reserved, &rows).await?;
+        Ok((outcome, extra))
+    }
+
+    /// A read before any signing work: `Ok` when the nonce was consumed and is not tied to
+    /// an enrolment yet ([`Registry::record`]'s conditional UPDATE stays the guard).
+    pub async fn check_nonce_open(&self, nonce_hash: &str) -> Result<(), RegistryError> {
         let open = sqlx::query(
             "SELECT COUNT(*) FROM issuer_nonces WHERE hash = $1 AND enrolment_id IS NULL \
              AND used_at IS NOT NULL",
         )
-        .bind(&r.nonce_hash)
+        .bind(nonce_hash)
         .fetch_one(&self.pool)
         .await?
         .try_get::<i64, _>(0)?;
-        if open != 1 {
-            return Err(RegistryError::NonceUsed);
+        if open == 1 {
+            Ok(())
+        } else {
+            Err(RegistryError::NonceUsed)
         }
+    }
+
+    /// Record one enrolment whose credentials were signed for `reserved` (rows in batch
+    /// order, `r.mdocs + r.sd_jwt_vcs` of them), in one transaction: tie the (consumed)
+    /// nonce to the enrolment, find or create the person (by the authentication link, else
+    /// by the facts link) and re-bind both links and the signature link, find or create the
+    /// device and supersede its active credentials, insert the enrolment and every credential
+    /// row, and commit. Nothing is committed when any step fails.
+    pub async fn record(
+        &self,
+        crypto: &dyn kakunin_core::crypto::CryptoProvider,
+        r: &EnrolmentRecord,
+        reserved: Reserved,
+        rows: &[CredentialRow],
+    ) -> Result<EnrolmentOutcome, RegistryError> {
         let total = count(r.mdocs.saturating_add(r.sd_jwt_vcs))?;
-        let reserved = self.reserve(total).await?;
-        let (rows, extra) = issue(&reserved)?;
         if count(rows.len())? != total {
             return Err(RegistryError::Inconsistent(
                 "credential count differs from the batch",
@@ -553,6 +598,7 @@ impl Registry {
             list_id,
             first_index,
         } = reserved;
+        let _turn = self.write_turn().await;
         let mut tx = self.begin().await?;
         // First a write: on SQLite the transaction holds the write lock from here on.
         let linked = sqlx::query(
@@ -589,7 +635,10 @@ impl Registry {
         .execute(&mut *tx)
         .await
         .map_err(map_db)?;
-        // Multi-row inserts, at most 64 rows (704 placeholders) per statement.
+        // Multi-row inserts, at most 64 rows (704 placeholders) per statement. SQLite gets
+        // anonymous `?` placeholders, bound in order: SQLite looks a numbered one (`$N`) up
+        // in a list of all of them for each bind, which made binding quadratic in the row
+        // count (the top symbol of the SQLite worker, with the write lock held).
         for chunk in rows.chunks(64) {
             let mut sql = String::from(
                 "INSERT INTO issuer_credentials (id, device_id, enrolment_id, format, status_list, \
@@ -605,8 +654,12 @@ impl Registry {
                     if c > 1 {
                         sql.push_str(", ");
                     }
-                    sql.push('$');
-                    sql.push_str(&(b + c).to_string());
+                    if self.sqlite {
+                        sql.push('?');
+                    } else {
+                        sql.push('$');
+                        sql.push_str(&(b + c).to_string());
+                    }
                 }
                 sql.push(')');
             }
@@ -631,15 +684,12 @@ impl Registry {
         changed_lists.dedup();
         bump_versions(&mut tx, &changed_lists).await?;
         tx.commit().await.map_err(map_db)?;
-        Ok((
-            EnrolmentOutcome {
-                allocation,
-                changed_lists,
-                returning_person,
-                superseded,
-            },
-            extra,
-        ))
+        Ok(EnrolmentOutcome {
+            allocation,
+            changed_lists,
+            returning_person,
+            superseded,
+        })
     }
 
     async fn upsert_person(
@@ -912,6 +962,7 @@ impl Registry {
         device_id: &str,
         now: i64,
     ) -> Result<RevocationOutcome, RegistryError> {
+        let _turn = self.write_turn().await;
         let mut tx = self.begin().await?;
         let marked = sqlx::query("UPDATE issuer_devices SET revoked_at = $1 WHERE id = $2")
             .bind(now)
@@ -955,6 +1006,7 @@ impl Registry {
         now: i64,
     ) -> Result<RevocationOutcome, RegistryError> {
         let mut out = RevocationOutcome::default();
+        let _turn = self.write_turn().await;
         let mut tx = self.begin().await?;
         let mut lists = Vec::new();
         for link in links {
