@@ -12,7 +12,7 @@ use crate::config::{ApiToken, Config};
 use crate::demo::DemoWorld;
 use crate::till::{EngageError, Engagement, Phase, SessionOutcome, SessionRunner, Till};
 use crate::trust::TrustStore;
-use crate::verify::{self, AuditFacts, Outcome};
+use crate::verify::{self, AuditFacts, Outcome, Report};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -323,7 +323,7 @@ pub(crate) fn audit_record(
 async fn answer(
     s: &AppState,
     at: time::OffsetDateTime,
-    outcome: Outcome,
+    outcome: Outcome<Report>,
 ) -> Result<Response, ApiError> {
     let verdict = outcome.decision.verdict;
     let detail = outcome.detail;
@@ -338,18 +338,15 @@ async fn answer(
     })?;
     // The portrait is never sent by the API (the report carries what the caller asked for).
     drop(outcome.decision.portrait);
-    let mut body = json!({
-        "verdict": verdict.label(),
-        "reason": verdict.reason().map(|r| r.code()),
-        "report": outcome.report,
-        "audit_id": id,
-    });
-    if let (Some(d), Some(obj)) = (detail, body.as_object_mut()) {
-        obj.insert("detail".into(), d.code().into());
-        obj.insert("text_en".into(), d.text_en().into());
-        obj.insert("text_ja".into(), d.text_ja().into());
-    }
-    Ok(Json(body).into_response())
+    let body = crate::answer::answer_body(verdict, &outcome.report, &id, detail);
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response())
 }
 
 async fn verify_mdoc(
@@ -376,7 +373,7 @@ async fn verify_mdoc(
     let policy = Arc::clone(&s.policy);
     let max_age = s.config.max_trust_age;
     let outcome = run_verification(&s, move || {
-        verify::verify_mdoc_in(
+        verify::verify_mdoc_report_in(
             &trust,
             max_age,
             &policy,
@@ -411,6 +408,7 @@ async fn verify_sd_jwt(
             &req.nonce,
             at,
         )
+        .into_report()
     })
     .await?;
     answer(&s, at, outcome).await
