@@ -176,9 +176,9 @@ async fn page_auth(State(s): State<AppState>, req: Request, next: Next) -> Respo
 }
 
 /// A JSON body: `Content-Type: application/json`, then serde with unknown fields refused.
-fn parse_body<T: serde::de::DeserializeOwned>(
+fn parse_body<'a, T: serde::Deserialize<'a>>(
     headers: &HeaderMap,
-    body: &[u8],
+    body: &'a [u8],
 ) -> Result<T, ApiError> {
     let json_type = headers
         .get(header::CONTENT_TYPE)
@@ -226,12 +226,15 @@ fn parse_at(at: Option<&str>) -> Result<time::OffsetDateTime, ApiError> {
     }
 }
 
-/// The body of `POST /api/v1/verify/mdoc`.
+/// The body of `POST /api/v1/verify/mdoc`. The base64url texts are borrowed from the body
+/// where they hold no JSON escape (always, for base64url), not copied.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct MdocRequest {
-    device_response: String,
-    session_transcript: String,
+struct MdocRequest<'a> {
+    #[serde(borrow)]
+    device_response: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    session_transcript: std::borrow::Cow<'a, str>,
     reader_key: Option<String>,
     at: Option<String>,
 }
