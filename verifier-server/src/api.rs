@@ -276,17 +276,30 @@ async fn run_verification<T>(s: &AppState, work: impl FnOnce() -> T) -> Result<T
     })
 }
 
-/// A new audit row id: 128 random bits, hex.
+/// A new audit row id: 128 bits, hex — the clock's Unix time in milliseconds (48 bits) then
+/// 80 random bits, so ids are unique across a chain's tills and in time order.
+///
+/// Why time-ordered: `id` is the table's primary key, and SQLite keeps it in a B-tree; fully
+/// random ids land on a random leaf page each, so every row of a group commit dirtied its
+/// own index page (one more 4 KiB WAL frame written and checksummed per row, and page-cache
+/// misses as the log grows), where ids in time order append to the same rightmost page
+/// (docs/decisions/0014-till-api-speed.md). The time is the server's clock, not the
+/// request's `at` (which the caller chooses).
 fn new_id() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let ms = u64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
     let mut b = [0u8; 16];
+    let (time_part, random_part) = b.split_at_mut(6);
+    // The low 48 bits of the time in milliseconds, big-endian: good until the year 10889.
+    time_part.copy_from_slice(ms.to_be_bytes().get(2..).unwrap_or(&[0; 6]));
     if kakunin_core::crypto::default_provider()
-        .fill_random(&mut b)
+        .fill_random(random_part)
         .is_err()
     {
         // No randomness: fall back to the clock and a counter (still unique per process).
         static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let t = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
+        let t = now.unix_timestamp_nanos();
         return format!("{t:x}-{n:x}");
     }
     hex::encode(b)
@@ -652,4 +665,30 @@ async fn demo_customer(
         .map_err(|e| ApiError::new(StatusCode::NOT_FOUND, "no_such_customer", e.to_string()))?;
     let session = start_session(&s, engagement, Transport::Demo).map_err(engage_error)?;
     Ok((StatusCode::ACCEPTED, Json(json!({"session": session}))).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::new_id;
+
+    #[test]
+    fn audit_ids_are_128_bits_unique_and_in_time_order() {
+        let before = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
+        let ids: Vec<String> = (0..1000).map(|_| new_id()).collect();
+        let after = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
+        let mut seen = std::collections::HashSet::new();
+        for id in &ids {
+            assert_eq!(id.len(), 32, "{id}");
+            assert!(id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+            let ms = i128::from_str_radix(&id[..12], 16).unwrap();
+            assert!((before..=after).contains(&ms), "{id}: {before}..{after}");
+            assert!(seen.insert(id.clone()), "{id} twice");
+        }
+        // Ids of later milliseconds sort after earlier ones (the B-tree appends).
+        assert!(ids.windows(2).all(|w| w[0][..12] <= w[1][..12]));
+        // The random part differs within one millisecond.
+        assert!(ids
+            .windows(2)
+            .any(|w| w[0][..12] == w[1][..12] && w[0] != w[1]));
+    }
 }
