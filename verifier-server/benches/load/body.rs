@@ -374,15 +374,41 @@ fn load(
     )
 }
 
-/// A run, with the server's CPU time per verification: the server process's CPU over the
-/// run less the load generator's threads (for the Node server, its own process's CPU).
-fn measured(server_stat: &str, in_process: bool, run: impl FnOnce() -> Run) -> (Run, f64) {
-    let cpu0 = cpu_seconds(server_stat);
-    let r = run();
-    let mut cpu = cpu_seconds(server_stat) - cpu0;
-    if in_process {
-        cpu -= r.client_cpu;
+/// CPU seconds of each thread of this process now (`/proc/self/task/*/stat`).
+fn threads_cpu() -> std::collections::HashMap<String, f64> {
+    let mut out = std::collections::HashMap::new();
+    if let Ok(dir) = std::fs::read_dir("/proc/self/task") {
+        for e in dir.flatten() {
+            let tid = e.file_name().to_string_lossy().into_owned();
+            let cpu = cpu_seconds(&format!("/proc/self/task/{tid}/stat"));
+            out.insert(tid, cpu);
+        }
     }
+    out
+}
+
+/// A run, with the server's CPU time per verification, and the load generator's CPU.
+///
+/// The kernel counts CPU time per thread in clock ticks (10 ms) when it is read, so the load
+/// generator's short-lived threads, each a few milliseconds, cannot be read one by one. The
+/// process's total (all threads, living and ended, summed before the conversion) is read
+/// instead, and the threads that live through the run (the server's runtime workers, its
+/// SQLite worker, this main thread) are read one by one: they are the server; the rest of
+/// the process's time is the load generator's. For the Node server, its process's CPU.
+fn measured(server_stat: &str, in_process: bool, run: impl FnOnce() -> Run) -> (Run, f64) {
+    let proc0 = cpu_seconds("/proc/self/stat");
+    let threads0 = threads_cpu();
+    let ext0 = cpu_seconds(server_stat);
+    let mut r = run();
+    let ext1 = cpu_seconds(server_stat);
+    let threads1 = threads_cpu();
+    let proc1 = cpu_seconds("/proc/self/stat");
+    let lived: f64 = threads1
+        .iter()
+        .filter_map(|(tid, after)| threads0.get(tid).map(|before| after - before))
+        .sum();
+    r.client_cpu = ((proc1 - proc0) - lived).max(0.0);
+    let cpu = if in_process { lived } else { ext1 - ext0 };
     let per = cpu / r.count.max(1) as f64;
     (r, per)
 }
