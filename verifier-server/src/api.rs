@@ -12,7 +12,7 @@ use crate::config::{ApiToken, Config};
 use crate::demo::DemoWorld;
 use crate::till::{EngageError, Engagement, Phase, SessionOutcome, SessionRunner, Till};
 use crate::trust::TrustStore;
-use crate::verify::{self, AuditFacts, Outcome};
+use crate::verify::{self, AuditFacts, Outcome, Report};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -176,9 +176,9 @@ async fn page_auth(State(s): State<AppState>, req: Request, next: Next) -> Respo
 }
 
 /// A JSON body: `Content-Type: application/json`, then serde with unknown fields refused.
-fn parse_body<T: serde::de::DeserializeOwned>(
+fn parse_body<'a, T: serde::Deserialize<'a>>(
     headers: &HeaderMap,
-    body: &[u8],
+    body: &'a [u8],
 ) -> Result<T, ApiError> {
     let json_type = headers
         .get(header::CONTENT_TYPE)
@@ -226,12 +226,15 @@ fn parse_at(at: Option<&str>) -> Result<time::OffsetDateTime, ApiError> {
     }
 }
 
-/// The body of `POST /api/v1/verify/mdoc`.
+/// The body of `POST /api/v1/verify/mdoc`. The base64url texts are borrowed from the body
+/// where they hold no JSON escape (always, for base64url), not copied.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct MdocRequest {
-    device_response: String,
-    session_transcript: String,
+struct MdocRequest<'a> {
+    #[serde(borrow)]
+    device_response: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    session_transcript: std::borrow::Cow<'a, str>,
     reader_key: Option<String>,
     at: Option<String>,
 }
@@ -273,17 +276,30 @@ async fn run_verification<T>(s: &AppState, work: impl FnOnce() -> T) -> Result<T
     })
 }
 
-/// A new audit row id: 128 random bits, hex.
+/// A new audit row id: 128 bits, hex — the clock's Unix time in milliseconds (48 bits) then
+/// 80 random bits, so ids are unique across a chain's tills and in time order.
+///
+/// Why time-ordered: `id` is the table's primary key, and SQLite keeps it in a B-tree; fully
+/// random ids land on a random leaf page each, so every row of a group commit dirtied its
+/// own index page (one more 4 KiB WAL frame written and checksummed per row, and page-cache
+/// misses as the log grows), where ids in time order append to the same rightmost page
+/// (docs/decisions/0014-till-api-speed.md). The time is the server's clock, not the
+/// request's `at` (which the caller chooses).
 fn new_id() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let ms = u64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
     let mut b = [0u8; 16];
+    let (time_part, random_part) = b.split_at_mut(6);
+    // The low 48 bits of the time in milliseconds, big-endian: good until the year 10889.
+    time_part.copy_from_slice(ms.to_be_bytes().get(2..).unwrap_or(&[0; 6]));
     if kakunin_core::crypto::default_provider()
-        .fill_random(&mut b)
+        .fill_random(random_part)
         .is_err()
     {
         // No randomness: fall back to the clock and a counter (still unique per process).
         static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let t = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
+        let t = now.unix_timestamp_nanos();
         return format!("{t:x}-{n:x}");
     }
     hex::encode(b)
@@ -323,7 +339,7 @@ pub(crate) fn audit_record(
 async fn answer(
     s: &AppState,
     at: time::OffsetDateTime,
-    outcome: Outcome,
+    outcome: Outcome<Report>,
 ) -> Result<Response, ApiError> {
     let verdict = outcome.decision.verdict;
     let detail = outcome.detail;
@@ -338,18 +354,15 @@ async fn answer(
     })?;
     // The portrait is never sent by the API (the report carries what the caller asked for).
     drop(outcome.decision.portrait);
-    let mut body = json!({
-        "verdict": verdict.label(),
-        "reason": verdict.reason().map(|r| r.code()),
-        "report": outcome.report,
-        "audit_id": id,
-    });
-    if let (Some(d), Some(obj)) = (detail, body.as_object_mut()) {
-        obj.insert("detail".into(), d.code().into());
-        obj.insert("text_en".into(), d.text_en().into());
-        obj.insert("text_ja".into(), d.text_ja().into());
-    }
-    Ok(Json(body).into_response())
+    let body = crate::answer::answer_body(verdict, &outcome.report, &id, detail);
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response())
 }
 
 async fn verify_mdoc(
@@ -376,7 +389,7 @@ async fn verify_mdoc(
     let policy = Arc::clone(&s.policy);
     let max_age = s.config.max_trust_age;
     let outcome = run_verification(&s, move || {
-        verify::verify_mdoc_in(
+        verify::verify_mdoc_report_in(
             &trust,
             max_age,
             &policy,
@@ -411,6 +424,7 @@ async fn verify_sd_jwt(
             &req.nonce,
             at,
         )
+        .into_report()
     })
     .await?;
     answer(&s, at, outcome).await
@@ -651,4 +665,30 @@ async fn demo_customer(
         .map_err(|e| ApiError::new(StatusCode::NOT_FOUND, "no_such_customer", e.to_string()))?;
     let session = start_session(&s, engagement, Transport::Demo).map_err(engage_error)?;
     Ok((StatusCode::ACCEPTED, Json(json!({"session": session}))).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::new_id;
+
+    #[test]
+    fn audit_ids_are_128_bits_unique_and_in_time_order() {
+        let before = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
+        let ids: Vec<String> = (0..1000).map(|_| new_id()).collect();
+        let after = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
+        let mut seen = std::collections::HashSet::new();
+        for id in &ids {
+            assert_eq!(id.len(), 32, "{id}");
+            assert!(id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+            let ms = i128::from_str_radix(&id[..12], 16).unwrap();
+            assert!((before..=after).contains(&ms), "{id}: {before}..{after}");
+            assert!(seen.insert(id.clone()), "{id} twice");
+        }
+        // Ids of later milliseconds sort after earlier ones (the B-tree appends).
+        assert!(ids.windows(2).all(|w| w[0][..12] <= w[1][..12]));
+        // The random part differs within one millisecond.
+        assert!(ids
+            .windows(2)
+            .any(|w| w[0][..12] == w[1][..12] && w[0] != w[1]));
+    }
 }

@@ -15,6 +15,7 @@
     )
 )]
 
+pub mod answer;
 mod api;
 pub mod audit;
 pub mod bundle;

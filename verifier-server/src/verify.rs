@@ -3,7 +3,8 @@
 //! it (kakunin_verifier::verdict), and the facts the audit log keeps — which never include an
 //! attribute value or the portrait.
 //!
-//! This is CPU work (ECDSA, hashing); callers run it on the blocking pool.
+//! This is CPU work (ECDSA, hashing); the API runs it on the request's worker, bounded
+//! (api.rs).
 
 use crate::audit::CredentialFormat;
 use kakunin_core::crypto::{default_provider, EcPrivateKey};
@@ -37,18 +38,73 @@ pub struct AuditFacts {
     pub checks: Json,
 }
 
-/// A verification's result.
+/// A verification's result. `R` is the report's form: a JSON tree ([`Json`], as the CLI's
+/// `--json` prints it) or a [`Report`] that the API writes straight to its answer.
 #[derive(Debug)]
-pub struct Outcome {
+pub struct Outcome<R = Json> {
     /// OK or NG with one reason, and the verified portrait (OK only, when the policy asks
     /// for it): for the till page, never for the API or the log.
     pub decision: Decision,
     /// The full report, as the CLI's `--json` prints it.
-    pub report: Json,
+    pub report: R,
     /// What the audit log keeps.
     pub facts: AuditFacts,
     /// Why the reason was given, where its own text would mislead ("trust data too old").
     pub detail: Option<kakunin_verifier::NgDetail>,
+}
+
+/// A report as the API answers it: a DeviceResponse report is kept as found and written to
+/// JSON text directly ([`ResponseReport::write_json`], the same bytes as its tree); other
+/// reports (SD-JWT VC, "trust data too old") are already a tree.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Report {
+    /// The report of a DeviceResponse.
+    Mdoc(Box<ResponseReport>),
+    /// A report already rendered as a JSON tree.
+    Json(Json),
+}
+
+impl Report {
+    /// The report as a JSON tree ([`ResponseReport::to_json`] for a DeviceResponse).
+    pub fn into_json(self) -> Json {
+        match self {
+            Report::Mdoc(r) => r.to_json(),
+            Report::Json(j) => j,
+        }
+    }
+
+    /// Append the report's JSON text: the bytes `serde_json` writes for [`Report::into_json`].
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        match self {
+            Report::Mdoc(r) => r.write_json(out),
+            Report::Json(j) => out.extend_from_slice(j.to_string().as_bytes()),
+        }
+    }
+}
+
+impl Outcome<Report> {
+    /// The same outcome with its report as a JSON tree.
+    pub fn into_json(self) -> Outcome {
+        Outcome {
+            decision: self.decision,
+            report: self.report.into_json(),
+            facts: self.facts,
+            detail: self.detail,
+        }
+    }
+}
+
+impl Outcome {
+    /// The same outcome with its report kept as a [`Report`].
+    pub fn into_report(self) -> Outcome<Report> {
+        Outcome {
+            decision: self.decision,
+            report: Report::Json(self.report),
+            facts: self.facts,
+            detail: self.detail,
+        }
+    }
 }
 
 fn bounded(s: &str) -> String {
@@ -78,14 +134,21 @@ pub fn verify_mdoc_cached(
     reader_key: Option<&EcPrivateKey>,
     at: time::OffsetDateTime,
 ) -> Outcome {
-    let mut verifier = Verifier::new(anchors);
-    if let Some(cache) = chain_cache {
-        verifier = verifier.with_chain_cache(cache);
-    }
-    if let Some(k) = reader_key {
-        verifier = verifier.with_reader_key(k);
-    }
-    let report = verifier.verify_device_response(response, transcript, at);
+    verify_mdoc_cached_report(
+        anchors,
+        chain_cache,
+        policy,
+        response,
+        transcript,
+        reader_key,
+        at,
+    )
+    .into_json()
+}
+
+/// The policy's verdict over a DeviceResponse report, the judged document's audit facts,
+/// and the report kept for the answer.
+fn judge_mdoc(policy: &AgePolicy, report: ResponseReport) -> Outcome<Report> {
     let decision = policy.decide_mdoc(&report);
     let judged = match &decision.credential {
         Some(kakunin_verifier::verdict::CredentialKind::Mdoc { doc_type }) => {
@@ -95,10 +158,33 @@ pub fn verify_mdoc_cached(
     };
     Outcome {
         facts: mdoc_facts(&report, judged),
-        report: report.to_json(),
+        report: Report::Mdoc(Box::new(report)),
         decision,
         detail: None,
     }
+}
+
+/// [`verify_mdoc_cached`] with the report kept as a [`Report`] (for the API's answer).
+pub fn verify_mdoc_cached_report(
+    anchors: &TrustAnchors,
+    chain_cache: Option<&ChainCache>,
+    policy: &AgePolicy,
+    response: &[u8],
+    transcript: &[u8],
+    reader_key: Option<&EcPrivateKey>,
+    at: time::OffsetDateTime,
+) -> Outcome<Report> {
+    let mut verifier = Verifier::new(anchors);
+    if let Some(cache) = chain_cache {
+        verifier = verifier.with_chain_cache(cache);
+    }
+    if let Some(k) = reader_key {
+        verifier = verifier.with_reader_key(k);
+    }
+    judge_mdoc(
+        policy,
+        verifier.verify_device_response(response, transcript, at),
+    )
 }
 
 /// The audit facts of a DeviceResponse report: the judged document's checks, issuer and
@@ -275,11 +361,33 @@ pub fn verify_mdoc_in(
     reader_key: Option<&EcPrivateKey>,
     at: time::OffsetDateTime,
 ) -> Outcome {
+    verify_mdoc_report_in(
+        trust,
+        max_trust_age,
+        policy,
+        response,
+        transcript,
+        reader_key,
+        at,
+    )
+    .into_json()
+}
+
+/// [`verify_mdoc_in`] with the report kept as a [`Report`] (for the API's answer).
+pub fn verify_mdoc_report_in(
+    trust: &crate::trust::TrustSnapshot,
+    max_trust_age: Option<std::time::Duration>,
+    policy: &AgePolicy,
+    response: &[u8],
+    transcript: &[u8],
+    reader_key: Option<&EcPrivateKey>,
+    at: time::OffsetDateTime,
+) -> Outcome<Report> {
     if trust.too_old(max_trust_age, at) {
-        return trust_too_old(CredentialFormat::Mdoc);
+        return trust_too_old(CredentialFormat::Mdoc).into_report();
     }
     if trust.status.is_none() && trust.crls.is_none() {
-        return verify_mdoc_cached(
+        return verify_mdoc_cached_report(
             &trust.anchors,
             Some(&trust.chain_cache),
             policy,
@@ -299,20 +407,10 @@ pub fn verify_mdoc_in(
     if let Some(k) = reader_key {
         verifier = verifier.with_reader_key(k);
     }
-    let report = verifier.verify_device_response(response, transcript, at);
-    let decision = policy.decide_mdoc(&report);
-    let judged = match &decision.credential {
-        Some(kakunin_verifier::verdict::CredentialKind::Mdoc { doc_type }) => {
-            report.documents.iter().find(|d| &d.doc_type == doc_type)
-        }
-        _ => report.documents.first(),
-    };
-    Outcome {
-        facts: mdoc_facts(&report, judged),
-        report: report.to_json(),
-        decision,
-        detail: None,
-    }
+    judge_mdoc(
+        policy,
+        verifier.verify_device_response(response, transcript, at),
+    )
 }
 
 /// [`verify_sd_jwt`] under a trust snapshot, with the status check of the credential's

@@ -11,6 +11,7 @@ mod decode;
 mod error;
 pub mod flow;
 pub mod json;
+pub mod json_write;
 mod reader_auth;
 mod report;
 mod response;

@@ -17,11 +17,99 @@ fn env(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// One keep-alive connection.
+/// The verdict field of an answer: the value of the top-level `"verdict"` key, found by one
+/// pass over the bytes that skips strings (with their escapes) and tracks nesting, so a
+/// `verdict` key inside the report or a string holding the word cannot be mistaken for it.
+/// Nothing is built: the load generator shares the two cores with the server.
+fn verdict_of(body: &[u8]) -> Option<&[u8]> {
+    let mut depth = 0usize;
+    let mut i = 0usize;
+    // The string that ended last at depth 1, while it may still be a key.
+    let mut last_key: Option<(usize, usize)> = None;
+    while let Some(&b) = body.get(i) {
+        match b {
+            b'"' => {
+                let start = i + 1;
+                let mut j = start;
+                loop {
+                    match body.get(j)? {
+                        b'\\' => j += 2,
+                        b'"' => break,
+                        _ => j += 1,
+                    }
+                }
+                if depth == 1 {
+                    if let Some((ks, ke)) = last_key.take() {
+                        if &body[ks..ke] == b"verdict" {
+                            return Some(&body[start..j]);
+                        }
+                    }
+                    let after = body[j + 1..].iter().position(|c| !c.is_ascii_whitespace());
+                    if after.is_some_and(|k| body[j + 1 + k] == b':') {
+                        last_key = Some((start, j));
+                    }
+                }
+                i = j + 1;
+                continue;
+            }
+            b'{' | b'[' => {
+                // A key's value that is an object or array: that key was not the verdict.
+                if depth == 1 {
+                    last_key = None;
+                }
+                depth += 1;
+            }
+            b'}' | b']' => depth = depth.checked_sub(1)?,
+            b':' | b',' | b' ' | b'\n' | b'\r' | b'\t' => {}
+            // A value other than a string after the key: not the verdict.
+            _ => {
+                if depth == 1 {
+                    last_key = None;
+                }
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+/// One keep-alive connection, wrk-style: each request is pre-built bytes sent with one
+/// write; the answer is read into one reused buffer, its status line checked for 200, its
+/// Content-Length found without building strings, and its body handed back as a slice.
 struct Conn {
-    w: TcpStream,
-    r: BufReader<TcpStream>,
-    host: String,
+    s: TcpStream,
+    buf: Vec<u8>,
+    /// Bytes of `buf` read past the previous answer (none with a closed loop).
+    filled: usize,
+}
+
+/// The request bytes of POST `path` with `body`: head and body together.
+fn request_bytes(addr: SocketAddr, path: &str, body: &[u8]) -> Vec<u8> {
+    let mut r = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    r.extend_from_slice(body);
+    r
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The value of the Content-Length header in a head (`\r\n`-separated lines).
+fn content_length(head: &[u8]) -> Option<usize> {
+    for line in head.split(|&b| b == b'\n') {
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
+            continue;
+        };
+        if line[..colon].eq_ignore_ascii_case(b"content-length") {
+            let v = std::str::from_utf8(&line[colon + 1..]).ok()?;
+            return v.trim().parse().ok();
+        }
+    }
+    None
 }
 
 impl Conn {
@@ -30,13 +118,73 @@ impl Conn {
         s.set_nodelay(true).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
         Conn {
+            s,
+            buf: vec![0u8; 16 * 1024],
+            filled: 0,
+        }
+    }
+
+    /// Send one pre-built request; the answer's body (status 200 required).
+    fn post(&mut self, request: &[u8]) -> &[u8] {
+        self.s.write_all(request).unwrap();
+        // The head.
+        let head_end = loop {
+            if let Some(p) = find(&self.buf[..self.filled], b"\r\n\r\n") {
+                break p + 4;
+            }
+            self.fill();
+        };
+        let head = &self.buf[..head_end];
+        assert!(
+            head.starts_with(b"HTTP/1.1 200 "),
+            "{}",
+            String::from_utf8_lossy(head)
+        );
+        let len = content_length(head).expect("a Content-Length");
+        let end = head_end + len;
+        if self.buf.len() < end {
+            self.buf.resize(end, 0);
+        }
+        while self.filled < end {
+            self.fill();
+        }
+        // Keep-alive, one request at a time: nothing should follow the body.
+        assert_eq!(self.filled, end, "bytes after the answer");
+        self.filled = 0;
+        &self.buf[head_end..end]
+    }
+
+    fn fill(&mut self) {
+        if self.filled == self.buf.len() {
+            self.buf.resize(self.buf.len() * 2, 0);
+        }
+        let n = self.s.read(&mut self.buf[self.filled..]).unwrap();
+        assert!(n > 0, "connection closed by the server");
+        self.filled += n;
+    }
+}
+
+/// The load generator of the earlier benchmark (kept for the before/after of its own CPU
+/// per request): a head formatted per request, `BufRead` line reads into new Strings, and
+/// the answer parsed by serde_json.
+struct OldConn {
+    w: TcpStream,
+    r: BufReader<TcpStream>,
+    host: String,
+}
+
+impl OldConn {
+    fn new(addr: SocketAddr) -> Self {
+        let s = TcpStream::connect(addr).unwrap();
+        s.set_nodelay(true).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        OldConn {
             r: BufReader::new(s.try_clone().unwrap()),
             w: s,
             host: addr.to_string(),
         }
     }
 
-    /// POST the body; the answer's body (status 200 required).
     fn post(&mut self, path: &str, body: &[u8]) -> Vec<u8> {
         let head = format!(
             "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
@@ -67,6 +215,12 @@ impl Conn {
     }
 }
 
+/// The old client's answer check: the verdict, borrowed by serde_json.
+#[derive(serde::Deserialize)]
+struct Answer<'a> {
+    verdict: &'a str,
+}
+
 struct Run {
     count: usize,
     elapsed: Duration,
@@ -80,13 +234,11 @@ impl Run {
     fn rate(&self) -> f64 {
         self.count as f64 / self.elapsed.as_secs_f64()
     }
-}
 
-/// The answer's verdict, borrowed; the rest of the answer is skipped without building it
-/// (the load generator runs on the same two cores as the server and must stay cheap).
-#[derive(serde::Deserialize)]
-struct Answer<'a> {
-    verdict: &'a str,
+    /// The load generator's CPU time per request (its threads' user + system time).
+    fn client_cpu_per_request(&self) -> f64 {
+        self.client_cpu / self.count.max(1) as f64
+    }
 }
 
 /// CPU seconds (user + system) from a `/proc/.../stat` file: fields 14 and 15, in clock
@@ -103,11 +255,21 @@ fn cpu_seconds(stat_path: &str) -> f64 {
     ticks as f64 / 100.0
 }
 
+/// Which load generator: the wrk-style one (default) or the earlier one, for its before/after.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Client {
+    Raw,
+    Old,
+}
+
 /// `clients` threads; each sends `bodies` round-robin, closed loop (`rate` = None) or paced
 /// at `rate` requests/s in total; until `max` requests or `seconds`. Paced latencies are
 /// taken from each request's scheduled time, not from when it could be sent, so a server
-/// that falls behind shows its queueing in the quantiles (no coordinated omission).
-fn load(
+/// that falls behind shows its queueing in the quantiles (no coordinated omission). Every
+/// answer must be status 200 with the expected verdict.
+#[allow(clippy::too_many_arguments)]
+fn load_with(
+    client: Client,
     addr: SocketAddr,
     bodies: &[String],
     clients: usize,
@@ -118,13 +280,19 @@ fn load(
 ) -> Run {
     let started = Instant::now();
     let per_client = (max / clients).max(1);
+    let path = "/api/v1/verify/mdoc";
     let threads: Vec<_> = (0..clients)
         .map(|i| {
             let bodies: Vec<String> = bodies.to_vec();
+            let requests: Vec<Vec<u8>> = bodies
+                .iter()
+                .map(|b| request_bytes(addr, path, b.as_bytes()))
+                .collect();
             let expect: Vec<String> = expect.iter().map(|s| s.to_string()).collect();
             std::thread::spawn(move || {
                 let cpu0 = cpu_seconds("/proc/thread-self/stat");
-                let mut c = Conn::new(addr);
+                let mut raw = (client == Client::Raw).then(|| Conn::new(addr));
+                let mut old = (client == Client::Old).then(|| OldConn::new(addr));
                 let mut lat = Vec::with_capacity(per_client.min(1 << 20));
                 let interval = rate.map(|r| Duration::from_secs_f64(clients as f64 / r));
                 let t0 = Instant::now();
@@ -144,10 +312,17 @@ fn load(
                         t = due;
                     }
                     let k = (i + n) % bodies.len();
-                    let answer = c.post("/api/v1/verify/mdoc", bodies[k].as_bytes());
-                    lat.push(t.elapsed());
-                    let a: Answer<'_> = serde_json::from_slice(&answer).unwrap();
-                    assert_eq!(a.verdict, expect[k].as_str());
+                    if let Some(c) = raw.as_mut() {
+                        let answer = c.post(&requests[k]);
+                        lat.push(t.elapsed());
+                        let verdict = verdict_of(answer).expect("a verdict in the answer");
+                        assert_eq!(verdict, expect[k].as_bytes());
+                    } else if let Some(c) = old.as_mut() {
+                        let answer = c.post(path, bodies[k].as_bytes());
+                        lat.push(t.elapsed());
+                        let a: Answer<'_> = serde_json::from_slice(&answer).unwrap();
+                        assert_eq!(a.verdict, expect[k].as_str());
+                    }
                 }
                 (lat, cpu_seconds("/proc/thread-self/stat") - cpu0)
             })
@@ -177,34 +352,83 @@ fn load(
     }
 }
 
-/// A run, with the server's CPU time per verification: the server process's CPU over the
-/// run less the load generator's threads (for the Node server, its own process's CPU).
-fn measured(server_stat: &str, in_process: bool, run: impl FnOnce() -> Run) -> (Run, f64) {
-    let cpu0 = cpu_seconds(server_stat);
-    let r = run();
-    let mut cpu = cpu_seconds(server_stat) - cpu0;
-    if in_process {
-        cpu -= r.client_cpu;
+/// [`load_with`] with the wrk-style client.
+fn load(
+    addr: SocketAddr,
+    bodies: &[String],
+    clients: usize,
+    seconds: u64,
+    max: usize,
+    rate: Option<f64>,
+    expect: &[&str],
+) -> Run {
+    load_with(
+        Client::Raw,
+        addr,
+        bodies,
+        clients,
+        seconds,
+        max,
+        rate,
+        expect,
+    )
+}
+
+/// CPU seconds of each thread of this process now (`/proc/self/task/*/stat`).
+fn threads_cpu() -> std::collections::HashMap<String, f64> {
+    let mut out = std::collections::HashMap::new();
+    if let Ok(dir) = std::fs::read_dir("/proc/self/task") {
+        for e in dir.flatten() {
+            let tid = e.file_name().to_string_lossy().into_owned();
+            let cpu = cpu_seconds(&format!("/proc/self/task/{tid}/stat"));
+            out.insert(tid, cpu);
+        }
     }
+    out
+}
+
+/// A run, with the server's CPU time per verification, and the load generator's CPU.
+///
+/// The kernel counts CPU time per thread in clock ticks (10 ms) when it is read, so the load
+/// generator's short-lived threads, each a few milliseconds, cannot be read one by one. The
+/// process's total (all threads, living and ended, summed before the conversion) is read
+/// instead, and the threads that live through the run (the server's runtime workers, its
+/// SQLite worker, this main thread) are read one by one: they are the server; the rest of
+/// the process's time is the load generator's. For the Node server, its process's CPU.
+fn measured(server_stat: &str, in_process: bool, run: impl FnOnce() -> Run) -> (Run, f64) {
+    let proc0 = cpu_seconds("/proc/self/stat");
+    let threads0 = threads_cpu();
+    let ext0 = cpu_seconds(server_stat);
+    let mut r = run();
+    let ext1 = cpu_seconds(server_stat);
+    let threads1 = threads_cpu();
+    let proc1 = cpu_seconds("/proc/self/stat");
+    let lived: f64 = threads1
+        .iter()
+        .filter_map(|(tid, after)| threads0.get(tid).map(|before| after - before))
+        .sum();
+    r.client_cpu = ((proc1 - proc0) - lived).max(0.0);
+    let cpu = if in_process { lived } else { ext1 - ext0 };
     let per = cpu / r.count.max(1) as f64;
     (r, per)
 }
 
 fn header() {
     println!(
-        "{:<46} {:>8} {:>9} {:>9} {:>9} {:>12} {:>11}",
-        "run", "requests", "rate/s", "p50 ms", "p99 ms", "server CPU", "load avg"
+        "{:<50} {:>8} {:>9} {:>9} {:>9} {:>12} {:>12} {:>9}",
+        "run", "requests", "rate/s", "p50 ms", "p99 ms", "server CPU", "client CPU", "load avg"
     );
 }
 
 fn row(name: &str, r: &Run, server_cpu: f64) {
     println!(
-        "{name:<46} {:>8} {:>9.0} {:>9.2} {:>9.2} {:>9.0} us {:>11}",
+        "{name:<50} {:>8} {:>9.0} {:>9.2} {:>9.2} {:>9.0} us {:>9.1} us {:>9}",
         r.count,
         r.rate(),
         r.p50.as_secs_f64() * 1e3,
         r.p99.as_secs_f64() * 1e3,
         server_cpu * 1e6,
+        r.client_cpu_per_request() * 1e6,
         loadavg().split(' ').next().unwrap_or("?"),
     );
 }
@@ -261,9 +485,11 @@ fn main() {
     let n_direct = u32::try_from(env("KAKUNIN_LOAD_DIRECT", 2000))
         .unwrap()
         .max(1);
+    // KAKUNIN_LOAD_DIRECT_ONLY=cached: the cached loop only (for callgrind).
+    let cached_only = std::env::var("KAKUNIN_LOAD_DIRECT_ONLY").is_ok_and(|v| v == "cached");
     let cpu0 = cpu_seconds("/proc/thread-self/stat");
     let t = Instant::now();
-    for i in 0..n_direct {
+    for i in 0..if cached_only { 0 } else { n_direct } {
         let (s, _) = &samples[i as usize % samples.len()];
         let o = kakunin_verifier_server::verify::verify_mdoc(
             &anchors,
@@ -278,12 +504,18 @@ fn main() {
     let per_op = t.elapsed() / n_direct;
     let per_op_cpu = (cpu_seconds("/proc/thread-self/stat") - cpu0) / f64::from(n_direct);
     // The same with the DS-chain cache, as the API runs it (two ECDSA checks, not three).
+    // The same with the DS-chain cache, as the API runs it (two ECDSA checks, not three),
+    // and the answer's body as the API writes it: straight to bytes, or with
+    // KAKUNIN_LOAD_ANSWER=tree as before (the report's serde_json tree inside a json! tree,
+    // then serialised): the A/B of the report serialiser in one binary, for callgrind.
+    let tree = std::env::var("KAKUNIN_LOAD_ANSWER").is_ok_and(|v| v == "tree");
     let cache = kakunin_verifier::ChainCache::default();
     let cpu0 = cpu_seconds("/proc/thread-self/stat");
     let t = Instant::now();
+    let mut answer_bytes = 0usize;
     for i in 0..n_direct {
         let (s, _) = &samples[i as usize % samples.len()];
-        let o = kakunin_verifier_server::verify::verify_mdoc_cached(
+        let o = kakunin_verifier_server::verify::verify_mdoc_cached_report(
             &anchors,
             Some(&cache),
             &policy,
@@ -292,17 +524,34 @@ fn main() {
             None,
             common::now(),
         );
-        assert!(o.report["documents"].is_array());
+        let verdict = o.decision.verdict;
+        let id = "0123456789abcdef0123456789abcdef";
+        let body = if tree {
+            let body = serde_json::json!({
+                "verdict": verdict.label(),
+                "reason": verdict.reason().map(|r| r.code()),
+                "report": o.report.into_json(),
+                "audit_id": id,
+            });
+            serde_json::to_vec(&body).unwrap()
+        } else {
+            kakunin_verifier_server::answer::answer_body(verdict, &o.report, id, o.detail)
+        };
+        answer_bytes += body.len();
     }
+    assert!(answer_bytes > 0);
     let cached_op = t.elapsed() / n_direct;
     let cached_cpu = (cpu_seconds("/proc/thread-self/stat") - cpu0) / f64::from(n_direct);
     assert!(cache.hits() > 0, "the DS-chain cache must hit");
     if std::env::var_os("KAKUNIN_LOAD_DIRECT_ONLY").is_some() {
         // For a profiler (callgrind): the direct verifications only.
         println!(
-            "verification alone: {:.1} us/op wall, {:.1} us/op CPU",
+            "verification alone: {:.1} us/op wall, {:.1} us/op CPU; with the cache and the \
+             answer body ({}): {:.1} us/op CPU",
             per_op.as_secs_f64() * 1e6,
-            per_op_cpu * 1e6
+            per_op_cpu * 1e6,
+            if tree { "tree" } else { "direct" },
+            cached_cpu * 1e6
         );
         return;
     }
@@ -341,8 +590,8 @@ fn main() {
         cores as f64 / per_op_cpu.max(1e-9),
     );
     println!(
-        "verification alone with the DS-chain cache (as the API runs it): {:.1} us/op wall, \
-         {:.1} us/op CPU -> {:.0}/s on {cores} cores\n",
+        "verification alone with the DS-chain cache and the answer body (as the API runs it): \
+         {:.1} us/op wall, {:.1} us/op CPU -> {:.0}/s on {cores} cores\n",
         cached_op.as_secs_f64() * 1e6,
         cached_cpu * 1e6,
         cores as f64 / cached_cpu.max(1e-9),
@@ -377,6 +626,30 @@ fn main() {
         println!("closed-loop requests: {}", full.count);
         return;
     }
+    // The earlier load generator at the same client count: its own CPU per request beside
+    // the wrk-style one's (KAKUNIN_LOAD_OLD_CLIENT=0 skips it).
+    let old_client = if env("KAKUNIN_LOAD_OLD_CLIENT", 1) != 0 {
+        let (r, cpu) = measured(me, true, || {
+            load_with(
+                Client::Old,
+                addr,
+                &bodies,
+                best_n,
+                seconds,
+                max,
+                None,
+                &expect,
+            )
+        });
+        row(
+            &format!("kakunin till, {best_n} cl., closed, earlier client"),
+            &r,
+            cpu,
+        );
+        Some(r)
+    } else {
+        None
+    };
     let paced_clients = clients.iter().copied().max().unwrap_or(16).max(16);
     let half_rate = full.rate() / 2.0;
     let (half, half_cpu) = measured(me, true, || {
@@ -418,6 +691,7 @@ fn main() {
     };
 
     let mut ratio = None;
+    let mut node_rate: Option<f64> = None;
     if !node.is_empty() {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -460,9 +734,42 @@ fn main() {
         }
         let _ = child.kill();
         let _ = child.wait();
+        node_rate = node_best.as_ref().map(Run::rate);
         ratio = node_best.map(|a| full.rate() / a.rate());
     }
     println!("\nload average after: {}", loadavg());
+    // The issue's numbers, from this one run, each beside its goal or peer.
+    println!("\nsummary (issue 15 section 6):");
+    println!(
+        "  rate {:.0}/s (goal >= 5000), p50 {:.2} ms, p99 {:.2} ms, with {best_n} clients",
+        full.rate(),
+        full.p50.as_secs_f64() * 1e3,
+        full.p99.as_secs_f64() * 1e3
+    );
+    println!(
+        "  p99 at half rate ({:.0}/s) {:.2} ms (goal <= 5){}",
+        half_rate,
+        half.p99.as_secs_f64() * 1e3,
+        goal_paced.as_ref().map_or(String::new(), |g| format!(
+            "; at {goal_half_rate:.0}/s {:.2} ms",
+            g.p99.as_secs_f64() * 1e3
+        ))
+    );
+    match (&node_rate, ratio) {
+        (Some(a), Some(r)) => println!("  @auth0/mdl {a:.0}/s, ratio {r:.1}x (goal >= 20)"),
+        _ => println!("  @auth0/mdl not run (KAKUNIN_LOAD_NODE empty)"),
+    }
+    println!(
+        "  server CPU {:.0} us/verification (bound {:.0}/s on {cores} cores), client CPU \
+         {:.1} us/request{}",
+        full_cpu * 1e6,
+        cores as f64 / full_cpu.max(1e-9),
+        full.client_cpu_per_request() * 1e6,
+        old_client.as_ref().map_or(String::new(), |o| format!(
+            " (earlier client {:.1} us/request)",
+            o.client_cpu_per_request() * 1e6
+        ))
+    );
     let rate = full.rate();
     println!(
         "goal >= 5000/s: {} ({rate:.0}/s with {best_n} clients)",
