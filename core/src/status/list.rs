@@ -318,7 +318,21 @@ impl StatusList {
             field: "status_list",
             reason: "not a JSON object",
         })?;
-        let bits = match m.get("bits") {
+        Self::from_json_members(
+            m.get("bits"),
+            m.get("lst").map(|v| v.as_str().ok_or(())),
+            m.get("aggregation_uri"),
+        )
+    }
+
+    /// The JSON `StatusList` from its members as given: `bits`, `lst` (`Err` when it is not
+    /// a string) and `aggregation_uri`; the checks and errors of [`StatusList::from_json`].
+    pub(crate) fn from_json_members(
+        bits: Option<&Value>,
+        lst: Option<Result<&str, ()>>,
+        aggregation_uri: Option<&Value>,
+    ) -> Result<Self, StatusListError> {
+        let bits = match bits {
             None => return Err(StatusListError::MissingClaim("status_list.bits")),
             Some(b) => match (b.as_i64(), b.as_u64()) {
                 (Some(n), _) => Bits::from_wire(i128::from(n))?,
@@ -331,10 +345,10 @@ impl StatusList {
                 }
             },
         };
-        let lst = match m.get("lst") {
+        let lst = match lst {
             None => return Err(StatusListError::MissingClaim("status_list.lst")),
-            Some(Value::String(s)) => s,
-            Some(_) => {
+            Some(Ok(s)) => s,
+            Some(Err(())) => {
                 return Err(StatusListError::Malformed {
                     field: "status_list.lst",
                     reason: "not a string",
@@ -349,7 +363,7 @@ impl StatusList {
             reason: "not base64url",
         })?;
         let mut list = StatusList::from_compressed(bits, &lst)?;
-        list.aggregation_uri = aggregation_uri_json(m.get("aggregation_uri"))?;
+        list.aggregation_uri = aggregation_uri_json(aggregation_uri)?;
         Ok(list)
     }
 
