@@ -465,24 +465,37 @@ pub(crate) fn unb64(s: &str) -> Option<Vec<u8>> {
         .ok()
 }
 
+/// DEFLATE's window (RFC 1951 §2.1: back-references reach at most 32 KiB back): the
+/// wrapping buffer [`inflate_zlib`] inflates through. A power of two, as miniz_oxide's
+/// wrapping mode requires.
+const WINDOW: usize = 32 * 1024;
+
 /// Inflate a zlib (RFC 1950) stream, stopping with an error once the output would exceed
-/// `cap` bytes. The output buffer grows by doubling as data actually arrives, so memory is
-/// proportional to what was inflated, never to what the stream claims.
+/// `cap` bytes. The stream is inflated through a 32 KiB window and each piece appended to
+/// the output, which grows as data actually arrives (never zero-filled ahead of it), so
+/// memory is proportional to what was inflated, never to what the stream claims.
 pub(crate) fn inflate_zlib(input: &[u8], cap: usize) -> Result<Vec<u8>, StatusListError> {
     if input.is_empty() {
         return Err(StatusListError::EmptyLst);
     }
-    let flags = inflate_flags::TINFL_FLAG_PARSE_ZLIB_HEADER
-        | inflate_flags::TINFL_FLAG_COMPUTE_ADLER32
-        | inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
-    let mut out = vec![0u8; input.len().saturating_mul(4).clamp(64, cap.max(1))];
+    let flags =
+        inflate_flags::TINFL_FLAG_PARSE_ZLIB_HEADER | inflate_flags::TINFL_FLAG_COMPUTE_ADLER32;
+    let mut window = vec![0u8; WINDOW];
+    let mut out = Vec::with_capacity(input.len().saturating_mul(4).clamp(64, cap.max(1)));
     let mut state = Box::<DecompressorOxide>::default();
-    let (mut in_pos, mut out_pos) = (0usize, 0usize);
+    let (mut in_pos, mut win_pos) = (0usize, 0usize);
     loop {
         let rest = input.get(in_pos..).unwrap_or_default();
-        let (status, consumed, written) = decompress(&mut state, rest, &mut out, out_pos, flags);
+        let (status, consumed, written) = decompress(&mut state, rest, &mut window, win_pos, flags);
         in_pos = in_pos.saturating_add(consumed);
-        out_pos = out_pos.saturating_add(written);
+        let produced = window
+            .get(win_pos..win_pos.saturating_add(written))
+            .unwrap_or_default();
+        if out.len().saturating_add(produced.len()) > cap {
+            return Err(StatusListError::InflatedTooLarge { max: cap });
+        }
+        out.extend_from_slice(produced);
+        win_pos = win_pos.saturating_add(written) & (WINDOW - 1);
         match status {
             TINFLStatus::Done => {
                 if in_pos != input.len() {
@@ -490,19 +503,10 @@ pub(crate) fn inflate_zlib(input: &[u8], cap: usize) -> Result<Vec<u8>, StatusLi
                         reason: "bytes after the end of the stream",
                     });
                 }
-                if out_pos > cap {
-                    return Err(StatusListError::InflatedTooLarge { max: cap });
-                }
-                out.truncate(out_pos);
                 return Ok(out);
             }
-            TINFLStatus::HasMoreOutput => {
-                if out.len() >= cap {
-                    return Err(StatusListError::InflatedTooLarge { max: cap });
-                }
-                let grown = out.len().saturating_mul(2).min(cap);
-                out.resize(grown, 0);
-            }
+            // The window is full (and wraps): go on.
+            TINFLStatus::HasMoreOutput => {}
             TINFLStatus::NeedsMoreInput | TINFLStatus::FailedCannotMakeProgress => {
                 return Err(StatusListError::NotZlib {
                     reason: "the stream is truncated",

@@ -143,11 +143,7 @@ impl StatusListToken {
             });
         }
         match std::str::from_utf8(bytes) {
-            // Three dot-separated parts: exactly two dots (counted bytewise, which is cheap
-            // over a large token).
-            Ok(text) if text.trim().bytes().filter(|b| *b == b'.').count() == 2 => {
-                Self::parse_jwt(text.trim())
-            }
+            Ok(text) if text.trim().split('.').count() == 3 => Self::parse_jwt(text.trim()),
             _ => Self::parse_cwt(bytes),
         }
     }
