@@ -85,7 +85,8 @@ pub struct SignedVical {
 
 impl SignedVical {
     /// Decode a VICAL (ISO 18013-5 Annex C): a COSE_Sign1, untagged or tagged 18, with an
-    /// attached payload and an `x5chain`. Every entry's certificate is parsed here, once.
+    /// attached payload and an `x5chain`. Every entry's certificate is walked here, once
+    /// (webpki's trust-anchor check waits for the entry's first use as an anchor).
     pub fn parse(bytes: &[u8]) -> Result<Self, VicalError> {
         if bytes.len() > MAX_VICAL_LEN {
             return Err(VicalError::TooLarge {
