@@ -481,7 +481,10 @@ pub(crate) fn inflate_zlib(input: &[u8], cap: usize) -> Result<Vec<u8>, StatusLi
     let flags =
         inflate_flags::TINFL_FLAG_PARSE_ZLIB_HEADER | inflate_flags::TINFL_FLAG_COMPUTE_ADLER32;
     let mut window = vec![0u8; WINDOW];
-    let mut out = Vec::with_capacity(input.len().saturating_mul(4).clamp(64, cap.max(1)));
+    // A first reservation of 16 times the input (status lists are mostly zero bits and
+    // compress about that well or better) so that the output rarely moves while growing;
+    // it is reserved, not written, and trimmed to what was inflated at the end.
+    let mut out = Vec::with_capacity(input.len().saturating_mul(16).clamp(64, cap.max(1)));
     let mut state = Box::<DecompressorOxide>::default();
     let (mut in_pos, mut win_pos) = (0usize, 0usize);
     loop {
@@ -502,6 +505,9 @@ pub(crate) fn inflate_zlib(input: &[u8], cap: usize) -> Result<Vec<u8>, StatusLi
                     return Err(StatusListError::NotZlib {
                         reason: "bytes after the end of the stream",
                     });
+                }
+                if out.capacity() > out.len().saturating_add(out.len() / 4) {
+                    out.shrink_to_fit();
                 }
                 return Ok(out);
             }
