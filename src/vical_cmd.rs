@@ -241,6 +241,17 @@ pub(crate) fn verify(a: &VerifyArgs<'_>) -> Result<ExitCode, CliError> {
     let contents = signed.unverified_contents().clone();
     match signed.verify(&anchors, default_provider(), at, &policy) {
         Ok(v) => {
+            // webpki reads an entry as a trust anchor on its first use; here every entry is
+            // read now, so that a list with an entry it refuses is refused as an input error,
+            // as when that check ran while parsing.
+            for i in 0..v.entries().len() {
+                if let Some(Err(e)) = v.certificate_der(i) {
+                    return Err(CliError::BadInput {
+                        path: a.vical.into(),
+                        reason: format!("not a VICAL: {e}"),
+                    });
+                }
+            }
             if a.json {
                 let out = serde_json::json!({
                     "valid": true,

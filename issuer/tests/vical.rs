@@ -13,7 +13,9 @@ use kakunin_core::trust::vical::{
     build_vical, SignedVical, VerifiedVical, VicalBuildEntry, VicalBuildInput, VicalError,
     VicalPolicy,
 };
-use kakunin_core::trust::{validate_chain_for_doc_type, CertProfile, TrustAnchors, TrustError};
+use kakunin_core::trust::{
+    validate_chain_for_doc_type, CertDefect, CertProfile, TrustAnchors, TrustError,
+};
 use kakunin_issuer::pki::{issue_leaf, issue_root, KeyAndCert, TestPki, EKU_MDOC_DS};
 use time::macros::datetime;
 use time::OffsetDateTime;
@@ -343,5 +345,87 @@ fn imported_iaca_is_scoped_to_its_doc_types() {
     both.extend(v.into_trust_anchors());
     assert!(
         validate_chain_for_doc_type(c, &[ds], &both, CertProfile::DocumentSigner, PID, NOW).is_ok()
+    );
+}
+
+/// The IACA with its outer signatureAlgorithm changed (ecdsa-with-SHA256 <-> SHA384), so it
+/// no longer equals the TBS one: DER-shaped (the list parses) but refused by webpki as a
+/// trust anchor.
+fn iaca_webpki_refuses(p: &TestPki) -> Vec<u8> {
+    let mut der = p.iaca.cert_der.clone();
+    let oid = [0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03];
+    let at = der.windows(oid.len()).rposition(|w| w == oid).unwrap() + oid.len();
+    der[at] = if der[at] == 0x02 { 0x03 } else { 0x02 };
+    der
+}
+
+#[test]
+fn an_entry_webpki_refuses_is_refused_when_used() {
+    let p = pki();
+    let mut list = input(&p, &[MDL]);
+    list.entries.push(VicalBuildEntry {
+        certificate: iaca_webpki_refuses(&p),
+        ..list.entries[0].clone()
+    });
+    let bytes = sign(
+        &p.vical_signer,
+        std::slice::from_ref(&p.vical_signer.cert_der),
+        &list,
+    );
+    // The list verifies: webpki reads an entry's certificate when the entry is first used.
+    let v = verify(&bytes, &authority(&p), NOW).unwrap();
+    assert_eq!(v.entries().len(), 2);
+    let refused = TrustError::MalformedCertificate {
+        index: 1,
+        reason: CertDefect::NotAnAnchor,
+    };
+    assert_eq!(v.certificate_der(0).unwrap().unwrap(), &p.iaca.cert_der[..]);
+    assert_eq!(
+        v.certificate_der(1).unwrap().unwrap_err(),
+        VicalError::EntryCertificate {
+            index: 1,
+            error: refused.clone()
+        }
+    );
+    assert!(v.certificate_der(2).is_none());
+    let ds = &p.document_signers[0].cert_der;
+    let c = default_provider();
+    // The good entry still validates chains; the refused one is never used.
+    let anchors = v.clone().into_trust_anchors();
+    let ok = validate_chain_for_doc_type(c, &[ds], &anchors, CertProfile::DocumentSigner, MDL, NOW);
+    assert_eq!(ok.unwrap().anchor_index, 0);
+    // A chain with no path (the VICAL signer's, under the VICAL root) while the refused entry is in
+    // scope gets the entry's error, the same on every use.
+    let elsewhere = &p.vical_signer.cert_der;
+    for _ in 0..2 {
+        let e = validate_chain_for_doc_type(
+            c,
+            &[elsewhere],
+            &anchors,
+            CertProfile::VicalSigner,
+            MDL,
+            NOW,
+        );
+        assert_eq!(e.unwrap_err(), refused);
+    }
+    // The refused entry alone: the chain it would have ended in is refused with its error.
+    let mut only_bad = TrustAnchors::default();
+    let mut single = input(&p, &[MDL]);
+    single.entries[0].certificate = iaca_webpki_refuses(&p);
+    let bytes = sign(
+        &p.vical_signer,
+        std::slice::from_ref(&p.vical_signer.cert_der),
+        &single,
+    );
+    verify(&bytes, &authority(&p), NOW)
+        .unwrap()
+        .import_into(&mut only_bad);
+    let e = validate_chain_for_doc_type(c, &[ds], &only_bad, CertProfile::DocumentSigner, MDL, NOW);
+    assert_eq!(
+        e.unwrap_err(),
+        TrustError::MalformedCertificate {
+            index: 0,
+            reason: CertDefect::NotAnAnchor
+        }
     );
 }

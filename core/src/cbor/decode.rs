@@ -595,6 +595,30 @@ impl<'a> Parser<'a, '_> {
                 self.pos,
             ));
         }
+        // Fast path for the most common items of 18013-5 messages: a text or byte string
+        // whose length is in its initial byte (under 24 bytes: map keys, element names,
+        // short values). The same checks and errors as the general path below.
+        let start = self.pos;
+        if let Some(&initial) = self.input.get(start) {
+            let (major, info) = (initial >> 5, initial & 0x1f);
+            if (major == 2 || major == 3) && info < 24 {
+                self.pos = start + 1;
+                self.count_item(start)?;
+                let bytes = self.take(u64::from(info), start)?;
+                let value = if major == 2 {
+                    ItemValue::Bytes(std::borrow::Cow::Borrowed(bytes))
+                } else {
+                    let text = std::str::from_utf8(bytes)
+                        .map_err(|_| self.err(CborErrorKind::InvalidUtf8, start))?;
+                    ItemValue::Text(std::borrow::Cow::Borrowed(text))
+                };
+                return Ok(Item {
+                    raw: self.input.get(start..self.pos).unwrap_or_default(),
+                    offset: start,
+                    value,
+                });
+            }
+        }
         let (header, start) = self.head()?;
         self.count_item(start)?;
         let value = match header {
@@ -757,6 +781,55 @@ mod tests {
             }
         }
         assert_eq!(handled, 7 * 28 * (tail.len() + 1));
+    }
+
+    /// A short string (length in the initial byte, the fast path) decodes to the same value,
+    /// or fails with the same error at the same offset, as the same string with a one-byte
+    /// length head (the general path), whole, truncated, and with invalid UTF-8.
+    #[test]
+    fn short_strings_agree_with_the_general_path() {
+        for major in [0x40u8, 0x60] {
+            for len in 0..24u8 {
+                let content: Vec<u8> = (0..len).map(|i| b'a' + i).collect();
+                let mut bad_utf8 = content.clone();
+                if let Some(first) = bad_utf8.first_mut() {
+                    *first = 0xff;
+                }
+                for body in [&content, &bad_utf8] {
+                    for cut in 0..=body.len() {
+                        let body = &body[..cut];
+                        let mut fast = vec![0x81, major | len];
+                        fast.extend_from_slice(body);
+                        let mut general = vec![0x81, (major | 0x18), len];
+                        general.extend_from_slice(body);
+                        let (f, g) = (decode(&fast), decode(&general));
+                        match (&f, &g) {
+                            (Ok(f), Ok(g)) => {
+                                let (f, g) = (&f.as_array().unwrap()[0], &g.as_array().unwrap()[0]);
+                                assert_eq!(f.value(), g.value());
+                                assert_eq!(f.offset(), 1);
+                                assert_eq!(&f.raw()[1..], &g.raw()[2..]);
+                            }
+                            (Err(f), Err(g)) => {
+                                assert_eq!(f.kind, g.kind, "{fast:02x?}");
+                                assert_eq!(f.offset, g.offset, "{fast:02x?}");
+                            }
+                            _ => panic!("{fast:02x?}: {f:?} vs {g:?}"),
+                        }
+                    }
+                }
+            }
+        }
+        let one_item = Limits {
+            max_items: 1,
+            ..Limits::DEFAULT
+        };
+        assert_eq!(
+            decode_with(&[0x81, 0x61, b'a'], &one_item)
+                .unwrap_err()
+                .kind,
+            CborErrorKind::TooManyItems { max: 1 }
+        );
     }
 
     #[test]

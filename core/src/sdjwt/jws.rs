@@ -82,6 +82,35 @@ fn alg_name(alg: SignatureAlg) -> &'static str {
     alg.name()
 }
 
+/// The `alg` of a protected header (refusing `none` and anything but ES256/384/512).
+pub(crate) fn header_alg(header: &Map<String, Value>) -> Result<SignatureAlg, JwsError> {
+    alg_of(
+        header
+            .get("alg")
+            .and_then(Value::as_str)
+            .ok_or(JwsError::UnsupportedAlg(String::new()))?,
+    )
+}
+
+/// The DER certificates of a protected header's `x5c` (standard base64, leaf first).
+pub(crate) fn header_x5c(header: &Map<String, Value>) -> Result<Vec<Vec<u8>>, JwsError> {
+    use base64::Engine;
+    let arr = header
+        .get("x5c")
+        .and_then(Value::as_array)
+        .ok_or(JwsError::BadX5c)?;
+    if arr.is_empty() {
+        return Err(JwsError::BadX5c);
+    }
+    arr.iter()
+        .map(|c| {
+            c.as_str()
+                .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
+                .ok_or(JwsError::BadX5c)
+        })
+        .collect()
+}
+
 impl Jws {
     /// Parse a compact JWS, keeping its text as received (the signing input).
     pub fn parse(s: &str) -> Result<Self, JwsError> {
@@ -126,12 +155,7 @@ impl Jws {
 
     /// The signature algorithm (refusing `none` and anything but ES256/384/512).
     pub fn alg(&self) -> Result<SignatureAlg, JwsError> {
-        alg_of(
-            self.header
-                .get("alg")
-                .and_then(Value::as_str)
-                .ok_or(JwsError::UnsupportedAlg(String::new()))?,
-        )
+        header_alg(&self.header)
     }
 
     /// Verify with `key`.
@@ -155,22 +179,7 @@ impl Jws {
 
     /// The DER certificates of the `x5c` header (standard base64, leaf first).
     pub fn x5c(&self) -> Result<Vec<Vec<u8>>, JwsError> {
-        use base64::Engine;
-        let arr = self
-            .header
-            .get("x5c")
-            .and_then(Value::as_array)
-            .ok_or(JwsError::BadX5c)?;
-        if arr.is_empty() {
-            return Err(JwsError::BadX5c);
-        }
-        arr.iter()
-            .map(|c| {
-                c.as_str()
-                    .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
-                    .ok_or(JwsError::BadX5c)
-            })
-            .collect()
+        header_x5c(&self.header)
     }
 
     /// Sign `payload` with `key`; `header` gets the matching `alg`.

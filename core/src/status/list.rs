@@ -318,7 +318,21 @@ impl StatusList {
             field: "status_list",
             reason: "not a JSON object",
         })?;
-        let bits = match m.get("bits") {
+        Self::from_json_members(
+            m.get("bits"),
+            m.get("lst").map(|v| v.as_str().ok_or(())),
+            m.get("aggregation_uri"),
+        )
+    }
+
+    /// The JSON `StatusList` from its members as given: `bits`, `lst` (`Err` when it is not
+    /// a string) and `aggregation_uri`; the checks and errors of [`StatusList::from_json`].
+    pub(crate) fn from_json_members(
+        bits: Option<&Value>,
+        lst: Option<Result<&str, ()>>,
+        aggregation_uri: Option<&Value>,
+    ) -> Result<Self, StatusListError> {
+        let bits = match bits {
             None => return Err(StatusListError::MissingClaim("status_list.bits")),
             Some(b) => match (b.as_i64(), b.as_u64()) {
                 (Some(n), _) => Bits::from_wire(i128::from(n))?,
@@ -331,10 +345,10 @@ impl StatusList {
                 }
             },
         };
-        let lst = match m.get("lst") {
+        let lst = match lst {
             None => return Err(StatusListError::MissingClaim("status_list.lst")),
-            Some(Value::String(s)) => s,
-            Some(_) => {
+            Some(Ok(s)) => s,
+            Some(Err(())) => {
                 return Err(StatusListError::Malformed {
                     field: "status_list.lst",
                     reason: "not a string",
@@ -349,7 +363,7 @@ impl StatusList {
             reason: "not base64url",
         })?;
         let mut list = StatusList::from_compressed(bits, &lst)?;
-        list.aggregation_uri = aggregation_uri_json(m.get("aggregation_uri"))?;
+        list.aggregation_uri = aggregation_uri_json(aggregation_uri)?;
         Ok(list)
     }
 
@@ -451,24 +465,40 @@ pub(crate) fn unb64(s: &str) -> Option<Vec<u8>> {
         .ok()
 }
 
+/// DEFLATE's window (RFC 1951 §2.1: back-references reach at most 32 KiB back): the
+/// wrapping buffer [`inflate_zlib`] inflates through. A power of two, as miniz_oxide's
+/// wrapping mode requires.
+const WINDOW: usize = 32 * 1024;
+
 /// Inflate a zlib (RFC 1950) stream, stopping with an error once the output would exceed
-/// `cap` bytes. The output buffer grows by doubling as data actually arrives, so memory is
-/// proportional to what was inflated, never to what the stream claims.
+/// `cap` bytes. The stream is inflated through a 32 KiB window and each piece appended to
+/// the output, which grows as data actually arrives (never zero-filled ahead of it), so
+/// memory is proportional to what was inflated, never to what the stream claims.
 pub(crate) fn inflate_zlib(input: &[u8], cap: usize) -> Result<Vec<u8>, StatusListError> {
     if input.is_empty() {
         return Err(StatusListError::EmptyLst);
     }
-    let flags = inflate_flags::TINFL_FLAG_PARSE_ZLIB_HEADER
-        | inflate_flags::TINFL_FLAG_COMPUTE_ADLER32
-        | inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
-    let mut out = vec![0u8; input.len().saturating_mul(4).clamp(64, cap.max(1))];
+    let flags =
+        inflate_flags::TINFL_FLAG_PARSE_ZLIB_HEADER | inflate_flags::TINFL_FLAG_COMPUTE_ADLER32;
+    let mut window = vec![0u8; WINDOW];
+    // A first reservation of 16 times the input (status lists are mostly zero bits and
+    // compress about that well or better) so that the output rarely moves while growing;
+    // it is reserved, not written, and trimmed to what was inflated at the end.
+    let mut out = Vec::with_capacity(input.len().saturating_mul(16).clamp(64, cap.max(1)));
     let mut state = Box::<DecompressorOxide>::default();
-    let (mut in_pos, mut out_pos) = (0usize, 0usize);
+    let (mut in_pos, mut win_pos) = (0usize, 0usize);
     loop {
         let rest = input.get(in_pos..).unwrap_or_default();
-        let (status, consumed, written) = decompress(&mut state, rest, &mut out, out_pos, flags);
+        let (status, consumed, written) = decompress(&mut state, rest, &mut window, win_pos, flags);
         in_pos = in_pos.saturating_add(consumed);
-        out_pos = out_pos.saturating_add(written);
+        let produced = window
+            .get(win_pos..win_pos.saturating_add(written))
+            .unwrap_or_default();
+        if out.len().saturating_add(produced.len()) > cap {
+            return Err(StatusListError::InflatedTooLarge { max: cap });
+        }
+        out.extend_from_slice(produced);
+        win_pos = win_pos.saturating_add(written) & (WINDOW - 1);
         match status {
             TINFLStatus::Done => {
                 if in_pos != input.len() {
@@ -476,19 +506,13 @@ pub(crate) fn inflate_zlib(input: &[u8], cap: usize) -> Result<Vec<u8>, StatusLi
                         reason: "bytes after the end of the stream",
                     });
                 }
-                if out_pos > cap {
-                    return Err(StatusListError::InflatedTooLarge { max: cap });
+                if out.capacity() > out.len().saturating_add(out.len() / 4) {
+                    out.shrink_to_fit();
                 }
-                out.truncate(out_pos);
                 return Ok(out);
             }
-            TINFLStatus::HasMoreOutput => {
-                if out.len() >= cap {
-                    return Err(StatusListError::InflatedTooLarge { max: cap });
-                }
-                let grown = out.len().saturating_mul(2).min(cap);
-                out.resize(grown, 0);
-            }
+            // The window is full (and wraps): go on.
+            TINFLStatus::HasMoreOutput => {}
             TINFLStatus::NeedsMoreInput | TINFLStatus::FailedCannotMakeProgress => {
                 return Err(StatusListError::NotZlib {
                     reason: "the stream is truncated",

@@ -17,6 +17,7 @@
 //! typed [`StatusListError`], never a panic. Time is always passed in.
 
 pub mod check;
+mod jwt_payload;
 pub mod list;
 pub mod token;
 

@@ -8,12 +8,13 @@
 //! trailing bytes, the forbidden CWT tag 61, `alg` `none` and critical headers are refused.
 //! Building signs through a [`Signer`], so the key can live in a card or an HSM.
 
+use super::jwt_payload::{self, JsonStatusList, JwtPayload, Lst};
 use super::list::{b64, StatusList};
 use super::{cwt_claims, StatusListError, CWT_TYP, JWT_TYP, MAX_TOKEN_LEN, MAX_X5CHAIN};
 use crate::cbor::{Encoder, Item, ItemValue, Limits};
 use crate::cose::{SignatureAlg, HEADER_X5CHAIN};
 use crate::crypto::{CryptoProvider, EcPublicKey, Signer};
-use crate::sdjwt::Jws;
+use crate::sdjwt::{header_alg, header_x5c, unb64, JwsError};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
@@ -95,7 +96,12 @@ pub struct KeyReference {
 /// What the signature covers, as received.
 #[derive(Debug, Clone)]
 enum Signed {
-    Jwt(Box<Jws>),
+    Jwt {
+        /// The JWS signing input as received.
+        signing_input: String,
+        /// The decoded signature.
+        signature: Vec<u8>,
+    },
     Cwt {
         to_be_signed: Vec<u8>,
         signature: Vec<u8>,
@@ -150,8 +156,24 @@ impl StatusListToken {
                 max: MAX_TOKEN_LEN,
             });
         }
-        let jws = Jws::parse(text).map_err(StatusListError::Jws)?;
-        let typ = jws.typ();
+        // The compact JWS (RFC 7515 §7.1): the header and signature decoded as `Jws::parse`
+        // does, the payload read straight into the claims used (`jwt_payload`).
+        let jws_err = StatusListError::Jws;
+        let mut parts = text.split('.');
+        let (Some(h), Some(p), Some(sig), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(jws_err(JwsError::Malformed));
+        };
+        let header = match unb64(h).map(|b| serde_json::from_slice::<Value>(&b)) {
+            None => return Err(jws_err(JwsError::Malformed)),
+            Some(Ok(Value::Object(m))) => m,
+            Some(_) => return Err(jws_err(JwsError::NotJsonObject)),
+        };
+        let payload_bytes = unb64(p).ok_or(jws_err(JwsError::Malformed))?;
+        let payload = jwt_payload::read(&payload_bytes).ok_or(jws_err(JwsError::NotJsonObject))?;
+        let signature = unb64(sig).ok_or(jws_err(JwsError::Malformed))?;
+        let typ = header.get("typ").and_then(Value::as_str);
         let typ_ok = typ.is_some_and(|t| {
             t.eq_ignore_ascii_case(JWT_TYP) || t.eq_ignore_ascii_case("application/statuslist+jwt")
         });
@@ -161,31 +183,50 @@ impl StatusListToken {
                 expected: JWT_TYP,
             });
         }
-        if jws.header.contains_key("crit") {
+        if header.contains_key("crit") {
             return Err(malformed(
                 "crit",
                 "critical header parameters are not supported",
             ));
         }
-        let alg = jws.alg().map_err(StatusListError::Jws)?;
-        let kid = match jws.header.get("kid") {
+        let alg = header_alg(&header).map_err(jws_err)?;
+        let kid = match header.get("kid") {
             None => None,
             Some(Value::String(s)) => Some(s.as_bytes().to_vec()),
             Some(_) => return Err(malformed("kid", "not a string")),
         };
-        let x5chain = if jws.header.contains_key("x5c") {
-            jws.x5c().map_err(StatusListError::Jws)?
+        let x5chain = if header.contains_key("x5c") {
+            header_x5c(&header).map_err(jws_err)?
         } else {
             Vec::new()
         };
         if x5chain.len() > MAX_X5CHAIN {
             return Err(malformed("x5c", "too many certificates"));
         }
-        let claims = jwt_claims(&jws.payload)?;
-        let list = match jws.payload.get("status_list") {
+        let claims = jwt_claims(&payload)?;
+        let list = match &payload.status_list {
             None => return Err(StatusListError::MissingClaim("status_list")),
-            Some(v) => StatusList::from_json(v)?,
+            Some(JsonStatusList::NotObject) => {
+                return Err(malformed("status_list", "not a JSON object"))
+            }
+            Some(JsonStatusList::Object {
+                bits,
+                lst,
+                aggregation_uri,
+            }) => StatusList::from_json_members(
+                bits.as_ref(),
+                lst.as_ref().map(|l| match l {
+                    Lst::Text(t) => Ok(t.as_ref()),
+                    Lst::NotText => Err(()),
+                }),
+                aggregation_uri.as_ref(),
+            )?,
         };
+        // `BASE64URL(header) || '.' || BASE64URL(payload)` as received (RFC 7515 §5.2).
+        let signing_input = text
+            .get(..h.len() + 1 + p.len())
+            .unwrap_or_default()
+            .to_string();
         Ok(StatusListToken {
             format: TokenFormat::Jwt,
             claims,
@@ -193,7 +234,10 @@ impl StatusListToken {
             alg,
             kid,
             x5chain,
-            signed: Signed::Jwt(Box::new(jws)),
+            signed: Signed::Jwt {
+                signing_input,
+                signature,
+            },
         })
     }
 
@@ -378,8 +422,11 @@ impl StatusListToken {
             return Err(StatusListError::BadSignature);
         }
         match &self.signed {
-            Signed::Jwt(jws) => jws
-                .verify(crypto, key)
+            Signed::Jwt {
+                signing_input,
+                signature,
+            } => crypto
+                .verify_ecdsa(key, self.alg.hash(), signing_input.as_bytes(), signature)
                 .map_err(|_| StatusListError::BadSignature),
             Signed::Cwt {
                 to_be_signed,
@@ -431,10 +478,10 @@ fn sig_structure(protected: &[u8], payload: &[u8]) -> Vec<u8> {
 }
 
 fn jwt_time(
-    m: &Map<String, Value>,
+    v: Option<&Value>,
     field: &'static str,
 ) -> Result<Option<OffsetDateTime>, StatusListError> {
-    match m.get(field) {
+    match v {
         None => Ok(None),
         Some(v) => match v.as_i64() {
             Some(n) => time_of(field, n).map(Some),
@@ -443,21 +490,21 @@ fn jwt_time(
     }
 }
 
-fn jwt_claims(m: &Map<String, Value>) -> Result<StatusListClaims, StatusListError> {
-    let sub = match m.get("sub") {
+fn jwt_claims(m: &JwtPayload<'_>) -> Result<StatusListClaims, StatusListError> {
+    let sub = match m.sub.as_ref() {
         None => return Err(StatusListError::MissingClaim("sub")),
         Some(Value::String(s)) => s.clone(),
         Some(_) => return Err(malformed("sub", "not a string")),
     };
-    let iat = jwt_time(m, "iat")?.ok_or(StatusListError::MissingClaim("iat"))?;
-    let ttl = match m.get("ttl") {
+    let iat = jwt_time(m.iat.as_ref(), "iat")?.ok_or(StatusListError::MissingClaim("iat"))?;
+    let ttl = match m.ttl.as_ref() {
         None => None,
         Some(v) => match v.as_u64() {
             Some(n) if n > 0 => Some(n),
             _ => return Err(malformed("ttl", "not a positive integer")),
         },
     };
-    let iss = match m.get("iss") {
+    let iss = match m.iss.as_ref() {
         None => None,
         Some(Value::String(s)) => Some(s.clone()),
         Some(_) => return Err(malformed("iss", "not a string")),
@@ -465,9 +512,9 @@ fn jwt_claims(m: &Map<String, Value>) -> Result<StatusListClaims, StatusListErro
     Ok(StatusListClaims {
         sub,
         iat,
-        exp: jwt_time(m, "exp")?,
+        exp: jwt_time(m.exp.as_ref(), "exp")?,
         ttl,
-        nbf: jwt_time(m, "nbf")?,
+        nbf: jwt_time(m.nbf.as_ref(), "nbf")?,
         iss,
     })
 }

@@ -5,25 +5,96 @@
 //! is trusted only for the docTypes its entry lists, so a DS chain for another docType does
 //! not validate to it ([`super::validate_chain_for_doc_type`]). An anchor without a scope
 //! (every anchor configured by hand) is trusted for every docType.
+//!
+//! An anchor configured by hand is checked (x509-cert parse, webpki's trust-anchor reading)
+//! when it is added. An anchor imported from a VICAL shares the list's buffer and is checked
+//! by webpki the first time a chain is validated against it; the result is kept, so each
+//! anchor is read by webpki once, not on every validation. One that webpki refuses is never
+//! used, and a validation that finds no path while such an anchor was in scope answers with
+//! that anchor's [`TrustError::MalformedCertificate`] (`NotAnAnchor`).
 
 use super::{parse_cert, CertDefect, TrustError, MAX_CERT_LEN};
-use std::sync::OnceLock;
+use core::ops::Range;
+use rustls_pki_types::TrustAnchor;
+use std::sync::{Arc, OnceLock};
 
 /// One trusted root certificate.
 #[derive(Debug, Clone)]
 pub struct Anchor {
-    pub(crate) der: Vec<u8>,
+    /// The buffer holding the certificate: its own bytes, or a whole VICAL's shared by all
+    /// of the list's anchors.
+    bytes: Arc<[u8]>,
+    /// Where the certificate's DER is in `bytes`.
+    range: Range<usize>,
+    /// webpki's reading of the certificate as a trust anchor (subject, SPKI, name
+    /// constraints), or `None` if webpki refuses it: made once, on first use.
+    webpki: OnceLock<Option<TrustAnchor<'static>>>,
     /// The parsed certificate: filled when the anchor is made by hand, and on first use for
     /// anchors imported from a VICAL (most of which no chain ever ends in).
     cert: OnceLock<x509_cert::Certificate>,
-    /// The docTypes this anchor may certify document signers for; `None` for all.
-    pub(crate) doc_types: Option<Vec<String>>,
+    /// The docTypes this anchor may certify document signers for; `None` for all. VICAL
+    /// entries listing the same docTypes share one list.
+    pub(crate) doc_types: Option<Arc<[String]>>,
+}
+
+/// webpki's trust-anchor reading of `der`, owned so that it can be kept with the anchor.
+fn webpki_reading(der: &[u8]) -> Option<TrustAnchor<'static>> {
+    let der = rustls_pki_types::CertificateDer::from(der);
+    webpki::anchor_from_trusted_cert(&der)
+        .ok()
+        .map(|a| a.to_owned())
+}
+
+fn not_an_anchor(index: usize) -> TrustError {
+    TrustError::MalformedCertificate {
+        index,
+        reason: CertDefect::NotAnAnchor,
+    }
 }
 
 impl Anchor {
+    /// An anchor checked now: the certificate parses (x509-cert) and webpki accepts it as a
+    /// trust anchor; `index` names it in errors.
+    fn checked(
+        der: &[u8],
+        doc_types: Option<Arc<[String]>>,
+        index: usize,
+    ) -> Result<Self, TrustError> {
+        let cert = parse_cert(der, index)?;
+        let reading = webpki_reading(der).ok_or(not_an_anchor(index))?;
+        Ok(Anchor {
+            bytes: Arc::from(der),
+            range: 0..der.len(),
+            webpki: OnceLock::from(Some(reading)),
+            cert: OnceLock::from(cert),
+            doc_types,
+        })
+    }
+
+    /// An anchor for the certificate at `range` of `bytes` (a VICAL entry), checked on first
+    /// use ([`Anchor::webpki_anchor`], [`Anchor::cert`]).
+    pub(crate) fn deferred(
+        bytes: Arc<[u8]>,
+        range: Range<usize>,
+        doc_types: Option<Arc<[String]>>,
+    ) -> Self {
+        Anchor {
+            bytes,
+            range,
+            webpki: OnceLock::new(),
+            cert: OnceLock::new(),
+            doc_types,
+        }
+    }
+
+    /// The whole buffer the certificate is in (a VICAL's bytes for an imported anchor).
+    pub(crate) fn buffer(&self) -> &[u8] {
+        &self.bytes
+    }
+
     /// The certificate's DER encoding.
     pub fn der(&self) -> &[u8] {
-        &self.der
+        self.bytes.get(self.range.clone()).unwrap_or_default()
     }
 
     /// The docTypes the anchor is scoped to (from a VICAL entry), or `None` when it is
@@ -32,12 +103,31 @@ impl Anchor {
         self.doc_types.as_deref()
     }
 
+    /// The certificate as a webpki trust anchor, read by webpki on the first call and kept;
+    /// `index` names it in the error when webpki refuses it
+    /// ([`TrustError::MalformedCertificate`], [`CertDefect::NotAnAnchor`]).
+    pub(crate) fn webpki_anchor(&self, index: usize) -> Result<TrustAnchor<'_>, TrustError> {
+        match self.webpki.get_or_init(|| webpki_reading(self.der())) {
+            Some(a) => Ok(TrustAnchor {
+                subject: rustls_pki_types::Der::from(a.subject.as_ref()),
+                subject_public_key_info: rustls_pki_types::Der::from(
+                    a.subject_public_key_info.as_ref(),
+                ),
+                name_constraints: a
+                    .name_constraints
+                    .as_ref()
+                    .map(|n| rustls_pki_types::Der::from(n.as_ref())),
+            }),
+            None => Err(not_an_anchor(index)),
+        }
+    }
+
     /// The parsed certificate (parsed now if it was not yet); `index` names it in errors.
     pub(crate) fn cert(&self, index: usize) -> Result<&x509_cert::Certificate, TrustError> {
         if let Some(c) = self.cert.get() {
             return Ok(c);
         }
-        let parsed = parse_cert(&self.der, index)?;
+        let parsed = parse_cert(self.der(), index)?;
         Ok(self.cert.get_or_init(|| parsed))
     }
 
@@ -66,14 +156,7 @@ impl TrustAnchors {
     {
         let mut anchors = Vec::new();
         for (index, der) in certs.into_iter().enumerate() {
-            let der = der.as_ref();
-            let cert = parse_cert(der, index)?;
-            check_anchor_der(der, index)?;
-            anchors.push(Anchor {
-                der: der.to_vec(),
-                cert: OnceLock::from(cert),
-                doc_types: None,
-            });
+            anchors.push(Anchor::checked(der.as_ref(), None, index)?);
         }
         Ok(TrustAnchors { anchors })
     }
@@ -82,24 +165,14 @@ impl TrustAnchors {
     /// Annex C); the certificate must parse and be usable as a webpki trust anchor.
     pub fn push_scoped(&mut self, der: &[u8], doc_types: Vec<String>) -> Result<(), TrustError> {
         let index = self.anchors.len();
-        let cert = parse_cert(der, index)?;
-        check_anchor_der(der, index)?;
-        self.anchors.push(Anchor {
-            der: der.to_vec(),
-            cert: OnceLock::from(cert),
-            doc_types: Some(doc_types),
-        });
+        self.anchors
+            .push(Anchor::checked(der, Some(Arc::from(doc_types)), index)?);
         Ok(())
     }
 
-    /// Add an anchor webpki already accepted (the VICAL import); its full parse is deferred
-    /// to the first chain that ends in it.
-    pub(crate) fn push_unparsed(&mut self, der: Vec<u8>, doc_types: Option<Vec<String>>) {
-        self.anchors.push(Anchor {
-            der,
-            cert: OnceLock::new(),
-            doc_types,
-        });
+    /// Add an anchor checked on first use (a VICAL entry of a verified list).
+    pub(crate) fn push_deferred(&mut self, anchor: Anchor) {
+        self.anchors.push(anchor);
     }
 
     /// Append every anchor of `other`, keeping their scopes.
@@ -135,17 +208,6 @@ impl TrustAnchors {
             anchors: vec![a.clone()],
         })
     }
-}
-
-/// Check that webpki accepts `der` as a trust anchor; `index` names it in the error.
-pub(crate) fn check_anchor_der(der: &[u8], index: usize) -> Result<(), TrustError> {
-    let der_owned = rustls_pki_types::CertificateDer::from(der);
-    webpki::anchor_from_trusted_cert(&der_owned)
-        .map(|_| ())
-        .map_err(|_| TrustError::MalformedCertificate {
-            index,
-            reason: CertDefect::NotAnAnchor,
-        })
 }
 
 /// Accept a certificate as DER, PEM (`-----BEGIN CERTIFICATE-----`) or hex text.

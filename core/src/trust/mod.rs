@@ -483,14 +483,26 @@ fn validate_chain_parsed_as<P: x509_cert::certificate::Profile>(
     if selected.is_empty() {
         return Err(TrustError::UnknownIssuer);
     }
-    let anchor_ders: Vec<rustls_pki_types::CertificateDer<'_>> = selected
-        .iter()
-        .map(|(_, a)| rustls_pki_types::CertificateDer::from(a.der.as_slice()))
-        .collect();
-    let trust_anchors = anchor_ders
-        .iter()
-        .map(|d| webpki::anchor_from_trusted_cert(d).map_err(|_| TrustError::NoAnchors))
-        .collect::<Result<Vec<_>, _>>()?;
+    // Each anchor as webpki reads it (read once per anchor and kept). One webpki refuses is
+    // left out; if no path is found, its error is the answer (it may be the issuer).
+    let mut refused: Option<TrustError> = None;
+    let mut kept: Vec<(usize, &Anchor)> = Vec::with_capacity(selected.len());
+    let mut trust_anchors = Vec::with_capacity(selected.len());
+    for (i, a) in selected {
+        match a.webpki_anchor(i) {
+            Ok(t) => {
+                trust_anchors.push(t);
+                kept.push((i, a));
+            }
+            Err(e) => {
+                refused.get_or_insert(e);
+            }
+        }
+    }
+    let selected = kept;
+    if trust_anchors.is_empty() {
+        return Err(refused.unwrap_or(TrustError::UnknownIssuer));
+    }
     let intermediates: Vec<rustls_pki_types::CertificateDer<'_>> = intermediate_ders
         .iter()
         .map(|d| rustls_pki_types::CertificateDer::from(*d))
@@ -513,7 +525,10 @@ fn validate_chain_parsed_as<P: x509_cert::certificate::Profile>(
             None,
             None,
         )
-        .map_err(|e| map_webpki(e, &parsed, at, profile))?;
+        .map_err(|e| match (map_webpki(e, &parsed, at, profile), refused) {
+            (TrustError::UnknownIssuer, Some(anchor_error)) => anchor_error,
+            (other, _) => other,
+        })?;
 
     let used = path.anchor();
     let (anchor_index, anchor) = trust_anchors

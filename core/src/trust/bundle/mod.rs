@@ -978,14 +978,11 @@ fn validate_signer(
         ))
     };
     let ee = webpki::EndEntityCert::try_from(&leaf).map_err(webpki_err)?;
-    let anchor_ders: Vec<rustls_pki_types::CertificateDer<'_>> = anchors
+    let trust_anchors = anchors
         .anchors
         .iter()
-        .map(|a| rustls_pki_types::CertificateDer::from(a.der.as_slice()))
-        .collect();
-    let trust_anchors = anchor_ders
-        .iter()
-        .map(|d| webpki::anchor_from_trusted_cert(d).map_err(|_| BundleError::NoAnchor))
+        .enumerate()
+        .map(|(i, a)| a.webpki_anchor(i).map_err(|_| BundleError::NoAnchor))
         .collect::<Result<Vec<_>, _>>()?;
     let intermediates: Vec<rustls_pki_types::CertificateDer<'_>> = intermediate_ders
         .iter()

@@ -4,9 +4,10 @@
 //!
 //! Why not x509-cert: a full parse of the Austroads list's 35 certificates cost about twice
 //! the list's two signature verifications (the benchmark in core/benches/vical.rs), and the
-//! list is re-verified on every trust reload. The certificate's well-formedness is still
-//! checked by webpki (`anchor_from_trusted_cert`) before an entry is accepted; a full
-//! x509-cert parse happens later, once, for the anchor a chain actually ends in. This reader
+//! list is re-verified on every trust reload. webpki (`anchor_from_trusted_cert`) still
+//! reads each certificate before it is used as an anchor (once, on first use:
+//! `crate::trust::anchors`); a full x509-cert parse happens once, for the anchor a chain
+//! actually ends in. This reader
 //! only walks definite-length TLVs with bounds-checked slicing.
 
 use crate::trust::DistinguishedNameSummary;

@@ -1,14 +1,20 @@
-//! One `CertificateInfo` of a VICAL (Annex C): the IACA certificate, parsed once, with the
-//! docTypes it is listed for, and the warnings raised where the CBOR hints disagree with it.
+//! One `CertificateInfo` of a VICAL (Annex C): the IACA certificate, with the docTypes it
+//! is listed for, and the warnings raised where the CBOR hints disagree with it.
+//!
+//! An entry copies nothing out of the list: its certificate, texts and the certificate's
+//! fields are ranges of the received bytes, which the entry shares (one buffer per list), and
+//! entries listing the same docTypes share one list of them. The certificate is walked once
+//! while parsing (its DER shape, serial, Names, validity, SKI); webpki's trust-anchor check
+//! runs when the entry is first used as an anchor (`crate::trust::anchors`).
 
 use super::cert_fields::{cert_fields, name_country, name_summary};
-use super::parse::{opt_text, tdate_field, text_list};
+use super::parse::{bounded_str, tdate_field, TextLists};
 use super::{FieldDefect, VicalError};
 use crate::cbor::Item;
-use crate::trust::{
-    anchors::check_anchor_der, CertDefect, DistinguishedNameSummary, TrustError, MAX_CERT_LEN,
-};
+use crate::trust::anchors::Anchor;
+use crate::trust::{CertDefect, DistinguishedNameSummary, TrustError, MAX_CERT_LEN};
 use core::ops::Range;
+use std::sync::Arc;
 use time::OffsetDateTime;
 
 /// A VICAL entry: an IACA certificate and what the list says about it. SKI, serial and
@@ -16,20 +22,22 @@ use time::OffsetDateTime;
 #[derive(Debug, Clone)]
 pub struct VicalEntry {
     pub(crate) index: usize,
-    pub(crate) der: Vec<u8>,
-    // Where in `der` the subject and issuer Names, the serial (without leading zeros) and
-    // the SKI keyIdentifier are: read once while parsing, summarised only when asked for.
+    /// The certificate as the trust anchor it becomes, scoped to the entry's docTypes; it
+    /// holds the list's bytes, which the ranges below point into.
+    pub(crate) anchor: Anchor,
+    // Where in the certificate the subject and issuer Names, the serial (without leading
+    // zeros) and the SKI keyIdentifier are: found while parsing, summarised when asked for.
     subject: Range<usize>,
     issuer: Range<usize>,
     serial: Range<usize>,
     ski: Option<Range<usize>>,
     not_before: OffsetDateTime,
     not_after: OffsetDateTime,
-    pub(crate) doc_types: Vec<String>,
-    certificate_profiles: Vec<String>,
-    issuing_authority: Option<String>,
-    issuing_country: Option<String>,
-    state_or_province: Option<String>,
+    certificate_profiles: Arc<[String]>,
+    // Where in the list's bytes the optional texts are (already checked as UTF-8 and bounded).
+    issuing_authority: Option<Range<usize>>,
+    issuing_country: Option<Range<usize>>,
+    state_or_province: Option<Range<usize>>,
 }
 
 impl VicalEntry {
@@ -37,9 +45,18 @@ impl VicalEntry {
     pub fn index(&self) -> usize {
         self.index
     }
+    /// The certificate's DER (given out only by a verified list).
+    pub(crate) fn der(&self) -> &[u8] {
+        self.anchor.der()
+    }
     /// The part of the certificate at `r` (a range found while parsing it).
     fn part(&self, r: &Range<usize>) -> &[u8] {
-        self.der.get(r.clone()).unwrap_or_default()
+        self.der().get(r.clone()).unwrap_or_default()
+    }
+    /// A text of the list at `r` (found while parsing, when the decoder checked its UTF-8).
+    fn text(&self, r: Option<&Range<usize>>) -> Option<&str> {
+        let bytes = self.anchor.buffer().get(r?.clone())?;
+        std::str::from_utf8(bytes).ok()
     }
     /// The certificate's subject (peer text: escape before printing), read from the
     /// certificate on each call.
@@ -70,7 +87,7 @@ impl VicalEntry {
     }
     /// The docTypes the IACA is listed for (`docType`), the scope it is imported with.
     pub fn doc_types(&self) -> &[String] {
-        &self.doc_types
+        self.anchor.doc_types().unwrap_or_default()
     }
     /// `certificateProfile`, if given.
     pub fn certificate_profiles(&self) -> &[String] {
@@ -78,15 +95,15 @@ impl VicalEntry {
     }
     /// `issuingAuthority`, if given.
     pub fn issuing_authority(&self) -> Option<&str> {
-        self.issuing_authority.as_deref()
+        self.text(self.issuing_authority.as_ref())
     }
     /// `issuingCountry`, if given.
     pub fn issuing_country(&self) -> Option<&str> {
-        self.issuing_country.as_deref()
+        self.text(self.issuing_country.as_ref())
     }
     /// `stateOrProvinceName`, if given.
     pub fn state_or_province(&self) -> Option<&str> {
-        self.state_or_province.as_deref()
+        self.text(self.state_or_province.as_ref())
     }
 }
 
@@ -237,13 +254,39 @@ const ENTRY_KEYS: [&str; 12] = [
 /// The slot of a `CertificateInfo` key in [`ENTRY_KEYS`]; `None` for keys not read
 /// (`extensions` and unknown ones).
 fn entry_key(k: &str) -> Option<usize> {
-    ENTRY_KEYS.iter().position(|known| *known == k)
+    // A match (by length, then bytes) rather than a scan of ENTRY_KEYS: it runs for every
+    // key of every entry.
+    Some(match k {
+        "certificate" => 0,
+        "serialNumber" => 1,
+        "ski" => 2,
+        "docType" => 3,
+        "certificateProfile" => 4,
+        "issuingAuthority" => 5,
+        "issuingCountry" => 6,
+        "stateOrProvinceName" => 7,
+        "issuer" => 8,
+        "subject" => 9,
+        "notBefore" => 10,
+        "notAfter" => 11,
+        _ => return None,
+    })
 }
 
-/// Parse entry `index`, pushing its hint warnings onto `warnings`.
+/// Where `part` (a slice of `outer`) lies in `outer`; `None` if it is not inside it.
+pub(super) fn range_in(outer: &[u8], part: &[u8]) -> Option<Range<usize>> {
+    let start = part.as_ptr().addr().checked_sub(outer.as_ptr().addr())?;
+    let end = start.checked_add(part.len())?;
+    (end <= outer.len()).then_some(start..end)
+}
+
+/// Parse entry `index` of the list held in `buf` (the items borrow from it), pushing its
+/// hint warnings onto `warnings`; `lists` shares equal docType and profile lists.
 pub(super) fn parse_entry(
     index: usize,
     item: &Item<'_>,
+    buf: &Arc<[u8]>,
+    lists: &mut TextLists,
     warnings: &mut Vec<VicalWarning>,
 ) -> Result<VicalEntry, VicalError> {
     let map = item
@@ -274,29 +317,39 @@ pub(super) fn parse_entry(
             },
         });
     }
-    check_anchor_der(der, index).map_err(|error| VicalError::EntryCertificate { index, error })?;
-    let fields = cert_fields(der).ok_or(VicalError::EntryCertificate {
+    let not_der = || VicalError::EntryCertificate {
         index,
         error: TrustError::MalformedCertificate {
             index,
             reason: CertDefect::NotDer,
         },
-    })?;
+    };
+    let fields = cert_fields(der).ok_or_else(not_der)?;
+    let cert_range = range_in(buf, der).ok_or_else(not_der)?;
 
     let doc_types = match get("docType") {
         None => return Err(entry_err(index, "docType", FieldDefect::Missing)),
-        Some(v) => text_list(v).map_err(|reason| entry_err(index, "docType", reason))?,
+        Some(v) => lists
+            .get(v)
+            .map_err(|reason| entry_err(index, "docType", reason))?,
     };
-    if doc_types.is_empty() {
-        return Err(entry_err(index, "docType", FieldDefect::Empty));
-    }
     let certificate_profiles = match get("certificateProfile") {
-        None => Vec::new(),
-        Some(v) => text_list(v).map_err(|reason| entry_err(index, "certificateProfile", reason))?,
+        None => lists.empty(),
+        Some(v) => lists
+            .get(v)
+            .map_err(|reason| entry_err(index, "certificateProfile", reason))?,
     };
-    let text = |k: &'static str| opt_text(get(k)).map_err(|reason| entry_err(index, k, reason));
+    let text = |k: &'static str| -> Result<Option<Range<usize>>, VicalError> {
+        match get(k) {
+            None => Ok(None),
+            Some(v) => {
+                let t = bounded_str(v).map_err(|reason| entry_err(index, k, reason))?;
+                Ok(range_in(buf, t.as_bytes()))
+            }
+        }
+    };
     let issuing_authority = text("issuingAuthority")?;
-    let issuing_country = text("issuingCountry")?;
+    let issuing_country_range = text("issuingCountry")?;
     let state_or_province = text("stateOrProvinceName")?;
     let bytes_hint = |k: &'static str| -> Result<Option<&[u8]>, VicalError> {
         match get(k) {
@@ -310,18 +363,25 @@ pub(super) fn parse_entry(
     let ski_hint = bytes_hint("ski")?;
     let issuer_hint = bytes_hint("issuer")?;
     let subject_hint = bytes_hint("subject")?;
-    let serial_hint = match get("serialNumber") {
+    // A uint serial's big-endian bytes, kept on the stack.
+    let uint_serial: [u8; 8];
+    let serial_hint: Option<&[u8]> = match get("serialNumber") {
         None => None,
         Some(v) => Some(match v.as_tag() {
-            Some((2, inner)) => inner
-                .as_bytes()
-                .ok_or(entry_err(index, "serialNumber", FieldDefect::WrongType))?
-                .to_vec(),
+            Some((2, inner)) => {
+                inner
+                    .as_bytes()
+                    .ok_or(entry_err(index, "serialNumber", FieldDefect::WrongType))?
+            }
             // Leniently, a serial small enough for a plain uint.
-            _ => v
-                .as_uint()
-                .map(|n| n.to_be_bytes().to_vec())
-                .ok_or(entry_err(index, "serialNumber", FieldDefect::WrongType))?,
+            _ => {
+                uint_serial = v.as_uint().map(u64::to_be_bytes).ok_or(entry_err(
+                    index,
+                    "serialNumber",
+                    FieldDefect::WrongType,
+                ))?;
+                &uint_serial
+            }
         }),
     };
     let date_hint = |k: &'static str| -> Result<Option<OffsetDateTime>, VicalError> {
@@ -339,7 +399,7 @@ pub(super) fn parse_entry(
     if let Some(kind) = ski_warning(ski_hint, fields.ski) {
         warn(kind);
     }
-    match &serial_hint {
+    match serial_hint {
         None => warn(WarningKind::SerialMissing),
         Some(h) if strip_zeros(h) != serial => warn(WarningKind::SerialMismatch),
         Some(_) => {}
@@ -357,30 +417,27 @@ pub(super) fn parse_entry(
     if subject_hint.is_some_and(|h| h != fields.subject) {
         warn(WarningKind::SubjectMismatch);
     }
-    if let (Some(hint), Some(own)) = (&issuing_country, name_country(fields.subject)) {
+    let issuing_country = get("issuingCountry").and_then(Item::as_text);
+    if let (Some(hint), Some(own)) = (issuing_country, name_country(fields.subject)) {
         if !hint.eq_ignore_ascii_case(own) {
             warn(WarningKind::CountryMismatch);
         }
     }
 
-    // Every part borrowed from `der`; `within` is its place there.
-    let within = |part: &[u8]| {
-        let start = part.as_ptr().addr().wrapping_sub(der.as_ptr().addr());
-        start..start.saturating_add(part.len())
-    };
+    // Every part borrowed from `der`; its place there.
+    let within = |part: &[u8]| range_in(der, part).unwrap_or_default();
     Ok(VicalEntry {
         index,
         subject: within(fields.subject),
         issuer: within(fields.issuer),
         serial: within(serial),
         ski: fields.ski.map(within),
-        der: der.to_vec(),
+        anchor: Anchor::deferred(Arc::clone(buf), cert_range, Some(doc_types)),
         not_before,
         not_after,
-        doc_types,
         certificate_profiles,
         issuing_authority,
-        issuing_country,
+        issuing_country: issuing_country_range,
         state_or_province,
     })
 }
@@ -388,6 +445,15 @@ pub(super) fn parse_entry(
 #[cfg(test)]
 mod unit {
     use super::*;
+
+    #[test]
+    fn entry_keys_have_their_slots() {
+        for (i, k) in ENTRY_KEYS.iter().enumerate() {
+            assert_eq!(entry_key(k), Some(i), "{k}");
+        }
+        assert_eq!(entry_key("extensions"), None);
+        assert_eq!(entry_key("Certificate"), None);
+    }
 
     #[test]
     fn ski_forms() {

@@ -5,7 +5,9 @@
 //! The flow is typed so that nothing can be taken from a list that did not verify:
 //!
 //! 1. [`SignedVical::parse`] decodes the received bytes under size, entry and depth bounds and
-//!    parses every entry's certificate once. Its contents can be looked at
+//!    walks every entry's certificate once (its DER shape and the fields an entry shows;
+//!    webpki reads it as a trust anchor when the entry is first used as one, and an entry
+//!    webpki refuses is refused then). Its contents can be looked at
 //!    ([`SignedVical::unverified_contents`], for `vical show`) but not imported: entries expose
 //!    no certificate bytes there.
 //! 2. [`SignedVical::verify`] checks the COSE signature with the `x5chain` leaf, chains the

@@ -10,6 +10,7 @@ use super::{
 use crate::cbor::{decode_with, Item, Limits};
 use crate::cose::{SignatureAlg, HEADER_X5CHAIN};
 use crate::trust::MAX_CHAIN_LEN;
+use std::sync::Arc;
 use time::OffsetDateTime;
 
 /// The decoder bounds for VICALs: [`MAX_VICAL_LEN`] bytes, the default depth and item limits,
@@ -71,7 +72,8 @@ impl VicalContents {
 /// A received VICAL, decoded but not verified.
 #[derive(Debug, Clone)]
 pub struct SignedVical {
-    pub(crate) raw: Vec<u8>,
+    /// The bytes as received, shared with the entries (and the anchors they become).
+    pub(crate) raw: Arc<[u8]>,
     pub(crate) tagged: bool,
     pub(crate) alg: SignatureAlg,
     pub(crate) protected: Vec<u8>,
@@ -83,7 +85,8 @@ pub struct SignedVical {
 
 impl SignedVical {
     /// Decode a VICAL (ISO 18013-5 Annex C): a COSE_Sign1, untagged or tagged 18, with an
-    /// attached payload and an `x5chain`. Every entry's certificate is parsed here, once.
+    /// attached payload and an `x5chain`. Every entry's certificate is walked here, once
+    /// (webpki's trust-anchor check waits for the entry's first use as an anchor).
     pub fn parse(bytes: &[u8]) -> Result<Self, VicalError> {
         if bytes.len() > MAX_VICAL_LEN {
             return Err(VicalError::TooLarge {
@@ -91,7 +94,9 @@ impl SignedVical {
                 max: MAX_VICAL_LEN,
             });
         }
-        let top = decode_with(bytes, &LIMITS).map_err(|error| VicalError::Cbor {
+        // One copy of the input, which entries and anchors share instead of copying parts.
+        let raw: Arc<[u8]> = Arc::from(bytes);
+        let top = decode_with(&raw, &LIMITS).map_err(|error| VicalError::Cbor {
             part: VicalPart::Envelope,
             error,
         })?;
@@ -151,13 +156,17 @@ impl SignedVical {
             .as_bytes()
             .ok_or(VicalError::Envelope("signature is not a bstr"))?
             .to_vec();
-        let contents = parse_contents(payload_bytes)?;
+        let contents = parse_contents(payload_bytes, &raw)?;
+        let protected = protected_bytes.to_vec();
+        let payload = start..start + payload_bytes.len();
+        drop(protected_map);
+        drop(top);
         Ok(SignedVical {
-            raw: bytes.to_vec(),
+            raw,
             tagged,
             alg,
-            protected: protected_bytes.to_vec(),
-            payload: start..start + payload_bytes.len(),
+            protected,
+            payload,
             signature,
             x5chain,
             contents,
@@ -225,38 +234,78 @@ fn field_err(field: &'static str, reason: FieldDefect) -> VicalError {
     VicalError::Field { field, reason }
 }
 
-/// A text of at most [`MAX_TEXT_LEN`] bytes.
-pub(super) fn bounded_text(item: &Item<'_>) -> Result<String, FieldDefect> {
+/// A text of at most [`MAX_TEXT_LEN`] bytes, borrowed.
+pub(super) fn bounded_str<'i>(item: &'i Item<'_>) -> Result<&'i str, FieldDefect> {
     let t = item.as_text().ok_or(FieldDefect::WrongType)?;
     if t.len() > MAX_TEXT_LEN {
         return Err(FieldDefect::TooLong);
     }
-    Ok(t.to_string())
+    Ok(t)
+}
+
+/// A text of at most [`MAX_TEXT_LEN`] bytes.
+fn bounded_text(item: &Item<'_>) -> Result<String, FieldDefect> {
+    bounded_str(item).map(str::to_string)
 }
 
 /// An optional bounded text.
-pub(super) fn opt_text(item: Option<&Item<'_>>) -> Result<Option<String>, FieldDefect> {
+fn opt_text(item: Option<&Item<'_>>) -> Result<Option<String>, FieldDefect> {
     item.map(bounded_text).transpose()
 }
 
-/// A non-empty array of at most [`MAX_DOC_TYPES`] non-empty bounded texts.
-pub(super) fn text_list(item: &Item<'_>) -> Result<Vec<String>, FieldDefect> {
-    let a = item.as_array().ok_or(FieldDefect::WrongType)?;
-    if a.is_empty() {
-        return Err(FieldDefect::Empty);
+/// The text lists (`docType`, `certificateProfile`) of one VICAL's entries, each distinct
+/// list made once and shared: real lists repeat the same one or two docType lists across
+/// all their entries. At most [`TextLists::KEPT`] distinct lists are kept for sharing, so a
+/// hostile list of thousands of distinct ones costs one comparison pass each, not a
+/// quadratic search.
+#[derive(Default)]
+pub(super) struct TextLists {
+    kept: Vec<Arc<[String]>>,
+    empty: Option<Arc<[String]>>,
+}
+
+impl TextLists {
+    const KEPT: usize = 8;
+
+    /// The empty list (an entry without `certificateProfile`), made once.
+    pub(super) fn empty(&mut self) -> Arc<[String]> {
+        Arc::clone(self.empty.get_or_insert_with(|| Arc::from(Vec::new())))
     }
-    if a.len() > MAX_DOC_TYPES {
-        return Err(FieldDefect::TooMany);
-    }
-    let mut out = Vec::with_capacity(a.len());
-    for t in a {
-        let s = bounded_text(t)?;
-        if s.is_empty() {
+
+    /// A non-empty array of at most [`MAX_DOC_TYPES`] non-empty bounded texts, shared with
+    /// an equal list seen before.
+    pub(super) fn get(&mut self, item: &Item<'_>) -> Result<Arc<[String]>, FieldDefect> {
+        let a = item.as_array().ok_or(FieldDefect::WrongType)?;
+        if a.is_empty() {
             return Err(FieldDefect::Empty);
         }
-        out.push(s);
+        if a.len() > MAX_DOC_TYPES {
+            return Err(FieldDefect::TooMany);
+        }
+        for t in a {
+            if bounded_str(t)?.is_empty() {
+                return Err(FieldDefect::Empty);
+            }
+        }
+        let same = |list: &&Arc<[String]>| {
+            list.len() == a.len()
+                && list
+                    .iter()
+                    .zip(a)
+                    .all(|(s, t)| t.as_text() == Some(s.as_str()))
+        };
+        if let Some(list) = self.kept.iter().find(same) {
+            return Ok(Arc::clone(list));
+        }
+        let list: Arc<[String]> = a
+            .iter()
+            .map(|t| t.as_text().unwrap_or_default().to_string())
+            .collect();
+        if self.kept.len() < Self::KEPT {
+            self.kept.push(Arc::clone(&list));
+        }
+        Ok(list)
     }
-    Ok(out)
 }
 
 /// A `tdate` (tag 0, RFC 3339) or, leniently, an epoch time (tag 1).
@@ -280,12 +329,7 @@ pub(super) fn tdate_field(item: &Item<'_>) -> Result<OffsetDateTime, FieldDefect
 /// list of thousands of same-length certificates (they differ within their first bytes).
 fn first_duplicate(entries: &[VicalEntry]) -> Option<(usize, usize)> {
     let mut order: Vec<usize> = (0..entries.len()).collect();
-    let der = |i: &usize| {
-        entries
-            .get(*i)
-            .map(|e| e.der.as_slice())
-            .unwrap_or_default()
-    };
+    let der = |i: &usize| entries.get(*i).map(VicalEntry::der).unwrap_or_default();
     order.sort_by(|a, b| der(a).cmp(der(b)).then(a.cmp(b)));
     order
         .windows(2)
@@ -297,7 +341,7 @@ fn first_duplicate(entries: &[VicalEntry]) -> Option<(usize, usize)> {
 }
 
 /// Decode the VICAL map (the payload).
-fn parse_contents(payload: &[u8]) -> Result<VicalContents, VicalError> {
+fn parse_contents(payload: &[u8], buf: &Arc<[u8]>) -> Result<VicalContents, VicalError> {
     let top = decode_with(payload, &LIMITS).map_err(|error| VicalError::Cbor {
         part: VicalPart::Payload,
         error,
@@ -342,8 +386,9 @@ fn parse_contents(payload: &[u8]) -> Result<VicalContents, VicalError> {
     }
     let mut warnings = Vec::new();
     let mut entries = Vec::with_capacity(infos.len());
+    let mut lists = TextLists::default();
     for (index, info) in infos.iter().enumerate() {
-        entries.push(parse_entry(index, info, &mut warnings)?);
+        entries.push(parse_entry(index, info, buf, &mut lists, &mut warnings)?);
     }
     if let Some((index, first)) = first_duplicate(&entries) {
         return Err(VicalError::DuplicateEntry { index, first });

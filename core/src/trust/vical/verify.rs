@@ -163,24 +163,35 @@ impl VerifiedVical {
     pub fn signer(&self) -> &ValidatedChain {
         &self.signer
     }
-    /// The DER certificate of entry `index`.
-    pub fn certificate_der(&self, index: usize) -> Option<&[u8]> {
-        self.entries().get(index).map(|e| e.der.as_slice())
+    /// The DER certificate of entry `index`, once webpki has accepted it as a trust anchor
+    /// (checked on the first call for the entry, or its first use as an anchor, and kept):
+    /// `None` if there is no such entry, `Some(Err(VicalError::EntryCertificate { .. }))`
+    /// if webpki refuses it.
+    pub fn certificate_der(&self, index: usize) -> Option<Result<&[u8], VicalError>> {
+        let e = self.entries().get(index)?;
+        Some(match e.anchor.webpki_anchor(index) {
+            Ok(_) => Ok(e.der()),
+            Err(error) => Err(VicalError::EntryCertificate { index, error }),
+        })
     }
 
     /// Add every entry to `anchors`, each scoped to its docTypes; returns how many were added.
+    /// The certificates are not copied (they share the list's bytes); webpki's anchor check
+    /// of each runs when a chain is first validated against it, and an entry it refuses is
+    /// never used (`crate::trust::anchors`).
     pub fn import_into(&self, anchors: &mut TrustAnchors) -> usize {
         for e in self.entries() {
-            anchors.push_unparsed(e.der.clone(), Some(e.doc_types.clone()));
+            anchors.push_deferred(e.anchor.clone());
         }
         self.entries().len()
     }
 
-    /// The entries as trust anchors scoped to their docTypes, without copying certificates.
+    /// The entries as trust anchors scoped to their docTypes, as [`VerifiedVical::import_into`]
+    /// makes them.
     pub fn into_trust_anchors(self) -> TrustAnchors {
         let mut anchors = TrustAnchors::default();
         for e in self.signed.contents.entries {
-            anchors.push_unparsed(e.der, Some(e.doc_types));
+            anchors.push_deferred(e.anchor);
         }
         anchors
     }
