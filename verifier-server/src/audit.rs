@@ -410,8 +410,10 @@ const PER_ROW: usize = 15;
 /// `INSERT ... VALUES (..), (..), ...` for `rows` rows: one statement, so one round trip to
 /// the database and one implicit transaction (all rows or none) however large the group.
 /// At most [`MAX_GROUP`] x 15 = 3,840 placeholders, within SQLite's 32,766 and
-/// PostgreSQL's 65,535.
-fn insert_sql(rows: usize) -> String {
+/// PostgreSQL's 65,535. SQLite gets anonymous `?` placeholders (bound in order): binding to
+/// numbered ones makes SQLite look each name up among all of the statement's, quadratic in
+/// the group's size; PostgreSQL needs `$N`.
+fn insert_sql(rows: usize, sqlite: bool) -> String {
     let mut sql = format!("INSERT INTO audit_log ({COLUMNS}) VALUES ");
     for r in 0..rows {
         if r > 0 {
@@ -422,8 +424,12 @@ fn insert_sql(rows: usize) -> String {
             if c > 0 {
                 sql.push_str(", ");
             }
-            sql.push('$');
-            sql.push_str(&(r * PER_ROW + c + 1).to_string());
+            if sqlite {
+                sql.push('?');
+            } else {
+                sql.push('$');
+                sql.push_str(&(r * PER_ROW + c + 1).to_string());
+            }
         }
         sql.push(')');
     }
@@ -456,7 +462,7 @@ fn bind_row<'q>(
 /// disk) when it returns, or none is. Before, a group was BEGIN, one INSERT per row and
 /// COMMIT: each a round trip to sqlx's SQLite worker thread.
 async fn write_group(conn: &mut AnyConnection, group: &[Pending]) -> Result<(), sqlx::Error> {
-    let sql = insert_sql(group.len());
+    let sql = insert_sql(group.len(), conn.backend_name() == "SQLite");
     let mut q = sqlx::query(&sql);
     for (r, _) in group {
         q = bind_row(q, r);
@@ -600,10 +606,13 @@ mod tests {
 
     #[test]
     fn insert_numbers_placeholders_per_row() {
-        assert_eq!(insert_sql(1).matches('$').count(), PER_ROW);
-        let two = insert_sql(2);
+        assert_eq!(insert_sql(1, false).matches('$').count(), PER_ROW);
+        let two = insert_sql(2, false);
         assert!(two.ends_with("$29, $30)"), "{two}");
         assert_eq!(two.matches("), (").count(), 1);
+        let two = insert_sql(2, true);
+        assert_eq!(two.matches('?').count(), 2 * PER_ROW);
+        assert!(!two.contains('$'), "{two}");
     }
 
     #[tokio::test]
