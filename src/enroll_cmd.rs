@@ -205,12 +205,13 @@ fn sign_vpcd(
 
 #[cfg(not(feature = "pcsc"))]
 fn sign_vpcd(
-    _a: &EnrollArgs<'_>,
+    a: &EnrollArgs<'_>,
     _sign_pin: Zeroizing<String>,
     _auth_pin: Zeroizing<String>,
     _prepared: enrolment::PreparedEnrolment,
 ) -> Result<Result<Vec<u8>, EnrolmentError>, CliError> {
-    Err(CliError::Usage(
-        "this build has no PC/SC support (--card vpcd): build with --features pcsc".into(),
-    ))
+    Err(CliError::Usage(format!(
+        "this build has no PC/SC support (--card vpcd, reader {}): build with --features pcsc",
+        a.pcsc_reader.unwrap_or("the first \"Virtual PCD\"")
+    )))
 }
