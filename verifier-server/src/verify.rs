@@ -386,17 +386,6 @@ pub fn verify_mdoc_report_in(
     if trust.too_old(max_trust_age, at) {
         return trust_too_old(CredentialFormat::Mdoc).into_report();
     }
-    if trust.status.is_none() && trust.crls.is_none() {
-        return verify_mdoc_cached_report(
-            &trust.anchors,
-            Some(&trust.chain_cache),
-            policy,
-            response,
-            transcript,
-            reader_key,
-            at,
-        );
-    }
     let mut verifier = Verifier::new(&trust.anchors).with_chain_cache(&trust.chain_cache);
     if let Some(status) = &trust.status {
         verifier = verifier.with_status(kakunin_verifier::StatusOptions::new(&*status.0));
