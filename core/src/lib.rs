@@ -3,6 +3,7 @@
 //! [`crypto::CryptoProvider`].
 #![forbid(unsafe_code)]
 
+pub mod base64url;
 pub mod card;
 pub mod cbor;
 pub mod cose;

@@ -20,7 +20,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use base64::Engine;
 use kakunin_verifier::{AgePolicy, Verdict};
 use serde::Deserialize;
 use serde_json::{json, Value as Json_};
@@ -213,9 +212,8 @@ fn body_or_413(
 }
 
 fn b64url(field: &'static str, text: &str) -> Result<Vec<u8>, ApiError> {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(text.trim_end_matches('='))
-        .map_err(|_| ApiError::bad("bad_base64", format!("{field} is not base64url")))
+    kakunin_core::base64url::decode_lenient(text)
+        .ok_or_else(|| ApiError::bad("bad_base64", format!("{field} is not base64url")))
 }
 
 fn parse_at(at: Option<&str>) -> Result<time::OffsetDateTime, ApiError> {

@@ -44,16 +44,12 @@ pub const MAX_DEPTH: usize = 32;
 
 /// base64url without padding.
 pub(crate) fn b64(data: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(data)
+    crate::base64url::encode(data)
 }
 
 /// base64url without padding, decoded; `None` if not valid.
 pub(crate) fn unb64(s: &str) -> Option<Vec<u8>> {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(s)
-        .ok()
+    crate::base64url::decode(s)
 }
 
 /// The `_sd_alg` names RFC 9901 uses (IANA "Named Information Hash Algorithm").

@@ -305,7 +305,10 @@ impl StatusList {
     pub fn to_json(&self) -> Value {
         let mut m = serde_json::Map::new();
         m.insert("bits".into(), Value::from(self.bits.get()));
-        m.insert("lst".into(), Value::from(b64(&self.compress())));
+        m.insert(
+            "lst".into(),
+            Value::from(crate::base64url::encode(&self.compress())),
+        );
         if let Some(u) = &self.aggregation_uri {
             m.insert("aggregation_uri".into(), Value::from(u.as_str()));
         }
@@ -358,7 +361,8 @@ impl StatusList {
         if lst.is_empty() {
             return Err(StatusListError::EmptyLst);
         }
-        let lst = unb64(lst).ok_or(StatusListError::Malformed {
+        // Liberal in what it accepts: a padded `lst` is decoded too.
+        let lst = crate::base64url::decode_lenient(lst).ok_or(StatusListError::Malformed {
             field: "status_list.lst",
             reason: "not base64url",
         })?;
@@ -452,53 +456,36 @@ fn aggregation_uri_json(v: Option<&Value>) -> Result<Option<String>, StatusListE
     }
 }
 
-pub(crate) fn b64(data: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(data)
-}
-
-/// base64url, with or without padding (liberal in encoding).
-pub(crate) fn unb64(s: &str) -> Option<Vec<u8>> {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(s.trim_end_matches('='))
-        .ok()
-}
-
-/// DEFLATE's window (RFC 1951 §2.1: back-references reach at most 32 KiB back): the
-/// wrapping buffer [`inflate_zlib`] inflates through. A power of two, as miniz_oxide's
-/// wrapping mode requires.
-const WINDOW: usize = 32 * 1024;
+/// The first output buffer, in multiples of the input: status lists are mostly zero bits and
+/// compress about this well or better, so the buffer rarely has to grow.
+const FIRST_OUTPUT_PER_INPUT_BYTE: usize = 16;
 
 /// Inflate a zlib (RFC 1950) stream, stopping with an error once the output would exceed
-/// `cap` bytes. The stream is inflated through a 32 KiB window and each piece appended to
-/// the output, which grows as data actually arrives (never zero-filled ahead of it), so
-/// memory is proportional to what was inflated, never to what the stream claims.
+/// `cap` bytes. miniz_oxide inflates straight into the output buffer (its non-wrapping
+/// mode: back-references read the output itself, so nothing is inflated twice or copied
+/// out of a window). The buffer starts at 16 times the input and doubles while the
+/// stream has more, never beyond `cap`: memory is proportional to what was read and
+/// inflated, never to what the stream claims.
 pub(crate) fn inflate_zlib(input: &[u8], cap: usize) -> Result<Vec<u8>, StatusListError> {
     if input.is_empty() {
         return Err(StatusListError::EmptyLst);
     }
-    let flags =
-        inflate_flags::TINFL_FLAG_PARSE_ZLIB_HEADER | inflate_flags::TINFL_FLAG_COMPUTE_ADLER32;
-    let mut window = vec![0u8; WINDOW];
-    // A first reservation of 16 times the input (status lists are mostly zero bits and
-    // compress about that well or better) so that the output rarely moves while growing;
-    // it is reserved, not written, and trimmed to what was inflated at the end.
-    let mut out = Vec::with_capacity(input.len().saturating_mul(16).clamp(64, cap.max(1)));
+    let flags = inflate_flags::TINFL_FLAG_PARSE_ZLIB_HEADER
+        | inflate_flags::TINFL_FLAG_COMPUTE_ADLER32
+        | inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
+    let first = input
+        .len()
+        .saturating_mul(FIRST_OUTPUT_PER_INPUT_BYTE)
+        .max(4096)
+        .min(cap);
+    let mut out = vec![0u8; first];
     let mut state = Box::<DecompressorOxide>::default();
-    let (mut in_pos, mut win_pos) = (0usize, 0usize);
+    let (mut in_pos, mut out_pos) = (0usize, 0usize);
     loop {
         let rest = input.get(in_pos..).unwrap_or_default();
-        let (status, consumed, written) = decompress(&mut state, rest, &mut window, win_pos, flags);
+        let (status, consumed, written) = decompress(&mut state, rest, &mut out, out_pos, flags);
         in_pos = in_pos.saturating_add(consumed);
-        let produced = window
-            .get(win_pos..win_pos.saturating_add(written))
-            .unwrap_or_default();
-        if out.len().saturating_add(produced.len()) > cap {
-            return Err(StatusListError::InflatedTooLarge { max: cap });
-        }
-        out.extend_from_slice(produced);
-        win_pos = win_pos.saturating_add(written) & (WINDOW - 1);
+        out_pos = out_pos.saturating_add(written);
         match status {
             TINFLStatus::Done => {
                 if in_pos != input.len() {
@@ -506,13 +493,20 @@ pub(crate) fn inflate_zlib(input: &[u8], cap: usize) -> Result<Vec<u8>, StatusLi
                         reason: "bytes after the end of the stream",
                     });
                 }
+                out.truncate(out_pos);
                 if out.capacity() > out.len().saturating_add(out.len() / 4) {
                     out.shrink_to_fit();
                 }
                 return Ok(out);
             }
-            // The window is full (and wraps): go on.
-            TINFLStatus::HasMoreOutput => {}
+            // The buffer is full and the stream has more: grow, up to the cap.
+            TINFLStatus::HasMoreOutput => {
+                if out.len() >= cap {
+                    return Err(StatusListError::InflatedTooLarge { max: cap });
+                }
+                let grown = out.len().saturating_mul(2).min(cap);
+                out.resize(grown, 0);
+            }
             TINFLStatus::NeedsMoreInput | TINFLStatus::FailedCannotMakeProgress => {
                 return Err(StatusListError::NotZlib {
                     reason: "the stream is truncated",

@@ -9,8 +9,9 @@
 //! Building signs through a [`Signer`], so the key can live in a card or an HSM.
 
 use super::jwt_payload::{self, JsonStatusList, JwtPayload, Lst};
-use super::list::{b64, StatusList};
+use super::list::StatusList;
 use super::{cwt_claims, StatusListError, CWT_TYP, JWT_TYP, MAX_TOKEN_LEN, MAX_X5CHAIN};
+use crate::base64url::encode as b64;
 use crate::cbor::{Encoder, Item, ItemValue, Limits};
 use crate::cose::{SignatureAlg, HEADER_X5CHAIN};
 use crate::crypto::{CryptoProvider, EcPublicKey, Signer};
