@@ -3,13 +3,11 @@
 //!
 //! Every base64url text a verifier receives goes through here: the JWS parts, the
 //! Disclosures, the status list's compressed bytes (a 2^20-entry list is tens of KB of
-//! text, decoded twice: the JWS payload, then `lst` inside it). The codec is `base64-simd`
-//! (decision 0008, session 18, has the measurement: about 4× the scalar `base64` crate on
-//! these sizes);
-//! decoding is strict in the same way as the `base64` crate's `URL_SAFE_NO_PAD`: no
-//! padding, no characters outside the URL-safe alphabet, and no non-zero bits after the
-//! last whole byte (a test below holds the two equal on every short text and on random
-//! long ones).
+//! text, decoded twice: the JWS payload, then `lst` inside it). The codec is `base64-simd`,
+//! about 4× the scalar `base64` crate on these sizes (decision 0008, session 18). Decoding
+//! is strict in the same way as the `base64` crate's `URL_SAFE_NO_PAD`: no padding, no
+//! characters outside the URL-safe alphabet, and no non-zero bits after the last whole
+//! byte (the tests below hold the two equal on every short text and on random long ones).
 
 use base64_simd::URL_SAFE_NO_PAD;
 
