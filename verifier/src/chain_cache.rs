@@ -4,8 +4,8 @@
 //!
 //! A chain already validated at this hour is not validated again: an entry is keyed by the
 //! exact certificate bytes as received (leaf first), the identity of the trust-anchor set
-//! (SHA-256 over every anchor's DER, through the verifier's crypto provider) and the hour of
-//! the verification time (Unix seconds / 3600). Only chains that validated are stored: an
+//! (`TrustAnchors::identity`: SHA-256 over every anchor's DER and docType scope, computed
+//! once per anchor set) and the hour of the verification time (Unix seconds / 3600). Only chains that validated are stored: an
 //! untrusted chain is validated again every time, so a fix on the issuer's side (or an
 //! attacker's retry) is never answered from the cache. On a hit, the leaf's own validity
 //! period is still compared with the verification time, so a DS certificate that expires
@@ -15,8 +15,7 @@
 //! first; chains longer in total than [`MAX_CACHED_CHAIN_BYTES`] are not cached. Thread-safe
 //! (one mutex; the work done under it is a hash-map lookup).
 
-use kakunin_core::crypto::{CryptoProvider, HashAlg};
-use kakunin_core::trust::{TrustAnchors, ValidatedChain};
+use kakunin_core::trust::ValidatedChain;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -83,20 +82,6 @@ impl Default for ChainCache {
 /// The hour of `at`, the cache's unit of time.
 fn hour_of(at: OffsetDateTime) -> i64 {
     at.unix_timestamp().div_euclid(3600)
-}
-
-/// The identity of an anchor set: SHA-256 over each anchor's length and DER, in order.
-pub(crate) fn anchors_identity(crypto: &dyn CryptoProvider, anchors: &TrustAnchors) -> Vec<u8> {
-    let mut all = Vec::new();
-    for a in anchors.iter() {
-        all.extend_from_slice(
-            &u64::try_from(a.der().len())
-                .unwrap_or(u64::MAX)
-                .to_be_bytes(),
-        );
-        all.extend_from_slice(a.der());
-    }
-    crypto.hash(HashAlg::Sha256, &all)
 }
 
 impl ChainCache {

@@ -1,6 +1,6 @@
 //! DeviceResponse verification (ISO 18013-5 clause 9.3.1).
 
-use crate::chain_cache::{anchors_identity, CachedChain, ChainCache};
+use crate::chain_cache::{CachedChain, ChainCache};
 use crate::decode::transcript_and_message;
 use crate::report::Warning;
 use crate::report::{
@@ -225,7 +225,8 @@ impl<'a> Verifier<'a> {
         at: OffsetDateTime,
     ) -> Result<CachedChain, TrustError> {
         let anchors_id = self.chain_cache.map(|_| {
-            let mut id = anchors_identity(self.crypto, self.trust);
+            // Hashed once per anchor set, not once per response.
+            let mut id = self.trust.identity(self.crypto).to_vec();
             // With scoped anchors the outcome depends on the docType: key by it too.
             if self.trust.has_scoped() {
                 id.extend_from_slice(doc_type.as_bytes());

@@ -114,3 +114,47 @@ fn other_anchors_miss() {
     assert!(!report.valid());
     assert_eq!(cache.hits(), 0);
 }
+
+/// The Annex D IACA alone, trusted only for `doc_type` (as a VICAL entry scopes it).
+fn scoped_iaca(doc_type: &str) -> kakunin_core::trust::TrustAnchors {
+    let der = iaca_anchors().iter().next().unwrap().der().to_vec();
+    let mut anchors = kakunin_core::trust::TrustAnchors::default();
+    anchors
+        .push_scoped(&der, vec![doc_type.to_string()])
+        .unwrap();
+    anchors
+}
+
+#[test]
+fn the_same_iaca_under_another_scope_misses() {
+    // One cache shared by two anchor sets holding the same certificate: one trusts it for the
+    // mDL, the other only for another docType (a new VICAL narrowed its scope). The second
+    // set must validate for itself, and refuse, not take the first set's entry.
+    let counting = Counting::default();
+    let cache = ChainCache::new(8);
+    let key = e_reader_key();
+    let run = |anchors: &kakunin_core::trust::TrustAnchors| {
+        Verifier::new(anchors)
+            .with_reader_key(&key)
+            .with_crypto(&counting)
+            .with_chain_cache(&cache)
+            .verify_device_response(
+                &bytes("device_response"),
+                &bytes("session_transcript_bytes"),
+                VERIFICATION_TIME,
+            )
+    };
+    let mdl = scoped_iaca("org.iso.18013.5.1.mDL");
+    assert!(run(&mdl).valid());
+    assert_eq!((cache.len(), cache.hits()), (1, 0));
+    assert!(run(&mdl).valid());
+    assert_eq!(cache.hits(), 1);
+    let other = scoped_iaca("org.example.other");
+    let report = run(&other);
+    assert!(!report.valid());
+    assert!(
+        format!("{report:?}").contains("UntrustedIssuer"),
+        "{report:?}"
+    );
+    assert_eq!(cache.hits(), 1);
+}

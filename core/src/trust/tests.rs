@@ -361,3 +361,37 @@ fn trust_errors_read_as_english() {
         .to_string()
         .ends_with("1.0.18013.5.1.6 (mdoc reader authentication)"));
 }
+
+#[test]
+fn an_anchor_sets_identity_covers_certificates_and_scopes_and_follows_changes() {
+    let c = crate::crypto::default_provider();
+    let der = anchors("iaca").iter().next().unwrap().der().to_vec();
+    let unscoped = TrustAnchors::from_der_certs([&der]).unwrap();
+    let mut mdl = TrustAnchors::default();
+    mdl.push_scoped(&der, vec!["org.iso.18013.5.1.mDL".into()])
+        .unwrap();
+    let mut other = TrustAnchors::default();
+    other
+        .push_scoped(&der, vec!["org.example.other".into()])
+        .unwrap();
+    let ids = [unscoped.identity(c), mdl.identity(c), other.identity(c)];
+    assert_eq!(ids[0].len(), 32);
+    assert!(ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2]);
+    // The same set built again has the same identity; a clone keeps it.
+    assert_eq!(
+        TrustAnchors::from_der_certs([&der]).unwrap().identity(c),
+        ids[0]
+    );
+    assert_eq!(unscoped.clone().identity(c), ids[0]);
+    // A change is seen: the identity computed before it is not kept.
+    let mut grown = unscoped.clone();
+    let before = grown.identity(c).to_vec();
+    grown.extend(mdl.clone());
+    assert_ne!(grown.identity(c), &before[..]);
+    let mut pushed = unscoped.clone();
+    let _ = pushed.identity(c);
+    pushed
+        .push_scoped(&der, vec!["org.iso.18013.5.1.mDL".into()])
+        .unwrap();
+    assert_eq!(pushed.identity(c), grown.identity(c));
+}
