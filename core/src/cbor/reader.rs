@@ -1,0 +1,387 @@
+//! A pull reader: one CBOR item read head by head from a byte slice, with no item tree.
+//!
+//! For large structures read once into the caller's own types (a VICAL's payload, Annex C of
+//! ISO 18013-5), building and dropping a [`super::Item`] tree costs more than the reading
+//! itself. The reader gives the same answers as [`super::decode_with`] on the same input: the
+//! same [`Limits`] (input size, depth, item count; lengths are checked against the bytes left
+//! before anything is sized from them), the same well-formedness and validity rules (UTF-8
+//! texts, duplicate map keys, trailing bytes) and the same [`CborError`] kinds at the same
+//! offsets, in the same order. It keeps one small stack of the open arrays, maps and tags (at
+//! most [`Limits::max_depth`] + 1 entries) and the keys of the open maps, to find duplicates.
+//!
+//! One difference: indefinite-length items are always refused
+//! ([`CborErrorKind::IndefiniteLength`]), whatever [`Limits::allow_indefinite`] says, since
+//! their strings cannot be handed out as borrowed slices.
+
+use super::decode::{head_at, key_id, KeyId};
+use super::{decode_with, CborError, CborErrorKind, CborType, Limits};
+use ciborium_ll::Header;
+use std::collections::HashSet;
+
+/// One head read by [`Reader::next`]: a whole scalar (strings borrowed from the input, texts
+/// already checked as UTF-8), or the head of an array, map or tag whose content follows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum Head<'a> {
+    /// An unsigned integer (major type 0).
+    Uint(u64),
+    /// A negative integer `-1 - n`, holding `n` (major type 1).
+    Nint(u64),
+    /// A definite-length byte string (major type 2).
+    Bytes(&'a [u8]),
+    /// A definite-length text string (major type 3).
+    Text(&'a str),
+    /// An array of this many items, which the next reads return (major type 4).
+    Array(usize),
+    /// A map of this many key/value pairs, which the next reads return key first (major
+    /// type 5).
+    Map(usize),
+    /// A tag number; the next read returns the tagged item (major type 6).
+    Tag(u64),
+    /// `true` or `false`.
+    Bool(bool),
+    /// `null`.
+    Null,
+    /// `undefined`.
+    Undefined,
+    /// A half, single or double precision float, widened to `f64`.
+    Float(f64),
+    /// Another simple value (major type 7), by number.
+    Simple(u8),
+}
+
+impl Head<'_> {
+    /// This head's CBOR type, for error messages.
+    pub fn cbor_type(&self) -> CborType {
+        match self {
+            Head::Uint(_) => CborType::Uint,
+            Head::Nint(_) => CborType::Nint,
+            Head::Bytes(_) => CborType::Bytes,
+            Head::Text(_) => CborType::Text,
+            Head::Array(_) => CborType::Array,
+            Head::Map(_) => CborType::Map,
+            Head::Tag(_) => CborType::Tag,
+            Head::Bool(_) => CborType::Bool,
+            Head::Null => CborType::Null,
+            Head::Undefined => CborType::Undefined,
+            Head::Float(_) => CborType::Float,
+            Head::Simple(_) => CborType::Simple,
+        }
+    }
+}
+
+/// An open array, map or tag: how many of its items are still to be read.
+struct Frame {
+    /// Items still to come (a map's keys and values both count).
+    remaining: usize,
+    /// For a map: where its keys start in [`Reader::keys`].
+    map_keys_from: Option<usize>,
+    /// For a map whose current key is not an integer or string: where that key starts (its
+    /// identity is its re-encoding, taken once the key is complete).
+    pending_key: Option<usize>,
+}
+
+/// A pull reader over exactly one encoded item (see the module documentation).
+pub struct Reader<'a> {
+    input: &'a [u8],
+    pos: usize,
+    items: usize,
+    limits: Limits,
+    frames: Vec<Frame>,
+    /// The keys (identity, offset) of every open map, innermost last.
+    keys: Vec<(KeyId<'a>, usize)>,
+    /// Whether the top-level item is complete.
+    done: bool,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader of the one item that must fill `input`; refuses an input larger than
+    /// [`Limits::max_input`] as [`super::decode_with`] does.
+    pub fn new(input: &'a [u8], limits: &Limits) -> Result<Self, CborError> {
+        if input.len() > limits.max_input {
+            return Err(CborError {
+                kind: CborErrorKind::InputTooLarge {
+                    len: input.len(),
+                    max: limits.max_input,
+                },
+                offset: 0,
+            });
+        }
+        Ok(Reader {
+            input,
+            pos: 0,
+            items: 0,
+            limits: *limits,
+            frames: Vec::new(),
+            keys: Vec::new(),
+            done: false,
+        })
+    }
+
+    /// The offset of the next head.
+    pub fn offset(&self) -> usize {
+        self.pos
+    }
+
+    /// How many data items were read so far (what counts against [`Limits::max_items`]).
+    pub fn items(&self) -> usize {
+        self.items
+    }
+
+    /// How many arrays, maps and tags are open around the next item.
+    pub fn depth(&self) -> usize {
+        self.frames.len()
+    }
+
+    /// The input this reader reads.
+    pub fn input(&self) -> &'a [u8] {
+        self.input
+    }
+
+    fn err(kind: CborErrorKind, offset: usize) -> CborError {
+        CborError { kind, offset }
+    }
+
+    /// Read the next head (a whole item for scalars). Once the top-level item is complete,
+    /// another read is refused: as `TrailingBytes` if bytes are left, else `Truncated`.
+    pub fn next(&mut self) -> Result<Head<'a>, CborError> {
+        let start = self.pos;
+        if self.done {
+            let left = self.input.len().saturating_sub(start);
+            return Err(Self::err(
+                if left > 0 {
+                    CborErrorKind::TrailingBytes { count: left }
+                } else {
+                    CborErrorKind::Truncated
+                },
+                start,
+            ));
+        }
+        if self.frames.len() > self.limits.max_depth {
+            return Err(Self::err(
+                CborErrorKind::TooDeep {
+                    max: self.limits.max_depth,
+                },
+                start,
+            ));
+        }
+        let head = self.read_head(start)?;
+        self.account(head, start)?;
+        Ok(head)
+    }
+
+    /// Read one head and its string content, checking it as the tree decoder does (the same
+    /// checks in the same order, so the same error wins).
+    fn read_head(&mut self, start: usize) -> Result<Head<'a>, CborError> {
+        let (header, used) = match self.input.get(start) {
+            // A string whose length is in its initial byte: the most common item.
+            Some(&initial) if matches!(initial >> 5, 2 | 3) && initial & 0x1f < 24 => {
+                let len = usize::from(initial & 0x1f);
+                let header = if initial >> 5 == 2 {
+                    Header::Bytes(Some(len))
+                } else {
+                    Header::Text(Some(len))
+                };
+                (header, 1)
+            }
+            _ => head_at(self.input, start)?,
+        };
+        self.pos = start + used;
+        self.count_item(start)?;
+        Ok(match header {
+            Header::Positive(n) => Head::Uint(n),
+            Header::Negative(n) => Head::Nint(n),
+            Header::Float(f) => Head::Float(f),
+            Header::Simple(20) => Head::Bool(false),
+            Header::Simple(21) => Head::Bool(true),
+            Header::Simple(22) => Head::Null,
+            Header::Simple(23) => Head::Undefined,
+            Header::Simple(s) => Head::Simple(s),
+            Header::Break => return Err(Self::err(CborErrorKind::UnexpectedBreak, start)),
+            Header::Tag(t) => Head::Tag(t),
+            Header::Bytes(Some(len)) => Head::Bytes(self.take(len, start)?),
+            Header::Text(Some(len)) => {
+                let bytes = self.take(len, start)?;
+                Head::Text(
+                    std::str::from_utf8(bytes)
+                        .map_err(|_| Self::err(CborErrorKind::InvalidUtf8, start))?,
+                )
+            }
+            Header::Array(Some(n)) => {
+                // Each element takes at least one byte: checked before anything is sized.
+                self.check_count(n as u64, start)?;
+                Head::Array(n)
+            }
+            Header::Map(Some(n)) => {
+                self.check_count((n as u64).saturating_mul(2), start)?;
+                Head::Map(n)
+            }
+            Header::Bytes(None) | Header::Text(None) | Header::Array(None) | Header::Map(None) => {
+                return Err(Self::err(CborErrorKind::IndefiniteLength, start))
+            }
+        })
+    }
+
+    fn count_item(&mut self, start: usize) -> Result<(), CborError> {
+        self.items += 1;
+        if self.items > self.limits.max_items {
+            return Err(Self::err(
+                CborErrorKind::TooManyItems {
+                    max: self.limits.max_items,
+                },
+                start,
+            ));
+        }
+        Ok(())
+    }
+
+    fn take(&mut self, len: usize, start: usize) -> Result<&'a [u8], CborError> {
+        let beyond = || {
+            Self::err(
+                CborErrorKind::LengthBeyondInput {
+                    declared: len as u64,
+                },
+                start,
+            )
+        };
+        let end = self.pos.checked_add(len).ok_or_else(beyond)?;
+        let s = self.input.get(self.pos..end).ok_or_else(beyond)?;
+        self.pos = end;
+        Ok(s)
+    }
+
+    fn check_count(&self, n: u64, start: usize) -> Result<(), CborError> {
+        let remaining = self.input.len().saturating_sub(self.pos) as u64;
+        if n > remaining {
+            return Err(Self::err(
+                CborErrorKind::LengthBeyondInput { declared: n },
+                start,
+            ));
+        }
+        Ok(())
+    }
+
+    /// Book the head just read at `start` into the open containers: a map key's identity,
+    /// the container it opens, the containers it completes (checking their keys).
+    fn account(&mut self, head: Head<'a>, start: usize) -> Result<(), CborError> {
+        if let Some(frame) = self.frames.last_mut() {
+            if frame.map_keys_from.is_some() {
+                // Keys and values alternate; `remaining` is even before each key.
+                if frame.remaining % 2 == 0 {
+                    match head {
+                        Head::Uint(n) => self.keys.push((KeyId::Uint(n), start)),
+                        Head::Nint(n) => self.keys.push((KeyId::Nint(n), start)),
+                        Head::Text(t) => self.keys.push((KeyId::Text(t), start)),
+                        Head::Bytes(b) => self.keys.push((KeyId::Bytes(b), start)),
+                        _ => frame.pending_key = Some(start),
+                    }
+                } else if let Some(key_start) = frame.pending_key.take() {
+                    // The key ended where its value starts.
+                    let raw = self.input.get(key_start..start).unwrap_or_default();
+                    let id = match decode_with(raw, &self.limits) {
+                        Ok(item) => match key_id(&item) {
+                            KeyId::Other(v) => KeyId::Other(v),
+                            _ => KeyId::Other(raw.to_vec()),
+                        },
+                        // Not reached: the reader has already read these bytes as one item.
+                        Err(_) => KeyId::Other(raw.to_vec()),
+                    };
+                    self.keys.push((id, key_start));
+                }
+            }
+            frame.remaining = frame.remaining.saturating_sub(1);
+        }
+        let opens = match head {
+            Head::Array(n) if n > 0 => Some((n, None)),
+            Head::Map(n) if n > 0 => Some((n.saturating_mul(2), Some(self.keys.len()))),
+            Head::Tag(_) => Some((1, None)),
+            _ => None,
+        };
+        if let Some((remaining, map_keys_from)) = opens {
+            self.frames.push(Frame {
+                remaining,
+                map_keys_from,
+                pending_key: None,
+            });
+            return Ok(());
+        }
+        while let Some(frame) = self.frames.last() {
+            if frame.remaining > 0 {
+                return Ok(());
+            }
+            let from = frame.map_keys_from;
+            self.frames.pop();
+            if let Some(from) = from {
+                let keys = self.keys.get(from..).unwrap_or_default();
+                if let Some(offset) = duplicate_key(keys) {
+                    return Err(Self::err(CborErrorKind::DuplicateMapKey, offset));
+                }
+                self.keys.truncate(from);
+            }
+        }
+        self.done = true;
+        Ok(())
+    }
+
+    /// Skip one whole item (every check still made).
+    pub fn skip(&mut self) -> Result<(), CborError> {
+        let level = self.frames.len();
+        self.next()?;
+        while self.frames.len() > level {
+            self.next()?;
+        }
+        Ok(())
+    }
+
+    /// Skip the content of the array, map or tag whose head `head` was just read (nothing
+    /// for a scalar), every check still made.
+    pub fn skip_content(&mut self, head: Head<'a>) -> Result<(), CborError> {
+        let opened = match head {
+            Head::Array(n) | Head::Map(n) => n > 0,
+            Head::Tag(_) => true,
+            _ => false,
+        };
+        if opened {
+            let level = self.frames.len().saturating_sub(1);
+            while self.frames.len() > level {
+                self.next()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Read what is left of the top-level item and refuse bytes after it (`TrailingBytes`).
+    pub fn finish(mut self) -> Result<(), CborError> {
+        while !self.done {
+            self.next()?;
+        }
+        let left = self.input.len().saturating_sub(self.pos);
+        if left > 0 {
+            return Err(Self::err(
+                CborErrorKind::TrailingBytes { count: left },
+                self.pos,
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The offset of the first key equal to an earlier one of the same map, as the tree decoder
+/// finds it: pairwise for small maps, through a hash set for large ones (linear for a hostile
+/// map of many keys).
+fn duplicate_key(keys: &[(KeyId<'_>, usize)]) -> Option<usize> {
+    const PAIRWISE_UP_TO: usize = 16;
+    if keys.len() <= PAIRWISE_UP_TO {
+        return keys.iter().enumerate().skip(1).find_map(|(i, (id, at))| {
+            let earlier = keys.get(..i).unwrap_or_default();
+            earlier.iter().any(|(e, _)| e == id).then_some(*at)
+        });
+    }
+    let mut seen = HashSet::with_capacity(keys.len());
+    keys.iter()
+        .find(|(id, _)| !seen.insert(id))
+        .map(|(_, at)| *at)
+}
+
+#[cfg(test)]
+mod tests;

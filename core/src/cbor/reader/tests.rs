@@ -1,0 +1,269 @@
+//! The reader against the tree decoder: on valid and hostile inputs both give the same
+//! values, or the same error kind at the same offset.
+
+use super::*;
+use crate::cbor::{Encoder, Value};
+
+const AAMVA: &[u8] = include_bytes!("../../../../spec-vectors/data/vical/aamva-20240924.vical");
+const AUSTROADS: &[u8] =
+    include_bytes!("../../../../spec-vectors/data/vical/austroads-20240919.vical");
+
+/// The item the reader reads, as a [`Value`], after which the reader must be finished.
+fn read_value(r: &mut Reader<'_>) -> Result<Value, CborError> {
+    Ok(match r.next()? {
+        Head::Uint(n) => Value::Uint(n),
+        Head::Nint(n) => Value::Nint(n),
+        Head::Bytes(b) => Value::Bytes(b.to_vec()),
+        Head::Text(t) => Value::Text(t.to_string()),
+        Head::Array(n) => Value::Array((0..n).map(|_| read_value(r)).collect::<Result<_, _>>()?),
+        Head::Map(n) => Value::Map(
+            (0..n)
+                .map(|_| Ok((read_value(r)?, read_value(r)?)))
+                .collect::<Result<_, CborError>>()?,
+        ),
+        Head::Tag(t) => Value::Tag(t, Box::new(read_value(r)?)),
+        Head::Bool(b) => Value::Bool(b),
+        Head::Null => Value::Null,
+        Head::Undefined => Value::Undefined,
+        Head::Float(f) => Value::Float(f),
+        Head::Simple(s) => Value::Simple(s),
+    })
+}
+
+fn by_reader(input: &[u8], limits: &Limits) -> Result<String, CborError> {
+    let mut r = Reader::new(input, limits)?;
+    let v = read_value(&mut r)?;
+    r.finish()?;
+    Ok(format!("{v:?}"))
+}
+
+fn by_tree(input: &[u8], limits: &Limits) -> Result<String, CborError> {
+    decode_with(input, limits).map(|i| format!("{:?}", i.to_value()))
+}
+
+/// Both ways agree on `input` (value or error), and so do `skip` and `finish` on their own.
+fn agree(input: &[u8], limits: &Limits) -> bool {
+    let tree = by_tree(input, limits);
+    assert_eq!(by_reader(input, limits), tree, "{input:02x?}");
+    let skipped = Reader::new(input, limits).and_then(|mut r| {
+        r.skip()?;
+        r.finish()
+    });
+    assert_eq!(skipped.err(), tree.as_ref().err().cloned(), "{input:02x?}");
+    let finished = Reader::new(input, limits).and_then(Reader::finish);
+    assert_eq!(finished.err(), tree.as_ref().err().cloned(), "{input:02x?}");
+    tree.is_ok()
+}
+
+fn limits() -> Limits {
+    Limits::DEFAULT
+}
+
+#[test]
+fn agrees_on_the_real_lists_their_payloads_and_every_truncation() {
+    for list in [AAMVA, AUSTROADS] {
+        assert!(agree(list, &limits()));
+        let top = crate::cbor::decode(list).unwrap();
+        let payload = top.as_array().unwrap()[2].as_bytes().unwrap();
+        assert!(agree(payload, &limits()));
+    }
+    // Every prefix of the AAMVA payload: truncated (or beyond the input) somewhere.
+    let top = crate::cbor::decode(AAMVA).unwrap();
+    let payload = top.as_array().unwrap()[2].as_bytes().unwrap();
+    for cut in (0..payload.len()).step_by(7) {
+        assert!(!agree(&payload[..cut], &limits()));
+    }
+}
+
+/// Deterministic byte mutations of a real payload (a small xorshift generator): whatever the
+/// mutation breaks, both report it the same way.
+#[test]
+fn agrees_on_mutated_lists() {
+    let top = crate::cbor::decode(AAMVA).unwrap();
+    let payload = top.as_array().unwrap()[2].as_bytes().unwrap().to_vec();
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut rand = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut ok, mut bad) = (0, 0);
+    for _ in 0..600 {
+        let mut m = payload.clone();
+        for _ in 0..=(rand() % 3) {
+            let at = (rand() % m.len() as u64) as usize;
+            m[at] = (rand() & 0xff) as u8;
+        }
+        if agree(&m, &limits()) {
+            ok += 1;
+        } else {
+            bad += 1;
+        }
+    }
+    // Both outcomes were exercised.
+    assert!(ok > 0 && bad > 0, "{ok} {bad}");
+}
+
+#[test]
+fn agrees_on_hostile_heads_and_lengths() {
+    let cases: &[&[u8]] = &[
+        &[],
+        &[0x18],
+        &[0x19, 0x01],
+        &[0x5b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+        &[0x9b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+        &[0xbb, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+        &[0xbb, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+        &[0x7a, 0x00, 0x01, 0x00, 0x00, b'a'],
+        &[0x82, 0x01],
+        &[0xa1, 0x01],
+        &[0xc0],
+        &[0x1c],
+        &[0x3f],
+        &[0xdf, 0x01],
+        &[0xfc],
+        &[0xff],
+        &[0x81, 0xff],
+        &[0x5f, 0x41, 0xaa, 0xff],
+        &[0x7f, 0x61, b'a', 0xff],
+        &[0x9f, 0x01, 0xff],
+        &[0xbf, 0x01, 0x02, 0xff],
+        &[0x61, 0xff],
+        &[0x62, 0xc3, 0x28],
+        &[0x79, 0x00, 0x01, 0xff],
+        &[0x01, 0x02],
+        &[0x80, 0x80],
+        &[0xa0, 0x00, 0x00],
+        &[0x18, 0x01],
+        &[0x1b, 0, 0, 0, 0, 0, 0, 0, 1],
+        &[0x78, 0x01, b'a'],
+        &[0xf8, 0x10],
+        &[0xf8, 0x14],
+        &[0xf9, 0x3c, 0x00],
+        &[0xfa, 0x7f, 0xc0, 0x00, 0x00],
+        &[0xfb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0],
+        &[0xf4, 0xf5, 0xf6],
+        &[0xf7],
+        &[0xd8, 0x18, 0x43, 0xa1, 0x01, 0x02],
+        &[0xc1, 0xc1, 0xc1, 0x61],
+    ];
+    for case in cases {
+        agree(case, &limits());
+    }
+}
+
+#[test]
+fn agrees_on_duplicate_keys_in_any_encoding_and_position() {
+    let cases: &[&[u8]] = &[
+        &[0xa2, 0x01, 0x00, 0x18, 0x01, 0x00],
+        &[0xa3, 0x61, b'a', 0, 0x61, b'b', 0, 0x61, b'a', 0],
+        &[0xa2, 0x41, 1, 0, 0x41, 1, 0],
+        &[0xa2, 0x20, 0, 0x38, 0x00, 0],
+        &[0xa4, 0x01, 0, 0x61, b'1', 0, 0x41, 1, 0, 0x21, 0],
+        &[0xa3, 0x01, 0, 0x81, 0x01, 0, 0x81, 0x18, 0x01, 0],
+        &[0xa2, 0x81, 0x01, 0, 0x81, 0x02, 0],
+        // Map keys that are maps, tags, floats and simple values.
+        &[0xa2, 0xa1, 0x01, 0x02, 0, 0xa1, 0x01, 0x02, 0],
+        &[0xa2, 0xc1, 0x01, 0, 0xc1, 0x18, 0x01, 0],
+        &[
+            0xa2, 0xf9, 0x3c, 0x00, 0, 0xfb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0,
+        ],
+        &[0xa2, 0xf5, 0, 0xf5, 0],
+        &[0xa2, 0xf5, 0, 0xf4, 0],
+        // A duplicate inside a key that is a map; inside a nested value.
+        &[0xa1, 0xa2, 0x01, 0x00, 0x01, 0x00, 0],
+        &[0xa1, 0x01, 0xa2, 0x02, 0x00, 0x02, 0x00],
+        // A duplicate and a later error in the same map: the later error is found first.
+        &[0xa2, 0x01, 0x00, 0x01, 0x61, 0xff],
+        &[0xa2, 0x01, 0x00, 0x01, 0x81],
+        // A duplicate key, then trailing bytes: the duplicate first.
+        &[0xa2, 0x01, 0x00, 0x01, 0x00, 0x00],
+    ];
+    for case in cases {
+        agree(case, &limits());
+    }
+    // A large map (the hash-set path): 40 distinct keys, then the same with one repeated.
+    let mut e = Encoder::new();
+    e.map(40);
+    for i in 0..40u64 {
+        e.uint(i).uint(0);
+    }
+    assert!(agree(&e.into_bytes(), &limits()));
+    let mut e = Encoder::new();
+    e.map(40);
+    for i in 0..40u64 {
+        e.uint(if i == 33 { 7 } else { i }).uint(0);
+    }
+    assert!(!agree(&e.into_bytes(), &limits()));
+}
+
+#[test]
+fn agrees_on_depth_items_and_size_limits() {
+    for depth in [31usize, 32, 33, 34, 100] {
+        let mut deep = vec![0x81; depth];
+        deep.push(0x00);
+        agree(&deep, &limits());
+        let mut tags = vec![0xc1; depth];
+        tags.push(0x00);
+        agree(&tags, &limits());
+        let mut maps = Vec::new();
+        for _ in 0..depth {
+            maps.extend_from_slice(&[0xa1, 0x00]);
+        }
+        maps.push(0x00);
+        agree(&maps, &limits());
+    }
+    let small = Limits {
+        max_input: 8,
+        max_depth: 2,
+        max_items: 3,
+        allow_indefinite: false,
+    };
+    for case in [
+        &[0x83, 0x01, 0x02, 0x03][..],
+        &[0x82, 0x01, 0x02],
+        &[0x81, 0x81, 0x81, 0x00],
+        &[0x81, 0x81, 0x80],
+        &[0x49, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+        &[0xa1, 0x61, b'a', 0x61],
+    ] {
+        agree(case, &small);
+    }
+}
+
+/// Indefinite lengths are refused by the reader even where the tree decoder would join them.
+#[test]
+fn indefinite_lengths_are_always_refused() {
+    let allowing = Limits {
+        allow_indefinite: true,
+        ..Limits::DEFAULT
+    };
+    let input = [0x5f, 0x41, 0xaa, 0x41, 0xbb, 0xff];
+    assert!(decode_with(&input, &allowing).is_ok());
+    let err = Reader::new(&input, &allowing)
+        .and_then(|mut r| r.skip())
+        .unwrap_err();
+    assert_eq!(err.kind, CborErrorKind::IndefiniteLength);
+    assert_eq!(err.offset, 0);
+}
+
+#[test]
+fn reads_past_the_end_are_refused() {
+    let mut r = Reader::new(&[0x01], &limits()).unwrap();
+    assert_eq!(r.next().unwrap(), Head::Uint(1));
+    assert_eq!(r.next().unwrap_err().kind, CborErrorKind::Truncated);
+    let mut r = Reader::new(&[0x01, 0x02], &limits()).unwrap();
+    r.skip().unwrap();
+    assert_eq!(
+        r.next().unwrap_err().kind,
+        CborErrorKind::TrailingBytes { count: 1 }
+    );
+    let mut r = Reader::new(&[0x82, 0x01, 0x61, b'a'], &limits()).unwrap();
+    assert_eq!(r.next().unwrap(), Head::Array(2));
+    assert_eq!(r.depth(), 1);
+    r.skip().unwrap();
+    assert_eq!(r.next().unwrap(), Head::Text("a"));
+    assert_eq!((r.depth(), r.items(), r.offset()), (0, 3, 4));
+    r.finish().unwrap();
+}
