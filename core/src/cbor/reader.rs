@@ -18,7 +18,7 @@ use super::{decode_with, CborError, CborErrorKind, CborType, Limits};
 use ciborium_ll::Header;
 use std::collections::HashSet;
 
-/// One head read by [`Reader::next`]: a whole scalar (strings borrowed from the input, texts
+/// One head read by [`Reader::read`]: a whole scalar (strings borrowed from the input, texts
 /// already checked as UTF-8), or the head of an array, map or tag whose content follows.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
@@ -144,7 +144,7 @@ impl<'a> Reader<'a> {
 
     /// Read the next head (a whole item for scalars). Once the top-level item is complete,
     /// another read is refused: as `TrailingBytes` if bytes are left, else `Truncated`.
-    pub fn next(&mut self) -> Result<Head<'a>, CborError> {
+    pub fn read(&mut self) -> Result<Head<'a>, CborError> {
         let start = self.pos;
         if self.done {
             let left = self.input.len().saturating_sub(start);
@@ -326,16 +326,16 @@ impl<'a> Reader<'a> {
     /// Skip one whole item (every check still made).
     pub fn skip(&mut self) -> Result<(), CborError> {
         let level = self.frames.len();
-        self.next()?;
+        self.read()?;
         while self.frames.len() > level {
-            self.next()?;
+            self.read()?;
         }
         Ok(())
     }
 
     /// Skip the content of the array, map or tag whose head `head` was just read (nothing
     /// for a scalar), every check still made.
-    pub fn skip_content(&mut self, head: Head<'a>) -> Result<(), CborError> {
+    pub fn skip_content(&mut self, head: Head<'_>) -> Result<(), CborError> {
         let opened = match head {
             Head::Array(n) | Head::Map(n) => n > 0,
             Head::Tag(_) => true,
@@ -344,7 +344,7 @@ impl<'a> Reader<'a> {
         if opened {
             let level = self.frames.len().saturating_sub(1);
             while self.frames.len() > level {
-                self.next()?;
+                self.read()?;
             }
         }
         Ok(())
@@ -353,7 +353,7 @@ impl<'a> Reader<'a> {
     /// Read what is left of the top-level item and refuse bytes after it (`TrailingBytes`).
     pub fn finish(mut self) -> Result<(), CborError> {
         while !self.done {
-            self.next()?;
+            self.read()?;
         }
         let left = self.input.len().saturating_sub(self.pos);
         if left > 0 {
