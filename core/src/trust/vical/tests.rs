@@ -413,3 +413,104 @@ fn hint_mismatches_are_warnings_not_errors() {
         Some(20)
     );
 }
+
+/// Error kinds of malformed lists not pinned above: a CBOR error anywhere in the payload wins
+/// over a field error before it (as when the payload was decoded whole first); field errors
+/// come in field order whatever the key order; version and entry-count bounds.
+#[test]
+fn malformed_list_error_kinds() {
+    // `version` missing, and a text with invalid UTF-8 after it: the CBOR error.
+    let bytes = altered(|m| {
+        m.retain(|(k, _)| k.as_text() != Some("version"));
+        m.push((Value::text("extensions"), Value::Raw(vec![0x61, 0xff])));
+    });
+    assert!(matches!(
+        SignedVical::parse(&bytes).unwrap_err(),
+        VicalError::Cbor {
+            part: VicalPart::Payload,
+            error: crate::cbor::CborError {
+                kind: crate::cbor::CborErrorKind::InvalidUtf8,
+                ..
+            }
+        }
+    ));
+    // A repeated key in an entry: the CBOR error, though an earlier entry is malformed.
+    let bytes = altered(|m| {
+        let a = infos(m);
+        let Value::Map(e0) = &mut a[0] else { panic!() };
+        e0.retain(|(k, _)| k.as_text() != Some("docType"));
+        let Value::Map(e3) = &mut a[3] else { panic!() };
+        let again = e3[0].clone();
+        e3.push(again);
+    });
+    assert!(matches!(
+        SignedVical::parse(&bytes).unwrap_err(),
+        VicalError::Cbor {
+            part: VicalPart::Payload,
+            error: crate::cbor::CborError {
+                kind: crate::cbor::CborErrorKind::DuplicateMapKey,
+                ..
+            }
+        }
+    ));
+    // certificateInfos first and malformed, version after it and unsupported: the version.
+    let bytes = altered(|m| {
+        m.reverse();
+        for (k, v) in m.iter_mut() {
+            if k.as_text() == Some("version") {
+                *v = Value::text("2.0");
+            }
+        }
+        infos(m)[0] = Value::Uint(1);
+    });
+    assert_eq!(
+        SignedVical::parse(&bytes).unwrap_err(),
+        VicalError::UnsupportedVersion("2.0".into())
+    );
+    // Two malformed fields of one entry, in either order: the one checked first.
+    for reversed in [false, true] {
+        let bytes = altered(|m| {
+            set_entry_field(m, 9, "notAfter", Some(Value::Uint(1)));
+            set_entry_field(m, 9, "ski", Some(Value::text("x")));
+            if reversed {
+                let Value::Map(e) = &mut infos(m)[9] else {
+                    panic!()
+                };
+                e.reverse();
+            }
+        });
+        assert_eq!(
+            SignedVical::parse(&bytes).unwrap_err(),
+            VicalError::Entry {
+                index: 9,
+                field: "ski",
+                reason: FieldDefect::WrongType
+            }
+        );
+    }
+    let too_many = altered(|m| {
+        // Entries that are not even maps: the count is checked first.
+        infos(m).resize(MAX_VICAL_ENTRIES + 1, Value::Uint(1));
+    });
+    assert_eq!(
+        SignedVical::parse(&too_many).unwrap_err(),
+        VicalError::TooManyEntries {
+            count: MAX_VICAL_ENTRIES + 1,
+            max: MAX_VICAL_ENTRIES
+        }
+    );
+    let not_a_list = altered(|m| {
+        for (k, v) in m.iter_mut() {
+            if k.as_text() == Some("certificateInfos") {
+                *v = Value::Map(vec![]);
+            }
+        }
+    });
+    assert_eq!(
+        SignedVical::parse(&not_a_list).unwrap_err(),
+        VicalError::Field {
+            field: "certificateInfos",
+            reason: FieldDefect::WrongType
+        }
+    );
+}
