@@ -420,7 +420,8 @@ struct Parser<'a, 'l> {
 pub(super) enum KeyId<'k> {
     Uint(u64),
     Nint(u64),
-    Text(&'k str),
+    /// A text key, by its (UTF-8) bytes.
+    Text(&'k [u8]),
     Bytes(&'k [u8]),
     /// Other key types compare by their canonical re-encoding.
     Other(Vec<u8>),
@@ -430,7 +431,7 @@ pub(super) fn key_id<'k>(item: &'k Item<'_>) -> KeyId<'k> {
     match &item.value {
         ItemValue::Uint(n) => KeyId::Uint(*n),
         ItemValue::Nint(n) => KeyId::Nint(*n),
-        ItemValue::Text(t) => KeyId::Text(t),
+        ItemValue::Text(t) => KeyId::Text(t.as_bytes()),
         ItemValue::Bytes(b) => KeyId::Bytes(b),
         _ => KeyId::Other(item.to_value().to_vec()),
     }

@@ -24,7 +24,7 @@ pub use decode::{
 };
 pub use diag::diagnostic;
 pub use encode::Encoder;
-pub use reader::{Head, Reader};
+pub use reader::{Head, Known, Reader};
 pub use value::Value;
 
 /// The CBOR tag that marks an embedded, encoded data item (`#6.24(bstr .cbor X)`).

@@ -70,6 +70,66 @@ impl Head<'_> {
     }
 }
 
+/// What [`Reader::read_known`] read: a text the caller knows, or any other head.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Known<'a, K> {
+    /// A text the caller's `known` named.
+    Known(K),
+    /// Any other head (a text the caller does not know, UTF-8 checked, or another type).
+    Other(Head<'a>),
+}
+
+/// A head as read, before a text's UTF-8 is checked.
+enum Raw<'a> {
+    Head(Head<'a>),
+    Text(&'a [u8]),
+}
+
+/// What a head means to the open containers.
+enum Shape<'a> {
+    /// A scalar that is a plain map key (integer or string), with its identity.
+    Key(KeyId<'a>),
+    /// Another scalar (float, simple value).
+    Scalar,
+    /// An array, map (`true`) or tag with this many items to follow.
+    Opens(usize, bool),
+}
+
+fn shape<'a>(head: &Head<'a>) -> Shape<'a> {
+    match *head {
+        Head::Uint(n) => Shape::Key(KeyId::Uint(n)),
+        Head::Nint(n) => Shape::Key(KeyId::Nint(n)),
+        Head::Text(t) => Shape::Key(KeyId::Text(t.as_bytes())),
+        Head::Bytes(b) => Shape::Key(KeyId::Bytes(b)),
+        Head::Array(n) if n > 0 => Shape::Opens(n, false),
+        Head::Map(n) if n > 0 => Shape::Opens(n.saturating_mul(2), true),
+        Head::Tag(_) => Shape::Opens(1, false),
+        _ => Shape::Scalar,
+    }
+}
+
+/// A text's content, checked as UTF-8 (RFC 8949 §3.1).
+fn utf8(bytes: &[u8], start: usize) -> Result<&str, CborError> {
+    std::str::from_utf8(bytes).map_err(|_| CborError {
+        kind: CborErrorKind::InvalidUtf8,
+        offset: start,
+    })
+}
+
+/// The identity of a map key that is not an integer or string: its re-encoding, as the
+/// tree decoder compares such keys.
+#[cold]
+fn other_key_id<'a>(raw: &[u8], limits: &Limits) -> KeyId<'a> {
+    match decode_with(raw, limits) {
+        Ok(item) => match key_id(&item) {
+            KeyId::Other(v) => KeyId::Other(v),
+            _ => KeyId::Other(raw.to_vec()),
+        },
+        // Not reached: the reader has already read these bytes as one item.
+        Err(_) => KeyId::Other(raw.to_vec()),
+    }
+}
+
 /// An open array, map or tag: how many of its items are still to be read.
 struct Frame {
     /// Items still to come (a map's keys and values both count).
@@ -142,10 +202,9 @@ impl<'a> Reader<'a> {
         CborError { kind, offset }
     }
 
-    /// Read the next head (a whole item for scalars). Once the top-level item is complete,
-    /// another read is refused: as `TrailingBytes` if bytes are left, else `Truncated`.
-    pub fn read(&mut self) -> Result<Head<'a>, CborError> {
-        let start = self.pos;
+    /// The checks made before any head: the top-level item is not complete yet, and the
+    /// nesting is within bounds.
+    fn before_head(&self, start: usize) -> Result<(), CborError> {
         if self.done {
             let left = self.input.len().saturating_sub(start);
             return Err(Self::err(
@@ -165,30 +224,89 @@ impl<'a> Reader<'a> {
                 start,
             ));
         }
-        let head = self.read_head(start)?;
-        self.account(head, start)?;
+        Ok(())
+    }
+
+    /// Read the next head (a whole item for scalars). Once the top-level item is complete,
+    /// another read is refused: as `TrailingBytes` if bytes are left, else `Truncated`.
+    pub fn read(&mut self) -> Result<Head<'a>, CborError> {
+        let start = self.pos;
+        self.before_head(start)?;
+        let head = match self.read_head(start)? {
+            Raw::Head(head) => head,
+            Raw::Text(bytes) => Head::Text(utf8(bytes, start)?),
+        };
+        self.account(shape(&head), start)?;
         Ok(head)
     }
 
+    /// Read the next head, a map key the caller may know: `known` is given a text's bytes
+    /// and answers the caller's name for it with the same text (compared here, so a text
+    /// the caller knows needs no UTF-8 check of its own). Every other item is read as by
+    /// [`Reader::read`] and handed back.
+    pub fn read_known<'k, K>(
+        &mut self,
+        known: impl FnOnce(&[u8]) -> Option<(K, &'k str)>,
+    ) -> Result<Known<'a, K>, CborError> {
+        let start = self.pos;
+        self.before_head(start)?;
+        let head = match self.read_head(start)? {
+            Raw::Head(head) => head,
+            Raw::Text(bytes) => match known(bytes) {
+                Some((k, text)) if text.as_bytes() == bytes => {
+                    self.account(Shape::Key(KeyId::Text(bytes)), start)?;
+                    return Ok(Known::Known(k));
+                }
+                _ => Head::Text(utf8(bytes, start)?),
+            },
+        };
+        self.account(shape(&head), start)?;
+        Ok(Known::Other(head))
+    }
+
     /// Read one head and its string content, checking it as the tree decoder does (the same
-    /// checks in the same order, so the same error wins).
-    fn read_head(&mut self, start: usize) -> Result<Head<'a>, CborError> {
-        let (header, used) = match self.input.get(start) {
-            // A string whose length is in its initial byte: the most common item.
-            Some(&initial) if matches!(initial >> 5, 2 | 3) && initial & 0x1f < 24 => {
-                let len = usize::from(initial & 0x1f);
-                let header = if initial >> 5 == 2 {
-                    Header::Bytes(Some(len))
-                } else {
-                    Header::Text(Some(len))
-                };
-                (header, 1)
-            }
-            _ => head_at(self.input, start)?,
+    /// checks in the same order, so the same error wins); a text's UTF-8 is the caller's to
+    /// check, next.
+    fn read_head(&mut self, start: usize) -> Result<Raw<'a>, CborError> {
+        let truncated = || Self::err(CborErrorKind::Truncated, start);
+        let initial = *self.input.get(start).ok_or_else(truncated)?;
+        let (major, info) = (initial >> 5, initial & 0x1f);
+        if major == 7 || info > 27 {
+            return self.read_other_head(start);
+        }
+        // Major types 0-6 with a definite argument, read inline: nearly every head.
+        let (arg, used) = if info < 24 {
+            (u64::from(info), 1)
+        } else {
+            let n = 1usize << (info - 24);
+            let bytes = self
+                .input
+                .get(start + 1..start + 1 + n)
+                .ok_or_else(truncated)?;
+            let arg = bytes.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+            (arg, 1 + n)
         };
         self.pos = start + used;
         self.count_item(start)?;
-        Ok(match header {
+        Ok(Raw::Head(match major {
+            0 => Head::Uint(arg),
+            1 => Head::Nint(arg),
+            2 => Head::Bytes(self.take(arg, start)?),
+            3 => return Ok(Raw::Text(self.take(arg, start)?)),
+            4 => Head::Array(self.count(arg, arg, start)?),
+            5 => Head::Map(self.count(arg, arg.saturating_mul(2), start)?),
+            _ => Head::Tag(arg),
+        }))
+    }
+
+    /// Floats, simple values, breaks, indefinite lengths and reserved heads, through the
+    /// tree decoder's own head reader.
+    #[cold]
+    fn read_other_head(&mut self, start: usize) -> Result<Raw<'a>, CborError> {
+        let (header, used) = head_at(self.input, start)?;
+        self.pos = start + used;
+        self.count_item(start)?;
+        Ok(Raw::Head(match header {
             Header::Positive(n) => Head::Uint(n),
             Header::Negative(n) => Head::Nint(n),
             Header::Float(f) => Head::Float(f),
@@ -197,29 +315,30 @@ impl<'a> Reader<'a> {
             Header::Simple(22) => Head::Null,
             Header::Simple(23) => Head::Undefined,
             Header::Simple(s) => Head::Simple(s),
-            Header::Break => return Err(Self::err(CborErrorKind::UnexpectedBreak, start)),
             Header::Tag(t) => Head::Tag(t),
-            Header::Bytes(Some(len)) => Head::Bytes(self.take(len, start)?),
-            Header::Text(Some(len)) => {
-                let bytes = self.take(len, start)?;
-                Head::Text(
-                    std::str::from_utf8(bytes)
-                        .map_err(|_| Self::err(CborErrorKind::InvalidUtf8, start))?,
-                )
-            }
-            Header::Array(Some(n)) => {
-                // Each element takes at least one byte: checked before anything is sized.
-                self.check_count(n as u64, start)?;
-                Head::Array(n)
-            }
+            Header::Break => return Err(Self::err(CborErrorKind::UnexpectedBreak, start)),
+            Header::Bytes(Some(len)) => Head::Bytes(self.take(len as u64, start)?),
+            Header::Text(Some(len)) => return Ok(Raw::Text(self.take(len as u64, start)?)),
+            Header::Array(Some(n)) => Head::Array(self.count(n as u64, n as u64, start)?),
             Header::Map(Some(n)) => {
-                self.check_count((n as u64).saturating_mul(2), start)?;
-                Head::Map(n)
+                let n = n as u64;
+                Head::Map(self.count(n, n.saturating_mul(2), start)?)
             }
             Header::Bytes(None) | Header::Text(None) | Header::Array(None) | Header::Map(None) => {
                 return Err(Self::err(CborErrorKind::IndefiniteLength, start))
             }
-        })
+        }))
+    }
+
+    /// An array's or map's count `n`, whose `items` (each at least one byte) must fit in
+    /// the bytes left: checked before anything is sized from it.
+    fn count(&self, n: u64, items: u64, start: usize) -> Result<usize, CborError> {
+        let remaining = self.input.len().saturating_sub(self.pos) as u64;
+        let beyond = || Self::err(CborErrorKind::LengthBeyondInput { declared: items }, start);
+        if items > remaining {
+            return Err(beyond());
+        }
+        usize::try_from(n).map_err(|_| beyond())
     }
 
     fn count_item(&mut self, start: usize) -> Result<(), CborError> {
@@ -235,72 +354,44 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    fn take(&mut self, len: usize, start: usize) -> Result<&'a [u8], CborError> {
-        let beyond = || {
-            Self::err(
-                CborErrorKind::LengthBeyondInput {
-                    declared: len as u64,
-                },
-                start,
-            )
-        };
-        let end = self.pos.checked_add(len).ok_or_else(beyond)?;
+    fn take(&mut self, len: u64, start: usize) -> Result<&'a [u8], CborError> {
+        let beyond = || Self::err(CborErrorKind::LengthBeyondInput { declared: len }, start);
+        let end = usize::try_from(len)
+            .ok()
+            .and_then(|n| self.pos.checked_add(n))
+            .ok_or_else(beyond)?;
         let s = self.input.get(self.pos..end).ok_or_else(beyond)?;
         self.pos = end;
         Ok(s)
     }
 
-    fn check_count(&self, n: u64, start: usize) -> Result<(), CborError> {
-        let remaining = self.input.len().saturating_sub(self.pos) as u64;
-        if n > remaining {
-            return Err(Self::err(
-                CborErrorKind::LengthBeyondInput { declared: n },
-                start,
-            ));
-        }
-        Ok(())
-    }
-
     /// Book the head just read at `start` into the open containers: a map key's identity,
     /// the container it opens, the containers it completes (checking their keys).
-    fn account(&mut self, head: Head<'a>, start: usize) -> Result<(), CborError> {
+    fn account(&mut self, shape: Shape<'a>, start: usize) -> Result<(), CborError> {
+        let opens = match shape {
+            Shape::Opens(remaining, map) => Some((remaining, map)),
+            Shape::Key(_) | Shape::Scalar => None,
+        };
         if let Some(frame) = self.frames.last_mut() {
             if frame.map_keys_from.is_some() {
                 // Keys and values alternate; `remaining` is even before each key.
                 if frame.remaining % 2 == 0 {
-                    match head {
-                        Head::Uint(n) => self.keys.push((KeyId::Uint(n), start)),
-                        Head::Nint(n) => self.keys.push((KeyId::Nint(n), start)),
-                        Head::Text(t) => self.keys.push((KeyId::Text(t), start)),
-                        Head::Bytes(b) => self.keys.push((KeyId::Bytes(b), start)),
+                    match shape {
+                        Shape::Key(id) => self.keys.push((id, start)),
                         _ => frame.pending_key = Some(start),
                     }
                 } else if let Some(key_start) = frame.pending_key.take() {
                     // The key ended where its value starts.
                     let raw = self.input.get(key_start..start).unwrap_or_default();
-                    let id = match decode_with(raw, &self.limits) {
-                        Ok(item) => match key_id(&item) {
-                            KeyId::Other(v) => KeyId::Other(v),
-                            _ => KeyId::Other(raw.to_vec()),
-                        },
-                        // Not reached: the reader has already read these bytes as one item.
-                        Err(_) => KeyId::Other(raw.to_vec()),
-                    };
-                    self.keys.push((id, key_start));
+                    self.keys.push((other_key_id(raw, &self.limits), key_start));
                 }
             }
             frame.remaining = frame.remaining.saturating_sub(1);
         }
-        let opens = match head {
-            Head::Array(n) if n > 0 => Some((n, None)),
-            Head::Map(n) if n > 0 => Some((n.saturating_mul(2), Some(self.keys.len()))),
-            Head::Tag(_) => Some((1, None)),
-            _ => None,
-        };
-        if let Some((remaining, map_keys_from)) = opens {
+        if let Some((remaining, map)) = opens {
             self.frames.push(Frame {
                 remaining,
-                map_keys_from,
+                map_keys_from: map.then_some(self.keys.len()),
                 pending_key: None,
             });
             return Ok(());

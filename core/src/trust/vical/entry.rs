@@ -10,7 +10,7 @@
 use super::cert_fields::{cert_fields, name_country, name_summary};
 use super::parse::{bounded_str, bytes_field, refuse, tdate_field, Read, TextLists};
 use super::{FieldDefect, VicalError};
-use crate::cbor::{CborError, Head, Reader};
+use crate::cbor::{CborError, Head, Known, Reader};
 use crate::trust::anchors::Anchor;
 use crate::trust::{CertDefect, DistinguishedNameSummary, TrustError, MAX_CERT_LEN};
 use core::ops::Range;
@@ -252,24 +252,24 @@ enum EntryKey {
     NotAfter,
 }
 
-/// The key of a `CertificateInfo` field that is read; `None` for keys not read
-/// (`extensions` and unknown ones).
-fn entry_key(k: &str) -> Option<EntryKey> {
+/// The key of a `CertificateInfo` field that is read, by its bytes, with its text; `None`
+/// for keys not read (`extensions` and unknown ones).
+fn entry_key(k: &[u8]) -> Option<(EntryKey, &'static str)> {
     // A match (by length, then bytes) rather than a scan of a table: it runs for every key
-    // of every entry.
+    // of every entry. The reader compares the text given back with the key read.
     Some(match k {
-        "certificate" => EntryKey::Certificate,
-        "serialNumber" => EntryKey::SerialNumber,
-        "ski" => EntryKey::Ski,
-        "docType" => EntryKey::DocType,
-        "certificateProfile" => EntryKey::CertificateProfile,
-        "issuingAuthority" => EntryKey::IssuingAuthority,
-        "issuingCountry" => EntryKey::IssuingCountry,
-        "stateOrProvinceName" => EntryKey::StateOrProvinceName,
-        "issuer" => EntryKey::Issuer,
-        "subject" => EntryKey::Subject,
-        "notBefore" => EntryKey::NotBefore,
-        "notAfter" => EntryKey::NotAfter,
+        b"certificate" => (EntryKey::Certificate, "certificate"),
+        b"serialNumber" => (EntryKey::SerialNumber, "serialNumber"),
+        b"ski" => (EntryKey::Ski, "ski"),
+        b"docType" => (EntryKey::DocType, "docType"),
+        b"certificateProfile" => (EntryKey::CertificateProfile, "certificateProfile"),
+        b"issuingAuthority" => (EntryKey::IssuingAuthority, "issuingAuthority"),
+        b"issuingCountry" => (EntryKey::IssuingCountry, "issuingCountry"),
+        b"stateOrProvinceName" => (EntryKey::StateOrProvinceName, "stateOrProvinceName"),
+        b"issuer" => (EntryKey::Issuer, "issuer"),
+        b"subject" => (EntryKey::Subject, "subject"),
+        b"notBefore" => (EntryKey::NotBefore, "notBefore"),
+        b"notAfter" => (EntryKey::NotAfter, "notAfter"),
         _ => return None,
     })
 }
@@ -341,9 +341,9 @@ pub(super) fn read_entry<'a>(
     // One pass over the map; the reader refuses repeated keys once the map is read.
     let mut f = EntryFields::default();
     for _ in 0..n {
-        let key = match r.read()? {
-            Head::Text(k) => entry_key(k),
-            other => {
+        let key = match r.read_known(entry_key)? {
+            Known::Known(k) => Some(k),
+            Known::Other(other) => {
                 r.skip_content(other)?;
                 None
             }
@@ -508,10 +508,10 @@ mod unit {
             ("notBefore", K::NotBefore),
             ("notAfter", K::NotAfter),
         ] {
-            assert_eq!(entry_key(k), Some(key), "{k}");
+            assert_eq!(entry_key(k.as_bytes()), Some((key, k)), "{k}");
         }
-        assert_eq!(entry_key("extensions"), None);
-        assert_eq!(entry_key("Certificate"), None);
+        assert_eq!(entry_key(b"extensions"), None);
+        assert_eq!(entry_key(b"Certificate"), None);
     }
 
     #[test]

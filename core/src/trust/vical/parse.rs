@@ -7,7 +7,7 @@ use super::{
     FieldDefect, VicalError, VicalPart, MAX_DOC_TYPES, MAX_TEXT_LEN, MAX_VICAL_ENTRIES,
     MAX_VICAL_LEN,
 };
-use crate::cbor::{decode_with, CborError, Head, Item, Limits, Reader};
+use crate::cbor::{decode_with, CborError, Head, Item, Known, Limits, Reader};
 use crate::cose::{SignatureAlg, HEADER_X5CHAIN};
 use crate::trust::MAX_CHAIN_LEN;
 use std::sync::Arc;
@@ -279,8 +279,9 @@ fn uint_field(r: &mut Reader<'_>) -> Read<u64> {
 pub(super) struct TextLists<'a> {
     kept: Vec<Arc<[String]>>,
     empty: Option<Arc<[String]>>,
-    /// The texts of the list being read (at most [`MAX_DOC_TYPES`]), reused across lists.
-    scratch: Vec<&'a str>,
+    /// The texts of the list being read, by position (at most [`MAX_DOC_TYPES`]): read
+    /// from the input, or `None` where equal to the likely kept list's; reused across lists.
+    scratch: Vec<Option<&'a str>>,
 }
 
 impl<'a> TextLists<'a> {
@@ -304,18 +305,33 @@ impl<'a> TextLists<'a> {
         };
         self.scratch.clear();
         let mut defect = None;
-        for _ in 0..n {
-            let head = r.read()?;
-            let found = match head {
-                Head::Text(t) if t.len() > MAX_TEXT_LEN => Some(FieldDefect::TooLong),
-                Head::Text("") => Some(FieldDefect::Empty),
-                Head::Text(t) => {
-                    self.scratch.push(t);
+        // A kept list of the same length is the likely one: its texts, already checked, are
+        // offered to the reader, which then needs no UTF-8 check of an equal text.
+        let likely = self.kept.iter().find(|l| l.len() == n).cloned();
+        let mut all_likely = likely.is_some();
+        for i in 0..n {
+            let expected = likely.as_ref().and_then(|l| l.get(i)).map(String::as_str);
+            let known = |b: &[u8]| expected.filter(|e| e.as_bytes() == b).map(|e| ((), e));
+            let found = match r.read_known(known)? {
+                // Equal to a kept text: neither empty nor too long.
+                Known::Known(()) => {
+                    self.scratch.push(None);
                     None
                 }
-                other => {
-                    r.skip_content(other)?;
-                    Some(FieldDefect::WrongType)
+                Known::Other(head) => {
+                    all_likely = false;
+                    match head {
+                        Head::Text(t) if t.len() > MAX_TEXT_LEN => Some(FieldDefect::TooLong),
+                        Head::Text("") => Some(FieldDefect::Empty),
+                        Head::Text(t) => {
+                            self.scratch.push(Some(t));
+                            None
+                        }
+                        other => {
+                            r.skip_content(other)?;
+                            Some(FieldDefect::WrongType)
+                        }
+                    }
                 }
             };
             defect = defect.or(found);
@@ -323,14 +339,26 @@ impl<'a> TextLists<'a> {
         if let Some(defect) = defect {
             return Ok(Err(defect));
         }
-        let texts = &self.scratch;
+        if let (true, Some(list)) = (all_likely, &likely) {
+            return Ok(Ok(Arc::clone(list)));
+        }
+        // The list's texts: read from the input, or equal to the likely list's.
+        let text = |i: usize| -> &str {
+            match self.scratch.get(i).copied().flatten() {
+                Some(t) => t,
+                None => likely
+                    .as_ref()
+                    .and_then(|l| l.get(i))
+                    .map_or("", String::as_str),
+            }
+        };
         let same = |list: &&Arc<[String]>| {
-            list.len() == texts.len() && list.iter().zip(texts).all(|(s, t)| s == t)
+            list.len() == n && list.iter().enumerate().all(|(i, s)| s == text(i))
         };
         if let Some(list) = self.kept.iter().find(same) {
             return Ok(Ok(Arc::clone(list)));
         }
-        let list: Arc<[String]> = texts.iter().map(|t| (*t).to_string()).collect();
+        let list: Arc<[String]> = (0..n).map(|i| text(i).to_string()).collect();
         if self.kept.len() < Self::KEPT {
             self.kept.push(Arc::clone(&list));
         }
@@ -429,6 +457,32 @@ pub(super) fn parse_contents(payload: &[u8], buf: &Arc<[u8]>) -> Result<VicalCon
     })
 }
 
+/// The top-level VICAL keys read (Annex C); `extensions` and unknown keys are skipped.
+#[derive(Clone, Copy)]
+enum TopKey {
+    Version,
+    Provider,
+    Date,
+    IssueId,
+    NextUpdate,
+    Url,
+    Infos,
+}
+
+/// A top-level key by its bytes, with its text (which the reader compares with the key).
+fn top_key(k: &[u8]) -> Option<(TopKey, &'static str)> {
+    Some(match k {
+        b"version" => (TopKey::Version, "version"),
+        b"vicalProvider" => (TopKey::Provider, "vicalProvider"),
+        b"date" => (TopKey::Date, "date"),
+        b"vicalIssueID" => (TopKey::IssueId, "vicalIssueID"),
+        b"nextUpdate" => (TopKey::NextUpdate, "nextUpdate"),
+        b"vicalURL" => (TopKey::Url, "vicalURL"),
+        b"certificateInfos" => (TopKey::Infos, "certificateInfos"),
+        _ => return None,
+    })
+}
+
 /// A required top-level field.
 fn req<T>(field: &'static str, v: Option<Result<T, FieldDefect>>) -> Result<T, VicalError> {
     v.ok_or(field_err(field, FieldDefect::Missing))?
@@ -455,24 +509,22 @@ fn read_top<'a>(
     };
     let mut top = TopFields::default();
     for _ in 0..n {
-        let key = match r.read()? {
-            Head::Text(k) => k,
-            other => {
+        let key = match r.read_known(top_key)? {
+            Known::Known(k) => k,
+            Known::Other(other) => {
                 r.skip_content(other)?;
                 r.skip()?;
                 continue;
             }
         };
         match key {
-            "version" => top.version = Some(bounded_str(r)?),
-            "vicalProvider" => top.provider = Some(bounded_str(r)?),
-            "date" => top.date = Some(tdate_field(r)?),
-            "vicalIssueID" => top.issue_id = Some(uint_field(r)?),
-            "nextUpdate" => top.next_update = Some(tdate_field(r)?),
-            "vicalURL" => top.url = Some(bounded_str(r)?),
-            "certificateInfos" => top.infos = Some(read_infos(r, buf, warnings)?),
-            // `extensions` and unknown keys: read (every CBOR check made), not kept.
-            _ => r.skip()?,
+            TopKey::Version => top.version = Some(bounded_str(r)?),
+            TopKey::Provider => top.provider = Some(bounded_str(r)?),
+            TopKey::Date => top.date = Some(tdate_field(r)?),
+            TopKey::IssueId => top.issue_id = Some(uint_field(r)?),
+            TopKey::NextUpdate => top.next_update = Some(tdate_field(r)?),
+            TopKey::Url => top.url = Some(bounded_str(r)?),
+            TopKey::Infos => top.infos = Some(read_infos(r, buf, warnings)?),
         }
     }
     Ok(Ok(top))
