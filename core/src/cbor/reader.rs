@@ -85,10 +85,20 @@ enum Raw<'a> {
     Text(&'a [u8]),
 }
 
+/// The identity of a plain map key (an integer or string), borrowed.
+#[derive(Clone, Copy)]
+enum KeyRef<'a> {
+    Uint(u64),
+    Nint(u64),
+    Text(&'a [u8]),
+    Bytes(&'a [u8]),
+}
+
 /// What a head means to the open containers.
+#[derive(Clone, Copy)]
 enum Shape<'a> {
     /// A scalar that is a plain map key (integer or string), with its identity.
-    Key(KeyId<'a>),
+    Key(KeyRef<'a>),
     /// Another scalar (float, simple value).
     Scalar,
     /// An array, map (`true`) or tag with this many items to follow.
@@ -97,10 +107,10 @@ enum Shape<'a> {
 
 fn shape<'a>(head: &Head<'a>) -> Shape<'a> {
     match *head {
-        Head::Uint(n) => Shape::Key(KeyId::Uint(n)),
-        Head::Nint(n) => Shape::Key(KeyId::Nint(n)),
-        Head::Text(t) => Shape::Key(KeyId::Text(t.as_bytes())),
-        Head::Bytes(b) => Shape::Key(KeyId::Bytes(b)),
+        Head::Uint(n) => Shape::Key(KeyRef::Uint(n)),
+        Head::Nint(n) => Shape::Key(KeyRef::Nint(n)),
+        Head::Text(t) => Shape::Key(KeyRef::Text(t.as_bytes())),
+        Head::Bytes(b) => Shape::Key(KeyRef::Bytes(b)),
         Head::Array(n) if n > 0 => Shape::Opens(n, false),
         Head::Map(n) if n > 0 => Shape::Opens(n.saturating_mul(2), true),
         Head::Tag(_) => Shape::Opens(1, false),
@@ -130,15 +140,18 @@ fn other_key_id<'a>(raw: &[u8], limits: &Limits) -> KeyId<'a> {
     }
 }
 
+/// "None" in a [`Frame`]'s positions (no input or key list is that long).
+const NONE: usize = usize::MAX;
+
 /// An open array, map or tag: how many of its items are still to be read.
 struct Frame {
     /// Items still to come (a map's keys and values both count).
     remaining: usize,
-    /// For a map: where its keys start in [`Reader::keys`].
-    map_keys_from: Option<usize>,
+    /// For a map: where its keys start in [`Reader::keys`]; [`NONE`] otherwise.
+    map_keys_from: usize,
     /// For a map whose current key is not an integer or string: where that key starts (its
-    /// identity is its re-encoding, taken once the key is complete).
-    pending_key: Option<usize>,
+    /// identity is its re-encoding, taken once the key is complete); [`NONE`] otherwise.
+    pending_key: usize,
 }
 
 /// A pull reader over exactly one encoded item (see the module documentation).
@@ -148,8 +161,8 @@ pub struct Reader<'a> {
     items: usize,
     limits: Limits,
     frames: Vec<Frame>,
-    /// The keys (identity, offset) of every open map, innermost last.
-    keys: Vec<(KeyId<'a>, usize)>,
+    /// The keys (fingerprint, offset) of every open map, innermost last.
+    keys: Vec<(u64, usize)>,
     /// Whether the top-level item is complete.
     done: bool,
 }
@@ -198,12 +211,15 @@ impl<'a> Reader<'a> {
         self.input
     }
 
+    #[cold]
+    #[inline(never)]
     fn err(kind: CborErrorKind, offset: usize) -> CborError {
         CborError { kind, offset }
     }
 
     /// The checks made before any head: the top-level item is not complete yet, and the
     /// nesting is within bounds.
+    #[inline(always)]
     fn before_head(&self, start: usize) -> Result<(), CborError> {
         if self.done {
             let left = self.input.len().saturating_sub(start);
@@ -254,7 +270,7 @@ impl<'a> Reader<'a> {
             Raw::Head(head) => head,
             Raw::Text(bytes) => match known(bytes) {
                 Some((k, text)) if text.as_bytes() == bytes => {
-                    self.account(Shape::Key(KeyId::Text(bytes)), start)?;
+                    self.account(Shape::Key(KeyRef::Text(bytes)), start)?;
                     return Ok(Known::Known(k));
                 }
                 _ => Head::Text(utf8(bytes, start)?),
@@ -267,6 +283,7 @@ impl<'a> Reader<'a> {
     /// Read one head and its string content, checking it as the tree decoder does (the same
     /// checks in the same order, so the same error wins); a text's UTF-8 is the caller's to
     /// check, next.
+    #[inline(always)]
     fn read_head(&mut self, start: usize) -> Result<Raw<'a>, CborError> {
         let truncated = || Self::err(CborErrorKind::Truncated, start);
         let initial = *self.input.get(start).ok_or_else(truncated)?;
@@ -341,6 +358,7 @@ impl<'a> Reader<'a> {
         usize::try_from(n).map_err(|_| beyond())
     }
 
+    #[inline(always)]
     fn count_item(&mut self, start: usize) -> Result<(), CborError> {
         self.items += 1;
         if self.items > self.limits.max_items {
@@ -354,6 +372,7 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
+    #[inline(always)]
     fn take(&mut self, len: u64, start: usize) -> Result<&'a [u8], CborError> {
         let beyond = || Self::err(CborErrorKind::LengthBeyondInput { declared: len }, start);
         let end = usize::try_from(len)
@@ -367,23 +386,26 @@ impl<'a> Reader<'a> {
 
     /// Book the head just read at `start` into the open containers: a map key's identity,
     /// the container it opens, the containers it completes (checking their keys).
-    fn account(&mut self, shape: Shape<'a>, start: usize) -> Result<(), CborError> {
+    #[inline(always)]
+    fn account(&mut self, shape: Shape<'_>, start: usize) -> Result<(), CborError> {
         let opens = match shape {
             Shape::Opens(remaining, map) => Some((remaining, map)),
             Shape::Key(_) | Shape::Scalar => None,
         };
         if let Some(frame) = self.frames.last_mut() {
-            if frame.map_keys_from.is_some() {
+            if frame.map_keys_from != NONE {
                 // Keys and values alternate; `remaining` is even before each key.
                 if frame.remaining % 2 == 0 {
                     match shape {
-                        Shape::Key(id) => self.keys.push((id, start)),
-                        _ => frame.pending_key = Some(start),
+                        Shape::Key(key) => self.keys.push((fingerprint(key), start)),
+                        _ => frame.pending_key = start,
                     }
-                } else if let Some(key_start) = frame.pending_key.take() {
+                } else if frame.pending_key != NONE {
                     // The key ended where its value starts.
+                    let key_start = core::mem::replace(&mut frame.pending_key, NONE);
                     let raw = self.input.get(key_start..start).unwrap_or_default();
-                    self.keys.push((other_key_id(raw, &self.limits), key_start));
+                    let fp = other_fingerprint(&other_key_id(raw, &self.limits));
+                    self.keys.push((fp, key_start));
                 }
             }
             frame.remaining = frame.remaining.saturating_sub(1);
@@ -391,8 +413,8 @@ impl<'a> Reader<'a> {
         if let Some((remaining, map)) = opens {
             self.frames.push(Frame {
                 remaining,
-                map_keys_from: map.then_some(self.keys.len()),
-                pending_key: None,
+                map_keys_from: if map { self.keys.len() } else { NONE },
+                pending_key: NONE,
             });
             return Ok(());
         }
@@ -402,9 +424,9 @@ impl<'a> Reader<'a> {
             }
             let from = frame.map_keys_from;
             self.frames.pop();
-            if let Some(from) = from {
+            if from != NONE {
                 let keys = self.keys.get(from..).unwrap_or_default();
-                if let Some(offset) = duplicate_key(keys) {
+                if let Some(offset) = duplicate_key(self.input, keys, &self.limits) {
                     return Err(Self::err(CborErrorKind::DuplicateMapKey, offset));
                 }
                 self.keys.truncate(from);
@@ -457,20 +479,95 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// A fingerprint of a map key's identity: equal keys have equal fingerprints, so keys are
+/// compared in full only where their fingerprints are equal. Integers by value, strings by
+/// length and their first and last eight bytes, other keys by their re-encoding.
+fn fingerprint(key: KeyRef<'_>) -> u64 {
+    const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
+    let of_bytes = |b: &[u8]| {
+        let word = |w: Option<&[u8]>| match w.map(<[u8; 8]>::try_from) {
+            Some(Ok(w)) => u64::from_le_bytes(w),
+            // Shorter than eight bytes.
+            _ => b.iter().fold(0u64, |acc, x| (acc << 8) | u64::from(*x)),
+        };
+        let first = word(b.get(..8));
+        let last = word(b.get(b.len().saturating_sub(8)..));
+        (b.len() as u64).wrapping_mul(MIX) ^ first.rotate_left(21) ^ last
+    };
+    let (kind, value) = match key {
+        KeyRef::Uint(n) => (1u64, n),
+        KeyRef::Nint(n) => (2, n),
+        KeyRef::Text(t) => (3, of_bytes(t)),
+        KeyRef::Bytes(b) => (4, of_bytes(b)),
+    };
+    value.wrapping_mul(MIX) ^ kind
+}
+
+/// [`fingerprint`] of a key that is not an integer or string, by its re-encoding.
+#[cold]
+fn other_fingerprint(id: &KeyId<'_>) -> u64 {
+    match id {
+        KeyId::Other(v) => fingerprint(KeyRef::Bytes(v)) ^ 7,
+        // Not reached: `other_key_id` answers only `Other`.
+        _ => 0,
+    }
+}
+
+/// The identity of the map key at `at` of `input` (a key the reader has read whole).
+#[cold]
+fn key_id_at<'a>(input: &'a [u8], at: usize, limits: &Limits) -> Option<KeyId<'a>> {
+    let rest = input.get(at..)?;
+    let mut r = Reader::new(rest, limits).ok()?;
+    // The key's UTF-8 was checked when it was read: a text is compared by its bytes.
+    let head = match r.read_head(0).ok()? {
+        Raw::Text(t) => return Some(KeyId::Text(t)),
+        Raw::Head(head) => head,
+    };
+    match head {
+        Head::Uint(n) => Some(KeyId::Uint(n)),
+        Head::Nint(n) => Some(KeyId::Nint(n)),
+        Head::Bytes(b) => Some(KeyId::Bytes(b)),
+        head => {
+            r.account(shape(&head), 0).ok()?;
+            r.skip_content(head).ok()?;
+            let raw = rest.get(..r.offset())?;
+            Some(other_key_id(raw, limits))
+        }
+    }
+}
+
+/// Whether the keys at `a` and `b` are equal (by meaning, as the tree decoder compares).
+#[cold]
+fn same_key(input: &[u8], a: usize, b: usize, limits: &Limits) -> bool {
+    match (key_id_at(input, a, limits), key_id_at(input, b, limits)) {
+        (Some(x), Some(y)) => x == y,
+        _ => false,
+    }
+}
+
 /// The offset of the first key equal to an earlier one of the same map, as the tree decoder
-/// finds it: pairwise for small maps, through a hash set for large ones (linear for a hostile
-/// map of many keys).
-fn duplicate_key(keys: &[(KeyId<'_>, usize)]) -> Option<usize> {
+/// finds it. Small maps compare fingerprints pairwise (in full only where they are equal);
+/// large ones go through a hash set of the keys' identities, so a hostile map of many keys
+/// (or of many equal fingerprints) stays linear.
+fn duplicate_key(input: &[u8], keys: &[(u64, usize)], limits: &Limits) -> Option<usize> {
     const PAIRWISE_UP_TO: usize = 16;
     if keys.len() <= PAIRWISE_UP_TO {
-        return keys.iter().enumerate().skip(1).find_map(|(i, (id, at))| {
+        return keys.iter().enumerate().skip(1).find_map(|(i, (fp, at))| {
             let earlier = keys.get(..i).unwrap_or_default();
-            earlier.iter().any(|(e, _)| e == id).then_some(*at)
+            earlier
+                .iter()
+                .any(|(e, e_at)| e == fp && same_key(input, *e_at, *at, limits))
+                .then_some(*at)
         });
     }
+    large_map_duplicate(input, keys, limits)
+}
+
+#[cold]
+fn large_map_duplicate(input: &[u8], keys: &[(u64, usize)], limits: &Limits) -> Option<usize> {
     let mut seen = HashSet::with_capacity(keys.len());
     keys.iter()
-        .find(|(id, _)| !seen.insert(id))
+        .find(|(_, at)| key_id_at(input, *at, limits).is_some_and(|id| !seen.insert(id)))
         .map(|(_, at)| *at)
 }
 

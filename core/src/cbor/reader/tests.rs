@@ -352,3 +352,32 @@ fn reads_past_the_end_are_refused() {
     assert_eq!((r.depth(), r.items(), r.offset()), (0, 3, 4));
     r.finish().unwrap();
 }
+
+/// Keys whose fingerprints are equal (same length, same first and last eight bytes) but
+/// which differ, and keys that are equal, in small and large maps.
+#[test]
+fn keys_with_equal_fingerprints() {
+    let key = |middle: u8| {
+        let mut k = vec![b'a'; 17];
+        k[8] = middle;
+        Value::Text(String::from_utf8(k).unwrap())
+    };
+    for n in [2usize, 16, 17, 40] {
+        let distinct: Vec<(Value, Value)> = (0..n)
+            .map(|i| (key(b'A' + i as u8), Value::Uint(0)))
+            .collect();
+        assert!(agree(&Value::Map(distinct.clone()).to_vec(), &limits()));
+        let mut repeated = distinct.clone();
+        repeated[n - 1].0 = key(b'A' + (n / 3) as u8);
+        assert!(!agree(&Value::Map(repeated).to_vec(), &limits()));
+        // The same with byte-string keys and with keys that are arrays of such texts.
+        let bytes: Vec<(Value, Value)> = (0..n)
+            .map(|i| (Value::Bytes(vec![7; 9 + i % 2]), Value::Uint(i as u64)))
+            .collect();
+        assert_eq!(agree(&Value::Map(bytes).to_vec(), &limits()), n < 3);
+        let arrays: Vec<(Value, Value)> = (0..n)
+            .map(|i| (Value::Array(vec![key(b'A' + i as u8)]), Value::Null))
+            .collect();
+        assert!(agree(&Value::Map(arrays).to_vec(), &limits()));
+    }
+}
