@@ -366,6 +366,31 @@ impl<'a> TextLists<'a> {
     }
 }
 
+/// An RFC 3339 date-time, as `time` reads it. The form every real list uses,
+/// `YYYY-MM-DDTHH:MM:SSZ`, is read here when it is a valid date and time (then `time` reads
+/// it as the same instant); everything else, refusals included, is `time`'s to decide.
+pub(super) fn rfc3339(s: &str) -> Option<OffsetDateTime> {
+    utc_seconds(s.as_bytes())
+        .or_else(|| OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok())
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` with a valid date, hour, minute and second (0-59: a leap second
+/// goes to `time`).
+fn utc_seconds(b: &[u8]) -> Option<OffsetDateTime> {
+    let &[y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2, b'T', h1, h2, b':', n1, n2, b':', s1, s2, b'Z'] =
+        b
+    else {
+        return None;
+    };
+    let digit = |c: u8| c.is_ascii_digit().then(|| c - b'0');
+    let two = |a, b| Some(digit(a)? * 10 + digit(b)?);
+    let year = i32::from(two(y1, y2)?) * 100 + i32::from(two(y3, y4)?);
+    let month = time::Month::try_from(two(m1, m2)?).ok()?;
+    let date = time::Date::from_calendar_date(year, month, two(d1, d2)?).ok()?;
+    let time = time::Time::from_hms(two(h1, h2)?, two(n1, n2)?, two(s1, s2)?).ok()?;
+    Some(time::PrimitiveDateTime::new(date, time).assume_utc())
+}
+
 /// A `tdate` (tag 0, RFC 3339) or, leniently, an epoch time (tag 1).
 pub(super) fn tdate_field(r: &mut Reader<'_>) -> Read<OffsetDateTime> {
     let tag = match r.read()? {
@@ -373,9 +398,7 @@ pub(super) fn tdate_field(r: &mut Reader<'_>) -> Read<OffsetDateTime> {
         other => return refuse(r, other, FieldDefect::BadDate),
     };
     let parsed = match (tag, r.read()?) {
-        (0, Head::Text(s)) => {
-            OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
-        }
+        (0, Head::Text(s)) => rfc3339(s),
         (1, Head::Uint(n)) => i64::try_from(n)
             .ok()
             .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok()),

@@ -514,3 +514,64 @@ fn malformed_list_error_kinds() {
         }
     );
 }
+
+/// The `YYYY-MM-DDTHH:MM:SSZ` fast path reads what `time` reads, and refuses nothing
+/// `time` accepts: on edge dates and on many strings of that shape, valid or not.
+#[test]
+fn rfc3339_fast_path_agrees_with_time() {
+    let by_time = |s: &str| {
+        time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+    };
+    let mut cases: Vec<String> = [
+        "2024-09-19T23:19:59Z",
+        "2024-02-29T00:00:00Z",
+        "2023-02-29T00:00:00Z",
+        "2000-02-29T12:00:00Z",
+        "1900-02-29T12:00:00Z",
+        "0000-01-01T00:00:00Z",
+        "9999-12-31T23:59:59Z",
+        "2024-12-31T23:59:60Z",
+        "2024-06-30T23:59:60Z",
+        "2024-13-01T00:00:00Z",
+        "2024-00-01T00:00:00Z",
+        "2024-04-31T00:00:00Z",
+        "2024-01-00T00:00:00Z",
+        "2024-01-01T24:00:00Z",
+        "2024-01-01T23:60:00Z",
+        "2024-01-01t00:00:00z",
+        "2024-01-01T00:00:00+01:00",
+        "2024-01-01T00:00:00.5Z",
+        "2024-01-01 00:00:00Z",
+        "+2024-01-01T00:00:00Z",
+        "2024-1-01T00:00:00Z",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let mut state = 0x1234_5678_9abc_def1_u64;
+    for _ in 0..5000 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let d = |i: u32| char::from(b'0' + u8::try_from((state >> (i * 3)) % 10).unwrap());
+        let w = |i: u32, max: u64| (state >> (i * 5)) % max;
+        cases.push(format!(
+            "{}{}{}{}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            d(0),
+            d(1),
+            d(2),
+            d(3),
+            w(4, 14),
+            w(5, 33),
+            w(6, 26),
+            w(7, 62),
+            w(8, 62),
+        ));
+    }
+    let mut fast = 0;
+    for s in &cases {
+        assert_eq!(parse::rfc3339(s), by_time(s), "{s}");
+        fast += usize::from(by_time(s).is_some());
+    }
+    assert!(fast > 1000, "{fast}");
+}
