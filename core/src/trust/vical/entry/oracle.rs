@@ -2,8 +2,6 @@
 //! replaced (session 18), kept for the tests only: on the same payload both must give the
 //! same contents or the same error.
 
-#![allow(clippy::unwrap_used)]
-
 use super::super::cert_fields::{cert_fields, name_country};
 use super::super::parse::VicalContents;
 use super::super::{
@@ -390,8 +388,6 @@ fn parse_entry(
 /// field, in pairs of fields, in key order and in bytes.
 #[cfg(test)]
 mod agreement {
-    #![allow(clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
-
     use super::super::super::parse::parse_contents as by_reader;
     use super::parse_contents as by_tree;
     use super::*;
