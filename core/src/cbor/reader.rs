@@ -7,7 +7,12 @@
 //! before anything is sized from them), the same well-formedness and validity rules (UTF-8
 //! texts, duplicate map keys, trailing bytes) and the same [`CborError`] kinds at the same
 //! offsets, in the same order. It keeps one small stack of the open arrays, maps and tags (at
-//! most [`Limits::max_depth`] + 1 entries) and the keys of the open maps, to find duplicates.
+//! most [`Limits::max_depth`] + 1 entries) and the keys of the open maps, to find duplicates
+//! when a map ends: each key is booked by a fingerprint and offset, and compared in full only
+//! where fingerprints are equal (maps over 16 keys go through a hash set, so a hostile map
+//! stays linear). [`Reader::read_known`] lets a caller name the texts it expects by their
+//! bytes (map keys, repeated values): a text equal to one the caller gives back needs no UTF-8
+//! check of its own.
 //!
 //! One difference: indefinite-length items are always refused
 //! ([`CborErrorKind::IndefiniteLength`]), whatever [`Limits::allow_indefinite`] says, since
