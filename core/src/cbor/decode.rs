@@ -417,20 +417,21 @@ struct Parser<'a, 'l> {
 
 /// A hashable identity for map keys, so duplicates are found whatever their encoding.
 #[derive(Hash, PartialEq, Eq)]
-enum KeyId<'k> {
+pub(super) enum KeyId<'k> {
     Uint(u64),
     Nint(u64),
-    Text(&'k str),
+    /// A text key, by its (UTF-8) bytes.
+    Text(&'k [u8]),
     Bytes(&'k [u8]),
     /// Other key types compare by their canonical re-encoding.
     Other(Vec<u8>),
 }
 
-fn key_id<'k>(item: &'k Item<'_>) -> KeyId<'k> {
+pub(super) fn key_id<'k>(item: &'k Item<'_>) -> KeyId<'k> {
     match &item.value {
         ItemValue::Uint(n) => KeyId::Uint(*n),
         ItemValue::Nint(n) => KeyId::Nint(*n),
-        ItemValue::Text(t) => KeyId::Text(t),
+        ItemValue::Text(t) => KeyId::Text(t.as_bytes()),
         ItemValue::Bytes(b) => KeyId::Bytes(b),
         _ => KeyId::Other(item.to_value().to_vec()),
     }
@@ -537,6 +538,29 @@ fn fast_head(initial: u8, after: &[u8]) -> Option<Option<(Header, usize)>> {
     Some(Some((header, used)))
 }
 
+/// The head at `start` of `input` and how many bytes it takes; `Truncated` or `InvalidHead`
+/// (at `start`) when there is none. The one head reader of the tree decoder and of
+/// [`super::Reader`], so that both accept and refuse the same heads.
+pub(super) fn head_at(input: &[u8], start: usize) -> Result<(Header, usize), CborError> {
+    let err = |kind| CborError {
+        kind,
+        offset: start,
+    };
+    let rest = input.get(start..).unwrap_or_default();
+    let Some((&initial, after)) = rest.split_first() else {
+        return Err(err(CborErrorKind::Truncated));
+    };
+    if let Some(header) = fast_head(initial, after) {
+        return header.ok_or_else(|| err(CborErrorKind::Truncated));
+    }
+    let mut dec = Decoder::from(rest);
+    let header = dec.pull().map_err(|e| match e {
+        ciborium_ll::Error::Io(_) => err(CborErrorKind::Truncated),
+        ciborium_ll::Error::Syntax(_) => err(CborErrorKind::InvalidHead),
+    })?;
+    Ok((header, dec.offset()))
+}
+
 impl<'a> Parser<'a, '_> {
     fn err(&self, kind: CborErrorKind, offset: usize) -> CborError {
         CborError { kind, offset }
@@ -544,21 +568,8 @@ impl<'a> Parser<'a, '_> {
 
     fn head(&mut self) -> Result<(Header, usize), CborError> {
         let start = self.pos;
-        let rest = self.input.get(self.pos..).unwrap_or_default();
-        let Some((&initial, after)) = rest.split_first() else {
-            return Err(self.err(CborErrorKind::Truncated, start));
-        };
-        if let Some(header) = fast_head(initial, after) {
-            let (header, used) = header.ok_or_else(|| self.err(CborErrorKind::Truncated, start))?;
-            self.pos += used;
-            return Ok((header, start));
-        }
-        let mut dec = Decoder::from(rest);
-        let header = dec.pull().map_err(|e| match e {
-            ciborium_ll::Error::Io(_) => self.err(CborErrorKind::Truncated, start),
-            ciborium_ll::Error::Syntax(_) => self.err(CborErrorKind::InvalidHead, start),
-        })?;
-        self.pos += dec.offset();
+        let (header, used) = head_at(self.input, start)?;
+        self.pos += used;
         Ok((header, start))
     }
 

@@ -5,6 +5,9 @@
 //! (`#6.24(bstr .cbor X)`), so the decoder returns a tree in which every node remembers the
 //! slice of input it came from ([`Item::raw`]). Heads are decoded with `ciborium-ll`.
 //!
+//! [`Reader`] reads the same inputs head by head, under the same bounds and with the same
+//! errors, for callers that map a large structure straight into their own types.
+//!
 //! Liberal in encoding, strict in meaning: non-shortest heads decode; duplicate map keys,
 //! trailing bytes, invalid UTF-8 and (by default) indefinite-length items are rejected, as
 //! are inputs beyond the [`Limits`].
@@ -12,6 +15,7 @@
 mod decode;
 mod diag;
 mod encode;
+mod reader;
 mod value;
 
 pub use decode::{
@@ -20,6 +24,7 @@ pub use decode::{
 };
 pub use diag::diagnostic;
 pub use encode::Encoder;
+pub use reader::{Head, Known, Reader};
 pub use value::Value;
 
 /// The CBOR tag that marks an embedded, encoded data item (`#6.24(bstr .cbor X)`).

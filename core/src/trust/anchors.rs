@@ -177,6 +177,11 @@ impl TrustAnchors {
     }
 
     /// Add an anchor checked on first use (a VICAL entry of a verified list).
+    /// Room for `n` more anchors (an import of a whole list at once).
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.anchors.reserve(n);
+    }
+
     pub(crate) fn push_deferred(&mut self, anchor: Anchor) {
         self.anchors.push(anchor);
         self.identity = OnceLock::new();

@@ -8,9 +8,9 @@
 //! runs when the entry is first used as an anchor (`crate::trust::anchors`).
 
 use super::cert_fields::{cert_fields, name_country, name_summary};
-use super::parse::{bounded_str, tdate_field, TextLists};
+use super::parse::{bounded_str, bytes_field, refuse, tdate_field, Read, TextLists};
 use super::{FieldDefect, VicalError};
-use crate::cbor::Item;
+use crate::cbor::{CborError, Head, Known, Reader};
 use crate::trust::anchors::Anchor;
 use crate::trust::{CertDefect, DistinguishedNameSummary, TrustError, MAX_CERT_LEN};
 use core::ops::Range;
@@ -235,40 +235,41 @@ fn ski_warning(hint: Option<&[u8]>, own: Option<&[u8]>) -> Option<WarningKind> {
     Some(WarningKind::SkiMismatch)
 }
 
-/// The `CertificateInfo` keys read (Annex C), in slot order.
-const ENTRY_KEYS: [&str; 12] = [
-    "certificate",
-    "serialNumber",
-    "ski",
-    "docType",
-    "certificateProfile",
-    "issuingAuthority",
-    "issuingCountry",
-    "stateOrProvinceName",
-    "issuer",
-    "subject",
-    "notBefore",
-    "notAfter",
-];
+/// The `CertificateInfo` keys read (Annex C).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EntryKey {
+    Certificate,
+    SerialNumber,
+    Ski,
+    DocType,
+    CertificateProfile,
+    IssuingAuthority,
+    IssuingCountry,
+    StateOrProvinceName,
+    Issuer,
+    Subject,
+    NotBefore,
+    NotAfter,
+}
 
-/// The slot of a `CertificateInfo` key in [`ENTRY_KEYS`]; `None` for keys not read
-/// (`extensions` and unknown ones).
-fn entry_key(k: &str) -> Option<usize> {
-    // A match (by length, then bytes) rather than a scan of ENTRY_KEYS: it runs for every
-    // key of every entry.
+/// The key of a `CertificateInfo` field that is read, by its bytes, with its text; `None`
+/// for keys not read (`extensions` and unknown ones).
+fn entry_key(k: &[u8]) -> Option<(EntryKey, &'static str)> {
+    // A match (by length, then bytes) rather than a scan of a table: it runs for every key
+    // of every entry. The reader compares the text given back with the key read.
     Some(match k {
-        "certificate" => 0,
-        "serialNumber" => 1,
-        "ski" => 2,
-        "docType" => 3,
-        "certificateProfile" => 4,
-        "issuingAuthority" => 5,
-        "issuingCountry" => 6,
-        "stateOrProvinceName" => 7,
-        "issuer" => 8,
-        "subject" => 9,
-        "notBefore" => 10,
-        "notAfter" => 11,
+        b"certificate" => (EntryKey::Certificate, "certificate"),
+        b"serialNumber" => (EntryKey::SerialNumber, "serialNumber"),
+        b"ski" => (EntryKey::Ski, "ski"),
+        b"docType" => (EntryKey::DocType, "docType"),
+        b"certificateProfile" => (EntryKey::CertificateProfile, "certificateProfile"),
+        b"issuingAuthority" => (EntryKey::IssuingAuthority, "issuingAuthority"),
+        b"issuingCountry" => (EntryKey::IssuingCountry, "issuingCountry"),
+        b"stateOrProvinceName" => (EntryKey::StateOrProvinceName, "stateOrProvinceName"),
+        b"issuer" => (EntryKey::Issuer, "issuer"),
+        b"subject" => (EntryKey::Subject, "subject"),
+        b"notBefore" => (EntryKey::NotBefore, "notBefore"),
+        b"notAfter" => (EntryKey::NotAfter, "notAfter"),
         _ => return None,
     })
 }
@@ -280,34 +281,116 @@ pub(super) fn range_in(outer: &[u8], part: &[u8]) -> Option<Range<usize>> {
     (end <= outer.len()).then_some(start..end)
 }
 
-/// Parse entry `index` of the list held in `buf` (the items borrow from it), pushing its
-/// hint warnings onto `warnings`; `lists` shares equal docType and profile lists.
-pub(super) fn parse_entry(
+/// A `serialNumber` hint: a biguint (tag 2) or, leniently, a uint.
+#[derive(Clone, Copy)]
+enum SerialHint<'a> {
+    Big(&'a [u8]),
+    Uint([u8; 8]),
+}
+
+/// The fields of one `CertificateInfo` as read: each absent, or its value or defect.
+#[derive(Default)]
+struct EntryFields<'a> {
+    certificate: Option<Result<&'a [u8], FieldDefect>>,
+    serial_number: Option<Result<SerialHint<'a>, FieldDefect>>,
+    ski: Option<Result<&'a [u8], FieldDefect>>,
+    doc_type: Option<Result<Arc<[String]>, FieldDefect>>,
+    certificate_profile: Option<Result<Arc<[String]>, FieldDefect>>,
+    issuing_authority: Option<Result<&'a str, FieldDefect>>,
+    issuing_country: Option<Result<&'a str, FieldDefect>>,
+    state_or_province: Option<Result<&'a str, FieldDefect>>,
+    issuer: Option<Result<&'a [u8], FieldDefect>>,
+    subject: Option<Result<&'a [u8], FieldDefect>>,
+    not_before: Option<Result<OffsetDateTime, FieldDefect>>,
+    not_after: Option<Result<OffsetDateTime, FieldDefect>>,
+}
+
+/// `serialNumber`: tag 2 around a bstr, or a uint.
+fn serial_field<'a>(r: &mut Reader<'a>) -> Read<SerialHint<'a>> {
+    match r.read()? {
+        Head::Tag(2) => match r.read()? {
+            Head::Bytes(b) => Ok(Ok(SerialHint::Big(b))),
+            other => refuse(r, other, FieldDefect::WrongType),
+        },
+        Head::Uint(n) => Ok(Ok(SerialHint::Uint(n.to_be_bytes()))),
+        other => refuse(r, other, FieldDefect::WrongType),
+    }
+}
+
+/// Read entry `index` of the list held in `buf` (the reader reads a slice of it), pushing
+/// its hint warnings onto `warnings`; `lists` shares equal docType and profile lists. The
+/// outer error is the reader's; the inner one the entry's, found once the entry is read.
+pub(super) fn read_entry<'a>(
     index: usize,
-    item: &Item<'_>,
+    r: &mut Reader<'a>,
     buf: &Arc<[u8]>,
-    lists: &mut TextLists,
+    lists: &mut TextLists<'a>,
     warnings: &mut Vec<VicalWarning>,
-) -> Result<VicalEntry, VicalError> {
-    let map = item
-        .as_map()
-        .ok_or(entry_err(index, "CertificateInfo", FieldDefect::WrongType))?;
-    // One pass over the map; the decoder has already refused repeated keys.
-    let mut slots: [Option<&Item<'_>>; ENTRY_KEYS.len()] = [None; ENTRY_KEYS.len()];
-    for (key, value) in map {
-        if let Some(slot) = key
-            .as_text()
-            .and_then(entry_key)
-            .and_then(|i| slots.get_mut(i))
-        {
-            *slot = Some(value);
+) -> Result<Result<VicalEntry, VicalError>, CborError> {
+    let n = match r.read()? {
+        Head::Map(n) => n,
+        other => {
+            r.skip_content(other)?;
+            return Ok(Err(entry_err(
+                index,
+                "CertificateInfo",
+                FieldDefect::WrongType,
+            )));
+        }
+    };
+    // One pass over the map; the reader refuses repeated keys once the map is read.
+    let mut f = EntryFields::default();
+    for _ in 0..n {
+        let key = match r.read_known(entry_key)? {
+            Known::Known(k) => Some(k),
+            Known::Other(other) => {
+                r.skip_content(other)?;
+                None
+            }
+        };
+        match key {
+            Some(EntryKey::Certificate) => f.certificate = Some(bytes_field(r)?),
+            Some(EntryKey::SerialNumber) => f.serial_number = Some(serial_field(r)?),
+            Some(EntryKey::Ski) => f.ski = Some(bytes_field(r)?),
+            Some(EntryKey::DocType) => f.doc_type = Some(lists.read(r)?),
+            Some(EntryKey::CertificateProfile) => f.certificate_profile = Some(lists.read(r)?),
+            Some(EntryKey::IssuingAuthority) => f.issuing_authority = Some(bounded_str(r)?),
+            Some(EntryKey::IssuingCountry) => f.issuing_country = Some(bounded_str(r)?),
+            Some(EntryKey::StateOrProvinceName) => f.state_or_province = Some(bounded_str(r)?),
+            Some(EntryKey::Issuer) => f.issuer = Some(bytes_field(r)?),
+            Some(EntryKey::Subject) => f.subject = Some(bytes_field(r)?),
+            Some(EntryKey::NotBefore) => f.not_before = Some(tdate_field(r)?),
+            Some(EntryKey::NotAfter) => f.not_after = Some(tdate_field(r)?),
+            None => r.skip()?,
         }
     }
-    let get = |k: &str| entry_key(k).and_then(|i| slots.get(i).copied().flatten());
-    let der = get("certificate")
-        .ok_or(entry_err(index, "certificate", FieldDefect::Missing))?
-        .as_bytes()
-        .ok_or(entry_err(index, "certificate", FieldDefect::WrongType))?;
+    Ok(build_entry(index, f, buf, lists, warnings))
+}
+
+/// A field that may be absent, its defect named with the entry and the field.
+fn opt_field<T>(
+    index: usize,
+    field: &'static str,
+    v: Option<Result<T, FieldDefect>>,
+) -> Result<Option<T>, VicalError> {
+    v.transpose()
+        .map_err(|reason| entry_err(index, field, reason))
+}
+
+/// Check an entry's fields in their fixed order (the first defect is the error), walk its
+/// certificate and compare the hints with it.
+fn build_entry(
+    index: usize,
+    f: EntryFields<'_>,
+    buf: &Arc<[u8]>,
+    lists: &mut TextLists<'_>,
+    warnings: &mut Vec<VicalWarning>,
+) -> Result<VicalEntry, VicalError> {
+    let der = opt_field(index, "certificate", f.certificate)?.ok_or(entry_err(
+        index,
+        "certificate",
+        FieldDefect::Missing,
+    ))?;
     if der.len() > MAX_CERT_LEN {
         return Err(VicalError::EntryCertificate {
             index,
@@ -327,71 +410,30 @@ pub(super) fn parse_entry(
     let fields = cert_fields(der).ok_or_else(not_der)?;
     let cert_range = range_in(buf, der).ok_or_else(not_der)?;
 
-    let doc_types = match get("docType") {
-        None => return Err(entry_err(index, "docType", FieldDefect::Missing)),
-        Some(v) => lists
-            .get(v)
-            .map_err(|reason| entry_err(index, "docType", reason))?,
-    };
-    let certificate_profiles = match get("certificateProfile") {
+    let doc_types = opt_field(index, "docType", f.doc_type)?.ok_or(entry_err(
+        index,
+        "docType",
+        FieldDefect::Missing,
+    ))?;
+    let certificate_profiles = match opt_field(index, "certificateProfile", f.certificate_profile)?
+    {
         None => lists.empty(),
-        Some(v) => lists
-            .get(v)
-            .map_err(|reason| entry_err(index, "certificateProfile", reason))?,
+        Some(list) => list,
     };
-    let text = |k: &'static str| -> Result<Option<Range<usize>>, VicalError> {
-        match get(k) {
-            None => Ok(None),
-            Some(v) => {
-                let t = bounded_str(v).map_err(|reason| entry_err(index, k, reason))?;
-                Ok(range_in(buf, t.as_bytes()))
-            }
-        }
-    };
-    let issuing_authority = text("issuingAuthority")?;
-    let issuing_country_range = text("issuingCountry")?;
-    let state_or_province = text("stateOrProvinceName")?;
-    let bytes_hint = |k: &'static str| -> Result<Option<&[u8]>, VicalError> {
-        match get(k) {
-            None => Ok(None),
-            Some(v) => v
-                .as_bytes()
-                .map(Some)
-                .ok_or(entry_err(index, k, FieldDefect::WrongType)),
-        }
-    };
-    let ski_hint = bytes_hint("ski")?;
-    let issuer_hint = bytes_hint("issuer")?;
-    let subject_hint = bytes_hint("subject")?;
-    // A uint serial's big-endian bytes, kept on the stack.
-    let uint_serial: [u8; 8];
-    let serial_hint: Option<&[u8]> = match get("serialNumber") {
+    let issuing_authority = opt_field(index, "issuingAuthority", f.issuing_authority)?;
+    let issuing_country = opt_field(index, "issuingCountry", f.issuing_country)?;
+    let state_or_province = opt_field(index, "stateOrProvinceName", f.state_or_province)?;
+    let ski_hint = opt_field(index, "ski", f.ski)?;
+    let issuer_hint = opt_field(index, "issuer", f.issuer)?;
+    let subject_hint = opt_field(index, "subject", f.subject)?;
+    let serial_hint = opt_field(index, "serialNumber", f.serial_number)?;
+    let serial_hint: Option<&[u8]> = match &serial_hint {
         None => None,
-        Some(v) => Some(match v.as_tag() {
-            Some((2, inner)) => {
-                inner
-                    .as_bytes()
-                    .ok_or(entry_err(index, "serialNumber", FieldDefect::WrongType))?
-            }
-            // Leniently, a serial small enough for a plain uint.
-            _ => {
-                uint_serial = v.as_uint().map(u64::to_be_bytes).ok_or(entry_err(
-                    index,
-                    "serialNumber",
-                    FieldDefect::WrongType,
-                ))?;
-                &uint_serial
-            }
-        }),
+        Some(SerialHint::Big(b)) => Some(b),
+        Some(SerialHint::Uint(b)) => Some(b),
     };
-    let date_hint = |k: &'static str| -> Result<Option<OffsetDateTime>, VicalError> {
-        get(k)
-            .map(tdate_field)
-            .transpose()
-            .map_err(|reason| entry_err(index, k, reason))
-    };
-    let not_before_hint = date_hint("notBefore")?;
-    let not_after_hint = date_hint("notAfter")?;
+    let not_before_hint = opt_field(index, "notBefore", f.not_before)?;
+    let not_after_hint = opt_field(index, "notAfter", f.not_after)?;
 
     let serial = strip_zeros(fields.serial);
     let (not_before, not_after) = (fields.not_before, fields.not_after);
@@ -417,15 +459,15 @@ pub(super) fn parse_entry(
     if subject_hint.is_some_and(|h| h != fields.subject) {
         warn(WarningKind::SubjectMismatch);
     }
-    let issuing_country = get("issuingCountry").and_then(Item::as_text);
     if let (Some(hint), Some(own)) = (issuing_country, name_country(fields.subject)) {
         if !hint.eq_ignore_ascii_case(own) {
             warn(WarningKind::CountryMismatch);
         }
     }
 
-    // Every part borrowed from `der`; its place there.
+    // Every part borrowed from `der`; its place there. The texts were read from `buf`.
     let within = |part: &[u8]| range_in(der, part).unwrap_or_default();
+    let in_buf = |t: Option<&str>| t.and_then(|t| range_in(buf, t.as_bytes()));
     Ok(VicalEntry {
         index,
         subject: within(fields.subject),
@@ -436,23 +478,40 @@ pub(super) fn parse_entry(
         not_before,
         not_after,
         certificate_profiles,
-        issuing_authority,
-        issuing_country: issuing_country_range,
-        state_or_province,
+        issuing_authority: in_buf(issuing_authority),
+        issuing_country: in_buf(issuing_country),
+        state_or_province: in_buf(state_or_province),
     })
 }
+
+#[cfg(test)]
+mod oracle;
 
 #[cfg(test)]
 mod unit {
     use super::*;
 
     #[test]
-    fn entry_keys_have_their_slots() {
-        for (i, k) in ENTRY_KEYS.iter().enumerate() {
-            assert_eq!(entry_key(k), Some(i), "{k}");
+    fn entry_keys_are_told_apart() {
+        use EntryKey as K;
+        for (k, key) in [
+            ("certificate", K::Certificate),
+            ("serialNumber", K::SerialNumber),
+            ("ski", K::Ski),
+            ("docType", K::DocType),
+            ("certificateProfile", K::CertificateProfile),
+            ("issuingAuthority", K::IssuingAuthority),
+            ("issuingCountry", K::IssuingCountry),
+            ("stateOrProvinceName", K::StateOrProvinceName),
+            ("issuer", K::Issuer),
+            ("subject", K::Subject),
+            ("notBefore", K::NotBefore),
+            ("notAfter", K::NotAfter),
+        ] {
+            assert_eq!(entry_key(k.as_bytes()), Some((key, k)), "{k}");
         }
-        assert_eq!(entry_key("extensions"), None);
-        assert_eq!(entry_key("Certificate"), None);
+        assert_eq!(entry_key(b"extensions"), None);
+        assert_eq!(entry_key(b"Certificate"), None);
     }
 
     #[test]

@@ -2,12 +2,12 @@
 //! or tagged 18) and the VICAL map of Annex C, under [`super::MAX_VICAL_LEN`] and the CBOR
 //! decoder's depth and item bounds. Nothing here is trusted yet.
 
-use super::entry::{parse_entry, VicalEntry, VicalWarning};
+use super::entry::{read_entry, VicalEntry, VicalWarning};
 use super::{
     FieldDefect, VicalError, VicalPart, MAX_DOC_TYPES, MAX_TEXT_LEN, MAX_VICAL_ENTRIES,
     MAX_VICAL_LEN,
 };
-use crate::cbor::{decode_with, Item, Limits};
+use crate::cbor::{decode_with, CborError, Head, Item, Known, Limits, Reader};
 use crate::cose::{SignatureAlg, HEADER_X5CHAIN};
 use crate::trust::MAX_CHAIN_LEN;
 use std::sync::Arc;
@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 
 /// The decoder bounds for VICALs: [`MAX_VICAL_LEN`] bytes, the default depth and item limits,
 /// definite lengths only.
-const LIMITS: Limits = Limits {
+pub(super) const LIMITS: Limits = Limits {
     max_input: MAX_VICAL_LEN,
     ..Limits::DEFAULT
 };
@@ -234,23 +234,40 @@ fn field_err(field: &'static str, reason: FieldDefect) -> VicalError {
     VicalError::Field { field, reason }
 }
 
-/// A text of at most [`MAX_TEXT_LEN`] bytes, borrowed.
-pub(super) fn bounded_str<'i>(item: &'i Item<'_>) -> Result<&'i str, FieldDefect> {
-    let t = item.as_text().ok_or(FieldDefect::WrongType)?;
-    if t.len() > MAX_TEXT_LEN {
-        return Err(FieldDefect::TooLong);
+/// What reading one field gives: the reader's error (the payload is not well-formed CBOR,
+/// which wins over anything else, as when the whole payload was decoded first), or the
+/// field's value or defect, kept until the whole payload has been read.
+pub(super) type Read<T> = Result<Result<T, FieldDefect>, CborError>;
+
+/// Skip what is left of the item whose head `head` was read, and answer `defect`.
+pub(super) fn refuse<T>(r: &mut Reader<'_>, head: Head<'_>, defect: FieldDefect) -> Read<T> {
+    r.skip_content(head)?;
+    Ok(Err(defect))
+}
+
+/// A text of at most [`MAX_TEXT_LEN`] bytes, borrowed from the input.
+pub(super) fn bounded_str<'a>(r: &mut Reader<'a>) -> Read<&'a str> {
+    match r.read()? {
+        Head::Text(t) if t.len() > MAX_TEXT_LEN => Ok(Err(FieldDefect::TooLong)),
+        Head::Text(t) => Ok(Ok(t)),
+        other => refuse(r, other, FieldDefect::WrongType),
     }
-    Ok(t)
 }
 
-/// A text of at most [`MAX_TEXT_LEN`] bytes.
-fn bounded_text(item: &Item<'_>) -> Result<String, FieldDefect> {
-    bounded_str(item).map(str::to_string)
+/// A byte string, borrowed from the input.
+pub(super) fn bytes_field<'a>(r: &mut Reader<'a>) -> Read<&'a [u8]> {
+    match r.read()? {
+        Head::Bytes(b) => Ok(Ok(b)),
+        other => refuse(r, other, FieldDefect::WrongType),
+    }
 }
 
-/// An optional bounded text.
-fn opt_text(item: Option<&Item<'_>>) -> Result<Option<String>, FieldDefect> {
-    item.map(bounded_text).transpose()
+/// An unsigned integer.
+fn uint_field(r: &mut Reader<'_>) -> Read<u64> {
+    match r.read()? {
+        Head::Uint(n) => Ok(Ok(n)),
+        other => refuse(r, other, FieldDefect::WrongType),
+    }
 }
 
 /// The text lists (`docType`, `certificateProfile`) of one VICAL's entries, each distinct
@@ -259,12 +276,15 @@ fn opt_text(item: Option<&Item<'_>>) -> Result<Option<String>, FieldDefect> {
 /// hostile list of thousands of distinct ones costs one comparison pass each, not a
 /// quadratic search.
 #[derive(Default)]
-pub(super) struct TextLists {
+pub(super) struct TextLists<'a> {
     kept: Vec<Arc<[String]>>,
     empty: Option<Arc<[String]>>,
+    /// The texts of the list being read, by position (at most [`MAX_DOC_TYPES`]): read
+    /// from the input, or `None` where equal to the likely kept list's; reused across lists.
+    scratch: Vec<Option<&'a str>>,
 }
 
-impl TextLists {
+impl<'a> TextLists<'a> {
     const KEPT: usize = 8;
 
     /// The empty list (an entry without `certificateProfile`), made once.
@@ -272,56 +292,122 @@ impl TextLists {
         Arc::clone(self.empty.get_or_insert_with(|| Arc::from(Vec::new())))
     }
 
-    /// A non-empty array of at most [`MAX_DOC_TYPES`] non-empty bounded texts, shared with
-    /// an equal list seen before.
-    pub(super) fn get(&mut self, item: &Item<'_>) -> Result<Arc<[String]>, FieldDefect> {
-        let a = item.as_array().ok_or(FieldDefect::WrongType)?;
-        if a.is_empty() {
-            return Err(FieldDefect::Empty);
-        }
-        if a.len() > MAX_DOC_TYPES {
-            return Err(FieldDefect::TooMany);
-        }
-        for t in a {
-            if bounded_str(t)?.is_empty() {
-                return Err(FieldDefect::Empty);
+    /// Read a non-empty array of at most [`MAX_DOC_TYPES`] non-empty bounded texts, shared
+    /// with an equal list seen before. The first defect in element order is the answer.
+    pub(super) fn read(&mut self, r: &mut Reader<'a>) -> Read<Arc<[String]>> {
+        let n = match r.read()? {
+            Head::Array(0) => return Ok(Err(FieldDefect::Empty)),
+            Head::Array(n) if n > MAX_DOC_TYPES => {
+                return refuse(r, Head::Array(n), FieldDefect::TooMany)
             }
+            Head::Array(n) => n,
+            other => return refuse(r, other, FieldDefect::WrongType),
+        };
+        self.scratch.clear();
+        let mut defect = None;
+        // A kept list of the same length is the likely one: its texts, already checked, are
+        // offered to the reader, which then needs no UTF-8 check of an equal text.
+        let likely = self.kept.iter().find(|l| l.len() == n).cloned();
+        let mut all_likely = likely.is_some();
+        for i in 0..n {
+            let expected = likely.as_ref().and_then(|l| l.get(i)).map(String::as_str);
+            let known = |b: &[u8]| expected.filter(|e| e.as_bytes() == b).map(|e| ((), e));
+            let found = match r.read_known(known)? {
+                // Equal to a kept text: neither empty nor too long.
+                Known::Known(()) => {
+                    self.scratch.push(None);
+                    None
+                }
+                Known::Other(head) => {
+                    all_likely = false;
+                    match head {
+                        Head::Text(t) if t.len() > MAX_TEXT_LEN => Some(FieldDefect::TooLong),
+                        Head::Text("") => Some(FieldDefect::Empty),
+                        Head::Text(t) => {
+                            self.scratch.push(Some(t));
+                            None
+                        }
+                        other => {
+                            r.skip_content(other)?;
+                            Some(FieldDefect::WrongType)
+                        }
+                    }
+                }
+            };
+            defect = defect.or(found);
         }
+        if let Some(defect) = defect {
+            return Ok(Err(defect));
+        }
+        if let (true, Some(list)) = (all_likely, &likely) {
+            return Ok(Ok(Arc::clone(list)));
+        }
+        // The list's texts: read from the input, or equal to the likely list's.
+        let text = |i: usize| -> &str {
+            match self.scratch.get(i).copied().flatten() {
+                Some(t) => t,
+                None => likely
+                    .as_ref()
+                    .and_then(|l| l.get(i))
+                    .map_or("", String::as_str),
+            }
+        };
         let same = |list: &&Arc<[String]>| {
-            list.len() == a.len()
-                && list
-                    .iter()
-                    .zip(a)
-                    .all(|(s, t)| t.as_text() == Some(s.as_str()))
+            list.len() == n && list.iter().enumerate().all(|(i, s)| s == text(i))
         };
         if let Some(list) = self.kept.iter().find(same) {
-            return Ok(Arc::clone(list));
+            return Ok(Ok(Arc::clone(list)));
         }
-        let list: Arc<[String]> = a
-            .iter()
-            .map(|t| t.as_text().unwrap_or_default().to_string())
-            .collect();
+        let list: Arc<[String]> = (0..n).map(|i| text(i).to_string()).collect();
         if self.kept.len() < Self::KEPT {
             self.kept.push(Arc::clone(&list));
         }
-        Ok(list)
+        Ok(Ok(list))
     }
 }
 
+/// An RFC 3339 date-time, as `time` reads it. The form every real list uses,
+/// `YYYY-MM-DDTHH:MM:SSZ`, is read here when it is a valid date and time (then `time` reads
+/// it as the same instant); everything else, refusals included, is `time`'s to decide.
+pub(super) fn rfc3339(s: &str) -> Option<OffsetDateTime> {
+    utc_seconds(s.as_bytes())
+        .or_else(|| OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok())
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` with a valid date, hour, minute and second (0-59: a leap second
+/// goes to `time`).
+fn utc_seconds(b: &[u8]) -> Option<OffsetDateTime> {
+    let &[y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2, b'T', h1, h2, b':', n1, n2, b':', s1, s2, b'Z'] =
+        b
+    else {
+        return None;
+    };
+    let digit = |c: u8| c.is_ascii_digit().then(|| c - b'0');
+    let two = |a, b| Some(digit(a)? * 10 + digit(b)?);
+    let year = i32::from(two(y1, y2)?) * 100 + i32::from(two(y3, y4)?);
+    let month = time::Month::try_from(two(m1, m2)?).ok()?;
+    let date = time::Date::from_calendar_date(year, month, two(d1, d2)?).ok()?;
+    let time = time::Time::from_hms(two(h1, h2)?, two(n1, n2)?, two(s1, s2)?).ok()?;
+    Some(time::PrimitiveDateTime::new(date, time).assume_utc())
+}
+
 /// A `tdate` (tag 0, RFC 3339) or, leniently, an epoch time (tag 1).
-pub(super) fn tdate_field(item: &Item<'_>) -> Result<OffsetDateTime, FieldDefect> {
-    match item.as_tag() {
-        Some((0, inner)) => {
-            let s = inner.as_text().ok_or(FieldDefect::BadDate)?;
-            OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-                .map_err(|_| FieldDefect::BadDate)
-        }
-        Some((1, inner)) => inner
-            .as_int()
-            .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
-            .ok_or(FieldDefect::BadDate),
-        _ => Err(FieldDefect::BadDate),
-    }
+pub(super) fn tdate_field(r: &mut Reader<'_>) -> Read<OffsetDateTime> {
+    let tag = match r.read()? {
+        Head::Tag(tag @ (0 | 1)) => tag,
+        other => return refuse(r, other, FieldDefect::BadDate),
+    };
+    let parsed = match (tag, r.read()?) {
+        (0, Head::Text(s)) => rfc3339(s),
+        (1, Head::Uint(n)) => i64::try_from(n)
+            .ok()
+            .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok()),
+        (1, Head::Nint(n)) => i64::try_from(n)
+            .ok()
+            .and_then(|n| OffsetDateTime::from_unix_timestamp(-1 - n).ok()),
+        (_, other) => return refuse(r, other, FieldDefect::BadDate),
+    };
+    Ok(parsed.ok_or(FieldDefect::BadDate))
 }
 
 /// The first entry (by index) whose certificate bytes equal an earlier entry's, with that
@@ -340,56 +426,45 @@ fn first_duplicate(entries: &[VicalEntry]) -> Option<(usize, usize)> {
         .min()
 }
 
-/// Decode the VICAL map (the payload).
-fn parse_contents(payload: &[u8], buf: &Arc<[u8]>) -> Result<VicalContents, VicalError> {
-    let top = decode_with(payload, &LIMITS).map_err(|error| VicalError::Cbor {
+/// The top-level VICAL fields as read, checked once the whole payload has been read (in
+/// the order the fields were always checked, whatever order the map has them in).
+#[derive(Default)]
+struct TopFields<'a> {
+    version: Option<Result<&'a str, FieldDefect>>,
+    provider: Option<Result<&'a str, FieldDefect>>,
+    date: Option<Result<OffsetDateTime, FieldDefect>>,
+    issue_id: Option<Result<u64, FieldDefect>>,
+    next_update: Option<Result<OffsetDateTime, FieldDefect>>,
+    url: Option<Result<&'a str, FieldDefect>>,
+    infos: Option<Result<Vec<VicalEntry>, VicalError>>,
+}
+
+/// Decode the VICAL map (the payload, a slice of `buf`) with the pull reader, straight into
+/// its entries. A CBOR error anywhere in the payload wins over any field error, and field
+/// errors come in the order the fields are checked, as when the payload was decoded whole
+/// first.
+pub(super) fn parse_contents(payload: &[u8], buf: &Arc<[u8]>) -> Result<VicalContents, VicalError> {
+    let cbor = |error| VicalError::Cbor {
         part: VicalPart::Payload,
         error,
-    })?;
-    if top.as_map().is_none() {
-        return Err(field_err("VICAL", FieldDefect::WrongType));
-    }
-    let req = |k: &'static str| {
-        top.get_text_key(k)
-            .ok_or(field_err(k, FieldDefect::Missing))
     };
-    let version = bounded_text(req("version")?).map_err(|r| field_err("version", r))?;
+    let mut r = Reader::new(payload, &LIMITS).map_err(cbor)?;
+    let mut warnings = Vec::new();
+    let top = read_top(&mut r, buf, &mut warnings).map_err(cbor)?;
+    r.finish().map_err(cbor)?;
+    let top = top?;
+    let version = req("version", top.version)?.to_string();
     if version != "1" && !version.starts_with("1.") {
         return Err(VicalError::UnsupportedVersion(version));
     }
-    let provider =
-        bounded_text(req("vicalProvider")?).map_err(|r| field_err("vicalProvider", r))?;
-    let date = tdate_field(req("date")?).map_err(|r| field_err("date", r))?;
-    let issue_id = top
-        .get_text_key("vicalIssueID")
-        .map(|v| {
-            v.as_uint()
-                .ok_or(field_err("vicalIssueID", FieldDefect::WrongType))
-        })
-        .transpose()?;
-    let next_update = top
-        .get_text_key("nextUpdate")
-        .map(|v| tdate_field(v).map_err(|r| field_err("nextUpdate", r)))
-        .transpose()?;
-    let url = opt_text(top.get_text_key("vicalURL")).map_err(|r| field_err("vicalURL", r))?;
-    let infos = req("certificateInfos")?
-        .as_array()
-        .ok_or(field_err("certificateInfos", FieldDefect::WrongType))?;
-    if infos.is_empty() {
-        return Err(field_err("certificateInfos", FieldDefect::Empty));
-    }
-    if infos.len() > MAX_VICAL_ENTRIES {
-        return Err(VicalError::TooManyEntries {
-            count: infos.len(),
-            max: MAX_VICAL_ENTRIES,
-        });
-    }
-    let mut warnings = Vec::new();
-    let mut entries = Vec::with_capacity(infos.len());
-    let mut lists = TextLists::default();
-    for (index, info) in infos.iter().enumerate() {
-        entries.push(parse_entry(index, info, buf, &mut lists, &mut warnings)?);
-    }
+    let provider = req("vicalProvider", top.provider)?.to_string();
+    let date = req("date", top.date)?;
+    let issue_id = opt("vicalIssueID", top.issue_id)?;
+    let next_update = opt("nextUpdate", top.next_update)?;
+    let url = opt("vicalURL", top.url)?.map(str::to_string);
+    let entries = top
+        .infos
+        .ok_or(field_err("certificateInfos", FieldDefect::Missing))??;
     if let Some((index, first)) = first_duplicate(&entries) {
         return Err(VicalError::DuplicateEntry { index, first });
     }
@@ -403,4 +478,115 @@ fn parse_contents(payload: &[u8], buf: &Arc<[u8]>) -> Result<VicalContents, Vica
         entries,
         warnings,
     })
+}
+
+/// The top-level VICAL keys read (Annex C); `extensions` and unknown keys are skipped.
+#[derive(Clone, Copy)]
+enum TopKey {
+    Version,
+    Provider,
+    Date,
+    IssueId,
+    NextUpdate,
+    Url,
+    Infos,
+}
+
+/// A top-level key by its bytes, with its text (which the reader compares with the key).
+fn top_key(k: &[u8]) -> Option<(TopKey, &'static str)> {
+    Some(match k {
+        b"version" => (TopKey::Version, "version"),
+        b"vicalProvider" => (TopKey::Provider, "vicalProvider"),
+        b"date" => (TopKey::Date, "date"),
+        b"vicalIssueID" => (TopKey::IssueId, "vicalIssueID"),
+        b"nextUpdate" => (TopKey::NextUpdate, "nextUpdate"),
+        b"vicalURL" => (TopKey::Url, "vicalURL"),
+        b"certificateInfos" => (TopKey::Infos, "certificateInfos"),
+        _ => return None,
+    })
+}
+
+/// A required top-level field.
+fn req<T>(field: &'static str, v: Option<Result<T, FieldDefect>>) -> Result<T, VicalError> {
+    v.ok_or(field_err(field, FieldDefect::Missing))?
+        .map_err(|reason| field_err(field, reason))
+}
+
+/// An optional top-level field.
+fn opt<T>(field: &'static str, v: Option<Result<T, FieldDefect>>) -> Result<Option<T>, VicalError> {
+    v.transpose().map_err(|reason| field_err(field, reason))
+}
+
+/// Read the top-level map; `Ok(Err(..))` when it is not a map.
+fn read_top<'a>(
+    r: &mut Reader<'a>,
+    buf: &Arc<[u8]>,
+    warnings: &mut Vec<VicalWarning>,
+) -> Result<Result<TopFields<'a>, VicalError>, CborError> {
+    let n = match r.read()? {
+        Head::Map(n) => n,
+        other => {
+            r.skip_content(other)?;
+            return Ok(Err(field_err("VICAL", FieldDefect::WrongType)));
+        }
+    };
+    let mut top = TopFields::default();
+    for _ in 0..n {
+        let key = match r.read_known(top_key)? {
+            Known::Known(k) => k,
+            Known::Other(other) => {
+                r.skip_content(other)?;
+                r.skip()?;
+                continue;
+            }
+        };
+        match key {
+            TopKey::Version => top.version = Some(bounded_str(r)?),
+            TopKey::Provider => top.provider = Some(bounded_str(r)?),
+            TopKey::Date => top.date = Some(tdate_field(r)?),
+            TopKey::IssueId => top.issue_id = Some(uint_field(r)?),
+            TopKey::NextUpdate => top.next_update = Some(tdate_field(r)?),
+            TopKey::Url => top.url = Some(bounded_str(r)?),
+            TopKey::Infos => top.infos = Some(read_infos(r, buf, warnings)?),
+        }
+    }
+    Ok(Ok(top))
+}
+
+/// Read `certificateInfos`: after the first entry error the other entries are only read.
+fn read_infos(
+    r: &mut Reader<'_>,
+    buf: &Arc<[u8]>,
+    warnings: &mut Vec<VicalWarning>,
+) -> Result<Result<Vec<VicalEntry>, VicalError>, CborError> {
+    let n = match r.read()? {
+        Head::Array(0) => return Ok(Err(field_err("certificateInfos", FieldDefect::Empty))),
+        Head::Array(count) if count > MAX_VICAL_ENTRIES => {
+            r.skip_content(Head::Array(count))?;
+            return Ok(Err(VicalError::TooManyEntries {
+                count,
+                max: MAX_VICAL_ENTRIES,
+            }));
+        }
+        Head::Array(n) => n,
+        other => {
+            r.skip_content(other)?;
+            return Ok(Err(field_err("certificateInfos", FieldDefect::WrongType)));
+        }
+    };
+    // At most MAX_VICAL_ENTRIES, and no more than the bytes left (the reader checked).
+    let mut entries = Vec::with_capacity(n);
+    let mut lists = TextLists::default();
+    let mut failed = None;
+    for index in 0..n {
+        if failed.is_some() {
+            r.skip()?;
+            continue;
+        }
+        match read_entry(index, r, buf, &mut lists, warnings)? {
+            Ok(entry) => entries.push(entry),
+            Err(e) => failed = Some(e),
+        }
+    }
+    Ok(failed.map_or(Ok(entries), Err))
 }

@@ -413,3 +413,165 @@ fn hint_mismatches_are_warnings_not_errors() {
         Some(20)
     );
 }
+
+/// Error kinds of malformed lists not pinned above: a CBOR error anywhere in the payload wins
+/// over a field error before it (as when the payload was decoded whole first); field errors
+/// come in field order whatever the key order; version and entry-count bounds.
+#[test]
+fn malformed_list_error_kinds() {
+    // `version` missing, and a text with invalid UTF-8 after it: the CBOR error.
+    let bytes = altered(|m| {
+        m.retain(|(k, _)| k.as_text() != Some("version"));
+        m.push((Value::text("extensions"), Value::Raw(vec![0x61, 0xff])));
+    });
+    assert!(matches!(
+        SignedVical::parse(&bytes).unwrap_err(),
+        VicalError::Cbor {
+            part: VicalPart::Payload,
+            error: crate::cbor::CborError {
+                kind: crate::cbor::CborErrorKind::InvalidUtf8,
+                ..
+            }
+        }
+    ));
+    // A repeated key in an entry: the CBOR error, though an earlier entry is malformed.
+    let bytes = altered(|m| {
+        let a = infos(m);
+        let Value::Map(e0) = &mut a[0] else { panic!() };
+        e0.retain(|(k, _)| k.as_text() != Some("docType"));
+        let Value::Map(e3) = &mut a[3] else { panic!() };
+        let again = e3[0].clone();
+        e3.push(again);
+    });
+    assert!(matches!(
+        SignedVical::parse(&bytes).unwrap_err(),
+        VicalError::Cbor {
+            part: VicalPart::Payload,
+            error: crate::cbor::CborError {
+                kind: crate::cbor::CborErrorKind::DuplicateMapKey,
+                ..
+            }
+        }
+    ));
+    // certificateInfos first and malformed, version after it and unsupported: the version.
+    let bytes = altered(|m| {
+        m.reverse();
+        for (k, v) in m.iter_mut() {
+            if k.as_text() == Some("version") {
+                *v = Value::text("2.0");
+            }
+        }
+        infos(m)[0] = Value::Uint(1);
+    });
+    assert_eq!(
+        SignedVical::parse(&bytes).unwrap_err(),
+        VicalError::UnsupportedVersion("2.0".into())
+    );
+    // Two malformed fields of one entry, in either order: the one checked first.
+    for reversed in [false, true] {
+        let bytes = altered(|m| {
+            set_entry_field(m, 9, "notAfter", Some(Value::Uint(1)));
+            set_entry_field(m, 9, "ski", Some(Value::text("x")));
+            if reversed {
+                let Value::Map(e) = &mut infos(m)[9] else {
+                    panic!()
+                };
+                e.reverse();
+            }
+        });
+        assert_eq!(
+            SignedVical::parse(&bytes).unwrap_err(),
+            VicalError::Entry {
+                index: 9,
+                field: "ski",
+                reason: FieldDefect::WrongType
+            }
+        );
+    }
+    let too_many = altered(|m| {
+        // Entries that are not even maps: the count is checked first.
+        infos(m).resize(MAX_VICAL_ENTRIES + 1, Value::Uint(1));
+    });
+    assert_eq!(
+        SignedVical::parse(&too_many).unwrap_err(),
+        VicalError::TooManyEntries {
+            count: MAX_VICAL_ENTRIES + 1,
+            max: MAX_VICAL_ENTRIES
+        }
+    );
+    let not_a_list = altered(|m| {
+        for (k, v) in m.iter_mut() {
+            if k.as_text() == Some("certificateInfos") {
+                *v = Value::Map(vec![]);
+            }
+        }
+    });
+    assert_eq!(
+        SignedVical::parse(&not_a_list).unwrap_err(),
+        VicalError::Field {
+            field: "certificateInfos",
+            reason: FieldDefect::WrongType
+        }
+    );
+}
+
+/// The `YYYY-MM-DDTHH:MM:SSZ` fast path reads what `time` reads, and refuses nothing
+/// `time` accepts: on edge dates and on many strings of that shape, valid or not.
+#[test]
+fn rfc3339_fast_path_agrees_with_time() {
+    let by_time = |s: &str| {
+        time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+    };
+    let mut cases: Vec<String> = [
+        "2024-09-19T23:19:59Z",
+        "2024-02-29T00:00:00Z",
+        "2023-02-29T00:00:00Z",
+        "2000-02-29T12:00:00Z",
+        "1900-02-29T12:00:00Z",
+        "0000-01-01T00:00:00Z",
+        "9999-12-31T23:59:59Z",
+        "2024-12-31T23:59:60Z",
+        "2024-06-30T23:59:60Z",
+        "2024-13-01T00:00:00Z",
+        "2024-00-01T00:00:00Z",
+        "2024-04-31T00:00:00Z",
+        "2024-01-00T00:00:00Z",
+        "2024-01-01T24:00:00Z",
+        "2024-01-01T23:60:00Z",
+        "2024-01-01t00:00:00z",
+        "2024-01-01T00:00:00+01:00",
+        "2024-01-01T00:00:00.5Z",
+        "2024-01-01 00:00:00Z",
+        "+2024-01-01T00:00:00Z",
+        "2024-1-01T00:00:00Z",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let mut state = 0x1234_5678_9abc_def1_u64;
+    for _ in 0..5000 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let d = |i: u32| char::from(b'0' + u8::try_from((state >> (i * 3)) % 10).unwrap());
+        let w = |i: u32, max: u64| (state >> (i * 5)) % max;
+        cases.push(format!(
+            "{}{}{}{}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            d(0),
+            d(1),
+            d(2),
+            d(3),
+            w(4, 14),
+            w(5, 33),
+            w(6, 26),
+            w(7, 62),
+            w(8, 62),
+        ));
+    }
+    let mut fast = 0;
+    for s in &cases {
+        assert_eq!(parse::rfc3339(s), by_time(s), "{s}");
+        fast += usize::from(by_time(s).is_some());
+    }
+    assert!(fast > 1000, "{fast}");
+}

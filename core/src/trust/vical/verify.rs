@@ -180,6 +180,7 @@ impl VerifiedVical {
     /// of each runs when a chain is first validated against it, and an entry it refuses is
     /// never used (`crate::trust::anchors`).
     pub fn import_into(&self, anchors: &mut TrustAnchors) -> usize {
+        anchors.reserve(self.entries().len());
         for e in self.entries() {
             anchors.push_deferred(e.anchor.clone());
         }
@@ -190,6 +191,7 @@ impl VerifiedVical {
     /// makes them.
     pub fn into_trust_anchors(self) -> TrustAnchors {
         let mut anchors = TrustAnchors::default();
+        anchors.reserve(self.signed.contents.entries.len());
         for e in self.signed.contents.entries {
             anchors.push_deferred(e.anchor);
         }
