@@ -36,7 +36,8 @@
 //!
 //! `cargo bench -p kakunin-issuer-server --bench enrolment` (PostgreSQL from
 //! scripts/install-postgres.sh; `KAKUNIN_BENCH_NO_PG=1` skips it, `KAKUNIN_BENCH_NO_HTTP=1`
-//! runs the one-core part only, `KAKUNIN_BENCH_ENROLMENTS=N` sets the HTTP runs' size, 200,
+//! runs the one-core part only, `KAKUNIN_BENCH_RUNS=N` its number of enrolments, 40, for
+//! callgrind (`--toggle-collect=*enrol_cpu*`) or perf, `KAKUNIN_BENCH_ENROLMENTS=N` sets the HTTP runs' size, 200,
 //! `KAKUNIN_BENCH_CLIENTS=N` the number of clients, 8).
 //! Results and the bounds of the goals: docs/decisions/0018-issuer-service.md.
 
@@ -316,7 +317,10 @@ fn ms(ns: u64, runs: usize) -> f64 {
     ns as f64 / 1e6 / runs as f64
 }
 
-/// What `POST /enrol` computes for one request, minus the database and the socket.
+/// What `POST /enrol` computes for one request, minus the database and the socket. Never
+/// inlined: callgrind's `--toggle-collect=*enrol_cpu*` counts exactly this (the profile of
+/// part 1 without the JPKI-SIM's key generation).
+#[inline(never)]
 fn enrol_cpu(
     c: &'static dyn CryptoProvider,
     keys: &IssuerKeys,
@@ -386,7 +390,11 @@ fn one_core(world: &World, cards: &mut Cards, sim: &SimJpki) -> f64 {
     let c: &'static dyn CryptoProvider = &TIMED;
     let keys = IssuerKeys::load(&world.dir.path().join("pki"), "ds-1").unwrap();
     let p = proofing(sim, c);
-    let runs = 40;
+    let runs: usize = std::env::var("KAKUNIN_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40usize)
+        .max(1);
     let bodies: Vec<Vec<u8>> = (0..runs)
         .map(|i| {
             let mut nonce = [0u8; 32];
