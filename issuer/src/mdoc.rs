@@ -6,7 +6,9 @@ use crate::claims::Element;
 use crate::status::{mso_status, StatusList};
 use kakunin_core::cbor::Value;
 use kakunin_core::cose::{CoseError, Sign1};
-use kakunin_core::crypto::{CryptoError, CryptoProvider, EcPrivateKey, EcPublicKey, HashAlg};
+use kakunin_core::crypto::{
+    CryptoError, CryptoProvider, EcPrivateKey, EcPublicKey, HashAlg, RandomPool,
+};
 use kakunin_core::mdoc::{
     encode_issuer_signed, encode_mso_bytes, issuer_signed_item_bytes, MsoParts, NamespaceDigests,
     ValidityInfo,
@@ -108,13 +110,11 @@ impl<'a> MdocIssuer<'a> {
 
     /// Random digestIDs, unique within the credential, in no particular order, so the IDs say
     /// nothing about which elements exist or their order.
-    fn digest_ids(&self, n: usize) -> Result<Vec<u64>, IssueError> {
+    fn digest_ids(pool: &mut RandomPool<'_>, n: usize) -> Result<Vec<u64>, IssueError> {
         let mut seen = BTreeSet::new();
         let mut ids = Vec::with_capacity(n);
         while ids.len() < n {
-            let mut b = [0u8; 4];
-            self.crypto.fill_random(&mut b)?;
-            let id = u64::from(u32::from_be_bytes(b) & 0x7fff_ffff);
+            let id = u64::from(u32::from_be_bytes(pool.array()?) & 0x7fff_ffff);
             if seen.insert(id) {
                 ids.push(id);
             }
@@ -122,9 +122,33 @@ impl<'a> MdocIssuer<'a> {
         Ok(ids)
     }
 
+    /// Random bytes one credential of `elements` draws: a digestID and a salt per element
+    /// (a digestID drawn twice is drawn again, rarely).
+    fn random_bytes_per_credential(elements: usize) -> usize {
+        elements.saturating_mul(SALT_LEN + 4)
+    }
+
     /// Issue one credential of `doc_type` with `elements`, bound to `device_key`.
     pub fn issue(
         &self,
+        doc_type: &str,
+        elements: &[Element],
+        device_key: &EcPublicKey,
+        validity: ValidityInfo,
+        status: Option<Value>,
+    ) -> Result<IssuedMdoc, IssueError> {
+        let mut pool = RandomPool::with_capacity(
+            self.crypto,
+            Self::random_bytes_per_credential(elements.len()),
+        );
+        self.issue_from(&mut pool, doc_type, elements, device_key, validity, status)
+    }
+
+    /// [`Self::issue`] drawing the salts and digestIDs from `pool` (a batch shares one: each
+    /// byte is still handed out once, so every credential's salts are its own).
+    fn issue_from(
+        &self,
+        pool: &mut RandomPool<'_>,
         doc_type: &str,
         elements: &[Element],
         device_key: &EcPublicKey,
@@ -151,13 +175,12 @@ impl<'a> MdocIssuer<'a> {
                 });
             }
         }
-        let ids = self.digest_ids(elements.len())?;
+        let ids = Self::digest_ids(pool, elements.len())?;
         // namespace -> items, and namespace -> digests, in first-seen namespace order.
         let mut items: Vec<(String, Vec<Vec<u8>>)> = Vec::new();
         let mut digests: Vec<NamespaceDigests> = Vec::new();
         for (e, id) in elements.iter().zip(ids) {
-            let mut salt = [0u8; SALT_LEN];
-            self.crypto.fill_random(&mut salt)?;
+            let salt: [u8; SALT_LEN] = pool.array()?;
             let item = issuer_signed_item_bytes(id, &salt, &e.identifier, &e.value);
             let digest = self.crypto.hash(self.digest_algorithm, &item);
             // `items` and `digests` grow together, one entry per namespace.
@@ -225,6 +248,14 @@ impl<'a> MdocIssuer<'a> {
         if device_keys.is_empty() || device_keys.len() > MAX_BATCH {
             return Err(IssueError::BatchSize(device_keys.len()));
         }
+        // The whole batch's salts and digestIDs from one provider call (up to the pool's
+        // size limit), plus room for a few redrawn digestIDs.
+        let mut pool = RandomPool::with_capacity(
+            self.crypto,
+            Self::random_bytes_per_credential(elements.len())
+                .saturating_mul(device_keys.len())
+                .saturating_add(64),
+        );
         device_keys
             .iter()
             .enumerate()
@@ -239,7 +270,7 @@ impl<'a> MdocIssuer<'a> {
                         Some(mso_status(idx, &list.uri))
                     }
                 };
-                self.issue(doc_type, elements, k, validity, entry)
+                self.issue_from(&mut pool, doc_type, elements, k, validity, entry)
             })
             .collect()
     }

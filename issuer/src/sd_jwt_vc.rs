@@ -5,8 +5,12 @@
 
 use crate::claims::Element;
 use kakunin_core::cbor::Value as Cbor;
+use kakunin_core::crypto::RandomPool;
 use kakunin_core::crypto::{CryptoProvider, EcPrivateKey, EcPublicKey, HashAlg};
-use kakunin_core::sdjwt::{issue, key_to_jwk, JwsError, SdSpec, NEVER_DISCLOSABLE};
+use kakunin_core::sdjwt::{
+    issue_with, key_to_jwk, random_bytes_per_sd_jwt, EncodedHeader, JwsError, SdSpec,
+    NEVER_DISCLOSABLE,
+};
 use serde_json::{json, Map, Value};
 
 /// The `vct` of the profile.
@@ -120,6 +124,20 @@ pub fn issue_sd_jwt_vcs(
         ),
     );
     let pointer_refs: Vec<&str> = pointers.iter().map(String::as_str).collect();
+    let spec = SdSpec {
+        pointers: &pointer_refs,
+        decoys_per_object: settings.decoys_per_object,
+        decoys_per_array: settings.decoys_per_object,
+        sd_alg: settings.sd_alg,
+    };
+    // The same header heads every credential of the batch: encoded once.
+    let header = EncodedHeader::new(signer_key, header)?;
+    // The batch's salts and decoys from one provider call (the credential and its
+    // `age_equal_or_over` object each have an `_sd` array).
+    let mut pool = RandomPool::with_capacity(
+        crypto,
+        random_bytes_per_sd_jwt(&spec, 2).saturating_mul(holder_keys.len()),
+    );
     holder_keys
         .iter()
         .enumerate()
@@ -141,18 +159,7 @@ pub fn issue_sd_jwt_vcs(
                     json!({"status_list": {"idx": idx, "uri": list.uri}}),
                 );
             }
-            issue(
-                crypto,
-                signer_key,
-                header.clone(),
-                &c,
-                &SdSpec {
-                    pointers: &pointer_refs,
-                    decoys_per_object: settings.decoys_per_object,
-                    decoys_per_array: settings.decoys_per_object,
-                    sd_alg: settings.sd_alg,
-                },
-            )
+            issue_with(crypto, &mut pool, signer_key, &header, c, &spec)
         })
         .collect()
 }
