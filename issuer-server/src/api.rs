@@ -287,9 +287,9 @@ async fn enrol_inner(
             &uri,
         )?;
         let IssuedBatch { mdoc, sd_jwt_vc } = batch;
-        let json =
-            |v: &[serde_json::Value]| serde_json::to_string(v).map_err(|_| ApiError::INTERNAL);
-        Ok::<_, ApiError>((rows, json(&mdoc)?, json(&sd_jwt_vc)?, reserved))
+        let mdoc = serde_json::to_string(&mdoc).map_err(|_| ApiError::INTERNAL)?;
+        let sd_jwt_vc = serde_json::to_string(&sd_jwt_vc).map_err(|_| ApiError::INTERNAL)?;
+        Ok::<_, ApiError>((rows, mdoc, sd_jwt_vc, reserved))
     })
     .await
     .map_err(|_| ApiError::INTERNAL)??;

@@ -10,8 +10,8 @@ use kakunin_core::crypto::{
     CryptoError, CryptoProvider, EcPrivateKey, EcPublicKey, HashAlg, RandomPool,
 };
 use kakunin_core::mdoc::{
-    encode_issuer_signed, encode_mso_bytes, issuer_signed_item_bytes, MsoParts, NamespaceDigests,
-    ValidityInfo,
+    encode_issuer_signed, encode_mso_bytes, issuer_signed_item_bytes_from_tail,
+    issuer_signed_item_tail, MsoParts, NamespaceDigests, ValidityInfo,
 };
 use std::collections::BTreeSet;
 
@@ -137,24 +137,19 @@ impl<'a> MdocIssuer<'a> {
         validity: ValidityInfo,
         status: Option<Value>,
     ) -> Result<IssuedMdoc, IssueError> {
+        let tails = Self::prepare(elements, validity)?;
         let mut pool = RandomPool::with_capacity(
             self.crypto,
             Self::random_bytes_per_credential(elements.len()),
         );
-        self.issue_from(&mut pool, doc_type, elements, device_key, validity, status)
+        self.issue_prepared(
+            &mut pool, doc_type, elements, &tails, device_key, validity, status,
+        )
     }
 
-    /// [`Self::issue`] drawing the salts and digestIDs from `pool` (a batch shares one: each
-    /// byte is still handed out once, so every credential's salts are its own).
-    fn issue_from(
-        &self,
-        pool: &mut RandomPool<'_>,
-        doc_type: &str,
-        elements: &[Element],
-        device_key: &EcPublicKey,
-        validity: ValidityInfo,
-        status: Option<Value>,
-    ) -> Result<IssuedMdoc, IssueError> {
+    /// Check `elements` and `validity`, and encode each element's
+    /// `elementIdentifier`/`elementValue` once: every credential of a batch shares them.
+    fn prepare(elements: &[Element], validity: ValidityInfo) -> Result<Vec<Vec<u8>>, IssueError> {
         if elements.is_empty() {
             return Err(IssueError::NoElements);
         }
@@ -175,13 +170,33 @@ impl<'a> MdocIssuer<'a> {
                 });
             }
         }
+        Ok(elements
+            .iter()
+            .map(|e| issuer_signed_item_tail(&e.identifier, &e.value))
+            .collect())
+    }
+
+    /// One credential from [`Self::prepare`]'s checked elements and their encoded `tails`,
+    /// with the salts and digestIDs drawn from `pool` (a batch shares one: each byte is still
+    /// handed out once, so every credential's salts are its own).
+    #[allow(clippy::too_many_arguments)] // the prepared batch's parts, passed through
+    fn issue_prepared(
+        &self,
+        pool: &mut RandomPool<'_>,
+        doc_type: &str,
+        elements: &[Element],
+        tails: &[Vec<u8>],
+        device_key: &EcPublicKey,
+        validity: ValidityInfo,
+        status: Option<Value>,
+    ) -> Result<IssuedMdoc, IssueError> {
         let ids = Self::digest_ids(pool, elements.len())?;
         // namespace -> items, and namespace -> digests, in first-seen namespace order.
         let mut items: Vec<(String, Vec<Vec<u8>>)> = Vec::new();
         let mut digests: Vec<NamespaceDigests> = Vec::new();
-        for (e, id) in elements.iter().zip(ids) {
+        for ((e, tail), id) in elements.iter().zip(tails).zip(ids) {
             let salt: [u8; SALT_LEN] = pool.array()?;
-            let item = issuer_signed_item_bytes(id, &salt, &e.identifier, &e.value);
+            let item = issuer_signed_item_bytes_from_tail(id, &salt, tail);
             let digest = self.crypto.hash(self.digest_algorithm, &item);
             // `items` and `digests` grow together, one entry per namespace.
             let known = items
@@ -248,6 +263,7 @@ impl<'a> MdocIssuer<'a> {
         if device_keys.is_empty() || device_keys.len() > MAX_BATCH {
             return Err(IssueError::BatchSize(device_keys.len()));
         }
+        let tails = Self::prepare(elements, validity)?;
         // The whole batch's salts and digestIDs from one provider call (up to the pool's
         // size limit), plus room for a few redrawn digestIDs.
         let mut pool = RandomPool::with_capacity(
@@ -270,7 +286,7 @@ impl<'a> MdocIssuer<'a> {
                         Some(mso_status(idx, &list.uri))
                     }
                 };
-                self.issue_from(&mut pool, doc_type, elements, k, validity, entry)
+                self.issue_prepared(&mut pool, doc_type, elements, &tails, k, validity, entry)
             })
             .collect()
     }
