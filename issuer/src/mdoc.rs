@@ -226,14 +226,14 @@ impl<'a> MdocIssuer<'a> {
             validity,
             status,
         });
-        let issuer_auth = Sign1::sign(self.crypto, self.ds_key, &mso, false, &self.ds_chain)?;
+        let issuer_auth = Sign1::sign_to_bytes(self.crypto, self.ds_key, &mso, &self.ds_chain)?;
         let ns_refs: Vec<(&str, Vec<&[u8]>)> = items
             .iter()
             .map(|(ns, v)| (ns.as_str(), v.iter().map(Vec::as_slice).collect()))
             .collect();
         Ok(IssuedMdoc {
             doc_type: doc_type.to_string(),
-            issuer_signed: encode_issuer_signed(&ns_refs, issuer_auth.raw()),
+            issuer_signed: encode_issuer_signed(&ns_refs, &issuer_auth),
             device_key: device_key.clone(),
         })
     }
