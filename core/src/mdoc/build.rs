@@ -48,7 +48,11 @@ pub fn encode_issuer_signed(name_spaces: &[(&str, Vec<&[u8]>)], issuer_auth: &[u
         .iter()
         .filter(|(_, items)| !items.is_empty())
         .collect();
-    let mut e = Encoder::new();
+    let size: usize = present
+        .iter()
+        .flat_map(|(ns, items)| items.iter().map(|i| i.len()).chain([ns.len() + 16]))
+        .sum();
+    let mut e = Encoder::with_capacity(size + issuer_auth.len() + 32);
     e.map(if present.is_empty() { 1 } else { 2 });
     if !present.is_empty() {
         e.text("nameSpaces").map(present.len());
