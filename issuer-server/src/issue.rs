@@ -10,7 +10,7 @@ use crate::error::ApiError;
 use crate::registry::{CredentialRow, Reserved};
 use crate::wire::{b64url_encode, ParsedKey};
 use kakunin_core::cbor::Value as Cbor;
-use kakunin_core::crypto::{CryptoProvider, EcPublicKey};
+use kakunin_core::crypto::{CryptoProvider, EcPublicKey, RandomPool};
 use kakunin_core::mdoc::ValidityInfo;
 use kakunin_issuer::claims::{elements_from_json, DocProfile, Element, JP_PID_DOCTYPE};
 use kakunin_issuer::pki::{load_pair, KeyAndCert, PkiError};
@@ -291,6 +291,8 @@ pub fn issue_batches(
     )
     .map_err(|_| ApiError::INTERNAL)?;
     let mut rows = Vec::with_capacity(mdocs.len() + sd_jwts.len());
+    // The credentials' registry IDs, 16 random bytes each, from one provider call.
+    let mut ids = RandomPool::with_capacity(crypto, 16 * (mdocs.len() + sd_jwts.len()));
     let mut batch = IssuedBatch {
         mdoc: Vec::with_capacity(mdocs.len()),
         sd_jwt_vc: Vec::with_capacity(sd_jwts.len()),
@@ -298,7 +300,7 @@ pub fn issue_batches(
     for (i, m) in mdocs.iter().enumerate() {
         let idx = mdoc_list.index_of(i).ok_or(ApiError::INTERNAL)?;
         rows.push(CredentialRow {
-            id: crate::registry::random_id(crypto).map_err(|_| ApiError::INTERNAL)?,
+            id: crate::registry::random_id_from(&mut ids).map_err(|_| ApiError::INTERNAL)?,
             format: FORMAT_MDOC,
             status_index: idx,
         });
@@ -313,7 +315,7 @@ pub fn issue_batches(
     for (j, (s, k)) in sd_jwts.into_iter().zip(&sd_public).enumerate() {
         let idx = sd_list.index_of(j).ok_or(ApiError::INTERNAL)?;
         rows.push(CredentialRow {
-            id: crate::registry::random_id(crypto).map_err(|_| ApiError::INTERNAL)?,
+            id: crate::registry::random_id_from(&mut ids).map_err(|_| ApiError::INTERNAL)?,
             format: FORMAT_SD_JWT_VC,
             status_index: idx,
         });
