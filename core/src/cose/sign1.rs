@@ -325,7 +325,7 @@ mod tests {
         for curve in [Curve::P256, Curve::P384] {
             let key = c.generate_key(curve).unwrap();
             let payload = b"\xd8\x18\x43\xa1\x01\x02".as_slice();
-            let certs = vec![vec![0x30, 0x03, 0x02, 0x01, 0x01], vec![0x30, 0x00]];
+            let certs = [vec![0x30, 0x03, 0x02, 0x01, 0x01], vec![0x30, 0x00]];
             for n in 0..=2 {
                 let chain = certs.get(..n).unwrap();
                 let coset = Sign1::sign(c, &key, payload, false, chain).unwrap();
