@@ -399,6 +399,33 @@ mod tests {
         ));
     }
 
+    /// A batch's salts and digestIDs come from one provider call, and are still each
+    /// credential's own (no salt appears twice anywhere in the batch).
+    #[test]
+    fn a_batch_draws_its_randomness_in_one_call() {
+        let counting = crate::test_support::CountingRandom::default();
+        let (pki, els, v) = setup();
+        let ds = &pki.document_signers[0];
+        let issuer = MdocIssuer::new(&counting, &ds.key, vec![ds.cert_der.clone()]);
+        let c = default_provider();
+        let keys: Vec<_> = (0..5)
+            .map(|_| c.public_key(&c.generate_key(Curve::P256).unwrap()).unwrap())
+            .collect();
+        let batch = issuer
+            .issue_batch("org.iso.18013.5.1.mDL", &els, &keys, v)
+            .unwrap();
+        assert_eq!(counting.calls(), 1);
+        let mut salts = BTreeSet::new();
+        for cred in &batch {
+            let is = decode_issuer_signed(&cred.issuer_signed).unwrap();
+            for item in &is.name_spaces[0].items {
+                assert_eq!(item.random.len(), SALT_LEN);
+                assert!(salts.insert(item.random.clone()), "a salt repeated");
+            }
+        }
+        assert_eq!(salts.len(), 5 * els.len());
+    }
+
     #[test]
     fn batch_credentials_share_nothing_linkable() {
         let c = default_provider();
