@@ -287,9 +287,17 @@ async fn enrol_inner(
             &uri,
         )?;
         let IssuedBatch { mdoc, sd_jwt_vc } = batch;
-        let json =
-            |v: &[serde_json::Value]| serde_json::to_string(v).map_err(|_| ApiError::INTERNAL);
-        Ok::<_, ApiError>((rows, json(&mdoc)?, json(&sd_jwt_vc)?, reserved))
+        // Each array written once into a buffer of about its final size (the credentials
+        // are most of it), not grown by doubling.
+        let mdoc = json_text(
+            &mdoc,
+            mdoc.iter().map(|m| m.issuer_signed.len() + 400).sum(),
+        )?;
+        let sd_jwt_vc = json_text(
+            &sd_jwt_vc,
+            sd_jwt_vc.iter().map(|s| s.sd_jwt.len() + 400).sum(),
+        )?;
+        Ok::<_, ApiError>((rows, mdoc, sd_jwt_vc, reserved))
     })
     .await
     .map_err(|_| ApiError::INTERNAL)??;
@@ -317,13 +325,25 @@ async fn enrol_inner(
     Ok((StatusCode::CREATED, no_store(answer)).into_response())
 }
 
+/// `value` as JSON text, written into a buffer of `size_hint` bytes.
+fn json_text<T: serde::Serialize + ?Sized>(
+    value: &T,
+    size_hint: usize,
+) -> Result<String, ApiError> {
+    let mut out = Vec::with_capacity(size_hint);
+    serde_json::to_writer(&mut out, value).map_err(|_| ApiError::INTERNAL)?;
+    String::from_utf8(out).map_err(|_| ApiError::INTERNAL)
+}
+
 /// The JSON object `head` (not empty) with `fields` added, each value already serialised
 /// JSON text.
 fn with_serialised_fields(
     head: &serde_json::Value,
     fields: &[(&str, &str)],
 ) -> Result<Vec<u8>, ApiError> {
-    let mut out = serde_json::to_vec(head).map_err(|_| ApiError::INTERNAL)?;
+    let room: usize = fields.iter().map(|(n, v)| n.len() + v.len() + 4).sum();
+    let mut out = Vec::with_capacity(room + 256);
+    serde_json::to_writer(&mut out, head).map_err(|_| ApiError::INTERNAL)?;
     if head.as_object().is_none_or(|o| o.is_empty()) || out.pop() != Some(b'}') {
         return Err(ApiError::INTERNAL);
     }

@@ -10,15 +10,14 @@ use crate::error::ApiError;
 use crate::registry::{CredentialRow, Reserved};
 use crate::wire::{b64url_encode, ParsedKey};
 use kakunin_core::cbor::Value as Cbor;
-use kakunin_core::crypto::{CryptoProvider, EcPublicKey};
+use kakunin_core::crypto::{CryptoProvider, EcPublicKey, RandomPool};
 use kakunin_core::mdoc::ValidityInfo;
-use kakunin_core::sdjwt::key_to_jwk;
 use kakunin_issuer::claims::{elements_from_json, DocProfile, Element, JP_PID_DOCTYPE};
 use kakunin_issuer::pki::{load_pair, KeyAndCert, PkiError};
 use kakunin_issuer::proofing::{ProofedApplicant, Sex};
 use kakunin_issuer::sd_jwt_vc::{issue_sd_jwt_vcs, SdJwtVcSettings, JP_PID_VCT};
 use kakunin_issuer::{MdocIssuer, StatusList};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::path::Path;
 
 /// Credential format names as the registry stores them.
@@ -68,13 +67,82 @@ pub struct IssueContext<'a> {
     pub valid_until: i64,
 }
 
-/// The credentials of one enrolment, as the response carries them.
+/// The credentials of one enrolment, as the response carries them. Typed, so that the
+/// answer is written straight to JSON text, without a `serde_json::Value` tree per
+/// credential in between.
 #[derive(Debug, Clone, Default)]
 pub struct IssuedBatch {
-    /// One per mdoc key: `{"doc_type", "issuer_signed", "device_key", "status"}`.
-    pub mdoc: Vec<Value>,
-    /// One per SD-JWT VC key: `{"vct", "sd_jwt", "holder_key", "status"}`.
-    pub sd_jwt_vc: Vec<Value>,
+    /// One per mdoc key: `{"device_key", "doc_type", "issuer_signed", "status"}`.
+    pub mdoc: Vec<MdocAnswer>,
+    /// One per SD-JWT VC key: `{"holder_key", "sd_jwt", "status", "vct"}`.
+    pub sd_jwt_vc: Vec<SdJwtVcAnswer>,
+}
+
+/// One mdoc of the answer (fields in the order the response has always had them).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MdocAnswer {
+    /// The device key of the MSO, as a JWK.
+    pub device_key: Jwk,
+    /// The docType.
+    pub doc_type: String,
+    /// `IssuerSigned` CBOR, base64url.
+    pub issuer_signed: String,
+    /// The status-list entry.
+    pub status: StatusRef,
+}
+
+/// One SD-JWT VC of the answer.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SdJwtVcAnswer {
+    /// The holder key of `cnf`, as a JWK.
+    pub holder_key: Jwk,
+    /// `<JWT>~<Disclosures>~`.
+    pub sd_jwt: String,
+    /// The status-list entry.
+    pub status: StatusRef,
+    /// The `vct`.
+    pub vct: &'static str,
+}
+
+/// An EC public key as a JWK (RFC 7517, RFC 7518 §6.2.1), the same members as
+/// `kakunin_core::sdjwt::key_to_jwk`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Jwk {
+    /// The curve (`P-256`, `P-384`, `P-521`).
+    pub crv: &'static str,
+    /// Always `EC`.
+    pub kty: &'static str,
+    /// The x coordinate, base64url.
+    pub x: String,
+    /// The y coordinate, base64url.
+    pub y: String,
+}
+
+impl Jwk {
+    fn of(key: &EcPublicKey) -> Self {
+        Jwk {
+            crv: key.curve().name(),
+            kty: "EC",
+            x: b64url_encode(key.x()),
+            y: b64url_encode(key.y()),
+        }
+    }
+}
+
+/// `{"status_list": {"idx", "uri"}}` (Token Status List §6.1).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StatusRef {
+    /// The list entry.
+    pub status_list: StatusListRef,
+}
+
+/// A status list and an index in it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StatusListRef {
+    /// The index.
+    pub idx: u64,
+    /// The list's URI.
+    pub uri: String,
 }
 
 fn time_at(t: i64) -> Result<time::OffsetDateTime, ApiError> {
@@ -148,8 +216,13 @@ pub fn verification_element(a: &ProofedApplicant) -> Element {
     }
 }
 
-fn status_json(uri: &str, idx: u64) -> Value {
-    json!({"status_list": {"uri": uri, "idx": idx}})
+fn status_ref(uri: &str, idx: u64) -> StatusRef {
+    StatusRef {
+        status_list: StatusListRef {
+            idx,
+            uri: uri.to_string(),
+        },
+    }
 }
 
 /// Sign both batches for `allocation` (mdoc `i` at `first + i`, SD-JWT VC `j` at
@@ -218,35 +291,40 @@ pub fn issue_batches(
     )
     .map_err(|_| ApiError::INTERNAL)?;
     let mut rows = Vec::with_capacity(mdocs.len() + sd_jwts.len());
-    let mut batch = IssuedBatch::default();
+    // The credentials' registry IDs, 16 random bytes each, from one provider call.
+    let mut ids = RandomPool::with_capacity(crypto, 16 * (mdocs.len() + sd_jwts.len()));
+    let mut batch = IssuedBatch {
+        mdoc: Vec::with_capacity(mdocs.len()),
+        sd_jwt_vc: Vec::with_capacity(sd_jwts.len()),
+    };
     for (i, m) in mdocs.iter().enumerate() {
         let idx = mdoc_list.index_of(i).ok_or(ApiError::INTERNAL)?;
         rows.push(CredentialRow {
-            id: crate::registry::random_id(crypto).map_err(|_| ApiError::INTERNAL)?,
+            id: crate::registry::random_id_from(&mut ids).map_err(|_| ApiError::INTERNAL)?,
             format: FORMAT_MDOC,
             status_index: idx,
         });
-        batch.mdoc.push(json!({
-            "doc_type": m.doc_type,
-            "issuer_signed": b64url_encode(&m.issuer_signed),
-            "device_key": key_to_jwk(&m.device_key),
-            "status": status_json(status_uri, idx),
-        }));
+        batch.mdoc.push(MdocAnswer {
+            device_key: Jwk::of(&m.device_key),
+            doc_type: m.doc_type.clone(),
+            issuer_signed: b64url_encode(&m.issuer_signed),
+            status: status_ref(status_uri, idx),
+        });
     }
     let sd_list = settings.status_list.as_ref().ok_or(ApiError::INTERNAL)?;
-    for (j, (s, k)) in sd_jwts.iter().zip(&sd_public).enumerate() {
+    for (j, (s, k)) in sd_jwts.into_iter().zip(&sd_public).enumerate() {
         let idx = sd_list.index_of(j).ok_or(ApiError::INTERNAL)?;
         rows.push(CredentialRow {
-            id: crate::registry::random_id(crypto).map_err(|_| ApiError::INTERNAL)?,
+            id: crate::registry::random_id_from(&mut ids).map_err(|_| ApiError::INTERNAL)?,
             format: FORMAT_SD_JWT_VC,
             status_index: idx,
         });
-        batch.sd_jwt_vc.push(json!({
-            "vct": JP_PID_VCT,
-            "sd_jwt": s,
-            "holder_key": key_to_jwk(k),
-            "status": status_json(status_uri, idx),
-        }));
+        batch.sd_jwt_vc.push(SdJwtVcAnswer {
+            holder_key: Jwk::of(k),
+            sd_jwt: s,
+            status: status_ref(status_uri, idx),
+            vct: JP_PID_VCT,
+        });
     }
     Ok((rows, batch))
 }
@@ -254,6 +332,46 @@ pub fn issue_batches(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The typed answer writes the same JSON as the `json!` trees it replaced: the same
+    /// members, in the same (alphabetical) order.
+    #[test]
+    fn typed_answer_is_the_same_json() {
+        let c = kakunin_core::crypto::default_provider();
+        let key = c
+            .public_key(&c.generate_key(kakunin_core::crypto::Curve::P256).unwrap())
+            .unwrap();
+        assert_eq!(
+            serde_json::to_string(&Jwk::of(&key)).unwrap(),
+            kakunin_core::sdjwt::key_to_jwk(&key).to_string()
+        );
+        let m = MdocAnswer {
+            device_key: Jwk::of(&key),
+            doc_type: "d".into(),
+            issuer_signed: "AA".into(),
+            status: status_ref("https://i.example/status/1", 7),
+        };
+        let tree = json!({
+            "doc_type": "d",
+            "issuer_signed": "AA",
+            "device_key": kakunin_core::sdjwt::key_to_jwk(&key),
+            "status": {"status_list": {"uri": "https://i.example/status/1", "idx": 7}},
+        });
+        assert_eq!(serde_json::to_string(&m).unwrap(), tree.to_string());
+        let s = SdJwtVcAnswer {
+            holder_key: Jwk::of(&key),
+            sd_jwt: "a.b.c~".into(),
+            status: status_ref("u", 0),
+            vct: JP_PID_VCT,
+        };
+        let tree = json!({
+            "vct": JP_PID_VCT,
+            "sd_jwt": "a.b.c~",
+            "holder_key": kakunin_core::sdjwt::key_to_jwk(&key),
+            "status": {"status_list": {"uri": "u", "idx": 0}},
+        });
+        assert_eq!(serde_json::to_string(&s).unwrap(), tree.to_string());
+    }
 
     #[test]
     fn validity_is_capped_by_the_certificate() {

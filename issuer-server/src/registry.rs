@@ -308,6 +308,17 @@ pub fn random_id(
     Ok(hex::encode(b))
 }
 
+/// [`random_id`] drawn from `pool` (one provider call serves a batch's credential IDs; each
+/// byte is handed out once).
+pub fn random_id_from(
+    pool: &mut kakunin_core::crypto::RandomPool<'_>,
+) -> Result<String, RegistryError> {
+    let b: [u8; 16] = pool
+        .array()
+        .map_err(|_| RegistryError::Inconsistent("random generator failed"))?;
+    Ok(hex::encode(b))
+}
+
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
 impl Registry {

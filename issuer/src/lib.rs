@@ -10,6 +10,8 @@ pub mod pki;
 pub mod proofing;
 pub mod sd_jwt_vc;
 pub mod status;
+#[cfg(test)]
+mod test_support;
 
 pub use claims::{elements_from_json, ClaimError, DocProfile, Element};
 pub use mdoc::{IssueError, IssuedMdoc, MdocIssuer};

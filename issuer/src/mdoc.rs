@@ -6,10 +6,12 @@ use crate::claims::Element;
 use crate::status::{mso_status, StatusList};
 use kakunin_core::cbor::Value;
 use kakunin_core::cose::{CoseError, Sign1};
-use kakunin_core::crypto::{CryptoError, CryptoProvider, EcPrivateKey, EcPublicKey, HashAlg};
+use kakunin_core::crypto::{
+    CryptoError, CryptoProvider, EcPrivateKey, EcPublicKey, HashAlg, RandomPool,
+};
 use kakunin_core::mdoc::{
-    encode_issuer_signed, encode_mso_bytes, issuer_signed_item_bytes, MsoParts, NamespaceDigests,
-    ValidityInfo,
+    encode_issuer_signed, encode_mso_bytes, issuer_signed_item_bytes_from_tail,
+    issuer_signed_item_tail, MsoParts, NamespaceDigests, ValidityInfo,
 };
 use std::collections::BTreeSet;
 
@@ -108,18 +110,22 @@ impl<'a> MdocIssuer<'a> {
 
     /// Random digestIDs, unique within the credential, in no particular order, so the IDs say
     /// nothing about which elements exist or their order.
-    fn digest_ids(&self, n: usize) -> Result<Vec<u64>, IssueError> {
+    fn digest_ids(pool: &mut RandomPool<'_>, n: usize) -> Result<Vec<u64>, IssueError> {
         let mut seen = BTreeSet::new();
         let mut ids = Vec::with_capacity(n);
         while ids.len() < n {
-            let mut b = [0u8; 4];
-            self.crypto.fill_random(&mut b)?;
-            let id = u64::from(u32::from_be_bytes(b) & 0x7fff_ffff);
+            let id = u64::from(u32::from_be_bytes(pool.array()?) & 0x7fff_ffff);
             if seen.insert(id) {
                 ids.push(id);
             }
         }
         Ok(ids)
+    }
+
+    /// Random bytes one credential of `elements` draws: a digestID and a salt per element
+    /// (a digestID drawn twice is drawn again, rarely).
+    fn random_bytes_per_credential(elements: usize) -> usize {
+        elements.saturating_mul(SALT_LEN + 4)
     }
 
     /// Issue one credential of `doc_type` with `elements`, bound to `device_key`.
@@ -131,6 +137,19 @@ impl<'a> MdocIssuer<'a> {
         validity: ValidityInfo,
         status: Option<Value>,
     ) -> Result<IssuedMdoc, IssueError> {
+        let tails = Self::prepare(elements, validity)?;
+        let mut pool = RandomPool::with_capacity(
+            self.crypto,
+            Self::random_bytes_per_credential(elements.len()),
+        );
+        self.issue_prepared(
+            &mut pool, doc_type, elements, &tails, device_key, validity, status,
+        )
+    }
+
+    /// Check `elements` and `validity`, and encode each element's
+    /// `elementIdentifier`/`elementValue` once: every credential of a batch shares them.
+    fn prepare(elements: &[Element], validity: ValidityInfo) -> Result<Vec<Vec<u8>>, IssueError> {
         if elements.is_empty() {
             return Err(IssueError::NoElements);
         }
@@ -151,14 +170,33 @@ impl<'a> MdocIssuer<'a> {
                 });
             }
         }
-        let ids = self.digest_ids(elements.len())?;
+        Ok(elements
+            .iter()
+            .map(|e| issuer_signed_item_tail(&e.identifier, &e.value))
+            .collect())
+    }
+
+    /// One credential from [`Self::prepare`]'s checked elements and their encoded `tails`,
+    /// with the salts and digestIDs drawn from `pool` (a batch shares one: each byte is still
+    /// handed out once, so every credential's salts are its own).
+    #[allow(clippy::too_many_arguments)] // the prepared batch's parts, passed through
+    fn issue_prepared(
+        &self,
+        pool: &mut RandomPool<'_>,
+        doc_type: &str,
+        elements: &[Element],
+        tails: &[Vec<u8>],
+        device_key: &EcPublicKey,
+        validity: ValidityInfo,
+        status: Option<Value>,
+    ) -> Result<IssuedMdoc, IssueError> {
+        let ids = Self::digest_ids(pool, elements.len())?;
         // namespace -> items, and namespace -> digests, in first-seen namespace order.
         let mut items: Vec<(String, Vec<Vec<u8>>)> = Vec::new();
         let mut digests: Vec<NamespaceDigests> = Vec::new();
-        for (e, id) in elements.iter().zip(ids) {
-            let mut salt = [0u8; SALT_LEN];
-            self.crypto.fill_random(&mut salt)?;
-            let item = issuer_signed_item_bytes(id, &salt, &e.identifier, &e.value);
+        for ((e, tail), id) in elements.iter().zip(tails).zip(ids) {
+            let salt: [u8; SALT_LEN] = pool.array()?;
+            let item = issuer_signed_item_bytes_from_tail(id, &salt, tail);
             let digest = self.crypto.hash(self.digest_algorithm, &item);
             // `items` and `digests` grow together, one entry per namespace.
             let known = items
@@ -188,14 +226,14 @@ impl<'a> MdocIssuer<'a> {
             validity,
             status,
         });
-        let issuer_auth = Sign1::sign(self.crypto, self.ds_key, &mso, false, &self.ds_chain)?;
+        let issuer_auth = Sign1::sign_to_bytes(self.crypto, self.ds_key, &mso, &self.ds_chain)?;
         let ns_refs: Vec<(&str, Vec<&[u8]>)> = items
             .iter()
             .map(|(ns, v)| (ns.as_str(), v.iter().map(Vec::as_slice).collect()))
             .collect();
         Ok(IssuedMdoc {
             doc_type: doc_type.to_string(),
-            issuer_signed: encode_issuer_signed(&ns_refs, issuer_auth.raw()),
+            issuer_signed: encode_issuer_signed(&ns_refs, &issuer_auth),
             device_key: device_key.clone(),
         })
     }
@@ -225,6 +263,15 @@ impl<'a> MdocIssuer<'a> {
         if device_keys.is_empty() || device_keys.len() > MAX_BATCH {
             return Err(IssueError::BatchSize(device_keys.len()));
         }
+        let tails = Self::prepare(elements, validity)?;
+        // The whole batch's salts and digestIDs from one provider call (up to the pool's
+        // size limit), plus room for a few redrawn digestIDs.
+        let mut pool = RandomPool::with_capacity(
+            self.crypto,
+            Self::random_bytes_per_credential(elements.len())
+                .saturating_mul(device_keys.len())
+                .saturating_add(64),
+        );
         device_keys
             .iter()
             .enumerate()
@@ -239,7 +286,7 @@ impl<'a> MdocIssuer<'a> {
                         Some(mso_status(idx, &list.uri))
                     }
                 };
-                self.issue(doc_type, elements, k, validity, entry)
+                self.issue_prepared(&mut pool, doc_type, elements, &tails, k, validity, entry)
             })
             .collect()
     }
@@ -350,6 +397,33 @@ mod tests {
             issuer.issue_batch_with_status("x", &els, &keys[..2], v, Some(&top)),
             Err(IssueError::StatusIndexOverflow { count: 2, .. })
         ));
+    }
+
+    /// A batch's salts and digestIDs come from one provider call, and are still each
+    /// credential's own (no salt appears twice anywhere in the batch).
+    #[test]
+    fn a_batch_draws_its_randomness_in_one_call() {
+        let counting = crate::test_support::CountingRandom::default();
+        let (pki, els, v) = setup();
+        let ds = &pki.document_signers[0];
+        let issuer = MdocIssuer::new(&counting, &ds.key, vec![ds.cert_der.clone()]);
+        let c = default_provider();
+        let keys: Vec<_> = (0..5)
+            .map(|_| c.public_key(&c.generate_key(Curve::P256).unwrap()).unwrap())
+            .collect();
+        let batch = issuer
+            .issue_batch("org.iso.18013.5.1.mDL", &els, &keys, v)
+            .unwrap();
+        assert_eq!(counting.calls(), 1);
+        let mut salts = BTreeSet::new();
+        for cred in &batch {
+            let is = decode_issuer_signed(&cred.issuer_signed).unwrap();
+            for item in &is.name_spaces[0].items {
+                assert_eq!(item.random.len(), SALT_LEN);
+                assert!(salts.insert(item.random.clone()), "a salt repeated");
+            }
+        }
+        assert_eq!(salts.len(), 5 * els.len());
     }
 
     #[test]

@@ -5,8 +5,12 @@
 
 use crate::claims::Element;
 use kakunin_core::cbor::Value as Cbor;
+use kakunin_core::crypto::RandomPool;
 use kakunin_core::crypto::{CryptoProvider, EcPrivateKey, EcPublicKey, HashAlg};
-use kakunin_core::sdjwt::{issue, key_to_jwk, JwsError, SdSpec, NEVER_DISCLOSABLE};
+use kakunin_core::sdjwt::{
+    issue_with, key_to_jwk, random_bytes_per_sd_jwt, EncodedHeader, JwsError, SdSpec,
+    NEVER_DISCLOSABLE,
+};
 use serde_json::{json, Map, Value};
 
 /// The `vct` of the profile.
@@ -120,6 +124,20 @@ pub fn issue_sd_jwt_vcs(
         ),
     );
     let pointer_refs: Vec<&str> = pointers.iter().map(String::as_str).collect();
+    let spec = SdSpec {
+        pointers: &pointer_refs,
+        decoys_per_object: settings.decoys_per_object,
+        decoys_per_array: settings.decoys_per_object,
+        sd_alg: settings.sd_alg,
+    };
+    // The same header heads every credential of the batch: encoded once.
+    let header = EncodedHeader::new(signer_key, header)?;
+    // The batch's salts and decoys from one provider call (the credential and its
+    // `age_equal_or_over` object each have an `_sd` array).
+    let mut pool = RandomPool::with_capacity(
+        crypto,
+        random_bytes_per_sd_jwt(&spec, 2).saturating_mul(holder_keys.len()),
+    );
     holder_keys
         .iter()
         .enumerate()
@@ -141,18 +159,7 @@ pub fn issue_sd_jwt_vcs(
                     json!({"status_list": {"idx": idx, "uri": list.uri}}),
                 );
             }
-            issue(
-                crypto,
-                signer_key,
-                header.clone(),
-                &c,
-                &SdSpec {
-                    pointers: &pointer_refs,
-                    decoys_per_object: settings.decoys_per_object,
-                    decoys_per_array: settings.decoys_per_object,
-                    sd_alg: settings.sd_alg,
-                },
-            )
+            issue_with(crypto, &mut pool, signer_key, &header, c, &spec)
         })
         .collect()
 }
@@ -162,6 +169,42 @@ mod tests {
     use super::*;
     use kakunin_core::crypto::{default_provider, Curve};
     use kakunin_core::sdjwt::{verify_sd_jwt_vc, Disclosure, IssuerKey};
+
+    /// A batch's salts and decoys come from one provider call; no Disclosure salt repeats
+    /// across the batch.
+    #[test]
+    fn a_batch_draws_its_randomness_in_one_call() {
+        let counting = crate::test_support::CountingRandom::default();
+        let c = default_provider();
+        let signer = c.generate_key(Curve::P256).unwrap();
+        let holders: Vec<_> = (0..5)
+            .map(|_| c.public_key(&c.generate_key(Curve::P256).unwrap()).unwrap())
+            .collect();
+        let el = |id: &str, v: Cbor| Element {
+            namespace: "org.iso.23220.1.jp".into(),
+            identifier: id.into(),
+            value: v,
+        };
+        let elements = [
+            el("family_name", Cbor::Text("Yamada".into())),
+            el("given_name", Cbor::Text("Taro".into())),
+            el("age_over_18", Cbor::Bool(true)),
+            el("age_over_20", Cbor::Bool(true)),
+        ];
+        let settings = SdJwtVcSettings::default();
+        let creds =
+            issue_sd_jwt_vcs(&counting, &signer, &[], &elements, &holders, &settings).unwrap();
+        assert_eq!(counting.calls(), 1);
+        let mut salts = std::collections::BTreeSet::new();
+        for cred in &creds {
+            for d in cred.split('~').skip(1).filter(|d| !d.is_empty()) {
+                let d = Disclosure::parse(d).unwrap();
+                assert!(salts.insert(d.salt), "a salt repeated");
+            }
+        }
+        // family_name, given_name, age_equal_or_over and its two entries, per credential.
+        assert_eq!(salts.len(), 5 * 5);
+    }
 
     /// Whatever the elements are named, the registered claims of SD-JWT VC §3.2.2.2 are
     /// never in a Disclosure, and the credential verifies as an SD-JWT VC.

@@ -264,4 +264,83 @@ impl Sign1 {
         // Re-parse so that the protected header's original bytes are recorded.
         Self::from_slice(&raw)
     }
+
+    /// [`Self::sign`] with the payload embedded, returning only the encoded COSE_Sign1
+    /// (RFC 9052 §4.2, untagged as in ISO 18013-5 clause 9.1.2.4): written straight to bytes,
+    /// without the coset structure and the re-parse that [`Self::sign`] builds for callers that
+    /// go on reading the result. An issuer that only stores `issuerAuth` needs no more. The
+    /// bytes are those [`Self::sign`] writes: protected `{1: alg}`, unprotected `{33: x5chain}`
+    /// (one certificate as a bstr, several as an array, none as an empty map).
+    pub fn sign_to_bytes(
+        crypto: &dyn CryptoProvider,
+        key: &EcPrivateKey,
+        payload: &[u8],
+        x5chain: &[Vec<u8>],
+    ) -> Result<Vec<u8>, CoseError> {
+        use crate::cbor::Encoder;
+        let alg = SignatureAlg::for_curve(key.curve());
+        let mut protected = Encoder::with_capacity(4);
+        protected.map(1).uint(1).int(alg.cose_id());
+        let protected = protected.into_bytes();
+        // Sig_structure (RFC 9052 §4.4): ["Signature1", protected, external_aad, payload].
+        let mut tbs = Encoder::with_capacity(payload.len() + 32);
+        tbs.array(4)
+            .text("Signature1")
+            .bytes(&protected)
+            .bytes(b"")
+            .bytes(payload);
+        let signature = crypto.sign_ecdsa(key, alg.hash(), &tbs.into_bytes())?;
+        let chain_len: usize = x5chain.iter().map(|c| c.len() + 8).sum();
+        let mut e = Encoder::with_capacity(payload.len() + chain_len + signature.len() + 32);
+        e.array(4).bytes(&protected);
+        match x5chain {
+            [] => {
+                e.map(0);
+            }
+            [one] => {
+                e.map(1).int(HEADER_X5CHAIN).bytes(one);
+            }
+            many => {
+                e.map(1).int(HEADER_X5CHAIN).array(many.len());
+                for c in many {
+                    e.bytes(c);
+                }
+            }
+        }
+        e.bytes(payload).bytes(&signature);
+        Ok(e.into_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::RustCrypto;
+
+    /// RustCrypto signs deterministically (RFC 6979), so the direct encoding can be compared
+    /// byte for byte with the coset-built one, for every shape of x5chain.
+    #[test]
+    fn sign_to_bytes_writes_what_sign_writes() {
+        let c = &RustCrypto;
+        for curve in [Curve::P256, Curve::P384] {
+            let key = c.generate_key(curve).unwrap();
+            let payload = b"\xd8\x18\x43\xa1\x01\x02".as_slice();
+            let certs = [vec![0x30, 0x03, 0x02, 0x01, 0x01], vec![0x30, 0x00]];
+            for n in 0..=2 {
+                let chain = certs.get(..n).unwrap();
+                let coset = Sign1::sign(c, &key, payload, false, chain).unwrap();
+                let direct = Sign1::sign_to_bytes(c, &key, payload, chain).unwrap();
+                assert_eq!(
+                    coset.raw(),
+                    direct.as_slice(),
+                    "{curve:?}, {n} certificates"
+                );
+                let parsed = Sign1::from_slice(&direct).unwrap();
+                assert_eq!(parsed.payload(), Some(payload));
+                parsed
+                    .verify(c, &c.public_key(&key).unwrap(), None)
+                    .unwrap();
+            }
+        }
+    }
 }

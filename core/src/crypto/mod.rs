@@ -10,6 +10,7 @@
 pub mod hazmat;
 mod import;
 mod keys;
+mod pool;
 #[cfg(feature = "ring")]
 mod ring_backend;
 mod rsa;
@@ -18,6 +19,7 @@ mod signer;
 
 pub use import::{export_private_key_pem, import_private_key, import_public_key, KeyImportError};
 pub use keys::{Curve, EcPrivateKey, EcPublicKey, HashAlg};
+pub use pool::{RandomPool, DEFAULT_POOL_BYTES, MAX_POOL_BYTES};
 #[cfg(feature = "ring")]
 pub use ring_backend::Ring;
 pub use rsa::{

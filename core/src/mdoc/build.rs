@@ -13,16 +13,31 @@ pub fn issuer_signed_item_bytes(
     element: &str,
     value: &Value,
 ) -> Vec<u8> {
+    issuer_signed_item_bytes_from_tail(digest_id, random, &issuer_signed_item_tail(element, value))
+}
+
+/// The two entries of an IssuerSignedItem that every credential of a batch shares,
+/// `"elementIdentifier": element, "elementValue": value`, encoded once for
+/// [`issuer_signed_item_bytes_from_tail`] (only the digestID and the salt differ).
+pub fn issuer_signed_item_tail(element: &str, value: &Value) -> Vec<u8> {
     let mut e = Encoder::new();
+    e.text("elementIdentifier")
+        .text(element)
+        .text("elementValue")
+        .value(value);
+    e.into_bytes()
+}
+
+/// IssuerSignedItemBytes with the shared part `tail` from [`issuer_signed_item_tail`]: the
+/// same bytes as [`issuer_signed_item_bytes`].
+pub fn issuer_signed_item_bytes_from_tail(digest_id: u64, random: &[u8], tail: &[u8]) -> Vec<u8> {
+    let mut e = Encoder::with_capacity(tail.len() + random.len() + 32);
     e.map(4)
         .text("digestID")
         .uint(digest_id)
         .text("random")
         .bytes(random)
-        .text("elementIdentifier")
-        .text(element)
-        .text("elementValue")
-        .value(value);
+        .raw(tail);
     wrap_tag24(&e.into_bytes())
 }
 
@@ -33,7 +48,11 @@ pub fn encode_issuer_signed(name_spaces: &[(&str, Vec<&[u8]>)], issuer_auth: &[u
         .iter()
         .filter(|(_, items)| !items.is_empty())
         .collect();
-    let mut e = Encoder::new();
+    let size: usize = present
+        .iter()
+        .flat_map(|(ns, items)| items.iter().map(|i| i.len()).chain([ns.len() + 16]))
+        .sum();
+    let mut e = Encoder::with_capacity(size + issuer_auth.len() + 32);
     e.map(if present.is_empty() { 1 } else { 2 });
     if !present.is_empty() {
         e.text("nameSpaces").map(present.len());

@@ -19,8 +19,9 @@ mod transcript;
 
 pub use build::{
     decode_issuer_signed, encode_device_request, encode_device_response, encode_issuer_signed,
-    encode_items_request, encode_mso_bytes, full_date, issuer_signed_item_bytes, tdate,
-    DocumentParts, MsoParts, NamespaceDigests,
+    encode_items_request, encode_mso_bytes, full_date, issuer_signed_item_bytes,
+    issuer_signed_item_bytes_from_tail, issuer_signed_item_tail, tdate, DocumentParts, MsoParts,
+    NamespaceDigests,
 };
 pub use engagement::{encode_device_engagement, DeviceEngagement, RetrievalMethod, Security};
 pub use error::{Expected, InvalidReason, MdocError};

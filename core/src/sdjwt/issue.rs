@@ -1,7 +1,7 @@
 //! SD-JWT issuance (RFC 9901 §4) and presentation (§4.3, §4.3.1 Key Binding JWT).
 
-use super::{b64, Disclosure, Jws, JwsError};
-use crate::crypto::{CryptoProvider, EcPrivateKey, HashAlg};
+use super::{b64, Disclosure, EncodedHeader, Jws, JwsError};
+use crate::crypto::{CryptoProvider, EcPrivateKey, HashAlg, RandomPool};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 
@@ -24,46 +24,57 @@ pub struct SdSpec<'a> {
     pub sd_alg: HashAlg,
 }
 
-struct Builder<'a> {
+struct Builder<'a, 'p> {
     crypto: &'a dyn CryptoProvider,
+    /// Salts and decoys: every byte handed out once (crate::crypto::pool).
+    pool: &'a mut RandomPool<'p>,
     sd: HashSet<&'a str>,
     decoys: usize,
     array_decoys: usize,
     alg: HashAlg,
-    disclosures: Vec<Disclosure>,
+    /// The encoded Disclosures, in the order they are made.
+    disclosures: Vec<String>,
 }
 
-impl Builder<'_> {
-    fn salt(&self) -> Result<String, JwsError> {
-        let mut s = [0u8; SALT_BYTES];
-        self.crypto.fill_random(&mut s)?;
-        Ok(b64(&s))
+impl Builder<'_, '_> {
+    fn salt(&mut self) -> Result<String, JwsError> {
+        Ok(b64(&self.pool.array::<SALT_BYTES>()?))
     }
 
-    fn decoy(&self) -> Result<String, JwsError> {
-        let mut s = [0u8; 32];
-        self.crypto.fill_random(&mut s)?;
+    fn decoy(&mut self) -> Result<String, JwsError> {
+        let s = self.pool.array::<32>()?;
         Ok(b64(&self.crypto.hash(self.alg, &s)))
     }
 
-    fn apply(&mut self, v: &mut Value, path: &str) -> Result<(), JwsError> {
+    /// A new Disclosure of `value` (under `name` for an object property): its digest, and
+    /// the encoding kept for the output.
+    fn disclose(&mut self, name: Option<&str>, value: &Value) -> Result<String, JwsError> {
+        let encoded = encode_disclosure(&self.salt()?, name, value)?;
+        let digest = b64(&self.crypto.hash(self.alg, encoded.as_bytes()));
+        self.disclosures.push(encoded);
+        Ok(digest)
+    }
+
+    fn apply(&mut self, v: &mut Value, path: &mut String) -> Result<(), JwsError> {
+        let base = path.len();
         match v {
             Value::Object(m) => {
                 let keys: Vec<String> = m.keys().cloned().collect();
                 let mut digests = Vec::new();
                 for k in keys {
-                    let p = format!("{path}/{}", pointer_token(&k));
+                    path.truncate(base);
+                    path.push('/');
+                    push_pointer_token(path, &k);
                     if let Some(child) = m.get_mut(&k) {
-                        self.apply(child, &p)?;
+                        self.apply(child, path)?;
                     }
-                    if self.sd.contains(p.as_str()) {
+                    if self.sd.contains(path.as_str()) {
                         if let Some(value) = m.remove(&k) {
-                            let d = Disclosure::new(&self.salt()?, Some(&k), value);
-                            digests.push(d.digest(self.crypto, self.alg));
-                            self.disclosures.push(d);
+                            digests.push(self.disclose(Some(&k), &value)?);
                         }
                     }
                 }
+                path.truncate(base);
                 if !digests.is_empty() {
                     for _ in 0..self.decoys {
                         digests.push(self.decoy()?);
@@ -77,19 +88,20 @@ impl Builder<'_> {
             Value::Array(a) => {
                 let mut any_sd = false;
                 for (i, el) in a.iter_mut().enumerate() {
-                    let p = format!("{path}/{i}");
-                    self.apply(el, &p)?;
-                    if self.sd.contains(p.as_str()) {
-                        let d = Disclosure::new(&self.salt()?, None, el.take());
-                        *el = serde_json::json!({ "...": d.digest(self.crypto, self.alg) });
-                        self.disclosures.push(d);
+                    path.truncate(base);
+                    path.push('/');
+                    path.push_str(&i.to_string());
+                    self.apply(el, path)?;
+                    if self.sd.contains(path.as_str()) {
+                        let digest = self.disclose(None, &el.take())?;
+                        *el = serde_json::json!({ "...": digest });
                         any_sd = true;
                     }
                 }
+                path.truncate(base);
                 if any_sd {
                     for _ in 0..self.array_decoys {
-                        let mut r = [0u8; 8];
-                        self.crypto.fill_random(&mut r)?;
+                        let r = self.pool.array::<8>()?;
                         // The position is below a.len() + 1, which is a usize, so it fits.
                         let slots = a.len() as u64 + 1;
                         let at = usize::try_from(u64::from_le_bytes(r) % slots).unwrap_or(a.len());
@@ -103,6 +115,28 @@ impl Builder<'_> {
     }
 }
 
+/// `base64url(JSON [salt, name, value])`, or `[salt, value]` for an array element (RFC 9901
+/// §4.2.1, §4.2.2), written straight from the parts.
+fn encode_disclosure(salt: &str, name: Option<&str>, value: &Value) -> Result<String, JwsError> {
+    let json = match name {
+        Some(n) => serde_json::to_vec(&(salt, n, value)),
+        None => serde_json::to_vec(&(salt, value)),
+    }
+    .map_err(|_| JwsError::NotJsonObject)?;
+    Ok(b64(&json))
+}
+
+/// Random bytes one SD-JWT issued under `spec` draws, about: a salt per pointer, the decoys
+/// of each object or array that has one (`objects` of them). A pool this size serves one
+/// credential in one provider call; a shortfall only costs another call.
+pub fn random_bytes_per_sd_jwt(spec: &SdSpec<'_>, objects: usize) -> usize {
+    let decoys = spec.decoys_per_object.max(spec.decoys_per_array);
+    spec.pointers
+        .len()
+        .saturating_mul(SALT_BYTES)
+        .saturating_add(objects.saturating_mul(decoys).saturating_mul(32 + 8))
+}
+
 /// Issue an SD-JWT: `claims` with `spec.pointers` made selectively disclosable, signed with
 /// `key` under `header` (e.g. `typ` dc+sd-jwt, `x5c`). Returns `<JWT>~<Disclosure>~…~`.
 pub fn issue(
@@ -112,28 +146,62 @@ pub fn issue(
     claims: &Map<String, Value>,
     spec: &SdSpec<'_>,
 ) -> Result<String, JwsError> {
+    let header = EncodedHeader::new(key, header)?;
+    let mut pool = RandomPool::new(crypto);
+    issue_with(crypto, &mut pool, key, &header, claims.clone(), spec)
+}
+
+/// [`issue`] for one credential of a batch: the header encoded once for the batch, the salts
+/// and decoys drawn from `pool` (shared by the batch; each byte is handed out once, so the
+/// credentials' salts stay independent), `claims` taken by value.
+pub fn issue_with(
+    crypto: &dyn CryptoProvider,
+    pool: &mut RandomPool<'_>,
+    key: &EcPrivateKey,
+    header: &EncodedHeader,
+    claims: Map<String, Value>,
+    spec: &SdSpec<'_>,
+) -> Result<String, JwsError> {
     let mut b = Builder {
         crypto,
+        pool,
         sd: spec.pointers.iter().copied().collect(),
         decoys: spec.decoys_per_object,
         array_decoys: spec.decoys_per_array,
         alg: spec.sd_alg,
-        disclosures: Vec::new(),
+        disclosures: Vec::with_capacity(spec.pointers.len()),
     };
-    let mut payload = Value::Object(claims.clone());
-    b.apply(&mut payload, "")?;
+    let mut payload = Value::Object(claims);
+    b.apply(&mut payload, &mut String::new())?;
     let Value::Object(mut payload) = payload else {
         return Err(JwsError::NotJsonObject);
     };
     payload.insert("_sd_alg".into(), Value::from(alg_name(spec.sd_alg)));
-    let jwt = Jws::sign(crypto, key, header, &payload)?;
-    let mut out = jwt;
+    let mut out = header.sign(crypto, key, &payload)?;
+    out.reserve(
+        b.disclosures
+            .iter()
+            .map(|d| d.len().saturating_add(1))
+            .sum::<usize>()
+            .saturating_add(1),
+    );
     for d in &b.disclosures {
         out.push('~');
-        out.push_str(&d.encoded);
+        out.push_str(d);
     }
     out.push('~');
     Ok(out)
+}
+
+/// Append `name` as a JSON Pointer reference token (RFC 6901 §3) to `path`.
+fn push_pointer_token(path: &mut String, name: &str) {
+    for c in name.chars() {
+        match c {
+            '~' => path.push_str("~0"),
+            '/' => path.push_str("~1"),
+            c => path.push(c),
+        }
+    }
 }
 
 /// A property name as a JSON Pointer reference token (RFC 6901 §3).

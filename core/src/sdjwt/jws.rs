@@ -189,9 +189,62 @@ impl Jws {
         header: Map<String, Value>,
         payload: &Map<String, Value>,
     ) -> Result<String, JwsError> {
-        let payload = b64(Value::Object(payload.clone()).to_string().as_bytes());
-        let (protected, signature) = sign_encoded_payload(crypto, key, header, &payload)?;
-        Ok(format!("{protected}.{payload}.{signature}"))
+        EncodedHeader::new(key, header)?.sign(crypto, key, payload)
+    }
+}
+
+/// A JWS protected header (RFC 7515 §4) with `alg` set for one signing key, encoded once: a
+/// batch signed by one key under one header (an SD-JWT VC issuer's `typ` and `x5c`) pays
+/// for its JSON and base64url a single time, not once per credential.
+#[derive(Debug, Clone)]
+pub struct EncodedHeader {
+    b64: String,
+    alg: SignatureAlg,
+}
+
+impl EncodedHeader {
+    /// `header` with the `alg` of `key`'s curve (ES256/ES384/ES512), encoded.
+    pub fn new(key: &EcPrivateKey, mut header: Map<String, Value>) -> Result<Self, JwsError> {
+        let alg = SignatureAlg::for_curve(key.curve());
+        header.insert("alg".into(), Value::from(alg_name(alg)));
+        let json = serde_json::to_vec(&header).map_err(|_| JwsError::NotJsonObject)?;
+        Ok(EncodedHeader {
+            b64: b64(&json),
+            alg,
+        })
+    }
+
+    /// The base64url text of the header, as it heads every JWS signed with it.
+    pub fn as_str(&self) -> &str {
+        &self.b64
+    }
+
+    /// Sign `payload` with `key` (whose curve must be the one the header names):
+    /// `<header>.<payload>.<signature>`.
+    pub fn sign(
+        &self,
+        crypto: &dyn CryptoProvider,
+        key: &EcPrivateKey,
+        payload: &Map<String, Value>,
+    ) -> Result<String, JwsError> {
+        if SignatureAlg::for_curve(key.curve()) != self.alg {
+            return Err(JwsError::AlgKeyMismatch {
+                alg: alg_name(self.alg).to_string(),
+                curve: key.curve(),
+            });
+        }
+        let json = serde_json::to_vec(payload).map_err(|_| JwsError::NotJsonObject)?;
+        let payload_b64 = b64(&json);
+        // `<header>.<payload>` is the signing input (RFC 7515 §5.1); the signature is
+        // appended to the same buffer.
+        let mut out = String::with_capacity(self.b64.len() + payload_b64.len() + 100);
+        out.push_str(&self.b64);
+        out.push('.');
+        out.push_str(&payload_b64);
+        let sig = crypto.sign_ecdsa(key, self.alg.hash(), out.as_bytes())?;
+        out.push('.');
+        out.push_str(&b64(&sig));
+        Ok(out)
     }
 }
 

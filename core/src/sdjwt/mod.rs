@@ -24,11 +24,12 @@ mod tests;
 pub use checks::SdJwtCheck;
 pub use disclosure::Disclosure;
 pub use issue::{
-    add_key_binding, issue, pointer_token, select, select_frame, select_paths, SdSpec, SALT_BYTES,
+    add_key_binding, issue, issue_with, pointer_token, random_bytes_per_sd_jwt, select,
+    select_frame, select_paths, SdSpec, SALT_BYTES,
 };
 pub use json_serialization::{verify_json_presentation, JsonSdJwt, JsonSignature, MAX_SIGNATURES};
 pub(crate) use jws::{header_alg, header_x5c};
-pub use jws::{jwk_to_key, key_to_jwk, Jws, JwsError};
+pub use jws::{jwk_to_key, key_to_jwk, EncodedHeader, Jws, JwsError};
 pub use vc::{verify_sd_jwt_vc, IssuerKey, VcClaim, VcError, NEVER_DISCLOSABLE};
 pub use verify::{
     verify_presentation, JsonMember, JwtPart, KbRequirements, SdJwtError, SdJwtMalformed,
