@@ -108,12 +108,56 @@ pub fn vical(data: &[u8]) {
 
 /// The bounded CBOR decoder, diagnostic notation, and the owned-value round trip.
 pub fn cbor_decode(data: &[u8]) {
-    if let Ok(item) = kakunin_core::cbor::decode(data) {
-        let _ = kakunin_core::cbor::diagnostic(&item);
+    let tree = kakunin_core::cbor::decode(data);
+    if let Ok(item) = &tree {
+        let _ = kakunin_core::cbor::diagnostic(item);
         let again = item.to_value().to_vec();
         // What decoded once re-encodes to something that decodes again.
         assert!(kakunin_core::cbor::decode(&again).is_ok());
     }
+    // The pull reader agrees with the tree decoder on every input: the same value, or the
+    // same error kind at the same offset.
+    let pulled = kakunin_core::cbor::Reader::new(data, &kakunin_core::cbor::Limits::DEFAULT)
+        .and_then(|mut r| {
+            let v = pull_value(&mut r)?;
+            r.finish()?;
+            Ok(v)
+        });
+    match (tree, pulled) {
+        // Compared by their encodings: a NaN is not equal to itself.
+        (Ok(item), Ok(value)) => {
+            assert!(item.to_value().to_vec() == value.to_vec(), "values differ")
+        }
+        (Err(a), Err(b)) => assert_eq!(a, b, "errors differ"),
+        (a, b) => panic!("decoder {:?} but reader {:?}", a.map(|_| ()), b.map(|_| ())),
+    }
+}
+
+/// One whole item from the pull reader, as an owned value (recursion bounded by the reader's
+/// depth limit).
+fn pull_value(
+    r: &mut kakunin_core::cbor::Reader<'_>,
+) -> Result<kakunin_core::cbor::Value, kakunin_core::cbor::CborError> {
+    use kakunin_core::cbor::{Head, Value};
+    Ok(match r.read()? {
+        Head::Uint(n) => Value::Uint(n),
+        Head::Nint(n) => Value::Nint(n),
+        Head::Bytes(b) => Value::Bytes(b.to_vec()),
+        Head::Text(t) => Value::Text(t.to_string()),
+        Head::Array(n) => Value::Array((0..n).map(|_| pull_value(r)).collect::<Result<_, _>>()?),
+        Head::Map(n) => Value::Map(
+            (0..n)
+                .map(|_| Ok((pull_value(r)?, pull_value(r)?)))
+                .collect::<Result<_, kakunin_core::cbor::CborError>>()?,
+        ),
+        Head::Tag(t) => Value::Tag(t, Box::new(pull_value(r)?)),
+        Head::Bool(b) => Value::Bool(b),
+        Head::Null => Value::Null,
+        Head::Undefined => Value::Undefined,
+        Head::Float(f) => Value::Float(f),
+        Head::Simple(s) => Value::Simple(s),
+        other => panic!("a head this check does not read: {other:?}"),
+    })
 }
 
 /// DeviceResponse decoding and full verification against the Annex D trust setup.
