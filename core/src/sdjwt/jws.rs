@@ -253,18 +253,16 @@ impl EncodedHeader {
 pub(crate) fn sign_encoded_payload(
     crypto: &dyn CryptoProvider,
     key: &EcPrivateKey,
-    mut header: Map<String, Value>,
+    header: Map<String, Value>,
     payload_b64: &str,
 ) -> Result<(String, String), JwsError> {
-    let alg = SignatureAlg::for_curve(key.curve());
-    header.insert("alg".into(), Value::from(alg_name(alg)));
-    let protected = b64(Value::Object(header).to_string().as_bytes());
+    let protected = EncodedHeader::new(key, header)?;
     let sig = crypto.sign_ecdsa(
         key,
-        alg.hash(),
-        format!("{protected}.{payload_b64}").as_bytes(),
+        protected.alg.hash(),
+        format!("{}.{payload_b64}", protected.b64).as_bytes(),
     )?;
-    Ok((protected, b64(&sig)))
+    Ok((protected.b64, b64(&sig)))
 }
 
 /// An EC public key from a JWK (`kty` EC, `crv` P-256/P-384/P-521, `x`, `y`).
