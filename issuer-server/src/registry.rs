@@ -9,6 +9,13 @@
 //! status_index)` backs the allocator). On SQLite every writing transaction starts `BEGIN
 //! IMMEDIATE` (no lock upgrade, so no deadlock between writers).
 //!
+//! On SQLite the enrolment's writes (a nonce handed out, a nonce used, the record) go
+//! through a group commit (`registry/group_commit.rs`): concurrent requests' jobs share one
+//! transaction and one WAL fsync, each job under its own savepoint, so each stays all or
+//! nothing and fails alone; a request is answered only after the commit holding its writes.
+//! PostgreSQL, whose writers do not exclude each other, runs the same job bodies in a
+//! transaction each.
+//!
 //! Status indices are reserved before that transaction ([`Registry::reserve`]), so the
 //! credentials are signed outside it and the database's write lock is held only for the
 //! rows: indices come out of an in-memory block that one short transaction takes from the
@@ -606,7 +613,8 @@ impl Registry {
     /// nonce to the enrolment, find or create the person (by the authentication link, else
     /// by the facts link) and re-bind both links and the signature link, find or create the
     /// device and supersede its active credentials, insert the enrolment and every credential
-    /// row, and commit. Nothing is committed when any step fails.
+    /// row, and commit (on SQLite: under a savepoint of a group commit, answered after that
+    /// commit). Nothing is committed when any step fails.
     pub async fn record(
         &self,
         crypto: &dyn kakunin_core::crypto::CryptoProvider,
@@ -720,7 +728,7 @@ async fn record_body(
         list_id,
         first_index,
     } = reserved;
-    // First a write: on SQLite the transaction holds the write lock from here on.
+    // First the nonce: a replay fails here, before any other row is touched.
     let linked = sqlx::query(
         "UPDATE issuer_nonces SET enrolment_id = $1 WHERE hash = $2 AND enrolment_id IS NULL \
          AND used_at IS NOT NULL",

@@ -44,8 +44,8 @@ pub(super) enum Job {
     },
     /// Mark a nonce used ([`Registry::consume_nonce`](super::Registry::consume_nonce)).
     ConsumeNonce { hash: String, now: i64 },
-    /// Record an enrolment ([`Registry::record`](super::Registry::record)); `new_device_id` names the device if it
-    /// is new.
+    /// Record an enrolment ([`Registry::record`](super::Registry::record)); its
+    /// `new_device_id` names the device if it is new.
     Record(Box<RecordJob>),
 }
 
@@ -88,7 +88,7 @@ impl std::fmt::Debug for Pending {
 
 impl Queue {
     /// Start the writer task on the current Tokio runtime. It takes `turn` (the process's
-    /// SQLite write turn, [`Registry`](super::Registry)'s other writers queue on it too) for each group.
+    /// SQLite write turn, where the registry's other writers queue too) for each group.
     pub(super) fn spawn(pool: AnyPool, turn: Arc<Mutex<()>>) -> Queue {
         let (tx, rx) = mpsc::channel(QUEUE_BOUND);
         tokio::spawn(writer(pool, turn, rx));
