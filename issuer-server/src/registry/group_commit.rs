@@ -10,6 +10,8 @@
 //!   and gets its own error, while the others of the group still commit;
 //! - a failed BEGIN, savepoint or COMMIT fails every job of the group alike
 //!   ([`RegistryError::GroupCommit`]): nothing is answered as stored that is not;
+//! - a job whose request was dropped before the job ran (the client went away) is skipped,
+//!   as a transaction abandoned before its commit would store nothing;
 //! - each job is all or nothing (an enrolment's rows are one job), and jobs run one after the
 //!   other in queue order, each seeing the writes of those before it, as separate
 //!   transactions would.
@@ -130,6 +132,11 @@ async fn run_group(pool: &AnyPool, group: Vec<Pending>) {
     let mut answered = Vec::with_capacity(group.len());
     let mut jobs = group.into_iter();
     while let Some(Pending { job, reply }) = jobs.next() {
+        if reply.is_closed() {
+            // Its request was dropped before the job ran (the client went away): as with a
+            // transaction of its own abandoned before its commit, nothing of it is stored.
+            continue;
+        }
         match run_in_savepoint(&mut tx, job).await {
             Ok(result) => answered.push((reply, result)),
             Err(e) => {
@@ -251,6 +258,27 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(all, 2);
+    }
+
+    /// A job whose requester is gone before it runs is not run: nothing of it is stored.
+    #[tokio::test]
+    async fn an_abandoned_job_is_not_run() {
+        let (_d, reg) = open().await;
+        let job = |h: &str| Job::PutNonce {
+            hash: h.into(),
+            now: 1,
+            expires_at: 2,
+        };
+        let (gone, gone_rx) = pending(job("gone"));
+        drop(gone_rx);
+        let (kept, kept_rx) = pending(job("kept"));
+        run_group(reg.pool(), vec![gone, kept]).await;
+        assert!(matches!(kept_rx.await.unwrap(), Ok(Done::Stored)));
+        let hashes: Vec<String> = sqlx::query_scalar("SELECT hash FROM issuer_nonces")
+            .fetch_all(reg.pool())
+            .await
+            .unwrap();
+        assert_eq!(hashes, vec!["kept".to_string()]);
     }
 
     /// A group whose transaction cannot start (the pool is closed) fails every job alike.
