@@ -46,7 +46,7 @@ mod common;
 use common::*;
 use kakunin_core::crypto::{
     default_provider, CryptoError, CryptoProvider, Curve, EcPrivateKey, EcPublicKey, HashAlg,
-    RsaPublicKey, SharedSecret,
+    PreparedSigning, RsaPublicKey, SharedSecret,
 };
 use kakunin_holder_sim::enrolment::{prepare, sign_with_card, EnrolmentKeys, NonceOffer};
 use kakunin_holder_sim::jpki_card::JpkiCard as VirtualCard;
@@ -139,7 +139,31 @@ impl Timed {
     }
 }
 
+/// The default provider's prepared signing state with the same stopwatch as
+/// [`Timed::sign_ecdsa`].
+struct TimedPrepared<'a> {
+    timed: &'a Timed,
+    inner: Box<dyn PreparedSigning + 'a>,
+}
+
+impl PreparedSigning for TimedPrepared<'_> {
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        timed(&self.timed.sign_ns, &self.timed.signs, || {
+            self.inner.sign(msg)
+        })
+    }
+}
+
 impl CryptoProvider for Timed {
+    fn prepare_signing(
+        &self,
+        key: &EcPrivateKey,
+        hash: HashAlg,
+    ) -> Result<Option<Box<dyn PreparedSigning + '_>>, CryptoError> {
+        Ok(default_provider().prepare_signing(key, hash)?.map(|inner| {
+            Box::new(TimedPrepared { timed: self, inner }) as Box<dyn PreparedSigning>
+        }))
+    }
     fn verify_ecdsa(
         &self,
         key: &EcPublicKey,

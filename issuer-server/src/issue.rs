@@ -10,7 +10,7 @@ use crate::error::ApiError;
 use crate::registry::{CredentialRow, Reserved};
 use crate::wire::{b64url_encode, ParsedKey};
 use kakunin_core::cbor::Value as Cbor;
-use kakunin_core::crypto::{CryptoProvider, EcPublicKey, RandomPool};
+use kakunin_core::crypto::{with_signing_key, CryptoProvider, EcPublicKey, RandomPool};
 use kakunin_core::mdoc::ValidityInfo;
 use kakunin_issuer::claims::{elements_from_json, DocProfile, Element, JP_PID_DOCTYPE};
 use kakunin_issuer::pki::{load_pair, KeyAndCert, PkiError};
@@ -250,16 +250,20 @@ pub fn issue_batches(
         uri: status_uri.into(),
         first_index: allocation.first_index,
     };
-    let issuer = MdocIssuer::new(crypto, &keys.ds.key, vec![keys.ds.cert_der.clone()]);
-    let mdocs = issuer
-        .issue_batch_with_status(
+    // Each batch signs under one key: its signing state (`ring`'s key pair) is prepared
+    // once for the batch and dropped with it (decision 0019, session 19).
+    let ds_key = &keys.ds.key;
+    let mdocs = with_signing_key(crypto, ds_key, ds_key.curve().default_hash(), |c| {
+        MdocIssuer::new(c, ds_key, vec![keys.ds.cert_der.clone()]).issue_batch_with_status(
             JP_PID_DOCTYPE,
             &elements,
             &mdoc_public,
             validity,
             Some(&mdoc_list),
         )
-        .map_err(|_| ApiError::INTERNAL)?;
+    })
+    .map_err(|_| ApiError::INTERNAL)?
+    .map_err(|_| ApiError::INTERNAL)?;
     let sd_first = allocation
         .first_index
         .checked_add(u64::try_from(mdoc_keys.len()).map_err(|_| ApiError::INTERNAL)?)
@@ -281,14 +285,18 @@ pub fn issue_batches(
         }),
         ..SdJwtVcSettings::default()
     };
-    let sd_jwts = issue_sd_jwt_vcs(
-        crypto,
-        &keys.jws.key,
-        std::slice::from_ref(&keys.jws.cert_der),
-        &sd_elements,
-        &sd_public,
-        &settings,
-    )
+    let jws_key = &keys.jws.key;
+    let sd_jwts = with_signing_key(crypto, jws_key, jws_key.curve().default_hash(), |c| {
+        issue_sd_jwt_vcs(
+            c,
+            jws_key,
+            std::slice::from_ref(&keys.jws.cert_der),
+            &sd_elements,
+            &sd_public,
+            &settings,
+        )
+    })
+    .map_err(|_| ApiError::INTERNAL)?
     .map_err(|_| ApiError::INTERNAL)?;
     let mut rows = Vec::with_capacity(mdocs.len() + sd_jwts.len());
     // The credentials' registry IDs, 16 random bytes each, from one provider call.

@@ -9,6 +9,13 @@
 //! status_index)` backs the allocator). On SQLite every writing transaction starts `BEGIN
 //! IMMEDIATE` (no lock upgrade, so no deadlock between writers).
 //!
+//! On SQLite the enrolment's writes (a nonce handed out, a nonce used, the record) go
+//! through a group commit (`registry/group_commit.rs`): concurrent requests' jobs share one
+//! transaction and one WAL fsync, each job under its own savepoint, so each stays all or
+//! nothing and fails alone; a request is answered only after the commit holding its writes.
+//! PostgreSQL, whose writers do not exclude each other, runs the same job bodies in a
+//! transaction each.
+//!
 //! Status indices are reserved before that transaction ([`Registry::reserve`]), so the
 //! credentials are signed outside it and the database's write lock is held only for the
 //! rows: indices come out of an in-memory block that one short transaction takes from the
@@ -16,6 +23,9 @@
 //! PostgreSQL). An index reserved by an enrolment that then fails, or left in the block when
 //! the process stops, is never used by anyone: a gap in the list, never a reuse.
 
+mod group_commit;
+
+use group_commit::{Done, Job, RecordJob};
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Row};
 use std::path::Path;
@@ -74,6 +84,14 @@ pub enum RegistryError {
     /// Credential issuance inside the transaction failed (nothing is committed).
     #[error("issuance failed: {0}")]
     Issue(String),
+    /// The shared transaction of a group commit (SQLite) could not begin, set a savepoint or
+    /// commit: nothing of any job of that group is stored. Every job of the group gets this
+    /// same error.
+    #[error("database (group commit): {0}")]
+    GroupCommit(std::sync::Arc<sqlx::Error>),
+    /// The registry's writer task is gone (the runtime is shutting down): nothing stored.
+    #[error("registry writer stopped")]
+    WriterStopped,
 }
 
 impl RegistryError {
@@ -221,6 +239,9 @@ pub struct Registry {
     /// the lock is released; queueing on this mutex hands the turn over at once. The busy
     /// timeout stays the guard against other processes on the same file.
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// SQLite only: the queue of the group-commit writer that runs the enrolment's writes
+    /// (nonce issue, nonce use, record), many requests' jobs per commit (one WAL fsync each).
+    group: Option<group_commit::Queue>,
 }
 
 /// Status indices taken from a list row and not yet handed out: `next..end` of `list_id`.
@@ -357,14 +378,18 @@ impl Registry {
             .connect(&url)
             .await?;
         let list_size = list_size.max(8);
+        let writer = std::sync::Arc::new(tokio::sync::Mutex::new(()));
+        let group = sqlite
+            .then(|| group_commit::Queue::spawn(pool.clone(), std::sync::Arc::clone(&writer)));
         let registry = Registry {
+            group,
             pool,
             sqlite,
             list_size,
             // A 64th of a list, at most 1,024: what a stopped process can leave unused.
             block_size: (list_size / 64).clamp(1, 1024),
             block: std::sync::Arc::new(tokio::sync::Mutex::new(None)),
-            writer: std::sync::Arc::new(tokio::sync::Mutex::new(())),
+            writer,
         };
         registry.migrate().await?;
         Ok(registry)
@@ -387,6 +412,22 @@ impl Registry {
             Some(std::sync::Arc::clone(&self.writer).lock_owned().await)
         } else {
             None
+        }
+    }
+
+    /// Run one write job and commit it: on SQLite through the group-commit writer (committed
+    /// together with whatever other requests queued meanwhile, under a savepoint of its
+    /// own), on PostgreSQL in a transaction of its own. Either way the answer comes only
+    /// after the job's writes are committed; an error means none of them are.
+    async fn write(&self, job: Job) -> Result<Done, RegistryError> {
+        match &self.group {
+            Some(queue) => queue.submit(job).await,
+            None => {
+                let mut tx = self.begin().await?;
+                let done = run_job(&mut tx, self.sqlite, job).await?;
+                tx.commit().await.map_err(map_db)?;
+                Ok(done)
+            }
         }
     }
 
@@ -450,15 +491,17 @@ impl Registry {
         now: i64,
         expires_at: i64,
     ) -> Result<(), RegistryError> {
-        let _turn = self.write_turn().await;
-        sqlx::query("INSERT INTO issuer_nonces (hash, created_at, expires_at) VALUES ($1, $2, $3)")
-            .bind(hash)
-            .bind(now)
-            .bind(expires_at)
-            .execute(&self.pool)
-            .await
-            .map_err(map_db)?;
-        Ok(())
+        match self
+            .write(Job::PutNonce {
+                hash: hash.to_string(),
+                now,
+                expires_at,
+            })
+            .await?
+        {
+            Done::Stored => Ok(()),
+            _ => Err(RegistryError::Inconsistent("writer answered another job")),
+        }
     }
 
     /// Delete nonces that expired more than a day before `now` and were never tied to an
@@ -476,37 +519,16 @@ impl Registry {
     /// Use a nonce, atomically and for good: whatever is checked after this, the nonce
     /// cannot be presented again. An expired nonce is consumed too, and then refused.
     pub async fn consume_nonce(&self, hash: &str, now: i64) -> Result<(), RegistryError> {
-        let turn = self.write_turn().await;
-        let row = sqlx::query(
-            "UPDATE issuer_nonces SET used_at = $1 WHERE hash = $2 AND used_at IS NULL \
-             RETURNING expires_at",
-        )
-        .bind(now)
-        .bind(hash)
-        .fetch_optional(&self.pool)
-        .await?;
-        drop(turn);
-        match row {
-            Some(r) => {
-                let expires: i64 = r.try_get(0)?;
-                if now > expires {
-                    Err(RegistryError::NonceExpired)
-                } else {
-                    Ok(())
-                }
-            }
-            None => {
-                let known = sqlx::query("SELECT COUNT(*) FROM issuer_nonces WHERE hash = $1")
-                    .bind(hash)
-                    .fetch_one(&self.pool)
-                    .await?
-                    .try_get::<i64, _>(0)?;
-                Err(if known > 0 {
-                    RegistryError::NonceUsed
-                } else {
-                    RegistryError::NonceUnknown
-                })
-            }
+        match self
+            .write(Job::ConsumeNonce {
+                hash: hash.to_string(),
+                now,
+            })
+            .await?
+        {
+            Done::Consumed { expired: false } => Ok(()),
+            Done::Consumed { expired: true } => Err(RegistryError::NonceExpired),
+            _ => Err(RegistryError::Inconsistent("writer answered another job")),
         }
     }
 
@@ -591,7 +613,8 @@ impl Registry {
     /// nonce to the enrolment, find or create the person (by the authentication link, else
     /// by the facts link) and re-bind both links and the signature link, find or create the
     /// device and supersede its active credentials, insert the enrolment and every credential
-    /// row, and commit. Nothing is committed when any step fails.
+    /// row, and commit (on SQLite: under a savepoint of a group commit, answered after that
+    /// commit). Nothing is committed when any step fails.
     pub async fn record(
         &self,
         crypto: &dyn kakunin_core::crypto::CryptoProvider,
@@ -605,106 +628,199 @@ impl Registry {
                 "credential count differs from the batch",
             ));
         }
-        let Reserved {
-            list_id,
-            first_index,
-        } = reserved;
-        let _turn = self.write_turn().await;
-        let mut tx = self.begin().await?;
-        // First a write: on SQLite the transaction holds the write lock from here on.
-        let linked = sqlx::query(
-            "UPDATE issuer_nonces SET enrolment_id = $1 WHERE hash = $2 AND enrolment_id IS NULL \
-             AND used_at IS NOT NULL",
-        )
-        .bind(&r.enrolment_id)
-        .bind(&r.nonce_hash)
-        .execute(&mut *tx)
-        .await?;
-        if linked.rows_affected() != 1 {
-            return Err(RegistryError::NonceUsed);
+        // Drawn here, so that the job body needs no random generator (used only for a new
+        // device).
+        let new_device_id = random_id(crypto)?;
+        match self
+            .write(Job::Record(Box::new(RecordJob {
+                r: r.clone(),
+                reserved,
+                rows: rows.to_vec(),
+                new_device_id,
+            })))
+            .await?
+        {
+            Done::Recorded(outcome) => Ok(outcome),
+            _ => Err(RegistryError::Inconsistent("writer answered another job")),
         }
-        let (person_id, returning_person) = self.upsert_person(&mut tx, r).await?;
-        let (device_id, superseded, mut changed_lists) =
-            self.upsert_device(crypto, &mut tx, r, &person_id).await?;
-        let allocation = Allocation {
-            person_id: person_id.clone(),
-            device_id: device_id.clone(),
-            list_id: list_id.clone(),
-            first_index,
-        };
-        sqlx::query(
-            "INSERT INTO issuer_enrolments (id, person_id, device_id, at, method, level, credentials) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&r.enrolment_id)
-        .bind(&person_id)
-        .bind(&device_id)
-        .bind(r.now)
-        .bind(&r.method)
-        .bind(&r.level)
-        .bind(to_i64(total)?)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_db)?;
-        // Multi-row inserts, at most 64 rows (704 placeholders) per statement. SQLite gets
-        // anonymous `?` placeholders, bound in order: SQLite looks a numbered one (`$N`) up
-        // in a list of all of them for each bind, which made binding quadratic in the row
-        // count (the top symbol of the SQLite worker, with the write lock held).
-        for chunk in rows.chunks(64) {
-            let mut sql = String::from(
-                "INSERT INTO issuer_credentials (id, device_id, enrolment_id, format, status_list, \
-                 status_index, sign_link, valid_from, valid_until, state, changed_at) VALUES ",
-            );
-            for i in 0..chunk.len() {
-                if i > 0 {
+    }
+}
+
+/// Run one write job's statements in `tx` (the one body for both databases and for both
+/// ways of committing: its own transaction, or a savepoint in a group).
+async fn run_job(tx: &mut Tx, sqlite: bool, job: Job) -> Result<Done, RegistryError> {
+    match job {
+        Job::PutNonce {
+            hash,
+            now,
+            expires_at,
+        } => {
+            sqlx::query(
+                "INSERT INTO issuer_nonces (hash, created_at, expires_at) VALUES ($1, $2, $3)",
+            )
+            .bind(hash)
+            .bind(now)
+            .bind(expires_at)
+            .execute(&mut **tx)
+            .await
+            .map_err(map_db)?;
+            Ok(Done::Stored)
+        }
+        Job::ConsumeNonce { hash, now } => consume_nonce_body(tx, &hash, now).await,
+        Job::Record(job) => {
+            let RecordJob {
+                r,
+                reserved,
+                rows,
+                new_device_id,
+            } = *job;
+            record_body(tx, sqlite, &r, reserved, &rows, new_device_id)
+                .await
+                .map(Done::Recorded)
+        }
+    }
+}
+
+/// Use a nonce: the conditional UPDATE marks it used once; an expired one is marked too (and
+/// then refused by the caller, its use committed all the same).
+async fn consume_nonce_body(tx: &mut Tx, hash: &str, now: i64) -> Result<Done, RegistryError> {
+    let row = sqlx::query(
+        "UPDATE issuer_nonces SET used_at = $1 WHERE hash = $2 AND used_at IS NULL \
+         RETURNING expires_at",
+    )
+    .bind(now)
+    .bind(hash)
+    .fetch_optional(&mut **tx)
+    .await?;
+    match row {
+        Some(r) => {
+            let expires: i64 = r.try_get(0)?;
+            Ok(Done::Consumed {
+                expired: now > expires,
+            })
+        }
+        None => {
+            let known = sqlx::query("SELECT COUNT(*) FROM issuer_nonces WHERE hash = $1")
+                .bind(hash)
+                .fetch_one(&mut **tx)
+                .await?
+                .try_get::<i64, _>(0)?;
+            Err(if known > 0 {
+                RegistryError::NonceUsed
+            } else {
+                RegistryError::NonceUnknown
+            })
+        }
+    }
+}
+
+/// [`Registry::record`]'s statements (the count of `rows` already checked).
+async fn record_body(
+    tx: &mut Tx,
+    sqlite: bool,
+    r: &EnrolmentRecord,
+    reserved: Reserved,
+    rows: &[CredentialRow],
+    new_device_id: String,
+) -> Result<EnrolmentOutcome, RegistryError> {
+    let total = count(rows.len())?;
+    let Reserved {
+        list_id,
+        first_index,
+    } = reserved;
+    // First the nonce: a replay fails here, before any other row is touched.
+    let linked = sqlx::query(
+        "UPDATE issuer_nonces SET enrolment_id = $1 WHERE hash = $2 AND enrolment_id IS NULL \
+         AND used_at IS NOT NULL",
+    )
+    .bind(&r.enrolment_id)
+    .bind(&r.nonce_hash)
+    .execute(&mut **tx)
+    .await?;
+    if linked.rows_affected() != 1 {
+        return Err(RegistryError::NonceUsed);
+    }
+    let (person_id, returning_person) = Registry::upsert_person(tx, r).await?;
+    let (device_id, superseded, mut changed_lists) =
+        Registry::upsert_device(tx, r, &person_id, new_device_id).await?;
+    let allocation = Allocation {
+        person_id: person_id.clone(),
+        device_id: device_id.clone(),
+        list_id: list_id.clone(),
+        first_index,
+    };
+    sqlx::query(
+        "INSERT INTO issuer_enrolments (id, person_id, device_id, at, method, level, credentials) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&r.enrolment_id)
+    .bind(&person_id)
+    .bind(&device_id)
+    .bind(r.now)
+    .bind(&r.method)
+    .bind(&r.level)
+    .bind(to_i64(total)?)
+    .execute(&mut **tx)
+    .await
+    .map_err(map_db)?;
+    // Multi-row inserts, at most 64 rows (704 placeholders) per statement. SQLite gets
+    // anonymous `?` placeholders, bound in order: SQLite looks a numbered one (`$N`) up
+    // in a list of all of them for each bind, which made binding quadratic in the row
+    // count (the top symbol of the SQLite worker, with the write lock held).
+    for chunk in rows.chunks(64) {
+        let mut sql = String::from(
+            "INSERT INTO issuer_credentials (id, device_id, enrolment_id, format, status_list, \
+             status_index, sign_link, valid_from, valid_until, state, changed_at) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            let b = i * 11;
+            sql.push('(');
+            for c in 1..=11 {
+                if c > 1 {
                     sql.push_str(", ");
                 }
-                let b = i * 11;
-                sql.push('(');
-                for c in 1..=11 {
-                    if c > 1 {
-                        sql.push_str(", ");
-                    }
-                    if self.sqlite {
-                        sql.push('?');
-                    } else {
-                        sql.push('$');
-                        sql.push_str(&(b + c).to_string());
-                    }
+                if sqlite {
+                    sql.push('?');
+                } else {
+                    sql.push('$');
+                    sql.push_str(&(b + c).to_string());
                 }
-                sql.push(')');
             }
-            let mut q = sqlx::query(&sql);
-            for row in chunk {
-                q = q
-                    .bind(row.id.clone())
-                    .bind(device_id.clone())
-                    .bind(r.enrolment_id.clone())
-                    .bind(row.format)
-                    .bind(list_id.clone())
-                    .bind(to_i64(row.status_index)?)
-                    .bind(r.sign_link.clone())
-                    .bind(r.valid_from)
-                    .bind(r.valid_until)
-                    .bind(STATE_ACTIVE)
-                    .bind(r.now);
-            }
-            q.execute(&mut *tx).await.map_err(map_db)?;
+            sql.push(')');
         }
-        changed_lists.sort();
-        changed_lists.dedup();
-        bump_versions(&mut tx, &changed_lists).await?;
-        tx.commit().await.map_err(map_db)?;
-        Ok(EnrolmentOutcome {
-            allocation,
-            changed_lists,
-            returning_person,
-            superseded,
-        })
+        let mut q = sqlx::query(&sql);
+        for row in chunk {
+            q = q
+                .bind(row.id.clone())
+                .bind(device_id.clone())
+                .bind(r.enrolment_id.clone())
+                .bind(row.format)
+                .bind(list_id.clone())
+                .bind(to_i64(row.status_index)?)
+                .bind(r.sign_link.clone())
+                .bind(r.valid_from)
+                .bind(r.valid_until)
+                .bind(STATE_ACTIVE)
+                .bind(r.now);
+        }
+        q.execute(&mut **tx).await.map_err(map_db)?;
     }
+    changed_lists.sort();
+    changed_lists.dedup();
+    bump_versions(tx, &changed_lists).await?;
+    Ok(EnrolmentOutcome {
+        allocation,
+        changed_lists,
+        returning_person,
+        superseded,
+    })
+}
 
+impl Registry {
     async fn upsert_person(
-        &self,
         tx: &mut Tx,
         r: &EnrolmentRecord,
     ) -> Result<(String, bool), RegistryError> {
@@ -792,11 +908,10 @@ impl Registry {
     }
 
     async fn upsert_device(
-        &self,
-        crypto: &dyn kakunin_core::crypto::CryptoProvider,
         tx: &mut Tx,
         r: &EnrolmentRecord,
         person_id: &str,
+        new_device_id: String,
     ) -> Result<(String, u64, Vec<String>), RegistryError> {
         let existing = sqlx::query(
             "SELECT id FROM issuer_devices WHERE person_id = $1 AND key_thumbprint = $2",
@@ -843,7 +958,7 @@ impl Registry {
                 Ok((id, superseded, lists))
             }
             None => {
-                let id = random_id(crypto)?;
+                let id = new_device_id;
                 sqlx::query(
                     "INSERT INTO issuer_devices (id, person_id, key_thumbprint, label, created_at, \
                      enrolled_at) VALUES ($1, $2, $3, $4, $5, $5)",

@@ -11,6 +11,7 @@ pub mod hazmat;
 mod import;
 mod keys;
 mod pool;
+mod prepared;
 #[cfg(feature = "ring")]
 mod ring_backend;
 mod rsa;
@@ -20,6 +21,7 @@ mod signer;
 pub use import::{export_private_key_pem, import_private_key, import_public_key, KeyImportError};
 pub use keys::{Curve, EcPrivateKey, EcPublicKey, HashAlg};
 pub use pool::{RandomPool, DEFAULT_POOL_BYTES, MAX_POOL_BYTES};
+pub use prepared::{sign_ecdsa_batch, with_signing_key, PreparedSigning};
 #[cfg(feature = "ring")]
 pub use ring_backend::Ring;
 pub use rsa::{
@@ -135,6 +137,19 @@ pub trait CryptoProvider: Send + Sync {
         hash: HashAlg,
         msg: &[u8],
     ) -> Result<Vec<u8>, CryptoError>;
+
+    /// Signing state for many signatures under `key` with `hash`, built once, for the
+    /// duration of one batch ([`with_signing_key`], [`sign_ecdsa_batch`]); the caller drops
+    /// it when the batch is done, never keeps it. `None` (the default): this provider has no
+    /// such state, and signs one by one with [`Self::sign_ecdsa`].
+    fn prepare_signing(
+        &self,
+        key: &EcPrivateKey,
+        hash: HashAlg,
+    ) -> Result<Option<Box<dyn PreparedSigning + '_>>, CryptoError> {
+        let _ = (key, hash);
+        Ok(None)
+    }
 
     /// ECDH: the x-coordinate of `private * public`.
     fn ecdh(

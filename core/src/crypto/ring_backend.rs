@@ -12,8 +12,8 @@
 //! input: `tests` cross-checks them.
 
 use super::{
-    CryptoError, CryptoProvider, Curve, EcPrivateKey, EcPublicKey, HashAlg, RsaPublicKey,
-    RustCrypto, SharedSecret,
+    CryptoError, CryptoProvider, Curve, EcPrivateKey, EcPublicKey, HashAlg, PreparedSigning,
+    RsaPublicKey, RustCrypto, SharedSecret,
 };
 use ring::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
 
@@ -41,6 +41,45 @@ fn ecdsa_signing_algorithm(
         (Curve::P384, HashAlg::Sha384) => &signature::ECDSA_P384_SHA384_FIXED_SIGNING,
         _ => return None,
     })
+}
+
+/// A parsed `ring` key pair with its random source: built for one signature
+/// ([`Ring::sign_ecdsa`]) or one batch ([`CryptoProvider::prepare_signing`]), then dropped.
+/// `ring` does not zeroize it, so it never outlives the call that built it.
+struct RingKeyPair {
+    pair: signature::EcdsaKeyPair,
+    rng: ring::rand::SystemRandom,
+    curve: Curve,
+}
+
+/// `ring`'s key pair for `key` under `alg`.
+fn key_pair(
+    alg: &'static signature::EcdsaSigningAlgorithm,
+    key: &EcPrivateKey,
+) -> Result<RingKeyPair, CryptoError> {
+    let curve = key.curve();
+    // `ring` wants the public key beside the scalar (it re-derives it with its fixed-base
+    // tables and compares); the key remembers it after the first signature.
+    let public = key.public_with(|k| RustCrypto.public_key(k))?;
+    let rng = ring::rand::SystemRandom::new();
+    let pair = signature::EcdsaKeyPair::from_private_key_and_public_key(
+        alg,
+        key.scalar_bytes(),
+        public.sec1(),
+        &rng,
+    )
+    .map_err(|_| CryptoError::InvalidPrivateKey { curve })?;
+    Ok(RingKeyPair { pair, rng, curve })
+}
+
+impl PreparedSigning for RingKeyPair {
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let sig = self
+            .pair
+            .sign(&self.rng, msg)
+            .map_err(|_| CryptoError::SigningFailed { curve: self.curve })?;
+        Ok(sig.as_ref().to_vec())
+    }
 }
 
 impl CryptoProvider for Ring {
@@ -86,21 +125,19 @@ impl CryptoProvider for Ring {
         let Some(alg) = ecdsa_signing_algorithm(curve, hash) else {
             return RustCrypto.sign_ecdsa(key, hash, msg);
         };
-        // `ring` wants the public key beside the scalar (it re-derives it with its fixed-base
-        // tables and compares); the key remembers it after the first signature.
-        let public = key.public_with(|k| RustCrypto.public_key(k))?;
-        let rng = ring::rand::SystemRandom::new();
-        let pair = signature::EcdsaKeyPair::from_private_key_and_public_key(
-            alg,
-            key.scalar_bytes(),
-            public.sec1(),
-            &rng,
-        )
-        .map_err(|_| CryptoError::InvalidPrivateKey { curve })?;
-        let sig = pair
-            .sign(&rng, msg)
-            .map_err(|_| CryptoError::SigningFailed { curve })?;
-        Ok(sig.as_ref().to_vec())
+        let pair = key_pair(alg, key)?;
+        pair.sign(msg)
+    }
+
+    fn prepare_signing(
+        &self,
+        key: &EcPrivateKey,
+        hash: HashAlg,
+    ) -> Result<Option<Box<dyn PreparedSigning + '_>>, CryptoError> {
+        match ecdsa_signing_algorithm(key.curve(), hash) {
+            Some(alg) => Ok(Some(Box::new(key_pair(alg, key)?))),
+            None => Ok(None),
+        }
     }
 
     fn ecdh(
