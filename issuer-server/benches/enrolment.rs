@@ -38,7 +38,8 @@
 //! scripts/install-postgres.sh; `KAKUNIN_BENCH_NO_PG=1` skips it, `KAKUNIN_BENCH_NO_HTTP=1`
 //! runs the one-core part only, `KAKUNIN_BENCH_RUNS=N` its number of enrolments, 40, for
 //! callgrind (`--toggle-collect=*enrol_cpu*`) or perf, `KAKUNIN_BENCH_ENROLMENTS=N` sets the HTTP runs' size, 200,
-//! `KAKUNIN_BENCH_CLIENTS=N` the number of clients, 8).
+//! `KAKUNIN_BENCH_CLIENTS=N` the number of clients, 8; `KAKUNIN_BENCH_ANSWER=serde` writes part 1's answer
+//! through serde_json as before session 19).
 //! Results and the bounds of the goals: docs/decisions/0018-issuer-service.md.
 
 #[path = "../tests/common/mod.rs"]
@@ -52,6 +53,7 @@ use kakunin_holder_sim::enrolment::{prepare, sign_with_card, EnrolmentKeys, Nonc
 use kakunin_holder_sim::jpki_card::JpkiCard as VirtualCard;
 use kakunin_holder_sim::jpki_sim::{generate, CardSpec, PersonFacts, SimJpki, SimPerson};
 use kakunin_issuer::proofing::{ApplicantProofing, EnrolmentEvidence, JpkiProofing};
+use kakunin_issuer_server::answer_json::array_text;
 use kakunin_issuer_server::issue::{issue_batches, valid_until, IssueContext, IssuerKeys};
 use kakunin_issuer_server::registry::Reserved;
 use kakunin_issuer_server::wire::{EnrolRequest, ParsedEnrolment};
@@ -400,12 +402,20 @@ fn enrol_cpu(
     )
     .unwrap();
     lap(3, &mut clock);
-    // As `POST /enrol` writes it: each array straight to JSON text.
+    // As `POST /enrol` writes it: each array straight to JSON text (or, with
+    // KAKUNIN_BENCH_ANSWER=serde, through serde_json as before session 19, for the A/B).
     let mut answer = Vec::with_capacity(256 * 1024);
     answer.extend_from_slice(b"{\"mdoc\":");
-    serde_json::to_writer(&mut answer, &batch.mdoc).unwrap();
-    answer.extend_from_slice(b",\"sd_jwt_vc\":");
-    serde_json::to_writer(&mut answer, &batch.sd_jwt_vc).unwrap();
+    if std::env::var_os("KAKUNIN_BENCH_ANSWER").is_some_and(|v| v == "serde") {
+        serde_json::to_writer(&mut answer, &batch.mdoc).unwrap();
+        answer.extend_from_slice(b",\"sd_jwt_vc\":");
+        serde_json::to_writer(&mut answer, &batch.sd_jwt_vc).unwrap();
+    } else {
+        let hint = 128 * 1024;
+        answer.extend_from_slice(array_text(&batch.mdoc, hint).unwrap().as_bytes());
+        answer.extend_from_slice(b",\"sd_jwt_vc\":");
+        answer.extend_from_slice(array_text(&batch.sd_jwt_vc, hint).unwrap().as_bytes());
+    }
     answer.extend_from_slice(format!(",\"valid_until\":{until}}}").as_bytes());
     lap(4, &mut clock);
     answer

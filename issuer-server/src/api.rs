@@ -12,6 +12,7 @@
 //! then issuance (signed off the async workers) and the registry rows in one transaction; the
 //! answer is sent after the commit.
 
+use crate::answer_json::array_text;
 use crate::config::IssuerConfig;
 use crate::error::ApiError;
 use crate::issue::{issue_batches, valid_until, IssueContext, IssuedBatch, IssuerKeys};
@@ -289,14 +290,16 @@ async fn enrol_inner(
         let IssuedBatch { mdoc, sd_jwt_vc } = batch;
         // Each array written once into a buffer of about its final size (the credentials
         // are most of it), not grown by doubling.
-        let mdoc = json_text(
+        let mdoc = array_text(
             &mdoc,
             mdoc.iter().map(|m| m.issuer_signed.len() + 400).sum(),
-        )?;
-        let sd_jwt_vc = json_text(
+        )
+        .map_err(|_| ApiError::INTERNAL)?;
+        let sd_jwt_vc = array_text(
             &sd_jwt_vc,
             sd_jwt_vc.iter().map(|s| s.sd_jwt.len() + 400).sum(),
-        )?;
+        )
+        .map_err(|_| ApiError::INTERNAL)?;
         Ok::<_, ApiError>((rows, mdoc, sd_jwt_vc, reserved))
     })
     .await
@@ -323,16 +326,6 @@ async fn enrol_inner(
     let body = with_serialised_fields(&head, &[("mdoc", &mdoc), ("sd_jwt_vc", &sd_jwt_vc)])?;
     let answer = ([(header::CONTENT_TYPE, "application/json")], body).into_response();
     Ok((StatusCode::CREATED, no_store(answer)).into_response())
-}
-
-/// `value` as JSON text, written into a buffer of `size_hint` bytes.
-fn json_text<T: serde::Serialize + ?Sized>(
-    value: &T,
-    size_hint: usize,
-) -> Result<String, ApiError> {
-    let mut out = Vec::with_capacity(size_hint);
-    serde_json::to_writer(&mut out, value).map_err(|_| ApiError::INTERNAL)?;
-    String::from_utf8(out).map_err(|_| ApiError::INTERNAL)
 }
 
 /// The JSON object `head` (not empty) with `fields` added, each value already serialised

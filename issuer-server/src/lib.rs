@@ -15,6 +15,7 @@
 //! - [`links`]: the HMAC links the registry is keyed by;
 //! - [`status`]: status-list publication;
 //! - [`crl`]: JPKI CRLs against the registry;
+//! - [`answer_json`]: the answer's credential arrays as JSON text;
 //! - [`api`], [`server`]: HTTP; [`client`]: the administration client of the CLI;
 //! - [`local`]: the service in-process on a loopback port (`kakunin demo`).
 //!
@@ -29,6 +30,7 @@
     )
 )]
 
+pub mod answer_json;
 pub mod api;
 pub mod client;
 pub mod config;
