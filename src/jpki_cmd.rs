@@ -217,7 +217,7 @@ fn run<T: kakunin_core::card::Transceive>(
     let cert = SignatureCertificate::parse(&der)
         .map_err(CliError::session_in("JPKI signature certificate"))?;
     let f = &cert.facts;
-    println!("signature certificate: {}", escape(&cert.info.subject));
+    println!("signature certificate: {}", escape(&cert.info.subject()));
     println!("name: {}", escape(&f.name));
     println!(
         "date of birth: {}",

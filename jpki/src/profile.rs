@@ -128,8 +128,8 @@ pub struct CertificateInfo {
     pub serial: Vec<u8>,
     /// DER of the issuer Name.
     pub issuer: Vec<u8>,
-    /// The subject as an RFC 4514 string (certificate text: escape before printing).
-    pub subject: String,
+    /// DER of the subject Name ([`CertificateInfo::subject`] gives it as text).
+    subject: Vec<u8>,
     /// notBefore.
     pub not_before: OffsetDateTime,
     /// notAfter.
@@ -148,6 +148,15 @@ impl CertificateInfo {
     /// The certificate as given.
     pub fn der(&self) -> &[u8] {
         &self.der
+    }
+
+    /// The subject as an RFC 4514 string (certificate text: escape before printing). Built
+    /// when asked for: naming each attribute looks its OID up in a table, work the issuer
+    /// service would do for every enrolment and never read.
+    pub fn subject(&self) -> String {
+        x509_cert::name::Name::from_der(&self.subject)
+            .map(|n| n.to_string())
+            .unwrap_or_default()
     }
 }
 
@@ -278,7 +287,7 @@ fn parse_common(
         kind,
         serial: tbs.serial_number.as_bytes().to_vec(),
         issuer: tbs.issuer.to_der().map_err(|_| ProfileError::NotDer)?,
-        subject: tbs.subject.to_string(),
+        subject: tbs.subject.to_der().map_err(|_| ProfileError::NotDer)?,
         not_before: to_time(&tbs.validity.not_before),
         not_after: to_time(&tbs.validity.not_after),
         public_key,

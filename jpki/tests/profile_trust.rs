@@ -53,7 +53,7 @@ fn the_four_facts_by_oid() {
     assert!(!s.facts.name_has_substitutes());
     assert!(s.facts.address_has_substitutes());
     assert_eq!(s.info.serial, vec![0x5a, 0x1e, 0x00, 0x02]);
-    assert!(s.info.subject.contains("CN=JPKISIM0000000000000001S"));
+    assert!(s.info.subject().contains("CN=JPKISIM0000000000000001S"));
     assert_eq!(s.info.not_after, datetime!(2031-06-30 14:59:59 UTC));
     assert_eq!(s.info.public_key.bits(), 2048);
     // Debug never shows the facts.
