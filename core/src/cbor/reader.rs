@@ -488,6 +488,7 @@ impl<'a> Reader<'a> {
 /// compared in full only where their fingerprints are equal. Integers by value, strings by
 /// length and their first, middle and last bytes (cheap; a map of many keys that share them
 /// costs full comparisons, pairwise only up to 16 keys), other keys by their re-encoding.
+#[inline]
 fn fingerprint(key: KeyRef<'_>) -> u64 {
     const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
     let of_bytes = |b: &[u8]| {
@@ -553,7 +554,18 @@ fn same_key(input: &[u8], a: usize, b: usize, limits: &Limits) -> bool {
 fn duplicate_key(input: &[u8], keys: &[(u64, usize)], limits: &Limits) -> Option<usize> {
     const PAIRWISE_UP_TO: usize = 16;
     if keys.len() <= PAIRWISE_UP_TO {
-        return keys.iter().enumerate().skip(1).find_map(|(i, (fp, at))| {
+        // A 64-bit set of the fingerprints seen (six bits of each): a key whose bit is not
+        // set yet has no equal fingerprint before it, so only the others are compared with
+        // the earlier keys. The answer is the same first repeated key as a full pairwise
+        // comparison finds.
+        let mut seen = 0u64;
+        return keys.iter().enumerate().find_map(|(i, (fp, at))| {
+            let bit = 1u64 << (fp.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58);
+            let maybe = seen & bit != 0;
+            seen |= bit;
+            if !maybe {
+                return None;
+            }
             let earlier = keys.get(..i).unwrap_or_default();
             earlier
                 .iter()

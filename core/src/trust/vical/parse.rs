@@ -303,19 +303,20 @@ impl<'a> TextLists<'a> {
             Head::Array(n) => n,
             other => return refuse(r, other, FieldDefect::WrongType),
         };
-        self.scratch.clear();
+        let Self { kept, scratch, .. } = self;
+        scratch.clear();
         let mut defect = None;
         // A kept list of the same length is the likely one: its texts, already checked, are
         // offered to the reader, which then needs no UTF-8 check of an equal text.
-        let likely = self.kept.iter().find(|l| l.len() == n).cloned();
+        let likely = kept.iter().find(|l| l.len() == n);
         let mut all_likely = likely.is_some();
         for i in 0..n {
-            let expected = likely.as_ref().and_then(|l| l.get(i)).map(String::as_str);
+            let expected = likely.and_then(|l| l.get(i)).map(String::as_str);
             let known = |b: &[u8]| expected.filter(|e| e.as_bytes() == b).map(|e| ((), e));
             let found = match r.read_known(known)? {
                 // Equal to a kept text: neither empty nor too long.
                 Known::Known(()) => {
-                    self.scratch.push(None);
+                    scratch.push(None);
                     None
                 }
                 Known::Other(head) => {
@@ -324,7 +325,7 @@ impl<'a> TextLists<'a> {
                         Head::Text(t) if t.len() > MAX_TEXT_LEN => Some(FieldDefect::TooLong),
                         Head::Text("") => Some(FieldDefect::Empty),
                         Head::Text(t) => {
-                            self.scratch.push(Some(t));
+                            scratch.push(Some(t));
                             None
                         }
                         other => {
@@ -339,15 +340,14 @@ impl<'a> TextLists<'a> {
         if let Some(defect) = defect {
             return Ok(Err(defect));
         }
-        if let (true, Some(list)) = (all_likely, &likely) {
+        if let (true, Some(list)) = (all_likely, likely) {
             return Ok(Ok(Arc::clone(list)));
         }
         // The list's texts: read from the input, or equal to the likely list's.
         let text = |i: usize| -> &str {
-            match self.scratch.get(i).copied().flatten() {
+            match scratch.get(i).copied().flatten() {
                 Some(t) => t,
                 None => likely
-                    .as_ref()
                     .and_then(|l| l.get(i))
                     .map_or("", String::as_str),
             }
@@ -355,12 +355,12 @@ impl<'a> TextLists<'a> {
         let same = |list: &&Arc<[String]>| {
             list.len() == n && list.iter().enumerate().all(|(i, s)| s == text(i))
         };
-        if let Some(list) = self.kept.iter().find(same) {
+        if let Some(list) = kept.iter().find(same) {
             return Ok(Ok(Arc::clone(list)));
         }
         let list: Arc<[String]> = (0..n).map(|i| text(i).to_string()).collect();
-        if self.kept.len() < Self::KEPT {
-            self.kept.push(Arc::clone(&list));
+        if kept.len() < Self::KEPT {
+            kept.push(Arc::clone(&list));
         }
         Ok(Ok(list))
     }
@@ -412,15 +412,33 @@ pub(super) fn tdate_field(r: &mut Reader<'_>) -> Read<OffsetDateTime> {
 
 /// The first entry (by index) whose certificate bytes equal an earlier entry's, with that
 /// earlier index. Sorting the indices by certificate keeps this O(n log n) for a hostile
-/// list of thousands of same-length certificates (they differ within their first bytes).
+/// list of thousands of same-length certificates. They are ordered by a fingerprint first
+/// (the length and the last eight bytes, which lie in the signature and differ between
+/// certificates), so the bytes are compared in full only where fingerprints are equal:
+/// equal certificates have equal fingerprints and still end up next to each other.
 fn first_duplicate(entries: &[VicalEntry]) -> Option<(usize, usize)> {
-    let mut order: Vec<usize> = (0..entries.len()).collect();
-    let der = |i: &usize| entries.get(*i).map(VicalEntry::der).unwrap_or_default();
-    order.sort_by(|a, b| der(a).cmp(der(b)).then(a.cmp(b)));
+    let der = |i: usize| entries.get(i).map(VicalEntry::der).unwrap_or_default();
+    let fingerprint = |d: &[u8]| {
+        let tail = d
+            .len()
+            .checked_sub(8)
+            .and_then(|at| d.get(at..))
+            .and_then(|t| <[u8; 8]>::try_from(t).ok())
+            .map_or(0, u64::from_be_bytes);
+        (d.len(), tail)
+    };
+    let mut order: Vec<((usize, u64), usize)> = (0..entries.len())
+        .map(|i| (fingerprint(der(i)), i))
+        .collect();
+    order.sort_unstable_by(|(fa, a), (fb, b)| {
+        fa.cmp(fb)
+            .then_with(|| der(*a).cmp(der(*b)))
+            .then(a.cmp(b))
+    });
     order
         .windows(2)
         .filter_map(|w| match w {
-            [a, b] if der(a) == der(b) => Some((*b, *a)),
+            [(fa, a), (fb, b)] if fa == fb && der(*a) == der(*b) => Some((*b, *a)),
             _ => None,
         })
         .min()
