@@ -390,7 +390,9 @@ impl<'a> Reader<'a> {
     }
 
     /// Book the head just read at `start` into the open containers: a map key's identity,
-    /// the container it opens, the containers it completes (checking their keys).
+    /// the container it opens, the containers it completes (checking their keys). The
+    /// common case (an item inside a container that is not complete yet) stays inline;
+    /// completing containers is [`Reader::close`]'s.
     #[inline(always)]
     fn account(&mut self, shape: Shape<'_>, start: usize) -> Result<(), CborError> {
         let opens = match shape {
@@ -408,12 +410,13 @@ impl<'a> Reader<'a> {
                 } else if frame.pending_key != NONE {
                     // The key ended where its value starts.
                     let key_start = core::mem::replace(&mut frame.pending_key, NONE);
-                    let raw = self.input.get(key_start..start).unwrap_or_default();
-                    let fp = other_fingerprint(&other_key_id(raw, &self.limits));
-                    self.keys.push((fp, key_start));
+                    book_other_key(self.input, &self.limits, &mut self.keys, key_start, start);
                 }
             }
             frame.remaining = frame.remaining.saturating_sub(1);
+            if opens.is_none() && frame.remaining > 0 {
+                return Ok(());
+            }
         }
         if let Some((remaining, map)) = opens {
             self.frames.push(Frame {
@@ -423,6 +426,13 @@ impl<'a> Reader<'a> {
             });
             return Ok(());
         }
+        self.close()
+    }
+
+    /// Pop the containers the last item completed, checking each map's keys for
+    /// duplicates; once none is left open, the top-level item is complete.
+    #[inline(never)]
+    fn close(&mut self) -> Result<(), CborError> {
         while let Some(frame) = self.frames.last() {
             if frame.remaining > 0 {
                 return Ok(());
@@ -488,7 +498,7 @@ impl<'a> Reader<'a> {
 /// compared in full only where their fingerprints are equal. Integers by value, strings by
 /// length and their first, middle and last bytes (cheap; a map of many keys that share them
 /// costs full comparisons, pairwise only up to 16 keys), other keys by their re-encoding.
-#[inline]
+#[inline(always)]
 fn fingerprint(key: KeyRef<'_>) -> u64 {
     const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
     let of_bytes = |b: &[u8]| {
@@ -503,6 +513,22 @@ fn fingerprint(key: KeyRef<'_>) -> u64 {
         KeyRef::Bytes(b) => (4, of_bytes(b)),
     };
     value ^ (kind << 60)
+}
+
+/// Book a map key that is not an integer or string, which started at `key_start` of
+/// `input` and ended where its value starts (`value_start`): by its re-encoding.
+#[cold]
+#[inline(never)]
+fn book_other_key(
+    input: &[u8],
+    limits: &Limits,
+    keys: &mut Vec<(u64, usize)>,
+    key_start: usize,
+    value_start: usize,
+) {
+    let raw = input.get(key_start..value_start).unwrap_or_default();
+    let fp = other_fingerprint(&other_key_id(raw, limits));
+    keys.push((fp, key_start));
 }
 
 /// [`fingerprint`] of a key that is not an integer or string, by its re-encoding.
