@@ -297,16 +297,12 @@ impl<'a> Reader<'a> {
             return self.read_other_head(start);
         }
         // Major types 0-6 with a definite argument, read inline: nearly every head.
-        let (arg, used) = if info < 24 {
-            (u64::from(info), 1)
-        } else {
-            let n = 1usize << (info - 24);
-            let bytes = self
-                .input
-                .get(start + 1..start + 1 + n)
-                .ok_or_else(truncated)?;
-            let arg = bytes.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
-            (arg, 1 + n)
+        let (arg, used) = match info {
+            0..=23 => (u64::from(info), 1),
+            24 => (u64::from(*self.input.get(start + 1).ok_or_else(truncated)?), 2),
+            25 => (u64::from(u16::from_be_bytes(self.arg_bytes(start)?)), 3),
+            26 => (u64::from(u32::from_be_bytes(self.arg_bytes(start)?)), 5),
+            _ => (u64::from_be_bytes(self.arg_bytes(start)?), 9),
         };
         self.pos = start + used;
         self.count_item(start)?;
@@ -319,6 +315,16 @@ impl<'a> Reader<'a> {
             5 => Head::Map(self.count(arg, arg.saturating_mul(2), start)?),
             _ => Head::Tag(arg),
         }))
+    }
+
+    /// The `N` argument bytes after the initial byte at `start` (`Truncated` if the input
+    /// ends first).
+    #[inline(always)]
+    fn arg_bytes<const N: usize>(&self, start: usize) -> Result<[u8; N], CborError> {
+        self.input
+            .get(start + 1..start + 1 + N)
+            .and_then(|b| <[u8; N]>::try_from(b).ok())
+            .ok_or_else(|| Self::err(CborErrorKind::Truncated, start))
     }
 
     /// Floats, simple values, breaks, indefinite lengths and reserved heads, through the

@@ -386,11 +386,8 @@ fn build_entry(
     lists: &mut TextLists<'_>,
     warnings: &mut Vec<VicalWarning>,
 ) -> Result<VicalEntry, VicalError> {
-    let der = opt_field(index, "certificate", f.certificate)?.ok_or(entry_err(
-        index,
-        "certificate",
-        FieldDefect::Missing,
-    ))?;
+    let der = opt_field(index, "certificate", f.certificate)?
+        .ok_or_else(|| entry_err(index, "certificate", FieldDefect::Missing))?;
     if der.len() > MAX_CERT_LEN {
         return Err(VicalError::EntryCertificate {
             index,
@@ -410,11 +407,8 @@ fn build_entry(
     let fields = cert_fields(der).ok_or_else(not_der)?;
     let cert_range = range_in(buf, der).ok_or_else(not_der)?;
 
-    let doc_types = opt_field(index, "docType", f.doc_type)?.ok_or(entry_err(
-        index,
-        "docType",
-        FieldDefect::Missing,
-    ))?;
+    let doc_types = opt_field(index, "docType", f.doc_type)?
+        .ok_or_else(|| entry_err(index, "docType", FieldDefect::Missing))?;
     let certificate_profiles = match opt_field(index, "certificateProfile", f.certificate_profile)?
     {
         None => lists.empty(),

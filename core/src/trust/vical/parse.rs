@@ -482,7 +482,7 @@ pub(super) fn parse_contents(payload: &[u8], buf: &Arc<[u8]>) -> Result<VicalCon
     let url = opt("vicalURL", top.url)?.map(str::to_string);
     let entries = top
         .infos
-        .ok_or(field_err("certificateInfos", FieldDefect::Missing))??;
+        .ok_or_else(|| field_err("certificateInfos", FieldDefect::Missing))??;
     if let Some((index, first)) = first_duplicate(&entries) {
         return Err(VicalError::DuplicateEntry { index, first });
     }
@@ -526,7 +526,7 @@ fn top_key(k: &[u8]) -> Option<(TopKey, &'static str)> {
 
 /// A required top-level field.
 fn req<T>(field: &'static str, v: Option<Result<T, FieldDefect>>) -> Result<T, VicalError> {
-    v.ok_or(field_err(field, FieldDefect::Missing))?
+    v.ok_or_else(|| field_err(field, FieldDefect::Missing))?
         .map_err(|reason| field_err(field, reason))
 }
 
