@@ -21,7 +21,7 @@ struct Tlv<'a> {
 }
 
 /// Read one TLV from the front of `input` (low tag numbers, definite lengths up to 2^24).
-#[inline]
+#[inline(always)]
 fn tlv(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
     let (&tag, rest) = input.split_first()?;
     if tag & 0x1f == 0x1f {
