@@ -300,7 +300,10 @@ impl<'a> Reader<'a> {
         // Major types 0-6 with a definite argument, read inline: nearly every head.
         let (arg, used) = match info {
             0..=23 => (u64::from(info), 1),
-            24 => (u64::from(*self.input.get(start + 1).ok_or_else(truncated)?), 2),
+            24 => (
+                u64::from(*self.input.get(start + 1).ok_or_else(truncated)?),
+                2,
+            ),
             25 => (u64::from(u16::from_be_bytes(self.arg_bytes(start)?)), 3),
             26 => (u64::from(u32::from_be_bytes(self.arg_bytes(start)?)), 5),
             _ => (u64::from_be_bytes(self.arg_bytes(start)?), 9),

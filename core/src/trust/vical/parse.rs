@@ -347,9 +347,7 @@ impl<'a> TextLists<'a> {
         let text = |i: usize| -> &str {
             match scratch.get(i).copied().flatten() {
                 Some(t) => t,
-                None => likely
-                    .and_then(|l| l.get(i))
-                    .map_or("", String::as_str),
+                None => likely.and_then(|l| l.get(i)).map_or("", String::as_str),
             }
         };
         let same = |list: &&Arc<[String]>| {
@@ -431,9 +429,7 @@ fn first_duplicate(entries: &[VicalEntry]) -> Option<(usize, usize)> {
         .map(|i| (fingerprint(der(i)), i))
         .collect();
     order.sort_unstable_by(|(fa, a), (fb, b)| {
-        fa.cmp(fb)
-            .then_with(|| der(*a).cmp(der(*b)))
-            .then(a.cmp(b))
+        fa.cmp(fb).then_with(|| der(*a).cmp(der(*b))).then(a.cmp(b))
     });
     order
         .windows(2)
