@@ -250,7 +250,7 @@ impl<'a> Reader<'a> {
 
     /// Read the next head (a whole item for scalars). Once the top-level item is complete,
     /// another read is refused: as `TrailingBytes` if bytes are left, else `Truncated`.
-    #[inline]
+    #[inline(always)]
     pub fn read(&mut self) -> Result<Head<'a>, CborError> {
         let start = self.pos;
         self.before_head(start)?;
