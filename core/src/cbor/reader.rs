@@ -286,6 +286,66 @@ impl<'a> Reader<'a> {
         Ok(Known::Other(head))
     }
 
+    /// Read the next head; a text whose bytes are all ASCII (so valid UTF-8, with no further
+    /// check) is handed to `f` as bytes, and what `f` answers is given back as
+    /// [`Known::Known`]. A text `f` declines (`None`) or that is not ASCII, and every other
+    /// head, is read as by [`Reader::read`] and handed back. For values read from their
+    /// bytes (dates, texts kept as ranges), where a `&str` is not needed.
+    #[inline(always)]
+    pub fn read_ascii_with<T>(
+        &mut self,
+        f: impl FnOnce(&'a [u8]) -> Option<T>,
+    ) -> Result<Known<'a, T>, CborError> {
+        let start = self.pos;
+        self.before_head(start)?;
+        let head = match self.read_head(start)? {
+            Raw::Head(head) => head,
+            Raw::Text(bytes) => {
+                if bytes.is_ascii() {
+                    if let Some(v) = f(bytes) {
+                        self.account(Shape::Key(KeyRef::Text(bytes)), start)?;
+                        return Ok(Known::Known(v));
+                    }
+                }
+                Head::Text(utf8(bytes, start)?)
+            }
+        };
+        self.account(shape(&head), start)?;
+        Ok(Known::Other(head))
+    }
+
+    /// Read the next item if it is exactly the text `text` in its shortest encoding (a map
+    /// key the caller expects at this place, compared by its encoded bytes); otherwise read
+    /// nothing and answer `false`, leaving the item to [`Reader::read`] or
+    /// [`Reader::read_known`]. Only texts of at most 23 bytes (a one-byte head) are looked
+    /// for; a longer one always answers `false`. A match is booked as `read` books the same
+    /// text (item count, nesting, the map's keys for the duplicate check), with the same
+    /// errors at the same offset; its UTF-8 is `text`'s own.
+    #[inline(always)]
+    pub fn read_text_if(&mut self, text: &str) -> Result<bool, CborError> {
+        let start = self.pos;
+        let bytes = text.as_bytes();
+        let Ok(len) = u8::try_from(bytes.len()) else {
+            return Ok(false);
+        };
+        if len > 23 {
+            return Ok(false);
+        }
+        let end = start + 1 + bytes.len();
+        match self.input.get(start..end) {
+            Some([head, rest @ ..]) if *head == 0x60 | len && rest == bytes => {}
+            _ => return Ok(false),
+        }
+        // The checks `read` makes for this head, in its order: before the head, the item
+        // count; the text is inside the input, as just compared.
+        self.before_head(start)?;
+        self.pos = start + 1;
+        self.count_item(start)?;
+        self.pos = end;
+        self.account(Shape::Key(KeyRef::Text(bytes)), start)?;
+        Ok(true)
+    }
+
     /// Read one head and its string content, checking it as the tree decoder does (the same
     /// checks in the same order, so the same error wins); a text's UTF-8 is the caller's to
     /// check, next.

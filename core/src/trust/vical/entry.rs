@@ -8,7 +8,7 @@
 //! runs when the entry is first used as an anchor (`crate::trust::anchors`).
 
 use super::cert_fields::{cert_fields, name_country, name_summary};
-use super::parse::{bounded_str, bytes_field, refuse, tdate_field, Read, TextLists};
+use super::parse::{bounded_text_bytes, bytes_field, refuse, tdate_field, Read, TextLists};
 use super::{FieldDefect, VicalError};
 use crate::cbor::{CborError, Head, Known, Reader};
 use crate::trust::anchors::Anchor;
@@ -274,6 +274,23 @@ fn entry_key(k: &[u8]) -> Option<(EntryKey, &'static str)> {
     })
 }
 
+/// The `CertificateInfo` keys in the order the Austroads and AAMVA lists give them (neither
+/// sends `certificateProfile` or `extensions`), looked for first by position: a byte
+/// comparison of the encoded key instead of a head read and a match on the text.
+const IN_ORDER: [(EntryKey, &str); 11] = [
+    (EntryKey::Certificate, "certificate"),
+    (EntryKey::SerialNumber, "serialNumber"),
+    (EntryKey::Ski, "ski"),
+    (EntryKey::DocType, "docType"),
+    (EntryKey::IssuingAuthority, "issuingAuthority"),
+    (EntryKey::IssuingCountry, "issuingCountry"),
+    (EntryKey::StateOrProvinceName, "stateOrProvinceName"),
+    (EntryKey::Issuer, "issuer"),
+    (EntryKey::Subject, "subject"),
+    (EntryKey::NotBefore, "notBefore"),
+    (EntryKey::NotAfter, "notAfter"),
+];
+
 /// Where `part` (a slice of `outer`) lies in `outer`; `None` if it is not inside it.
 pub(super) fn range_in(outer: &[u8], part: &[u8]) -> Option<Range<usize>> {
     let start = part.as_ptr().addr().checked_sub(outer.as_ptr().addr())?;
@@ -296,9 +313,10 @@ struct EntryFields<'a> {
     ski: Option<Result<&'a [u8], FieldDefect>>,
     doc_type: Option<Result<Arc<[String]>, FieldDefect>>,
     certificate_profile: Option<Result<Arc<[String]>, FieldDefect>>,
-    issuing_authority: Option<Result<&'a str, FieldDefect>>,
-    issuing_country: Option<Result<&'a str, FieldDefect>>,
-    state_or_province: Option<Result<&'a str, FieldDefect>>,
+    // Texts as their bytes (UTF-8 checked by the reader), kept as ranges.
+    issuing_authority: Option<Result<&'a [u8], FieldDefect>>,
+    issuing_country: Option<Result<&'a [u8], FieldDefect>>,
+    state_or_province: Option<Result<&'a [u8], FieldDefect>>,
     issuer: Option<Result<&'a [u8], FieldDefect>>,
     subject: Option<Result<&'a [u8], FieldDefect>>,
     not_before: Option<Result<OffsetDateTime, FieldDefect>>,
@@ -338,25 +356,43 @@ pub(super) fn read_entry<'a>(
             )));
         }
     };
-    // One pass over the map; the reader refuses repeated keys once the map is read.
+    // One pass over the map; the reader refuses repeated keys once the map is read. Keys
+    // are first expected in the order real lists use (`IN_ORDER`), each compared by its
+    // encoded bytes; from the first key that differs, every key is read the generic way.
     let mut f = EntryFields::default();
+    let mut expected = IN_ORDER.iter();
+    let mut in_order = true;
     for _ in 0..n {
-        let key = match r.read_known(entry_key)? {
-            Known::Known(k) => Some(k),
-            Known::Other(other) => {
-                r.skip_content(other)?;
-                None
+        let mut key = None;
+        if in_order {
+            in_order = false;
+            if let Some((k, text)) = expected.next() {
+                if r.read_text_if(text)? {
+                    key = Some(*k);
+                    in_order = true;
+                }
             }
-        };
+        }
+        if !in_order {
+            key = match r.read_known(entry_key)? {
+                Known::Known(k) => Some(k),
+                Known::Other(other) => {
+                    r.skip_content(other)?;
+                    None
+                }
+            };
+        }
         match key {
             Some(EntryKey::Certificate) => f.certificate = Some(bytes_field(r)?),
             Some(EntryKey::SerialNumber) => f.serial_number = Some(serial_field(r)?),
             Some(EntryKey::Ski) => f.ski = Some(bytes_field(r)?),
             Some(EntryKey::DocType) => f.doc_type = Some(lists.read(r)?),
             Some(EntryKey::CertificateProfile) => f.certificate_profile = Some(lists.read(r)?),
-            Some(EntryKey::IssuingAuthority) => f.issuing_authority = Some(bounded_str(r)?),
-            Some(EntryKey::IssuingCountry) => f.issuing_country = Some(bounded_str(r)?),
-            Some(EntryKey::StateOrProvinceName) => f.state_or_province = Some(bounded_str(r)?),
+            Some(EntryKey::IssuingAuthority) => f.issuing_authority = Some(bounded_text_bytes(r)?),
+            Some(EntryKey::IssuingCountry) => f.issuing_country = Some(bounded_text_bytes(r)?),
+            Some(EntryKey::StateOrProvinceName) => {
+                f.state_or_province = Some(bounded_text_bytes(r)?)
+            }
             Some(EntryKey::Issuer) => f.issuer = Some(bytes_field(r)?),
             Some(EntryKey::Subject) => f.subject = Some(bytes_field(r)?),
             Some(EntryKey::NotBefore) => f.not_before = Some(tdate_field(r)?),
@@ -454,14 +490,14 @@ fn build_entry(
         warn(WarningKind::SubjectMismatch);
     }
     if let (Some(hint), Some(own)) = (issuing_country, name_country(fields.subject)) {
-        if !hint.eq_ignore_ascii_case(own) {
+        if !hint.eq_ignore_ascii_case(own.as_bytes()) {
             warn(WarningKind::CountryMismatch);
         }
     }
 
     // Every part borrowed from `der`; its place there. The texts were read from `buf`.
     let within = |part: &[u8]| range_in(der, part).unwrap_or_default();
-    let in_buf = |t: Option<&str>| t.and_then(|t| range_in(buf, t.as_bytes()));
+    let in_buf = |t: Option<&[u8]>| t.and_then(|t| range_in(buf, t));
     Ok(VicalEntry {
         index,
         subject: within(fields.subject),

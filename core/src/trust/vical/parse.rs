@@ -254,6 +254,20 @@ pub(super) fn bounded_str<'a>(r: &mut Reader<'a>) -> Read<&'a str> {
     }
 }
 
+/// A text of at most [`MAX_TEXT_LEN`] bytes, borrowed from the input as its (UTF-8
+/// checked) bytes: an ASCII text needs no UTF-8 check of its own.
+pub(super) fn bounded_text_bytes<'a>(r: &mut Reader<'a>) -> Read<&'a [u8]> {
+    let text = match r.read_ascii_with(Some)? {
+        Known::Known(t) => t,
+        Known::Other(Head::Text(t)) => t.as_bytes(),
+        Known::Other(other) => return refuse(r, other, FieldDefect::WrongType),
+    };
+    if text.len() > MAX_TEXT_LEN {
+        return Ok(Err(FieldDefect::TooLong));
+    }
+    Ok(Ok(text))
+}
+
 /// A byte string, borrowed from the input.
 pub(super) fn bytes_field<'a>(r: &mut Reader<'a>) -> Read<&'a [u8]> {
     match r.read()? {
@@ -395,8 +409,17 @@ pub(super) fn tdate_field(r: &mut Reader<'_>) -> Read<OffsetDateTime> {
         Head::Tag(tag @ (0 | 1)) => tag,
         other => return refuse(r, other, FieldDefect::BadDate),
     };
+    if tag == 0 {
+        // The common form is read from its bytes when they are ASCII; anything else as
+        // before.
+        let parsed = match r.read_ascii_with(utc_seconds)? {
+            Known::Known(t) => Some(t),
+            Known::Other(Head::Text(s)) => rfc3339(s),
+            Known::Other(other) => return refuse(r, other, FieldDefect::BadDate),
+        };
+        return Ok(parsed.ok_or(FieldDefect::BadDate));
+    }
     let parsed = match (tag, r.read()?) {
-        (0, Head::Text(s)) => rfc3339(s),
         (1, Head::Uint(n)) => i64::try_from(n)
             .ok()
             .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok()),
