@@ -291,6 +291,25 @@ const IN_ORDER: [(EntryKey, &str); 11] = [
     (EntryKey::NotAfter, "notAfter"),
 ];
 
+/// Read the key [`IN_ORDER`] has at `pos` if it is next (`None`: it is not, nothing read).
+/// Each place calls the reader with its own literal text, so the comparison is inlined with
+/// a known length rather than a call into `memcmp` per key.
+#[inline(always)]
+fn read_in_order(r: &mut Reader<'_>, pos: usize) -> Result<Option<EntryKey>, CborError> {
+    macro_rules! at {
+        ($($i:literal),*) => {
+            match pos {
+                $($i => {
+                    let (key, text) = IN_ORDER[$i];
+                    r.read_text_if(text)?.then_some(key)
+                })*
+                _ => None,
+            }
+        };
+    }
+    Ok(at!(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10))
+}
+
 /// Where `part` (a slice of `outer`) lies in `outer`; `None` if it is not inside it.
 pub(super) fn range_in(outer: &[u8], part: &[u8]) -> Option<Range<usize>> {
     let start = part.as_ptr().addr().checked_sub(outer.as_ptr().addr())?;
@@ -360,18 +379,14 @@ pub(super) fn read_entry<'a>(
     // are first expected in the order real lists use (`IN_ORDER`), each compared by its
     // encoded bytes; from the first key that differs, every key is read the generic way.
     let mut f = EntryFields::default();
-    let mut expected = IN_ORDER.iter();
+    let mut next = 0;
     let mut in_order = true;
     for _ in 0..n {
         let mut key = None;
         if in_order {
-            in_order = false;
-            if let Some((k, text)) = expected.next() {
-                if r.read_text_if(text)? {
-                    key = Some(*k);
-                    in_order = true;
-                }
-            }
+            key = read_in_order(r, next)?;
+            next += 1;
+            in_order = key.is_some();
         }
         if !in_order {
             key = match r.read_known(entry_key)? {
@@ -542,6 +557,26 @@ mod unit {
         }
         assert_eq!(entry_key(b"extensions"), None);
         assert_eq!(entry_key(b"Certificate"), None);
+    }
+
+    #[test]
+    fn every_key_in_order_is_read_by_its_position_only() {
+        for (pos, (key, text)) in IN_ORDER.iter().enumerate() {
+            let mut e = crate::cbor::Encoder::new();
+            e.text(text);
+            let encoded = e.into_bytes();
+            for at in 0..IN_ORDER.len() + 1 {
+                let mut r = Reader::new(&encoded, &crate::cbor::Limits::DEFAULT).unwrap();
+                let read = read_in_order(&mut r, at).unwrap();
+                if at == pos {
+                    assert_eq!(read, Some(*key), "{text}");
+                    r.finish().unwrap();
+                } else {
+                    assert_eq!(read, None, "{text} at {at}");
+                    assert_eq!(r.offset(), 0);
+                }
+            }
+        }
     }
 
     #[test]
