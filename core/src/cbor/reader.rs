@@ -250,6 +250,7 @@ impl<'a> Reader<'a> {
 
     /// Read the next head (a whole item for scalars). Once the top-level item is complete,
     /// another read is refused: as `TrailingBytes` if bytes are left, else `Truncated`.
+    #[inline(always)]
     pub fn read(&mut self) -> Result<Head<'a>, CborError> {
         let start = self.pos;
         self.before_head(start)?;
@@ -285,6 +286,66 @@ impl<'a> Reader<'a> {
         Ok(Known::Other(head))
     }
 
+    /// Read the next head; a text whose bytes are all ASCII (so valid UTF-8, with no further
+    /// check) is handed to `f` as bytes, and what `f` answers is given back as
+    /// [`Known::Known`]. A text `f` declines (`None`) or that is not ASCII, and every other
+    /// head, is read as by [`Reader::read`] and handed back. For values read from their
+    /// bytes (dates, texts kept as ranges), where a `&str` is not needed.
+    #[inline(always)]
+    pub fn read_ascii_with<T>(
+        &mut self,
+        f: impl FnOnce(&'a [u8]) -> Option<T>,
+    ) -> Result<Known<'a, T>, CborError> {
+        let start = self.pos;
+        self.before_head(start)?;
+        let head = match self.read_head(start)? {
+            Raw::Head(head) => head,
+            Raw::Text(bytes) => {
+                if bytes.is_ascii() {
+                    if let Some(v) = f(bytes) {
+                        self.account(Shape::Key(KeyRef::Text(bytes)), start)?;
+                        return Ok(Known::Known(v));
+                    }
+                }
+                Head::Text(utf8(bytes, start)?)
+            }
+        };
+        self.account(shape(&head), start)?;
+        Ok(Known::Other(head))
+    }
+
+    /// Read the next item if it is exactly the text `text` in its shortest encoding (a map
+    /// key the caller expects at this place, compared by its encoded bytes); otherwise read
+    /// nothing and answer `false`, leaving the item to [`Reader::read`] or
+    /// [`Reader::read_known`]. Only texts of at most 23 bytes (a one-byte head) are looked
+    /// for; a longer one always answers `false`. A match is booked as `read` books the same
+    /// text (item count, nesting, the map's keys for the duplicate check), with the same
+    /// errors at the same offset; its UTF-8 is `text`'s own.
+    #[inline(always)]
+    pub fn read_text_if(&mut self, text: &str) -> Result<bool, CborError> {
+        let start = self.pos;
+        let bytes = text.as_bytes();
+        let Ok(len) = u8::try_from(bytes.len()) else {
+            return Ok(false);
+        };
+        if len > 23 {
+            return Ok(false);
+        }
+        let end = start + 1 + bytes.len();
+        match self.input.get(start..end) {
+            Some([head, rest @ ..]) if *head == 0x60 | len && rest == bytes => {}
+            _ => return Ok(false),
+        }
+        // The checks `read` makes for this head, in its order: before the head, the item
+        // count; the text is inside the input, as just compared.
+        self.before_head(start)?;
+        self.pos = start + 1;
+        self.count_item(start)?;
+        self.pos = end;
+        self.account(Shape::Key(KeyRef::Text(bytes)), start)?;
+        Ok(true)
+    }
+
     /// Read one head and its string content, checking it as the tree decoder does (the same
     /// checks in the same order, so the same error wins); a text's UTF-8 is the caller's to
     /// check, next.
@@ -297,16 +358,15 @@ impl<'a> Reader<'a> {
             return self.read_other_head(start);
         }
         // Major types 0-6 with a definite argument, read inline: nearly every head.
-        let (arg, used) = if info < 24 {
-            (u64::from(info), 1)
-        } else {
-            let n = 1usize << (info - 24);
-            let bytes = self
-                .input
-                .get(start + 1..start + 1 + n)
-                .ok_or_else(truncated)?;
-            let arg = bytes.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
-            (arg, 1 + n)
+        let (arg, used) = match info {
+            0..=23 => (u64::from(info), 1),
+            24 => (
+                u64::from(*self.input.get(start + 1).ok_or_else(truncated)?),
+                2,
+            ),
+            25 => (u64::from(u16::from_be_bytes(self.arg_bytes(start)?)), 3),
+            26 => (u64::from(u32::from_be_bytes(self.arg_bytes(start)?)), 5),
+            _ => (u64::from_be_bytes(self.arg_bytes(start)?), 9),
         };
         self.pos = start + used;
         self.count_item(start)?;
@@ -319,6 +379,16 @@ impl<'a> Reader<'a> {
             5 => Head::Map(self.count(arg, arg.saturating_mul(2), start)?),
             _ => Head::Tag(arg),
         }))
+    }
+
+    /// The `N` argument bytes after the initial byte at `start` (`Truncated` if the input
+    /// ends first).
+    #[inline(always)]
+    fn arg_bytes<const N: usize>(&self, start: usize) -> Result<[u8; N], CborError> {
+        self.input
+            .get(start + 1..start + 1 + N)
+            .and_then(|b| <[u8; N]>::try_from(b).ok())
+            .ok_or_else(|| Self::err(CborErrorKind::Truncated, start))
     }
 
     /// Floats, simple values, breaks, indefinite lengths and reserved heads, through the
@@ -390,7 +460,9 @@ impl<'a> Reader<'a> {
     }
 
     /// Book the head just read at `start` into the open containers: a map key's identity,
-    /// the container it opens, the containers it completes (checking their keys).
+    /// the container it opens, the containers it completes (checking their keys). The
+    /// common case (an item inside a container that is not complete yet) stays inline;
+    /// completing containers is [`Reader::close`]'s.
     #[inline(always)]
     fn account(&mut self, shape: Shape<'_>, start: usize) -> Result<(), CborError> {
         let opens = match shape {
@@ -408,12 +480,13 @@ impl<'a> Reader<'a> {
                 } else if frame.pending_key != NONE {
                     // The key ended where its value starts.
                     let key_start = core::mem::replace(&mut frame.pending_key, NONE);
-                    let raw = self.input.get(key_start..start).unwrap_or_default();
-                    let fp = other_fingerprint(&other_key_id(raw, &self.limits));
-                    self.keys.push((fp, key_start));
+                    book_other_key(self.input, &self.limits, &mut self.keys, key_start, start);
                 }
             }
             frame.remaining = frame.remaining.saturating_sub(1);
+            if opens.is_none() && frame.remaining > 0 {
+                return Ok(());
+            }
         }
         if let Some((remaining, map)) = opens {
             self.frames.push(Frame {
@@ -423,6 +496,13 @@ impl<'a> Reader<'a> {
             });
             return Ok(());
         }
+        self.close()
+    }
+
+    /// Pop the containers the last item completed, checking each map's keys for
+    /// duplicates; once none is left open, the top-level item is complete.
+    #[inline(never)]
+    fn close(&mut self) -> Result<(), CborError> {
         while let Some(frame) = self.frames.last() {
             if frame.remaining > 0 {
                 return Ok(());
@@ -488,6 +568,7 @@ impl<'a> Reader<'a> {
 /// compared in full only where their fingerprints are equal. Integers by value, strings by
 /// length and their first, middle and last bytes (cheap; a map of many keys that share them
 /// costs full comparisons, pairwise only up to 16 keys), other keys by their re-encoding.
+#[inline(always)]
 fn fingerprint(key: KeyRef<'_>) -> u64 {
     const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
     let of_bytes = |b: &[u8]| {
@@ -502,6 +583,22 @@ fn fingerprint(key: KeyRef<'_>) -> u64 {
         KeyRef::Bytes(b) => (4, of_bytes(b)),
     };
     value ^ (kind << 60)
+}
+
+/// Book a map key that is not an integer or string, which started at `key_start` of
+/// `input` and ended where its value starts (`value_start`): by its re-encoding.
+#[cold]
+#[inline(never)]
+fn book_other_key(
+    input: &[u8],
+    limits: &Limits,
+    keys: &mut Vec<(u64, usize)>,
+    key_start: usize,
+    value_start: usize,
+) {
+    let raw = input.get(key_start..value_start).unwrap_or_default();
+    let fp = other_fingerprint(&other_key_id(raw, limits));
+    keys.push((fp, key_start));
 }
 
 /// [`fingerprint`] of a key that is not an integer or string, by its re-encoding.
@@ -553,7 +650,18 @@ fn same_key(input: &[u8], a: usize, b: usize, limits: &Limits) -> bool {
 fn duplicate_key(input: &[u8], keys: &[(u64, usize)], limits: &Limits) -> Option<usize> {
     const PAIRWISE_UP_TO: usize = 16;
     if keys.len() <= PAIRWISE_UP_TO {
-        return keys.iter().enumerate().skip(1).find_map(|(i, (fp, at))| {
+        // A 64-bit set of the fingerprints seen (six bits of each): a key whose bit is not
+        // set yet has no equal fingerprint before it, so only the others are compared with
+        // the earlier keys. The answer is the same first repeated key as a full pairwise
+        // comparison finds.
+        let mut seen = 0u64;
+        return keys.iter().enumerate().find_map(|(i, (fp, at))| {
+            let bit = 1u64 << (fp.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58);
+            let maybe = seen & bit != 0;
+            seen |= bit;
+            if !maybe {
+                return None;
+            }
             let earlier = keys.get(..i).unwrap_or_default();
             earlier
                 .iter()

@@ -30,8 +30,10 @@ pub struct Anchor {
     /// constraints), or `None` if webpki refuses it: made once, on first use.
     webpki: OnceLock<Option<TrustAnchor<'static>>>,
     /// The parsed certificate: filled when the anchor is made by hand, and on first use for
-    /// anchors imported from a VICAL (most of which no chain ever ends in).
-    cert: OnceLock<x509_cert::Certificate>,
+    /// anchors imported from a VICAL (most of which no chain ever ends in). Boxed, so that
+    /// an anchor not yet used stays small (a VICAL's entries are built and moved by the
+    /// dozen on every trust reload; the certificate structure is over 500 bytes).
+    cert: OnceLock<Box<x509_cert::Certificate>>,
     /// The docTypes this anchor may certify document signers for; `None` for all. VICAL
     /// entries listing the same docTypes share one list.
     pub(crate) doc_types: Option<Arc<[String]>>,
@@ -66,7 +68,7 @@ impl Anchor {
             bytes: Arc::from(der),
             range: 0..der.len(),
             webpki: OnceLock::from(Some(reading)),
-            cert: OnceLock::from(cert),
+            cert: OnceLock::from(Box::new(cert)),
             doc_types,
         })
     }
@@ -127,7 +129,7 @@ impl Anchor {
         if let Some(c) = self.cert.get() {
             return Ok(c);
         }
-        let parsed = parse_cert(self.der(), index)?;
+        let parsed = Box::new(parse_cert(self.der(), index)?);
         Ok(self.cert.get_or_init(|| parsed))
     }
 

@@ -77,6 +77,50 @@ fn read_value_known(r: &mut Reader<'_>) -> Result<Value, CborError> {
     })
 }
 
+/// [`read_value`] with every head first tried as the texts `"docType"` and `"a"` through
+/// [`Reader::read_text_if`], then read through [`Reader::read_ascii_with`] taking ASCII texts
+/// that start with `c` or `v` from their bytes: the values and errors must not change.
+fn read_value_fast(r: &mut Reader<'_>) -> Result<Value, CborError> {
+    for text in ["docType", "a"] {
+        if r.read_text_if(text)? {
+            return Ok(Value::Text(text.to_string()));
+        }
+    }
+    let from_bytes = |b: &[u8]| matches!(b.first(), Some(b'c' | b'v')).then(|| b.to_vec());
+    let head = match r.read_ascii_with(from_bytes)? {
+        Known::Known(bytes) => {
+            assert!(bytes.is_ascii());
+            return Ok(Value::Text(String::from_utf8(bytes).unwrap()));
+        }
+        Known::Other(head) => head,
+    };
+    Ok(match head {
+        Head::Text(t) => {
+            assert!(!(t.is_ascii() && (t.starts_with('c') || t.starts_with('v'))));
+            Value::Text(t.to_string())
+        }
+        Head::Array(n) => Value::Array(
+            (0..n)
+                .map(|_| read_value_fast(r))
+                .collect::<Result<_, _>>()?,
+        ),
+        Head::Map(n) => Value::Map(
+            (0..n)
+                .map(|_| Ok((read_value_fast(r)?, read_value_fast(r)?)))
+                .collect::<Result<_, CborError>>()?,
+        ),
+        Head::Tag(t) => Value::Tag(t, Box::new(read_value_fast(r)?)),
+        Head::Uint(n) => Value::Uint(n),
+        Head::Nint(n) => Value::Nint(n),
+        Head::Bytes(b) => Value::Bytes(b.to_vec()),
+        Head::Bool(b) => Value::Bool(b),
+        Head::Null => Value::Null,
+        Head::Undefined => Value::Undefined,
+        Head::Float(f) => Value::Float(f),
+        Head::Simple(s) => Value::Simple(s),
+    })
+}
+
 /// A value with the texts [`read_value_known`] knows replaced as it reports them.
 fn as_known(v: Value) -> Value {
     match v {
@@ -105,6 +149,14 @@ fn by_reader(input: &[u8], limits: &Limits) -> Result<String, CborError> {
         Ok(format!("{:?}", as_known(v.clone()))),
         "read_known"
     );
+    let mut f = Reader::new(input, limits)?;
+    let fast = read_value_fast(&mut f).and_then(|v| f.finish().map(|()| v));
+    // Compared by their Debug text, as above (a NaN is not equal to itself).
+    assert_eq!(
+        fast.map(|f| format!("{f:?}")),
+        Ok(format!("{v:?}")),
+        "read_text_if / read_ascii_with"
+    );
     Ok(format!("{v:?}"))
 }
 
@@ -121,6 +173,9 @@ fn agree(input: &[u8], limits: &Limits) -> bool {
         let known = Reader::new(input, limits)
             .and_then(|mut r| read_value_known(&mut r).and_then(|_| r.finish()));
         assert_eq!(known.as_ref().err(), Some(e), "{input:02x?}");
+        let fast = Reader::new(input, limits)
+            .and_then(|mut r| read_value_fast(&mut r).and_then(|_| r.finish()));
+        assert_eq!(fast.as_ref().err(), Some(e), "{input:02x?}");
     }
     let skipped = Reader::new(input, limits).and_then(|mut r| {
         r.skip()?;

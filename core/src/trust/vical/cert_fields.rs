@@ -21,6 +21,7 @@ struct Tlv<'a> {
 }
 
 /// Read one TLV from the front of `input` (low tag numbers, definite lengths up to 2^24).
+#[inline(always)]
 fn tlv(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
     let (&tag, rest) = input.split_first()?;
     if tag & 0x1f == 0x1f {
@@ -53,6 +54,7 @@ fn tlv(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
 }
 
 /// Read one TLV that must have tag `tag`.
+#[inline]
 fn expect(input: &[u8], tag: u8) -> Option<(Tlv<'_>, &[u8])> {
     tlv(input).filter(|(t, _)| t.tag == tag)
 }

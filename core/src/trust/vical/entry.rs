@@ -8,7 +8,7 @@
 //! runs when the entry is first used as an anchor (`crate::trust::anchors`).
 
 use super::cert_fields::{cert_fields, name_country, name_summary};
-use super::parse::{bounded_str, bytes_field, refuse, tdate_field, Read, TextLists};
+use super::parse::{bounded_text_bytes, bytes_field, refuse, tdate_field, Read, TextLists};
 use super::{FieldDefect, VicalError};
 use crate::cbor::{CborError, Head, Known, Reader};
 use crate::trust::anchors::Anchor;
@@ -274,6 +274,42 @@ fn entry_key(k: &[u8]) -> Option<(EntryKey, &'static str)> {
     })
 }
 
+/// The `CertificateInfo` keys in the order the Austroads and AAMVA lists give them (neither
+/// sends `certificateProfile` or `extensions`), looked for first by position: a byte
+/// comparison of the encoded key instead of a head read and a match on the text.
+const IN_ORDER: [(EntryKey, &str); 11] = [
+    (EntryKey::Certificate, "certificate"),
+    (EntryKey::SerialNumber, "serialNumber"),
+    (EntryKey::Ski, "ski"),
+    (EntryKey::DocType, "docType"),
+    (EntryKey::IssuingAuthority, "issuingAuthority"),
+    (EntryKey::IssuingCountry, "issuingCountry"),
+    (EntryKey::StateOrProvinceName, "stateOrProvinceName"),
+    (EntryKey::Issuer, "issuer"),
+    (EntryKey::Subject, "subject"),
+    (EntryKey::NotBefore, "notBefore"),
+    (EntryKey::NotAfter, "notAfter"),
+];
+
+/// Read the key [`IN_ORDER`] has at `pos` if it is next (`None`: it is not, nothing read).
+/// Each place calls the reader with its own literal text, so the comparison is inlined with
+/// a known length rather than a call into `memcmp` per key.
+#[inline(always)]
+fn read_in_order(r: &mut Reader<'_>, pos: usize) -> Result<Option<EntryKey>, CborError> {
+    macro_rules! at {
+        ($($i:literal),*) => {
+            match pos {
+                $($i => {
+                    let (key, text) = IN_ORDER[$i];
+                    r.read_text_if(text)?.then_some(key)
+                })*
+                _ => None,
+            }
+        };
+    }
+    Ok(at!(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10))
+}
+
 /// Where `part` (a slice of `outer`) lies in `outer`; `None` if it is not inside it.
 pub(super) fn range_in(outer: &[u8], part: &[u8]) -> Option<Range<usize>> {
     let start = part.as_ptr().addr().checked_sub(outer.as_ptr().addr())?;
@@ -296,9 +332,10 @@ struct EntryFields<'a> {
     ski: Option<Result<&'a [u8], FieldDefect>>,
     doc_type: Option<Result<Arc<[String]>, FieldDefect>>,
     certificate_profile: Option<Result<Arc<[String]>, FieldDefect>>,
-    issuing_authority: Option<Result<&'a str, FieldDefect>>,
-    issuing_country: Option<Result<&'a str, FieldDefect>>,
-    state_or_province: Option<Result<&'a str, FieldDefect>>,
+    // Texts as their bytes (UTF-8 checked by the reader), kept as ranges.
+    issuing_authority: Option<Result<&'a [u8], FieldDefect>>,
+    issuing_country: Option<Result<&'a [u8], FieldDefect>>,
+    state_or_province: Option<Result<&'a [u8], FieldDefect>>,
     issuer: Option<Result<&'a [u8], FieldDefect>>,
     subject: Option<Result<&'a [u8], FieldDefect>>,
     not_before: Option<Result<OffsetDateTime, FieldDefect>>,
@@ -338,25 +375,39 @@ pub(super) fn read_entry<'a>(
             )));
         }
     };
-    // One pass over the map; the reader refuses repeated keys once the map is read.
+    // One pass over the map; the reader refuses repeated keys once the map is read. Keys
+    // are first expected in the order real lists use (`IN_ORDER`), each compared by its
+    // encoded bytes; from the first key that differs, every key is read the generic way.
     let mut f = EntryFields::default();
+    let mut next = 0;
+    let mut in_order = true;
     for _ in 0..n {
-        let key = match r.read_known(entry_key)? {
-            Known::Known(k) => Some(k),
-            Known::Other(other) => {
-                r.skip_content(other)?;
-                None
-            }
-        };
+        let mut key = None;
+        if in_order {
+            key = read_in_order(r, next)?;
+            next += 1;
+            in_order = key.is_some();
+        }
+        if !in_order {
+            key = match r.read_known(entry_key)? {
+                Known::Known(k) => Some(k),
+                Known::Other(other) => {
+                    r.skip_content(other)?;
+                    None
+                }
+            };
+        }
         match key {
             Some(EntryKey::Certificate) => f.certificate = Some(bytes_field(r)?),
             Some(EntryKey::SerialNumber) => f.serial_number = Some(serial_field(r)?),
             Some(EntryKey::Ski) => f.ski = Some(bytes_field(r)?),
             Some(EntryKey::DocType) => f.doc_type = Some(lists.read(r)?),
             Some(EntryKey::CertificateProfile) => f.certificate_profile = Some(lists.read(r)?),
-            Some(EntryKey::IssuingAuthority) => f.issuing_authority = Some(bounded_str(r)?),
-            Some(EntryKey::IssuingCountry) => f.issuing_country = Some(bounded_str(r)?),
-            Some(EntryKey::StateOrProvinceName) => f.state_or_province = Some(bounded_str(r)?),
+            Some(EntryKey::IssuingAuthority) => f.issuing_authority = Some(bounded_text_bytes(r)?),
+            Some(EntryKey::IssuingCountry) => f.issuing_country = Some(bounded_text_bytes(r)?),
+            Some(EntryKey::StateOrProvinceName) => {
+                f.state_or_province = Some(bounded_text_bytes(r)?)
+            }
             Some(EntryKey::Issuer) => f.issuer = Some(bytes_field(r)?),
             Some(EntryKey::Subject) => f.subject = Some(bytes_field(r)?),
             Some(EntryKey::NotBefore) => f.not_before = Some(tdate_field(r)?),
@@ -386,11 +437,8 @@ fn build_entry(
     lists: &mut TextLists<'_>,
     warnings: &mut Vec<VicalWarning>,
 ) -> Result<VicalEntry, VicalError> {
-    let der = opt_field(index, "certificate", f.certificate)?.ok_or(entry_err(
-        index,
-        "certificate",
-        FieldDefect::Missing,
-    ))?;
+    let der = opt_field(index, "certificate", f.certificate)?
+        .ok_or_else(|| entry_err(index, "certificate", FieldDefect::Missing))?;
     if der.len() > MAX_CERT_LEN {
         return Err(VicalError::EntryCertificate {
             index,
@@ -410,11 +458,8 @@ fn build_entry(
     let fields = cert_fields(der).ok_or_else(not_der)?;
     let cert_range = range_in(buf, der).ok_or_else(not_der)?;
 
-    let doc_types = opt_field(index, "docType", f.doc_type)?.ok_or(entry_err(
-        index,
-        "docType",
-        FieldDefect::Missing,
-    ))?;
+    let doc_types = opt_field(index, "docType", f.doc_type)?
+        .ok_or_else(|| entry_err(index, "docType", FieldDefect::Missing))?;
     let certificate_profiles = match opt_field(index, "certificateProfile", f.certificate_profile)?
     {
         None => lists.empty(),
@@ -460,14 +505,14 @@ fn build_entry(
         warn(WarningKind::SubjectMismatch);
     }
     if let (Some(hint), Some(own)) = (issuing_country, name_country(fields.subject)) {
-        if !hint.eq_ignore_ascii_case(own) {
+        if !hint.eq_ignore_ascii_case(own.as_bytes()) {
             warn(WarningKind::CountryMismatch);
         }
     }
 
     // Every part borrowed from `der`; its place there. The texts were read from `buf`.
     let within = |part: &[u8]| range_in(der, part).unwrap_or_default();
-    let in_buf = |t: Option<&str>| t.and_then(|t| range_in(buf, t.as_bytes()));
+    let in_buf = |t: Option<&[u8]>| t.and_then(|t| range_in(buf, t));
     Ok(VicalEntry {
         index,
         subject: within(fields.subject),
@@ -512,6 +557,26 @@ mod unit {
         }
         assert_eq!(entry_key(b"extensions"), None);
         assert_eq!(entry_key(b"Certificate"), None);
+    }
+
+    #[test]
+    fn every_key_in_order_is_read_by_its_position_only() {
+        for (pos, (key, text)) in IN_ORDER.iter().enumerate() {
+            let mut e = crate::cbor::Encoder::new();
+            e.text(text);
+            let encoded = e.into_bytes();
+            for at in 0..IN_ORDER.len() + 1 {
+                let mut r = Reader::new(&encoded, &crate::cbor::Limits::DEFAULT).unwrap();
+                let read = read_in_order(&mut r, at).unwrap();
+                if at == pos {
+                    assert_eq!(read, Some(*key), "{text}");
+                    r.finish().unwrap();
+                } else {
+                    assert_eq!(read, None, "{text} at {at}");
+                    assert_eq!(r.offset(), 0);
+                }
+            }
+        }
     }
 
     #[test]

@@ -254,6 +254,20 @@ pub(super) fn bounded_str<'a>(r: &mut Reader<'a>) -> Read<&'a str> {
     }
 }
 
+/// A text of at most [`MAX_TEXT_LEN`] bytes, borrowed from the input as its (UTF-8
+/// checked) bytes: an ASCII text needs no UTF-8 check of its own.
+pub(super) fn bounded_text_bytes<'a>(r: &mut Reader<'a>) -> Read<&'a [u8]> {
+    let text = match r.read_ascii_with(Some)? {
+        Known::Known(t) => t,
+        Known::Other(Head::Text(t)) => t.as_bytes(),
+        Known::Other(other) => return refuse(r, other, FieldDefect::WrongType),
+    };
+    if text.len() > MAX_TEXT_LEN {
+        return Ok(Err(FieldDefect::TooLong));
+    }
+    Ok(Ok(text))
+}
+
 /// A byte string, borrowed from the input.
 pub(super) fn bytes_field<'a>(r: &mut Reader<'a>) -> Read<&'a [u8]> {
     match r.read()? {
@@ -303,19 +317,20 @@ impl<'a> TextLists<'a> {
             Head::Array(n) => n,
             other => return refuse(r, other, FieldDefect::WrongType),
         };
-        self.scratch.clear();
+        let Self { kept, scratch, .. } = self;
+        scratch.clear();
         let mut defect = None;
         // A kept list of the same length is the likely one: its texts, already checked, are
         // offered to the reader, which then needs no UTF-8 check of an equal text.
-        let likely = self.kept.iter().find(|l| l.len() == n).cloned();
+        let likely = kept.iter().find(|l| l.len() == n);
         let mut all_likely = likely.is_some();
         for i in 0..n {
-            let expected = likely.as_ref().and_then(|l| l.get(i)).map(String::as_str);
+            let expected = likely.and_then(|l| l.get(i)).map(String::as_str);
             let known = |b: &[u8]| expected.filter(|e| e.as_bytes() == b).map(|e| ((), e));
             let found = match r.read_known(known)? {
                 // Equal to a kept text: neither empty nor too long.
                 Known::Known(()) => {
-                    self.scratch.push(None);
+                    scratch.push(None);
                     None
                 }
                 Known::Other(head) => {
@@ -324,7 +339,7 @@ impl<'a> TextLists<'a> {
                         Head::Text(t) if t.len() > MAX_TEXT_LEN => Some(FieldDefect::TooLong),
                         Head::Text("") => Some(FieldDefect::Empty),
                         Head::Text(t) => {
-                            self.scratch.push(Some(t));
+                            scratch.push(Some(t));
                             None
                         }
                         other => {
@@ -339,28 +354,25 @@ impl<'a> TextLists<'a> {
         if let Some(defect) = defect {
             return Ok(Err(defect));
         }
-        if let (true, Some(list)) = (all_likely, &likely) {
+        if let (true, Some(list)) = (all_likely, likely) {
             return Ok(Ok(Arc::clone(list)));
         }
         // The list's texts: read from the input, or equal to the likely list's.
         let text = |i: usize| -> &str {
-            match self.scratch.get(i).copied().flatten() {
+            match scratch.get(i).copied().flatten() {
                 Some(t) => t,
-                None => likely
-                    .as_ref()
-                    .and_then(|l| l.get(i))
-                    .map_or("", String::as_str),
+                None => likely.and_then(|l| l.get(i)).map_or("", String::as_str),
             }
         };
         let same = |list: &&Arc<[String]>| {
             list.len() == n && list.iter().enumerate().all(|(i, s)| s == text(i))
         };
-        if let Some(list) = self.kept.iter().find(same) {
+        if let Some(list) = kept.iter().find(same) {
             return Ok(Ok(Arc::clone(list)));
         }
         let list: Arc<[String]> = (0..n).map(|i| text(i).to_string()).collect();
-        if self.kept.len() < Self::KEPT {
-            self.kept.push(Arc::clone(&list));
+        if kept.len() < Self::KEPT {
+            kept.push(Arc::clone(&list));
         }
         Ok(Ok(list))
     }
@@ -397,8 +409,17 @@ pub(super) fn tdate_field(r: &mut Reader<'_>) -> Read<OffsetDateTime> {
         Head::Tag(tag @ (0 | 1)) => tag,
         other => return refuse(r, other, FieldDefect::BadDate),
     };
+    if tag == 0 {
+        // The common form is read from its bytes when they are ASCII; anything else as
+        // before.
+        let parsed = match r.read_ascii_with(utc_seconds)? {
+            Known::Known(t) => Some(t),
+            Known::Other(Head::Text(s)) => rfc3339(s),
+            Known::Other(other) => return refuse(r, other, FieldDefect::BadDate),
+        };
+        return Ok(parsed.ok_or(FieldDefect::BadDate));
+    }
     let parsed = match (tag, r.read()?) {
-        (0, Head::Text(s)) => rfc3339(s),
         (1, Head::Uint(n)) => i64::try_from(n)
             .ok()
             .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok()),
@@ -412,15 +433,31 @@ pub(super) fn tdate_field(r: &mut Reader<'_>) -> Read<OffsetDateTime> {
 
 /// The first entry (by index) whose certificate bytes equal an earlier entry's, with that
 /// earlier index. Sorting the indices by certificate keeps this O(n log n) for a hostile
-/// list of thousands of same-length certificates (they differ within their first bytes).
+/// list of thousands of same-length certificates. They are ordered by a fingerprint first
+/// (the length and the last eight bytes, which lie in the signature and differ between
+/// certificates), so the bytes are compared in full only where fingerprints are equal:
+/// equal certificates have equal fingerprints and still end up next to each other.
 fn first_duplicate(entries: &[VicalEntry]) -> Option<(usize, usize)> {
-    let mut order: Vec<usize> = (0..entries.len()).collect();
-    let der = |i: &usize| entries.get(*i).map(VicalEntry::der).unwrap_or_default();
-    order.sort_by(|a, b| der(a).cmp(der(b)).then(a.cmp(b)));
+    let der = |i: usize| entries.get(i).map(VicalEntry::der).unwrap_or_default();
+    let fingerprint = |d: &[u8]| {
+        let tail = d
+            .len()
+            .checked_sub(8)
+            .and_then(|at| d.get(at..))
+            .and_then(|t| <[u8; 8]>::try_from(t).ok())
+            .map_or(0, u64::from_be_bytes);
+        (d.len(), tail)
+    };
+    let mut order: Vec<((usize, u64), usize)> = (0..entries.len())
+        .map(|i| (fingerprint(der(i)), i))
+        .collect();
+    order.sort_unstable_by(|(fa, a), (fb, b)| {
+        fa.cmp(fb).then_with(|| der(*a).cmp(der(*b))).then(a.cmp(b))
+    });
     order
         .windows(2)
         .filter_map(|w| match w {
-            [a, b] if der(a) == der(b) => Some((*b, *a)),
+            [(fa, a), (fb, b)] if fa == fb && der(*a) == der(*b) => Some((*b, *a)),
             _ => None,
         })
         .min()
@@ -464,7 +501,7 @@ pub(super) fn parse_contents(payload: &[u8], buf: &Arc<[u8]>) -> Result<VicalCon
     let url = opt("vicalURL", top.url)?.map(str::to_string);
     let entries = top
         .infos
-        .ok_or(field_err("certificateInfos", FieldDefect::Missing))??;
+        .ok_or_else(|| field_err("certificateInfos", FieldDefect::Missing))??;
     if let Some((index, first)) = first_duplicate(&entries) {
         return Err(VicalError::DuplicateEntry { index, first });
     }
@@ -508,7 +545,7 @@ fn top_key(k: &[u8]) -> Option<(TopKey, &'static str)> {
 
 /// A required top-level field.
 fn req<T>(field: &'static str, v: Option<Result<T, FieldDefect>>) -> Result<T, VicalError> {
-    v.ok_or(field_err(field, FieldDefect::Missing))?
+    v.ok_or_else(|| field_err(field, FieldDefect::Missing))?
         .map_err(|reason| field_err(field, reason))
 }
 

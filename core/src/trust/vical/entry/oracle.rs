@@ -666,6 +666,73 @@ mod agreement {
         assert!(!agree(&encode(&m)));
     }
 
+    /// The entry keys read by position (in the real lists' order) and the generic path
+    /// agree: keys in other orders (the path left at the first, a middle or the last key),
+    /// a key missing, and a key repeated after the keys read by position, or a repeat of
+    /// an unknown or non-text key, in every entry position.
+    #[test]
+    fn keys_out_of_order_and_repeated_after_the_in_order_keys() {
+        let mut base = map_of(AUSTROADS);
+        let keys = entry_keys(&mut base, 0);
+        let in_order = super::super::IN_ORDER;
+        assert_eq!(keys.len(), in_order.len());
+        for (k, (_, text)) in keys.iter().zip(in_order) {
+            assert_eq!(k, text);
+        }
+        for i in [0, 1, 34] {
+            // Two neighbours swapped, at each place.
+            for at in 0..keys.len() - 1 {
+                let mut m = base.clone();
+                entry(&mut m, i).swap(at, at + 1);
+                assert!(agree(&encode(&m)), "swap {at}");
+            }
+            // The whole entry reversed; one key moved to the end.
+            let mut m = base.clone();
+            entry(&mut m, i).reverse();
+            assert!(agree(&encode(&m)));
+            for at in 0..keys.len() {
+                let mut m = base.clone();
+                let e = entry(&mut m, i);
+                let kv = e.remove(at);
+                e.push(kv);
+                assert!(agree(&encode(&m)), "moved {at}");
+                // ... and a key missing.
+                let mut m = base.clone();
+                entry(&mut m, i).remove(at);
+                agree(&encode(&m));
+            }
+            // A key read by position repeated after all of them (same or other value), and
+            // after an unknown key.
+            for at in 0..keys.len() {
+                for other in [false, true] {
+                    let mut m = base.clone();
+                    let e = entry(&mut m, i);
+                    let mut again = e[at].clone();
+                    if other {
+                        again.1 = Value::Uint(7);
+                    }
+                    e.push((Value::text("unknown"), Value::Null));
+                    e.push(again);
+                    assert!(!agree(&encode(&m)), "repeated {at}");
+                }
+            }
+            // A repeated unknown key and a repeated non-text key after the keys in order.
+            for extra in [
+                Value::text("extensions"),
+                Value::Uint(3),
+                Value::Bytes(vec![1]),
+            ] {
+                let mut m = base.clone();
+                let e = entry(&mut m, i);
+                e.push((extra.clone(), Value::Null));
+                assert!(agree(&encode(&m)));
+                let e = entry(&mut m, i);
+                e.push((extra, Value::Bool(true)));
+                assert!(!agree(&encode(&m)));
+            }
+        }
+    }
+
     /// Deterministic byte mutations (a small xorshift generator) of a real payload.
     #[test]
     fn mutated_bytes() {
