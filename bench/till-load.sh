@@ -13,5 +13,5 @@ cd "$(dirname "$0")/.."
 if [ ! -d tests/interop/node_modules/@auth0/mdl ]; then
   (cd tests/interop && npm install --no-audit --no-fund --loglevel=error)
 fi
-export KAKUNIN_LOAD_CLIENTS=${KAKUNIN_LOAD_CLIENTS:-8,16}
+export KAKUNIN_LOAD_CLIENTS=${KAKUNIN_LOAD_CLIENTS:-8,16,32}
 cargo bench -q -p kakunin-verifier-server --bench load

@@ -775,18 +775,18 @@ fn main() {
         "goal >= 5000/s: {} ({rate:.0}/s with {best_n} clients)",
         if rate >= 5000.0 { "met" } else { "NOT met" }
     );
+    // The issue's goal is "p99 at most 5 ms at half that rate", that rate being the goal's
+    // 5,000/s: judged at KAKUNIN_LOAD_RATE (2,500/s). Half of this run's best rate is the
+    // stricter reading whenever the best exceeds 5,000/s; both are printed.
+    let met = |d: Duration| if d <= Duration::from_millis(5) { "met" } else { "NOT met" };
+    let at_goal = goal_paced.as_ref().unwrap_or(&half);
     println!(
-        "goal p99 <= 5 ms at half rate: {} ({:.2} ms at {half_rate:.0}/s{})",
-        if half.p99 <= Duration::from_millis(5) {
-            "met"
-        } else {
-            "NOT met"
-        },
+        "goal p99 <= 5 ms at half the goal's rate ({goal_half_rate:.0}/s): {} ({:.2} ms); \
+         at half this run's best ({half_rate:.0}/s): {} ({:.2} ms)",
+        met(at_goal.p99),
+        at_goal.p99.as_secs_f64() * 1e3,
+        met(half.p99),
         half.p99.as_secs_f64() * 1e3,
-        goal_paced.as_ref().map_or(String::new(), |g| format!(
-            "; {:.2} ms at {goal_half_rate:.0}/s",
-            g.p99.as_secs_f64() * 1e3
-        )),
     );
     if let Some(r) = ratio {
         println!(
