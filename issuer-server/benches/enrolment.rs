@@ -46,9 +46,10 @@
 mod common;
 use common::*;
 use kakunin_core::crypto::{
-    default_provider, CryptoError, CryptoProvider, Curve, EcPrivateKey, EcPublicKey, HashAlg,
-    PreparedSigning, RsaPublicKey, SharedSecret,
+    default_provider, CryptoError, CryptoProvider, EcPrivateKey, EcPublicKey, Forwarding, HashAlg,
+    PreparedSigning, RsaPublicKey,
 };
+
 use kakunin_holder_sim::enrolment::{prepare, sign_with_card, EnrolmentKeys, NonceOffer};
 use kakunin_holder_sim::jpki_card::JpkiCard as VirtualCard;
 use kakunin_holder_sim::jpki_sim::{generate, CardSpec, PersonFacts, SimJpki, SimPerson};
@@ -156,7 +157,10 @@ impl PreparedSigning for TimedPrepared<'_> {
     }
 }
 
-impl CryptoProvider for Timed {
+impl Forwarding for Timed {
+    fn inner(&self) -> &dyn CryptoProvider {
+        default_provider()
+    }
     fn prepare_signing(
         &self,
         key: &EcPrivateKey,
@@ -186,48 +190,6 @@ impl CryptoProvider for Timed {
         timed(&self.sign_ns, &self.signs, || {
             default_provider().sign_ecdsa(key, hash, msg)
         })
-    }
-    fn ecdh(
-        &self,
-        private: &EcPrivateKey,
-        public: &EcPublicKey,
-    ) -> Result<SharedSecret, CryptoError> {
-        default_provider().ecdh(private, public)
-    }
-    fn public_key(&self, private: &EcPrivateKey) -> Result<EcPublicKey, CryptoError> {
-        default_provider().public_key(private)
-    }
-    fn generate_key(&self, curve: Curve) -> Result<EcPrivateKey, CryptoError> {
-        default_provider().generate_key(curve)
-    }
-    fn hkdf_sha256(
-        &self,
-        ikm: &[u8],
-        salt: &[u8],
-        info: &[u8],
-        out: &mut [u8],
-    ) -> Result<(), CryptoError> {
-        default_provider().hkdf_sha256(ikm, salt, info, out)
-    }
-    fn hmac_sha256(&self, key: &[u8], msg: &[u8]) -> [u8; 32] {
-        default_provider().hmac_sha256(key, msg)
-    }
-    fn hash(&self, alg: HashAlg, data: &[u8]) -> Vec<u8> {
-        default_provider().hash(alg, data)
-    }
-    fn aes256gcm_seal(&self, key: &[u8; 32], iv: &[u8; 12], plaintext: &[u8]) -> Vec<u8> {
-        default_provider().aes256gcm_seal(key, iv, plaintext)
-    }
-    fn aes256gcm_open(
-        &self,
-        key: &[u8; 32],
-        iv: &[u8; 12],
-        ciphertext: &[u8],
-    ) -> Result<Vec<u8>, CryptoError> {
-        default_provider().aes256gcm_open(key, iv, ciphertext)
-    }
-    fn fill_random(&self, out: &mut [u8]) -> Result<(), CryptoError> {
-        default_provider().fill_random(out)
     }
     fn verify_rsa_pkcs1v15(
         &self,

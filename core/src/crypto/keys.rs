@@ -224,7 +224,9 @@ impl EcPrivateKey {
         })
     }
 
-    /// The public key, derived by `derive` on first use and remembered.
+    /// The public key, derived by `derive` on first use and remembered (the `ring` backend
+    /// wants it beside the scalar; without that backend nothing asks).
+    #[cfg(feature = "ring")]
     pub(crate) fn public_with<E>(
         &self,
         derive: impl FnOnce(&Self) -> Result<EcPublicKey, E>,

@@ -7,6 +7,7 @@
 //! ECDSA and hashes with `ring` (about four times faster on P-256, see docs/decisions/0005) and
 //! delegates the rest to RustCrypto. Either slots in without touching protocol code.
 
+mod forward;
 pub mod hazmat;
 mod import;
 mod keys;
@@ -18,6 +19,7 @@ mod rsa;
 mod rustcrypto;
 mod signer;
 
+pub use forward::Forwarding;
 pub use import::{export_private_key_pem, import_private_key, import_public_key, KeyImportError};
 pub use keys::{Curve, EcPrivateKey, EcPublicKey, HashAlg};
 pub use pool::{RandomPool, DEFAULT_POOL_BYTES, MAX_POOL_BYTES};

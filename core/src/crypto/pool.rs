@@ -84,7 +84,7 @@ impl<'a> RandomPool<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::{Curve, EcPrivateKey, EcPublicKey, HashAlg, RustCrypto, SharedSecret};
+    use crate::crypto::{Forwarding, RustCrypto};
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     /// Counts the provider's calls; bytes are a running counter, so repeats would show.
@@ -102,65 +102,16 @@ mod tests {
         }
     }
 
-    impl CryptoProvider for Counting {
+    impl Forwarding for Counting {
+        fn inner(&self) -> &dyn CryptoProvider {
+            &RustCrypto
+        }
         fn fill_random(&self, out: &mut [u8]) -> Result<(), CryptoError> {
             self.calls.fetch_add(1, Ordering::Relaxed);
             for b in out {
                 *b = u8::try_from(self.counter.fetch_add(1, Ordering::Relaxed) % 251).unwrap();
             }
             Ok(())
-        }
-        fn verify_ecdsa(
-            &self,
-            key: &EcPublicKey,
-            hash: HashAlg,
-            msg: &[u8],
-            sig: &[u8],
-        ) -> Result<(), CryptoError> {
-            RustCrypto.verify_ecdsa(key, hash, msg, sig)
-        }
-        fn sign_ecdsa(
-            &self,
-            key: &EcPrivateKey,
-            hash: HashAlg,
-            msg: &[u8],
-        ) -> Result<Vec<u8>, CryptoError> {
-            RustCrypto.sign_ecdsa(key, hash, msg)
-        }
-        fn ecdh(&self, k: &EcPrivateKey, p: &EcPublicKey) -> Result<SharedSecret, CryptoError> {
-            RustCrypto.ecdh(k, p)
-        }
-        fn public_key(&self, k: &EcPrivateKey) -> Result<EcPublicKey, CryptoError> {
-            RustCrypto.public_key(k)
-        }
-        fn generate_key(&self, curve: Curve) -> Result<EcPrivateKey, CryptoError> {
-            RustCrypto.generate_key(curve)
-        }
-        fn hkdf_sha256(
-            &self,
-            ikm: &[u8],
-            salt: &[u8],
-            info: &[u8],
-            out: &mut [u8],
-        ) -> Result<(), CryptoError> {
-            RustCrypto.hkdf_sha256(ikm, salt, info, out)
-        }
-        fn hmac_sha256(&self, key: &[u8], msg: &[u8]) -> [u8; 32] {
-            RustCrypto.hmac_sha256(key, msg)
-        }
-        fn hash(&self, alg: HashAlg, data: &[u8]) -> Vec<u8> {
-            RustCrypto.hash(alg, data)
-        }
-        fn aes256gcm_seal(&self, key: &[u8; 32], iv: &[u8; 12], pt: &[u8]) -> Vec<u8> {
-            RustCrypto.aes256gcm_seal(key, iv, pt)
-        }
-        fn aes256gcm_open(
-            &self,
-            key: &[u8; 32],
-            iv: &[u8; 12],
-            ct: &[u8],
-        ) -> Result<Vec<u8>, CryptoError> {
-            RustCrypto.aes256gcm_open(key, iv, ct)
         }
     }
 

@@ -9,10 +9,7 @@
 //! ([`CryptoProvider::prepare_signing`] returns `None`, the default, e.g. RustCrypto) signs
 //! one by one through [`CryptoProvider::sign_ecdsa`], unchanged.
 
-use super::{
-    CryptoError, CryptoProvider, Curve, EcPrivateKey, EcPublicKey, HashAlg, RsaPublicKey,
-    SharedSecret,
-};
+use super::{CryptoError, CryptoProvider, EcPrivateKey, Forwarding, HashAlg};
 
 /// Signing state for one key and hash, prepared by [`CryptoProvider::prepare_signing`]:
 /// signs like [`CryptoProvider::sign_ecdsa`] under that key and hash (raw `r || s`).
@@ -67,15 +64,9 @@ struct Scoped<'a> {
     prepared: Box<dyn PreparedSigning + 'a>,
 }
 
-impl CryptoProvider for Scoped<'_> {
-    fn verify_ecdsa(
-        &self,
-        key: &EcPublicKey,
-        hash: HashAlg,
-        msg: &[u8],
-        signature: &[u8],
-    ) -> Result<(), CryptoError> {
-        self.inner.verify_ecdsa(key, hash, msg, signature)
+impl Forwarding for Scoped<'_> {
+    fn inner(&self) -> &dyn CryptoProvider {
+        self.inner
     }
 
     fn sign_ecdsa(
@@ -92,81 +83,12 @@ impl CryptoProvider for Scoped<'_> {
             self.inner.sign_ecdsa(key, hash, msg)
         }
     }
-
-    fn prepare_signing(
-        &self,
-        key: &EcPrivateKey,
-        hash: HashAlg,
-    ) -> Result<Option<Box<dyn PreparedSigning + '_>>, CryptoError> {
-        self.inner.prepare_signing(key, hash)
-    }
-
-    fn ecdh(
-        &self,
-        private: &EcPrivateKey,
-        public: &EcPublicKey,
-    ) -> Result<SharedSecret, CryptoError> {
-        self.inner.ecdh(private, public)
-    }
-
-    fn public_key(&self, private: &EcPrivateKey) -> Result<EcPublicKey, CryptoError> {
-        self.inner.public_key(private)
-    }
-
-    fn generate_key(&self, curve: Curve) -> Result<EcPrivateKey, CryptoError> {
-        self.inner.generate_key(curve)
-    }
-
-    fn hkdf_sha256(
-        &self,
-        ikm: &[u8],
-        salt: &[u8],
-        info: &[u8],
-        out: &mut [u8],
-    ) -> Result<(), CryptoError> {
-        self.inner.hkdf_sha256(ikm, salt, info, out)
-    }
-
-    fn hmac_sha256(&self, key: &[u8], msg: &[u8]) -> [u8; 32] {
-        self.inner.hmac_sha256(key, msg)
-    }
-
-    fn hash(&self, alg: HashAlg, data: &[u8]) -> Vec<u8> {
-        self.inner.hash(alg, data)
-    }
-
-    fn aes256gcm_seal(&self, key: &[u8; 32], iv: &[u8; 12], plaintext: &[u8]) -> Vec<u8> {
-        self.inner.aes256gcm_seal(key, iv, plaintext)
-    }
-
-    fn aes256gcm_open(
-        &self,
-        key: &[u8; 32],
-        iv: &[u8; 12],
-        ciphertext: &[u8],
-    ) -> Result<Vec<u8>, CryptoError> {
-        self.inner.aes256gcm_open(key, iv, ciphertext)
-    }
-
-    fn fill_random(&self, out: &mut [u8]) -> Result<(), CryptoError> {
-        self.inner.fill_random(out)
-    }
-
-    fn verify_rsa_pkcs1v15(
-        &self,
-        key: &RsaPublicKey,
-        hash: HashAlg,
-        msg: &[u8],
-        signature: &[u8],
-    ) -> Result<(), CryptoError> {
-        self.inner.verify_rsa_pkcs1v15(key, hash, msg, signature)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::RustCrypto;
+    use crate::crypto::{Curve, RustCrypto};
 
     fn providers() -> Vec<(&'static str, &'static dyn CryptoProvider)> {
         #[allow(unused_mut)]

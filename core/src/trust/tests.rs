@@ -219,7 +219,10 @@ impl Counting {
     }
 }
 
-impl CryptoProvider for Counting {
+impl crate::crypto::Forwarding for Counting {
+    fn inner(&self) -> &dyn CryptoProvider {
+        dp()
+    }
     fn verify_ecdsa(
         &self,
         key: &EcPublicKey,
@@ -233,62 +236,6 @@ impl CryptoProvider for Counting {
             return Err(crate::crypto::CryptoError::BadSignature);
         }
         dp().verify_ecdsa(key, hash, msg, signature)
-    }
-    fn sign_ecdsa(
-        &self,
-        key: &crate::crypto::EcPrivateKey,
-        hash: crate::crypto::HashAlg,
-        msg: &[u8],
-    ) -> Result<Vec<u8>, crate::crypto::CryptoError> {
-        dp().sign_ecdsa(key, hash, msg)
-    }
-    fn ecdh(
-        &self,
-        private: &crate::crypto::EcPrivateKey,
-        public: &EcPublicKey,
-    ) -> Result<crate::crypto::SharedSecret, crate::crypto::CryptoError> {
-        dp().ecdh(private, public)
-    }
-    fn public_key(
-        &self,
-        private: &crate::crypto::EcPrivateKey,
-    ) -> Result<EcPublicKey, crate::crypto::CryptoError> {
-        dp().public_key(private)
-    }
-    fn generate_key(
-        &self,
-        curve: Curve,
-    ) -> Result<crate::crypto::EcPrivateKey, crate::crypto::CryptoError> {
-        dp().generate_key(curve)
-    }
-    fn hkdf_sha256(
-        &self,
-        ikm: &[u8],
-        salt: &[u8],
-        info: &[u8],
-        out: &mut [u8],
-    ) -> Result<(), crate::crypto::CryptoError> {
-        dp().hkdf_sha256(ikm, salt, info, out)
-    }
-    fn hmac_sha256(&self, key: &[u8], msg: &[u8]) -> [u8; 32] {
-        dp().hmac_sha256(key, msg)
-    }
-    fn hash(&self, alg: crate::crypto::HashAlg, data: &[u8]) -> Vec<u8> {
-        dp().hash(alg, data)
-    }
-    fn aes256gcm_seal(&self, key: &[u8; 32], iv: &[u8; 12], plaintext: &[u8]) -> Vec<u8> {
-        dp().aes256gcm_seal(key, iv, plaintext)
-    }
-    fn aes256gcm_open(
-        &self,
-        key: &[u8; 32],
-        iv: &[u8; 12],
-        ciphertext: &[u8],
-    ) -> Result<Vec<u8>, crate::crypto::CryptoError> {
-        dp().aes256gcm_open(key, iv, ciphertext)
-    }
-    fn fill_random(&self, out: &mut [u8]) -> Result<(), crate::crypto::CryptoError> {
-        dp().fill_random(out)
     }
 }
 

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use kakunin_core::crypto::{
-    default_provider, CryptoError, CryptoProvider, Curve, EcPrivateKey, EcPublicKey, HashAlg,
+    default_provider, CryptoError, CryptoProvider, EcPrivateKey, EcPublicKey, Forwarding, HashAlg,
     SharedSecret,
 };
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -20,11 +20,10 @@ pub(crate) struct Counting {
     pub(crate) hashes: AtomicUsize,
 }
 
-fn inner() -> &'static dyn CryptoProvider {
-    default_provider()
-}
-
-impl CryptoProvider for Counting {
+impl Forwarding for Counting {
+    fn inner(&self) -> &dyn CryptoProvider {
+        default_provider()
+    }
     fn verify_ecdsa(
         &self,
         key: &EcPublicKey,
@@ -36,15 +35,7 @@ impl CryptoProvider for Counting {
         if self.refuse.load(Ordering::SeqCst) {
             return Err(CryptoError::BadSignature);
         }
-        inner().verify_ecdsa(key, hash, msg, signature)
-    }
-    fn sign_ecdsa(
-        &self,
-        key: &EcPrivateKey,
-        hash: HashAlg,
-        msg: &[u8],
-    ) -> Result<Vec<u8>, CryptoError> {
-        inner().sign_ecdsa(key, hash, msg)
+        self.inner().verify_ecdsa(key, hash, msg, signature)
     }
     fn ecdh(
         &self,
@@ -52,43 +43,14 @@ impl CryptoProvider for Counting {
         public: &EcPublicKey,
     ) -> Result<SharedSecret, CryptoError> {
         self.ecdh.fetch_add(1, Ordering::SeqCst);
-        inner().ecdh(private, public)
-    }
-    fn public_key(&self, private: &EcPrivateKey) -> Result<EcPublicKey, CryptoError> {
-        inner().public_key(private)
-    }
-    fn generate_key(&self, curve: Curve) -> Result<EcPrivateKey, CryptoError> {
-        inner().generate_key(curve)
-    }
-    fn hkdf_sha256(
-        &self,
-        ikm: &[u8],
-        salt: &[u8],
-        info: &[u8],
-        out: &mut [u8],
-    ) -> Result<(), CryptoError> {
-        inner().hkdf_sha256(ikm, salt, info, out)
+        self.inner().ecdh(private, public)
     }
     fn hmac_sha256(&self, key: &[u8], msg: &[u8]) -> [u8; 32] {
         self.hmac.fetch_add(1, Ordering::SeqCst);
-        inner().hmac_sha256(key, msg)
+        self.inner().hmac_sha256(key, msg)
     }
     fn hash(&self, alg: HashAlg, data: &[u8]) -> Vec<u8> {
         self.hashes.fetch_add(1, Ordering::SeqCst);
-        inner().hash(alg, data)
-    }
-    fn aes256gcm_seal(&self, key: &[u8; 32], iv: &[u8; 12], plaintext: &[u8]) -> Vec<u8> {
-        inner().aes256gcm_seal(key, iv, plaintext)
-    }
-    fn aes256gcm_open(
-        &self,
-        key: &[u8; 32],
-        iv: &[u8; 12],
-        ciphertext: &[u8],
-    ) -> Result<Vec<u8>, CryptoError> {
-        inner().aes256gcm_open(key, iv, ciphertext)
-    }
-    fn fill_random(&self, out: &mut [u8]) -> Result<(), CryptoError> {
-        inner().fill_random(out)
+        self.inner().hash(alg, data)
     }
 }
