@@ -10,18 +10,29 @@ const AUSTROADS: &[u8] =
 
 /// The item the reader reads, as a [`Value`], after which the reader must be finished.
 fn read_value(r: &mut Reader<'_>) -> Result<Value, CborError> {
-    Ok(match r.read()? {
+    let head = r.read()?;
+    value_of(head, r, read_value)
+}
+
+/// The value `head` starts, its items read with `next` (each of the readers below reads
+/// heads its own way and builds values the same way).
+fn value_of(
+    head: Head<'_>,
+    r: &mut Reader<'_>,
+    next: fn(&mut Reader<'_>) -> Result<Value, CborError>,
+) -> Result<Value, CborError> {
+    Ok(match head {
         Head::Uint(n) => Value::Uint(n),
         Head::Nint(n) => Value::Nint(n),
         Head::Bytes(b) => Value::Bytes(b.to_vec()),
         Head::Text(t) => Value::Text(t.to_string()),
-        Head::Array(n) => Value::Array((0..n).map(|_| read_value(r)).collect::<Result<_, _>>()?),
+        Head::Array(n) => Value::Array((0..n).map(|_| next(r)).collect::<Result<_, _>>()?),
         Head::Map(n) => Value::Map(
             (0..n)
-                .map(|_| Ok((read_value(r)?, read_value(r)?)))
+                .map(|_| Ok((next(r)?, next(r)?)))
                 .collect::<Result<_, CborError>>()?,
         ),
-        Head::Tag(t) => Value::Tag(t, Box::new(read_value(r)?)),
+        Head::Tag(t) => Value::Tag(t, Box::new(next(r)?)),
         Head::Bool(b) => Value::Bool(b),
         Head::Null => Value::Null,
         Head::Undefined => Value::Undefined,
@@ -50,31 +61,13 @@ fn read_value_known(r: &mut Reader<'_>) -> Result<Value, CborError> {
         }
         Known::Other(head) => head,
     };
-    Ok(match head {
-        Head::Text(t) if matches!(t, "" | "a" | "version" | "docType") => {
-            panic!("a known text was read as another: {t:?}")
-        }
-        Head::Text(t) => Value::Text(t.to_string()),
-        Head::Array(n) => Value::Array(
-            (0..n)
-                .map(|_| read_value_known(r))
-                .collect::<Result<_, _>>()?,
-        ),
-        Head::Map(n) => Value::Map(
-            (0..n)
-                .map(|_| Ok((read_value_known(r)?, read_value_known(r)?)))
-                .collect::<Result<_, CborError>>()?,
-        ),
-        Head::Tag(t) => Value::Tag(t, Box::new(read_value_known(r)?)),
-        Head::Uint(n) => Value::Uint(n),
-        Head::Nint(n) => Value::Nint(n),
-        Head::Bytes(b) => Value::Bytes(b.to_vec()),
-        Head::Bool(b) => Value::Bool(b),
-        Head::Null => Value::Null,
-        Head::Undefined => Value::Undefined,
-        Head::Float(f) => Value::Float(f),
-        Head::Simple(s) => Value::Simple(s),
-    })
+    if let Head::Text(t) = head {
+        assert!(
+            !matches!(t, "" | "a" | "version" | "docType"),
+            "a known text was read as another: {t:?}"
+        );
+    }
+    value_of(head, r, read_value_known)
 }
 
 /// [`read_value`] with every head first tried as the texts `"docType"` and `"a"` through
@@ -94,31 +87,10 @@ fn read_value_fast(r: &mut Reader<'_>) -> Result<Value, CborError> {
         }
         Known::Other(head) => head,
     };
-    Ok(match head {
-        Head::Text(t) => {
-            assert!(!(t.is_ascii() && (t.starts_with('c') || t.starts_with('v'))));
-            Value::Text(t.to_string())
-        }
-        Head::Array(n) => Value::Array(
-            (0..n)
-                .map(|_| read_value_fast(r))
-                .collect::<Result<_, _>>()?,
-        ),
-        Head::Map(n) => Value::Map(
-            (0..n)
-                .map(|_| Ok((read_value_fast(r)?, read_value_fast(r)?)))
-                .collect::<Result<_, CborError>>()?,
-        ),
-        Head::Tag(t) => Value::Tag(t, Box::new(read_value_fast(r)?)),
-        Head::Uint(n) => Value::Uint(n),
-        Head::Nint(n) => Value::Nint(n),
-        Head::Bytes(b) => Value::Bytes(b.to_vec()),
-        Head::Bool(b) => Value::Bool(b),
-        Head::Null => Value::Null,
-        Head::Undefined => Value::Undefined,
-        Head::Float(f) => Value::Float(f),
-        Head::Simple(s) => Value::Simple(s),
-    })
+    if let Head::Text(t) = head {
+        assert!(!(t.is_ascii() && (t.starts_with('c') || t.starts_with('v'))));
+    }
+    value_of(head, r, read_value_fast)
 }
 
 /// A value with the texts [`read_value_known`] knows replaced as it reports them.
