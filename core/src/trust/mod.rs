@@ -8,6 +8,7 @@
 
 mod anchors;
 pub mod bundle;
+mod cert_fields;
 pub mod crl;
 pub mod crl_builder;
 pub mod lenient;
@@ -338,6 +339,37 @@ pub fn certificate_public_key<P: x509_cert::certificate::Profile>(
     cert: &x509_cert::certificate::CertificateInner<P>,
     index: usize,
 ) -> Result<EcPublicKey, TrustError> {
+    let spki = &cert.tbs_certificate.subject_public_key_info;
+    ec_public_key(
+        spki.algorithm.oid,
+        spki.algorithm
+            .parameters
+            .as_ref()
+            .map(der::asn1::AnyRef::from),
+        spki.subject_public_key.as_bytes(),
+        index,
+    )
+}
+
+/// The EC public key in a DER SubjectPublicKeyInfo (RFC 5480).
+fn spki_public_key(spki_der: &[u8], index: usize) -> Result<EcPublicKey, TrustError> {
+    let spki = spki::SubjectPublicKeyInfoRef::from_der(spki_der)
+        .map_err(|_| TrustError::UnsupportedKey { index })?;
+    ec_public_key(
+        spki.algorithm.oid,
+        spki.algorithm.parameters,
+        spki.subject_public_key.as_bytes(),
+        index,
+    )
+}
+
+/// An uncompressed P-256, P-384 or P-521 point under id-ecPublicKey with a named curve.
+fn ec_public_key(
+    algorithm: der::asn1::ObjectIdentifier,
+    parameters: Option<der::asn1::AnyRef<'_>>,
+    point: Option<&[u8]>,
+    index: usize,
+) -> Result<EcPublicKey, TrustError> {
     const EC_PUBLIC_KEY: der::asn1::ObjectIdentifier =
         der::asn1::ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
     const P256: der::asn1::ObjectIdentifier =
@@ -346,15 +378,11 @@ pub fn certificate_public_key<P: x509_cert::certificate::Profile>(
         der::asn1::ObjectIdentifier::new_unwrap("1.3.132.0.34");
     const P521: der::asn1::ObjectIdentifier =
         der::asn1::ObjectIdentifier::new_unwrap("1.3.132.0.35");
-    let spki = &cert.tbs_certificate.subject_public_key_info;
     let unsupported = TrustError::UnsupportedKey { index };
-    if spki.algorithm.oid != EC_PUBLIC_KEY {
+    if algorithm != EC_PUBLIC_KEY {
         return Err(unsupported);
     }
-    let curve_oid: der::asn1::ObjectIdentifier = spki
-        .algorithm
-        .parameters
-        .as_ref()
+    let curve_oid: der::asn1::ObjectIdentifier = parameters
         .and_then(|p| p.decode_as().ok())
         .ok_or(unsupported.clone())?;
     let curve = match curve_oid {
@@ -363,10 +391,7 @@ pub fn certificate_public_key<P: x509_cert::certificate::Profile>(
         c if c == P521 => Curve::P521,
         _ => return Err(unsupported),
     };
-    let point = spki
-        .subject_public_key
-        .as_bytes()
-        .ok_or(unsupported.clone())?;
+    let point = point.ok_or(unsupported.clone())?;
     EcPublicKey::from_sec1_uncompressed(curve, point).ok_or(unsupported)
 }
 
@@ -464,12 +489,12 @@ fn validate_chain_parsed_as<P: x509_cert::certificate::Profile>(
     let parsed = chain_der
         .iter()
         .enumerate()
-        .map(|(i, d)| parse_cert_as::<P>(d, i))
+        .map(|(i, d)| chain_cert::<P>(d, i))
         .collect::<Result<Vec<_>, _>>()?;
     let Some(leaf_cert) = parsed.first() else {
         return Err(TrustError::EmptyChain);
     };
-    let leaf_public_key = certificate_public_key(leaf_cert, 0)?;
+    let leaf_public_key = spki_public_key(leaf_cert.spki, 0)?;
 
     let leaf = rustls_pki_types::CertificateDer::from(*leaf_der);
     let ee =
@@ -554,14 +579,13 @@ fn validate_chain_parsed_as<P: x509_cert::certificate::Profile>(
     profile::check_anchor(profile, anchor)?;
     profile::check_country(profile, leaf_cert, anchor)?;
 
-    let (not_before, not_after) = validity(leaf_cert);
     Ok(ValidatedChain {
         leaf_public_key,
-        leaf_subject: DistinguishedNameSummary::of(&leaf_cert.tbs_certificate.subject),
+        leaf_subject: cert_fields::name_summary(leaf_cert.subject),
         issuer_subject: DistinguishedNameSummary::of(&anchor.tbs_certificate.subject),
         anchor_index,
-        not_before,
-        not_after,
+        not_before: leaf_cert.not_before,
+        not_after: leaf_cert.not_after,
         chain_len,
         path: path_positions,
     })
@@ -577,10 +601,40 @@ fn eku_policy(profile: CertProfile) -> webpki::KeyUsage {
     }
 }
 
+/// One certificate of a chain as path validation reads it (webpki parses the ones on the
+/// path in full): at most [`MAX_CERT_LEN`] bytes, shaped as an X.509 certificate with
+/// well-formed Names, and a serial number within the x509-cert profile `P`'s rules (at
+/// most 20 octets of value on the default path, RFC 5280 §4.1.2.2; any length for the
+/// lenient test modes).
+fn chain_cert<P: x509_cert::certificate::Profile>(
+    der: &[u8],
+    index: usize,
+) -> Result<cert_fields::CertFields<'_>, TrustError> {
+    if der.len() > MAX_CERT_LEN {
+        return Err(TrustError::CertificateTooLarge {
+            index,
+            len: der.len(),
+        });
+    }
+    let not_der = TrustError::MalformedCertificate {
+        index,
+        reason: CertDefect::NotDer,
+    };
+    let fields = cert_fields::cert_fields(der).ok_or(not_der.clone())?;
+    x509_cert::serial_number::SerialNumber::<P>::from_der(fields.serial_der)
+        .map_err(|_| not_der.clone())?;
+    if !cert_fields::name_well_formed(fields.issuer)
+        || !cert_fields::name_well_formed(fields.subject)
+    {
+        return Err(not_der);
+    }
+    Ok(fields)
+}
+
 /// Translate a webpki error into ours, naming the certificate where we can tell.
-fn map_webpki<P: x509_cert::certificate::Profile>(
+fn map_webpki(
     e: webpki::Error,
-    chain: &[x509_cert::certificate::CertificateInner<P>],
+    chain: &[cert_fields::CertFields<'_>],
     at: OffsetDateTime,
     profile: CertProfile,
 ) -> TrustError {
@@ -588,7 +642,7 @@ fn map_webpki<P: x509_cert::certificate::Profile>(
     match e {
         E::CertExpired { .. } | E::CertNotValidYet { .. } => {
             for (index, c) in chain.iter().enumerate() {
-                let (nb, na) = validity(c);
+                let (nb, na) = (c.not_before, c.not_after);
                 if at > na {
                     return TrustError::Expired {
                         index,

@@ -1,9 +1,11 @@
 //! ISO 18013-5 Annex B certificate profiles (IACA, Document Signer, reader authentication)
 //! checked on top of path validation.
 
+use super::cert_fields::{name_country, CertFields};
 use super::{AnchorDefect, CertDefect, KeyUsageBit, TrustError};
 use der::asn1::ObjectIdentifier;
 use der::Decode;
+use std::borrow::Cow;
 use x509_cert::certificate::{CertificateInner, Profile};
 use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages};
 
@@ -109,20 +111,48 @@ fn string_value(any: &der::Any) -> Option<String> {
     }
 }
 
-pub(crate) fn extension<P: Profile>(
-    cert: &CertificateInner<P>,
-    oid: ObjectIdentifier,
-) -> Option<&[u8]> {
-    cert.tbs_certificate
-        .extensions
-        .as_ref()?
-        .iter()
-        .find(|e| e.extn_id == oid)
-        .map(|e| e.extn_value.as_bytes())
+/// What the Annex B checks read of a certificate: a parsed x509-cert certificate (anchors,
+/// the lenient modes) or the fields path validation walked ([`CertFields`]).
+pub(crate) trait ProfileFields {
+    /// The extnValue (the DER of the extension's own value) of the extension `oid`.
+    fn extension_value(&self, oid: &ObjectIdentifier) -> Option<&[u8]>;
+    /// The countryName of the issuer Name and of the subject Name, where present.
+    fn countries(&self) -> [Option<Cow<'_, str>>; 2];
 }
 
-pub(crate) fn key_usage<P: Profile>(
-    cert: &CertificateInner<P>,
+impl<P: Profile> ProfileFields for CertificateInner<P> {
+    fn extension_value(&self, oid: &ObjectIdentifier) -> Option<&[u8]> {
+        self.tbs_certificate
+            .extensions
+            .as_ref()?
+            .iter()
+            .find(|e| e.extn_id == *oid)
+            .map(|e| e.extn_value.as_bytes())
+    }
+    fn countries(&self) -> [Option<Cow<'_, str>>; 2] {
+        let tbs = &self.tbs_certificate;
+        [&tbs.issuer, &tbs.subject].map(|n| DistinguishedNameSummary::of(n).country.map(Cow::Owned))
+    }
+}
+
+impl ProfileFields for CertFields<'_> {
+    fn extension_value(&self, oid: &ObjectIdentifier) -> Option<&[u8]> {
+        self.extension(oid.as_bytes())
+    }
+    fn countries(&self) -> [Option<Cow<'_, str>>; 2] {
+        [self.issuer, self.subject].map(|n| name_country(n).map(Cow::Borrowed))
+    }
+}
+
+pub(crate) fn extension<C: ProfileFields + ?Sized>(
+    cert: &C,
+    oid: ObjectIdentifier,
+) -> Option<&[u8]> {
+    cert.extension_value(&oid)
+}
+
+pub(crate) fn key_usage<C: ProfileFields + ?Sized>(
+    cert: &C,
     index: usize,
 ) -> Result<Option<KeyUsage>, TrustError> {
     extension(cert, OID_KEY_USAGE)
@@ -135,7 +165,7 @@ pub(crate) fn key_usage<P: Profile>(
         .transpose()
 }
 
-pub(crate) fn is_ca<P: Profile>(cert: &CertificateInner<P>) -> bool {
+pub(crate) fn is_ca<C: ProfileFields + ?Sized>(cert: &C) -> bool {
     extension(cert, OID_BASIC_CONSTRAINTS)
         .and_then(|v| BasicConstraints::from_der(v).ok())
         .is_some_and(|bc| bc.ca)
@@ -143,9 +173,9 @@ pub(crate) fn is_ca<P: Profile>(cert: &CertificateInner<P>) -> bool {
 
 /// Leaf checks: digitalSignature key usage, not a CA, and the EKU (also enforced by webpki;
 /// checked here too so the profile stands on its own).
-pub(crate) fn check_leaf<P: Profile>(
+pub(crate) fn check_leaf<C: ProfileFields + ?Sized>(
     profile: CertProfile,
-    leaf: &CertificateInner<P>,
+    leaf: &C,
 ) -> Result<(), TrustError> {
     let ku = key_usage(leaf, 0)?.ok_or(TrustError::MissingKeyUsage {
         index: 0,
@@ -197,9 +227,9 @@ pub(crate) fn check_anchor(
 
 /// Issuing-country consistency (Annex B): the IACA names a country, and the leaf's issuer
 /// and subject (where present) name the same one.
-pub(crate) fn check_country<P: Profile>(
+pub(crate) fn check_country<C: ProfileFields + ?Sized>(
     profile: CertProfile,
-    leaf: &CertificateInner<P>,
+    leaf: &C,
     anchor: &x509_cert::Certificate,
 ) -> Result<(), TrustError> {
     if matches!(profile, CertProfile::ReaderAuth | CertProfile::VicalSigner) {
@@ -214,14 +244,12 @@ pub(crate) fn check_country<P: Profile>(
             reason: AnchorDefect::NoCountry,
         });
     };
-    for name in [&leaf.tbs_certificate.issuer, &leaf.tbs_certificate.subject] {
-        if let Some(c) = DistinguishedNameSummary::of(name).country {
-            if !c.eq_ignore_ascii_case(&anchor_c) {
-                return Err(TrustError::CountryMismatch {
-                    leaf: c,
-                    anchor: anchor_c,
-                });
-            }
+    for c in leaf.countries().into_iter().flatten() {
+        if !c.eq_ignore_ascii_case(&anchor_c) {
+            return Err(TrustError::CountryMismatch {
+                leaf: c.into_owned(),
+                anchor: anchor_c,
+            });
         }
     }
     Ok(())

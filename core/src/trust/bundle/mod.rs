@@ -969,10 +969,15 @@ fn validate_signer(
     let leaf_cert = parsed.first().ok_or(untrusted(TrustError::EmptyChain))?;
     let leaf_key = super::certificate_public_key(leaf_cert, 0).map_err(untrusted)?;
     let leaf = rustls_pki_types::CertificateDer::from(*leaf_der);
+    // Every certificate parsed above, so each is walked too (the walk is the laxer reading).
+    let walked: Vec<_> = chain_der
+        .iter()
+        .map_while(|d| super::cert_fields::cert_fields(d))
+        .collect();
     let webpki_err = |e: webpki::Error| {
         untrusted(super::map_webpki(
             e,
-            &parsed,
+            &walked,
             at,
             super::CertProfile::DocumentSigner,
         ))

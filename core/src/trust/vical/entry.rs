@@ -7,11 +7,11 @@
 //! while parsing (its DER shape, serial, Names, validity, SKI); webpki's trust-anchor check
 //! runs when the entry is first used as an anchor (`crate::trust::anchors`).
 
-use super::cert_fields::{cert_fields, name_country, name_summary};
 use super::parse::{bounded_text_bytes, bytes_field, refuse, tdate_field, Read, TextLists};
 use super::{FieldDefect, VicalError};
 use crate::cbor::{CborError, Head, Known, Reader};
 use crate::trust::anchors::Anchor;
+use crate::trust::cert_fields::{cert_fields, name_country, name_summary};
 use crate::trust::{CertDefect, DistinguishedNameSummary, TrustError, MAX_CERT_LEN};
 use core::ops::Range;
 use std::sync::Arc;

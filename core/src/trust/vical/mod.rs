@@ -29,7 +29,6 @@
 //! [`crate::crypto::Signer`], with the key order real lists use.
 
 mod build;
-mod cert_fields;
 mod entry;
 mod parse;
 mod verify;

@@ -2,7 +2,6 @@
 //! replaced (session 18), kept for the tests only: on the same payload both must give the
 //! same contents or the same error.
 
-use super::super::cert_fields::{cert_fields, name_country};
 use super::super::parse::VicalContents;
 use super::super::{
     FieldDefect, VicalError, VicalPart, MAX_DOC_TYPES, MAX_TEXT_LEN, MAX_VICAL_ENTRIES,
@@ -10,6 +9,7 @@ use super::super::{
 use super::{range_in, ski_warning, strip_zeros, VicalEntry, VicalWarning, WarningKind};
 use crate::cbor::{decode_with, Item};
 use crate::trust::anchors::Anchor;
+use crate::trust::cert_fields::{cert_fields, name_country};
 use crate::trust::{CertDefect, TrustError, MAX_CERT_LEN};
 use core::ops::Range;
 use std::sync::Arc;

@@ -1,14 +1,21 @@
-//! The few fields of an IACA certificate a VICAL entry needs (serial, issuer, subject,
-//! validity, SubjectKeyIdentifier), read straight from its DER (RFC 5280 §4.1) without
-//! building a full certificate structure.
+//! The fields of a certificate that Kakunin reads after webpki (or nothing) has checked it:
+//! serial, issuer, subject, validity, SubjectPublicKeyInfo and the extensions (RFC 5280
+//! §4.1), found by walking its DER without building a full certificate structure.
 //!
-//! Why not x509-cert: a full parse of the Austroads list's 35 certificates cost about twice
-//! the list's two signature verifications (the benchmark in core/benches/vical.rs), and the
-//! list is re-verified on every trust reload. webpki (`anchor_from_trusted_cert`) still
-//! reads each certificate before it is used as an anchor (once, on first use:
-//! `crate::trust::anchors`); a full x509-cert parse happens once, for the anchor a chain
-//! actually ends in. This reader
-//! only walks definite-length TLVs with bounds-checked slicing.
+//! Why not x509-cert here: its full parse of one 815-byte VICAL signer certificate took
+//! 3.6 us, as much as the rest of that chain's validation without the signature, and a full
+//! parse of the Austroads list's 35 IACAs cost about twice the list's two signature
+//! verifications (core/benches/vical.rs; decisions 0012 and 0025). Two readers use this walk:
+//! - a VICAL entry ([`cert_fields`] for its certificate): webpki (`anchor_from_trusted_cert`)
+//!   still reads each certificate before it is used as an anchor (once, on first use:
+//!   `crate::trust::anchors`), and a full x509-cert parse happens once, for the anchor a
+//!   chain actually ends in;
+//! - path validation ([`crate::trust::validate_chain`]) for the chain it is given: webpki
+//!   parses every certificate on the path strictly, and the values read here (key usage,
+//!   basic constraints, EKU, the public key, the serial number's length rule) are decoded by
+//!   x509-cert's and spki's own types.
+//!
+//! The walk reads definite-length TLVs with bounds-checked slicing only.
 
 use crate::trust::DistinguishedNameSummary;
 use time::OffsetDateTime;
@@ -68,17 +75,49 @@ const OID_ST: &[u8] = &[0x55, 0x04, 0x08];
 const OID_O: &[u8] = &[0x55, 0x04, 0x0a];
 
 /// The fields, borrowed from the certificate's DER.
-pub(super) struct CertFields<'a> {
+pub(crate) struct CertFields<'a> {
     /// serialNumber's INTEGER content.
-    pub(super) serial: &'a [u8],
+    pub(crate) serial: &'a [u8],
+    /// serialNumber's whole INTEGER encoding (for x509-cert's serial number rules).
+    pub(crate) serial_der: &'a [u8],
     /// The issuer Name, whole DER.
-    pub(super) issuer: &'a [u8],
+    pub(crate) issuer: &'a [u8],
     /// The subject Name, whole DER.
-    pub(super) subject: &'a [u8],
-    pub(super) not_before: OffsetDateTime,
-    pub(super) not_after: OffsetDateTime,
+    pub(crate) subject: &'a [u8],
+    pub(crate) not_before: OffsetDateTime,
+    pub(crate) not_after: OffsetDateTime,
+    /// The SubjectPublicKeyInfo, whole DER.
+    pub(crate) spki: &'a [u8],
+    /// The content of the Extensions SEQUENCE (empty without extensions).
+    extensions: &'a [u8],
     /// The SubjectKeyIdentifier keyIdentifier, if the extension is present.
-    pub(super) ski: Option<&'a [u8]>,
+    pub(crate) ski: Option<&'a [u8]>,
+}
+
+impl<'a> CertFields<'a> {
+    /// The extnValue of the first extension whose OID has the content octets `oid` (the DER
+    /// of the extension's own value), or `None` if there is none.
+    pub(crate) fn extension(&self, oid: &[u8]) -> Option<&'a [u8]> {
+        extensions(self.extensions)
+            .find(|(found, _)| *found == oid)
+            .map(|(_, value)| value)
+    }
+}
+
+/// The extensions in `content` (an Extensions SEQUENCE's content, whose shape
+/// [`cert_fields`] checked) as (OID content, extnValue content).
+fn extensions(content: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
+    let mut rest = content;
+    core::iter::from_fn(move || {
+        let (ext, after) = expect(rest, SEQUENCE)?;
+        rest = after;
+        let (oid, mut x) = expect(ext.content, 0x06)?;
+        if let Some((_critical, after)) = expect(x, 0x01) {
+            x = after;
+        }
+        let (value, _) = expect(x, 0x04)?;
+        Some((oid.content, value.content))
+    })
 }
 
 /// Two ASCII digits as a number.
@@ -124,7 +163,7 @@ fn time_of(t: &Tlv<'_>) -> Option<OffsetDateTime> {
 }
 
 /// The fields of `der`, or `None` if it is not shaped like an X.509 certificate.
-pub(super) fn cert_fields(der: &[u8]) -> Option<CertFields<'_>> {
+pub(crate) fn cert_fields(der: &[u8]) -> Option<CertFields<'_>> {
     let (cert, rest) = expect(der, SEQUENCE)?;
     if !rest.is_empty() {
         return None;
@@ -137,52 +176,90 @@ pub(super) fn cert_fields(der: &[u8]) -> Option<CertFields<'_>> {
     if t.tag != 0x02 {
         return None;
     }
-    let serial = t.content;
+    let (serial, serial_der) = (t.content, t.whole);
     let (_sig_alg, r) = expect(r, SEQUENCE)?;
     let (issuer, r) = expect(r, SEQUENCE)?;
     let (validity, r) = expect(r, SEQUENCE)?;
     let (nb, vr) = tlv(validity.content)?;
     let (na, _) = tlv(vr)?;
     let (subject, r) = expect(r, SEQUENCE)?;
-    let (_spki, mut r) = expect(r, SEQUENCE)?;
-    let mut ski = None;
+    let (spki, mut r) = expect(r, SEQUENCE)?;
+    let mut extensions: &[u8] = &[];
     while !r.is_empty() {
         let (t, rest) = tlv(r)?;
         r = rest;
-        if t.tag != 0xa3 {
-            continue;
+        if t.tag == 0xa3 {
+            extensions = expect(t.content, SEQUENCE)?.0.content;
         }
-        let (exts, _) = expect(t.content, SEQUENCE)?;
-        let mut e = exts.content;
-        while !e.is_empty() {
-            let (ext, rest) = expect(e, SEQUENCE)?;
-            e = rest;
-            let (oid, mut x) = expect(ext.content, 0x06)?;
-            if oid.content != OID_SKI {
-                continue;
-            }
-            if let Some((b, rest)) = expect(x, 0x01) {
-                let _ = b;
-                x = rest;
-            }
-            let (value, _) = expect(x, 0x04)?;
+    }
+    // Every extension must have the shape `SEQUENCE { OID, [BOOLEAN], OCTET STRING }`, and
+    // a SubjectKeyIdentifier's value must be an OCTET STRING.
+    let mut ski = None;
+    let mut e = extensions;
+    while !e.is_empty() {
+        let (ext, rest) = expect(e, SEQUENCE)?;
+        e = rest;
+        let (oid, mut x) = expect(ext.content, 0x06)?;
+        if let Some((_critical, after)) = expect(x, 0x01) {
+            x = after;
+        }
+        let (value, _) = expect(x, 0x04)?;
+        if oid.content == OID_SKI {
             let (key_id, _) = expect(value.content, 0x04)?;
             ski = Some(key_id.content);
         }
     }
     Some(CertFields {
         serial,
+        serial_der,
         issuer: issuer.whole,
         subject: subject.whole,
         not_before: time_of(&nb)?,
         not_after: time_of(&na)?,
+        spki: spki.whole,
+        extensions,
         ski,
     })
 }
 
+/// Whether `name_der` is a Name shaped as RFC 5280 §4.1.2.4 says: a SEQUENCE of non-empty
+/// SETs of `SEQUENCE { OID, value }`, each TLV definite and nothing left over.
+pub(crate) fn name_well_formed(name_der: &[u8]) -> bool {
+    let Some((name, rest)) = expect(name_der, SEQUENCE) else {
+        return false;
+    };
+    if !rest.is_empty() {
+        return false;
+    }
+    let mut sets = name.content;
+    while !sets.is_empty() {
+        let Some((set, rest)) = expect(sets, SET) else {
+            return false;
+        };
+        sets = rest;
+        if set.content.is_empty() {
+            return false;
+        }
+        let mut atvs = set.content;
+        while !atvs.is_empty() {
+            let Some((atv, rest)) = expect(atvs, SEQUENCE) else {
+                return false;
+            };
+            atvs = rest;
+            let Some((_, value)) = expect(atv.content, 0x06) else {
+                return false;
+            };
+            if !matches!(tlv(value), Some((_, after)) if after.is_empty()) {
+                return false;
+            }
+        }
+    }
+    true
+}
+
 /// The first string value of attribute `oid` in a DER Name (UTF8String, PrintableString,
 /// TeletexString, IA5String or VisibleString holding UTF-8), borrowed from the Name.
-pub(super) fn name_attribute<'a>(name_der: &'a [u8], oid: &[u8]) -> Option<&'a str> {
+pub(crate) fn name_attribute<'a>(name_der: &'a [u8], oid: &[u8]) -> Option<&'a str> {
     let (name, _) = expect(name_der, SEQUENCE)?;
     let mut sets = name.content;
     while let Some((set, rest)) = expect(sets, SET) {
@@ -209,13 +286,13 @@ pub(super) fn name_attribute<'a>(name_der: &'a [u8], oid: &[u8]) -> Option<&'a s
 }
 
 /// The countryName of a DER Name, borrowed (what `issuingCountry` is compared with).
-pub(super) fn name_country(name_der: &[u8]) -> Option<&str> {
+pub(crate) fn name_country(name_der: &[u8]) -> Option<&str> {
     name_attribute(name_der, OID_C)
 }
 
 /// CN, C, ST and O of a DER Name (the first string value of each), as
 /// [`DistinguishedNameSummary::of`] reads them.
-pub(super) fn name_summary(name_der: &[u8]) -> DistinguishedNameSummary {
+pub(crate) fn name_summary(name_der: &[u8]) -> DistinguishedNameSummary {
     let get = |oid| name_attribute(name_der, oid).map(str::to_string);
     DistinguishedNameSummary {
         common_name: get(OID_CN),
@@ -290,15 +367,14 @@ mod tests {
     }
 
     const AUSTROADS: &[u8] =
-        include_bytes!("../../../../spec-vectors/data/vical/austroads-20240919.vical");
+        include_bytes!("../../../spec-vectors/data/vical/austroads-20240919.vical");
+    const AAMVA: &[u8] = include_bytes!("../../../spec-vectors/data/vical/aamva-20240924.vical");
 
-    /// Every certificate of the Austroads list (and its signer) reads the same as with
-    /// x509-cert.
-    #[test]
-    fn agrees_with_x509_cert() {
-        use der::Encode;
-        let top = crate::cbor::decode(AUSTROADS).unwrap();
-        let payload = crate::cbor::decode(top.as_array().unwrap()[2].as_bytes().unwrap()).unwrap();
+    /// The entries' certificates and the `x5chain` of a VICAL.
+    fn vical_certs(vical: &[u8]) -> Vec<Vec<u8>> {
+        let top = crate::cbor::decode(vical).unwrap();
+        let parts = top.as_array().unwrap();
+        let payload = crate::cbor::decode(parts[2].as_bytes().unwrap()).unwrap();
         let mut certs: Vec<Vec<u8>> = payload
             .get_text_key("certificateInfos")
             .unwrap()
@@ -313,15 +389,53 @@ mod tests {
                     .to_vec()
             })
             .collect();
-        certs.push(
-            top.as_array().unwrap()[1]
-                .get_int_key(33)
-                .unwrap()
-                .as_bytes()
-                .unwrap()
-                .to_vec(),
-        );
+        let x5 = parts[1].get_int_key(33).unwrap();
+        match (x5.as_bytes(), x5.as_array()) {
+            (Some(one), _) => certs.push(one.to_vec()),
+            (_, Some(many)) => certs.extend(many.iter().map(|c| c.as_bytes().unwrap().to_vec())),
+            _ => panic!("x5chain"),
+        }
+        certs
+    }
+
+    /// Every certificate of the spec vectors: both real VICALs' entries and signers, their
+    /// roots, and the four of ISO 18013-5 Annex D.
+    fn every_certificate() -> Vec<Vec<u8>> {
+        let mut certs = vical_certs(AUSTROADS);
         assert_eq!(certs.len(), 36);
+        certs.extend(vical_certs(AAMVA));
+        for text in [
+            include_str!("../../../spec-vectors/data/vical/austroads-root.pem"),
+            include_str!("../../../spec-vectors/data/vical/aamva-dts-root.pem"),
+            include_str!("../../../spec-vectors/data/annex-d/ds_cert.der.hex"),
+            include_str!("../../../spec-vectors/data/annex-d/iaca_cert.der.hex"),
+            include_str!("../../../spec-vectors/data/annex-d/reader_cert.der.hex"),
+            include_str!("../../../spec-vectors/data/annex-d/reader_root_cert.der.hex"),
+        ] {
+            certs.push(crate::trust::parse_certificate_input(text.as_bytes()).unwrap());
+        }
+        certs
+    }
+
+    /// Every certificate of the spec vectors reads the same as with x509-cert: the fields a
+    /// VICAL entry shows, and everything path validation and the Annex B checks take from
+    /// a chain certificate.
+    #[test]
+    fn agrees_with_x509_cert() {
+        use crate::trust::profile::{self, ProfileFields};
+        use crate::trust::CertProfile;
+        use der::Encode;
+        let certs = every_certificate();
+        assert_eq!(certs.len(), 48);
+        let oids = [
+            "2.5.29.14",
+            "2.5.29.15",
+            "2.5.29.17",
+            "2.5.29.19",
+            "2.5.29.35",
+            "2.5.29.37",
+        ]
+        .map(der::asn1::ObjectIdentifier::new_unwrap);
         for der in &certs {
             let f = cert_fields(der).unwrap();
             let c = x509_cert::Certificate::from_der(der).unwrap();
@@ -329,6 +443,7 @@ mod tests {
             assert_eq!(f.serial, tbs.serial_number.as_bytes());
             assert_eq!(f.issuer, tbs.issuer.to_der().unwrap());
             assert_eq!(f.subject, tbs.subject.to_der().unwrap());
+            assert_eq!(f.spki, tbs.subject_public_key_info.to_der().unwrap());
             let (nb, na) = crate::trust::validity(&c);
             assert_eq!((f.not_before, f.not_after), (nb, na));
             assert_eq!(
@@ -339,12 +454,32 @@ mod tests {
                 name_summary(f.issuer),
                 DistinguishedNameSummary::of(&tbs.issuer)
             );
+            assert!(name_well_formed(f.issuer) && name_well_formed(f.subject));
             let ski = tbs.extensions.as_ref().and_then(|e| {
                 e.iter()
                     .find(|x| x.extn_id.as_bytes() == OID_SKI)
                     .map(|x| der::asn1::OctetString::from_der(x.extn_value.as_bytes()).unwrap())
             });
             assert_eq!(f.ski, ski.as_ref().map(|o| o.as_bytes()));
+            for oid in &oids {
+                assert_eq!(f.extension_value(oid), c.extension_value(oid), "{oid}");
+            }
+            assert_eq!(f.countries(), c.countries());
+            assert_eq!(profile::is_ca(&f), profile::is_ca(&c));
+            assert_eq!(profile::key_usage(&f, 0), profile::key_usage(&c, 0));
+            for p in [
+                CertProfile::DocumentSigner,
+                CertProfile::ReaderAuth,
+                CertProfile::JwsSigner,
+                CertProfile::VicalSigner,
+            ] {
+                assert_eq!(profile::check_leaf(p, &f), profile::check_leaf(p, &c));
+            }
+            assert_eq!(
+                crate::trust::spki_public_key(f.spki, 3),
+                crate::trust::certificate_public_key(&c, 3)
+            );
+            assert!(crate::trust::chain_cert::<x509_cert::certificate::Rfc5280>(der, 0).is_ok());
         }
         for junk in [
             &b""[..],
@@ -358,5 +493,30 @@ mod tests {
             name_summary(b"\x30\x05junk"),
             DistinguishedNameSummary::default()
         );
+        // C=US, then the same with a value too many, an empty SET, bytes after the Name
+        // and a value that is not an OID's partner TLV.
+        let c_us: &[u8] = &[
+            0x30, 0x0d, 0x31, 0x0b, 0x30, 0x09, 6, 3, 0x55, 4, 6, 0x13, 2, b'U', b'S',
+        ];
+        assert!(name_well_formed(c_us));
+        assert_eq!(name_country(c_us), Some("US"));
+        assert!(name_well_formed(&[0x30, 0x00]));
+        for bad in [
+            &[
+                0x30, 0x0f, 0x31, 0x0d, 0x30, 0x0b, 6, 3, 0x55, 4, 6, 0x13, 2, b'U', b'S', 5, 0,
+            ][..],
+            &[0x30, 0x02, 0x31, 0x00],
+            &[
+                0x30, 0x0d, 0x31, 0x0b, 0x30, 0x09, 6, 3, 0x55, 4, 6, 0x13, 2, b'U', b'S', 0,
+            ],
+            &[
+                0x30, 0x0d, 0x31, 0x0b, 0x30, 0x09, 4, 3, 0x55, 4, 6, 0x13, 2, b'U', b'S',
+            ],
+            &[
+                0x30, 0x0d, 0x31, 0x0b, 0x30, 0x09, 6, 3, 0x55, 4, 6, 0x13, 3, b'U', b'S',
+            ],
+        ] {
+            assert!(!name_well_formed(bad), "{bad:02x?}");
+        }
     }
 }
