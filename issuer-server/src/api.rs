@@ -306,7 +306,7 @@ async fn enrol_inner(
     .map_err(|_| ApiError::INTERNAL)??;
     let outcome = i
         .registry
-        .record(crypto, &record, reserved, &rows)
+        .record(crypto, record, reserved, rows)
         .await
         .map_err(registry_error)?;
     for list in &outcome.changed_lists {

@@ -586,7 +586,7 @@ impl Registry {
         let total = count(r.mdocs.saturating_add(r.sd_jwt_vcs))?;
         let reserved = self.reserve(total).await?;
         let (rows, extra) = issue(&reserved)?;
-        let outcome = self.record(crypto, r, reserved, &rows).await?;
+        let outcome = self.record(crypto, r.clone(), reserved, rows).await?;
         Ok((outcome, extra))
     }
 
@@ -618,9 +618,9 @@ impl Registry {
     pub async fn record(
         &self,
         crypto: &dyn kakunin_core::crypto::CryptoProvider,
-        r: &EnrolmentRecord,
+        r: EnrolmentRecord,
         reserved: Reserved,
-        rows: &[CredentialRow],
+        rows: Vec<CredentialRow>,
     ) -> Result<EnrolmentOutcome, RegistryError> {
         let total = count(r.mdocs.saturating_add(r.sd_jwt_vcs))?;
         if count(rows.len())? != total {
@@ -633,9 +633,9 @@ impl Registry {
         let new_device_id = random_id(crypto)?;
         match self
             .write(Job::Record(Box::new(RecordJob {
-                r: r.clone(),
+                r,
                 reserved,
-                rows: rows.to_vec(),
+                rows,
                 new_device_id,
             })))
             .await?

@@ -22,6 +22,6 @@ impl Forwarding for CountingRandom {
     }
     fn fill_random(&self, out: &mut [u8]) -> Result<(), CryptoError> {
         self.calls.fetch_add(1, Ordering::Relaxed);
-        default_provider().fill_random(out)
+        self.inner().fill_random(out)
     }
 }
