@@ -620,9 +620,8 @@ fn read_infos(
             r.skip()?;
             continue;
         }
-        match read_entry(index, r, buf, &mut lists, warnings)? {
-            Ok(entry) => entries.push(entry),
-            Err(e) => failed = Some(e),
+        if let Err(e) = read_entry(index, r, buf, &mut lists, warnings, &mut entries)? {
+            failed = Some(e);
         }
     }
     Ok(failed.map_or(Ok(entries), Err))
