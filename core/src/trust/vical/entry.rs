@@ -344,6 +344,15 @@ struct EntryFields<'a> {
 
 /// `serialNumber`: tag 2 around a bstr, or a uint.
 fn serial_field<'a>(r: &mut Reader<'a>) -> Read<SerialHint<'a>> {
+    if r.read_tag_if(2)? {
+        if let Some(b) = r.read_bytes_if()? {
+            return Ok(Ok(SerialHint::Big(b)));
+        }
+        return match r.read()? {
+            Head::Bytes(b) => Ok(Ok(SerialHint::Big(b))),
+            other => refuse(r, other, FieldDefect::WrongType),
+        };
+    }
     match r.read()? {
         Head::Tag(2) => match r.read()? {
             Head::Bytes(b) => Ok(Ok(SerialHint::Big(b))),

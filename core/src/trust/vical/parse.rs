@@ -257,6 +257,13 @@ pub(super) fn bounded_str<'a>(r: &mut Reader<'a>) -> Read<&'a str> {
 /// A text of at most [`MAX_TEXT_LEN`] bytes, borrowed from the input as its (UTF-8
 /// checked) bytes: an ASCII text needs no UTF-8 check of its own.
 pub(super) fn bounded_text_bytes<'a>(r: &mut Reader<'a>) -> Read<&'a [u8]> {
+    if let Some(text) = r.read_ascii_if()? {
+        return Ok(if text.len() > MAX_TEXT_LEN {
+            Err(FieldDefect::TooLong)
+        } else {
+            Ok(text)
+        });
+    }
     let text = match r.read_ascii_with(Some)? {
         Known::Known(t) => t,
         Known::Other(Head::Text(t)) => t.as_bytes(),
@@ -270,6 +277,9 @@ pub(super) fn bounded_text_bytes<'a>(r: &mut Reader<'a>) -> Read<&'a [u8]> {
 
 /// A byte string, borrowed from the input.
 pub(super) fn bytes_field<'a>(r: &mut Reader<'a>) -> Read<&'a [u8]> {
+    if let Some(b) = r.read_bytes_if()? {
+        return Ok(Ok(b));
+    }
     match r.read()? {
         Head::Bytes(b) => Ok(Ok(b)),
         other => refuse(r, other, FieldDefect::WrongType),
@@ -405,13 +415,21 @@ fn utc_seconds(b: &[u8]) -> Option<OffsetDateTime> {
 
 /// A `tdate` (tag 0, RFC 3339) or, leniently, an epoch time (tag 1).
 pub(super) fn tdate_field(r: &mut Reader<'_>) -> Read<OffsetDateTime> {
-    let tag = match r.read()? {
-        Head::Tag(tag @ (0 | 1)) => tag,
-        other => return refuse(r, other, FieldDefect::BadDate),
+    let tag = if r.read_tag_if(0)? {
+        0
+    } else {
+        match r.read()? {
+            Head::Tag(tag @ (0 | 1)) => tag,
+            other => return refuse(r, other, FieldDefect::BadDate),
+        }
     };
     if tag == 0 {
         // The common form is read from its bytes when they are ASCII; anything else as
         // before.
+        if let Some(b) = r.read_ascii_if()? {
+            let parsed = utc_seconds(b).or_else(|| std::str::from_utf8(b).ok().and_then(rfc3339));
+            return Ok(parsed.ok_or(FieldDefect::BadDate));
+        }
         let parsed = match r.read_ascii_with(utc_seconds)? {
             Known::Known(t) => Some(t),
             Known::Other(Head::Text(s)) => rfc3339(s),
