@@ -346,6 +346,90 @@ impl<'a> Reader<'a> {
         Ok(true)
     }
 
+    /// The next item's string content and end, if it is a byte string (`major` 2) or text
+    /// (3) of definite length with a head of at most three bytes, and `read` would read it
+    /// without an error (before the head, the item count, the length); nothing is booked.
+    /// `None` leaves the item, or the error `read` finds in it, to `read`.
+    #[inline(always)]
+    fn short_string_at(&self, major: u8, start: usize) -> Option<(&'a [u8], usize)> {
+        if self.done || self.frames.len() > self.limits.max_depth {
+            return None;
+        }
+        if self.items >= self.limits.max_items {
+            return None;
+        }
+        let initial = *self.input.get(start)?;
+        if initial >> 5 != major {
+            return None;
+        }
+        let (len, used) = match initial & 0x1f {
+            info @ 0..=23 => (usize::from(info), 1),
+            24 => (usize::from(*self.input.get(start + 1)?), 2),
+            25 => {
+                let b = self.input.get(start + 1..start + 3)?;
+                (usize::from(u16::from_be_bytes(b.try_into().ok()?)), 3)
+            }
+            _ => return None,
+        };
+        let from = start + used;
+        let end = from.checked_add(len)?;
+        Some((self.input.get(from..end)?, end))
+    }
+
+    /// Read the next item if it is a byte string of definite length with a head of at most
+    /// three bytes, and `read` would read it without an error: booked as `read` books it,
+    /// its bytes handed back. Otherwise nothing is read (`None`), and the item, or the error
+    /// `read` finds in it, is left to [`Reader::read`]. For the byte strings real lists are
+    /// made of, with no [`Head`] to build and take apart.
+    #[inline(always)]
+    pub fn read_bytes_if(&mut self) -> Result<Option<&'a [u8]>, CborError> {
+        let start = self.pos;
+        let Some((bytes, end)) = self.short_string_at(2, start) else {
+            return Ok(None);
+        };
+        self.items += 1;
+        self.pos = end;
+        self.account(Shape::Key(KeyRef::Bytes(bytes)), start)?;
+        Ok(Some(bytes))
+    }
+
+    /// [`Reader::read_bytes_if`] for a text whose bytes are all ASCII (so valid UTF-8, with
+    /// no further check): its bytes, or `None` with nothing read.
+    #[inline(always)]
+    pub fn read_ascii_if(&mut self) -> Result<Option<&'a [u8]>, CborError> {
+        let start = self.pos;
+        let Some((bytes, end)) = self.short_string_at(3, start) else {
+            return Ok(None);
+        };
+        if !bytes.is_ascii() {
+            return Ok(None);
+        }
+        self.items += 1;
+        self.pos = end;
+        self.account(Shape::Key(KeyRef::Text(bytes)), start)?;
+        Ok(Some(bytes))
+    }
+
+    /// Read the next head if it is tag `tag` (at most 23) in its one-byte form and `read`
+    /// would read it without an error: booked as `read` books it, answering `true`.
+    /// Otherwise nothing is read (`false`), and the head is left to [`Reader::read`].
+    #[inline(always)]
+    pub fn read_tag_if(&mut self, tag: u8) -> Result<bool, CborError> {
+        let start = self.pos;
+        if tag > 23
+            || self.input.get(start) != Some(&(0xc0 | tag))
+            || self.done
+            || self.frames.len() > self.limits.max_depth
+            || self.items >= self.limits.max_items
+        {
+            return Ok(false);
+        }
+        self.items += 1;
+        self.pos = start + 1;
+        self.account(Shape::Opens(1, false), start)?;
+        Ok(true)
+    }
+
     /// Read one head and its string content, checking it as the tree decoder does (the same
     /// checks in the same order, so the same error wins); a text's UTF-8 is the caller's to
     /// check, next.
@@ -484,8 +568,19 @@ impl<'a> Reader<'a> {
                 }
             }
             frame.remaining = frame.remaining.saturating_sub(1);
-            if opens.is_none() && frame.remaining > 0 {
-                return Ok(());
+            if opens.is_none() {
+                if frame.remaining > 0 {
+                    return Ok(());
+                }
+                // A tag or array this item completes, inside a container it does not
+                // complete (a tag around a scalar, in real lists): popped here, without a
+                // call to `close`. A map has its keys to check, in `close`.
+                if frame.map_keys_from == NONE {
+                    self.frames.pop();
+                    if self.frames.last().is_some_and(|f| f.remaining > 0) {
+                        return Ok(());
+                    }
+                }
             }
         }
         if let Some((remaining, map)) = opens {

@@ -71,13 +71,28 @@ fn read_value_known(r: &mut Reader<'_>) -> Result<Value, CborError> {
 }
 
 /// [`read_value`] with every head first tried as the texts `"docType"` and `"a"` through
-/// [`Reader::read_text_if`], then read through [`Reader::read_ascii_with`] taking ASCII texts
-/// that start with `c` or `v` from their bytes: the values and errors must not change.
+/// [`Reader::read_text_if`], as tags 0, 2 and 24 through [`Reader::read_tag_if`], as a byte
+/// string through [`Reader::read_bytes_if`] and an ASCII text through
+/// [`Reader::read_ascii_if`], then read through [`Reader::read_ascii_with`] taking ASCII
+/// texts that start with `c` or `v` from their bytes: the values and errors must not change.
 fn read_value_fast(r: &mut Reader<'_>) -> Result<Value, CborError> {
     for text in ["docType", "a"] {
         if r.read_text_if(text)? {
             return Ok(Value::Text(text.to_string()));
         }
+    }
+    for tag in [0, 2, 24] {
+        if r.read_tag_if(tag)? {
+            assert!(tag <= 23);
+            return Ok(Value::Tag(u64::from(tag), Box::new(read_value_fast(r)?)));
+        }
+    }
+    if let Some(b) = r.read_bytes_if()? {
+        return Ok(Value::Bytes(b.to_vec()));
+    }
+    if let Some(b) = r.read_ascii_if()? {
+        assert!(b.is_ascii());
+        return Ok(Value::Text(String::from_utf8(b.to_vec()).unwrap()));
     }
     let from_bytes = |b: &[u8]| matches!(b.first(), Some(b'c' | b'v')).then(|| b.to_vec());
     let head = match r.read_ascii_with(from_bytes)? {
@@ -127,7 +142,7 @@ fn by_reader(input: &[u8], limits: &Limits) -> Result<String, CborError> {
     assert_eq!(
         fast.map(|f| format!("{f:?}")),
         Ok(format!("{v:?}")),
-        "read_text_if / read_ascii_with"
+        "read_text_if / read_tag_if / read_bytes_if / read_ascii_if / read_ascii_with"
     );
     Ok(format!("{v:?}"))
 }
@@ -405,5 +420,74 @@ fn keys_with_equal_fingerprints() {
             .map(|i| (Value::Array(vec![key(i)]), Value::Null))
             .collect();
         assert!(agree(&Value::Map(arrays).to_vec(), &limits()));
+    }
+}
+
+/// The fast paths (`read_tag_if`, `read_bytes_if`, `read_ascii_if`, and a tag or array closed
+/// without `close`) at their edges: every head form they take or decline, containers they
+/// complete, duplicate keys they book, and the depth, item and input limits.
+#[test]
+fn fast_paths_agree_with_read_at_their_edges() {
+    let cases: &[&[u8]] = &[
+        &[0xc0, 0x00],
+        &[0xc0, 0xc0, 0x00],
+        &[0xc2, 0x40],
+        &[0xc2, 0x42, 1, 2],
+        &[0xc2, 0x43, 1, 2],
+        &[0xd8, 0x02, 0x41, 0x01],
+        &[0xd8, 0x18, 0x41, 0x01],
+        &[0x81, 0xc0, 0x00],
+        &[0x82, 0xc0, 0x00, 0xc2, 0x40],
+        &[0x82, 0xc0, 0x00],
+        &[0xa1, 0xc0, 0x00, 0x01],
+        &[0xa2, 0xc0, 0x00, 0x01, 0xc0, 0x00, 0x02],
+        &[0xa2, 0x41, 0x01, 0x00, 0x41, 0x01, 0x00],
+        &[0xa2, 0x41, 0x01, 0x00, 0x41, 0x02, 0x00],
+        &[0xa2, 0x61, b'a', 0x00, 0x61, b'a', 0x00],
+        &[0xa2, 0x61, b'b', 0xc0, 0x00, 0x61, b'b', 0x00],
+        &[0xa1, 0x41, 0x01, 0x81, 0xc0, 0x40],
+        &[0x58, 0x01, 0x07],
+        &[0x58, 0x02, 0x07],
+        &[0x58],
+        &[0x59, 0x00, 0x01, 0x07],
+        &[0x59, 0x00],
+        &[0x5a, 0x00, 0x00, 0x00, 0x01, 0x07],
+        &[0x78, 0x01, b'z'],
+        &[0x79, 0x00, 0x01, b'z'],
+        &[0x62, 0xc3, 0xa9],
+        &[0x62, 0xc3, 0x28],
+        &[0x61, 0x7f],
+        &[0x61, 0x80],
+        &[0x41, 0x01, 0x00],
+        &[0xc0, 0x41, 0x01, 0x00],
+        &[0xc0],
+        &[0xc2],
+    ];
+    let small = Limits {
+        max_input: 8,
+        max_depth: 2,
+        max_items: 3,
+        allow_indefinite: false,
+    };
+    for case in cases {
+        agree(case, &limits());
+        agree(case, &small);
+    }
+    let mut long = vec![0x59, 0x01, 0x00];
+    long.extend_from_slice(&[b'x'; 256]);
+    assert!(agree(&long, &limits()));
+    long[0] = 0x79;
+    assert!(agree(&long, &limits()));
+    for depth in [1usize, 2, 3, 31, 32, 33] {
+        for inner in [&[0x40][..], &[0x60], &[0x61, b'q'], &[0x62, 0xc3, 0xa9]] {
+            let mut tags = vec![0xc0; depth];
+            tags.extend_from_slice(inner);
+            agree(&tags, &limits());
+            agree(&tags, &small);
+            let mut arrays = vec![0x81; depth];
+            arrays.extend_from_slice(inner);
+            agree(&arrays, &limits());
+            agree(&arrays, &small);
+        }
     }
 }

@@ -344,6 +344,15 @@ struct EntryFields<'a> {
 
 /// `serialNumber`: tag 2 around a bstr, or a uint.
 fn serial_field<'a>(r: &mut Reader<'a>) -> Read<SerialHint<'a>> {
+    if r.read_tag_if(2)? {
+        if let Some(b) = r.read_bytes_if()? {
+            return Ok(Ok(SerialHint::Big(b)));
+        }
+        return match r.read()? {
+            Head::Bytes(b) => Ok(Ok(SerialHint::Big(b))),
+            other => refuse(r, other, FieldDefect::WrongType),
+        };
+    }
     match r.read()? {
         Head::Tag(2) => match r.read()? {
             Head::Bytes(b) => Ok(Ok(SerialHint::Big(b))),
@@ -354,16 +363,19 @@ fn serial_field<'a>(r: &mut Reader<'a>) -> Read<SerialHint<'a>> {
     }
 }
 
-/// Read entry `index` of the list held in `buf` (the reader reads a slice of it), pushing
-/// its hint warnings onto `warnings`; `lists` shares equal docType and profile lists. The
-/// outer error is the reader's; the inner one the entry's, found once the entry is read.
+/// Read entry `index` of the list held in `buf` (the reader reads a slice of it) onto the
+/// end of `entries`, pushing its hint warnings onto `warnings`; `lists` shares equal docType
+/// and profile lists. The outer error is the reader's; the inner one the entry's, found once
+/// the entry is read. The entry is pushed here rather than handed back: it is large, and
+/// each move through a return value is a copy of it.
 pub(super) fn read_entry<'a>(
     index: usize,
     r: &mut Reader<'a>,
     buf: &Arc<[u8]>,
     lists: &mut TextLists<'a>,
     warnings: &mut Vec<VicalWarning>,
-) -> Result<Result<VicalEntry, VicalError>, CborError> {
+    entries: &mut Vec<VicalEntry>,
+) -> Result<Result<(), VicalError>, CborError> {
     let n = match r.read()? {
         Head::Map(n) => n,
         other => {
@@ -415,7 +427,7 @@ pub(super) fn read_entry<'a>(
             None => r.skip()?,
         }
     }
-    Ok(build_entry(index, f, buf, lists, warnings))
+    Ok(build_entry(index, &mut f, buf, lists, warnings, entries))
 }
 
 /// A field that may be absent, its defect named with the entry and the field.
@@ -429,14 +441,16 @@ fn opt_field<T>(
 }
 
 /// Check an entry's fields in their fixed order (the first defect is the error), walk its
-/// certificate and compare the hints with it.
+/// certificate, compare the hints with it and push the entry onto `entries`. The fields are
+/// borrowed (the lists taken out), not moved in: they are some 300 bytes.
 fn build_entry(
     index: usize,
-    f: EntryFields<'_>,
+    f: &mut EntryFields<'_>,
     buf: &Arc<[u8]>,
     lists: &mut TextLists<'_>,
     warnings: &mut Vec<VicalWarning>,
-) -> Result<VicalEntry, VicalError> {
+    entries: &mut Vec<VicalEntry>,
+) -> Result<(), VicalError> {
     let der = opt_field(index, "certificate", f.certificate)?
         .ok_or_else(|| entry_err(index, "certificate", FieldDefect::Missing))?;
     if der.len() > MAX_CERT_LEN {
@@ -458,13 +472,13 @@ fn build_entry(
     let fields = cert_fields(der).ok_or_else(not_der)?;
     let cert_range = range_in(buf, der).ok_or_else(not_der)?;
 
-    let doc_types = opt_field(index, "docType", f.doc_type)?
+    let doc_types = opt_field(index, "docType", f.doc_type.take())?
         .ok_or_else(|| entry_err(index, "docType", FieldDefect::Missing))?;
-    let certificate_profiles = match opt_field(index, "certificateProfile", f.certificate_profile)?
-    {
-        None => lists.empty(),
-        Some(list) => list,
-    };
+    let certificate_profiles =
+        match opt_field(index, "certificateProfile", f.certificate_profile.take())? {
+            None => lists.empty(),
+            Some(list) => list,
+        };
     let issuing_authority = opt_field(index, "issuingAuthority", f.issuing_authority)?;
     let issuing_country = opt_field(index, "issuingCountry", f.issuing_country)?;
     let state_or_province = opt_field(index, "stateOrProvinceName", f.state_or_province)?;
@@ -513,7 +527,7 @@ fn build_entry(
     // Every part borrowed from `der`; its place there. The texts were read from `buf`.
     let within = |part: &[u8]| range_in(der, part).unwrap_or_default();
     let in_buf = |t: Option<&[u8]>| t.and_then(|t| range_in(buf, t));
-    Ok(VicalEntry {
+    entries.push(VicalEntry {
         index,
         subject: within(fields.subject),
         issuer: within(fields.issuer),
@@ -526,7 +540,8 @@ fn build_entry(
         issuing_authority: in_buf(issuing_authority),
         issuing_country: in_buf(issuing_country),
         state_or_province: in_buf(state_or_province),
-    })
+    });
+    Ok(())
 }
 
 #[cfg(test)]

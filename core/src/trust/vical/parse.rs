@@ -257,6 +257,13 @@ pub(super) fn bounded_str<'a>(r: &mut Reader<'a>) -> Read<&'a str> {
 /// A text of at most [`MAX_TEXT_LEN`] bytes, borrowed from the input as its (UTF-8
 /// checked) bytes: an ASCII text needs no UTF-8 check of its own.
 pub(super) fn bounded_text_bytes<'a>(r: &mut Reader<'a>) -> Read<&'a [u8]> {
+    if let Some(text) = r.read_ascii_if()? {
+        return Ok(if text.len() > MAX_TEXT_LEN {
+            Err(FieldDefect::TooLong)
+        } else {
+            Ok(text)
+        });
+    }
     let text = match r.read_ascii_with(Some)? {
         Known::Known(t) => t,
         Known::Other(Head::Text(t)) => t.as_bytes(),
@@ -270,6 +277,9 @@ pub(super) fn bounded_text_bytes<'a>(r: &mut Reader<'a>) -> Read<&'a [u8]> {
 
 /// A byte string, borrowed from the input.
 pub(super) fn bytes_field<'a>(r: &mut Reader<'a>) -> Read<&'a [u8]> {
+    if let Some(b) = r.read_bytes_if()? {
+        return Ok(Ok(b));
+    }
     match r.read()? {
         Head::Bytes(b) => Ok(Ok(b)),
         other => refuse(r, other, FieldDefect::WrongType),
@@ -387,31 +397,63 @@ pub(super) fn rfc3339(s: &str) -> Option<OffsetDateTime> {
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` with a valid date, hour, minute and second (0-59: a leap second
-/// goes to `time`).
+/// goes to `time`). The 14 digits and 6 separators are checked as three words, not byte by
+/// byte: each digit byte must be 0x30-0x3f, and still so with 6 added (no carry between
+/// bytes can arise, as a byte that passed the first test is at most 0x3f).
 fn utc_seconds(b: &[u8]) -> Option<OffsetDateTime> {
-    let &[y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2, b'T', h1, h2, b':', n1, n2, b':', s1, s2, b'Z'] =
-        b
+    let &[y1, y2, y3, y4, c4, m1, m2, c7, d1, d2, c10, h1, h2, c13, n1, n2, c16, s1, s2, c19] = b
     else {
         return None;
     };
-    let digit = |c: u8| c.is_ascii_digit().then(|| c - b'0');
-    let two = |a, b| Some(digit(a)? * 10 + digit(b)?);
-    let year = i32::from(two(y1, y2)?) * 100 + i32::from(two(y3, y4)?);
-    let month = time::Month::try_from(two(m1, m2)?).ok()?;
-    let date = time::Date::from_calendar_date(year, month, two(d1, d2)?).ok()?;
-    let time = time::Time::from_hms(two(h1, h2)?, two(n1, n2)?, two(s1, s2)?).ok()?;
+    // Per byte: the mask and the value it must have (0xf0 and 0x30 for a digit; 0xff and the
+    // separator itself otherwise), and the 6 added to digits only.
+    const MASK_A: u64 = u64::from_le_bytes([0xf0, 0xf0, 0xf0, 0xf0, 0xff, 0xf0, 0xf0, 0xff]);
+    const WANT_A: u64 = u64::from_le_bytes(*b"0000-00-");
+    const SIX_A: u64 = u64::from_le_bytes([6, 6, 6, 6, 0, 6, 6, 0]);
+    const MASK_B: u64 = u64::from_le_bytes([0xf0, 0xf0, 0xff, 0xf0, 0xf0, 0xff, 0xf0, 0xf0]);
+    const WANT_B: u64 = u64::from_le_bytes(*b"00T00:00");
+    const SIX_B: u64 = u64::from_le_bytes([6, 6, 0, 6, 6, 0, 6, 6]);
+    const MASK_C: u32 = u32::from_le_bytes([0xff, 0xf0, 0xf0, 0xff]);
+    const WANT_C: u32 = u32::from_le_bytes(*b":00Z");
+    const SIX_C: u32 = u32::from_le_bytes([0, 6, 6, 0]);
+    let a = u64::from_le_bytes([y1, y2, y3, y4, c4, m1, m2, c7]);
+    let w = u64::from_le_bytes([d1, d2, c10, h1, h2, c13, n1, n2]);
+    let c = u32::from_le_bytes([c16, s1, s2, c19]);
+    let words_ok = a & MASK_A == WANT_A
+        && a.wrapping_add(SIX_A) & MASK_A == WANT_A
+        && w & MASK_B == WANT_B
+        && w.wrapping_add(SIX_B) & MASK_B == WANT_B
+        && c & MASK_C == WANT_C
+        && c.wrapping_add(SIX_C) & MASK_C == WANT_C;
+    if !words_ok {
+        return None;
+    }
+    // Every digit checked: plain arithmetic from here.
+    let two = |a: u8, b: u8| (a - b'0') * 10 + (b - b'0');
+    let year = i32::from(two(y1, y2)) * 100 + i32::from(two(y3, y4));
+    let month = time::Month::try_from(two(m1, m2)).ok()?;
+    let date = time::Date::from_calendar_date(year, month, two(d1, d2)).ok()?;
+    let time = time::Time::from_hms(two(h1, h2), two(n1, n2), two(s1, s2)).ok()?;
     Some(time::PrimitiveDateTime::new(date, time).assume_utc())
 }
 
 /// A `tdate` (tag 0, RFC 3339) or, leniently, an epoch time (tag 1).
 pub(super) fn tdate_field(r: &mut Reader<'_>) -> Read<OffsetDateTime> {
-    let tag = match r.read()? {
-        Head::Tag(tag @ (0 | 1)) => tag,
-        other => return refuse(r, other, FieldDefect::BadDate),
+    let tag = if r.read_tag_if(0)? {
+        0
+    } else {
+        match r.read()? {
+            Head::Tag(tag @ (0 | 1)) => tag,
+            other => return refuse(r, other, FieldDefect::BadDate),
+        }
     };
     if tag == 0 {
         // The common form is read from its bytes when they are ASCII; anything else as
         // before.
+        if let Some(b) = r.read_ascii_if()? {
+            let parsed = utc_seconds(b).or_else(|| std::str::from_utf8(b).ok().and_then(rfc3339));
+            return Ok(parsed.ok_or(FieldDefect::BadDate));
+        }
         let parsed = match r.read_ascii_with(utc_seconds)? {
             Known::Known(t) => Some(t),
             Known::Other(Head::Text(s)) => rfc3339(s),
@@ -620,10 +662,51 @@ fn read_infos(
             r.skip()?;
             continue;
         }
-        match read_entry(index, r, buf, &mut lists, warnings)? {
-            Ok(entry) => entries.push(entry),
-            Err(e) => failed = Some(e),
+        if let Err(e) = read_entry(index, r, buf, &mut lists, warnings, &mut entries)? {
+            failed = Some(e);
         }
     }
     Ok(failed.map_or(Ok(entries), Err))
+}
+
+#[cfg(test)]
+mod utc_seconds_tests {
+    use super::utc_seconds;
+
+    /// The word-sized check of the common form against `time`, with every byte of valid
+    /// dates replaced by every byte value: never a different instant, and the same answer
+    /// wherever a digit stays a digit (`time` also takes some other forms, such as other
+    /// separators, which the fast path leaves to it).
+    #[test]
+    fn word_checks_agree_with_time() {
+        let by_time = |b: &[u8]| {
+            let s = std::str::from_utf8(b).ok()?;
+            time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+        };
+        let mut taken = 0;
+        for base in [
+            "2024-09-19T23:19:59Z",
+            "2000-02-29T00:00:00Z",
+            "1999-12-31T09:09:09Z",
+        ] {
+            assert_eq!(utc_seconds(base.as_bytes()), by_time(base.as_bytes()));
+            assert!(utc_seconds(base.as_bytes()).is_some());
+            for at in 0..base.len() {
+                for v in 0..=255u8 {
+                    let mut b = base.as_bytes().to_vec();
+                    b[at] = v;
+                    let fast = utc_seconds(&b);
+                    let slow = by_time(&b);
+                    if fast.is_some() {
+                        taken += 1;
+                        assert_eq!(fast, slow, "{b:?}");
+                    } else if base.as_bytes()[at].is_ascii_digit() && v.is_ascii_digit() {
+                        // Only a leap second is left to `time` in the kept form.
+                        assert!(slow.is_none() || b[17..19] == *b"60", "{b:?}");
+                    }
+                }
+            }
+        }
+        assert!(taken > 100, "{taken}");
+    }
 }
