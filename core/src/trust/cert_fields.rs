@@ -86,6 +86,8 @@ pub(crate) struct CertFields<'a> {
     pub(crate) subject: &'a [u8],
     pub(crate) not_before: OffsetDateTime,
     pub(crate) not_after: OffsetDateTime,
+    /// notBefore and notAfter as encoded (what a VICAL's hints are compared with first).
+    pub(crate) validity_text: [CertTime<'a>; 2],
     /// The SubjectPublicKeyInfo, whole DER.
     pub(crate) spki: &'a [u8],
     /// The content of the Extensions SEQUENCE (empty without extensions).
@@ -118,6 +120,38 @@ fn extensions(content: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
         let (value, _) = expect(x, 0x04)?;
         Some((oid.content, value.content))
     })
+}
+
+/// A certificate `Time` as encoded, once [`time_of`] has accepted it: its tag (UTCTime or
+/// GeneralizedTime) and content.
+#[derive(Clone, Copy)]
+pub(crate) struct CertTime<'a> {
+    tag: u8,
+    content: &'a [u8],
+}
+
+impl CertTime<'_> {
+    /// Whether `text` is this time in the RFC 3339 form `YYYY-MM-DDTHH:MM:SSZ`, digit for
+    /// digit (a UTCTime's two-digit year with the century RFC 5280 gives it). Then `text` is
+    /// a valid date-time for the same instant, with no need to read it as a date; any other
+    /// text may still be the same instant written otherwise, which only a full read tells.
+    pub(crate) fn written_as(&self, text: &[u8]) -> bool {
+        let &[y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2, b'T', h1, h2, b':', n1, n2, b':', s1, s2, b'Z'] =
+            text
+        else {
+            return false;
+        };
+        let (year, rest) = match (self.tag, self.content) {
+            (0x17, [a, b, rest @ ..]) => {
+                let century = if *a >= b'5' { *b"19" } else { *b"20" };
+                ([century[0], century[1], *a, *b], rest)
+            }
+            (0x18, [a, b, c, d, rest @ ..]) => ([*a, *b, *c, *d], rest),
+            _ => return false,
+        };
+        [y1, y2, y3, y4] == year
+            && rest.get(..10) == Some(&[m1, m2, d1, d2, h1, h2, n1, n2, s1, s2][..])
+    }
 }
 
 /// Two ASCII digits as a number.
@@ -216,6 +250,10 @@ pub(crate) fn cert_fields(der: &[u8]) -> Option<CertFields<'_>> {
         subject: subject.whole,
         not_before: time_of(&nb)?,
         not_after: time_of(&na)?,
+        validity_text: [nb, na].map(|t| CertTime {
+            tag: t.tag,
+            content: t.content,
+        }),
         spki: spki.whole,
         extensions,
         ski,
@@ -364,6 +402,61 @@ mod tests {
             whole: &[],
         };
         assert_eq!(time_of(&other), None);
+    }
+
+    /// A text that `written_as` takes is the same instant when read in full as RFC 3339,
+    /// for UTCTimes of both centuries and GeneralizedTimes, with every byte of the matching
+    /// text replaced by every byte value.
+    #[test]
+    fn written_as_is_the_same_instant() {
+        let read = |b: &[u8]| {
+            let s = std::str::from_utf8(b).ok()?;
+            OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+        };
+        let mut taken = 0;
+        for (tag, content, text) in [
+            (0x17, "240919231959Z", "2024-09-19T23:19:59Z"),
+            (0x17, "991231000000Z", "1999-12-31T00:00:00Z"),
+            (0x17, "500101000000Z", "1950-01-01T00:00:00Z"),
+            (0x18, "20510228120000Z", "2051-02-28T12:00:00Z"),
+        ] {
+            let tlv = Tlv {
+                tag,
+                content: content.as_bytes(),
+                whole: &[],
+            };
+            let Some(own) = time_of(&tlv) else {
+                // 1950 is before the Unix epoch, refused by `time_of`: never compared.
+                assert_eq!(content, "500101000000Z");
+                continue;
+            };
+            let t = CertTime {
+                tag,
+                content: content.as_bytes(),
+            };
+            assert!(t.written_as(text.as_bytes()), "{text}");
+            assert_eq!(read(text.as_bytes()), Some(own));
+            for at in 0..text.len() {
+                for v in 0..=255u8 {
+                    let mut b = text.as_bytes().to_vec();
+                    b[at] = v;
+                    if t.written_as(&b) {
+                        taken += 1;
+                        assert_eq!(read(&b), Some(own), "{b:?}");
+                    }
+                }
+            }
+            for other in [
+                "2024-09-19T23:19:59+00:00",
+                "2024-09-19T23:19:59.0Z",
+                "2024-09-19t23:19:59z",
+                "1924-09-19T23:19:59Z",
+            ] {
+                assert!(!t.written_as(other.as_bytes()), "{other}");
+            }
+        }
+        // Only the unchanged texts (one per byte position).
+        assert_eq!(taken, 3 * 20);
     }
 
     const AUSTROADS: &[u8] =

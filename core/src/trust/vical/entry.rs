@@ -7,11 +7,11 @@
 //! while parsing (its DER shape, serial, Names, validity, SKI); webpki's trust-anchor check
 //! runs when the entry is first used as an anchor (`crate::trust::anchors`).
 
-use super::parse::{bounded_text_bytes, bytes_field, refuse, tdate_field, Read, TextLists};
+use super::parse::{bounded_text_bytes, bytes_field, refuse, tdate_text, Read, Tdate, TextLists};
 use super::{FieldDefect, VicalError};
 use crate::cbor::{CborError, Head, Known, Reader};
 use crate::trust::anchors::Anchor;
-use crate::trust::cert_fields::{cert_fields, name_country, name_summary};
+use crate::trust::cert_fields::{cert_fields, name_country, name_summary, CertTime};
 use crate::trust::{CertDefect, DistinguishedNameSummary, TrustError, MAX_CERT_LEN};
 use core::ops::Range;
 use std::sync::Arc;
@@ -338,8 +338,8 @@ struct EntryFields<'a> {
     state_or_province: Option<Result<&'a [u8], FieldDefect>>,
     issuer: Option<Result<&'a [u8], FieldDefect>>,
     subject: Option<Result<&'a [u8], FieldDefect>>,
-    not_before: Option<Result<OffsetDateTime, FieldDefect>>,
-    not_after: Option<Result<OffsetDateTime, FieldDefect>>,
+    not_before: Option<Result<Tdate<'a>, FieldDefect>>,
+    not_after: Option<Result<Tdate<'a>, FieldDefect>>,
 }
 
 /// `serialNumber`: tag 2 around a bstr, or a uint.
@@ -376,6 +376,15 @@ pub(super) fn read_entry<'a>(
     warnings: &mut Vec<VicalWarning>,
     entries: &mut Vec<VicalEntry>,
 ) -> Result<Result<(), VicalError>, CborError> {
+    // The shape real lists send, in one pass over its bytes; anything else is read here.
+    let mut f = EntryFields::default();
+    if common::read_common_entry(r, lists, &mut f)? {
+        return Ok(build_entry(index, &mut f, buf, lists, warnings, entries));
+    }
+    f = EntryFields::default();
+    // One pass over the map; the reader refuses repeated keys once the map is read. Keys
+    // are first expected in the order real lists use (`IN_ORDER`), each compared by its
+    // encoded bytes; from the first key that differs, every key is read the generic way.
     let n = match r.read()? {
         Head::Map(n) => n,
         other => {
@@ -387,10 +396,6 @@ pub(super) fn read_entry<'a>(
             )));
         }
     };
-    // One pass over the map; the reader refuses repeated keys once the map is read. Keys
-    // are first expected in the order real lists use (`IN_ORDER`), each compared by its
-    // encoded bytes; from the first key that differs, every key is read the generic way.
-    let mut f = EntryFields::default();
     let mut next = 0;
     let mut in_order = true;
     for _ in 0..n {
@@ -422,8 +427,8 @@ pub(super) fn read_entry<'a>(
             }
             Some(EntryKey::Issuer) => f.issuer = Some(bytes_field(r)?),
             Some(EntryKey::Subject) => f.subject = Some(bytes_field(r)?),
-            Some(EntryKey::NotBefore) => f.not_before = Some(tdate_field(r)?),
-            Some(EntryKey::NotAfter) => f.not_after = Some(tdate_field(r)?),
+            Some(EntryKey::NotBefore) => f.not_before = Some(tdate_text(r)?),
+            Some(EntryKey::NotAfter) => f.not_after = Some(tdate_text(r)?),
             None => r.skip()?,
         }
     }
@@ -438,6 +443,21 @@ fn opt_field<T>(
 ) -> Result<Option<T>, VicalError> {
     v.transpose()
         .map_err(|reason| entry_err(index, field, reason))
+}
+
+/// Whether a date hint, if given, names another instant than the certificate's `own`
+/// (encoded as `own_text`): the hint is read as a date only when it is not `own_text`
+/// written digit for digit in the common RFC 3339 form.
+fn date_differs(
+    hint: Option<Result<Tdate<'_>, FieldDefect>>,
+    own: OffsetDateTime,
+    own_text: CertTime<'_>,
+) -> Option<Result<bool, FieldDefect>> {
+    Some(match hint? {
+        Ok(Tdate::Ascii(text)) if own_text.written_as(text) => Ok(false),
+        Ok(hint) => hint.instant().map(|t| t != own),
+        Err(defect) => Err(defect),
+    })
 }
 
 /// Check an entry's fields in their fixed order (the first defect is the error), walk its
@@ -491,11 +511,14 @@ fn build_entry(
         Some(SerialHint::Big(b)) => Some(b),
         Some(SerialHint::Uint(b)) => Some(b),
     };
-    let not_before_hint = opt_field(index, "notBefore", f.not_before)?;
-    let not_after_hint = opt_field(index, "notAfter", f.not_after)?;
+    let (not_before, not_after) = (fields.not_before, fields.not_after);
+    let [nb_text, na_text] = fields.validity_text;
+    let not_before_differs = date_differs(f.not_before, not_before, nb_text);
+    let not_before_differs = opt_field(index, "notBefore", not_before_differs)?;
+    let not_after_differs = date_differs(f.not_after, not_after, na_text);
+    let not_after_differs = opt_field(index, "notAfter", not_after_differs)?;
 
     let serial = strip_zeros(fields.serial);
-    let (not_before, not_after) = (fields.not_before, fields.not_after);
     let mut warn = |kind| warnings.push(VicalWarning { index, kind });
     if let Some(kind) = ski_warning(ski_hint, fields.ski) {
         warn(kind);
@@ -505,10 +528,10 @@ fn build_entry(
         Some(h) if strip_zeros(h) != serial => warn(WarningKind::SerialMismatch),
         Some(_) => {}
     }
-    if not_before_hint.is_some_and(|t| t != not_before) {
+    if not_before_differs == Some(true) {
         warn(WarningKind::NotBeforeMismatch);
     }
-    if not_after_hint.is_some_and(|t| t != not_after) {
+    if not_after_differs == Some(true) {
         warn(WarningKind::NotAfterMismatch);
     }
     // DER is canonical: the same Name has one encoding.
@@ -544,6 +567,7 @@ fn build_entry(
     Ok(())
 }
 
+mod common;
 #[cfg(test)]
 mod oracle;
 

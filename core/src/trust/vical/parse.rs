@@ -306,10 +306,57 @@ pub(super) struct TextLists<'a> {
     /// The texts of the list being read, by position (at most [`MAX_DOC_TYPES`]): read
     /// from the input, or `None` where equal to the likely kept list's; reused across lists.
     scratch: Vec<Option<&'a str>>,
+    /// Lists read in one pass (`entry::common`) by their encoding (an array of texts, each
+    /// checked), with the list and its count of data items; at most [`TextLists::KEPT`].
+    encoded: Vec<EncodedList<'a>>,
+}
+
+/// A docType or profile list read in one pass, by the bytes it was read from.
+struct EncodedList<'a> {
+    encoding: &'a [u8],
+    list: Arc<[String]>,
+    /// Its data items: the array and its texts.
+    items: usize,
 }
 
 impl<'a> TextLists<'a> {
     const KEPT: usize = 8;
+
+    /// The list whose encoding the bytes `rest` start with, if one was seen: the length of
+    /// that encoding, the list, and its count of data items. A CBOR item is delimited by its
+    /// own heads, so bytes that start with a whole encoded item hold that item.
+    pub(super) fn encoded_prefix_of(&self, rest: &[u8]) -> Option<(usize, Arc<[String]>, usize)> {
+        self.encoded
+            .iter()
+            .find(|e| rest.starts_with(e.encoding))
+            .map(|e| (e.encoding.len(), Arc::clone(&e.list), e.items))
+    }
+
+    /// The list of `texts` (each checked: non-empty, bounded, UTF-8), read in one pass from
+    /// `encoded`: a kept equal list, else a new one, kept if there is room; its encoding is
+    /// remembered for [`TextLists::encoded_prefix_of`].
+    pub(super) fn share(&mut self, encoded: &'a [u8], texts: &[&str]) -> Arc<[String]> {
+        let same =
+            |l: &&Arc<[String]>| l.len() == texts.len() && l.iter().zip(texts).all(|(a, b)| a == b);
+        let list = match self.kept.iter().find(same) {
+            Some(list) => Arc::clone(list),
+            None => {
+                let list: Arc<[String]> = texts.iter().map(|t| t.to_string()).collect();
+                if self.kept.len() < Self::KEPT {
+                    self.kept.push(Arc::clone(&list));
+                }
+                list
+            }
+        };
+        if self.encoded.len() < Self::KEPT {
+            self.encoded.push(EncodedList {
+                encoding: encoded,
+                list: Arc::clone(&list),
+                items: texts.len() + 1,
+            });
+        }
+        list
+    }
 
     /// The empty list (an entry without `certificateProfile`), made once.
     pub(super) fn empty(&mut self) -> Arc<[String]> {
@@ -437,8 +484,34 @@ fn utc_seconds(b: &[u8]) -> Option<OffsetDateTime> {
     Some(time::PrimitiveDateTime::new(date, time).assume_utc())
 }
 
-/// A `tdate` (tag 0, RFC 3339) or, leniently, an epoch time (tag 1).
+/// A `tdate` as read: the ASCII text of a tag-0 date, not read as a date yet (an entry's
+/// hint is first compared with its certificate's time, digit for digit), or a date already
+/// read (an epoch time, or a text that is not ASCII).
+#[derive(Clone, Copy)]
+pub(super) enum Tdate<'a> {
+    Ascii(&'a [u8]),
+    Read(OffsetDateTime),
+}
+
+impl Tdate<'_> {
+    /// The instant, or [`FieldDefect::BadDate`].
+    pub(super) fn instant(self) -> Result<OffsetDateTime, FieldDefect> {
+        match self {
+            Tdate::Ascii(b) => utc_seconds(b)
+                .or_else(|| std::str::from_utf8(b).ok().and_then(rfc3339))
+                .ok_or(FieldDefect::BadDate),
+            Tdate::Read(t) => Ok(t),
+        }
+    }
+}
+
+/// A `tdate` (tag 0, RFC 3339) or, leniently, an epoch time (tag 1), read as a date.
 pub(super) fn tdate_field(r: &mut Reader<'_>) -> Read<OffsetDateTime> {
+    Ok(tdate_text(r)?.and_then(Tdate::instant))
+}
+
+/// [`tdate_field`], with an ASCII text left unread as a date.
+pub(super) fn tdate_text<'a>(r: &mut Reader<'a>) -> Read<Tdate<'a>> {
     let tag = if r.read_tag_if(0)? {
         0
     } else {
@@ -448,29 +521,24 @@ pub(super) fn tdate_field(r: &mut Reader<'_>) -> Read<OffsetDateTime> {
         }
     };
     if tag == 0 {
-        // The common form is read from its bytes when they are ASCII; anything else as
-        // before.
         if let Some(b) = r.read_ascii_if()? {
-            let parsed = utc_seconds(b).or_else(|| std::str::from_utf8(b).ok().and_then(rfc3339));
-            return Ok(parsed.ok_or(FieldDefect::BadDate));
+            return Ok(Ok(Tdate::Ascii(b)));
         }
-        let parsed = match r.read_ascii_with(utc_seconds)? {
-            Known::Known(t) => Some(t),
-            Known::Other(Head::Text(s)) => rfc3339(s),
-            Known::Other(other) => return refuse(r, other, FieldDefect::BadDate),
+        return match r.read()? {
+            Head::Text(s) => Ok(rfc3339(s).map(Tdate::Read).ok_or(FieldDefect::BadDate)),
+            other => refuse(r, other, FieldDefect::BadDate),
         };
-        return Ok(parsed.ok_or(FieldDefect::BadDate));
     }
-    let parsed = match (tag, r.read()?) {
-        (1, Head::Uint(n)) => i64::try_from(n)
+    let parsed = match r.read()? {
+        Head::Uint(n) => i64::try_from(n)
             .ok()
             .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok()),
-        (1, Head::Nint(n)) => i64::try_from(n)
+        Head::Nint(n) => i64::try_from(n)
             .ok()
             .and_then(|n| OffsetDateTime::from_unix_timestamp(-1 - n).ok()),
-        (_, other) => return refuse(r, other, FieldDefect::BadDate),
+        other => return refuse(r, other, FieldDefect::BadDate),
     };
-    Ok(parsed.ok_or(FieldDefect::BadDate))
+    Ok(parsed.map(Tdate::Read).ok_or(FieldDefect::BadDate))
 }
 
 /// The first entry (by index) whose certificate bytes equal an earlier entry's, with that

@@ -582,12 +582,19 @@ mod agreement {
 
     #[test]
     fn every_entry_field_altered() {
-        let mut base = map_of(AAMVA);
+        // AAMVA's entries are read head by head, Austroads's in one pass (`common`).
+        for (list, picks) in [(AAMVA, &[0, 1, 2][..]), (AUSTROADS, &[0, 34][..])] {
+            entry_fields_altered(list, picks);
+        }
+    }
+
+    fn entry_fields_altered(list: &[u8], picks: &[usize]) {
+        let mut base = map_of(list);
         let mut ok = 0;
         let mut keys = entry_keys(&mut base, 1);
         keys.push("extensions".to_string());
         keys.push("unknown".to_string());
-        for i in [0, 1, 2] {
+        for &i in picks {
             for key in &keys {
                 for v in std::iter::once(None).chain(odd_values().into_iter().map(Some)) {
                     let mut m = base.clone();
@@ -603,6 +610,65 @@ mod agreement {
             }
         }
         assert!(ok > 0);
+    }
+
+    /// Date hints that are the certificate's own instant written otherwise, or one second
+    /// off, or in other lengths and cases: the same warnings and errors either way.
+    #[test]
+    fn date_hints_in_every_form() {
+        use time::format_description::well_known::Rfc3339;
+        for list in [AAMVA, AUSTROADS] {
+            let base = map_of(list);
+            let buf: Arc<[u8]> = Arc::from(payload_of(list));
+            let parsed = by_tree(&buf, &buf).unwrap();
+            for i in [0, 1] {
+                let e = &parsed.entries()[i];
+                for (key, own) in [("notBefore", e.not_before()), ("notAfter", e.not_after())] {
+                    let plain = own.format(&Rfc3339).unwrap();
+                    let off = (own + time::Duration::seconds(1)).format(&Rfc3339).unwrap();
+                    let stem = plain.trim_end_matches('Z').to_string();
+                    let forms = [
+                        plain.clone(),
+                        off,
+                        format!("{stem}+00:00"),
+                        format!("{stem}.000Z"),
+                        format!("{stem}z"),
+                        plain.replace('T', "t"),
+                        format!("{stem}+09:00"),
+                        stem.clone(),
+                        format!("{plain} "),
+                        format!("\u{e9}{plain}"),
+                    ];
+                    let kind = if key == "notBefore" {
+                        WarningKind::NotBeforeMismatch
+                    } else {
+                        WarningKind::NotAfterMismatch
+                    };
+                    for (n, text) in forms.into_iter().enumerate() {
+                        let mut m = base.clone();
+                        set(
+                            entry(&mut m, i),
+                            key,
+                            Some(Value::Tag(0, Box::new(Value::Text(text.clone())))),
+                        );
+                        let payload: Arc<[u8]> = Arc::from(encode(&m));
+                        let parsed = agree(&payload).then(|| by_reader(&payload, &payload));
+                        let warned = parsed.map(|c| {
+                            let w = VicalWarning { index: i, kind };
+                            c.unwrap().warnings().contains(&w)
+                        });
+                        // The same instant in five forms (0, 2-5), one second off (1),
+                        // another instant (6), then texts that are not dates.
+                        let expected = match n {
+                            0 | 2 | 3 | 4 | 5 => Some(false),
+                            1 | 6 => Some(true),
+                            _ => None,
+                        };
+                        assert_eq!(warned, expected, "{key} {text}");
+                    }
+                }
+            }
+        }
     }
 
     /// Two defects at once, in either key order: the same one wins.
@@ -734,6 +800,57 @@ mod agreement {
     }
 
     /// Deterministic byte mutations (a small xorshift generator) of a real payload.
+    /// Bytes of Austroads's entries (whose shape the one-pass read takes) changed outside
+    /// the certificates' contents, one to three at a time: keys, heads, values and lengths.
+    #[test]
+    fn mutated_entry_bytes_in_the_common_shape() {
+        let payload = payload_of(AUSTROADS);
+        let top = decode(&payload).unwrap();
+        let infos = top.get_text_key("certificateInfos").unwrap();
+        // Where certificate contents lie (offsets in the payload), not to be changed.
+        let certs: Vec<Range<usize>> = infos
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let c = e.get_text_key("certificate").unwrap();
+                let len = c.as_bytes().unwrap().len();
+                let end = c.offset() + c.raw().len();
+                end - len..end
+            })
+            .collect();
+        let first = infos.as_array().unwrap()[0].offset();
+        let places: Vec<usize> = (first..payload.len())
+            .filter(|at| !certs.iter().any(|r| r.contains(at)))
+            .collect();
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut rand = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let (mut ok, mut bad) = (0, 0);
+        for _ in 0..800 {
+            let mut m = payload.clone();
+            for _ in 0..=(rand() % 3) {
+                let at = places[usize::try_from(rand() % places.len() as u64).unwrap()];
+                m[at] = match rand() % 4 {
+                    0 => m[at] ^ 1,
+                    1 => m[at].wrapping_add(1),
+                    2 => m[at].wrapping_sub(1),
+                    _ => rand().to_be_bytes()[0],
+                };
+            }
+            if agree(&m) {
+                ok += 1;
+            } else {
+                bad += 1;
+            }
+        }
+        assert!(ok > 100 && bad > 100, "{ok} {bad}");
+    }
+
     #[test]
     fn mutated_bytes() {
         let payload = payload_of(AAMVA);
