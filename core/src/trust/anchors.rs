@@ -18,12 +18,18 @@ use core::ops::Range;
 use rustls_pki_types::TrustAnchor;
 use std::sync::{Arc, OnceLock};
 
+/// A buffer shared by the anchors whose certificates are in it: a VICAL's Sig_structure (its
+/// payload holds the entries' certificates), or one certificate's own bytes. A `Vec` behind
+/// the `Arc` rather than an `Arc<[u8]>`, so that a buffer built as a `Vec` is shared without
+/// a copy.
+pub(crate) type SharedBytes = Arc<Vec<u8>>;
+
 /// One trusted root certificate.
 #[derive(Debug, Clone)]
 pub struct Anchor {
     /// The buffer holding the certificate: its own bytes, or a whole VICAL's shared by all
     /// of the list's anchors.
-    bytes: Arc<[u8]>,
+    bytes: SharedBytes,
     /// Where the certificate's DER is in `bytes`.
     range: Range<usize>,
     /// webpki's reading of the certificate as a trust anchor (subject, SPKI, name
@@ -65,7 +71,7 @@ impl Anchor {
         let cert = parse_cert(der, index)?;
         let reading = webpki_reading(der).ok_or(not_an_anchor(index))?;
         Ok(Anchor {
-            bytes: Arc::from(der),
+            bytes: Arc::new(der.to_vec()),
             range: 0..der.len(),
             webpki: OnceLock::from(Some(reading)),
             cert: OnceLock::from(Box::new(cert)),
@@ -76,7 +82,7 @@ impl Anchor {
     /// An anchor for the certificate at `range` of `bytes` (a VICAL entry), checked on first
     /// use ([`Anchor::webpki_anchor`], [`Anchor::cert`]).
     pub(crate) fn deferred(
-        bytes: Arc<[u8]>,
+        bytes: SharedBytes,
         range: Range<usize>,
         doc_types: Option<Arc<[String]>>,
     ) -> Self {

@@ -10,7 +10,7 @@
 use super::parse::{bounded_text_bytes, bytes_field, refuse, tdate_text, Read, Tdate, TextLists};
 use super::{FieldDefect, VicalError};
 use crate::cbor::{CborError, Head, Known, Reader};
-use crate::trust::anchors::Anchor;
+use crate::trust::anchors::{Anchor, SharedBytes};
 use crate::trust::cert_fields::{cert_fields, name_country, name_summary, CertTime};
 use crate::trust::{CertDefect, DistinguishedNameSummary, TrustError, MAX_CERT_LEN};
 use core::ops::Range;
@@ -371,7 +371,7 @@ fn serial_field<'a>(r: &mut Reader<'a>) -> Read<SerialHint<'a>> {
 pub(super) fn read_entry<'a>(
     index: usize,
     r: &mut Reader<'a>,
-    buf: &Arc<[u8]>,
+    buf: &SharedBytes,
     lists: &mut TextLists<'a>,
     warnings: &mut Vec<VicalWarning>,
     entries: &mut Vec<VicalEntry>,
@@ -466,7 +466,7 @@ fn date_differs(
 fn build_entry(
     index: usize,
     f: &mut EntryFields<'_>,
-    buf: &Arc<[u8]>,
+    buf: &SharedBytes,
     lists: &mut TextLists<'_>,
     warnings: &mut Vec<VicalWarning>,
     entries: &mut Vec<VicalEntry>,

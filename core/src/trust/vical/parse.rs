@@ -7,8 +7,9 @@ use super::{
     FieldDefect, VicalError, VicalPart, MAX_DOC_TYPES, MAX_TEXT_LEN, MAX_VICAL_ENTRIES,
     MAX_VICAL_LEN,
 };
-use crate::cbor::{decode_with, CborError, Head, Item, Known, Limits, Reader};
+use crate::cbor::{decode_with, CborError, Encoder, Head, Item, Known, Limits, Reader};
 use crate::cose::{SignatureAlg, HEADER_X5CHAIN};
+use crate::trust::anchors::SharedBytes;
 use crate::trust::MAX_CHAIN_LEN;
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -70,13 +71,20 @@ impl VicalContents {
 }
 
 /// A received VICAL, decoded but not verified.
+///
+/// The list is held as the COSE `Sig_structure` its signature is over (RFC 9052 §4.4), whose
+/// last part is the payload, shared with the entries and the anchors they become, and the
+/// envelope's bytes before and after the payload: so the received bytes are copied once,
+/// and are still there byte for byte ([`SignedVical::received_bytes`]).
 #[derive(Debug, Clone)]
 pub struct SignedVical {
-    /// The bytes as received, shared with the entries (and the anchors they become).
-    pub(crate) raw: Arc<[u8]>,
+    /// `["Signature1", protected, h'', payload]`, encoded; the payload is its tail.
+    pub(crate) sig_structure: SharedBytes,
+    /// The received bytes up to the payload's content, and after it.
+    envelope_head: Vec<u8>,
+    envelope_tail: Vec<u8>,
     pub(crate) tagged: bool,
     pub(crate) alg: SignatureAlg,
-    pub(crate) protected: Vec<u8>,
     pub(crate) payload: core::ops::Range<usize>,
     pub(crate) signature: Vec<u8>,
     pub(crate) x5chain: Vec<Vec<u8>>,
@@ -94,9 +102,7 @@ impl SignedVical {
                 max: MAX_VICAL_LEN,
             });
         }
-        // One copy of the input, which entries and anchors share instead of copying parts.
-        let raw: Arc<[u8]> = Arc::from(bytes);
-        let top = decode_with(&raw, &LIMITS).map_err(|error| VicalError::Cbor {
+        let top = decode_with(bytes, &LIMITS).map_err(|error| VicalError::Cbor {
             part: VicalPart::Envelope,
             error,
         })?;
@@ -156,26 +162,46 @@ impl SignedVical {
             .as_bytes()
             .ok_or(VicalError::Envelope("signature is not a bstr"))?
             .to_vec();
-        let contents = parse_contents(payload_bytes, &raw)?;
-        let protected = protected_bytes.to_vec();
-        let payload = start..start + payload_bytes.len();
+        // The one copy of the payload: into the Sig_structure, which entries and anchors
+        // share instead of copying parts.
+        let mut e = Encoder::with_capacity(payload_bytes.len() + protected_bytes.len() + 32);
+        e.array(4)
+            .text("Signature1")
+            .bytes(protected_bytes)
+            .bytes(b"")
+            .bytes(payload_bytes);
+        let sig_structure: SharedBytes = Arc::new(e.into_bytes());
+        let in_sig = sig_structure.len() - payload_bytes.len()..sig_structure.len();
+        let end = start + payload_bytes.len();
+        let envelope_head = bytes.get(..start).unwrap_or_default().to_vec();
+        let envelope_tail = bytes.get(end..).unwrap_or_default().to_vec();
+        let payload_in_sig = sig_structure.get(in_sig.clone()).unwrap_or_default();
+        let contents = parse_contents(payload_in_sig, &sig_structure)?;
         drop(protected_map);
         drop(top);
         Ok(SignedVical {
-            raw,
+            envelope_head,
+            envelope_tail,
             tagged,
             alg,
-            protected,
-            payload,
+            payload: in_sig,
             signature,
             x5chain,
             contents,
+            sig_structure,
         })
     }
 
-    /// The bytes as received.
-    pub fn raw(&self) -> &[u8] {
-        &self.raw
+    /// The bytes as received, byte for byte (to store or pass on unchanged): put together
+    /// from the envelope and the payload on each call.
+    pub fn received_bytes(&self) -> Vec<u8> {
+        let payload = self.payload();
+        let mut out =
+            Vec::with_capacity(self.envelope_head.len() + payload.len() + self.envelope_tail.len());
+        out.extend_from_slice(&self.envelope_head);
+        out.extend_from_slice(payload);
+        out.extend_from_slice(&self.envelope_tail);
+        out
     }
 
     /// Whether the COSE_Sign1 carried tag 18 (real VICALs do not).
@@ -202,7 +228,9 @@ impl SignedVical {
 
     /// The payload bytes (the encoded VICAL map).
     pub(crate) fn payload(&self) -> &[u8] {
-        self.raw.get(self.payload.clone()).unwrap_or_default()
+        self.sig_structure
+            .get(self.payload.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -590,7 +618,10 @@ struct TopFields<'a> {
 /// its entries. A CBOR error anywhere in the payload wins over any field error, and field
 /// errors come in the order the fields are checked, as when the payload was decoded whole
 /// first.
-pub(super) fn parse_contents(payload: &[u8], buf: &Arc<[u8]>) -> Result<VicalContents, VicalError> {
+pub(super) fn parse_contents(
+    payload: &[u8],
+    buf: &SharedBytes,
+) -> Result<VicalContents, VicalError> {
     let cbor = |error| VicalError::Cbor {
         part: VicalPart::Payload,
         error,
@@ -667,7 +698,7 @@ fn opt<T>(field: &'static str, v: Option<Result<T, FieldDefect>>) -> Result<Opti
 /// Read the top-level map; `Ok(Err(..))` when it is not a map.
 fn read_top<'a>(
     r: &mut Reader<'a>,
-    buf: &Arc<[u8]>,
+    buf: &SharedBytes,
     warnings: &mut Vec<VicalWarning>,
 ) -> Result<Result<TopFields<'a>, VicalError>, CborError> {
     let n = match r.read()? {
@@ -703,7 +734,7 @@ fn read_top<'a>(
 /// Read `certificateInfos`: after the first entry error the other entries are only read.
 fn read_infos(
     r: &mut Reader<'_>,
-    buf: &Arc<[u8]>,
+    buf: &SharedBytes,
     warnings: &mut Vec<VicalWarning>,
 ) -> Result<Result<Vec<VicalEntry>, VicalError>, CborError> {
     let n = match r.read()? {

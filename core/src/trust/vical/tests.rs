@@ -109,11 +109,25 @@ fn austroads_verifies_with_its_root() {
     assert!(anchors.iter().all(|a| a.doc_types().is_some()));
 }
 
+/// The bytes as received come back byte for byte, though the list is held as its
+/// Sig_structure and envelope.
+#[test]
+fn received_bytes_are_kept() {
+    for (list, root, at) in [
+        (AAMVA, AAMVA_ROOT, AAMVA_AT),
+        (AUSTROADS, AUSTROADS_ROOT, AUSTROADS_AT),
+    ] {
+        assert_eq!(SignedVical::parse(list).unwrap().received_bytes(), list);
+        assert_eq!(verify(list, root, at).unwrap().received_bytes(), list);
+    }
+}
+
 #[test]
 fn tagged_form_is_accepted() {
     let mut tagged = vec![0xd2];
     tagged.extend_from_slice(AUSTROADS);
     let v = verify(&tagged, AUSTROADS_ROOT, AUSTROADS_AT).unwrap();
+    assert_eq!(v.received_bytes(), tagged);
     assert_eq!(v.entries().len(), 35);
 }
 

@@ -6,7 +6,6 @@
 use super::entry::{VicalEntry, VicalWarning, WarningKind};
 use super::parse::SignedVical;
 use super::VicalError;
-use crate::cbor::Encoder;
 use crate::crypto::{CryptoError, CryptoProvider};
 use crate::trust::{validate_chain, CertProfile, TrustAnchors, ValidatedChain};
 use time::{Duration, OffsetDateTime};
@@ -53,16 +52,10 @@ impl SignedVical {
                 curve: key.curve(),
             });
         }
-        let payload = self.payload();
-        let mut e = Encoder::with_capacity(payload.len() + self.protected.len() + 32);
-        e.array(4)
-            .text("Signature1")
-            .bytes(&self.protected)
-            .bytes(b"")
-            .bytes(payload);
-        let tbs = e.into_bytes();
+        // Built while parsing, from the protected header and payload as received.
+        let tbs = &self.sig_structure;
         crypto
-            .verify_ecdsa(key, self.alg.hash(), &tbs, &self.signature)
+            .verify_ecdsa(key, self.alg.hash(), tbs, &self.signature)
             .map_err(|e| match e {
                 CryptoError::BadSignature | CryptoError::MalformedSignature { .. } => {
                     VicalError::BadSignature
@@ -122,9 +115,9 @@ impl VerifiedVical {
         SignedVical::parse(bytes)?.verify(authorities, crypto, at, policy)
     }
 
-    /// The bytes as received (to store or pass on unchanged).
-    pub fn raw(&self) -> &[u8] {
-        self.signed.raw()
+    /// The bytes as received, byte for byte (to store or pass on unchanged).
+    pub fn received_bytes(&self) -> Vec<u8> {
+        self.signed.received_bytes()
     }
     /// `version`.
     pub fn version(&self) -> &str {

@@ -8,7 +8,7 @@ use super::super::{
 };
 use super::{range_in, ski_warning, strip_zeros, VicalEntry, VicalWarning, WarningKind};
 use crate::cbor::{decode_with, Item};
-use crate::trust::anchors::Anchor;
+use crate::trust::anchors::{Anchor, SharedBytes};
 use crate::trust::cert_fields::{cert_fields, name_country};
 use crate::trust::{CertDefect, TrustError, MAX_CERT_LEN};
 use core::ops::Range;
@@ -156,7 +156,7 @@ fn first_duplicate(entries: &[VicalEntry]) -> Option<(usize, usize)> {
 /// Decode the VICAL map (the payload).
 pub(in super::super) fn parse_contents(
     payload: &[u8],
-    buf: &Arc<[u8]>,
+    buf: &SharedBytes,
 ) -> Result<VicalContents, VicalError> {
     let top =
         decode_with(payload, &super::super::parse::LIMITS).map_err(|error| VicalError::Cbor {
@@ -227,7 +227,7 @@ pub(in super::super) fn parse_contents(
 fn parse_entry(
     index: usize,
     item: &Item<'_>,
-    buf: &Arc<[u8]>,
+    buf: &SharedBytes,
     lists: &mut TextLists,
     warnings: &mut Vec<VicalWarning>,
 ) -> Result<VicalEntry, VicalError> {
@@ -436,7 +436,7 @@ mod agreement {
 
     /// Both parses of `payload` agree; true if it parsed.
     fn agree(payload: &[u8]) -> bool {
-        let buf: Arc<[u8]> = Arc::from(payload);
+        let buf: SharedBytes = Arc::new(payload.to_vec());
         let new = by_reader(&buf, &buf);
         let old = by_tree(&buf, &buf);
         match (&new, &old) {
@@ -619,7 +619,7 @@ mod agreement {
         use time::format_description::well_known::Rfc3339;
         for list in [AAMVA, AUSTROADS] {
             let base = map_of(list);
-            let buf: Arc<[u8]> = Arc::from(payload_of(list));
+            let buf: SharedBytes = Arc::new(payload_of(list));
             let parsed = by_tree(&buf, &buf).unwrap();
             for i in [0, 1] {
                 let e = &parsed.entries()[i];
@@ -651,7 +651,7 @@ mod agreement {
                             key,
                             Some(Value::Tag(0, Box::new(Value::Text(text.clone())))),
                         );
-                        let payload: Arc<[u8]> = Arc::from(encode(&m));
+                        let payload: SharedBytes = Arc::new(encode(&m));
                         let parsed = agree(&payload).then(|| by_reader(&payload, &payload));
                         let warned = parsed.map(|c| {
                             let w = VicalWarning { index: i, kind };
