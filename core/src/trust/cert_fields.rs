@@ -136,21 +136,26 @@ impl CertTime<'_> {
     /// a valid date-time for the same instant, with no need to read it as a date; any other
     /// text may still be the same instant written otherwise, which only a full read tells.
     pub(crate) fn written_as(&self, text: &[u8]) -> bool {
-        let &[y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2, b'T', h1, h2, b':', n1, n2, b':', s1, s2, b'Z'] =
-            text
-        else {
+        let Ok(text) = <&[u8; 20]>::try_from(text) else {
             return false;
         };
-        let (year, rest) = match (self.tag, self.content) {
-            (0x17, [a, b, rest @ ..]) => {
-                let century = if *a >= b'5' { *b"19" } else { *b"20" };
-                ([century[0], century[1], *a, *b], rest)
-            }
-            (0x18, [a, b, c, d, rest @ ..]) => ([*a, *b, *c, *d], rest),
-            _ => return false,
-        };
-        [y1, y2, y3, y4] == year
-            && rest.get(..10) == Some(&[m1, m2, d1, d2, h1, h2, n1, n2, s1, s2][..])
+        let [y1, y2, y3, y4, m1, m2, d1, d2, h1, h2, n1, n2, s1, s2] =
+            match (self.tag, self.content) {
+                (0x17, &[a, b, m1, m2, d1, d2, h1, h2, n1, n2, s1, s2, b'Z']) => {
+                    let [c1, c2] = if a >= b'5' { *b"19" } else { *b"20" };
+                    [c1, c2, a, b, m1, m2, d1, d2, h1, h2, n1, n2, s1, s2]
+                }
+                (0x18, &[y1, y2, y3, y4, m1, m2, d1, d2, h1, h2, n1, n2, s1, s2, b'Z']) => {
+                    [y1, y2, y3, y4, m1, m2, d1, d2, h1, h2, n1, n2, s1, s2]
+                }
+                _ => return false,
+            };
+        // Built whole and compared as one 20-byte block.
+        *text
+            == [
+                y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2, b'T', h1, h2, b':', n1, n2, b':', s1,
+                s2, b'Z',
+            ]
     }
 }
 

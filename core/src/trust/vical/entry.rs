@@ -33,7 +33,8 @@ pub struct VicalEntry {
     ski: Option<Range<usize>>,
     not_before: OffsetDateTime,
     not_after: OffsetDateTime,
-    certificate_profiles: Arc<[String]>,
+    /// `certificateProfile`, if given (no real list gives it).
+    certificate_profiles: Option<Arc<[String]>>,
     // Where in the list's bytes the optional texts are (already checked as UTF-8 and bounded).
     issuing_authority: Option<Range<usize>>,
     issuing_country: Option<Range<usize>>,
@@ -91,7 +92,7 @@ impl VicalEntry {
     }
     /// `certificateProfile`, if given.
     pub fn certificate_profiles(&self) -> &[String] {
-        &self.certificate_profiles
+        self.certificate_profiles.as_deref().unwrap_or_default()
     }
     /// `issuingAuthority`, if given.
     pub fn issuing_authority(&self) -> Option<&str> {
@@ -379,7 +380,7 @@ pub(super) fn read_entry<'a>(
     // The shape real lists send, in one pass over its bytes; anything else is read here.
     let mut f = EntryFields::default();
     if common::read_common_entry(r, lists, &mut f)? {
-        return Ok(build_entry(index, &mut f, buf, lists, warnings, entries));
+        return Ok(build_entry(index, &mut f, buf, warnings, entries));
     }
     f = EntryFields::default();
     // One pass over the map; the reader refuses repeated keys once the map is read. Keys
@@ -432,7 +433,7 @@ pub(super) fn read_entry<'a>(
             None => r.skip()?,
         }
     }
-    Ok(build_entry(index, &mut f, buf, lists, warnings, entries))
+    Ok(build_entry(index, &mut f, buf, warnings, entries))
 }
 
 /// A field that may be absent, its defect named with the entry and the field.
@@ -467,7 +468,6 @@ fn build_entry(
     index: usize,
     f: &mut EntryFields<'_>,
     buf: &SharedBytes,
-    lists: &mut TextLists<'_>,
     warnings: &mut Vec<VicalWarning>,
     entries: &mut Vec<VicalEntry>,
 ) -> Result<(), VicalError> {
@@ -495,10 +495,7 @@ fn build_entry(
     let doc_types = opt_field(index, "docType", f.doc_type.take())?
         .ok_or_else(|| entry_err(index, "docType", FieldDefect::Missing))?;
     let certificate_profiles =
-        match opt_field(index, "certificateProfile", f.certificate_profile.take())? {
-            None => lists.empty(),
-            Some(list) => list,
-        };
+        opt_field(index, "certificateProfile", f.certificate_profile.take())?;
     let issuing_authority = opt_field(index, "issuingAuthority", f.issuing_authority)?;
     let issuing_country = opt_field(index, "issuingCountry", f.issuing_country)?;
     let state_or_province = opt_field(index, "stateOrProvinceName", f.state_or_province)?;

@@ -330,7 +330,6 @@ fn uint_field(r: &mut Reader<'_>) -> Read<u64> {
 #[derive(Default)]
 pub(super) struct TextLists<'a> {
     kept: Vec<Arc<[String]>>,
-    empty: Option<Arc<[String]>>,
     /// The texts of the list being read, by position (at most [`MAX_DOC_TYPES`]): read
     /// from the input, or `None` where equal to the likely kept list's; reused across lists.
     scratch: Vec<Option<&'a str>>,
@@ -384,11 +383,6 @@ impl<'a> TextLists<'a> {
             });
         }
         list
-    }
-
-    /// The empty list (an entry without `certificateProfile`), made once.
-    pub(super) fn empty(&mut self) -> Arc<[String]> {
-        Arc::clone(self.empty.get_or_insert_with(|| Arc::from(Vec::new())))
     }
 
     /// Read a non-empty array of at most [`MAX_DOC_TYPES`] non-empty bounded texts, shared

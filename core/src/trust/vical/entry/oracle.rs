@@ -74,16 +74,10 @@ fn opt_text(item: Option<&Item<'_>>) -> Result<Option<String>, FieldDefect> {
 #[derive(Default)]
 struct TextLists {
     kept: Vec<Arc<[String]>>,
-    empty: Option<Arc<[String]>>,
 }
 
 impl TextLists {
     const KEPT: usize = 8;
-
-    /// The empty list (an entry without `certificateProfile`), made once.
-    fn empty(&mut self) -> Arc<[String]> {
-        Arc::clone(self.empty.get_or_insert_with(|| Arc::from(Vec::new())))
-    }
 
     /// A non-empty array of at most [`MAX_DOC_TYPES`] non-empty bounded texts, shared with
     /// an equal list seen before.
@@ -276,10 +270,12 @@ fn parse_entry(
             .map_err(|reason| entry_err(index, "docType", reason))?,
     };
     let certificate_profiles = match get("certificateProfile") {
-        None => lists.empty(),
-        Some(v) => lists
-            .get(v)
-            .map_err(|reason| entry_err(index, "certificateProfile", reason))?,
+        None => None,
+        Some(v) => Some(
+            lists
+                .get(v)
+                .map_err(|reason| entry_err(index, "certificateProfile", reason))?,
+        ),
     };
     let text = |k: &'static str| -> Result<Option<Range<usize>>, VicalError> {
         match get(k) {
