@@ -28,28 +28,26 @@ struct Tlv<'a> {
 }
 
 /// Read one TLV from the front of `input` (low tag numbers, definite lengths up to 2^24).
+/// The length forms are matched whole (short, then one to three length bytes), since this
+/// runs for every TLV of every VICAL entry's certificate.
 #[inline(always)]
 fn tlv(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
-    let (&tag, rest) = input.split_first()?;
+    let &[tag, first, ..] = input else {
+        return None;
+    };
     if tag & 0x1f == 0x1f {
         return None;
     }
-    let (&first, rest) = rest.split_first()?;
-    let (len, rest) = if first < 0x80 {
-        (usize::from(first), rest)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 3 {
-            return None;
-        }
-        let (bytes, rest) = rest.split_at_checked(n)?;
-        let len = bytes
-            .iter()
-            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
-        (len, rest)
+    let byte = |i: usize| input.get(i).map(|b| usize::from(*b));
+    let (len, header) = match first {
+        0..=0x7f => (usize::from(first), 2),
+        0x81 => (byte(2)?, 3),
+        0x82 => ((byte(2)? << 8) | byte(3)?, 4),
+        0x83 => ((byte(2)? << 16) | (byte(3)? << 8) | byte(4)?, 5),
+        _ => return None,
     };
-    let (content, after) = rest.split_at_checked(len)?;
-    let whole = input.get(..input.len() - after.len())?;
+    let (whole, after) = input.split_at_checked(header + len)?;
+    let content = whole.get(header..)?;
     Some((
         Tlv {
             tag,
@@ -136,26 +134,21 @@ impl CertTime<'_> {
     /// a valid date-time for the same instant, with no need to read it as a date; any other
     /// text may still be the same instant written otherwise, which only a full read tells.
     pub(crate) fn written_as(&self, text: &[u8]) -> bool {
-        let Ok(text) = <&[u8; 20]>::try_from(text) else {
+        let &[y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2, b'T', h1, h2, b':', n1, n2, b':', s1, s2, b'Z'] =
+            text
+        else {
             return false;
         };
-        let [y1, y2, y3, y4, m1, m2, d1, d2, h1, h2, n1, n2, s1, s2] =
-            match (self.tag, self.content) {
-                (0x17, &[a, b, m1, m2, d1, d2, h1, h2, n1, n2, s1, s2, b'Z']) => {
-                    let [c1, c2] = if a >= b'5' { *b"19" } else { *b"20" };
-                    [c1, c2, a, b, m1, m2, d1, d2, h1, h2, n1, n2, s1, s2]
-                }
-                (0x18, &[y1, y2, y3, y4, m1, m2, d1, d2, h1, h2, n1, n2, s1, s2, b'Z']) => {
-                    [y1, y2, y3, y4, m1, m2, d1, d2, h1, h2, n1, n2, s1, s2]
-                }
-                _ => return false,
-            };
-        // Built whole and compared as one 20-byte block.
-        *text
-            == [
-                y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2, b'T', h1, h2, b':', n1, n2, b':', s1,
-                s2, b'Z',
-            ]
+        let (year, rest) = match (self.tag, self.content) {
+            (0x17, [a, b, rest @ ..]) => {
+                let century = if *a >= b'5' { *b"19" } else { *b"20" };
+                ([century[0], century[1], *a, *b], rest)
+            }
+            (0x18, [a, b, c, d, rest @ ..]) => ([*a, *b, *c, *d], rest),
+            _ => return false,
+        };
+        [y1, y2, y3, y4] == year
+            && rest.get(..10) == Some(&[m1, m2, d1, d2, h1, h2, n1, n2, s1, s2][..])
     }
 }
 
