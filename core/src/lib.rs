@@ -21,3 +21,5 @@ pub use error::Cause;
 
 #[cfg(test)]
 mod proptests;
+#[cfg(test)]
+mod test_rand;

@@ -358,22 +358,7 @@ impl<'a> Reader<'a> {
         if self.items >= self.limits.max_items {
             return None;
         }
-        let initial = *self.input.get(start)?;
-        if initial >> 5 != major {
-            return None;
-        }
-        let (len, used) = match initial & 0x1f {
-            info @ 0..=23 => (usize::from(info), 1),
-            24 => (usize::from(*self.input.get(start + 1)?), 2),
-            25 => {
-                let b = self.input.get(start + 1..start + 3)?;
-                (usize::from(u16::from_be_bytes(b.try_into().ok()?)), 3)
-            }
-            _ => return None,
-        };
-        let from = start + used;
-        let end = from.checked_add(len)?;
-        Some((self.input.get(from..end)?, end))
+        short_string(self.input, start, major)
     }
 
     /// Read the next item if it is a byte string of definite length with a head of at most
@@ -689,6 +674,29 @@ impl<'a> Reader<'a> {
         }
         Ok(())
     }
+}
+
+/// The content and end of the byte string (`major` 2) or text (3) at `start` of `input`, if
+/// its head is definite with at most two length bytes and its content is inside the input;
+/// a text's UTF-8 is not checked.
+#[inline(always)]
+pub(crate) fn short_string(input: &[u8], start: usize, major: u8) -> Option<(&[u8], usize)> {
+    let initial = *input.get(start)?;
+    if initial >> 5 != major {
+        return None;
+    }
+    let (len, used) = match initial & 0x1f {
+        info @ 0..=23 => (usize::from(info), 1),
+        24 => (usize::from(*input.get(start + 1)?), 2),
+        25 => {
+            let b = input.get(start + 1..start + 3)?;
+            (usize::from(u16::from_be_bytes(b.try_into().ok()?)), 3)
+        }
+        _ => return None,
+    };
+    let from = start + used;
+    let end = from.checked_add(len)?;
+    Some((input.get(from..end)?, end))
 }
 
 /// A fingerprint of a map key's identity: equal keys have equal fingerprints, so keys are

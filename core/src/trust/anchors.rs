@@ -190,6 +190,14 @@ impl TrustAnchors {
         self.anchors.reserve(n);
     }
 
+    /// A set of exactly `anchors` (a VICAL's, checked on first use).
+    pub(crate) fn from_deferred(anchors: Vec<Anchor>) -> Self {
+        TrustAnchors {
+            anchors,
+            identity: OnceLock::new(),
+        }
+    }
+
     pub(crate) fn push_deferred(&mut self, anchor: Anchor) {
         self.anchors.push(anchor);
         self.identity = OnceLock::new();

@@ -200,13 +200,7 @@ fn agrees_on_the_real_lists_their_payloads_and_every_truncation() {
 fn agrees_on_mutated_lists() {
     let top = crate::cbor::decode(AAMVA).unwrap();
     let payload = top.as_array().unwrap()[2].as_bytes().unwrap().to_vec();
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    let mut rand = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut rand = crate::test_rand::xorshift(0x2545_f491_4f6c_dd1d_u64);
     let (mut ok, mut bad) = (0, 0);
     for _ in 0..600 {
         let mut m = payload.clone();

@@ -562,11 +562,9 @@ fn rfc3339_fast_path_agrees_with_time() {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    let mut state = 0x1234_5678_9abc_def1_u64;
+    let mut rand = crate::test_rand::xorshift(0x1234_5678_9abc_def1);
     for _ in 0..5000 {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
+        let state = rand();
         let d = |i: u32| char::from(b'0' + u8::try_from((state >> (i * 3)) % 10).unwrap());
         let w = |i: u32, max: u64| (state >> (i * 5)) % max;
         cases.push(format!(

@@ -183,11 +183,8 @@ impl VerifiedVical {
     /// The entries as trust anchors scoped to their docTypes, as [`VerifiedVical::import_into`]
     /// makes them.
     pub fn into_trust_anchors(self) -> TrustAnchors {
-        let mut anchors = TrustAnchors::default();
-        anchors.reserve(self.signed.contents.entries.len());
-        for e in self.signed.contents.entries {
-            anchors.push_deferred(e.anchor);
-        }
-        anchors
+        // Collected in place: the anchors take over the entries' allocation.
+        let anchors = self.signed.contents.entries.into_iter().map(|e| e.anchor);
+        TrustAnchors::from_deferred(anchors.collect())
     }
 }

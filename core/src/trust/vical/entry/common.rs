@@ -3,8 +3,8 @@
 //! absent), each value of the type Annex C gives it and within Kakunin's bounds. The pull
 //! reader then books the whole map as one item ([`Reader::take_read_item`]).
 //!
-//! Anything else (another key, a value of another type or out of bounds, a head in a
-//! longer form than needed, a text that is not UTF-8, a limit of the reader reached) makes
+//! Anything else (another key, a value of another type or out of bounds, a string head of
+//! more than three bytes, a text that is not UTF-8, a limit of the reader reached) makes
 //! this pass decline with nothing read, and the entry is read head by head as before, which
 //! gives every answer for such entries (their defects and errors included). So this pass
 //! never decides an error; it only makes the common case cheap: no head-by-head booking, no
@@ -12,7 +12,7 @@
 //! a docType list already seen with the same bytes.
 
 use super::{EntryFields, EntryKey, SerialHint, IN_ORDER};
-use crate::cbor::Reader;
+use crate::cbor::{short_string, Reader};
 use crate::trust::vical::parse::{Tdate, TextLists};
 use crate::trust::vical::{MAX_DOC_TYPES, MAX_TEXT_LEN};
 
@@ -29,32 +29,12 @@ impl<'a> Cursor<'a> {
         self.input.get(self.pos).copied()
     }
 
-    /// A byte string (`major` 2) or text (3) whose head is in its shortest form with a
-    /// length below 2^16, and whose content is inside the input.
+    /// A byte string (`major` 2) or text (3) with a head of at most three bytes, whose
+    /// content is inside the input.
     #[inline(always)]
     fn string(&mut self, major: u8) -> Option<&'a [u8]> {
-        let initial = self.byte()?;
-        if initial >> 5 != major {
-            return None;
-        }
-        let (len, used) = match initial & 0x1f {
-            info @ 0..=23 => (usize::from(info), 1),
-            24 => match *self.input.get(self.pos + 1)? {
-                n @ 24.. => (usize::from(n), 2),
-                _ => return None,
-            },
-            25 => {
-                let b = self.input.get(self.pos + 1..self.pos + 3)?;
-                match u16::from_be_bytes([*b.first()?, *b.get(1)?]) {
-                    n @ 256.. => (usize::from(n), 3),
-                    _ => return None,
-                }
-            }
-            _ => return None,
-        };
-        let from = self.pos + used;
-        let content = self.input.get(from..from.checked_add(len)?)?;
-        self.pos = from + len;
+        let (content, end) = short_string(self.input, self.pos, major)?;
+        self.pos = end;
         self.items += 1;
         Some(content)
     }
@@ -78,7 +58,7 @@ impl<'a> Cursor<'a> {
         true
     }
 
-    /// An unsigned integer in its shortest form.
+    /// An unsigned integer.
     fn uint(&mut self) -> Option<u64> {
         let initial = self.byte()?;
         if initial >> 5 != 0 {
@@ -93,16 +73,6 @@ impl<'a> Cursor<'a> {
             27 => (u64::from_be_bytes(at(8)?.try_into().ok()?), 9),
             _ => return None,
         };
-        let shortest = match used {
-            1 => true,
-            2 => n >= 24,
-            3 => n > 0xff,
-            5 => n > 0xffff,
-            _ => n > 0xffff_ffff,
-        };
-        if !shortest {
-            return None;
-        }
         self.pos += used;
         self.items += 1;
         Some(n)

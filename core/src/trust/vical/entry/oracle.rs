@@ -819,13 +819,7 @@ mod agreement {
         let places: Vec<usize> = (first..payload.len())
             .filter(|at| !certs.iter().any(|r| r.contains(at)))
             .collect();
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut rand = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rand = crate::test_rand::xorshift(0x2545_f491_4f6c_dd1d_u64);
         let (mut ok, mut bad) = (0, 0);
         for _ in 0..800 {
             let mut m = payload.clone();
@@ -850,13 +844,7 @@ mod agreement {
     #[test]
     fn mutated_bytes() {
         let payload = payload_of(AAMVA);
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut rand = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rand = crate::test_rand::xorshift(0x9e37_79b9_7f4a_7c15_u64);
         let (mut ok, mut bad) = (0, 0);
         for _ in 0..400 {
             let mut m = payload.clone();
