@@ -2,8 +2,9 @@
 //! is listed for, and the warnings raised where the CBOR hints disagree with it.
 //!
 //! An entry copies nothing out of the list: its certificate, texts and the certificate's
-//! fields are ranges of the received bytes, which the entry shares (one buffer per list), and
-//! entries listing the same docTypes share one list of them. The certificate is walked once
+//! fields are ranges of the list's payload (held once per list, as the tail of its
+//! Sig_structure, which the entry shares), and entries listing the same docTypes share one
+//! list of them. The certificate is walked once
 //! while parsing (its DER shape, serial, Names, validity, SKI); webpki's trust-anchor check
 //! runs when the entry is first used as an anchor (`crate::trust::anchors`).
 
