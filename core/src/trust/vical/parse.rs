@@ -338,6 +338,23 @@ pub(super) struct TextLists<'a> {
     encoded: Vec<EncodedList<'a>>,
 }
 
+/// The kept list equal to the `n` texts that `text` gives by position, if there is one.
+fn find_kept<'k, 't>(
+    kept: &'k [Arc<[String]>],
+    n: usize,
+    text: impl Fn(usize) -> &'t str,
+) -> Option<&'k Arc<[String]>> {
+    kept.iter()
+        .find(|l| l.len() == n && l.iter().enumerate().all(|(i, s)| s == text(i)))
+}
+
+/// Keep `list` for sharing, if fewer than [`TextLists::KEPT`] are kept.
+fn keep(kept: &mut Vec<Arc<[String]>>, list: &Arc<[String]>) {
+    if kept.len() < TextLists::KEPT {
+        kept.push(Arc::clone(list));
+    }
+}
+
 /// A docType or profile list read in one pass, by the bytes it was read from.
 struct EncodedList<'a> {
     encoding: &'a [u8],
@@ -363,15 +380,12 @@ impl<'a> TextLists<'a> {
     /// `encoded`: a kept equal list, else a new one, kept if there is room; its encoding is
     /// remembered for [`TextLists::encoded_prefix_of`].
     pub(super) fn share(&mut self, encoded: &'a [u8], texts: &[&str]) -> Arc<[String]> {
-        let same =
-            |l: &&Arc<[String]>| l.len() == texts.len() && l.iter().zip(texts).all(|(a, b)| a == b);
-        let list = match self.kept.iter().find(same) {
+        let text = |i: usize| texts.get(i).copied().unwrap_or_default();
+        let list = match find_kept(&self.kept, texts.len(), text) {
             Some(list) => Arc::clone(list),
             None => {
                 let list: Arc<[String]> = texts.iter().map(|t| t.to_string()).collect();
-                if self.kept.len() < Self::KEPT {
-                    self.kept.push(Arc::clone(&list));
-                }
+                keep(&mut self.kept, &list);
                 list
             }
         };
@@ -443,16 +457,11 @@ impl<'a> TextLists<'a> {
                 None => likely.and_then(|l| l.get(i)).map_or("", String::as_str),
             }
         };
-        let same = |list: &&Arc<[String]>| {
-            list.len() == n && list.iter().enumerate().all(|(i, s)| s == text(i))
-        };
-        if let Some(list) = kept.iter().find(same) {
+        if let Some(list) = find_kept(kept, n, text) {
             return Ok(Ok(Arc::clone(list)));
         }
         let list: Arc<[String]> = (0..n).map(|i| text(i).to_string()).collect();
-        if kept.len() < Self::KEPT {
-            kept.push(Arc::clone(&list));
-        }
+        keep(kept, &list);
         Ok(Ok(list))
     }
 }
@@ -519,8 +528,10 @@ impl Tdate<'_> {
     /// The instant, or [`FieldDefect::BadDate`].
     pub(super) fn instant(self) -> Result<OffsetDateTime, FieldDefect> {
         match self {
-            Tdate::Ascii(b) => utc_seconds(b)
-                .or_else(|| std::str::from_utf8(b).ok().and_then(rfc3339))
+            // `rfc3339` tries the common form first.
+            Tdate::Ascii(b) => std::str::from_utf8(b)
+                .ok()
+                .and_then(rfc3339)
                 .ok_or(FieldDefect::BadDate),
             Tdate::Read(t) => Ok(t),
         }
