@@ -37,20 +37,16 @@
 //!
 //! Environment: KAKUNIN_E2V_RUNS (30 per transport).
 
-use kakunin_core::cbor::wrap_tag24;
 use kakunin_core::crypto::{default_provider, hazmat, Curve, EcPrivateKey};
-use kakunin_core::mdoc::{encode_device_engagement, ValidityInfo};
+use kakunin_core::mdoc::ValidityInfo;
 use kakunin_core::trust::TrustAnchors;
 use kakunin_holder_sim::engagement::qr_ble_engagement;
 use kakunin_holder_sim::{
-    run_holder, CredentialStore, HolderCard, HolderDeadlines, HolderLoop, HolderPolicy, MemoryStore,
+    run_holder, CredentialStore, HolderDeadlines, HolderLoop, HolderPolicy, MemoryStore,
 };
 use kakunin_issuer::{elements_from_json, DocProfile, MdocIssuer, TestPki};
 use kakunin_transport::ble_link::{BleFramedLink, ValuePipe};
-use kakunin_transport::handover::{build_static_select, nfc_handover, NfcCarrier};
 use kakunin_transport::link::{memory_pair, LinkError, MemoryEnd};
-use kakunin_transport::nfc::NfcCard;
-use kakunin_transport::session::MdocSession;
 use kakunin_verifier::flow::{
     run_reader, Engagement, FlowOutcome, ReaderAuthSigner, ReaderConfig, ReaderFlow,
 };
@@ -331,10 +327,16 @@ fn print_row(name: &str, v: &[Duration]) {
 
 #[cfg(feature = "pcsc")]
 fn nfc_runs(w: &World, config: &ReaderConfig, n: usize) -> Result<Vec<Duration>, String> {
+    use kakunin_core::cbor::wrap_tag24;
+    use kakunin_core::mdoc::encode_device_engagement;
+    use kakunin_holder_sim::HolderCard;
     use kakunin_transport::adapters::pcsc::PcscCard;
     use kakunin_transport::adapters::vpcd::VirtualCard;
+    use kakunin_transport::handover::{build_static_select, nfc_handover, NfcCarrier};
+    use kakunin_transport::nfc::NfcCard;
     use kakunin_transport::nfc::{NfcReader, ReaderConfig as ApduConfig};
     use kakunin_transport::nfc_link::NfcMessageLink;
+    use kakunin_transport::session::MdocSession;
     use kakunin_verifier::flow::{engage_nfc, NfcHandoverMode};
     const READER: &str = "Virtual PCD 00 00";
     let readers = PcscCard::readers().map_err(|e| format!("pcscd not reachable: {e}"))?;

@@ -4,7 +4,6 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
-#![cfg(feature = "pcsc")]
 //! Issue 17's end-to-end test, every part a real process or a real protocol: `jpki-sim init`
 //! and `pki init` make the two PKIs; `kakunin issuer serve` runs the service over HTTP; `jpki-sim
 //! serve` offers the virtual My Number card to a real pcscd through vpcd's second slot (port
@@ -19,6 +18,7 @@
 //! refused (`revoked_certificate`), `issuer devices` shows the person's credentials revoked, the
 //! re-fetched status list sets their bits, and the till answers NG `revoked`.
 //! Needs pcscd with vsmartcard-vpcd (bash scripts/install-peers.sh).
+#![cfg(feature = "pcsc")]
 
 use kakunin_core::status::StatusListToken;
 use kakunin_core::trust::TrustAnchors;

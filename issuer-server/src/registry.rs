@@ -500,7 +500,7 @@ impl Registry {
             .await?
         {
             Done::Stored => Ok(()),
-            _ => Err(RegistryError::Inconsistent("writer answered another job")),
+            _ => Err(wrong_answer()),
         }
     }
 
@@ -528,7 +528,7 @@ impl Registry {
         {
             Done::Consumed { expired: false } => Ok(()),
             Done::Consumed { expired: true } => Err(RegistryError::NonceExpired),
-            _ => Err(RegistryError::Inconsistent("writer answered another job")),
+            _ => Err(wrong_answer()),
         }
     }
 
@@ -641,7 +641,7 @@ impl Registry {
             .await?
         {
             Done::Recorded(outcome) => Ok(outcome),
-            _ => Err(RegistryError::Inconsistent("writer answered another job")),
+            _ => Err(wrong_answer()),
         }
     }
 }
@@ -1306,6 +1306,12 @@ async fn bump_versions(tx: &mut Tx, lists: &[String]) -> Result<(), RegistryErro
             .await?;
     }
     Ok(())
+}
+
+/// The writer answered a job with the answer to another kind of job: a bug in the writer
+/// task, never the database's doing.
+fn wrong_answer() -> RegistryError {
+    RegistryError::Inconsistent("writer answered another job")
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ pub use decode::{
 };
 pub use diag::diagnostic;
 pub use encode::Encoder;
-pub(crate) use reader::short_string;
+pub(crate) use reader::{definite_argument, short_string};
 pub use reader::{Head, Known, Reader};
 pub use value::Value;
 

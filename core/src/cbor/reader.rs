@@ -459,16 +459,7 @@ impl<'a> Reader<'a> {
             return self.read_other_head(start);
         }
         // Major types 0-6 with a definite argument, read inline: nearly every head.
-        let (arg, used) = match info {
-            0..=23 => (u64::from(info), 1),
-            24 => (
-                u64::from(*self.input.get(start + 1).ok_or_else(truncated)?),
-                2,
-            ),
-            25 => (u64::from(u16::from_be_bytes(self.arg_bytes(start)?)), 3),
-            26 => (u64::from(u32::from_be_bytes(self.arg_bytes(start)?)), 5),
-            _ => (u64::from_be_bytes(self.arg_bytes(start)?), 9),
-        };
+        let (arg, used) = definite_argument(self.input, start).ok_or_else(truncated)?;
         self.pos = start + used;
         self.count_item(start)?;
         Ok(Raw::Head(match major {
@@ -480,16 +471,6 @@ impl<'a> Reader<'a> {
             5 => Head::Map(self.count(arg, arg.saturating_mul(2), start)?),
             _ => Head::Tag(arg),
         }))
-    }
-
-    /// The `N` argument bytes after the initial byte at `start` (`Truncated` if the input
-    /// ends first).
-    #[inline(always)]
-    fn arg_bytes<const N: usize>(&self, start: usize) -> Result<[u8; N], CborError> {
-        self.input
-            .get(start + 1..start + 1 + N)
-            .and_then(|b| <[u8; N]>::try_from(b).ok())
-            .ok_or_else(|| Self::err(CborErrorKind::Truncated, start))
     }
 
     /// Floats, simple values, breaks, indefinite lengths and reserved heads, through the
@@ -674,6 +655,25 @@ impl<'a> Reader<'a> {
         }
         Ok(())
     }
+}
+
+/// The argument of the head at `start` of `input` whose additional information is 0–27
+/// (RFC 8949 §3.1), and the bytes the head takes, its initial byte included; `None` if the
+/// input ends first or the additional information is 28–31. The major type is the caller's
+/// to check.
+#[inline(always)]
+pub(crate) fn definite_argument(input: &[u8], start: usize) -> Option<(u64, usize)> {
+    fn be<const N: usize>(input: &[u8], start: usize) -> Option<[u8; N]> {
+        input.get(start + 1..start + 1 + N)?.try_into().ok()
+    }
+    Some(match *input.get(start)? & 0x1f {
+        info @ 0..=23 => (u64::from(info), 1),
+        24 => (u64::from(*input.get(start + 1)?), 2),
+        25 => (u64::from(u16::from_be_bytes(be(input, start)?)), 3),
+        26 => (u64::from(u32::from_be_bytes(be(input, start)?)), 5),
+        27 => (u64::from_be_bytes(be(input, start)?), 9),
+        _ => return None,
+    })
 }
 
 /// The content and end of the byte string (`major` 2) or text (3) at `start` of `input`, if

@@ -12,7 +12,7 @@
 //! a docType list already seen with the same bytes.
 
 use super::{EntryFields, EntryKey, SerialHint, IN_ORDER};
-use crate::cbor::{short_string, Reader};
+use crate::cbor::{definite_argument, short_string, Reader};
 use crate::trust::vical::parse::{Tdate, TextLists};
 use crate::trust::vical::{MAX_DOC_TYPES, MAX_TEXT_LEN};
 
@@ -60,19 +60,10 @@ impl<'a> Cursor<'a> {
 
     /// An unsigned integer.
     fn uint(&mut self) -> Option<u64> {
-        let initial = self.byte()?;
-        if initial >> 5 != 0 {
+        if self.byte()? >> 5 != 0 {
             return None;
         }
-        let at = |n: usize| self.input.get(self.pos + 1..self.pos + 1 + n);
-        let (n, used) = match initial & 0x1f {
-            info @ 0..=23 => (u64::from(info), 1),
-            24 => (u64::from(*at(1)?.first()?), 2),
-            25 => (u64::from(u16::from_be_bytes(at(2)?.try_into().ok()?)), 3),
-            26 => (u64::from(u32::from_be_bytes(at(4)?.try_into().ok()?)), 5),
-            27 => (u64::from_be_bytes(at(8)?.try_into().ok()?), 9),
-            _ => return None,
-        };
+        let (n, used) = definite_argument(self.input, self.pos)?;
         self.pos += used;
         self.items += 1;
         Some(n)
