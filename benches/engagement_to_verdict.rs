@@ -333,8 +333,7 @@ fn nfc_runs(w: &World, config: &ReaderConfig, n: usize) -> Result<Vec<Duration>,
     use kakunin_transport::adapters::pcsc::PcscCard;
     use kakunin_transport::adapters::vpcd::VirtualCard;
     use kakunin_transport::handover::{build_static_select, nfc_handover, NfcCarrier};
-    use kakunin_transport::nfc::NfcCard;
-    use kakunin_transport::nfc::{NfcReader, ReaderConfig as ApduConfig};
+    use kakunin_transport::nfc::{NfcCard, NfcReader, ReaderConfig as ApduConfig};
     use kakunin_transport::nfc_link::NfcMessageLink;
     use kakunin_transport::session::MdocSession;
     use kakunin_verifier::flow::{engage_nfc, NfcHandoverMode};

@@ -500,28 +500,40 @@ fn duplicate_key(entries: &[(Item<'_>, Item<'_>)]) -> Option<usize> {
         .map(|(k, _)| k.offset)
 }
 
+/// The argument of the head at `start` of `input` whose additional information is 0–27
+/// (RFC 8949 §3.1), and the bytes the head takes, its initial byte included; `None` if the
+/// input ends first or the additional information is 28–31. The major type is the caller's
+/// to check. The one reader of a head's argument: the tree decoder's fast path, the pull
+/// reader's and the VICAL entry pass's heads all go through it.
+#[inline(always)]
+pub(crate) fn definite_argument(input: &[u8], start: usize) -> Option<(u64, usize)> {
+    fn be<const N: usize>(input: &[u8], start: usize) -> Option<[u8; N]> {
+        input.get(start + 1..start + 1 + N)?.try_into().ok()
+    }
+    Some(match *input.get(start)? & 0x1f {
+        info @ 0..=23 => (u64::from(info), 1),
+        24 => (u64::from(*input.get(start + 1)?), 2),
+        25 => (u64::from(u16::from_be_bytes(be(input, start)?)), 3),
+        26 => (u64::from(u32::from_be_bytes(be(input, start)?)), 5),
+        27 => (u64::from_be_bytes(be(input, start)?), 9),
+        _ => return None,
+    })
+}
+
 /// The head of a major type 0–6 item with a definite argument (additional information
 /// 0–27, RFC 8949 §3), read inline: nearly every head of an 18013-5 message, and the
 /// decoder's hot path. `None` for everything else (major type 7, indefinite lengths, the
 /// reserved values 28–30), which goes through `ciborium_ll` so that floats, simple values
 /// and invalid heads keep one implementation. `Some(None)` when the argument's bytes are
 /// truncated; otherwise the header and the bytes it took, the initial byte included.
-fn fast_head(initial: u8, after: &[u8]) -> Option<Option<(Header, usize)>> {
+fn fast_head(input: &[u8], start: usize) -> Option<Option<(Header, usize)>> {
+    let initial = *input.get(start)?;
     let major = initial >> 5;
-    let info = initial & 0x1f;
-    if major == 7 || info > 27 {
+    if major == 7 || initial & 0x1f > 27 {
         return None;
     }
-    let (arg, used) = match info {
-        0..=23 => (u64::from(info), 1),
-        _ => {
-            let n = 1usize << (info - 24);
-            let Some(bytes) = after.get(..n) else {
-                return Some(None);
-            };
-            let arg = bytes.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
-            (arg, 1 + n)
-        }
+    let Some((arg, used)) = definite_argument(input, start) else {
+        return Some(None);
     };
     // Lengths that do not fit in `usize` cannot be in the input: the caller's bounds reject
     // them as beyond the input, as `ciborium_ll` does by refusing the head.
@@ -547,10 +559,10 @@ pub(super) fn head_at(input: &[u8], start: usize) -> Result<(Header, usize), Cbo
         offset: start,
     };
     let rest = input.get(start..).unwrap_or_default();
-    let Some((&initial, after)) = rest.split_first() else {
+    if rest.is_empty() {
         return Err(err(CborErrorKind::Truncated));
-    };
-    if let Some(header) = fast_head(initial, after) {
+    }
+    if let Some(header) = fast_head(input, start) {
         return header.ok_or_else(|| err(CborErrorKind::Truncated));
     }
     let mut dec = Decoder::from(rest);
@@ -773,13 +785,12 @@ mod tests {
         let mut handled = 0;
         for initial in 0..=u8::MAX {
             for cut in 0..=tail.len() {
-                let after = &tail[..cut];
-                let Some(fast) = fast_head(initial, after) else {
+                let mut input = vec![initial];
+                input.extend_from_slice(&tail[..cut]);
+                let Some(fast) = fast_head(&input, 0) else {
                     continue;
                 };
                 handled += 1;
-                let mut input = vec![initial];
-                input.extend_from_slice(after);
                 let mut dec = Decoder::from(&input[..]);
                 match (fast, dec.pull()) {
                     (Some((h, used)), Ok(expected)) => {

@@ -18,13 +18,14 @@ mod encode;
 mod reader;
 mod value;
 
+pub(crate) use decode::definite_argument;
 pub use decode::{
     decode, decode_counted, decode_with, CborError, CborErrorKind, CborType, Item, ItemValue,
     Limits,
 };
 pub use diag::diagnostic;
 pub use encode::Encoder;
-pub(crate) use reader::{definite_argument, short_string};
+pub(crate) use reader::short_string;
 pub use reader::{Head, Known, Reader};
 pub use value::Value;
 
